@@ -1,0 +1,47 @@
+# planwh: two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEVSTAMP := $(VENV)/.installed-dev
+
+.PHONY: run test dev lint fixtures bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(DEVSTAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(STAMP)
+
+run: $(STAMP)  ## run the whole pipeline over raw/ into data/warehouse.duckdb
+	$(BIN)/planwh run
+
+test: $(DEVSTAMP)  ## run the whole test suite (CI calls this)
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+dev: $(STAMP)  ## start the Dagster UI on http://127.0.0.1:3000
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/dagster_home} sh -c 'mkdir -p "$$DAGSTER_HOME" && $(BIN)/dagster dev -h 127.0.0.1 -p 3000'
+
+lint: $(DEVSTAMP)
+	$(BIN)/ruff check .
+
+fixtures: $(DEVSTAMP)  ## regenerate sample and fixture documents
+	$(BIN)/python tools/make_seed_plan.py
+	$(BIN)/python tools/make_reference.py
+	$(BIN)/python tools/make_plan_fixtures.py
+	$(BIN)/python tools/make_stats_fixtures.py
+
+bench: $(DEVSTAMP)
+	$(BIN)/python bench/extract.py
+	$(BIN)/python bench/stats.py
+	$(BIN)/python bench/warehouse.py
+
+clean:
+	rm -rf $(VENV) data build *.egg-info

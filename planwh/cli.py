@@ -1,0 +1,114 @@
+"""The ``planwh`` command.
+
+Each sub-command lives in its own module, imported only when it runs, so that
+``planwh extract`` and ``planwh check`` never pay for importing Dagster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+DEFAULT_RAW = "raw"
+DEFAULT_WAREHOUSE = "duckdb:///data/warehouse.duckdb"
+
+
+def default_raw() -> str:
+    return os.environ.get("PLANWH_RAW_DIR") or DEFAULT_RAW
+
+
+def default_warehouse() -> str:
+    return os.environ.get("PLANWH_WAREHOUSE_URL") or DEFAULT_WAREHOUSE
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="planwh",
+        description=(
+            "Turn plan documents (DOCX/PDF) and district statistics into a warehouse "
+            "that answers which districts met which targets in which year."
+        ),
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run",
+        help="materialise every asset over a raw folder into the warehouse (through Dagster)",
+        description=(
+            "Materialise every asset (all plan partitions) over DIR into the warehouse, "
+            "in-process through Dagster. Progress goes to stderr, a summary table to stdout. "
+            "Exit 0 when the run succeeded (quarantined input is not a failure), 1 when a step failed."
+        ),
+    )
+    run.add_argument("--raw", default=None, metavar="DIR",
+                     help="raw folder (default: $PLANWH_RAW_DIR or raw/)")
+    run.add_argument("--warehouse", default=None, metavar="URL",
+                     help="SQLAlchemy URL (default: $PLANWH_WAREHOUSE_URL or "
+                          "duckdb:///data/warehouse.duckdb)")
+    run.add_argument("--quiet", action="store_true", help="no progress display; summary only")
+
+    ex = sub.add_parser(
+        "extract",
+        help="parse one plan document and print its target records",
+        description=(
+            "Parse one plan document (DOCX or PDF) and write its target records to stdout. "
+            "A file that cannot be parsed gives exit 2 and one line on stderr."
+        ),
+    )
+    ex.add_argument("file", metavar="FILE", help="a .docx or .pdf plan document")
+    ex.add_argument("--format", choices=("jsonl", "csv"), default="jsonl",
+                    help="output format (default: jsonl)")
+
+    ck = sub.add_parser(
+        "check",
+        help="run the data-quality suites over a raw folder without loading the warehouse",
+        description=(
+            "Run the Great Expectations suites over DIR without loading the warehouse and "
+            "print each expectation's result. Exit 1 when an error-severity expectation fails."
+        ),
+    )
+    ck.add_argument("--raw", default=None, metavar="DIR",
+                    help="raw folder (default: $PLANWH_RAW_DIR or raw/)")
+
+    role = sub.add_parser(
+        "create-analyst-role",
+        help="PostgreSQL: create or refresh a read-only (SELECT only) analyst role",
+        description=(
+            "Create (or refresh) a PostgreSQL role that may only SELECT from the warehouse "
+            "tables and views. The password is read from $PLANWH_ANALYST_PASSWORD, never "
+            "from the command line."
+        ),
+    )
+    role.add_argument("--warehouse", default=None, metavar="URL",
+                      help="PostgreSQL SQLAlchemy URL of an owner (default: $PLANWH_WAREHOUSE_URL)")
+    role.add_argument("--role", default="planwh_analyst", help="role name (default: planwh_analyst)")
+
+    return p
+
+
+COMMANDS = {
+    "run": "planwh.run_cmd",
+    "extract": "planwh.extract_cmd",
+    "check": "planwh.check_cmd",
+    "create-analyst-role": "planwh.role_cmd",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "raw", "unset") is None:
+        args.raw = default_raw()
+    if getattr(args, "warehouse", "unset") is None:
+        args.warehouse = default_warehouse()
+    module = importlib.import_module(COMMANDS[args.command])
+    try:
+        return int(module.run(args) or 0)
+    except KeyboardInterrupt:
+        print("planwh: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""planwh: warehouse."""
