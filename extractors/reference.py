@@ -1,0 +1,363 @@
+"""Reference data: districts, metrics, indicator-to-metric mappings (CONTRACT §2).
+
+Loaders validate the files in ``raw/reference/`` and raise ``BadReference``
+with the file, the row and the reason. ``DistrictResolver`` turns the names
+found in statistics files (official names, aliases, short forms, historical
+names, codes) into the district version in force in a given year.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from extractors.records import BadReference, District, IndicatorMetric, Metric, UnknownDistrict
+
+DISTRICT_COLUMNS = (
+    "district_code",
+    "district_name",
+    "district_type",
+    "parent_code",
+    "valid_from",
+    "valid_to",
+    "aliases",
+)
+METRIC_COLUMNS = (
+    "metric_code",
+    "name",
+    "unit",
+    "aggregation",
+    "numerator",
+    "denominator",
+    "scale",
+    "direction",
+)
+INDICATOR_METRIC_COLUMNS = ("pattern", "metric_code")
+DISTRICT_TYPES = ("city", "district", "county", "county_city")
+NAME_SUFFIXES = "区县市"  # district, county, county-level city
+_CODE_RE = re.compile(r"\d{6}")
+_METRIC_CODE_RE = re.compile(r"[a-z][a-z0-9_]*")
+_REGEX_CHARS = re.compile(r"[.^$*+?{}\[\]\\|()]")
+
+
+def normalise_name(text: str) -> str:
+    """NFKC, all whitespace removed: the key under which names are compared."""
+    return "".join(unicodedata.normalize("NFKC", str(text)).split())
+
+
+def short_form(name: str) -> str:
+    """上城区 -> 上城; names of two characters keep their suffix (e.g. 东区)."""
+    return name[:-1] if len(name) > 2 and name[-1] in NAME_SUFFIXES else name
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _read_csv(path: str | Path, required: Iterable[str]) -> tuple[str, list[dict[str, str]]]:
+    path = Path(path)
+    name = path.name
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise BadReference(name, "file not found") from None
+    except UnicodeDecodeError as e:
+        raise BadReference(name, f"not UTF-8: {e}") from None
+    reader = csv.DictReader(text.splitlines())
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise BadReference(name, f"missing column(s) {', '.join(missing)}", "row 1")
+    reader.fieldnames = header
+    rows = [{k: (v or "").strip() for k, v in r.items() if k is not None} for r in reader]
+    return name, rows
+
+
+def _date(value: str, source: str, where: str, column: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadReference(source, f"{column} {value!r} is not an ISO date", where) from None
+
+
+def parse_district_rows(rows: list[dict[str, str]], source: str) -> list[District]:
+    """Validate rows of districts.csv (dicts of strings) into District versions."""
+    out: list[District] = []
+    for i, r in enumerate(rows, start=2):
+        where = f"row {i}"
+        code, name, kind = r["district_code"], r["district_name"], r["district_type"]
+        if not _CODE_RE.fullmatch(code):
+            raise BadReference(source, f"district_code {code!r} is not a 6-digit code", where)
+        if not name:
+            raise BadReference(source, "empty district_name", where)
+        if kind not in DISTRICT_TYPES:
+            raise BadReference(source, f"district_type {kind!r} not in {DISTRICT_TYPES}", where)
+        parent = r["parent_code"] or None
+        if parent is not None and not _CODE_RE.fullmatch(parent):
+            raise BadReference(source, f"parent_code {parent!r} is not a 6-digit code", where)
+        start = _date(r["valid_from"], source, where, "valid_from")
+        end = _date(r["valid_to"], source, where, "valid_to")
+        if start and end and end < start:
+            raise BadReference(source, f"valid_to {end} before valid_from {start}", where)
+        aliases = tuple(a for a in (normalise_name(x) for x in r["aliases"].split("|")) if a)
+        out.append(District(code, name, kind, parent, start, end, aliases))
+    by_code: dict[str, list[District]] = {}
+    for d in out:
+        by_code.setdefault(d.code, []).append(d)
+    for code, versions in by_code.items():
+        versions.sort(key=lambda d: d.valid_from or date.min)
+        for a, b in zip(versions, versions[1:], strict=False):
+            if a.valid_to is None or (b.valid_from or date.min) <= a.valid_to:
+                raise BadReference(source, f"versions of {code} overlap ({a.valid_from}..)")
+    return out
+
+
+def load_districts(path: str | Path) -> list[District]:
+    """districts.csv -> one District per version; BadReference when invalid."""
+    source, rows = _read_csv(path, DISTRICT_COLUMNS)
+    if not rows:
+        raise BadReference(source, "no districts")
+    return parse_district_rows(rows, source)
+
+
+def _decimal(value: str, source: str, where: str, column: str) -> Decimal | None:
+    if not value:
+        return None
+    try:
+        d = Decimal(value)
+    except InvalidOperation:
+        raise BadReference(source, f"{column} {value!r} is not a number", where) from None
+    if not d.is_finite():
+        raise BadReference(source, f"{column} {value!r} is not a number", where)
+    return d
+
+
+def load_metrics(path: str | Path) -> dict[str, Metric]:
+    """metrics.csv -> {metric_code: Metric}; ratio metrics must name existing
+    numerator and denominator metrics."""
+    source, rows = _read_csv(path, METRIC_COLUMNS)
+    metrics: dict[str, Metric] = {}
+    names: set[str] = set()
+    for i, r in enumerate(rows, start=2):
+        where = f"row {i}"
+        code = r["metric_code"]
+        if not _METRIC_CODE_RE.fullmatch(code):
+            raise BadReference(source, f"metric_code {code!r} is not snake_case", where)
+        if code in metrics:
+            raise BadReference(source, f"duplicate metric_code {code!r}", where)
+        name = normalise_name(r["name"])
+        if not name or name in names:
+            raise BadReference(source, f"empty or duplicate name {r['name']!r}", where)
+        agg = r["aggregation"]
+        if agg not in ("sum", "ratio"):
+            raise BadReference(source, f"aggregation {agg!r} is not sum or ratio", where)
+        num, den = r["numerator"] or None, r["denominator"] or None
+        if agg == "ratio" and not (num and den):
+            raise BadReference(source, "a ratio metric needs numerator and denominator", where)
+        if agg == "sum" and (num or den):
+            raise BadReference(source, "a sum metric has no numerator/denominator", where)
+        scale = _decimal(r["scale"], source, where, "scale")
+        if agg == "ratio" and scale is None:
+            scale = Decimal(1)
+        direction = r["direction"] or "up"
+        if direction not in ("up", "down"):
+            raise BadReference(source, f"direction {direction!r} is not up or down", where)
+        tolerance = _decimal(r.get("tolerance", ""), source, where, "tolerance")
+        if tolerance is not None and not (0 <= tolerance < 1):
+            raise BadReference(source, f"tolerance {tolerance} is not a fraction", where)
+        names.add(name)
+        metrics[code] = Metric(
+            code, r["name"], r["unit"] or None, agg, num, den, scale, direction, tolerance
+        )
+    for i, m in enumerate(metrics.values(), start=2):
+        for part in (m.numerator, m.denominator):
+            if part is not None and (part not in metrics or metrics[part].aggregation != "sum"):
+                raise BadReference(source, f"{m.code}: {part!r} is not a sum metric", f"row {i}")
+    return metrics
+
+
+def load_indicator_metrics(
+    path: str | Path, metrics: Mapping[str, Metric] | None = None
+) -> list[IndicatorMetric]:
+    """indicator_metrics.csv -> mappings in file order (first match wins).
+    With ``metrics``, every metric_code must be in the catalogue."""
+    source, rows = _read_csv(path, INDICATOR_METRIC_COLUMNS)
+    out = []
+    for i, r in enumerate(rows, start=2):
+        if not r["pattern"] or not r["metric_code"]:
+            raise BadReference(source, "empty pattern or metric_code", f"row {i}")
+        if metrics is not None and r["metric_code"] not in metrics:
+            raise BadReference(source, f"unknown metric_code {r['metric_code']!r}", f"row {i}")
+        out.append(IndicatorMetric(r["pattern"], r["metric_code"]))
+    return out
+
+
+def match_metric(indicator_name: str, mappings: Iterable[IndicatorMetric]) -> str | None:
+    """Metric code of the first mapping whose pattern matches the indicator name:
+    as a substring, or as a regex when the pattern has regex syntax and compiles."""
+    name = normalise_name(indicator_name)
+    for m in mappings:
+        pattern = normalise_name(m.pattern)
+        if pattern in name:
+            return m.metric_code
+        if _REGEX_CHARS.search(pattern):
+            try:
+                if re.search(pattern, name):
+                    return m.metric_code
+            except re.error:
+                continue
+    return None
+
+
+def city_of(districts: Iterable[District], year: int) -> District:
+    """The city row valid in ``year``."""
+    for d in districts:
+        if d.district_type == "city" and d.valid_in_year(year):
+            return d
+    raise UnknownDistrict("districts.csv", f"no city valid in {year}")
+
+
+# --------------------------------------------------------------------------- resolving
+
+
+def derive_renames(districts: Iterable[District]) -> dict[str, str]:
+    """{old code: new code} for divisions that changed code but not territory.
+
+    A rename is a code whose last version ends the day before a *new* code
+    (no earlier version) of the same parent and the same short form begins,
+    e.g. 临安市 330185 (to 2016-12-31) -> 临安区 330112 (from 2017-01-01).
+    Mergers and splits (下城区 -> 拱墅区) have no such twin and are not renames.
+    """
+    districts = list(districts)
+    first: dict[str, District] = {}
+    last: dict[str, District] = {}
+    for d in districts:
+        if d.code not in first or (d.valid_from or date.min) < (first[d.code].valid_from or date.min):
+            first[d.code] = d
+        if d.code not in last or (d.valid_to or date.max) > (last[d.code].valid_to or date.max):
+            last[d.code] = d
+    renames = {}
+    for old in last.values():
+        if old.valid_to is None:
+            continue
+        twins = [
+            new
+            for new in first.values()
+            if new.code != old.code
+            and new.valid_from == old.valid_to + timedelta(days=1)
+            and new.parent_code == old.parent_code
+            and short_form(new.name) == short_form(old.name)
+        ]
+        if len(twins) == 1:
+            renames[old.code] = twins[0].code
+    return renames
+
+
+class DistrictResolver:
+    """Resolve a district name (or code) to the version in force in a year.
+
+    Lookup order: codes, official names and aliases; then short forms (name
+    minus 区/县/市); then, for a name prefixed with its city (杭州市上城区),
+    the remainder. A name whose district is not in force in the year follows
+    renames forwards or backwards (临安市 in 2018 -> 临安区 330112).
+    """
+
+    def __init__(self, districts: Iterable[District]):
+        self.districts = list(districts)
+        self._exact: dict[str, list[District]] = {}
+        self._short: dict[str, list[District]] = {}
+        for d in self.districts:
+            for key in (d.code, normalise_name(d.name), *d.aliases):
+                self._add(self._exact, key, d)
+            self._add(self._short, short_form(normalise_name(d.name)), d)
+        self._renamed_to = derive_renames(self.districts)
+        self._renamed_from = {new: old for old, new in self._renamed_to.items()}
+        self._city_prefixes = sorted(
+            {
+                key
+                for d in self.districts
+                if d.district_type == "city"
+                for key in (normalise_name(d.name), short_form(normalise_name(d.name)))
+            },
+            key=len,
+            reverse=True,
+        )
+        self._cache: dict[tuple[str, int], District | str] = {}
+
+    @staticmethod
+    def _add(index: dict[str, list[District]], key: str, d: District) -> None:
+        versions = index.setdefault(key, [])
+        if d not in versions:
+            versions.append(d)
+
+    def resolve(
+        self, name: str, year: int, *, source_file: str = "", location: str | None = None
+    ) -> District:
+        """The district version named ``name`` in force on 31 December of ``year``."""
+        found = self.try_resolve(name, year)
+        if isinstance(found, str):
+            raise UnknownDistrict(source_file, found, location)
+        return found
+
+    def try_resolve(self, name: str, year: int) -> District | str:
+        """Like resolve, but returns the reason instead of raising (cached)."""
+        key = (str(name), int(year))
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._cache[key] = self._resolve(*key)
+        return hit
+
+    def _resolve(self, name: str, year: int) -> District | str:
+        key = normalise_name(name)
+        if key.endswith(".0") and _CODE_RE.fullmatch(key[:-2]):
+            key = key[:-2]  # a code read from a spreadsheet number cell
+        if not key:
+            return "empty district name"
+        candidates = self._candidates(key)
+        if not candidates:
+            return f"unknown district {name!r}"
+        valid = [d for d in candidates if d.valid_in_year(year)]
+        if not valid:
+            valid = [v for d in candidates if (v := self._follow_renames(d, year)) is not None]
+        if not valid:
+            return f"{name!r} not valid in {year}"
+        codes = {d.code for d in valid}
+        if len(codes) > 1:
+            return f"ambiguous district {name!r} in {year}: {', '.join(sorted(codes))}"
+        return valid[0]
+
+    def _candidates(self, key: str) -> list[District]:
+        for index in (self._exact, self._short):
+            if key in index:
+                return index[key]
+        for prefix in self._city_prefixes:
+            if key.startswith(prefix) and len(key) > len(prefix):
+                rest = key[len(prefix) :]
+                for index in (self._exact, self._short):
+                    if rest in index:
+                        return index[rest]
+        return []
+
+    def _version(self, code: str, year: int) -> District | None:
+        for d in self.districts:
+            if d.code == code and d.valid_in_year(year):
+                return d
+        return None
+
+    def _follow_renames(self, d: District, year: int) -> District | None:
+        end = date(year, 12, 31)
+        links = self._renamed_to if d.valid_to is not None and d.valid_to < end else self._renamed_from
+        code, seen = d.code, set()
+        while code in links and code not in seen:
+            seen.add(code)
+            code = links[code]
+            found = self._version(code, year)
+            if found is not None:
+                return found
+        return None
