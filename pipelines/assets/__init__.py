@@ -1,0 +1,1 @@
+"""Assets by domain: reference, plans, stats, warehouse, quality."""

@@ -1,0 +1,186 @@
+"""Plan documents: one dynamic partition per file in raw/plans."""
+
+import hashlib
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from extractors.records import IngestIssue, NoPlanTable, PlanDocument, UnreadableDocument
+from pipelines.checks import check_result, failed_error_expectations
+from pipelines.metadata import table_metadata
+from pipelines.resources import RawFolder, WarehouseResource
+
+plan_files = dg.DynamicPartitionsDefinition(name="plan_files")
+
+PLAN_SUFFIXES = (".docx", ".pdf")
+TARGETS_CHECK = "targets_quality"
+OWNERS = ["team:performance-office"]
+
+
+def list_plan_files(plans_dir: Path) -> list[Path]:
+    """Plan documents in the folder (any name; hidden and temporary files skipped)."""
+    if not plans_dir.is_dir():
+        return []
+    return sorted(
+        p for p in plans_dir.iterdir()
+        if p.is_file() and p.suffix.lower() in PLAN_SUFFIXES and not p.name.startswith((".", "~$"))
+    )
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def targets_frame(plan: PlanDocument) -> pd.DataFrame:
+    rows = [r.to_dict() for r in plan.records]
+    frame = pd.DataFrame(rows)
+    frame["period_start"] = plan.period_start
+    frame["period_end"] = plan.period_end
+    return frame
+
+
+def _records_preview(plan: PlanDocument) -> pd.DataFrame:
+    cols = ["source_page", "source_table", "source_row", "indicator_name", "year", "scope",
+            "comparator", "target_value", "target_unit", "target_text"]
+    frame = pd.DataFrame([r.to_dict() for r in plan.records])
+    if frame.empty:
+        return pd.DataFrame(columns=cols)
+    for c in ("target_value",):
+        frame[c] = frame[c].map(lambda v: None if v is None else float(v))
+    return frame[cols]
+
+
+@dg.asset(
+    partitions_def=plan_files,
+    group_name="plans",
+    owners=OWNERS,
+    tags={"domain": "plans"},
+    kinds={"python", "pdf", "docx"},
+    pool="warehouse",
+    check_specs=[
+        dg.AssetCheckSpec(
+            TARGETS_CHECK, asset="plan_targets", blocking=True,
+            description="The document is readable and its target records pass the `targets` "
+                        "expectation suite; a failure holds the plan back from the warehouse.",
+        )
+    ],
+    description="Target records parsed from one plan document of raw/plans (DOCX or PDF, "
+                "layouts A and B), with provenance. One partition per file.",
+)
+def plan_targets(context: dg.AssetExecutionContext, raw: RawFolder, warehouse: WarehouseResource):
+    from expectations.runner import issues_from, run_suite
+    from extractors.plans import extract_plan
+    from warehouse.load import replace_issues
+
+    name = context.partition_key
+    path = raw.plans_dir / name
+    scope = f"plan:{name}"
+    engine = warehouse.get_engine()
+    try:
+        if not path.is_file():
+            raise UnreadableDocument(name, "file no longer exists in raw/plans")
+        plan = extract_plan(path)
+    except (UnreadableDocument, NoPlanTable) as e:
+        issue = IngestIssue(name, e.location or "document", "error", e.reason, check="plan_readable")
+        replace_issues(engine, scope, [issue])
+        context.log.warning(f"{name}: {e.reason}")
+        yield dg.Output(None, metadata={"file": name, "error": e.reason, "issues": 1,
+                                        "dagster/row_count": 0})
+        yield dg.AssetCheckResult(
+            check_name=TARGETS_CHECK, passed=False, severity=dg.AssetCheckSeverity.ERROR,
+            description=f"unreadable: {e.reason}",
+            metadata={"expectation": "plans.readable", "reason": e.reason},
+        )
+        return
+
+    frame = targets_frame(plan)
+    suite = run_suite("targets", frame)
+    issues = [IngestIssue(name, "document", "warning", w, check="extraction") for w in plan.warnings]
+    issues += issues_from(suite, frame)
+    replace_issues(engine, scope, issues)
+    metadata = {
+        "file": name,
+        "sha256": plan.source_sha256,
+        "format": plan.source_format,
+        "title": plan.title,
+        "period": f"{plan.period_start}-{plan.period_end}",
+        "pages": plan.pages if plan.pages is not None else 0,
+        "plan_tables": plan.tables_found,
+        "records": len(plan.records),
+        "issues": len(issues),
+        **table_metadata(_records_preview(plan)),
+    }
+    yield dg.Output(plan, metadata=metadata)
+    yield check_result(TARGETS_CHECK, suite)
+    if failed_error_expectations(suite):
+        context.log.warning(f"{name}: held back from the warehouse by {TARGETS_CHECK}")
+
+
+@dg.asset(
+    partitions_def=plan_files,
+    group_name="warehouse",
+    owners=OWNERS,
+    tags={"domain": "warehouse"},
+    kinds={"sql"},
+    pool="warehouse",
+    description="dim_plan, dim_indicator and fct_target rows of one plan document: deleted and "
+                "re-inserted in one transaction (skipped when the same file content is loaded).",
+)
+def plan_tables(context: dg.AssetExecutionContext, plan_targets: PlanDocument | None,
+                raw: RawFolder, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from pipelines.reference_data import read_reference
+    from warehouse.load import load_plan
+
+    if plan_targets is None:  # unreadable: keep what was loaded before
+        return dg.MaterializeResult(metadata={"status": "kept previous rows"})
+    ref = read_reference(raw.reference_dir)
+    status = load_plan(warehouse.get_engine(), plan_targets, ref.indicator_metrics)
+    return dg.MaterializeResult(
+        metadata={
+            "status": status,
+            "plan_id": plan_targets.plan_id,
+            "dagster/row_count": len(plan_targets.records),
+        }
+    )
+
+
+@dg.asset(
+    group_name="plans",
+    owners=OWNERS,
+    tags={"domain": "plans"},
+    kinds={"sql"},
+    pool="warehouse",
+    deps=[plan_tables],
+    description="Keeps the warehouse in step with raw/plans: rows and issues of plan files "
+                "that were deleted from the folder are removed.",
+)
+def plan_registry(context: dg.AssetExecutionContext, raw: RawFolder,
+                  warehouse: WarehouseResource) -> dg.MaterializeResult:
+    import sqlalchemy as sa
+
+    from warehouse.load import delete_plan, replace_issues
+
+    engine = warehouse.get_engine()
+    present = {p.name for p in list_plan_files(raw.plans_dir)}
+    with engine.connect() as c:
+        loaded = {r[0] for r in c.execute(sa.text("SELECT source_file FROM dim_plan"))}
+        scoped = {r[0] for r in c.execute(sa.text(
+            "SELECT DISTINCT scope FROM ingest_issues WHERE scope LIKE 'plan:%'"))}
+    removed = sorted(loaded - present)
+    for name in removed:
+        delete_plan(engine, name)
+    for scope in sorted(scoped):
+        if scope.split(":", 1)[1] not in present:
+            replace_issues(engine, scope, [])
+    if removed:
+        context.log.info(f"removed plans no longer in raw/plans: {removed}")
+    frame = pd.DataFrame({"source_file": sorted(present)})
+    return dg.MaterializeResult(
+        metadata={"plans_present": len(present), "plans_removed": len(removed),
+                  "removed": ", ".join(removed) or "-", **table_metadata(frame, rows=20)}
+    )

@@ -1,0 +1,134 @@
+"""Warehouse-wide assets: attainment, its report, and the ingest issues table."""
+
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from pipelines.assets.plans import plan_registry, plan_tables
+from pipelines.assets.stats import fct_district_stat
+from pipelines.checks import check_result
+from pipelines.metadata import png_markdown, table_metadata
+from pipelines.resources import WarehouseResource
+
+OWNERS = ["team:performance-office"]
+ATTAINMENT_CHECK = "attainment_quality"
+REPORT_DIR = Path("data/reports")
+
+# The (indicator, district, year) grid attainment must cover, derived independently of the
+# attainment SQL: 全市 (whole-city) targets of mapped indicators; ratio metrics at every
+# district valid in the year plus the city, sum metrics at the city only.
+EXPECTED_KEYS_SQL = """
+SELECT DISTINCT t.indicator_id, d.district_code, t.year
+FROM fct_target t
+JOIN dim_indicator i ON i.indicator_id = t.indicator_id
+JOIN dim_metric m ON m.metric_code = i.metric_code
+JOIN dim_district d
+  ON (d.valid_from IS NULL OR d.valid_from <= CAST(CAST(t.year AS VARCHAR) || '-12-31' AS DATE))
+ AND (d.valid_to IS NULL OR d.valid_to >= CAST(CAST(t.year AS VARCHAR) || '-12-31' AS DATE))
+WHERE t.scope = '全市'
+  AND (d.district_type = 'city' OR m.aggregation = 'ratio')
+"""
+
+
+def read_frame(engine, sql: str) -> pd.DataFrame:
+    import sqlalchemy as sa
+
+    with engine.connect() as c:
+        result = c.execute(sa.text(sql))
+        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+@dg.asset(
+    group_name="warehouse",
+    owners=OWNERS,
+    tags={"domain": "warehouse"},
+    kinds={"sql"},
+    pool="warehouse",
+    deps=["reference", plan_tables, plan_registry, fct_district_stat],
+    check_specs=[
+        dg.AssetCheckSpec(
+            ATTAINMENT_CHECK, asset="fct_attainment",
+            description="The `attainment` expectation suite: a row per mapped indicator, "
+                        "district and plan year; attained present when both sides are numeric.",
+        )
+    ],
+    description="fct_attainment: indicator x district x year, rebuilt in SQL from fct_target and "
+                "fct_district_stat (ratio metrics as sum(numerator)/sum(denominator) at city "
+                "level). The metadata carries a heatmap of the latest evaluated year.",
+)
+def fct_attainment(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    from expectations.runner import run_suite
+    from pipelines.report import attainment_heatmap, latest_year
+    from warehouse.attainment import build_attainment
+
+    engine = warehouse.get_engine()
+    n = build_attainment(engine)
+    facts = read_frame(engine, "SELECT * FROM fct_attainment")
+    view = read_frame(engine, "SELECT * FROM v_attainment")
+    expected = read_frame(engine, EXPECTED_KEYS_SQL)
+    suite = run_suite("attainment", facts, expected_keys=expected)
+    evaluated = facts["attained"].notna() if len(facts) else pd.Series(dtype=bool)
+    rate = float(facts.loc[evaluated, "attained"].astype(bool).mean()) if evaluated.any() else None
+    year = latest_year(view)
+    yield dg.Output(
+        None,
+        metadata={
+            "evaluated": int(evaluated.sum()) if len(facts) else 0,
+            "attainment_rate": dg.MetadataValue.float(rate) if rate is not None else "n/a",
+            "heatmap_year": year if year is not None else "n/a",
+            "heatmap": png_markdown(attainment_heatmap(view), "attainment heatmap"),
+            **table_metadata(view),
+            "dagster/row_count": dg.MetadataValue.int(n),
+        },
+    )
+    yield check_result(ATTAINMENT_CHECK, suite)
+
+
+@dg.asset(
+    group_name="warehouse",
+    owners=OWNERS,
+    tags={"domain": "warehouse"},
+    kinds={"html"},
+    deps=[fct_attainment],
+    pool="warehouse",
+    description="An HTML attainment report (heatmap and table) written to data/reports/.",
+)
+def attainment_report(context: dg.AssetExecutionContext,
+                      warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from pipelines.report import write_html_report
+
+    view = read_frame(warehouse.get_engine(), "SELECT * FROM v_attainment")
+    path = write_html_report(view, REPORT_DIR)
+    return dg.MaterializeResult(
+        metadata={"path": dg.MetadataValue.path(str(path.resolve())),
+                  "dagster/row_count": len(view)}
+    )
+
+
+@dg.asset(
+    group_name="quality",
+    owners=OWNERS,
+    tags={"domain": "quality"},
+    kinds={"sql"},
+    pool="warehouse",
+    deps=[fct_attainment, plan_registry],
+    description="ingest_issues: every input item held back (unreadable documents, unresolved "
+                "districts, failed expectations), with file, location and reason.",
+)
+def ingest_issues(context: dg.AssetExecutionContext,
+                  warehouse: WarehouseResource) -> dg.MaterializeResult:
+    issues = read_frame(
+        warehouse.get_engine(),
+        "SELECT source_file, location, severity, reason, detected_at FROM ingest_issues "
+        "ORDER BY source_file, location",
+    )
+    by_severity = issues.groupby("severity").size().to_dict() if len(issues) else {}
+    return dg.MaterializeResult(
+        metadata={
+            "errors": int(by_severity.get("error", 0)),
+            "warnings": int(by_severity.get("warning", 0)),
+            "files_with_issues": int(issues["source_file"].nunique()) if len(issues) else 0,
+            **table_metadata(issues, rows=25),
+        }
+    )

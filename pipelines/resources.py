@@ -1,0 +1,74 @@
+"""Dagster resources: where the raw files are and which warehouse to write."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+
+import dagster as dg
+from pydantic import PrivateAttr
+
+DEFAULT_WAREHOUSE_URL = "duckdb:///data/warehouse.duckdb"
+DEFAULT_RAW_DIR = "raw"
+
+
+def _env_or(name: str, default: str):
+    """An EnvVar when the variable is set (shown as such in the UI), else the default."""
+    return dg.EnvVar(name) if os.environ.get(name) else default
+
+
+class RawFolder(dg.ConfigurableResource):
+    """The raw input folder (CONTRACT section 2): plans/, stats/, reference/."""
+
+    path: str = DEFAULT_RAW_DIR
+
+    @property
+    def root(self) -> Path:
+        return Path(self.path)
+
+    @property
+    def plans_dir(self) -> Path:
+        return self.root / "plans"
+
+    @property
+    def stats_dir(self) -> Path:
+        return self.root / "stats"
+
+    @property
+    def reference_dir(self) -> Path:
+        return self.root / "reference"
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The star-schema warehouse: any SQLAlchemy URL (DuckDB by default, PostgreSQL in
+    production). The schema is created on first use."""
+
+    url: str = DEFAULT_WAREHOUSE_URL
+    _engine = PrivateAttr(default=None)
+
+    def get_engine(self):
+        if self._engine is None:
+            from warehouse.schema import create_schema, make_engine
+
+            self._engine = make_engine(self.url)
+            create_schema(self._engine)
+        return self._engine
+
+    def teardown_after_execution(self, context) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    @cached_property
+    def backend(self) -> str:
+        return self.url.split(":", 1)[0].split("+", 1)[0]
+
+
+def default_resources(raw: str | None = None, warehouse_url: str | None = None) -> dict:
+    return {
+        "raw": RawFolder(path=raw if raw else _env_or("PLANWH_RAW_DIR", DEFAULT_RAW_DIR)),
+        "warehouse": WarehouseResource(
+            url=warehouse_url if warehouse_url else _env_or("PLANWH_WAREHOUSE_URL", DEFAULT_WAREHOUSE_URL)
+        ),
+    }

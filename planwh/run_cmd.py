@@ -1,0 +1,201 @@
+"""``planwh run``: materialise every asset over a raw folder, in-process through Dagster.
+
+Order: reference and statistics; one run per plan partition (as a Dagster backfill
+would); then deleted plans, attainment, its report and the issues summary. A step
+that fails only because a blocking quality check failed is *quarantined* input
+(held back, listed in ingest_issues), not a failed run.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CHECK_FAILED_ERROR = "DagsterAssetCheckFailedError"
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+
+
+@dataclass
+class RunOutcome:
+    """What one Dagster run did, for the summary."""
+
+    label: str
+    success: bool
+    quarantined: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # "step: message"
+    checks_passed: int = 0
+    checks_failed: int = 0
+
+
+def classify(label: str, result) -> RunOutcome:
+    out = RunOutcome(label=label, success=result.success)
+    for ev in result.get_asset_check_evaluations():
+        if ev.passed:
+            out.checks_passed += 1
+        else:
+            out.checks_failed += 1
+    for ev in result.get_step_failure_events():
+        err = ev.event_specific_data.error if ev.event_specific_data else None
+        names = {e.cls_name for e in _error_chain(err)}
+        if CHECK_FAILED_ERROR in names:
+            out.quarantined.append(ev.step_key)
+        else:
+            msg = (err.message.strip().splitlines() or ["?"])[-1] if err else "failed"
+            out.failed.append(f"{ev.step_key}: {msg}")
+    return out
+
+
+def _error_chain(err):
+    while err is not None:
+        yield err
+        err = err.cause or getattr(err, "context", None)
+
+
+def _instance():
+    from dagster import DagsterInstance
+
+    if os.environ.get("DAGSTER_HOME"):
+        return DagsterInstance.get()
+    return DagsterInstance.ephemeral()
+
+
+def sync_partitions(instance, plan_names: list[str]) -> tuple[list[str], list[str]]:
+    from pipelines.assets.plans import plan_files
+
+    current = set(instance.get_dynamic_partitions(plan_files.name))
+    added = sorted(set(plan_names) - current)
+    removed = sorted(current - set(plan_names))
+    if added:
+        instance.add_dynamic_partitions(plan_files.name, added)
+    for name in removed:
+        instance.delete_dynamic_partition(plan_files.name, name)
+    return added, removed
+
+
+def execute(raw: str, warehouse_url: str, progress=None) -> list[RunOutcome]:
+    """Run the whole graph; ``progress(label, done, total)`` is called around each run."""
+    import dagster as dg
+
+    from pipelines.assets.plans import list_plan_files, plan_tables, plan_targets
+    from pipelines.definitions import ALL_ASSETS
+    from pipelines.jobs import refresh_job, stats_job
+    from pipelines.resources import default_resources
+
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
+    warnings.filterwarnings("ignore", category=dg.PreviewWarning)
+    resources = default_resources(raw, warehouse_url)
+    instance = _instance()
+    names = [p.name for p in list_plan_files(Path(raw) / "plans")]
+    sync_partitions(instance, names)
+    total = len(names) + 2
+    outcomes: list[RunOutcome] = []
+
+    def run(label: str, selection, partition_key: str | None = None) -> RunOutcome:
+        if progress:
+            progress(label, len(outcomes), total)
+        result = dg.materialize(
+            ALL_ASSETS, selection=selection, resources=resources, instance=instance,
+            partition_key=partition_key, raise_on_error=False, run_config=QUIET_LOGS,
+            tags={"planwh/command": "run"},
+        )
+        out = classify(label, result)
+        outcomes.append(out)
+        return out
+
+    stats_sel = stats_job.selection
+    run("reference and statistics", stats_sel)
+    for name in names:
+        run(f"plan {name}", dg.AssetSelection.assets(plan_targets, plan_tables), partition_key=name)
+    run("attainment and report", refresh_job.selection)
+    if progress:
+        progress("done", total, total)
+    return outcomes
+
+
+def summary_rows(counts: dict, outcomes: list[RunOutcome], rate: float | None) -> list[tuple[str, str]]:
+    quarantined = [s for o in outcomes for s in o.quarantined]
+    failed = [s for o in outcomes for s in o.failed]
+    plans_quarantined = sum(1 for o in outcomes if o.label.startswith("plan ") and o.quarantined)
+    return [
+        ("plans", f"{counts.get('dim_plan', 0)} loaded"
+                  + (f", {plans_quarantined} quarantined" if plans_quarantined else "")),
+        ("indicators", str(counts.get("dim_indicator", 0))),
+        ("targets", str(counts.get("fct_target", 0))),
+        ("statistics", str(counts.get("fct_district_stat", 0))),
+        ("districts (versions)", str(counts.get("dim_district", 0))),
+        ("attainment rows", str(counts.get("fct_attainment", 0))),
+        ("attainment rate", "n/a" if rate is None else f"{rate:.1%} of evaluated targets"),
+        ("ingest issues", str(counts.get("ingest_issues", 0))),
+        ("checks", f"{sum(o.checks_passed for o in outcomes)} passed, "
+                   f"{sum(o.checks_failed for o in outcomes)} failed"),
+        ("quarantined steps", str(len(quarantined))),
+        ("failed steps", str(len(failed))),
+    ]
+
+
+def attainment_rate(engine) -> float | None:
+    import sqlalchemy as sa
+
+    with engine.connect() as c:
+        row = c.execute(sa.text(
+            "SELECT COUNT(*), SUM(CASE WHEN attained THEN 1 ELSE 0 END) "
+            "FROM fct_attainment WHERE attained IS NOT NULL")).one()
+    return (row[1] or 0) / row[0] if row[0] else None
+
+
+def print_summary(rows, outcomes: list[RunOutcome], warehouse_url: str, seconds: float) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=sys.stdout, soft_wrap=True)
+    table = Table(title=f"planwh run: {warehouse_url} ({seconds:.1f} s)")
+    table.add_column("what")
+    table.add_column("count")
+    for what, count in rows:
+        table.add_row(what, count)
+    console.print(table)
+    for o in outcomes:
+        for step in o.quarantined:
+            console.print(f"quarantined: {o.label} ({step}); see ingest_issues")
+        for f in o.failed:
+            console.print(f"[red]failed[/red]: {o.label}: {f}")
+
+
+def run(args) -> int:
+    raw = Path(args.raw)
+    if not raw.is_dir():
+        print(f"planwh run: {raw}: no such raw folder", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    quiet = getattr(args, "quiet", False)
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    err = Console(file=sys.stderr)
+    if quiet:
+        outcomes = execute(str(raw), args.warehouse)
+    else:
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err, transient=False) as bar:
+            task = bar.add_task("starting", total=1)
+
+            def progress(label: str, done: int, total: int) -> None:
+                bar.update(task, description=label, completed=done, total=total)
+
+            outcomes = execute(str(raw), args.warehouse, progress)
+
+    from warehouse.load import table_counts
+    from warehouse.schema import make_engine
+
+    engine = make_engine(args.warehouse)
+    try:
+        rows = summary_rows(table_counts(engine), outcomes, attainment_rate(engine))
+    finally:
+        engine.dispose()
+    print_summary(rows, outcomes, args.warehouse, time.monotonic() - started)
+    return 1 if any(o.failed for o in outcomes) else 0
