@@ -1,1 +1,16 @@
-"""planwh: expectations."""
+"""Data-quality suites (Great Expectations 1.x, as code) and a runner returning
+plain results. No Dagster here; GX itself is imported only when a suite runs.
+
+    from expectations import run_suite, issues_from
+    result = run_suite("district_stats", frame, districts=..., metrics=..., docs_dir="data/docs")
+"""
+
+from expectations.runner import (
+    ExpectationResult,
+    SuiteResult,
+    issues_from,
+    run_suite,
+    write_data_docs,
+)
+
+__all__ = ["ExpectationResult", "SuiteResult", "issues_from", "run_suite", "write_data_docs"]

@@ -1,0 +1,323 @@
+"""Run a suite with Great Expectations 1.x and return plain results (no Dagster).
+
+One EPHEMERAL GX context per ``run_suite`` call: nothing is read from or
+written to a ``gx/`` project folder, and the results come back as dataclasses
+over builtin types (picklable, JSON-friendly), so the Dagster checks, the
+pipeline's quarantine and ``planwh check`` all use the same numbers.
+
+``failing_index`` holds 0-based *positions* in the frame given to
+``run_suite`` (``frame.iloc[failing_index]``); coverage rules (missing rows)
+have none.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from expectations.suites import PRESENT, ROW, SUITES, Part, Rule, build_suite
+from extractors.records import IngestIssue
+
+SAMPLE_SIZE = 5
+DOCS_SITE = "planwh"
+
+
+@dataclass
+class ExpectationResult:
+    name: str  # "<suite>.<rule>"
+    severity: str  # "error" or "warning"
+    success: bool
+    unexpected_count: int
+    element_count: int
+    sample: list[dict] = field(default_factory=list)  # up to SAMPLE_SIZE failing rows
+    failing_index: list[int] = field(default_factory=list)  # positions in the input frame
+    description: str = ""
+    kind: str = "rows"  # "rows" (input rows) or "coverage" (missing keys)
+    missing: list[dict] = field(default_factory=list)  # coverage: every missing key
+
+    @property
+    def status(self) -> str:
+        """PASS, FAIL (error) or WARN (warning)."""
+        if self.success:
+            return "PASS"
+        return "FAIL" if self.severity == "error" else "WARN"
+
+
+@dataclass
+class SuiteResult:
+    suite: str
+    success: bool  # no error-severity expectation failed
+    results: list[ExpectationResult]
+    docs_path: str | None = None  # index.html of the GX Data Docs site, when written
+    # GX's own validation results and suites as JSON dicts (for write_data_docs)
+    gx_validations: list[dict] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def failed(self) -> list[ExpectationResult]:
+        return [r for r in self.results if not r.success]
+
+    def failing_positions(self, severity: str | None = "error") -> list[int]:
+        """Input rows failing any expectation (of that severity; None = any)."""
+        pos: set[int] = set()
+        for r in self.results:
+            if not r.success and (severity is None or r.severity == severity):
+                pos.update(r.failing_index)
+        return sorted(pos)
+
+    def to_metadata(self) -> dict[str, Any]:
+        """A flat, JSON-friendly summary (e.g. for asset check metadata)."""
+        return {
+            "suite": self.suite,
+            "success": self.success,
+            "docs_path": self.docs_path,
+            "expectations": [
+                {"name": r.name, "severity": r.severity, "status": r.status,
+                 "unexpected_count": r.unexpected_count, "element_count": r.element_count,
+                 "sample": r.sample}
+                for r in self.results
+            ],
+        }
+
+
+# --------------------------------------------------------------------------- GX plumbing
+
+
+def _gx():
+    """Import GX quietly (no analytics, no progress bars)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+
+    return gx
+
+
+def _context():
+    gx = _gx()
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    ctx = gx.get_context(mode="ephemeral")
+    # the ephemeral context makes an (empty) temp dir for a default docs site: drop both
+    sites = dict(ctx.variables.data_docs_sites or {})
+    for site in sites.values():
+        base = (site.get("store_backend") or {}).get("base_directory")
+        if base and Path(base).is_dir() and not any(Path(base).iterdir()):
+            Path(base).rmdir()
+    ctx.variables.data_docs_sites = {}
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    return ctx
+
+
+def _plain(v: Any) -> Any:
+    """numpy / Decimal / NaN / dates -> builtin JSON-friendly values."""
+    if v is None:
+        return None
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
+        try:
+            v = v.item()
+        except (ValueError, AttributeError):
+            pass
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, Decimal):
+        return float(v)
+    if isinstance(v, (date, datetime)):
+        return v.isoformat()
+    return v
+
+
+def _row_dict(frame: pd.DataFrame, i: int, columns: Iterable[str]) -> dict:
+    row = frame.iloc[i]
+    return {c: _plain(row[c]) for c in columns if c in frame.columns}
+
+
+def _validate_part(ctx, part: Part, df: pd.DataFrame):
+    gx = _gx()
+    ds = ctx.data_sources.add_pandas(f"{part.name}-source")
+    bd = ds.add_dataframe_asset(part.name).add_batch_definition_whole_dataframe("whole")
+    suite = ctx.suites.add(build_suite(part))
+    vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=part.name, data=bd,
+                                                                suite=suite))
+    fmt: dict[str, Any] = {"result_format": "COMPLETE"}
+    if ROW in df.columns:
+        fmt["unexpected_index_column_names"] = [ROW]
+    return vd.run(batch_parameters={"dataframe": df}, result_format=fmt), suite
+
+
+def _expectation_result(rule: Rule, part: Part, gx_res: Any, df: pd.DataFrame,
+                        source: pd.DataFrame) -> ExpectationResult:
+    res = gx_res.result or {}
+    if gx_res.exception_info and gx_res.exception_info.get("raised_exception"):
+        msg = gx_res.exception_info.get("exception_message") or "exception"
+        return ExpectationResult(rule.name, rule.severity, False, len(df), len(df),
+                                 [{"exception": msg}], [], rule.description, part.kind)
+    positions: list[int] = []
+    for item in res.get("unexpected_index_list") or []:
+        if isinstance(item, dict) and ROW in item:
+            positions.append(int(item[ROW]))
+    positions = sorted(set(positions))
+    missing: list[dict] = []
+    if part.kind == "coverage":
+        absent = df.index[~df[PRESENT].astype(bool)] if len(df) else []
+        missing = [_row_dict(df, int(i), [c for c in df.columns if c != PRESENT])
+                   for i in absent]
+        sample = missing[:SAMPLE_SIZE]
+        positions = []
+    else:
+        sample = [_row_dict(source, p, rule.columns) for p in positions[:SAMPLE_SIZE]]
+    return ExpectationResult(
+        name=rule.name, severity=rule.severity, success=bool(gx_res.success),
+        unexpected_count=int(res.get("unexpected_count") or 0),
+        element_count=int(res.get("element_count") or len(df)),
+        sample=sample, failing_index=positions, description=rule.description,
+        kind=part.kind, missing=missing,
+    )
+
+
+def run_suite(name: str, frame: pd.DataFrame, *, docs_dir: str | Path | None = None,
+              **context: Any) -> SuiteResult:
+    """Validate ``frame`` against suite ``name`` (targets, district_stats, attainment).
+
+    ``context`` carries what the suite needs besides the frame: ``districts``
+    and ``metrics`` (district_stats), ``expected_keys`` (attainment). With
+    ``docs_dir``, GX Data Docs are written to ``docs_dir/<suite>/``.
+    """
+    if name not in SUITES:
+        raise KeyError(f"unknown suite {name!r}; known: {', '.join(SUITES)}")
+    ctx = _context()
+    source = frame.reset_index(drop=True)
+    results: list[ExpectationResult] = []
+    validations: list[dict] = []
+    for part in SUITES[name]:
+        df = part.prepare(frame, **context)
+        vres, suite = _validate_part(ctx, part, df)
+        validations.append({"suite": suite.to_json_dict(), "result": vres.to_json_dict()})
+        by_name = {r.expectation_config.meta.get("name"): r for r in vres.results}
+        for rule in part.rules:
+            results.append(_expectation_result(rule, part, by_name[rule.name], df, source))
+    out = SuiteResult(
+        suite=name, success=all(r.success for r in results if r.severity == "error"),
+        results=results, gx_validations=validations,
+    )
+    if docs_dir is not None:
+        out.docs_path = str(write_data_docs(out, docs_dir))
+    return out
+
+
+# --------------------------------------------------------------------------- data docs
+
+
+def write_data_docs(result: SuiteResult, out_dir: str | Path = "data/docs") -> Path:
+    """Render GX Data Docs (HTML) of one suite run into ``out_dir/<suite>/``.
+
+    GX 1.x builds Data Docs from an ephemeral context too: a fresh one gets a
+    filesystem site, the suite(s) and the stored validation result(s), then
+    ``build_data_docs``. The site is built next to the old one and swapped in,
+    so a reader never sees a half-written site. Returns the site's index.html.
+    """
+    import json
+
+    from great_expectations.core.expectation_validation_result import (
+        ExpectationSuiteValidationResultSchema,
+    )
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    gx = _gx()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    final = out_dir / result.suite
+    tmp = Path(tempfile.mkdtemp(prefix=f".{result.suite}-", dir=out_dir))
+    try:
+        ctx = _context()
+        ctx.add_data_docs_site(DOCS_SITE, {
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                              "base_directory": str(tmp)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        })
+        for v in result.gx_validations:
+            suite = ctx.suites.add(gx.ExpectationSuite(**json.loads(json.dumps(v["suite"]))))
+            vres = ExpectationSuiteValidationResultSchema().load(
+                json.loads(json.dumps(v["result"], default=str)))
+            run_id = vres.meta.get("run_id")
+            run_id = RunIdentifier(**run_id) if isinstance(run_id, dict) else RunIdentifier()
+            batch = (vres.meta.get("active_batch_definition") or {})
+            key = ValidationResultIdentifier(
+                expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.name),
+                run_id=run_id,
+                batch_identifier=f"{batch.get('datasource_name', 'frame')}-"
+                                 f"{batch.get('data_asset_name', suite.name)}",
+            )
+            ctx.validation_results_store.set(key, vres)
+        ctx.build_data_docs(site_names=[DOCS_SITE])
+        if final.exists():
+            shutil.rmtree(final)
+        tmp.rename(final)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return final / "index.html"
+
+
+# --------------------------------------------------------------------------- ingest issues
+
+
+def _location(row: dict, index: int) -> str:
+    loc = row.get("location")
+    if loc not in (None, ""):
+        return str(loc)
+    parts = []
+    for key, label in (("source_page", "page"), ("source_table", "table"), ("source_row", "row")):
+        v = row.get(key)
+        if v is not None:
+            parts.append(f"{label} {int(v) if isinstance(v, float) and v.is_integer() else v}")
+    return ", ".join(parts) if parts else f"row {index}"
+
+
+def _describe(row: dict, columns: Iterable[str]) -> str:
+    skip = {"source_file", "location", "source_page", "source_table", "source_row"}
+    return ", ".join(f"{c}={row[c]}" for c in columns if c in row and c not in skip)
+
+
+def issues_from(result: SuiteResult, frame: pd.DataFrame,
+                source_file_column: str = "source_file") -> list[IngestIssue]:
+    """One IngestIssue per failing row per failed expectation (check = its name).
+
+    Coverage failures (missing rows) give one issue per missing key with an
+    empty source_file, since no input row carries them.
+    """
+    source = frame.reset_index(drop=True)
+    rules = {r.name: r for part in SUITES[result.suite] for r in part.rules}
+    issues: list[IngestIssue] = []
+    for r in result.failed:
+        cols = rules[r.name].columns if r.name in rules else ()
+        if r.kind == "coverage":
+            for key in r.missing:
+                issues.append(IngestIssue(
+                    source_file="", location=_describe(key, key.keys()),
+                    severity=r.severity, reason=f"expected {r.description}: missing "
+                                                f"{_describe(key, key.keys())}",
+                    check=r.name))
+            continue
+        for pos in r.failing_index:
+            row = {c: _plain(v) for c, v in source.iloc[pos].items()}
+            issues.append(IngestIssue(
+                source_file=str(row.get(source_file_column) or ""),
+                location=_location(row, pos), severity=r.severity,
+                reason=f"expected {r.description} ({_describe(row, cols)})", check=r.name))
+    return issues

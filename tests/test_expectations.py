@@ -1,0 +1,244 @@
+"""Every expectation fails on a crafted frame and passes on a near-miss one."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from expectations.runner import issues_from, run_suite, write_data_docs
+from expectations.suites import SUITES, expected_attainment_keys, rules_of
+from extractors.records import District, Metric, TargetRecord
+
+# --------------------------------------------------------------------------- fixtures
+
+DISTRICTS = [
+    District("330100", "杭州市", "city", None, None, None),
+    District("330102", "上城区", "district", "330100", None, None),
+    District("330185", "临安市", "county_city", "330100", None, date(2017, 8, 1)),
+    District("330112", "临安区", "district", "330100", date(2017, 8, 2), None),
+]
+METRICS = {
+    "beds": Metric("beds", "养老床位数", "张", "sum"),
+    "cover": Metric("cover", "覆盖率", "%", "ratio", "a", "b", Decimal(100)),
+    "per1000": Metric("per1000", "每千人床位", "张/千人", "ratio", "a", "b", Decimal(1000)),
+}
+
+
+def target(**kw) -> dict:
+    rec = TargetRecord(
+        plan_id="p1", source_file="plan.docx", source_page=None, source_table=1,
+        source_row=kw.pop("source_row", 9), section="1.养老", task_no="1", task_name="养老",
+        indicator_name=kw.pop("indicator_name", "养老床位数"), year=kw.pop("year", 2018),
+        scope=kw.pop("scope", "全市"), target_text=kw.pop("target_text", "不低于40张"),
+        comparator=kw.pop("comparator", ">="), target_value=kw.pop("target_value", Decimal(40)),
+        target_value_high=kw.pop("target_value_high", None),
+        target_unit=kw.pop("target_unit", "张"),
+    ).to_dict()
+    rec.update(period_start=2016, period_end=2020)
+    rec.update(kw)
+    return rec
+
+
+def targets_frame(*rows: dict) -> pd.DataFrame:
+    base = [target(source_row=2), target(source_row=3, indicator_name="覆盖率",
+                                         target_unit="%", target_value=Decimal(90))]
+    return pd.DataFrame(base + list(rows))
+
+
+def stat(**kw) -> dict:
+    row = dict(metric_code="beds", district_code="330102", year=2018, value=10.0, unit="张",
+               source_file="stats.csv", location="row 9")
+    row.update(kw)
+    return row
+
+
+def stats_frame(*rows: dict, complete: bool = True) -> pd.DataFrame:
+    base = [stat(district_code="330102"), stat(district_code="330112"),
+            stat(metric_code="cover", district_code="330102", value=50.0, unit="%"),
+            stat(metric_code="cover", district_code="330112", value=60.0, unit="%")]
+    if not complete:
+        base = base[:-1]
+    return pd.DataFrame(base + list(rows))
+
+
+def att(**kw) -> dict:
+    row = dict(indicator_id="i1", district_code="330100", year=2018, comparator=">=",
+               target_value=40.0, actual_value=45.0, attained=True)
+    row.update(kw)
+    return row
+
+
+EXPECTED = pd.DataFrame([{"indicator_id": "i1", "district_code": "330100", "year": 2018},
+                         {"indicator_id": "i1", "district_code": "330100", "year": 2019}])
+
+
+def att_frame(*rows: dict) -> pd.DataFrame:
+    return pd.DataFrame([att(), att(year=2019, actual_value=30.0, attained=False)] + list(rows))
+
+
+STATS_CTX = {"districts": DISTRICTS, "metrics": METRICS}
+ATT_CTX = {"expected_keys": EXPECTED}
+
+# rule -> (suite, failing frame, passing near-miss frame, context)
+CASES = {
+    "targets.year_in_plan_period": (
+        "targets", targets_frame(target(year=2021)), targets_frame(target(year=2020)), {}),
+    "targets.comparator_in_contract_set": (
+        "targets", targets_frame(target(comparator="≥")),
+        targets_frame(target(comparator="about", target_text="40左右")), {}),
+    "targets.value_present_iff_numeric": (
+        "targets", targets_frame(target(comparator="milestone", target_text="试点启动")),
+        targets_frame(target(comparator="milestone", target_value=None, target_unit=None,
+                             target_text="试点启动")), {}),
+    "targets.between_bounds": (
+        "targets",
+        targets_frame(target(comparator="between", target_value=Decimal(5),
+                             target_value_high=Decimal(5))),
+        targets_frame(target(comparator="between", target_value=Decimal(5),
+                             target_value_high=Decimal("5.5"))), {}),
+    "targets.percentage_within_0_100": (
+        "targets", targets_frame(target(target_unit="%", target_value=Decimal("100.5"))),
+        targets_frame(target(target_unit="%", target_value=Decimal(100))), {}),
+    "targets.unique_indicator_year_scope": (
+        "targets", targets_frame(target(source_row=2)),
+        targets_frame(target(source_row=2, scope="农村")), {}),
+    "targets.provenance_present": (
+        "targets", targets_frame(target(source_row=5, source_file="")),
+        targets_frame(target(source_row=5, source_page=3)), {}),
+    "district_stats.district_valid_in_year": (
+        "district_stats", stats_frame(stat(district_code="330185", year=2018)),
+        stats_frame(stat(district_code="330185", year=2016), stat(year=2016)), STATS_CTX),
+    "district_stats.metric_known": (
+        "district_stats", stats_frame(stat(metric_code="nope")),
+        stats_frame(stat(metric_code="per1000", value=3.5),
+                    stat(metric_code="per1000", district_code="330112", value=0.0)), STATS_CTX),
+    "district_stats.count_non_negative": (
+        "district_stats", stats_frame(stat(year=2019, value=-1.0)),
+        stats_frame(stat(year=2019, value=0.0), stat(year=2019, district_code="330112")),
+        STATS_CTX),
+    "district_stats.ratio_within_plausible_range": (
+        "district_stats", stats_frame(stat(metric_code="per1000", value=-0.1)),
+        stats_frame(stat(metric_code="cover", year=2019, value=100.0),
+                    stat(metric_code="cover", year=2019, district_code="330112", value=0.0)),
+        STATS_CTX),
+    "district_stats.unique_metric_district_year": (
+        "district_stats", stats_frame(stat(value=11.0)),
+        stats_frame(stat(year=2019), stat(year=2019, district_code="330112")), STATS_CTX),
+    "district_stats.every_district_present": (
+        "district_stats", stats_frame(complete=False), stats_frame(), STATS_CTX),
+    "attainment.attained_when_evaluable": (
+        "attainment", att_frame(att(indicator_id="i2", attained=None)),
+        att_frame(att(indicator_id="i2", actual_value=None, attained=None)), ATT_CTX),
+    "attainment.unique_indicator_district_year": (
+        "attainment", att_frame(att()), att_frame(att(district_code="330102")), ATT_CTX),
+    "attainment.row_per_district_per_plan_year": (
+        "attainment", att_frame().iloc[:1], att_frame(), ATT_CTX),
+}
+
+
+def test_every_expectation_has_a_case():
+    names = [r.name for s in SUITES for r in rules_of(s)]
+    assert sorted(names) == sorted(CASES)
+    assert len(set(names)) == len(names)
+    for s in SUITES:
+        for r in rules_of(s):
+            assert r.name.startswith(s + ".") and r.severity in ("error", "warning")
+
+
+def _by_name(result):
+    return {r.name: r for r in result.results}
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_expectation_fails_and_passes(rule):
+    suite, bad, good, ctx = CASES[rule]
+    failing = _by_name(run_suite(suite, bad, **ctx))[rule]
+    assert not failing.success, failing
+    assert failing.unexpected_count >= 1 and failing.sample
+    assert failing.status == ("FAIL" if failing.severity == "error" else "WARN")
+    if failing.kind == "rows":
+        # the planted row is the last one of the frame
+        assert len(bad) - 1 in failing.failing_index
+    else:
+        assert failing.failing_index == [] and failing.missing
+    passed = run_suite(suite, good, **ctx)
+    assert all(r.success for r in passed.results), [r for r in passed.results if not r.success]
+    assert passed.success
+
+
+def test_result_shape_and_quarantine_positions():
+    frame = stats_frame(stat(value=-5.0, year=2019), stat(district_code="330185", year=2019))
+    frame.index = [10, 20, 30, 40, 50, 60]  # positions, not labels, are reported
+    res = run_suite("district_stats", frame, **STATS_CTX)
+    assert res.suite == "district_stats" and not res.success
+    assert res.failing_positions() == [4, 5]
+    by = _by_name(res)
+    neg = by["district_stats.count_non_negative"]
+    assert neg.failing_index == [4]
+    assert neg.sample == [{"metric_code": "beds", "district_code": "330102", "year": 2019,
+                           "value": -5.0, "source_file": "stats.csv", "location": "row 9"}]
+    assert by["district_stats.every_district_present"].status == "WARN"
+    json.dumps(res.to_metadata())  # JSON-friendly
+    pickle.loads(pickle.dumps(res))  # picklable (Dagster IO managers)
+
+
+def test_warning_alone_keeps_suite_successful():
+    res = run_suite("district_stats", stats_frame(complete=False), **STATS_CTX)
+    assert res.success
+    assert [r.name for r in res.failed] == ["district_stats.every_district_present"]
+
+
+def test_issues_from_rows_and_coverage():
+    frame = targets_frame(target(year=2030, source_page=7, source_row=8))
+    res = run_suite("targets", frame)
+    issues = issues_from(res, frame)
+    assert len(issues) == 1
+    (i,) = issues
+    assert i.check == "targets.year_in_plan_period" and i.severity == "error"
+    assert i.source_file == "plan.docx"
+    assert i.location == "page 7, table 1, row 8"
+    assert "year=2030" in i.reason
+
+    stats = stats_frame(stat(value=-1.0, year=2019), complete=False)
+    issues = issues_from(run_suite("district_stats", stats, **STATS_CTX), stats)
+    checks = sorted((i.check, i.severity, i.source_file, i.location) for i in issues)
+    assert ("district_stats.count_non_negative", "error", "stats.csv", "row 9") in checks
+    missing = [i for i in issues if i.check == "district_stats.every_district_present"]
+    # 2018 cover/330112 and 2019 beds/330112
+    assert len(missing) == 2 and all(i.severity == "warning" for i in missing)
+    assert any("district_code=330112" in i.location for i in missing)
+
+
+def test_expected_attainment_keys():
+    t = pd.DataFrame([
+        {"indicator_id": "a", "year": 2018, "scope": "全市", "metric_code": "beds"},
+        {"indicator_id": "b", "year": 2018, "scope": "全市", "metric_code": "cover"},
+        {"indicator_id": "c", "year": 2018, "scope": "农村", "metric_code": "cover"},
+        {"indicator_id": "d", "year": 2018, "scope": "全市", "metric_code": None},
+    ])
+    keys = expected_attainment_keys(t, METRICS, DISTRICTS)
+    got = sorted(map(tuple, keys.to_numpy().tolist()))
+    assert got == [("a", "330100", 2018), ("b", "330100", 2018), ("b", "330102", 2018),
+                   ("b", "330112", 2018)]
+
+
+def test_data_docs_written(tmp_path):
+    res = run_suite("targets", targets_frame(target(year=2030)), docs_dir=tmp_path / "docs")
+    index = tmp_path / "docs" / "targets" / "index.html"
+    assert res.docs_path == str(index) and index.exists()
+    pages = list((tmp_path / "docs" / "targets" / "validations").rglob("*.html"))
+    assert pages and "year_in_plan_period" in pages[0].read_text(encoding="utf-8")
+    # a second run replaces the site instead of piling up validations
+    write_data_docs(res, tmp_path / "docs")
+    assert len(list((tmp_path / "docs" / "targets" / "validations").rglob("*.html"))) == 1
+    assert [p.name for p in (tmp_path / "docs").iterdir()] == ["targets"]
+
+
+def test_unknown_suite():
+    with pytest.raises(KeyError):
+        run_suite("nope", pd.DataFrame())
