@@ -16,6 +16,7 @@ plan_files = dg.DynamicPartitionsDefinition(name="plan_files")
 PLAN_SUFFIXES = (".docx", ".pdf")
 TARGETS_CHECK = "targets_quality"
 OWNERS = ["team:performance-office"]
+DOCS_DIR = Path("data/docs")
 
 
 def list_plan_files(plans_dir: Path) -> list[Path]:
@@ -99,7 +100,7 @@ def plan_targets(context: dg.AssetExecutionContext, raw: RawFolder, warehouse: W
         return
 
     frame = targets_frame(plan)
-    suite = run_suite("targets", frame)
+    suite = run_suite("targets", frame, docs_dir=DOCS_DIR / "plans" / name)
     issues = [IngestIssue(name, "document", "warning", w, check="extraction") for w in plan.warnings]
     issues += issues_from(suite, frame)
     replace_issues(engine, scope, issues)

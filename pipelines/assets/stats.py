@@ -1,5 +1,7 @@
 """District statistics: every file of raw/stats into one tidy frame, bad rows quarantined."""
 
+from pathlib import Path
+
 import dagster as dg
 import pandas as pd
 
@@ -11,6 +13,7 @@ from pipelines.resources import RawFolder, WarehouseResource
 OWNERS = ["team:performance-office"]
 STATS_CHECK = "district_stats_quality"
 STATS_SCOPE = "stats"
+DOCS_DIR = Path("data/docs")
 
 
 @dg.asset(
@@ -33,7 +36,7 @@ STATS_SCOPE = "stats"
                 "the row's year. Rows that cannot be read or resolved go to ingest_issues.",
 )
 def district_stats(context: dg.AssetExecutionContext, raw: RawFolder, warehouse: WarehouseResource):
-    from expectations.runner import issues_from, run_suite
+    from expectations.runner import issues_from, run_suite, write_data_docs
     from extractors.stats import read_stats_folder
     from warehouse.load import replace_issues
 
@@ -46,7 +49,10 @@ def district_stats(context: dg.AssetExecutionContext, raw: RawFolder, warehouse:
     clean = frame.drop(index=bad).reset_index(drop=True) if bad else frame
     if bad:
         context.log.warning(f"{len(bad)} statistics rows quarantined by expectations")
-        suite = run_suite("district_stats", clean, districts=ref.districts, metrics=ref.metrics)
+        suite = run_suite("district_stats", clean, districts=ref.districts, metrics=ref.metrics,
+                          docs_dir=DOCS_DIR)
+    else:
+        suite.docs_path = str(write_data_docs(suite, DOCS_DIR))
     replace_issues(warehouse.get_engine(), STATS_SCOPE, issues)
     files = sorted(clean["source_file"].unique()) if len(clean) else []
     yield dg.Output(

@@ -67,7 +67,7 @@ def fct_attainment(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     facts = read_frame(engine, "SELECT * FROM fct_attainment")
     view = read_frame(engine, "SELECT * FROM v_attainment")
     expected = read_frame(engine, EXPECTED_KEYS_SQL)
-    suite = run_suite("attainment", facts, expected_keys=expected)
+    suite = run_suite("attainment", facts, expected_keys=expected, docs_dir=Path("data/docs"))
     evaluated = facts["attained"].notna() if len(facts) else pd.Series(dtype=bool)
     rate = float(facts.loc[evaluated, "attained"].astype(bool).mean()) if evaluated.any() else None
     year = latest_year(view)
