@@ -12,6 +12,7 @@ have none.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import shutil
@@ -30,6 +31,8 @@ from extractors.records import IngestIssue
 
 SAMPLE_SIZE = 5
 DOCS_SITE = "planwh"
+DEFAULT: Any = object()  # run_suite(docs_dir=DEFAULT): $PLANWH_DOCS_DIR or data/docs
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -184,13 +187,21 @@ def _expectation_result(rule: Rule, part: Part, gx_res: Any, df: pd.DataFrame,
     )
 
 
-def run_suite(name: str, frame: pd.DataFrame, *, docs_dir: str | Path | None = None,
-              **context: Any) -> SuiteResult:
+def default_docs_dir() -> Path:
+    """Where Data Docs go unless told otherwise: $PLANWH_DOCS_DIR or data/docs."""
+    return Path(os.environ.get("PLANWH_DOCS_DIR") or "data/docs")
+
+
+def run_suite(name: str, frame: pd.DataFrame, *, docs_dir: str | Path | None | object = DEFAULT,
+              docs_key: str | None = None, **context: Any) -> SuiteResult:
     """Validate ``frame`` against suite ``name`` (targets, district_stats, attainment).
 
     ``context`` carries what the suite needs besides the frame: ``districts``
-    and ``metrics`` (district_stats), ``expected_keys`` (attainment). With
-    ``docs_dir``, GX Data Docs are written to ``docs_dir/<suite>/``.
+    and ``metrics`` (district_stats), ``expected_keys`` (attainment).
+    GX Data Docs are written to ``docs_dir/<suite>/`` (``<suite>--<docs_key>/``
+    when given, e.g. a plan partition); ``docs_dir`` defaults to
+    :func:`default_docs_dir`; ``None`` writes none. A failure to write Data
+    Docs is logged, never raised: it must not fail a validation.
     """
     if name not in SUITES:
         raise KeyError(f"unknown suite {name!r}; known: {', '.join(SUITES)}")
@@ -209,16 +220,23 @@ def run_suite(name: str, frame: pd.DataFrame, *, docs_dir: str | Path | None = N
         suite=name, success=all(r.success for r in results if r.severity == "error"),
         results=results, gx_validations=validations,
     )
+    if docs_dir is DEFAULT:
+        docs_dir = default_docs_dir()
     if docs_dir is not None:
-        out.docs_path = str(write_data_docs(out, docs_dir))
+        try:
+            out.docs_path = str(write_data_docs(out, docs_dir, docs_key))  # type: ignore[arg-type]
+        except Exception as e:  # noqa: BLE001 - docs are a by-product
+            log.warning("GX Data Docs for %s not written: %s", name, e)
     return out
 
 
 # --------------------------------------------------------------------------- data docs
 
 
-def write_data_docs(result: SuiteResult, out_dir: str | Path = "data/docs") -> Path:
-    """Render GX Data Docs (HTML) of one suite run into ``out_dir/<suite>/``.
+def write_data_docs(result: SuiteResult, out_dir: str | Path = "data/docs",
+                    key: str | None = None) -> Path:
+    """Render GX Data Docs (HTML) of one suite run into ``out_dir/<suite>/``
+    (``out_dir/<suite>--<key>/`` with a key, e.g. one site per plan partition).
 
     GX 1.x builds Data Docs from an ephemeral context too: a fresh one gets a
     filesystem site, the suite(s) and the stored validation result(s), then
@@ -237,10 +255,10 @@ def write_data_docs(result: SuiteResult, out_dir: str | Path = "data/docs") -> P
     )
 
     gx = _gx()
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    final = out_dir / result.suite
-    tmp = Path(tempfile.mkdtemp(prefix=f".{result.suite}-", dir=out_dir))
+    parent = Path(out_dir)
+    final = parent / (result.suite if key is None else f"{result.suite}--{_safe_name(key)}")
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=parent))
     try:
         ctx = _context()
         ctx.add_data_docs_site(DOCS_SITE, {
@@ -265,13 +283,39 @@ def write_data_docs(result: SuiteResult, out_dir: str | Path = "data/docs") -> P
             )
             ctx.validation_results_store.set(key, vres)
         ctx.build_data_docs(site_names=[DOCS_SITE])
-        if final.exists():
-            shutil.rmtree(final)
-        tmp.rename(final)
+        _swap_in(tmp, final)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return final / "index.html"
+
+
+def _safe_name(key: str) -> str:
+    """A folder name for a docs key (a plan file name may hold anything)."""
+    name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in key).strip(".")
+    return name or "_"
+
+
+def _swap_in(new: Path, final: Path) -> None:
+    """Replace the site at ``final`` by ``new`` (both in one folder); tolerate a
+    concurrent run doing the same (the last one wins)."""
+    for _ in range(3):
+        old = None
+        if final.exists():
+            old = final.with_name(f".{final.name}-old-{os.getpid()}-{id(new)}")
+            try:
+                final.rename(old)
+            except OSError:
+                old = None
+        try:
+            new.rename(final)
+            return
+        except OSError:
+            continue
+        finally:
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+    raise OSError(f"could not replace {final}")
 
 
 # --------------------------------------------------------------------------- ingest issues

@@ -10,11 +10,19 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from expectations.runner import issues_from, run_suite, write_data_docs
+from expectations.runner import issues_from, write_data_docs
+from expectations.runner import run_suite as _run_suite
 from expectations.suites import SUITES, expected_attainment_keys, rules_of
 from extractors.records import District, Metric, TargetRecord
 
 # --------------------------------------------------------------------------- fixtures
+
+
+def run_suite(name, frame, **kw):
+    """Data Docs off unless a test asks for them (they cost ~0.3 s a run)."""
+    kw.setdefault("docs_dir", None)
+    return _run_suite(name, frame, **kw)
+
 
 DISTRICTS = [
     District("330100", "杭州市", "city", None, None, None),
@@ -237,6 +245,22 @@ def test_data_docs_written(tmp_path):
     write_data_docs(res, tmp_path / "docs")
     assert len(list((tmp_path / "docs" / "targets" / "validations").rglob("*.html"))) == 1
     assert [p.name for p in (tmp_path / "docs").iterdir()] == ["targets"]
+
+
+def test_data_docs_default_dir_and_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("PLANWH_DOCS_DIR", str(tmp_path / "site"))
+    res = _run_suite("targets", targets_frame())  # default: $PLANWH_DOCS_DIR
+    assert res.docs_path == str(tmp_path / "site" / "targets" / "index.html")
+    path = write_data_docs(res, tmp_path / "site", key="规划 2016/20.docx")
+    assert path.parent == tmp_path / "site" / "targets--规划_2016_20.docx" and path.exists()
+    assert (tmp_path / "site" / "targets" / "index.html").exists()
+
+
+def test_data_docs_failure_does_not_fail_validation(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    res = _run_suite("targets", targets_frame(), docs_dir=blocker)
+    assert res.success and res.docs_path is None
 
 
 def test_unknown_suite():
