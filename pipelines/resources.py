@@ -65,6 +65,12 @@ class WarehouseResource(dg.ConfigurableResource):
         return self.url.split(":", 1)[0].split("+", 1)[0]
 
 
+def data_path(*parts: str) -> Path:
+    """A path under data/ (warehouse file, Data Docs, reports), relative to the working
+    directory at call time."""
+    return Path("data", *parts).resolve()
+
+
 def default_resources(raw: str | None = None, warehouse_url: str | None = None) -> dict:
     return {
         "raw": RawFolder(path=raw if raw else _env_or("PLANWH_RAW_DIR", DEFAULT_RAW_DIR)),

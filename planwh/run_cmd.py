@@ -44,7 +44,8 @@ def classify(label: str, result) -> RunOutcome:
         if CHECK_FAILED_ERROR in names:
             out.quarantined.append(ev.step_key)
         else:
-            msg = (err.message.strip().splitlines() or ["?"])[-1] if err else "failed"
+            root = list(_error_chain(err))[-1] if err else None
+            msg = (root.message.strip().splitlines() or ["?"])[0] if root else "failed"
             out.failed.append(f"{ev.step_key}: {msg}")
     return out
 

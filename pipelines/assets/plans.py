@@ -9,14 +9,13 @@ import pandas as pd
 from extractors.records import IngestIssue, NoPlanTable, PlanDocument, UnreadableDocument
 from pipelines.checks import check_result, failed_error_expectations
 from pipelines.metadata import table_metadata
-from pipelines.resources import RawFolder, WarehouseResource
+from pipelines.resources import RawFolder, WarehouseResource, data_path
 
 plan_files = dg.DynamicPartitionsDefinition(name="plan_files")
 
 PLAN_SUFFIXES = (".docx", ".pdf")
 TARGETS_CHECK = "targets_quality"
 OWNERS = ["team:performance-office"]
-DOCS_DIR = Path("data/docs")
 
 
 def list_plan_files(plans_dir: Path) -> list[Path]:
@@ -100,7 +99,7 @@ def plan_targets(context: dg.AssetExecutionContext, raw: RawFolder, warehouse: W
         return
 
     frame = targets_frame(plan)
-    suite = run_suite("targets", frame, docs_dir=DOCS_DIR / "plans" / name)
+    suite = run_suite("targets", frame, docs_dir=data_path("docs", "plans", name))
     issues = [IngestIssue(name, "document", "warning", w, check="extraction") for w in plan.warnings]
     issues += issues_from(suite, frame)
     replace_issues(engine, scope, issues)

@@ -1,19 +1,16 @@
 """District statistics: every file of raw/stats into one tidy frame, bad rows quarantined."""
 
-from pathlib import Path
-
 import dagster as dg
 import pandas as pd
 
 from pipelines.checks import check_result, failed_error_expectations
 from pipelines.metadata import table_metadata
 from pipelines.reference_data import read_reference
-from pipelines.resources import RawFolder, WarehouseResource
+from pipelines.resources import RawFolder, WarehouseResource, data_path
 
 OWNERS = ["team:performance-office"]
 STATS_CHECK = "district_stats_quality"
 STATS_SCOPE = "stats"
-DOCS_DIR = Path("data/docs")
 
 
 @dg.asset(
@@ -50,9 +47,9 @@ def district_stats(context: dg.AssetExecutionContext, raw: RawFolder, warehouse:
     if bad:
         context.log.warning(f"{len(bad)} statistics rows quarantined by expectations")
         suite = run_suite("district_stats", clean, districts=ref.districts, metrics=ref.metrics,
-                          docs_dir=DOCS_DIR)
+                          docs_dir=data_path("docs"))
     else:
-        suite.docs_path = str(write_data_docs(suite, DOCS_DIR))
+        suite.docs_path = str(write_data_docs(suite, data_path("docs")))
     replace_issues(warehouse.get_engine(), STATS_SCOPE, issues)
     files = sorted(clean["source_file"].unique()) if len(clean) else []
     yield dg.Output(

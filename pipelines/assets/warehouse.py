@@ -1,7 +1,5 @@
 """Warehouse-wide assets: attainment, its report, and the ingest issues table."""
 
-from pathlib import Path
-
 import dagster as dg
 import pandas as pd
 
@@ -9,11 +7,10 @@ from pipelines.assets.plans import plan_registry, plan_tables
 from pipelines.assets.stats import fct_district_stat
 from pipelines.checks import check_result
 from pipelines.metadata import png_markdown, table_metadata
-from pipelines.resources import WarehouseResource
+from pipelines.resources import WarehouseResource, data_path
 
 OWNERS = ["team:performance-office"]
 ATTAINMENT_CHECK = "attainment_quality"
-REPORT_DIR = Path("data/reports")
 
 # The (indicator, district, year) grid attainment must cover, derived independently of the
 # attainment SQL: 全市 (whole-city) targets of mapped indicators; ratio metrics at every
@@ -67,7 +64,7 @@ def fct_attainment(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     facts = read_frame(engine, "SELECT * FROM fct_attainment")
     view = read_frame(engine, "SELECT * FROM v_attainment")
     expected = read_frame(engine, EXPECTED_KEYS_SQL)
-    suite = run_suite("attainment", facts, expected_keys=expected, docs_dir=Path("data/docs"))
+    suite = run_suite("attainment", facts, expected_keys=expected, docs_dir=data_path("docs"))
     evaluated = facts["attained"].notna() if len(facts) else pd.Series(dtype=bool)
     rate = float(facts.loc[evaluated, "attained"].astype(bool).mean()) if evaluated.any() else None
     year = latest_year(view)
@@ -99,7 +96,7 @@ def attainment_report(context: dg.AssetExecutionContext,
     from pipelines.report import write_html_report
 
     view = read_frame(warehouse.get_engine(), "SELECT * FROM v_attainment")
-    path = write_html_report(view, REPORT_DIR)
+    path = write_html_report(view, data_path("reports"))
     return dg.MaterializeResult(
         metadata={"path": dg.MetadataValue.path(str(path.resolve())),
                   "dagster/row_count": len(view)}

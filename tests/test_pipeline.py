@@ -1,0 +1,172 @@
+"""The whole graph materialised in-process through Dagster on raw/ (and on variants of it)."""
+
+import csv
+import os
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from planwh.run_cmd import execute
+from tests.conftest import RAW
+
+BEDS = "每百名老人拥有养老机构床位数"  # beds per 100 elderly (the seed's ratio indicator)
+
+
+def run_pipeline(raw: Path, url: str, workdir: Path):
+    """Run like `planwh run` does, with data/ (docs, reports) under workdir."""
+    old = os.getcwd()
+    os.chdir(workdir)
+    try:
+        return execute(str(raw), url)
+    finally:
+        os.chdir(old)
+
+
+def query(url: str, sql: str, **params):
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as c:
+            return c.execute(sa.text(sql), params).fetchall()
+    finally:
+        engine.dispose()
+
+
+def snapshot(url: str) -> dict:
+    """Every warehouse table's rows, sorted, for idempotence comparisons."""
+    tables = ["dim_plan", "dim_indicator", "dim_district", "dim_year", "fct_target",
+              "fct_district_stat", "fct_attainment", "ingest_issues"]
+    return {t: sorted(map(repr, query(url, f"SELECT * FROM {t}"))) for t in tables}
+
+
+def stats_from_csv(year: int) -> dict[tuple[str, str], Decimal]:
+    """(district name, metric name) -> value, read straight from the sample CSV."""
+    out = {}
+    for path in sorted((RAW / "stats").glob("*.csv")):
+        with path.open(encoding="utf-8-sig") as f:
+            for row in csv.DictReader(f):
+                if row["年份"] == str(year) and row["数值"] not in ("", "—", "-"):
+                    out[(row["地区"], row["指标"])] = row["数值"]
+    return out
+
+
+@pytest.fixture(scope="module")
+def seed_run(tmp_path_factory):
+    work = tmp_path_factory.mktemp("pipeline")
+    raw = work / "raw"
+    shutil.copytree(RAW, raw)
+    url = f"duckdb:///{work / 'warehouse.duckdb'}"
+    outcomes = run_pipeline(raw, url, work)
+    return work, raw, url, outcomes
+
+
+def test_run_succeeds_with_checks(seed_run):
+    _, _, _, outcomes = seed_run
+    assert not [f for o in outcomes for f in o.failed]
+    assert not [q for o in outcomes for q in o.quarantined]
+    assert sum(o.checks_passed for o in outcomes) >= 3
+
+
+def test_row_counts(seed_run):
+    _, raw, url, _ = seed_run
+    plans = [p for p in (raw / "plans").iterdir() if p.suffix in (".docx", ".pdf")]
+    assert query(url, "SELECT COUNT(*) FROM dim_plan")[0][0] == len(plans) >= 1
+    # every seed plan holds the beds target for each year 2016..2020
+    n_beds = query(url, "SELECT COUNT(*) FROM fct_target t JOIN dim_indicator i "
+                        "ON i.indicator_id = t.indicator_id WHERE i.indicator_name = :n", n=BEDS)
+    assert n_beds[0][0] == 5 * len(plans)
+    assert query(url, "SELECT COUNT(*) FROM fct_district_stat")[0][0] > 100
+    assert query(url, "SELECT COUNT(*) FROM fct_attainment")[0][0] > 0
+
+
+def test_district_ratio_computed_by_hand(seed_run):
+    _, _, url, _ = seed_run
+    s = stats_from_csv(2016)
+    beds, elderly = Decimal(s[("上城区", "养老机构床位数")]), Decimal(s[("上城区", "户籍老年人口")])
+    expected = beds / elderly * 100
+    rows = query(url, "SELECT actual_value, attained FROM v_attainment "
+                      "WHERE indicator_name = :n AND district_name = '上城区' AND year = 2016", n=BEDS)
+    assert rows, "no attainment row for 上城区 2016"
+    for actual, attained in rows:
+        assert float(actual) == pytest.approx(float(expected), rel=1e-9)
+        assert attained == (expected >= 4)
+
+
+def test_city_ratio_is_sum_over_sum_not_average(seed_run):
+    _, _, url, _ = seed_run
+    s = stats_from_csv(2017)
+    districts = {d for (d, m) in s if d != "杭州市"}
+    beds = sum(Decimal(s[(d, "养老机构床位数")]) for d in districts)
+    elderly = sum(Decimal(s[(d, "户籍老年人口")]) for d in districts)
+    expected = beds / elderly * 100
+    mean_of_rates = sum(Decimal(s[(d, "养老机构床位数")]) / Decimal(s[(d, "户籍老年人口")]) * 100
+                        for d in districts) / len(districts)
+    assert abs(expected - mean_of_rates) > Decimal("0.001")  # the two must differ to be a test
+    rows = query(url, "SELECT actual_value FROM v_attainment WHERE indicator_name = :n "
+                      "AND district_name = '杭州市' AND year = 2017", n=BEDS)
+    assert rows
+    for (actual,) in rows:
+        assert float(actual) == pytest.approx(float(expected), rel=1e-9)
+
+
+def test_city_uses_its_own_figure_when_given(seed_run):
+    _, _, url, _ = seed_run  # the seed gives the city's 2016 figure: 4.24 beds per 100 elderly
+    rows = query(url, "SELECT actual_value, attained FROM v_attainment WHERE indicator_name = :n "
+                      "AND district_name = '杭州市' AND year = 2016", n=BEDS)
+    assert rows and all(float(a) == pytest.approx(4.24) and att for a, att in rows)
+
+
+def test_v_attainment_answers_the_seed_question(seed_run):
+    _, _, url, _ = seed_run
+    rows = query(url, "SELECT indicator_name, district_name, year, attained FROM v_attainment "
+                      "WHERE indicator_name = :n", n=BEDS)
+    years = {r[2] for r in rows}
+    assert years == {2016, 2017, 2018, 2019, 2020}
+    assert any(r[3] is True for r in rows) and any(r[3] is False for r in rows)
+
+
+def test_second_run_changes_nothing(seed_run):
+    work, raw, url, _ = seed_run
+    before = snapshot(url)
+    outcomes = run_pipeline(raw, url, work)
+    assert not [f for o in outcomes for f in o.failed]
+    assert snapshot(url) == before
+
+
+def test_heatmap_and_report_written(seed_run):
+    work, _, _, _ = seed_run
+    report = work / "data" / "reports" / "attainment.html"
+    assert report.is_file() and "data:image/png;base64," in report.read_text(encoding="utf-8")
+
+
+def test_planted_bad_record_is_held_back(tmp_path):
+    """A plan with one target outside its plan period: the blocking check fails, the plan
+    does not reach fct_target, the failing row is in ingest_issues, the run is not failed."""
+    from docx import Document
+
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW / "reference", raw / "reference")
+    (raw / "stats").mkdir()
+    (raw / "plans").mkdir()
+    doc = Document()
+    doc.add_heading("杭州市民政局“十三五”绩效管理规划", level=1)
+    doc.add_heading("1.构建事业产业协同发展的大养老体系", level=2)
+    header = ["序号", "工作任务", "相关工作目标(指标)", "2016年", "2017年", "2018年", "2019年", "2030年"]
+    table = doc.add_table(rows=2, cols=len(header))
+    for i, h in enumerate(header):
+        table.cell(0, i).text = h
+    for i, v in enumerate(["1", "社会养老床位数不断增加", BEDS,
+                           "不低于4张", "不低于4张", "不低于4张", "不低于4张", "不低于4张"]):
+        table.cell(1, i).text = v
+    doc.save(raw / "plans" / "bad-plan.docx")
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+
+    outcomes = run_pipeline(raw, url, tmp_path)
+
+    plan_run = next(o for o in outcomes if o.label == "plan bad-plan.docx")
+    assert plan_run.quarantined and not plan_run.failed and plan_run.checks_failed == 1
+    assert query(url, "SELECT COUNT(*) FROM fct_target")[0][0] == 0
+    issues = query(url, "SELECT source_file, reason FROM ingest_issues WHERE source_file = 'bad-plan.docx'")
+    assert any("2030" in reason or "period" in reason for _, reason in issues), issues
