@@ -1,0 +1,390 @@
+"""Warehouse tests, run on DuckDB and on PostgreSQL (throwaway database from conftest).
+
+The fixture is small and hand-built (no raw/): three districts in 2020, two in
+2021 (江干区 330104 abolished in the 2021 redistricting, 上城区 330102 kept its
+code for changed land), a ratio metric, a sum metric and a `down` ratio metric.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from extractors.records import (
+    District,
+    IndicatorMetric,
+    IngestIssue,
+    Metric,
+    PlanDocument,
+    TargetRecord,
+)
+from warehouse import load as wl
+from warehouse.attainment import build_attainment
+from warehouse.schema import TABLES, create_schema, make_engine, metadata
+
+# --------------------------------------------------------------------------- fixture data
+
+DISTRICTS = [
+    District("330100", "杭州市", "city", None, None, None),
+    District("330102", "上城区", "district", "330100", None, date(2021, 4, 8), ("上城",)),
+    District("330102", "上城区", "district", "330100", date(2021, 4, 9), None, ("上城",)),
+    District("330104", "江干区", "district", "330100", None, date(2021, 4, 8)),
+    District("330106", "西湖区", "district", "330100", None, None),
+]
+
+METRICS = {
+    m.code: m
+    for m in [
+        Metric("coverage", "社区覆盖率", "%", "ratio", "covered", "communities", Decimal(100)),
+        Metric("covered", "覆盖社区数", "个", "sum"),
+        Metric("communities", "社区数", "个", "sum"),
+        Metric("beds", "养老床位数", "张", "sum"),
+        Metric("unemp", "城镇登记失业率", "%", "ratio", "unemployed", "labour", Decimal(100), "down"),
+        Metric("unemployed", "失业人数", "人", "sum"),
+        Metric("labour", "劳动力", "人", "sum"),
+    ]
+}
+
+MAPPINGS = [
+    IndicatorMetric("社区覆盖率", "coverage"),
+    IndicatorMetric("养老床位", "beds"),
+    IndicatorMetric(r"失业率$", "unemp"),
+]
+
+PLAN_ID = "0123456789abcdef"
+
+
+def rec(row, name, year, comparator, value=None, high=None, unit=None, text="", scope="全市",
+        binding=None, layout="A") -> TargetRecord:
+    return TargetRecord(
+        plan_id=PLAN_ID, source_file="plan.docx", source_page=None, source_table=1,
+        source_row=row, section="1.测试", task_no=str(row), task_name="任务", indicator_name=name,
+        year=year, scope=scope, target_text=text, comparator=comparator,
+        target_value=None if value is None else Decimal(str(value)),
+        target_value_high=None if high is None else Decimal(str(high)),
+        target_unit=unit, binding=binding, layout=layout,
+    )
+
+
+def make_plan(sha: str = "a" * 64, title: str = "测试规划") -> PlanDocument:
+    records = [
+        rec(2, "社区覆盖率", 2020, ">=", 90, unit="%", text="不低于90%"),
+        rec(2, "社区覆盖率", 2020, ">=", 95, unit="%", text="城市95%", scope="城市"),
+        rec(2, "社区覆盖率", 2021, "between", 80, 95, unit="%", text="80%-95%"),
+        rec(3, "养老床位数", 2020, ">=", 1000, unit="张", text="1000张"),
+        rec(3, "养老床位数", 2021, "about", 1200, unit="张", text="1200张左右"),
+        rec(4, "城镇登记失业率", 2020, "<=", 3.5, unit="%", text="3.5%", binding="约束性", layout="B"),
+        rec(4, "城镇登记失业率", 2021, "milestone", text="试点启动", binding="约束性", layout="B"),
+        rec(5, "智慧养老试点", 2020, "milestone", text="试点启动"),
+    ]
+    return PlanDocument(PLAN_ID, title, "杭州市民政局", 2016, 2020, "plan.docx", sha, "docx",
+                        tables_found=1, records=records)
+
+
+STATS = [
+    # metric, district, year, value, file
+    ("covered", "330102", 2020, 45), ("communities", "330102", 2020, 50),
+    ("covered", "330104", 2020, 20), ("communities", "330104", 2020, 40),
+    ("covered", "330106", 2020, 85), ("communities", "330106", 2020, 100),
+    ("covered", "330102", 2021, 60), ("communities", "330102", 2021, 70),
+    ("covered", "330106", 2021, 95), ("communities", "330106", 2021, 100),
+    ("coverage", "330106", 2021, 96),  # the district's own figure wins over 95/100
+    ("covered", "330104", 2021, 10), ("communities", "330104", 2021, 10),  # not valid in 2021
+    ("beds", "330102", 2020, 400), ("beds", "330104", 2020, 300), ("beds", "330106", 2020, 350),
+    ("beds", "330102", 2021, 700), ("beds", "330106", 2021, 600),
+    ("beds", "330100", 2021, 1250),  # the city's own figure wins over the district sum
+    ("unemployed", "330102", 2020, 3), ("labour", "330102", 2020, 100),
+    ("unemployed", "330104", 2020, 5), ("labour", "330104", 2020, 100),
+    ("unemployed", "330106", 2020, 2), ("labour", "330106", 2020, 50),
+]
+
+
+def stats_frame(rows=STATS) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"metric_code": m, "district_code": d, "year": y, "value": float(v),
+             "unit": METRICS[m].unit, "source_file": f"stats_{y}.csv", "location": f"{m}/{d}"}
+            for m, d, y, v in rows
+        ]
+    )
+
+
+ISSUES = [
+    IngestIssue("stats_2020.csv", "row 7", "error", "unknown district 火星区", "district"),
+    IngestIssue("stats_2020.csv", "row 9", "warning", "negative value", "sum_metric"),
+]
+
+# --------------------------------------------------------------------------- engines
+
+
+@pytest.fixture(params=["duckdb"])  # PostgreSQL added with the Alembic migrations
+def url(request):
+    if request.param == "duckdb":
+        return request.getfixturevalue("duckdb_url")
+    pg = request.getfixturevalue("pg_url")
+    eng = sa.create_engine(pg)
+    with eng.begin() as cx:  # a clean public schema for each test
+        cx.execute(sa.text("DROP SCHEMA public CASCADE"))
+        cx.execute(sa.text("CREATE SCHEMA public"))
+    eng.dispose()
+    return pg
+
+
+@pytest.fixture
+def engine(url):
+    eng = make_engine(url)
+    create_schema(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def loaded(engine):
+    """The whole fixture loaded and attainment built."""
+    wl.load_reference(engine, DISTRICTS, METRICS)
+    assert wl.load_plan(engine, make_plan(), MAPPINGS) == "loaded"
+    assert wl.load_stats(engine, stats_frame()) == "loaded"
+    wl.replace_issues(engine, "stats", ISSUES)
+    build_attainment(engine)
+    return engine
+
+
+def fetch(engine, sql: str, **params) -> list[tuple]:
+    with engine.connect() as cx:
+        return [tuple(r) for r in cx.execute(sa.text(sql), params)]
+
+
+def snapshot(engine) -> dict[str, tuple[int, str]]:
+    """Row count and a content hash of every table."""
+    out = {}
+    with engine.connect() as cx:
+        for t in metadata.sorted_tables:
+            rows = sorted(repr(tuple(r)) for r in cx.execute(sa.select(*t.c)))
+            out[t.name] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
+    return out
+
+
+def attainment(engine) -> dict[tuple, tuple]:
+    rows = fetch(
+        engine,
+        "SELECT i.indicator_name, a.district_code, a.year, a.level, a.actual_value, a.attained, "
+        "a.gap FROM fct_attainment a JOIN dim_indicator i USING (indicator_id)",
+    )
+    return {(r[0], r[1], r[2]): r[3:] for r in rows}
+
+
+# --------------------------------------------------------------------------- schema
+
+
+def test_schema_tables_and_comments(engine):
+    create_schema(engine)  # idempotent: a second call is a no-op
+    insp = sa.inspect(engine)
+    names = set(insp.get_table_names())
+    assert set(TABLES) <= names
+    assert "v_attainment" in set(insp.get_view_names())
+    for t in TABLES:
+        assert (insp.get_table_comment(t)["text"] or "").strip(), t
+        cols = insp.get_columns(t)
+        assert [c["name"] for c in cols] == [c.name for c in metadata.tables[t].columns]
+        for c in cols:
+            assert (c.get("comment") or "").strip(), f"{t}.{c['name']}"
+    pk = fetch(engine, """
+        SELECT k.column_name FROM information_schema.table_constraints c
+        JOIN information_schema.key_column_usage k
+          ON k.constraint_name = c.constraint_name AND k.table_name = c.table_name
+        WHERE c.table_name = 'dim_district' AND c.constraint_type = 'PRIMARY KEY'
+        ORDER BY k.ordinal_position""")
+    assert pk == [("district_code",), ("valid_from",)]
+
+
+BAD_ROWS = [
+    ("fct_target", {"indicator_id": "x" * 16, "year": 2020, "scope": "全市", "plan_id": PLAN_ID,
+                    "comparator": "approx", "target_value": 1.0, "target_text": "1",
+                    "source_table": 0, "source_row": 0}),
+    ("fct_target", {"indicator_id": "x" * 16, "year": 3020, "scope": "全市", "plan_id": PLAN_ID,
+                    "comparator": ">=", "target_value": 1.0, "target_text": "1",
+                    "source_table": 0, "source_row": 0}),
+    ("fct_attainment", {"indicator_id": "x" * 16, "district_code": "330100", "year": 2020,
+                        "plan_id": PLAN_ID, "metric_code": "beds", "level": "city",
+                        "comparator": "milestone", "target_text": "试点", "actual_value": 1.0,
+                        "attained": True}),
+    ("fct_district_stat", {"metric_code": "beds", "district_code": "330100", "year": 2020,
+                           "value": None, "source_file": "f", "loaded_at": date(2024, 1, 1)}),
+]
+
+
+@pytest.mark.parametrize("table,row", BAD_ROWS, ids=["comparator", "year", "milestone", "null"])
+def test_constraints_reject_bad_rows(loaded, table, row):
+    before = snapshot(loaded)
+    with pytest.raises(sa.exc.DBAPIError):
+        with loaded.begin() as cx:
+            cx.execute(metadata.tables[table].insert(), [row])
+    assert snapshot(loaded) == before
+
+
+# --------------------------------------------------------------------------- attainment
+
+
+def test_attainment_hand_computed(loaded):
+    a = attainment(loaded)
+    assert len(a) == 16
+    # city ratio = sum(numerators) / sum(denominators) x 100 over the districts valid in 2020:
+    # (45 + 20 + 85) / (50 + 40 + 100) = 150/190 = 78.947...%, not the mean of rates (75%)
+    level, actual, attained, gap = a[("社区覆盖率", "330100", 2020)]
+    assert level == "city" and actual == pytest.approx(150 / 190 * 100)
+    assert attained is False and gap == pytest.approx(150 / 190 * 100 - 90)
+    # 2021: 江干区 330104 no longer exists; its stray 2021 statistics are ignored
+    assert ("社区覆盖率", "330104", 2021) not in a
+    assert a[("社区覆盖率", "330100", 2021)][1] == pytest.approx(155 / 170 * 100)
+    # district figures: num/den, float noise does not flip >= 90
+    assert a[("社区覆盖率", "330102", 2020)][1:3] == (pytest.approx(90.0), True)
+    # a district's own figure wins; between is inclusive; gap = distance to the nearest bound
+    assert a[("社区覆盖率", "330106", 2021)][1:] == (96.0, False, pytest.approx(-1.0))
+    assert a[("社区覆盖率", "330100", 2021)][3] == pytest.approx(95 - 155 / 170 * 100)
+    # sum metric: the city row only; district sum 1050 in 2020; the city's own 1250 in 2021
+    assert a[("养老床位数", "330100", 2020)] == ("city", 1050.0, True, 50.0)
+    assert ("养老床位数", "330102", 2020) not in a
+    # about 1200 with tolerance 5%: |1250 - 1200| <= 60; gap = 60 - 50 = margin left
+    assert a[("养老床位数", "330100", 2021)][1:3] == (1250.0, True)
+    assert a[("养老床位数", "330100", 2021)][3] == pytest.approx(10.0)
+    # <= : gap = target - actual
+    assert a[("城镇登记失业率", "330100", 2020)][1:] == (4.0, False, pytest.approx(-0.5))
+    assert a[("城镇登记失业率", "330102", 2020)][1:] == (3.0, True, pytest.approx(0.5))
+    # milestone: attained NULL, text kept; unmapped indicators are not evaluated
+    text = fetch(loaded, "SELECT DISTINCT target_text, attained FROM fct_attainment "
+                         "WHERE comparator = 'milestone'")
+    assert text == [("试点启动", None)]
+    assert not any(k[0] == "智慧养老试点" for k in a)
+
+
+def test_view_reads_like_the_plan(loaded):
+    rows = fetch(loaded, "SELECT indicator_name, district_name, year, target, actual, attained "
+                         "FROM v_attainment WHERE district_code = '330100' ORDER BY year, target")
+    targets = {(r[0], r[2]): r[3] for r in rows}
+    assert targets == {
+        ("社区覆盖率", 2020): ">= 90 %", ("养老床位数", 2020): ">= 1000 张",
+        ("城镇登记失业率", 2020): "<= 3.5 %", ("社区覆盖率", 2021): "80-95 %",
+        ("养老床位数", 2021): "about 1200 张", ("城镇登记失业率", 2021): "试点启动",
+    }
+    assert {r[1] for r in rows} == {"杭州市"}
+
+
+@pytest.mark.parametrize(
+    "comparator,value,high,actual,attained,gap",
+    [
+        (">", 10, None, 10, False, 0), (">", 10, None, 11, True, 1),
+        ("<", 10, None, 9, True, 1), ("=", 10, None, 10, True, 0),
+        ("=", 10, None, 11, False, -1), ("between", 5, 10, 5, True, 0),
+        ("between", 5, 10, 4, False, -1), ("about", 100, None, 105, True, 0),
+        ("about", 100, None, 106, False, -1), ("<=", 10, None, 12, False, -2),
+    ],
+)
+def test_every_comparator(engine, comparator, value, high, actual, attained, gap):
+    wl.load_reference(engine, DISTRICTS, METRICS)
+    plan = make_plan()
+    plan.records = [rec(3, "养老床位数", 2020, comparator, value, high, unit="张", text="t")]
+    wl.load_plan(engine, plan, MAPPINGS)
+    wl.load_stats(engine, stats_frame([("beds", "330100", 2020, actual)]))
+    assert build_attainment(engine) == 1
+    row = attainment(engine)[("养老床位数", "330100", 2020)]
+    assert row[2] is attained and row[3] == pytest.approx(gap)
+
+
+def test_missing_statistics_give_null(engine):
+    wl.load_reference(engine, DISTRICTS, METRICS)
+    wl.load_plan(engine, make_plan(), MAPPINGS)
+    # 西湖区 has no denominator: its figure and the city's sum are not evaluable
+    rows = [r for r in STATS if not (r[0] == "communities" and r[1] == "330106" and r[2] == 2020)]
+    wl.load_stats(engine, stats_frame(rows))
+    build_attainment(engine)
+    a = attainment(engine)
+    assert a[("社区覆盖率", "330106", 2020)][1:] == (None, None, None)
+    assert a[("社区覆盖率", "330100", 2020)][1:] == (None, None, None)
+    assert a[("社区覆盖率", "330102", 2020)][2] is True
+
+
+# --------------------------------------------------------------------------- loads
+
+
+def test_second_load_changes_nothing(loaded):
+    before = snapshot(loaded)
+    assert wl.load_reference(loaded, DISTRICTS, METRICS) is False
+    assert wl.load_plan(loaded, make_plan(), MAPPINGS) == "unchanged"
+    assert wl.load_stats(loaded, stats_frame()) == "unchanged"
+    assert wl.replace_issues(loaded, "stats", ISSUES) is False
+    build_attainment(loaded)
+    assert snapshot(loaded) == before
+
+
+def test_changed_content_reloads(loaded, monkeypatch):
+    counts = wl.table_counts(loaded)
+    plan = make_plan(sha="b" * 64, title="测试规划(修订)")
+    plan.records = plan.records[:3]
+    assert wl.load_plan(loaded, plan, MAPPINGS) == "loaded"
+    assert fetch(loaded, "SELECT title FROM dim_plan") == [("测试规划(修订)",)]
+    assert wl.table_counts(loaded)["fct_target"] == 3
+    assert wl.table_counts(loaded)["dim_indicator"] == 1
+    # statistics: a changed file gets a new loaded_at, an unchanged one keeps its own
+    old = dict(fetch(loaded, "SELECT source_file, MAX(loaded_at) FROM fct_district_stat "
+                             "GROUP BY source_file"))
+    rows = [r for r in STATS if r[2] == 2020] + [("beds", "330106", 2021, 1)]
+    later = datetime(2099, 1, 1)
+    monkeypatch.setattr(wl, "_now", lambda: later)
+    assert wl.load_stats(loaded, stats_frame(rows)) == "loaded"
+    new = dict(fetch(loaded, "SELECT source_file, MAX(loaded_at) FROM fct_district_stat "
+                             "GROUP BY source_file"))
+    assert new == {"stats_2020.csv": old["stats_2020.csv"], "stats_2021.csv": later}
+    assert wl.table_counts(loaded)["fct_district_stat"] == counts["fct_district_stat"] - 9
+    assert wl.delete_plan(loaded, "plan.docx") == 1
+    assert wl.table_counts(loaded)["fct_target"] == 0
+
+
+def test_failed_plan_load_keeps_previous_rows(loaded, monkeypatch):
+    before = snapshot(loaded)
+
+    def boom(cx, *args):
+        raise RuntimeError("injected failure after the delete")
+
+    monkeypatch.setattr(wl, "_insert_plan_rows", boom)
+    with pytest.raises(RuntimeError):
+        wl.load_plan(loaded, make_plan(sha="c" * 64), MAPPINGS)
+    assert snapshot(loaded) == before
+
+
+def test_failed_stats_load_keeps_previous_rows(loaded):
+    before = snapshot(loaded)
+    bad = stats_frame(STATS + [("beds", "330100", 3030, 1)])  # last row violates the year range
+    with pytest.raises(sa.exc.DBAPIError):
+        wl.load_stats(loaded, bad)
+    assert snapshot(loaded) == before
+
+
+def test_issues_keep_detected_at(loaded):
+    stamp = fetch(loaded, "SELECT detected_at FROM ingest_issues WHERE issue_no = 1")[0][0]
+    extra = IngestIssue("stats_2021.csv", "row 1", "error", "bad year", "year")
+    assert wl.replace_issues(loaded, "stats", [extra] + ISSUES[1:]) is True
+    rows = fetch(loaded, "SELECT source_file, detected_at FROM ingest_issues ORDER BY issue_no")
+    assert rows[1] == ("stats_2020.csv", stamp)
+    assert wl.replace_issues(loaded, "plan:plan.docx", []) is False
+    assert wl.table_counts(loaded)["ingest_issues"] == 2
+
+
+def test_dim_year_and_relationships(loaded):
+    years = dict(fetch(loaded, "SELECT year, plan_period FROM dim_year"))
+    assert years[2016] == "十三五" and years[2021] == "十四五"
+    assert wl.plan_period(2011) == "十二五" and wl.plan_period(1953) == "一五"
+    assert wl.plan_period(2001) == "十五"
+    # the relationships foreign keys hold on PostgreSQL, kept by the loaders on DuckDB
+    orphans = fetch(loaded, """
+        SELECT COUNT(*) FROM fct_target t LEFT JOIN dim_indicator i USING (indicator_id)
+        WHERE i.indicator_id IS NULL
+        UNION ALL SELECT COUNT(*) FROM dim_indicator i LEFT JOIN dim_plan p USING (plan_id)
+        WHERE p.plan_id IS NULL
+        UNION ALL SELECT COUNT(*) FROM fct_attainment a LEFT JOIN dim_indicator i
+        USING (indicator_id) WHERE i.indicator_id IS NULL""")
+    assert orphans == [(0,), (0,), (0,)]

@@ -1,0 +1,500 @@
+"""Loaders: reference data, one plan document, all statistics, ingest issues.
+
+Every loader runs in one transaction, so a failure leaves the previous state,
+and each one is idempotent: loading the same content again changes nothing
+(not even a ``loaded_at``). Statistics take a bulk path: DuckDB inserts from
+an Arrow table, PostgreSQL uses ``COPY`` through psycopg 3.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from extractors.records import (
+    CITY_SCOPE,
+    District,
+    IndicatorMetric,
+    IngestIssue,
+    Metric,
+    PlanDocument,
+    TargetRecord,
+)
+from warehouse.schema import (
+    OPEN_VALID_FROM,
+    dim_district,
+    dim_indicator,
+    dim_metric,
+    dim_plan,
+    dim_year,
+    fct_attainment,
+    fct_district_stat,
+    fct_target,
+    ingest_issues,
+    load_log,
+    metadata,
+)
+
+STAT_COLUMNS = ["metric_code", "district_code", "year", "value", "unit", "source_file", "location"]
+STATS_KEY = "stats:"
+DOWN_WORDS = ("降低", "下降", "减少", "控制", "失业率", "死亡率", "能耗", "排放")
+_CN_DIGITS = "〇一二三四五六七八九"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _num(v: Decimal | float | None) -> float | None:
+    return None if v is None else float(v)
+
+
+# --------------------------------------------------------------------------- years
+
+
+def plan_period(year: int) -> str | None:
+    """Five-year plan period of a year: 2016 -> 十三五 (the 1st ran 1953-1957)."""
+    if year < 1953:
+        return None
+    n = (year - 1953) // 5 + 1
+    tens, ones = divmod(n, 10)
+    if tens == 0:
+        numeral = _CN_DIGITS[ones]
+    else:
+        numeral = ("" if tens == 1 else _CN_DIGITS[tens]) + "十" + (_CN_DIGITS[ones] if ones else "")
+    return f"{numeral}五"
+
+
+def refresh_dim_year(cx: Connection | Engine) -> None:
+    """Make dim_year hold exactly the years of targets, statistics and plan periods."""
+    if isinstance(cx, Engine):
+        with cx.begin() as c:
+            return refresh_dim_year(c)
+    used = {
+        r[0]
+        for r in cx.execute(
+            sa.text(
+                "SELECT year FROM fct_target UNION SELECT year FROM fct_district_stat "
+                "UNION SELECT year FROM fct_attainment"
+            )
+        )
+    }
+    for start, end in cx.execute(sa.select(dim_plan.c.period_start, dim_plan.c.period_end)):
+        if start is not None and end is not None:
+            used.update(range(start, end + 1))
+    have = {r[0] for r in cx.execute(sa.select(dim_year.c.year))}
+    if have - used:
+        cx.execute(dim_year.delete().where(dim_year.c.year.in_(sorted(have - used))))
+    if used - have:
+        cx.execute(
+            dim_year.insert(),
+            [{"year": y, "plan_period": plan_period(y)} for y in sorted(used - have)],
+        )
+
+
+# --------------------------------------------------------------------------- reference
+
+
+def _rows(cx: Connection, table: sa.Table) -> set[tuple]:
+    return {tuple(r) for r in cx.execute(sa.select(*table.c))}
+
+
+def _replace_table(cx: Connection, table: sa.Table, rows: list[dict]) -> bool:
+    """Replace a small table's content unless it is already identical."""
+    new = {tuple(r[c.name] for c in table.c) for r in rows}
+    if new == _rows(cx, table):
+        return False
+    cx.execute(table.delete())
+    if rows:
+        cx.execute(table.insert(), rows)
+    return True
+
+
+def _district_row(d: District) -> dict:
+    return {
+        "district_code": d.code,
+        "valid_from": d.valid_from or date.fromisoformat(OPEN_VALID_FROM),
+        "valid_to": d.valid_to,
+        "district_name": d.name,
+        "district_type": d.district_type,
+        "parent_code": d.parent_code,
+        "aliases": "|".join(d.aliases) if d.aliases else None,
+    }
+
+
+def _metric_row(m: Metric) -> dict:
+    return {
+        "metric_code": m.code,
+        "name": m.name,
+        "unit": m.unit,
+        "aggregation": m.aggregation,
+        "numerator": m.numerator,
+        "denominator": m.denominator,
+        "scale": _num(m.scale),
+        "direction": m.direction,
+        "tolerance": _num(m.tolerance),
+    }
+
+
+def load_reference(engine: Engine, districts: list[District], metrics: dict[str, Metric]) -> bool:
+    """Replace dim_district and dim_metric atomically; True when anything changed."""
+    with engine.begin() as cx:
+        changed = _replace_table(cx, dim_district, [_district_row(d) for d in districts])
+        changed |= _replace_table(cx, dim_metric, [_metric_row(m) for m in metrics.values()])
+        refresh_dim_year(cx)
+    return changed
+
+
+# --------------------------------------------------------------------------- plans
+
+
+def _fallback_match_metric(indicator_name: str, mappings: list[IndicatorMetric]) -> str | None:
+    for m in mappings:
+        if m.pattern in indicator_name:
+            return m.metric_code
+        try:
+            if re.search(m.pattern, indicator_name):
+                return m.metric_code
+        except re.error:
+            continue
+    return None
+
+
+def match_metric(indicator_name: str, mappings: list[IndicatorMetric]) -> str | None:
+    """extractors.reference.match_metric when available, else the same rule here."""
+    try:
+        from extractors.reference import match_metric as _match
+    except ImportError:
+        _match = _fallback_match_metric
+    return _match(indicator_name, mappings)
+
+
+def guess_direction(indicator_name: str) -> str:
+    return "down" if any(w in indicator_name for w in DOWN_WORDS) else "up"
+
+
+def _first(values: Iterable):
+    return next((v for v in values if v is not None and v != ""), None)
+
+
+def _indicator_rows(
+    plan: PlanDocument, mappings: list[IndicatorMetric], directions: dict[str, str]
+) -> list[dict]:
+    groups: dict[str, list[TargetRecord]] = {}
+    for r in plan.records:
+        groups.setdefault(r.indicator_id, []).append(r)
+    rows = []
+    for iid, recs in groups.items():
+        r0 = recs[0]
+        code = match_metric(r0.indicator_name, mappings)
+        rows.append(
+            {
+                "indicator_id": iid,
+                "plan_id": plan.plan_id,
+                "section": r0.section,
+                "task_no": r0.task_no,
+                "task_name": r0.task_name,
+                "indicator_name": r0.indicator_name,
+                "unit": _first([r0.indicator_unit]) or _first(r.target_unit for r in recs),
+                "metric_code": code,
+                "direction": directions.get(code) or guess_direction(r0.indicator_name),
+                "binding": _first(r.binding for r in recs),
+                "baseline_value": _num(_first(r.baseline_value for r in recs)),
+                "baseline_year": _first(r.baseline_year for r in recs),
+                "layout": r0.layout if r0.layout in ("A", "B") else "A",
+                "source_table": r0.source_table,
+                "source_row": r0.source_row,
+            }
+        )
+    return rows
+
+
+def _target_rows(plan: PlanDocument) -> list[dict]:
+    seen: set[tuple] = set()
+    rows = []
+    for r in plan.records:
+        key = (r.indicator_id, r.year, r.scope or CITY_SCOPE)
+        if key in seen:  # the grain is indicator x year x scope: keep the first
+            continue
+        seen.add(key)
+        rows.append(
+            {
+                "indicator_id": r.indicator_id,
+                "year": r.year,
+                "scope": r.scope or CITY_SCOPE,
+                "plan_id": plan.plan_id,
+                "comparator": r.comparator,
+                "target_value": _num(r.target_value),
+                "target_value_high": _num(r.target_value_high),
+                "target_unit": r.target_unit,
+                "target_text": r.target_text,
+                "source_page": r.source_page,
+                "source_table": r.source_table,
+                "source_row": r.source_row,
+                "extraction": r.extraction,
+            }
+        )
+    return rows
+
+
+def _fingerprint(plan: PlanDocument, mappings: list[IndicatorMetric], directions: dict) -> str:
+    h = hashlib.sha256(plan.source_sha256.encode())
+    h.update(repr([(m.pattern, m.metric_code) for m in mappings]).encode())
+    h.update(repr(sorted(directions.items())).encode())
+    return h.hexdigest()
+
+
+def _delete_plans(cx: Connection, where: sa.ColumnElement) -> int:
+    plan_ids = [r[0] for r in cx.execute(sa.select(dim_plan.c.plan_id).where(where))]
+    if not plan_ids:
+        return 0
+    ind = sa.select(dim_indicator.c.indicator_id).where(dim_indicator.c.plan_id.in_(plan_ids))
+    cx.execute(fct_attainment.delete().where(fct_attainment.c.indicator_id.in_(ind)))
+    cx.execute(fct_target.delete().where(fct_target.c.plan_id.in_(plan_ids)))
+    cx.execute(dim_indicator.delete().where(dim_indicator.c.plan_id.in_(plan_ids)))
+    cx.execute(dim_plan.delete().where(dim_plan.c.plan_id.in_(plan_ids)))
+    return len(plan_ids)
+
+
+def _insert_plan_rows(cx: Connection, plan_row: dict, indicators: list[dict], targets: list[dict]):
+    cx.execute(dim_plan.insert(), [plan_row])
+    if indicators:
+        cx.execute(dim_indicator.insert(), indicators)
+    if targets:
+        cx.execute(fct_target.insert(), targets)
+
+
+def load_plan(engine: Engine, plan: PlanDocument, indicator_metrics: list[IndicatorMetric]) -> str:
+    """Replace one plan's rows (by source_file) in one transaction.
+
+    Returns "unchanged" when the same file content was already loaded with the
+    same metric mappings and metric directions, else "loaded". A plan with the
+    same plan_id under another file name (a renamed copy) is replaced too.
+    """
+    with engine.begin() as cx:
+        directions = {
+            r[0]: r[1]
+            for r in cx.execute(sa.select(dim_metric.c.metric_code, dim_metric.c.direction))
+        }
+        fp = _fingerprint(plan, indicator_metrics, directions)
+        old = cx.execute(
+            sa.select(dim_plan.c.load_fingerprint).where(dim_plan.c.source_file == plan.source_file)
+        ).scalar()
+        if old == fp:
+            return "unchanged"
+        _delete_plans(
+            cx, (dim_plan.c.source_file == plan.source_file) | (dim_plan.c.plan_id == plan.plan_id)
+        )
+        plan_row = {
+            "plan_id": plan.plan_id,
+            "title": plan.title,
+            "issuer": plan.issuer,
+            "period_start": plan.period_start,
+            "period_end": plan.period_end,
+            "source_file": plan.source_file,
+            "source_sha256": plan.source_sha256,
+            "source_format": plan.source_format,
+            "pages": plan.pages,
+            "tables_found": plan.tables_found,
+            "record_count": len(plan.records),
+            "load_fingerprint": fp,
+            "loaded_at": _now(),
+        }
+        _insert_plan_rows(
+            cx, plan_row, _indicator_rows(plan, indicator_metrics, directions), _target_rows(plan)
+        )
+        refresh_dim_year(cx)
+    return "loaded"
+
+
+def delete_plan(engine: Engine, source_file: str) -> int:
+    """Remove one plan's rows (a deleted file); returns the number of plans removed."""
+    with engine.begin() as cx:
+        n = _delete_plans(cx, dim_plan.c.source_file == source_file)
+        cx.execute(ingest_issues.delete().where(ingest_issues.c.scope == f"plan:{source_file}"))
+        if n:
+            refresh_dim_year(cx)
+    return n
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def _normalise_stats(frame: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in STAT_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"statistics frame lacks columns {missing}")
+    df = frame[STAT_COLUMNS].copy()
+    df = df[df["value"].notna()]  # missing is never 0: it is simply not stored
+    df["year"] = df["year"].astype("int64")
+    df["value"] = df["value"].astype("float64")
+    for c in ("metric_code", "district_code", "source_file"):
+        df[c] = df[c].astype(str)
+    for c in ("unit", "location"):
+        df[c] = df[c].astype(object).where(df[c].notna(), None)
+    # one value per metric x district x year: keep the first (conflicts are issues upstream)
+    df = df.drop_duplicates(["metric_code", "district_code", "year"], keep="first")
+    return df.reset_index(drop=True)
+
+
+def _file_fingerprints(df: pd.DataFrame) -> dict[str, tuple[str, int]]:
+    """Order-independent content fingerprint and row count per source file."""
+    if df.empty:
+        return {}
+    h = pd.util.hash_pandas_object(df[STAT_COLUMNS], index=False).to_numpy()
+    g = pd.DataFrame({"f": df["source_file"].to_numpy(), "h": h, "m": h * 0x9E3779B97F4A7C15})
+    out = {}
+    for name, grp in g.groupby("f", sort=True):
+        s = int(grp["h"].to_numpy().sum(dtype="uint64"))
+        x = int(_xor(grp["m"].to_numpy()))
+        digest = hashlib.sha256(f"{len(grp)}:{s}:{x}".encode()).hexdigest()
+        out[str(name)] = (digest, len(grp))
+    return out
+
+
+def _xor(a) -> int:
+    import numpy as np
+
+    return int(np.bitwise_xor.reduce(a)) if len(a) else 0
+
+
+def load_stats(engine: Engine, frame: pd.DataFrame) -> str:
+    """Replace all statistics atomically; "unchanged" when the content is identical."""
+    df = _normalise_stats(frame)
+    prints = _file_fingerprints(df)
+    with engine.begin() as cx:
+        old = {
+            r.load_key[len(STATS_KEY):]: r
+            for r in cx.execute(sa.select(load_log).where(load_log.c.load_key.like(STATS_KEY + "%")))
+        }
+        current = cx.execute(sa.select(sa.func.count()).select_from(fct_district_stat)).scalar()
+        same = set(old) == set(prints) and all(
+            old[f].content_sha256 == prints[f][0] for f in prints
+        )
+        if same and current == len(df):
+            return "unchanged"
+        now = _now()
+        loaded_at = {
+            f: (old[f].loaded_at if f in old and old[f].content_sha256 == d else now)
+            for f, (d, _) in prints.items()
+        }
+        df["loaded_at"] = df["source_file"].map(loaded_at).astype("datetime64[us]")
+        cx.execute(fct_district_stat.delete())
+        _bulk_insert(cx, fct_district_stat, df)
+        cx.execute(load_log.delete().where(load_log.c.load_key.like(STATS_KEY + "%")))
+        if prints:
+            cx.execute(
+                load_log.insert(),
+                [
+                    {"load_key": STATS_KEY + f, "content_sha256": d, "row_count": n,
+                     "loaded_at": loaded_at[f]}
+                    for f, (d, n) in prints.items()
+                ],
+            )
+        refresh_dim_year(cx)
+    return "loaded"
+
+
+def _bulk_insert(cx: Connection, table: sa.Table, df: pd.DataFrame) -> None:
+    """Insert a DataFrame without going row by row (Arrow on DuckDB, COPY on PostgreSQL)."""
+    if df.empty:
+        return
+    cols = [c.name for c in table.c if c.name in df.columns]
+    arrow = pa.Table.from_pandas(df[cols], preserve_index=False)
+    if cx.dialect.name == "duckdb":
+        raw = cx.connection.dbapi_connection
+        view = f"_planwh_bulk_{table.name}"
+        raw.register(view, arrow)
+        try:
+            collist = ", ".join(cols)
+            cx.exec_driver_sql(f"INSERT INTO {table.name} ({collist}) SELECT {collist} FROM {view}")
+        finally:
+            raw.unregister(view)
+    elif cx.dialect.name == "postgresql":
+        _copy_postgres(cx, table.name, cols, arrow)
+    else:  # any other SQLAlchemy back-end: executemany in batches
+        cx.execute(table.insert(), df[cols].to_dict("records"))
+
+
+def _copy_postgres(cx: Connection, table: str, cols: list[str], arrow: pa.Table) -> None:
+    raw = cx.connection.driver_connection  # psycopg.Connection, inside SQLAlchemy's transaction
+    collist = ", ".join(cols)
+    batch = 200_000
+    with raw.cursor() as cur:
+        with cur.copy(f"COPY {table} ({collist}) FROM STDIN WITH (FORMAT csv)") as cp:
+            for start in range(0, arrow.num_rows, batch):
+                buf = io.BytesIO()
+                pacsv.write_csv(
+                    arrow.slice(start, batch), buf, pacsv.WriteOptions(include_header=False)
+                )
+                cp.write(buf.getbuffer())
+
+
+# --------------------------------------------------------------------------- issues
+
+
+def _issue_key(i: IngestIssue) -> tuple:
+    return (i.source_file, i.location, i.severity, i.reason, i.check)
+
+
+def replace_issues(engine: Engine, scope: str, issues: list[IngestIssue]) -> bool:
+    """Replace the issues of one scope; identical issues keep their detected_at.
+
+    Returns True when the stored issues changed.
+    """
+    with engine.begin() as cx:
+        old = cx.execute(
+            sa.select(ingest_issues).where(ingest_issues.c.scope == scope).order_by(
+                ingest_issues.c.issue_no
+            )
+        ).all()
+        seen: dict[tuple, list[datetime]] = {}
+        for r in old:
+            seen.setdefault(
+                (r.source_file, r.location, r.severity, r.reason, r.check_name), []
+            ).append(r.detected_at)
+        now = _now()
+        rows = []
+        for n, i in enumerate(issues):
+            stamps = seen.get(_issue_key(i))
+            rows.append(
+                {
+                    "scope": scope,
+                    "issue_no": n,
+                    "source_file": i.source_file,
+                    "location": i.location,
+                    "severity": i.severity if i.severity in ("error", "warning") else "error",
+                    "reason": i.reason,
+                    "check_name": i.check,
+                    "detected_at": stamps.pop(0) if stamps else now,
+                }
+            )
+        old_rows = [tuple(r) for r in old]
+        new_rows = [tuple(r[c.name] for c in ingest_issues.c) for r in rows]
+        if old_rows == new_rows:
+            return False
+        cx.execute(ingest_issues.delete().where(ingest_issues.c.scope == scope))
+        if rows:
+            cx.execute(ingest_issues.insert(), rows)
+    return True
+
+
+# --------------------------------------------------------------------------- counts
+
+
+def table_counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as cx:
+        return {
+            t.name: cx.execute(sa.select(sa.func.count()).select_from(t)).scalar()
+            for t in metadata.sorted_tables
+        }

@@ -1,0 +1,353 @@
+"""The warehouse star schema (CONTRACT section 6) as SQLAlchemy Core metadata.
+
+One schema for both back-ends: DuckDB (embedded default) and PostgreSQL
+(production). Numbers are DOUBLE PRECISION on both; timestamps are naive UTC.
+
+Foreign keys are declared for PostgreSQL only: DuckDB refuses to delete a
+parent row in the transaction that deleted its children (a documented DuckDB
+foreign-key limitation), which would make the per-plan delete-then-insert
+impossible. On DuckDB the loaders keep the same relationships, and the tests
+check them on both back-ends.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+
+COMPARATORS = (">=", "<=", ">", "<", "=", "between", "about", "milestone")
+YEAR_MIN, YEAR_MAX = 1900, 2100
+# dim_district.valid_from is part of the key, so it cannot be NULL: an open
+# start ("valid since forever") is stored as this sentinel date.
+OPEN_VALID_FROM = "1900-01-01"
+
+metadata = sa.MetaData(
+    naming_convention={
+        "pk": "pk_%(table_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+    }
+)
+
+_comparator_list = ", ".join(f"'{c}'" for c in COMPARATORS)
+
+
+def _in(col: str, values: tuple[str, ...]) -> str:
+    return f"{col} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _year_check(col: str = "year") -> sa.CheckConstraint:
+    return sa.CheckConstraint(f"{col} BETWEEN {YEAR_MIN} AND {YEAR_MAX}", name=f"{col}_range")
+
+
+def _fk(cols: list[str], refs: list[str]) -> sa.ForeignKeyConstraint:
+    return sa.ForeignKeyConstraint(cols, refs).ddl_if(dialect="postgresql")
+
+
+Hex16 = sa.String(16)
+Num = sa.Double()
+
+dim_metric = sa.Table(
+    "dim_metric",
+    metadata,
+    sa.Column("metric_code", sa.String(64), primary_key=True, comment="metric code (metrics.csv)"),
+    sa.Column("name", sa.Text, nullable=False, comment="metric name"),
+    sa.Column("unit", sa.Text, comment="unit of the metric's values"),
+    sa.Column("aggregation", sa.String(8), nullable=False,
+              comment="sum (a count or amount) or ratio (numerator/denominator x scale)"),
+    sa.Column("numerator", sa.String(64), comment="ratio: metric code of the numerator"),
+    sa.Column("denominator", sa.String(64), comment="ratio: metric code of the denominator"),
+    sa.Column("scale", Num, comment="ratio: multiplier, e.g. 100 for a percentage"),
+    sa.Column("direction", sa.String(4), nullable=False, comment="up or down: which way is better"),
+    sa.Column("tolerance", Num,
+              comment="fraction for the `about` comparator (NULL means the default 0.05)"),
+    sa.CheckConstraint(_in("aggregation", ("sum", "ratio")), name="aggregation"),
+    sa.CheckConstraint(_in("direction", ("up", "down")), name="direction"),
+    sa.CheckConstraint(
+        "aggregation = 'sum' OR (numerator IS NOT NULL AND denominator IS NOT NULL)",
+        name="ratio_parts",
+    ),
+    sa.CheckConstraint("tolerance IS NULL OR tolerance >= 0", name="tolerance"),
+    comment="Metric catalogue (raw/reference/metrics.csv): how a metric aggregates to the city",
+)
+
+dim_district = sa.Table(
+    "dim_district",
+    metadata,
+    sa.Column("district_code", sa.String(12), primary_key=True, comment="administrative code"),
+    sa.Column("valid_from", sa.Date, primary_key=True,
+              comment=f"first day in force, inclusive ({OPEN_VALID_FROM} when open)"),
+    sa.Column("valid_to", sa.Date, comment="last day in force, inclusive (NULL when open)"),
+    sa.Column("district_name", sa.Text, nullable=False, comment="official name"),
+    sa.Column("district_type", sa.String(16), nullable=False,
+              comment="city, district, county or county_city"),
+    sa.Column("parent_code", sa.String(12), comment="code of the parent (the city)"),
+    sa.Column("aliases", sa.Text, comment="other names, separated by |"),
+    sa.CheckConstraint(
+        _in("district_type", ("city", "district", "county", "county_city")), name="type"
+    ),
+    sa.CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="validity"),
+    comment="One district version: a code and its validity period; the city row included",
+)
+
+dim_year = sa.Table(
+    "dim_year",
+    metadata,
+    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False, comment="calendar year"),
+    sa.Column("plan_period", sa.String(8), comment="five-year plan period, e.g. 十三五 (13th, 2016-2020)"),
+    _year_check(),
+    comment="One year used by a target, a statistic or a plan period",
+)
+
+dim_plan = sa.Table(
+    "dim_plan",
+    metadata,
+    sa.Column("plan_id", Hex16, primary_key=True, comment="first 16 hex digits of the file's sha256"),
+    sa.Column("title", sa.Text, nullable=False, comment="document title"),
+    sa.Column("issuer", sa.Text, comment="issuing body"),
+    sa.Column("period_start", sa.Integer, comment="first year of the plan period"),
+    sa.Column("period_end", sa.Integer, comment="last year of the plan period"),
+    sa.Column("source_file", sa.Text, nullable=False, unique=True, comment="file base name"),
+    sa.Column("source_sha256", sa.String(64), nullable=False, comment="sha256 of the file bytes"),
+    sa.Column("source_format", sa.String(8), nullable=False, comment="docx or pdf"),
+    sa.Column("pages", sa.Integer, comment="page count (PDF)"),
+    sa.Column("tables_found", sa.Integer, comment="plan tables recognised"),
+    sa.Column("record_count", sa.Integer, nullable=False, comment="target records extracted"),
+    sa.Column("load_fingerprint", sa.String(64), nullable=False,
+              comment="sha256 of file hash + metric mappings: equal means a re-load changes nothing"),
+    sa.Column("loaded_at", sa.DateTime, nullable=False, comment="when this file was loaded (UTC)"),
+    sa.CheckConstraint(_in("source_format", ("docx", "pdf")), name="format"),
+    sa.CheckConstraint(
+        "period_start IS NULL OR period_end IS NULL OR period_end >= period_start", name="period"
+    ),
+    comment="One plan document",
+)
+
+dim_indicator = sa.Table(
+    "dim_indicator",
+    metadata,
+    sa.Column("indicator_id", Hex16, primary_key=True,
+              comment="sha256(plan_id:table:row)[:16] (records.indicator_id)"),
+    sa.Column("plan_id", Hex16, nullable=False, comment="plan the indicator belongs to"),
+    sa.Column("section", sa.Text, comment="nearest heading above the table"),
+    sa.Column("task_no", sa.Text, comment="序号 (item number) as written"),
+    sa.Column("task_name", sa.Text, comment="工作任务 (work task), layout A"),
+    sa.Column("indicator_name", sa.Text, nullable=False, comment="indicator as named in the plan"),
+    sa.Column("unit", sa.Text, comment="indicator unit, else the first target unit"),
+    sa.Column("metric_code", sa.String(64), comment="metric the indicator maps to (NULL: unmapped)"),
+    sa.Column("direction", sa.String(4), nullable=False, comment="up or down: which way is better"),
+    sa.Column("binding", sa.Text, comment="属性: 约束性 (binding) or 预期性 (expected)"),
+    sa.Column("baseline_value", Num, comment="base-year value (layout B)"),
+    sa.Column("baseline_year", sa.Integer, comment="base year (layout B)"),
+    sa.Column("layout", sa.String(1), nullable=False, comment="A (annual targets) or B (key indicators)"),
+    sa.Column("source_table", sa.Integer, nullable=False, comment="0-based table index"),
+    sa.Column("source_row", sa.Integer, nullable=False, comment="0-based row index in the table"),
+    sa.CheckConstraint(_in("direction", ("up", "down")), name="direction"),
+    sa.CheckConstraint(_in("layout", ("A", "B")), name="layout"),
+    _fk(["plan_id"], ["dim_plan.plan_id"]),
+    comment="One indicator (table row) of one plan",
+)
+
+fct_target = sa.Table(
+    "fct_target",
+    metadata,
+    sa.Column("indicator_id", Hex16, primary_key=True, comment="indicator"),
+    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False, comment="target year"),
+    sa.Column("scope", sa.String(16), primary_key=True, comment="全市 (whole city), 城市 (urban), 农村 (rural)"),
+    sa.Column("plan_id", Hex16, nullable=False, comment="plan (denormalised for per-plan reloads)"),
+    sa.Column("comparator", sa.String(10), nullable=False, comment=f"one of {', '.join(COMPARATORS)}"),
+    sa.Column("target_value", Num, comment="target (low bound for between); NULL for milestone"),
+    sa.Column("target_value_high", Num, comment="high bound, between only"),
+    sa.Column("target_unit", sa.Text, comment="unit as written"),
+    sa.Column("target_text", sa.Text, nullable=False, comment="the target cell text, normalised"),
+    sa.Column("source_page", sa.Integer, comment="1-based PDF page (NULL for DOCX)"),
+    sa.Column("source_table", sa.Integer, nullable=False, comment="0-based table index"),
+    sa.Column("source_row", sa.Integer, nullable=False, comment="0-based row index"),
+    sa.Column("extraction", sa.String(8), comment="docx, lines or text (pdfplumber strategy)"),
+    sa.CheckConstraint(f"comparator IN ({_comparator_list})", name="comparator"),
+    _year_check(),
+    sa.CheckConstraint(
+        "(comparator = 'milestone' AND target_value IS NULL AND target_value_high IS NULL)"
+        " OR (comparator <> 'milestone' AND target_value IS NOT NULL)",
+        name="value_vs_comparator",
+    ),
+    sa.CheckConstraint(
+        "(comparator = 'between' AND target_value_high >= target_value)"
+        " OR (comparator <> 'between' AND target_value_high IS NULL)",
+        name="between_bounds",
+    ),
+    _fk(["indicator_id"], ["dim_indicator.indicator_id"]),
+    _fk(["plan_id"], ["dim_plan.plan_id"]),
+    comment="One target: indicator x year x scope",
+)
+
+fct_district_stat = sa.Table(
+    "fct_district_stat",
+    metadata,
+    sa.Column("metric_code", sa.String(64), primary_key=True, comment="metric"),
+    sa.Column("district_code", sa.String(12), primary_key=True,
+              comment="district (the version valid on 31 Dec of year)"),
+    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False, comment="statistics year"),
+    sa.Column("value", Num, nullable=False, comment="value (missing values are not stored)"),
+    sa.Column("unit", sa.Text, comment="unit as given by the source"),
+    sa.Column("source_file", sa.Text, nullable=False, comment="statistics file base name"),
+    sa.Column("location", sa.Text, comment="sheet/row of the value in the source file"),
+    sa.Column("loaded_at", sa.DateTime, nullable=False,
+              comment="when the source file's current content was loaded (UTC)"),
+    _year_check(),
+    comment="One statistic: metric x district x year",
+)
+
+fct_attainment = sa.Table(
+    "fct_attainment",
+    metadata,
+    sa.Column("indicator_id", Hex16, primary_key=True, comment="indicator"),
+    sa.Column("district_code", sa.String(12), primary_key=True, comment="district or the city"),
+    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False, comment="target year"),
+    sa.Column("plan_id", Hex16, nullable=False, comment="plan"),
+    sa.Column("metric_code", sa.String(64), nullable=False, comment="metric evaluated"),
+    sa.Column("level", sa.String(8), nullable=False, comment="city or district"),
+    sa.Column("comparator", sa.String(10), nullable=False, comment="target comparator"),
+    sa.Column("target_value", Num, comment="target (low bound for between)"),
+    sa.Column("target_value_high", Num, comment="high bound, between only"),
+    sa.Column("target_unit", sa.Text, comment="target unit as written"),
+    sa.Column("target_text", sa.Text, nullable=False, comment="target cell text (kept for milestones)"),
+    sa.Column("actual_value", Num, comment="actual figure (NULL: no statistics)"),
+    sa.Column("attained", sa.Boolean, comment="target met; NULL when not evaluable"),
+    sa.Column("gap", Num, comment="signed distance to the target: positive is better than target"),
+    sa.CheckConstraint(f"comparator IN ({_comparator_list})", name="comparator"),
+    _year_check(),
+    sa.CheckConstraint(_in("level", ("city", "district")), name="level"),
+    sa.CheckConstraint(
+        "comparator <> 'milestone' OR (attained IS NULL AND gap IS NULL)", name="milestone_null"
+    ),
+    sa.CheckConstraint("actual_value IS NOT NULL OR attained IS NULL", name="no_actual_null"),
+    _fk(["indicator_id"], ["dim_indicator.indicator_id"]),
+    comment="Attainment of a 全市 (whole-city) target: indicator x district x year",
+)
+
+ingest_issues = sa.Table(
+    "ingest_issues",
+    metadata,
+    sa.Column("scope", sa.String(200), primary_key=True,
+              comment="who reported it: plan:<file>, stats, check:<suite>, ..."),
+    sa.Column("issue_no", sa.Integer, primary_key=True, autoincrement=False,
+              comment="0-based position within the scope"),
+    sa.Column("source_file", sa.Text, nullable=False, comment="input file"),
+    sa.Column("location", sa.Text, comment="where in the file (sheet, row, page, table)"),
+    sa.Column("severity", sa.String(8), nullable=False, comment="error or warning"),
+    sa.Column("reason", sa.Text, nullable=False, comment="why it was rejected"),
+    sa.Column("check_name", sa.Text, comment="rule or expectation that raised it"),
+    sa.Column("detected_at", sa.DateTime, nullable=False, comment="first detected (UTC)"),
+    sa.CheckConstraint(_in("severity", ("error", "warning")), name="severity"),
+    comment="One rejected input item",
+)
+
+load_log = sa.Table(
+    "load_log",
+    metadata,
+    sa.Column("load_key", sa.Text, primary_key=True, comment="what was loaded, e.g. stats:<file>"),
+    sa.Column("content_sha256", sa.String(64), nullable=False, comment="fingerprint of the content"),
+    sa.Column("row_count", sa.Integer, nullable=False, comment="rows loaded"),
+    sa.Column("loaded_at", sa.DateTime, nullable=False, comment="when this content was loaded (UTC)"),
+    comment="Fingerprints of loaded content, so an identical re-load changes nothing",
+)
+
+TABLES = [t.name for t in metadata.sorted_tables]
+
+# A number as text without trailing zeros: portable across DuckDB and PostgreSQL.
+_FMT = "RTRIM(RTRIM(CAST(CAST({} AS NUMERIC(20,6)) AS VARCHAR), '0'), '.')"
+_UNIT = "COALESCE(' ' || a.target_unit, '')"
+_YEAR_END = "make_date(a.year, 12, 31)"
+
+V_ATTAINMENT_SQL = f"""
+CREATE OR REPLACE VIEW v_attainment AS
+SELECT
+    p.title AS plan_title,
+    i.section,
+    i.indicator_name,
+    d.district_name,
+    a.year,
+    CASE
+        WHEN a.comparator = 'milestone' THEN a.target_text
+        WHEN a.comparator = 'between'
+            THEN {_FMT.format('a.target_value')} || '-' || {_FMT.format('a.target_value_high')} || {_UNIT}
+        WHEN a.comparator = 'about' THEN 'about ' || {_FMT.format('a.target_value')} || {_UNIT}
+        ELSE a.comparator || ' ' || {_FMT.format('a.target_value')} || {_UNIT}
+    END AS target,
+    a.actual_value AS actual,
+    a.attained,
+    a.gap,
+    a.level,
+    a.district_code,
+    a.indicator_id,
+    a.metric_code,
+    a.target_unit,
+    a.comparator,
+    a.target_value,
+    a.target_value_high,
+    i.binding,
+    a.plan_id
+FROM fct_attainment a
+JOIN dim_indicator i ON i.indicator_id = a.indicator_id
+JOIN dim_plan p ON p.plan_id = a.plan_id
+LEFT JOIN dim_district d
+    ON d.district_code = a.district_code
+   AND d.valid_from <= {_YEAR_END}
+   AND (d.valid_to IS NULL OR d.valid_to >= {_YEAR_END})
+"""
+V_ATTAINMENT_COMMENT = (
+    "Attainment for analysts: plan, indicator, district, year, readable target, actual, attained"
+)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for a SQLAlchemy URL; creates the folder of a DuckDB file."""
+    u = make_url(url)
+    if u.get_backend_name() == "duckdb":
+        db = u.database
+        if db and db != ":memory:" and not db.startswith("md:"):
+            Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        return sa.create_engine(u)
+    return sa.create_engine(u, pool_pre_ping=True)
+
+
+def is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+def create_schema(engine: Engine) -> None:
+    """Create every table and the view if missing (idempotent).
+
+    PostgreSQL: ``alembic upgrade head`` over warehouse/migrations.
+    DuckDB: ``metadata.create_all`` (comments included) and the view.
+    """
+    if is_postgres(engine):
+        from warehouse.migrate import upgrade
+
+        upgrade(engine)
+        return
+    with engine.begin() as cx:
+        metadata.create_all(cx, checkfirst=True)
+        for stmt in comment_statements():
+            cx.exec_driver_sql(stmt)
+        cx.exec_driver_sql(V_ATTAINMENT_SQL)
+        cx.exec_driver_sql(f"COMMENT ON VIEW v_attainment IS {_quote(V_ATTAINMENT_COMMENT)}")
+
+
+def _quote(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def comment_statements() -> list[str]:
+    """COMMENT ON statements for every table and column (both back-ends accept them)."""
+    out = []
+    for t in metadata.sorted_tables:
+        out.append(f"COMMENT ON TABLE {t.name} IS {_quote(t.comment or '')}")
+        for c in t.columns:
+            out.append(f"COMMENT ON COLUMN {t.name}.{c.name} IS {_quote(c.comment or '')}")
+    return out
