@@ -1,0 +1,57 @@
+"""CJK text normalisation for cells, headings and target text.
+
+Plan documents wrap cell text at arbitrary points, and PDF extraction puts a
+space wherever a glyph gap is wide, so "居家养 老服务" must read "居家养老服务".
+``normalise_text`` runs on every cell of large documents: everything here is
+precompiled.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Ideographs: CJK Unified (+ Extension A, B-G), compatibility ideographs,
+# 々 (iteration mark) and 〇 (ideographic zero).
+_IDEOGRAPHS = (
+    "\u3005\u3007\u3021-\u3029\u3038-\u303b"
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+)
+# CJK punctuation that survives NFKC: 、。〈〉《》「」『』【】〔〕〖〗 etc., the
+# remaining full/half-width forms, and the quotes, dashes, ellipsis and middle dot
+# used in Chinese text.
+_CJK_PUNCT = "\u3001-\u3004\u3008-\u3020\u3030\u303d\uff00-\uffef\u2014-\u2026\u00b7"
+# ASCII punctuation that NFKC makes out of full-width punctuation (，；：（）％ …):
+# it attaches to CJK text like the full-width original did.
+_ATTACHING = r"0-9,.;:!?()\[\]%‰"
+
+_CJK_RE = re.compile(f"[{_IDEOGRAPHS}]")
+_ZERO_WIDTH = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+_WRAP_SPACE = re.compile(
+    rf"(?<=[{_IDEOGRAPHS}{_CJK_PUNCT}])\s+(?=[{_IDEOGRAPHS}{_CJK_PUNCT}{_ATTACHING}])"
+    rf"|(?<=[{_ATTACHING}])\s+(?=[{_IDEOGRAPHS}{_CJK_PUNCT}])"
+    r"|(?<=[0-9])\s+(?=[%‰])"
+)
+_SPACE_RUN = re.compile(r"\s+")
+
+
+def is_cjk(ch: str) -> bool:
+    """True when ``ch`` is one CJK ideograph (Han character, 〇 or 々)."""
+    return len(ch) == 1 and _CJK_RE.match(ch) is not None
+
+
+def normalise_text(s: str | None) -> str:
+    """NFKC, then join line-wrapped CJK text, collapse other whitespace, strip.
+
+    Whitespace (newlines and U+3000 included) is removed between two CJK
+    characters, between CJK and CJK/full-width punctuation, and between a digit
+    and CJK ("2016 年" -> "2016年", "不低于 4 张" -> "不低于4张"). Whitespace
+    between two digits ("20 16") or next to Latin words is kept as one space.
+    ``None`` gives "".
+    """
+    if not s:
+        return ""
+    s = unicodedata.normalize("NFKC", s)
+    s = _ZERO_WIDTH.sub("", s)
+    s = _WRAP_SPACE.sub("", s)
+    return _SPACE_RUN.sub(" ", s).strip()

@@ -1,0 +1,82 @@
+"""extractors.text: NFKC and the joining of line-wrapped CJK text."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from extractors.text import is_cjk, normalise_text
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("居家养 老服务", "居家养老服务"),
+        ("居家养\n老服务\n照料中心", "居家养老服务照料中心"),
+        ("居家养\u3000老服务", "居家养老服务"),
+        ("城市全 覆盖,农村 90%全 覆盖。", "城市全覆盖,农村90%全覆盖。"),
+        ("覆盖 率达 100%", "覆盖率达100%"),
+        ("2016 年", "2016年"),
+        ("不低于 4 张", "不低于4张"),
+        ("4个区、 县 (市)完成", "4个区、县(市)完成"),
+        ("1. 分层分类", "1.分层分类"),
+        ("“三位 一体” 的", "“三位一体”的"),
+        ("90 %", "90%"),
+    ],
+)
+def test_wrapped_cjk_text_is_joined(raw: str, expected: str) -> None:
+    assert normalise_text(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("２０１６年", "2016年"),
+        ("（包括影响工作的主要因素）", "(包括影响工作的主要因素)"),
+        ("不低于４张；覆盖率达１００％", "不低于4张;覆盖率达100%"),
+        ("３～５个", "3~5个"),
+    ],
+)
+def test_nfkc_turns_full_width_forms_into_ascii(raw: str, expected: str) -> None:
+    assert normalise_text(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("20 16年", "20 16年"),  # two digits: not CJK, the space stays
+        ("社区  APP\t等", "社区 APP 等"),  # next to Latin words: one space
+        ("  PM   浓度 ", "PM 浓度"),
+        ("PM2.5 浓度", "PM2.5浓度"),  # a digit and CJK: joined
+        ("a\n\nb", "a b"),
+    ],
+)
+def test_other_whitespace_collapses_to_one_space(raw: str, expected: str) -> None:
+    assert normalise_text(raw) == expected
+
+
+@pytest.mark.parametrize("raw", [None, "", " ", "\n\t\u3000", "\u200b"])
+def test_blank_gives_empty_string(raw: str | None) -> None:
+    assert normalise_text(raw) == ""
+
+
+def test_zero_width_characters_are_dropped() -> None:
+    assert normalise_text("养\u200b老\ufeff服务") == "养老服务"
+
+
+@pytest.mark.parametrize(("ch", "expected"), [
+    ("养", True), ("〇", True), ("𠀋", True), ("a", False), ("1", False),
+    ("、", False), ("。", False), ("", False), ("养老", False),
+])
+def test_is_cjk(ch: str, expected: bool) -> None:
+    assert is_cjk(ch) is expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_normalise_is_idempotent_and_stripped(s: str) -> None:
+    once = normalise_text(s)
+    assert normalise_text(once) == once
+    assert once == once.strip()
+    assert "  " not in once and "\n" not in once
