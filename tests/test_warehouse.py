@@ -122,7 +122,7 @@ ISSUES = [
 # --------------------------------------------------------------------------- engines
 
 
-@pytest.fixture(params=["duckdb"])  # PostgreSQL added with the Alembic migrations
+@pytest.fixture(params=["duckdb", "postgresql"])
 def url(request):
     if request.param == "duckdb":
         return request.getfixturevalue("duckdb_url")

@@ -427,17 +427,21 @@ def _bulk_insert(cx: Connection, table: sa.Table, df: pd.DataFrame) -> None:
 
 
 def _copy_postgres(cx: Connection, table: str, cols: list[str], arrow: pa.Table) -> None:
+    import psycopg
+
     raw = cx.connection.driver_connection  # psycopg.Connection, inside SQLAlchemy's transaction
-    collist = ", ".join(cols)
+    statement = f"COPY {table} ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv)"
     batch = 200_000
-    with raw.cursor() as cur:
-        with cur.copy(f"COPY {table} ({collist}) FROM STDIN WITH (FORMAT csv)") as cp:
+    try:
+        with raw.cursor() as cur, cur.copy(statement) as cp:
             for start in range(0, arrow.num_rows, batch):
                 buf = io.BytesIO()
                 pacsv.write_csv(
                     arrow.slice(start, batch), buf, pacsv.WriteOptions(include_header=False)
                 )
                 cp.write(buf.getbuffer())
+    except psycopg.Error as err:  # the same exception types as any SQLAlchemy statement
+        raise sa.exc.DBAPIError.instance(statement, None, err, psycopg.Error) from err
 
 
 # --------------------------------------------------------------------------- issues
