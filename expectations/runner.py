@@ -265,7 +265,7 @@ def write_data_docs(result: SuiteResult, out_dir: str | Path = "data/docs",
             "class_name": "SiteBuilder",
             "show_how_to_buttons": False,
             "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                              "base_directory": str(tmp)},
+                              "base_directory": str(tmp.resolve())},
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         })
         for v in result.gx_validations:
@@ -287,7 +287,7 @@ def write_data_docs(result: SuiteResult, out_dir: str | Path = "data/docs",
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-    return final / "index.html"
+    return final.resolve() / "index.html"
 
 
 def _safe_name(key: str) -> str:

@@ -328,21 +328,39 @@ def prepare_district_stats(
 
 
 def district_coverage_grid(
-    frame: pd.DataFrame, *, districts: Iterable[District] | pd.DataFrame, **_: Any,
+    frame: pd.DataFrame, *, districts: Iterable[District] | pd.DataFrame,
+    metrics: Mapping[str, Metric] | pd.DataFrame | None = None, **_: Any,
 ) -> pd.DataFrame:
     """Every (metric, year) present in the statistics x every non-city district
-    valid in that year; ``present`` says whether the statistics have the row."""
+    valid in that year; ``present`` says whether the statistics have the row,
+    or, for a ``ratio`` metric, both its numerator and denominator rows (the
+    ratio is then derived, CONTRACT §6)."""
     df = _ensure(frame.copy(), STATS_COLUMNS)
     dists = [d for d in districts_of(districts) if d.district_type != "city"]
+    parts: dict[str, tuple[str, str]] = {}
+    if metrics is not None:
+        t = metrics.copy() if isinstance(metrics, pd.DataFrame) else pd.DataFrame(
+            [{"metric_code": m.code, "aggregation": m.aggregation, "numerator": m.numerator,
+              "denominator": m.denominator} for m in metrics.values()])
+        t = _ensure(t, ["metric_code", "aggregation", "numerator", "denominator"])
+        for r in t.to_dict("records"):
+            if r["aggregation"] == "ratio" and r["numerator"] and r["denominator"]:
+                parts[str(r["metric_code"])] = (str(r["numerator"]), str(r["denominator"]))
     have = set(zip(df["metric_code"].astype(str), df["district_code"].astype(str),
                    pd.to_numeric(df["year"], errors="coerce"), strict=True))
+
+    def present(metric: str, code: str, y) -> bool:
+        if (metric, code, y) in have:
+            return True
+        num_den = parts.get(metric)
+        return bool(num_den) and all((m, code, y) in have for m in num_den)
+
     rows = []
     for metric, y in sorted({(m, y) for m, _, y in have if y == y}):
         for d in dists:
             if d.valid_in_year(int(y)):
                 rows.append({"metric_code": metric, "district_code": d.code, "year": int(y),
-                             "district_name": d.name,
-                             PRESENT: (metric, d.code, y) in have})
+                             "district_name": d.name, PRESENT: present(metric, d.code, y)})
     return pd.DataFrame(rows, columns=["metric_code", "district_code", "year", "district_name",
                                        PRESENT])
 
@@ -377,7 +395,8 @@ STATS_RULES = (
 STATS_COVERAGE_RULES = (
     _native_rule(
         "district_stats.every_district_present", "warning",
-        "every district valid in the year has a value for each metric and year in the statistics",
+        "every district valid in the year has a value for each metric and year in the statistics "
+        "(a ratio metric: its value, or its numerator and denominator)",
         _KEY_S + ("district_name",),
         "ExpectColumnValuesToBeInSet", column=PRESENT, value_set=[True]),
 )

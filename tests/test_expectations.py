@@ -90,6 +90,7 @@ def att_frame(*rows: dict) -> pd.DataFrame:
 
 
 STATS_CTX = {"districts": DISTRICTS, "metrics": METRICS}
+NUM_DEN = {"a": Metric("a", "床位", "张", "sum"), "b": Metric("b", "人口", "人", "sum")}
 ATT_CTX = {"expected_keys": EXPECTED}
 
 # rule -> (suite, failing frame, passing near-miss frame, context)
@@ -138,7 +139,12 @@ CASES = {
         "district_stats", stats_frame(stat(value=11.0)),
         stats_frame(stat(year=2019), stat(year=2019, district_code="330112")), STATS_CTX),
     "district_stats.every_district_present": (
-        "district_stats", stats_frame(complete=False), stats_frame(), STATS_CTX),
+        "district_stats", stats_frame(complete=False),
+        # a ratio metric counts as present through its numerator and denominator
+        stats_frame(stat(metric_code="per1000", value=3.0),
+                    *[stat(metric_code=m, district_code=c, value=1.0)
+                      for m in ("a", "b") for c in ("330102", "330112")]),
+        {"districts": DISTRICTS, "metrics": {**METRICS, **NUM_DEN}}),
     "attainment.attained_when_evaluable": (
         "attainment", att_frame(att(indicator_id="i2", attained=None)),
         att_frame(att(indicator_id="i2", actual_value=None, attained=None)), ATT_CTX),
@@ -238,7 +244,7 @@ def test_expected_attainment_keys():
 def test_data_docs_written(tmp_path):
     res = run_suite("targets", targets_frame(target(year=2030)), docs_dir=tmp_path / "docs")
     index = tmp_path / "docs" / "targets" / "index.html"
-    assert res.docs_path == str(index) and index.exists()
+    assert res.docs_path == str(index.resolve()) and index.exists()
     pages = list((tmp_path / "docs" / "targets" / "validations").rglob("*.html"))
     assert pages and "year_in_plan_period" in pages[0].read_text(encoding="utf-8")
     # a second run replaces the site instead of piling up validations
@@ -250,7 +256,7 @@ def test_data_docs_written(tmp_path):
 def test_data_docs_default_dir_and_key(tmp_path, monkeypatch):
     monkeypatch.setenv("PLANWH_DOCS_DIR", str(tmp_path / "site"))
     res = _run_suite("targets", targets_frame())  # default: $PLANWH_DOCS_DIR
-    assert res.docs_path == str(tmp_path / "site" / "targets" / "index.html")
+    assert res.docs_path == str((tmp_path / "site" / "targets" / "index.html").resolve())
     path = write_data_docs(res, tmp_path / "site", key="规划 2016/20.docx")
     assert path.parent == tmp_path / "site" / "targets--规划_2016_20.docx" and path.exists()
     assert (tmp_path / "site" / "targets" / "index.html").exists()

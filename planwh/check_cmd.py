@@ -1,0 +1,288 @@
+"""``planwh check [--raw DIR]``: the data-quality suites over a raw folder,
+without loading the real warehouse and without Dagster.
+
+Reads raw/reference, extracts every plan of raw/plans, reads raw/stats, runs
+the ``targets`` and ``district_stats`` suites, then computes attainment in a
+throwaway DuckDB warehouse (a temporary file, deleted afterwards) and runs the
+``attainment`` suite. Prints one line per expectation; exit 1 when an
+error-severity expectation failed, else 0.
+
+Failures that happen before any suite can run are reported as items of the
+same table: ``reference.readable``, ``plans.readable`` (an unreadable plan),
+``stats.readable`` (a statistics file or row the reader rejected; named by the
+reader's own check when it gives one) and ``attainment.build``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from expectations.runner import ExpectationResult, SuiteResult
+from expectations.suites import STATS_COLUMNS
+from extractors.records import IngestIssue, PlanDocument
+
+PLAN_SUFFIXES = (".docx", ".pdf")
+SAMPLE_WIDTH = 70
+
+
+@dataclass
+class CheckReport:
+    """Everything ``planwh check`` found, in report order."""
+
+    items: list[tuple[str, ExpectationResult]] = field(default_factory=list)  # (suite, result)
+    docs: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add_suite(self, result: SuiteResult) -> SuiteResult:
+        self.items += [(result.suite, r) for r in result.results]
+        if result.docs_path:
+            self.docs.append(result.docs_path)
+        return result
+
+    def add(self, suite: str, result: ExpectationResult) -> None:
+        self.items.append((suite, result))
+
+    @property
+    def failed_errors(self) -> list[ExpectationResult]:
+        return [r for _, r in self.items if not r.success and r.severity == "error"]
+
+
+def item(name: str, severity: str, bad: list[dict], total: int, description: str) -> ExpectationResult:
+    """A non-GX check (readability, build) as an ExpectationResult."""
+    return ExpectationResult(
+        name=name, severity=severity, success=not bad, unexpected_count=len(bad),
+        element_count=total, sample=bad[:5], description=description,
+    )
+
+
+# --------------------------------------------------------------------------- steps
+
+
+def read_reference(raw: Path, report: CheckReport):
+    from extractors.records import BadReference
+    from extractors.reference import load_districts, load_indicator_metrics, load_metrics
+
+    ref = raw / "reference"
+    try:
+        districts = load_districts(ref / "districts.csv")
+        metrics = load_metrics(ref / "metrics.csv")
+        mappings = load_indicator_metrics(ref / "indicator_metrics.csv", metrics)
+    except (BadReference, OSError) as e:
+        report.add("reference", item("reference.readable", "error", [{"error": str(e)}], 3,
+                                     "raw/reference/*.csv are readable and valid"))
+        return None
+    report.add("reference", item("reference.readable", "error", [], 3,
+                                 "raw/reference/*.csv are readable and valid"))
+    return districts, metrics, mappings
+
+
+def plan_files(raw: Path) -> list[Path]:
+    folder = raw / "plans"
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir()
+                  if p.is_file() and p.suffix.lower() in PLAN_SUFFIXES and not p.name.startswith("."))
+
+
+def extract_plans(raw: Path, report: CheckReport) -> list[PlanDocument]:
+    from extractors.plans import extract_plan
+    from extractors.records import NoPlanTable, UnreadableDocument
+
+    files = plan_files(raw)
+    plans, bad = [], []
+    for path in files:
+        try:
+            plans.append(extract_plan(path))
+        except (UnreadableDocument, NoPlanTable) as e:
+            bad.append({"file": path.name, "reason": e.reason})
+        except Exception as e:  # noqa: BLE001 - an extractor bug is still an unreadable plan here
+            bad.append({"file": path.name, "reason": f"{type(e).__name__}: {e}"})
+    report.add("plans", item("plans.readable", "error", bad, len(files),
+                             "every plan document in raw/plans can be parsed"))
+    return plans
+
+
+def targets_frame(plans: Iterable[PlanDocument]) -> pd.DataFrame:
+    """The ``targets`` suite's frame: TargetRecord rows plus the plan period."""
+    rows = []
+    for plan in plans:
+        for rec in plan.records:
+            d = rec.to_dict()
+            d.update(period_start=plan.period_start, period_end=plan.period_end)
+            rows.append(d)
+    return pd.DataFrame(rows)
+
+
+def read_stats(raw: Path, districts, metrics, report: CheckReport):
+    from extractors.reference import DistrictResolver
+    from extractors.stats import read_stats_folder
+
+    folder = raw / "stats"
+    if not folder.is_dir():
+        return pd.DataFrame(columns=list(STATS_COLUMNS))
+    result = read_stats_folder(folder, DistrictResolver(districts), metrics)
+    for name, severity, bad in group_reader_issues(result.issues):
+        report.add("stats", item(name, severity, bad, len(result.frame) + len(bad),
+                                 "the statistics reader accepted every row"))
+    if not result.issues:
+        report.add("stats", item("stats.readable", "error", [], len(result.frame),
+                                 "the statistics reader accepted every row"))
+    return result.frame
+
+
+def group_reader_issues(issues: Iterable[IngestIssue]) -> list[tuple[str, str, list[dict]]]:
+    """Reader issues as items: one per check name (``stats.<check>``, else
+    ``stats.readable``), error when any of its issues is an error."""
+    groups: dict[str, list[IngestIssue]] = {}
+    for i in issues:
+        name = i.check or "readable"
+        name = name if name.startswith("stats.") else f"stats.{name}"
+        groups.setdefault(name, []).append(i)
+    out = []
+    for name, group in groups.items():
+        severity = "error" if any(i.severity == "error" for i in group) else "warning"
+        bad = [{"source_file": i.source_file, "location": i.location, "reason": i.reason}
+               for i in group]
+        out.append((name, severity, bad))
+    return out
+
+
+def warehouse_available() -> bool:
+    """The attainment step needs warehouse.schema/load/attainment."""
+    return all(importlib.util.find_spec(m) is not None
+               for m in ("warehouse.schema", "warehouse.load", "warehouse.attainment"))
+
+
+def build_attainment_frame(districts, metrics, mappings, plans: list[PlanDocument],
+                           stats: pd.DataFrame) -> pd.DataFrame:
+    """fct_attainment computed in a throwaway DuckDB warehouse."""
+    import sqlalchemy as sa
+
+    from warehouse.attainment import build_attainment
+    from warehouse.load import load_plan, load_reference, load_stats
+    from warehouse.schema import create_schema, make_engine
+
+    with tempfile.TemporaryDirectory(prefix="planwh-check-") as tmp:
+        engine = make_engine(f"duckdb:///{Path(tmp) / 'check.duckdb'}")
+        try:
+            create_schema(engine)
+            load_reference(engine, districts, metrics)
+            for plan in plans:
+                load_plan(engine, plan, mappings)
+            load_stats(engine, stats)
+            build_attainment(engine)
+            with engine.connect() as c:
+                res = c.execute(sa.text("SELECT * FROM fct_attainment"))
+                return pd.DataFrame(res.fetchall(), columns=list(res.keys()))
+        finally:
+            engine.dispose()
+
+
+def expected_keys(plans: list[PlanDocument], mappings, metrics, districts) -> pd.DataFrame:
+    from expectations.suites import expected_attainment_keys
+    from extractors.reference import match_metric
+
+    rows = [{"indicator_id": r.indicator_id, "year": r.year, "scope": r.scope,
+             "metric_code": match_metric(r.indicator_name, mappings)}
+            for p in plans for r in p.records]
+    return expected_attainment_keys(pd.DataFrame(rows, columns=["indicator_id", "year", "scope",
+                                                                "metric_code"]),
+                                    metrics, districts)
+
+
+def check_folder(raw: Path, docs_dir: Any = None) -> CheckReport:
+    """Run every check over a raw folder (``docs_dir`` as in ``run_suite``)."""
+    from expectations.runner import DEFAULT, run_suite
+
+    docs = DEFAULT if docs_dir is None else docs_dir
+    report = CheckReport()
+    ref = read_reference(raw, report)
+    if ref is None:
+        return report
+    districts, metrics, mappings = ref
+
+    plans = extract_plans(raw, report)
+    frame = targets_frame(plans)
+    targets = report.add_suite(run_suite("targets", frame, docs_dir=docs))
+    # like the pipeline: a plan failing an error expectation is not loaded
+    bad_rows = set(targets.failing_positions())
+    bad_files = {frame.iloc[i]["source_file"] for i in bad_rows}
+    good_plans = [p for p in plans if p.source_file not in bad_files]
+
+    if importlib.util.find_spec("extractors.stats") is None:
+        report.notes.append("district_stats read skipped: extractors.stats is not there yet")
+        stats = pd.DataFrame(columns=list(STATS_COLUMNS))
+    else:
+        stats = read_stats(raw, districts, metrics, report)
+    suite = report.add_suite(run_suite("district_stats", stats, docs_dir=docs,
+                                       districts=districts, metrics=metrics))
+    clean_stats = stats.reset_index(drop=True).drop(index=suite.failing_positions())
+
+    if not warehouse_available():
+        report.notes.append("attainment suite skipped: the warehouse package is not complete")
+        return report
+    try:
+        facts = build_attainment_frame(districts, metrics, mappings, good_plans, clean_stats)
+    except Exception as e:  # noqa: BLE001 - reported as a failed item, not a traceback
+        report.add("attainment", item("attainment.build", "error",
+                                      [{"error": f"{type(e).__name__}: {e}"}], 1,
+                                      "attainment can be computed from the folder"))
+        return report
+    keys = expected_keys(good_plans, mappings, metrics, districts)
+    report.add_suite(run_suite("attainment", facts, docs_dir=docs, expected_keys=keys))
+    return report
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _sample(r: ExpectationResult) -> str:
+    if r.success or not r.sample:
+        return ""
+    text = json.dumps(r.sample[0], ensure_ascii=False, default=str)
+    return text if len(text) <= SAMPLE_WIDTH else text[: SAMPLE_WIDTH - 1] + "…"
+
+
+def format_report(report: CheckReport) -> str:
+    header = ("suite", "expectation", "severity", "result", "unexpected", "sample")
+    rows = [(suite, r.name, r.severity, r.status, f"{r.unexpected_count}/{r.element_count}",
+             _sample(r)) for suite, r in report.items]
+    widths = [max(len(str(x[i])) for x in [header, *rows]) for i in range(5)]
+    lines = []
+    for row in [header, *rows]:
+        lines.append("  ".join(str(v).ljust(w) for v, w in zip(row[:5], widths, strict=True))
+                     + "  " + row[5])
+        if row is header:
+            lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 6)
+    n_fail = len(report.failed_errors)
+    n_warn = sum(1 for _, r in report.items if not r.success and r.severity != "error")
+    n_pass = sum(1 for _, r in report.items if r.success)
+    lines.append("")
+    lines.append(f"{len(report.items)} expectations: {n_pass} passed, {n_fail} failed (error), "
+                 f"{n_warn} warnings")
+    lines += [f"note: {n}" for n in report.notes]
+    lines += [f"Data Docs: {d}" for d in report.docs]
+    return "\n".join(lines)
+
+
+def run(args) -> int:
+    raw = Path(args.raw)
+    if not raw.is_dir():
+        print(f"planwh check: {raw}: no such folder", file=sys.stderr)
+        return 2
+    report = check_folder(raw)
+    print(format_report(report))
+    if report.failed_errors:
+        print("FAILED: " + ", ".join(sorted({r.name for r in report.failed_errors})),
+              file=sys.stderr)
+        return 1
+    return 0
