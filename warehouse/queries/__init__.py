@@ -1,0 +1,43 @@
+"""Analyst questions as plain SQL files (portable: DuckDB and PostgreSQL).
+
+Each ``*.sql`` file here is one SELECT with a header comment saying what it
+answers; ``list_queries()`` names them and ``run_query(engine, name)`` runs one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+QUERY_DIR = Path(__file__).resolve().parent
+
+
+def list_queries() -> list[str]:
+    """Names of the query files (without .sql), sorted."""
+    return sorted(p.stem for p in QUERY_DIR.glob("*.sql"))
+
+
+def query_sql(name: str) -> str:
+    path = QUERY_DIR / f"{name}.sql"
+    if not path.is_file():
+        raise KeyError(f"no query {name!r}; known: {', '.join(list_queries())}")
+    return path.read_text(encoding="utf-8")
+
+
+def describe(name: str) -> str:
+    """The header comment of a query, without the comment markers."""
+    lines = []
+    for line in query_sql(name).splitlines():
+        if not line.startswith("--"):
+            break
+        lines.append(line[2:].strip())
+    return "\n".join(lines).strip()
+
+
+def run_query(engine: Engine, name: str) -> list[dict]:
+    """Run one query file; rows as dicts in the query's order."""
+    sql = query_sql(name).strip().rstrip(";")
+    with engine.connect() as cx:
+        result = cx.exec_driver_sql(sql)
+        return [dict(r) for r in result.mappings()]
