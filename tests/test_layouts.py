@@ -1,0 +1,206 @@
+"""Layouts: columns found by meaning, header variants, indicator names, provenance."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from extractors.layouts import (
+    detect_layout,
+    indicator_name_a,
+    is_section_heading,
+    table_records,
+)
+from extractors.plans import issuer_of, period_of, sniff_format
+from extractors.records import GridCell, TableGrid
+from extractors.text import normalise_text
+
+Spec = list[list[object]]  # str, (text, rowspan, colspan), or None for a covered position
+
+
+def grid_of(spec: Spec, *, table_index: int = 0, pages: list[int] | None = None,
+            section: str | None = "1.构建大养老体系") -> TableGrid:
+    """A TableGrid from a spec: merged cells repeat the same GridCell object."""
+    n_cols = sum(1 if not isinstance(c, tuple) else c[2] for c in spec[0])
+    rows: list[list[GridCell | None]] = [[None] * n_cols for _ in spec]
+    for r, row in enumerate(spec):
+        c = 0
+        for item in row:
+            while c < n_cols and rows[r][c] is not None:
+                c += 1
+            if item is None:
+                continue
+            text, rs, cs = item if isinstance(item, tuple) else (item, 1, 1)
+            cell = GridCell(normalise_text(text), text, (r, c), rs, cs)
+            for dr in range(rs):
+                for dc in range(cs):
+                    rows[r + dr][c + dc] = cell
+            c += cs
+    full = [[cell or GridCell("", "", (r, c)) for c, cell in enumerate(row)]
+            for r, row in enumerate(rows)]
+    return TableGrid(rows=full, table_index=table_index, section=section, row_pages=pages)
+
+
+HEAD_A = ["序号", "工作任务", "现状（包括影响工作的主要因素）", "主要工作举措", "相关工作目标（指标）"]
+
+
+def layout_a_two_rows(years: list[str], group: str = "年度目标") -> Spec:
+    top = [(h, 2, 1) for h in HEAD_A] + [(group, 1, len(years))]
+    return [top, list(years)]
+
+
+def test_layout_a_two_row_header_paths_and_years():
+    spec = layout_a_two_rows(["2016年", "2017年", "2018年"]) + [
+        [("1", 2, 1), ("居家养老", 2, 1), ("现状", 2, 1), ("举措", 2, 1), "照料中心覆盖率",
+         "城市全覆盖，农村90%全覆盖", ("覆盖率达100%", 1, 2)],
+        [None, None, None, None, "每百名老人床位数", "不低于4张", "—", "试点启动"],
+    ]
+    grid = grid_of(spec, table_index=3, pages=[5, 5, 5, 6])
+    layout = detect_layout(grid)
+    assert layout is not None and layout.kind == "A"
+    assert (layout.header_start, layout.header_rows) == (0, 2)
+    assert layout.year_cols == [(5, 2016), (6, 2017), (7, 2018)]
+    recs = table_records(grid, plan_id="p", source_file="f.pdf")
+    keys = [(r.source_row, r.year, r.scope) for r in recs]
+    assert keys == [(2, 2016, "城市"), (2, 2016, "农村"), (2, 2017, "全市"), (2, 2018, "全市"),
+                    (3, 2016, "全市"), (3, 2018, "全市")]
+    # the vertically merged task applies to every covered row; provenance carried
+    last = recs[-1]
+    assert (last.task_no, last.task_name, last.indicator_name) == ("1", "居家养老", "每百名老人床位数")
+    assert (last.source_table, last.source_page, last.section) == (3, 6, "1.构建大养老体系")
+    assert last.comparator == "milestone" and last.target_value is None
+    assert recs[2].target_text == "覆盖率达100%" and recs[3].target_text == "覆盖率达100%"
+    assert recs[4].target_value == Decimal("4") and recs[4].target_unit == "张"
+
+
+@pytest.mark.parametrize("years, group", [
+    (["2016", "2017"], "年度目标"),
+    (["２０１６", "２０１７"], "年度目标值"),
+    (["2016年目标", "2017年目标"], "年度目标"),
+    (["2016 年", "2017年"], "年度目标"),
+])
+def test_layout_a_year_header_variants(years, group):
+    spec = layout_a_two_rows(years, group) + [["1", "任务", "现状", "举措", "床位数", "不低于4张", "5张"]]
+    layout = detect_layout(grid_of(spec))
+    assert layout is not None and layout.kind == "A"
+    assert [y for _, y in layout.year_cols] == [2016, 2017]
+
+
+def test_layout_a_one_row_header_and_column_order_free():
+    spec = [
+        ["2016年", "序号", "相关工作目标(指标)", "工作任务", "2017年"],
+        ["达到50%", "1", "社区覆盖率", "社区建设", "达到60%"],
+    ]
+    layout = detect_layout(grid_of(spec))
+    assert layout is not None and layout.kind == "A" and layout.header_rows == 1
+    assert (layout.seq_col, layout.indicator_col, layout.task_col) == (1, 2, 3)
+    assert layout.year_cols == [(0, 2016), (4, 2017)]
+
+
+def test_layout_a_base_year_column_is_not_a_target():
+    spec = [HEAD_A + ["2015年基数", "2016年", "2017年"],
+            ["1", "任务", "现状", "举措", "床位数", "3.5张", "4张", "5张"]]
+    layout = detect_layout(grid_of(spec))
+    assert [y for _, y in layout.year_cols] == [2016, 2017]
+
+
+B_HEAD = ["类别", "序号", "指标名称", "单位", "2015年基数", "2020年目标", "年均增长（%）", "属性"]
+
+
+def test_layout_b_records_baseline_binding_and_unit():
+    spec = [B_HEAD,
+            [("经济发展", 2, 1), "1", "地区生产总值", "亿元", "10050", "15000", "7", "预期性"],
+            [None, "2", "城镇登记失业率", "%", "—", "4", "", "约束性"],
+            [("二、社会民生", 1, 8)]]
+    grid = grid_of(spec, table_index=1)
+    layout = detect_layout(grid)
+    assert layout.kind == "B"
+    assert (layout.base_col, layout.base_year, layout.year_cols) == (4, 2015, [(5, 2020)])
+    recs = table_records(grid, plan_id="p", source_file="f.docx")
+    assert len(recs) == 2  # the spanning category row gives none
+    a, b = recs
+    assert (a.layout, a.year, a.task_no, a.task_name, a.indicator_name) == ("B", 2020, "1", "", "地区生产总值")
+    assert (a.baseline_value, a.baseline_year, a.binding) == (Decimal("10050"), 2015, "预期性")
+    assert (a.target_unit, a.indicator_unit) == ("亿元", "亿元")  # unit column as default unit
+    assert (b.baseline_value, b.baseline_year, b.comparator) == (None, None, "<=")  # 失业率: down
+
+
+def test_layout_b_plain_year_headers_first_is_base():
+    spec = [["序号", "指标", "单位", "2015年", "2020年", "属性"],
+            ["1", "每千名老人养老床位", "张", "45", "50", "约束性"]]
+    layout = detect_layout(grid_of(spec))
+    assert layout.kind == "B" and layout.base_year == 2015 and layout.year_cols == [(4, 2020)]
+
+
+def test_title_row_above_header_is_skipped():
+    spec = [[("附表：主要指标", 1, 5)],
+            ["序号", "指标", "单位", "2015年", "2020年"],
+            ["1", "床位数", "张", "45", "50"]]
+    recs = table_records(grid_of(spec), plan_id="p", source_file="f")
+    assert [(r.source_row, r.year) for r in recs] == [(2, 2020)]
+
+
+@pytest.mark.parametrize("spec", [
+    [["姓名", "电话", "地址"], ["张三", "123", "杭州"]],
+    [["序号", "工作任务", "责任单位"], ["1", "养老", "民政局"]],  # no year column
+    [["序号"], ["1"]],
+])
+def test_non_plan_tables_are_ignored(spec):
+    assert table_records(grid_of(spec), plan_id="p", source_file="f") is None
+
+
+@pytest.mark.parametrize("indicator, expected", [
+    ("居家养老服务照料中心覆盖率", "居家养老服务照料中心覆盖率"),
+    ("一是社区治理服务体制机制得到提升", "任务"),
+    ("1.推进智慧社区建设", "任务"),
+    ("街道属地管理能力得到提升。社区与政府的职责边界清楚", "任务"),
+    ("这是一个非常非常长的相关工作目标描述文字超过了三十个字的限制所以不算指标", "任务"),
+    ("", "任务"),
+])
+def test_indicator_name_convention(indicator, expected):
+    assert indicator_name_a(indicator, "任务") == expected
+
+
+@pytest.mark.parametrize("text, heading", [
+    ("1.构建事业产业协同发展的大养老体系", True),
+    ("1、构建大养老体系", True),
+    ("(一)“十三五”期间关键指标", True),
+    ("二、“十三五”期间关键指标和重点工作目标", True),
+    ("第一章 总体要求", True),
+    ("1.5万人", False),
+    ("1.基层社会治理体系更加现代化。创新社区治理体制机制", False),
+    ("指标内容:推动养老服务供给侧改革", False),
+    ("2016年", False),
+])
+def test_section_heading_convention(text, heading):
+    assert is_section_heading(normalise_text(text)) is heading
+
+
+@pytest.mark.parametrize("title, issuer", [
+    ("杭州市民政局“十三五”绩效管理规划", "杭州市民政局"),
+    ("杭州市发展和改革委员会关于印发规划的通知", "杭州市发展和改革委员会"),
+    ("杭州市人民政府办公厅关于印发养老规划的通知", "杭州市人民政府办公厅"),
+    ("杭州市国民经济和社会发展第十三个五年规划纲要", None),
+])
+def test_issuer(title, issuer):
+    assert issuer_of(title) == issuer
+
+
+@pytest.mark.parametrize("texts, period", [
+    (["杭州市民政局“十三五”绩效管理规划"], (2016, 2020)),
+    (["“十四五”规划"], (2021, 2025)),
+    (["某规划", "规划期限为2016-2020年。"], (2016, 2020)),
+    (["规划(2018至2022年)"], (2018, 2022)),
+    (["没有期限"], None),
+])
+def test_period(texts, period):
+    assert period_of(texts) == period
+
+
+@pytest.mark.parametrize("head, fmt", [
+    (b"PK\x03\x04rest", "docx"), (b"%PDF-1.7", "pdf"), (b"\x89PNG\r\n", "PNG"),
+    (b"\xd0\xcf\x11\xe0", "legacy Office .doc/.xls"), (b"hello", "unknown"),
+])
+def test_sniff_format(head, fmt):
+    assert sniff_format(head) == fmt
