@@ -238,7 +238,9 @@ def derive_renames(districts: Iterable[District]) -> dict[str, str]:
     first: dict[str, District] = {}
     last: dict[str, District] = {}
     for d in districts:
-        if d.code not in first or (d.valid_from or date.min) < (first[d.code].valid_from or date.min):
+        if d.code not in first or (d.valid_from or date.min) < (
+            first[d.code].valid_from or date.min
+        ):
             first[d.code] = d
         if d.code not in last or (d.valid_to or date.max) > (last[d.code].valid_to or date.max):
             last[d.code] = d
@@ -352,7 +354,9 @@ class DistrictResolver:
 
     def _follow_renames(self, d: District, year: int) -> District | None:
         end = date(year, 12, 31)
-        links = self._renamed_to if d.valid_to is not None and d.valid_to < end else self._renamed_from
+        links = (
+            self._renamed_to if d.valid_to is not None and d.valid_to < end else self._renamed_from
+        )
         code, seen = d.code, set()
         while code in links and code not in seen:
             seen.add(code)

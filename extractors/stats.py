@@ -1,0 +1,889 @@
+"""District statistics files -> tidy rows + issues (CONTRACT §5).
+
+Accepted: tidy files (district, year, metric, value[, unit]) and yearbook
+wide files (districts down, metrics across, the year in a column, a title
+row, the sheet name or the file name); CSV in UTF-8 (with or without BOM),
+GB18030/GBK or UTF-16, detected from the bytes; XLSX (every sheet) and
+legacy XLS. Every figure either loads or becomes an ``IngestIssue`` with its
+file, location and reason; missing markers (``—``, ``-``, ``…``, empty) are
+skipped, never read as 0.
+
+The happy path is vectorised (pyarrow compute + numpy): names, metrics,
+years and units are resolved once per distinct value, not once per row, and
+large clean UTF-8 CSVs are parsed by pyarrow's multithreaded reader.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from extractors.records import IngestIssue, Metric, UnreadableStatsFile
+from extractors.reference import DistrictResolver, normalise_name
+
+FRAME_COLUMNS = ["metric_code", "district_code", "year", "value", "unit", "source_file", "location"]
+STATS_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls")
+FAST_PATH_BYTES = 4 << 20  # UTF-8 CSVs larger than this are parsed by pyarrow
+HEAD_ROWS = 30  # rows searched for the header
+ERROR = "error"
+
+# header words by role, compared after normalise_name() and lower()
+DISTRICT_HEADERS = {
+    "地区", "区县", "区县(市)", "区、县(市)", "县(市、区)", "县市区", "区县市", "行政区",
+    "行政区划", "行政区域", "地区名称", "区域", "区划名称", "district", "district_name",
+    "region", "area", "county",
+}  # fmt: skip
+CODE_HEADERS = {"代码", "区划代码", "行政区划代码", "地区代码", "district_code", "code"}
+YEAR_HEADERS = {"年份", "年度", "年", "统计年度", "year"}
+METRIC_HEADERS = {
+    "指标",
+    "指标名称",
+    "指标代码",
+    "项目",
+    "metric",
+    "metric_code",
+    "metric_name",
+    "indicator",
+}
+VALUE_HEADERS = {"数值", "数据", "值", "指标值", "统计值", "value"}
+UNIT_HEADERS = {"单位", "计量单位", "unit"}
+IGNORED_HEADERS = {
+    "备注",
+    "说明",
+    "注",
+    "来源",
+    "数据来源",
+    "note",
+    "notes",
+    "source",
+    "序号",
+    "no",
+    "#",
+}
+
+_MISSING_RE = re.compile(r"[-—–―─−.…·]*")
+_MISSING_WORDS = {"nan", "none", "null", "n/a", "na"}
+_NUMBER_RE = re.compile(r"([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?([eE][-+]?\d+)?(%|万|亿)?")
+_PLAIN_RE = r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$"
+_YEAR_CELL_RE = re.compile(r"((?:19|20)\d{2})(?:年度|年|\.0)?")
+_YEAR_IN_TEXT_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_UNIT_SUFFIX_RE = re.compile(r"(.+?)[(\[]([^()\[\]]{1,8})[)\]]")
+
+# value parse status
+OK, MISSING, BAD = 0, 1, 2
+# value suffix kinds
+PLAIN, PERCENT, SCALED = 0, 1, 2
+
+
+@dataclass
+class StatsResult:
+    frame: pd.DataFrame
+    issues: list[IngestIssue] = field(default_factory=list)
+
+
+def empty_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "metric_code": pd.Series(dtype=object),
+            "district_code": pd.Series(dtype=object),
+            "year": pd.Series(dtype="int64"),
+            "value": pd.Series(dtype="float64"),
+            "unit": pd.Series(dtype=object),
+            "source_file": pd.Series(dtype=object),
+            "location": pd.Series(dtype="string[pyarrow]"),
+        }
+    )
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def read_stats_folder(
+    folder: str | Path, resolver: DistrictResolver, metrics: Mapping[str, Metric]
+) -> StatsResult:
+    """Every statistics file of ``folder`` (sorted by name), concatenated; a
+    (metric, district, year) given again by a later file is an issue when its
+    value differs and dropped silently when it is equal."""
+    files = sorted(
+        p
+        for p in Path(folder).iterdir()
+        if p.is_file() and p.suffix.lower() in STATS_SUFFIXES and not p.name.startswith((".", "~$"))
+    )
+    frames, issues = [], []
+    for path in files:
+        result = read_stats_file(path, resolver, metrics)
+        frames.append(result.frame)
+        issues.extend(result.issues)
+    frame = _concat(frames)
+    if len(frames) > 1:
+        frame = _dedupe(frame, issues)
+    return StatsResult(frame, issues)
+
+
+def read_stats_file(
+    path: str | Path, resolver: DistrictResolver, metrics: Mapping[str, Metric]
+) -> StatsResult:
+    """One statistics file -> StatsResult(frame, issues). Never raises for bad
+    input: an unreadable file or a file without a recognisable layout is one
+    issue."""
+    path = Path(path)
+    issues: list[IngestIssue] = []
+    reader = _TableReader(path.name, resolver, metrics, issues)
+    try:
+        frames = [reader.read(grid) for grid in _grids(path, reader.lookup)]
+    except UnreadableStatsFile as e:
+        issues.append(IngestIssue(path.name, e.location or "file", ERROR, e.reason))
+        return StatsResult(empty_frame(), issues)
+    frame = _dedupe(_concat(frames), issues)
+    if frame.empty and not issues:
+        issues.append(IngestIssue(path.name, "file", ERROR, "no statistics found"))
+    return StatsResult(frame, issues)
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return empty_frame()
+    if len(frames) == 1:
+        return frames[0]
+    return pd.concat(frames, ignore_index=True)
+
+
+def _dedupe(frame: pd.DataFrame, issues: list[IngestIssue]) -> pd.DataFrame:
+    """Keep the first value of each (metric, district, year); a later different
+    value is an issue, an equal one is dropped silently."""
+    if len(frame) < 2:
+        return frame
+    key = ["metric_code", "district_code", "year"]
+    dup = frame.duplicated(key, keep=False).to_numpy()
+    if not dup.any():
+        return frame
+    sub = frame[dup]
+    first = sub.groupby(key, sort=False, observed=True).head(1)
+    firsts = first.set_index(key)
+    later = sub.drop(first.index)
+    for row in later.itertuples(index=False):
+        ref = firsts.loc[(row.metric_code, row.district_code, row.year)]
+        if row.value != ref.value:
+            where = (
+                ref.location
+                if ref.source_file == row.source_file
+                else (f"{ref.source_file}, {ref.location}")
+            )
+            issues.append(
+                IngestIssue(
+                    row.source_file,
+                    row.location,
+                    ERROR,
+                    f"conflicting value {_fmt(row.value)} for {row.metric_code} "
+                    f"{row.district_code} {row.year}: first value {_fmt(ref.value)} "
+                    f"at {where} kept",
+                )
+            )
+    return frame.drop(later.index).reset_index(drop=True)
+
+
+def _fmt(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+# --------------------------------------------------------------------------- grids
+
+
+@dataclass
+class Grid:
+    """One table of a file: the first rows as text (header search) and a way
+    to get the body below a header as string columns with row numbers."""
+
+    sheet: str | None
+    head: list[list[str]]
+    rows: list[list[str]] | None = None  # every row (small tables)
+    row_numbers: list[int] | None = None  # 1-based, as a spreadsheet shows them
+    arrow: pa.Table | None = None  # body below the header (fast path)
+    arrow_first_row: int = 0  # row number of arrow's first row
+    arrow_header_index: int = -1  # header index the arrow body was read for
+
+    def body(self, header: int, width: int) -> tuple[list[pa.Array], np.ndarray, list[str]]:
+        """String columns below ``header`` (0-based), their 1-based row numbers,
+        and the reasons of rows that do not fit the header."""
+        if self.arrow is not None and header == self.arrow_header_index:
+            cols = [self.arrow.column(i) for i in range(min(width, self.arrow.num_columns))]
+            n = self.arrow.num_rows
+            return cols, np.arange(self.arrow_first_row, self.arrow_first_row + n), []
+        assert self.rows is not None and self.row_numbers is not None
+        body = self.rows[header + 1 :]
+        numbers = self.row_numbers[header + 1 :]
+        cols = [
+            pa.array([r[i] if i < len(r) else "" for r in body], pa.string()) for i in range(width)
+        ]
+        over = [
+            f"row {n}: {len(r)} cells under a header of {width}"
+            for r, n in zip(body, numbers, strict=True)
+            if len(r) > width and any(c.strip() for c in r[width:])
+        ]
+        return cols, np.asarray(numbers, dtype=np.int64), over
+
+
+def _grids(path: Path, lookup: Mapping[str, str]) -> list[Grid]:
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as f:
+            magic = f.read(8)
+    except OSError as e:
+        raise UnreadableStatsFile(path.name, f"cannot open: {e.strerror}") from None
+    if size == 0:
+        raise UnreadableStatsFile(path.name, "empty file")
+    if magic.startswith(b"PK\x03\x04"):
+        return _xlsx_grids(path)
+    if magic.startswith(b"\xd0\xcf\x11\xe0"):
+        return _xls_grids(path)
+    return [_csv_grid(path, size, lookup)]
+
+
+def _xlsx_grids(path: Path) -> list[Grid]:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:  # corrupt zip, not a workbook, encrypted
+        raise UnreadableStatsFile(path.name, f"not a readable XLSX workbook: {e}") from None
+    grids = []
+    try:
+        for ws in wb.worksheets:
+            rows = [
+                [_cell_text(c.value, getattr(c, "number_format", None)) for c in row]
+                for row in ws.iter_rows(min_row=1)
+            ]
+            grids.append(_small_grid(ws.title, rows))
+    finally:
+        wb.close()
+    return grids
+
+
+def _xls_grids(path: Path) -> list[Grid]:
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(path, formatting_info=True)
+    except Exception as e:
+        raise UnreadableStatsFile(path.name, f"not a readable XLS workbook: {e}") from None
+    grids = []
+    for sheet in book.sheets():
+        rows = []
+        for r in range(sheet.nrows):
+            row = []
+            for c in range(sheet.ncols):
+                cell = sheet.cell(r, c)
+                fmt = None
+                if cell.ctype == xlrd.XL_CELL_NUMBER:
+                    xf = book.xf_list[cell.xf_index] if cell.xf_index is not None else None
+                    fmt = book.format_map[xf.format_key].format_str if xf else None
+                    row.append(_cell_text(cell.value, fmt))
+                elif cell.ctype == xlrd.XL_CELL_DATE:
+                    row.append(str(xlrd.xldate_as_datetime(cell.value, book.datemode)))
+                elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                    row.append("")
+                elif cell.ctype == xlrd.XL_CELL_ERROR:
+                    row.append(xlrd.error_text_from_code.get(cell.value, "#ERROR"))
+                else:
+                    row.append(str(cell.value))
+            rows.append(row)
+        grids.append(_small_grid(sheet.name, rows))
+    return grids
+
+
+def _cell_text(value: object, number_format: str | None) -> str:
+    """A spreadsheet cell as the text a user sees: numbers exactly, cells
+    formatted as percentages as ``12.5%``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        text = repr(float(value)) if isinstance(value, float) else str(value)
+        if number_format and "%" in number_format:
+            pct = f"{Decimal(text) * 100:f}"
+            return (pct.rstrip("0").rstrip(".") if "." in pct else pct) + "%"
+        return text
+    return str(value)
+
+
+def _small_grid(sheet: str | None, rows: list[list[str]]) -> Grid:
+    return Grid(sheet, rows[:HEAD_ROWS], rows, list(range(1, len(rows) + 1)))
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def detect_encoding(path: Path) -> str:
+    """'utf-8-sig', 'utf-16', 'utf-8' or 'gb18030', decided by strict decoding
+    of the whole file; UnreadableStatsFile when none fits."""
+    with path.open("rb") as f:
+        start = f.read(4)
+    if start.startswith(codecs.BOM_UTF8):
+        candidates = ["utf-8-sig"]
+    elif start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = ["utf-16"]
+    else:
+        candidates = ["utf-8", "gb18030"]
+    for enc in candidates:
+        decoder = codecs.getincrementaldecoder(enc)("strict")
+        sample: list[str] = []
+        try:
+            with path.open("rb") as f:
+                while chunk := f.read(16 << 20):
+                    text = decoder.decode(chunk)
+                    if enc == "gb18030" and sum(map(len, sample)) < 1 << 20:
+                        sample.append(text)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        if enc == "gb18030" and not _plausible_chinese("".join(sample)):
+            continue
+        return enc
+    names = " or ".join("GB18030" if c == "gb18030" else c.upper() for c in candidates)
+    raise UnreadableStatsFile(path.name, f"text encoding is not {names}")
+
+
+def _plausible_chinese(text: str) -> bool:
+    """GB18030 decodes most byte soup; real GBK statistics use common Chinese
+    characters (GB2312). Reject text whose non-ASCII characters mostly are not."""
+    non_ascii = [ch for ch in text if ord(ch) > 127]
+    if not non_ascii:
+        return True
+    common = 0
+    for ch in non_ascii:
+        try:
+            ch.encode("gb2312")
+            common += 1
+        except UnicodeEncodeError:
+            pass
+    return common >= 0.95 * len(non_ascii)
+
+
+def _sniff_delimiter(lines: list[str]) -> str:
+    best, best_count = ",", 0
+    for delim in (",", "\t", ";", "|"):
+        count = max((line.count(delim) for line in lines), default=0)
+        if count > best_count:
+            best, best_count = delim, count
+    return best
+
+
+def _csv_grid(path: Path, size: int, lookup: Mapping[str, str]) -> Grid:
+    enc = detect_encoding(path)
+    if enc in ("utf-8", "utf-8-sig") and size > FAST_PATH_BYTES:
+        grid = _fast_csv_grid(path, enc, lookup)
+        if grid is not None:
+            return grid
+    text = path.read_bytes().decode(enc)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    delim = _sniff_delimiter(text.splitlines()[:HEAD_ROWS])
+    rows, numbers = [], []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    last = 0
+    try:
+        for row in reader:
+            rows.append(row)
+            numbers.append(last + 1)
+            last = reader.line_num
+    except csv.Error as e:
+        raise UnreadableStatsFile(path.name, f"malformed CSV: {e}", f"row {last + 1}") from None
+    return Grid(None, rows[:HEAD_ROWS], rows, numbers)
+
+
+def _fast_csv_grid(path: Path, enc: str, lookup: Mapping[str, str]) -> Grid | None:
+    """pyarrow parse of a large UTF-8 CSV; None when the file needs the exact
+    (Python) reader: a header beyond the first lines, blank lines, ragged rows
+    or quoted line breaks, which would shift row numbers."""
+    import pyarrow.csv as pacsv
+
+    with path.open("rb") as f:
+        head_bytes = f.read(1 << 16)
+    head_text = head_bytes.decode(enc, errors="ignore").lstrip("\ufeff")
+    head_lines = head_text.split("\n")[:-1][:HEAD_ROWS]  # complete lines only
+    delim = _sniff_delimiter(head_lines)
+    head = [next(csv.reader([line.rstrip("\r")], delimiter=delim), []) for line in head_lines]
+    found = _find_header(head, lookup)
+    if found is None:
+        return None
+    header = found[1]
+    width = len(head[header])
+    with path.open("rb") as f:
+        newlines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(16 << 20), b""))
+        f.seek(-1, 2)
+        ends_with_newline = f.read(1) == b"\n"
+    physical = newlines + (0 if ends_with_newline else 1)
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                skip_rows=header + 1, column_names=[f"c{i}" for i in range(width)]
+            ),
+            parse_options=pacsv.ParseOptions(delimiter=delim),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"c{i}": pa.string() for i in range(width)},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if table.num_rows != physical - header - 1:
+        return None
+    return Grid(
+        None,
+        head[: header + 1],
+        arrow=table,
+        arrow_first_row=header + 2,
+        arrow_header_index=header,
+    )
+
+
+# --------------------------------------------------------------------------- layout
+
+
+def _header_key(text: str) -> str:
+    return normalise_name(text).lower()
+
+
+def _metric_lookup(metrics: Mapping[str, Metric]) -> dict[str, str]:
+    lookup = {}
+    for m in metrics.values():
+        lookup[m.code.lower()] = m.code
+        lookup[_header_key(m.name)] = m.code
+    return lookup
+
+
+def match_metric_header(text: str, lookup: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """(metric_code, unit written with it) for a metric cell or header:
+    a code, a name, or a name with its unit, ``城乡社区数（个）``."""
+    key = _header_key(text)
+    if key in lookup:
+        return lookup[key], None
+    m = _UNIT_SUFFIX_RE.fullmatch(key)
+    if m and m.group(1) in lookup:
+        return lookup[m.group(1)], unicodedata.normalize("NFKC", m.group(2)).strip()
+    return None, None
+
+
+@dataclass
+class Layout:
+    kind: str  # tidy or wide
+    district: int
+    year: int | None = None
+    metric: int | None = None
+    value: int | None = None
+    unit: int | None = None
+    metric_columns: dict[int, str] = field(default_factory=dict)  # wide: column -> header
+
+
+def _classify(row: list[str], lookup: Mapping[str, str]) -> Layout | None:
+    keys = [_header_key(c) for c in row]
+    roles: dict[str, int] = {}
+    for role, words in (
+        ("district", DISTRICT_HEADERS),
+        ("code", CODE_HEADERS),
+        ("year", YEAR_HEADERS),
+        ("metric", METRIC_HEADERS),
+        ("value", VALUE_HEADERS),
+        ("unit", UNIT_HEADERS),
+    ):
+        for i, k in enumerate(keys):
+            if k in words and role not in roles:
+                roles[role] = i
+    district = roles.get("district", roles.get("code"))
+    if district is not None and "metric" in roles and "value" in roles:
+        return Layout(
+            "tidy", district, roles.get("year"), roles["metric"], roles["value"], roles.get("unit")
+        )
+    known = [i for i, c in enumerate(row) if match_metric_header(c, lookup)[0] is not None]
+    if not known:
+        return None
+    if district is None:
+        if keys and keys[0] == "" and 0 not in known:
+            district = 0  # yearbook tables often leave the top-left cell blank
+        else:
+            return None
+    used = {district, roles.get("year"), roles.get("code")}
+    columns = {
+        i: c
+        for i, (c, k) in enumerate(zip(row, keys, strict=True))
+        if k and i not in used and k not in IGNORED_HEADERS and k not in CODE_HEADERS
+    }
+    return Layout("wide", district, roles.get("year"), metric_columns=columns)
+
+
+def _find_header(head: list[list[str]], lookup: Mapping[str, str]) -> tuple[Layout, int] | None:
+    """(layout, index) of the first row that is a header, or None."""
+    for i, row in enumerate(head[:HEAD_ROWS]):
+        layout = _classify(row, lookup)
+        if layout is not None:
+            return layout, i
+    return None
+
+
+def _year_from_text(text: str) -> int | None:
+    text = unicodedata.normalize("NFKC", text)
+    with_nian = set(re.findall(r"((?:19|20)\d{2})\s*年(?!\s*[-~～至到])", text))
+    found = with_nian or set(_YEAR_IN_TEXT_RE.findall(text))
+    if len(found) == 1 and not re.search(
+        r"(?:19|20)\d{2}\s*年?\s*[-~～至到—]\s*(?:19|20)\d{2}", text
+    ):
+        return int(found.pop())
+    return None
+
+
+def _sheet_year(sheet: str | None) -> int | None:
+    if sheet is None:
+        return None
+    m = _YEAR_CELL_RE.fullmatch(normalise_name(sheet))
+    return int(m.group(1)) if m else None
+
+
+def _column_letter(i: int) -> str:
+    s = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+# --------------------------------------------------------------------------- values
+
+
+def parse_value(text: str) -> tuple[float | None, int, int]:
+    """(value, status, suffix) of one cell: status OK/MISSING/BAD; suffix
+    PLAIN, PERCENT (``12.5%`` -> 12.5) or SCALED (``10.5万`` -> 105000)."""
+    t = "".join(unicodedata.normalize("NFKC", text).split()).replace("−", "-")
+    if _MISSING_RE.fullmatch(t) or t.lower() in _MISSING_WORDS:
+        return None, MISSING, PLAIN
+    m = _NUMBER_RE.fullmatch(t)
+    if not m:
+        return None, BAD, PLAIN
+    sign, digits, frac, exponent, suffix = m.groups()
+    number = Decimal(sign + digits.replace(",", "") + (frac or "") + (exponent or ""))
+    if suffix == "%":
+        return float(number), OK, PERCENT
+    if suffix in ("万", "亿"):
+        return float(number * (10_000 if suffix == "万" else 100_000_000)), OK, SCALED
+    return float(number), OK, PLAIN
+
+
+def _parse_values(arr: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Vectorised parse_value: plain decimals cast in C++, the rest parsed once
+    per distinct text. Returns (values, status, suffix) arrays."""
+    n = len(arr)
+    plain = pc.match_substring_regex(arr, _PLAIN_RE).to_numpy(zero_copy_only=False)
+    values = np.full(n, np.nan)
+    status = np.full(n, BAD, dtype=np.int8)
+    suffix = np.zeros(n, dtype=np.int8)
+    if plain.any():
+        cast = pc.cast(pc.if_else(plain, arr, pa.scalar(None, pa.string())), pa.float64())
+        values[plain] = cast.to_numpy(zero_copy_only=False)[plain]
+        status[plain] = OK
+    rest = np.flatnonzero(~plain)
+    if len(rest):
+        encoded = pc.dictionary_encode(pc.take(arr, pa.array(rest)))
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = encoded.combine_chunks()
+        parsed = [parse_value(s) for s in encoded.dictionary.to_pylist()]
+        idx = encoded.indices.to_numpy(zero_copy_only=False)
+        values[rest] = np.array([np.nan if v is None else v for v, _, _ in parsed])[idx]
+        status[rest] = np.array([s for _, s, _ in parsed], dtype=np.int8)[idx]
+        suffix[rest] = np.array([k for _, _, k in parsed], dtype=np.int8)[idx]
+    return values, status, suffix
+
+
+def _encode(arr: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, list[str]]:
+    """(indices, distinct values) of a string column."""
+    encoded = pc.dictionary_encode(arr)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = (
+            encoded.combine_chunks()
+            if encoded.num_chunks
+            else pa.DictionaryArray.from_arrays(pa.array([], pa.int32()), pa.array([], pa.string()))
+        )
+    return encoded.indices.to_numpy(zero_copy_only=False).astype(
+        np.int64
+    ), encoded.dictionary.to_pylist()
+
+
+def _year_of_cell(text: str) -> int | None:
+    m = _YEAR_CELL_RE.fullmatch(normalise_name(text))
+    return int(m.group(1)) if m else None
+
+
+# --------------------------------------------------------------------------- table
+
+
+class _TableReader:
+    """Reads the grids of one file into frames, appending issues."""
+
+    def __init__(
+        self,
+        source_file: str,
+        resolver: DistrictResolver,
+        metrics: Mapping[str, Metric],
+        issues: list[IngestIssue],
+    ):
+        self.source_file = source_file
+        self.resolver = resolver
+        self.metrics = metrics
+        self.lookup = _metric_lookup(metrics)
+        self.issues = issues
+
+    def _where(self, sheet: str | None, row: int | None = None, col: str | None = None) -> str:
+        parts = [f"sheet {sheet}"] if sheet is not None else []
+        if row is not None:
+            parts.append(f"row {row}")
+        if col is not None:
+            parts.append(f"column {col}")
+        return ", ".join(parts) or "file"
+
+    def _issue(self, location: str, reason: str) -> None:
+        self.issues.append(IngestIssue(self.source_file, location, ERROR, reason))
+
+    def read(self, grid: Grid) -> pd.DataFrame:
+        if not any(any(c.strip() for c in row) for row in grid.head):
+            if grid.sheet is None:
+                self._issue("file", "no data: the file holds only blank lines")
+            return empty_frame()  # an empty sheet of a workbook with data is not an issue
+        found = _find_header(grid.head, self.lookup)
+        if found is None:
+            self._issue(
+                self._where(grid.sheet),
+                "unknown layout: no header row with a district column and a metric "
+                "column (tidy) or metric names across (wide)",
+            )
+            return empty_frame()
+        layout, header = found
+        header_row = grid.head[header]
+        cols, rows, over = grid.body(header, len(header_row))
+        for reason in over:
+            self._issue(self._where(grid.sheet), reason)
+        year: int | None = None
+        if layout.year is None:
+            titles = " ".join(c for row in grid.head[:header] for c in row if c)
+            year = (
+                _year_from_text(titles)
+                or _sheet_year(grid.sheet)
+                or _year_from_text(Path(self.source_file).stem)
+            )
+            if year is None:
+                self._issue(
+                    self._where(grid.sheet),
+                    "no year: no year column, and none in a title row, the sheet name "
+                    "or the file name",
+                )
+                return empty_frame()
+        if layout.kind == "tidy":
+            unit = cols[layout.unit] if layout.unit is not None else None
+            return self._rows(
+                grid.sheet,
+                rows,
+                cols[layout.district],
+                cols[layout.metric],
+                cols[layout.value],
+                unit,
+                cols[layout.year] if layout.year is not None else year,
+                None,
+            )
+        return self._wide(grid.sheet, layout, cols, rows, year)
+
+    def _wide(self, sheet, layout: Layout, cols, rows, year) -> pd.DataFrame:
+        header_units = {
+            j: match_metric_header(h, self.lookup)[1] for j, h in layout.metric_columns.items()
+        }
+        # a units row right below the header (单位 | 个 | 张 ...)
+        if len(rows) and layout.metric_columns:
+            first = {j: cols[j][0].as_py() for j in layout.metric_columns}
+            label = _header_key(cols[layout.district][0].as_py())
+            if (
+                label in UNIT_HEADERS | {""}
+                and any(first.values())
+                and all(parse_value(v)[1] != OK for v in first.values())
+            ):
+                for j, v in first.items():
+                    if v and not header_units[j]:
+                        header_units[j] = unicodedata.normalize("NFKC", v).strip()
+                cols = [c[1:] for c in cols]
+                rows = rows[1:]
+        n = len(rows)
+        parts = []
+        for j, header_text in layout.metric_columns.items():
+            parts.append((j, header_text))
+        if not parts or n == 0:
+            return empty_frame()
+        k = len(parts)
+        district = pa.chunked_array([cols[layout.district]] * k) if k else None
+        metric = pa.chunked_array([pa.array([h] * n, pa.string()) for _, h in parts])
+        value = pa.chunked_array([cols[j] for j, _ in parts])
+        unit = pa.chunked_array(
+            [pa.array([header_units[j] or ""] * n, pa.string()) for j, _ in parts]
+        )
+        yr = pa.chunked_array([cols[layout.year]] * k) if layout.year is not None else year
+        col_labels = np.repeat(np.array([_column_letter(j) for j, _ in parts], dtype=object), n)
+        frame = self._rows(sheet, np.tile(rows, k), district, metric, value, unit, yr, col_labels)
+        return frame
+
+    def _rows(
+        self, sheet, rows: np.ndarray, district, metric, value, unit, year, col_labels
+    ) -> pd.DataFrame:
+        """The common core: string columns -> frame rows + issues."""
+        n = len(rows)
+        if n == 0:
+            return empty_frame()
+        values, status, suffix = _parse_values(value)
+        # years
+        if isinstance(year, int):
+            years = np.full(n, year, dtype=np.int64)
+            year_reason: list[str | None] = [None]
+            year_idx = np.zeros(n, dtype=np.int64)
+        else:
+            year_idx, year_texts = _encode(year)
+            parsed = [_year_of_cell(t) for t in year_texts]
+            years = np.array([p or 0 for p in parsed], dtype=np.int64)[year_idx]
+            year_reason = [
+                None if p else f"bad year {t!r}" for p, t in zip(parsed, year_texts, strict=True)
+            ]
+        # districts: one resolution per distinct (name, year)
+        name_idx, names = _encode(district)
+        pair_codes, pairs = pd.factorize(name_idx * 10_000 + years)
+        district_codes: list[str | None] = []
+        district_reason: list[str | None] = []
+        for key in pairs:
+            name, y = names[int(key) // 10_000], int(key) % 10_000
+            found = self.resolver.try_resolve(name, y) if y else "bad year"
+            if isinstance(found, str):
+                district_codes.append(None)
+                district_reason.append(found)
+            else:
+                district_codes.append(found.code)
+                district_reason.append(None)
+        # metrics
+        metric_idx, metric_texts = _encode(metric)
+        metric_codes, metric_units = [], []
+        for t in metric_texts:
+            code, u = match_metric_header(t, self.lookup)
+            metric_codes.append(code)
+            metric_units.append(u)
+        # units: one check per distinct (metric text, unit text, suffix)
+        if unit is not None:
+            unit_idx, unit_texts = _encode(unit)
+        else:
+            unit_idx, unit_texts = np.zeros(n, dtype=np.int64), [""]
+        combo_codes, combos = pd.factorize(
+            (metric_idx * (len(unit_texts) + 1) + unit_idx) * 4 + suffix
+        )
+        multiplier, unit_reason, unit_out = [], [], []
+        for key in combos:
+            key = int(key)
+            kind, rest = key % 4, key // 4
+            mi, ui = divmod(rest, len(unit_texts) + 1)
+            code = metric_codes[mi]
+            explicit = (
+                unicodedata.normalize("NFKC", unit_texts[ui] or "").strip() or metric_units[mi]
+            )
+            mult, reason = _check_unit(self.metrics.get(code) if code else None, explicit, kind)
+            multiplier.append(mult)
+            unit_reason.append(reason)
+            unit_out.append(self.metrics[code].unit if code else None)
+        # assemble failures in order of precedence
+        has_value = status != MISSING
+        yr_bad = np.array([r is not None for r in year_reason])[year_idx]
+        d_bad = np.array([r is not None for r in district_reason])[pair_codes]
+        m_bad = np.array([c is None for c in metric_codes])[metric_idx]
+        u_bad = np.array([r is not None for r in unit_reason])[combo_codes]
+        mult = np.array(multiplier, dtype=np.float64)[combo_codes]
+        scaled = mult != 1.0
+        if scaled.any():  # 1.2 万人 -> 12000, not 12000.000000000002
+            values[scaled] = np.round(values[scaled] * mult[scaled], 6)
+        sum_metric = np.array(
+            [c is not None and self.metrics[c].aggregation == "sum" for c in metric_codes]
+        )[metric_idx]
+        negative = sum_metric & (values < 0)
+        bad = has_value & (yr_bad | d_bad | m_bad | (status == BAD) | u_bad | negative)
+        good = has_value & ~bad
+        for i in np.flatnonzero(bad):
+            if yr_bad[i]:
+                reason = year_reason[year_idx[i]]
+            elif d_bad[i]:
+                reason = district_reason[pair_codes[i]]
+            elif m_bad[i]:
+                reason = f"unknown metric {metric_texts[metric_idx[i]]!r}"
+            elif status[i] == BAD:
+                reason = f"not a number: {value[int(i)].as_py()!r}"
+            elif u_bad[i]:
+                reason = unit_reason[combo_codes[i]]
+            else:
+                reason = (
+                    f"negative value {_fmt(values[i])} for sum metric {metric_codes[metric_idx[i]]}"
+                )
+            col = col_labels[i] if col_labels is not None else None
+            self._issue(self._where(sheet, int(rows[i]), col), reason)
+        if not good.any():
+            return empty_frame()
+        sel = np.flatnonzero(good)
+        codes_arr = np.array(metric_codes, dtype=object)
+        dist_arr = np.array(district_codes, dtype=object)
+        units_arr = np.array(unit_out, dtype=object)
+        prefix = f"sheet {sheet}, row " if sheet is not None else "row "
+        row_text = pc.cast(pa.array(rows[sel]), pa.string())
+        location = pc.binary_join_element_wise(prefix, row_text, "")
+        if col_labels is not None:
+            location = pc.binary_join_element_wise(
+                location, pa.array(col_labels[sel].tolist(), pa.string()), ", column "
+            )
+        return pd.DataFrame(
+            {
+                "metric_code": codes_arr[metric_idx[sel]],
+                "district_code": dist_arr[pair_codes[sel]],
+                "year": years[sel],
+                "value": values[sel],
+                "unit": units_arr[combo_codes[sel]],
+                "source_file": np.full(len(sel), self.source_file, dtype=object),
+                "location": pd.Series(pd.arrays.ArrowStringArray(location)),
+            }
+        )
+
+
+def _check_unit(metric: Metric | None, explicit: str | None, kind: int) -> tuple[float, str | None]:
+    """(multiplier, reason) for a value of ``metric`` written with unit
+    ``explicit`` and value suffix ``kind``."""
+    if metric is None:
+        return 1.0, None  # the row fails as an unknown metric anyway
+    expected = metric.unit or ""
+    u = (explicit or "").strip()
+    if kind == PERCENT and expected != "%":
+        return 1.0, f"percentage for {metric.code}, whose unit is {expected!r}"
+    if not u or u == expected or not expected:
+        return 1.0, None
+    if expected == "%" and u in ("%", "百分比", "percent"):
+        return 1.0, None
+    if u.startswith(expected + "/"):
+        return 1.0, None  # 张/百人 for 张 (per 100 elderly)
+    if u == "万" + expected:
+        if kind == SCALED:
+            return 1.0, f"value written with 万 in a column of unit {u!r}"
+        return 10_000.0, None
+    return 1.0, f"unit {u!r} does not match {metric.code} (unit {expected!r})"
+
+
+def iter_issue_reasons(issues: Iterable[IngestIssue]) -> list[tuple[str, str, str]]:
+    """(source_file, location, reason) triples, for reports and tests."""
+    return [(i.source_file, i.location, i.reason) for i in issues]

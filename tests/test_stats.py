@@ -1,0 +1,214 @@
+"""extractors.stats against the fixture files and their gold (tools/make_stats_fixtures.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from extractors import stats
+from extractors.reference import DistrictResolver, load_districts, load_metrics
+from extractors.stats import (
+    FRAME_COLUMNS,
+    MISSING,
+    OK,
+    PERCENT,
+    SCALED,
+    detect_encoding,
+    parse_value,
+    read_stats_file,
+    read_stats_folder,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+FIX = ROOT / "tests" / "fixtures" / "stats"
+GOLD = json.loads((FIX / "gold.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def resolver():
+    return DistrictResolver(load_districts(ROOT / "raw" / "reference" / "districts.csv"))
+
+
+@pytest.fixture(scope="module")
+def metrics():
+    return load_metrics(ROOT / "raw" / "reference" / "metrics.csv")
+
+
+def _rows(frame):
+    cols = ["metric_code", "district_code", "year", "value", "unit", "location"]
+    return sorted(
+        [m, d, int(y), float(v), u, str(loc)]
+        for m, d, y, v, u, loc in frame[cols].itertuples(index=False)
+    )
+
+
+def _check_issues(issues, expected, name):
+    got = sorted([i.location, i.reason] for i in issues)
+    want = sorted(expected)
+    assert len(got) == len(want), (got, want)
+    for (gl, gr), (wl, wr) in zip(got, want, strict=True):
+        assert gl == wl
+        assert gr.startswith(wr[:-1]) if wr.endswith("*") else gr == wr
+    assert all(i.source_file == name and i.severity == "error" for i in issues)
+
+
+@pytest.mark.parametrize("name", sorted(GOLD))
+def test_fixture_against_gold(name, resolver, metrics):
+    result = read_stats_file(FIX / name, resolver, metrics)
+    assert list(result.frame.columns) == FRAME_COLUMNS
+    assert _rows(result.frame) == sorted(GOLD[name]["rows"])
+    assert (result.frame["source_file"] == name).all()
+    _check_issues(result.issues, GOLD[name]["issues"], name)
+
+
+def test_every_fixture_has_gold():
+    files = {p.name for p in FIX.iterdir() if p.name != "gold.json"}
+    assert files == set(GOLD)
+
+
+def test_frame_types(resolver, metrics):
+    frame = read_stats_file(FIX / "tidy_utf8.csv", resolver, metrics).frame
+    assert frame["value"].dtype == np.float64
+    assert frame["year"].dtype == np.int64
+    assert not (frame["value"] == 0).any()  # missing markers are never 0
+
+
+def test_gbk_and_utf8_twins_load_identical_rows(resolver, metrics):
+    frames = [
+        read_stats_file(FIX / n, resolver, metrics).frame.drop(columns="source_file")
+        for n in ("tidy_utf8.csv", "tidy_utf8_bom.csv", "tidy_gbk.csv")
+    ]
+    assert frames[0].to_dict("records") == frames[1].to_dict("records")
+    assert frames[0].to_dict("records") == frames[2].to_dict("records")
+    assert detect_encoding(FIX / "tidy_gbk.csv") == "gb18030"
+    assert detect_encoding(FIX / "tidy_utf8_bom.csv") == "utf-8-sig"
+    assert detect_encoding(FIX / "tidy_utf8.csv") == "utf-8"
+
+
+def test_folder_loads_the_rest_and_lists_every_issue(resolver, metrics):
+    result = read_stats_folder(FIX, resolver, metrics)
+    # files are read in name order; a figure given again by a later file is
+    # dropped when equal (the three twins) and an issue when it differs
+    kept, conflicts = {}, 0
+    for name in sorted(GOLD):
+        for m, d, y, v, u, _loc in GOLD[name]["rows"]:
+            if (m, d, y) not in kept:
+                kept[(m, d, y)] = [m, d, y, v, u]
+            elif kept[(m, d, y)][3] != v:
+                conflicts += 1
+    cols = ["metric_code", "district_code", "year", "value", "unit"]
+    got_rows = sorted(
+        [m, d, int(y), float(v), u] for m, d, y, v, u in result.frame[cols].itertuples(index=False)
+    )
+    assert got_rows == sorted(kept.values())
+    assert conflicts > 0
+    assert len(result.issues) == sum(len(g["issues"]) for g in GOLD.values()) + conflicts
+    assert {i.source_file for i in result.issues} >= {"empty.csv", "broken.xlsx", "not_text.csv"}
+
+
+def test_cross_file_conflict(tmp_path, resolver, metrics):
+    head = "地区,年份,指标,数值,单位\n"
+    (tmp_path / "a.csv").write_text(head + "上城区,2017,养老机构床位数,100,张\n", encoding="utf-8")
+    (tmp_path / "b.csv").write_text(
+        head + "上城,2017,养老机构床位数,120,张\n上城,2018,养老机构床位数,5,张\n", encoding="utf-8"
+    )
+    (tmp_path / "c.csv").write_text(head + "上城区,2017,养老机构床位数,100,张\n", encoding="utf-8")
+    result = read_stats_folder(tmp_path, resolver, metrics)
+    assert sorted(result.frame["value"]) == [5.0, 100.0]
+    assert [(i.source_file, i.location, i.reason) for i in result.issues] == [
+        (
+            "b.csv",
+            "row 2",
+            "conflicting value 120 for elderly_care_beds 330102 2017: first value 100 "
+            "at a.csv, row 2 kept",
+        )
+    ]
+
+
+@pytest.mark.parametrize("name", ["tidy_utf8.csv", "tidy_utf8_bom.csv", "tidy_english.csv"])
+def test_fast_path_gives_the_same_result(name, monkeypatch, resolver, metrics):
+    used = []
+    original = stats._fast_csv_grid
+
+    def spy(*args):
+        grid = original(*args)
+        used.append(grid is not None)
+        return grid
+
+    monkeypatch.setattr(stats, "FAST_PATH_BYTES", 0)
+    monkeypatch.setattr(stats, "_fast_csv_grid", spy)
+    result = read_stats_file(FIX / name, resolver, metrics)
+    # the English file has a blank line: the fast path declines (row numbers)
+    assert used == [name != "tidy_english.csv"]
+    assert _rows(result.frame) == sorted(GOLD[name]["rows"])
+    _check_issues(result.issues, GOLD[name]["issues"], name)
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "status", "suffix"),
+    [
+        ("1,234", 1234.0, OK, 0),
+        ("１，２３４", 1234.0, OK, 0),
+        ("12.5%", 12.5, OK, PERCENT),
+        ("12.5 ％", 12.5, OK, PERCENT),
+        ("10.5万", 105000.0, OK, SCALED),
+        ("1.23万", 12300.0, OK, SCALED),
+        ("2亿", 200000000.0, OK, SCALED),
+        ("-5", -5.0, OK, 0),
+        ("−5", -5.0, OK, 0),
+        ("0", 0.0, OK, 0),
+        ("—", None, MISSING, 0),
+        ("——", None, MISSING, 0),
+        ("-", None, MISSING, 0),
+        ("…", None, MISSING, 0),
+        ("..", None, MISSING, 0),
+        ("", None, MISSING, 0),
+        ("  ", None, MISSING, 0),
+        ("nan", None, MISSING, 0),
+        ("暂无", None, stats.BAD, 0),
+        ("1,23", None, stats.BAD, 0),
+        ("12张", None, stats.BAD, 0),
+        ("1e-05", 1e-05, OK, 0),
+        (".5", None, stats.BAD, 0),
+    ],
+)
+def test_parse_value(text, value, status, suffix):
+    assert parse_value(text) == (value, status, suffix)
+
+
+def test_value_column_vectorised_equals_scalar():
+    import pyarrow as pa
+
+    texts = ["1", "1.5", "-2", "1,234", "—", "", "暂无", "10.5万", "3%", ".5", "1e5", "1."]
+    values, status, suffix = stats._parse_values(pa.array(texts))
+    for t, v, s, k in zip(texts, values, status, suffix, strict=True):
+        pv, ps, pk = parse_value(t)
+        assert (ps, pk) == (s, k), t
+        assert np.isnan(v) if pv is None else v == pv, t
+
+
+def test_year_from_title_sheet_and_file_name():
+    assert stats._year_from_text("2017年杭州市各区县养老服务统计") == 2017
+    assert stats._year_from_text("2016-2020年养老服务统计") is None
+    assert stats._year_from_text("杭州市各区县养老服务统计_2019") == 2019
+    assert stats._sheet_year("2017年") == 2017
+    assert stats._sheet_year("Sheet1") is None
+
+
+def test_unreadable_bytes_are_never_decoded_with_replacement(tmp_path, resolver, metrics):
+    p = tmp_path / "latin1.csv"
+    p.write_bytes("地区,年份,指标,数值\n".encode() + "Mérida,2017,x,1\n".encode("latin-1"))
+    result = read_stats_file(p, resolver, metrics)
+    assert result.frame.empty
+    assert [i.reason for i in result.issues] == ["text encoding is not UTF-8 or GB18030"]
+
+
+def test_tab_separated_utf16_export(tmp_path, resolver, metrics):
+    p = tmp_path / "export.txt"
+    p.write_bytes("地区\t年份\t指标\t数值\n上城区\t2017\t养老机构床位数\t1234\n".encode("utf-16"))
+    result = read_stats_file(p, resolver, metrics)
+    assert _rows(result.frame) == [["elderly_care_beds", "330102", 2017, 1234.0, "张", "row 2"]]
+    assert result.issues == []

@@ -1,0 +1,351 @@
+"""Write tests/fixtures/stats/: one statistics file per shape and encoding of
+CONTRACT §5, and gold.json with what each must load and which issues it must
+raise.
+
+The gold is written from the same specification as the files (each cell is
+declared with its expected outcome below), never by reading the files back.
+Expected outcomes: ok(metric, code, year, value, unit) loads one row; MISS is a
+missing marker (nothing, no issue); issue(reason) is an ingest issue at the
+cell's location; SAME is a duplicate with an equal value (dropped silently).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "tests" / "fixtures" / "stats"
+
+MISS = ("miss",)
+SAME = ("same",)
+
+
+def ok(metric: str, code: str, year: int, value: float, unit: str) -> tuple:
+    return ("ok", metric, code, year, value, unit)
+
+
+def issue(reason: str) -> tuple:
+    return ("issue", reason)
+
+
+# ----------------------------------------------------------------------------- tidy
+# (地区 district, 年份 year, 指标 metric, 数值 value, 单位 unit), expected
+TIDY = [
+    (("上城区", "2017", "养老机构床位数", "1,234", "张"), ok("elderly_care_beds", "330102", 2017, 1234, "张")),
+    (("上城", "2017", "户籍老年人口", "10.5万", "人"), ok("elderly_population", "330102", 2017, 105000, "人")),
+    (("临安市", "2018", "养老机构床位数", "５６７", "张"), ok("elderly_care_beds", "330112", 2018, 567, "张")),
+    (("临安", "2016", "城乡社区数", "290", "个"), ok("communities", "330185", 2016, 290, "个")),
+    (("全市", "2017", "居家养老服务照料中心覆盖率", "98.5%", "%"), ok("care_centre_coverage", "330100", 2017, 98.5, "%")),
+    (("西湖区", "2017", "养老机构床位数", "—", "张"), MISS),
+    (("滨江区", "2017", "养老机构床位数", "-", "张"), MISS),
+    (("萧山区", "2017", "养老机构床位数", "…", "张"), MISS),
+    (("余杭区", "2017", "养老机构床位数", "", "张"), MISS),
+    (("富阳区", "2017", "养老机构床位数", "暂无", "张"), issue("not a number: '暂无'")),
+    (("桐庐县", "2017", "养老机构床位数", "-5", "张"), issue("negative value -5 for sum metric elderly_care_beds")),
+    (("未知区", "2017", "养老机构床位数", "100", "张"), issue("unknown district '未知区'")),
+    (("钱塘区", "2019", "养老机构床位数", "300", "张"), issue("'钱塘区' not valid in 2019")),
+    (("下城区", "2022", "养老机构床位数", "100", "张"), issue("'下城区' not valid in 2022")),
+    (("上城区", "2017", "养老机构床位数", "1234", "张"), SAME),
+    (("上城区", "2017", "养老机构床位数", "1300", "张"), issue(
+        "conflicting value 1300 for elderly_care_beds 330102 2017: first value 1234 at row 2 kept")),
+    (("淳安县", "2017", "护理员数", "12", "人"), issue("unknown metric '护理员数'")),
+    (("建德市", "2017", "每百名老人拥有养老机构床位数", "4.1", "张/百人"), ok("beds_per_100_elderly", "330182", 2017, 4.1, "张")),
+    (("拱墅区", "2021", "elderly_care_beds", "2500", "张"), ok("elderly_care_beds", "330105", 2021, 2500, "张")),
+    (("临平区", "2021", "享受养老服务补贴老年人数", "1.2", "万人"), ok("subsidised_elderly", "330113", 2021, 12000, "人")),
+    (("杭州市西湖区", "2018", "城乡社区数（个）", "250", ""), ok("communities", "330106", 2018, 250, "个")),
+    (("滨江区", "2018", "养老机构床位数", "12.5", "个"), issue("unit '个' does not match elderly_care_beds (unit '张')")),
+    (("滨江区", "2018", "户籍老年人口", "12.5%", "人"), issue("percentage for elderly_population, whose unit is '人'")),
+]  # fmt: skip
+TIDY_HEADER = ("地区", "年份", "指标", "数值", "单位")
+
+# English headers, metric codes, a code as district, a title line and a blank line
+ENGLISH_TITLE = "Hangzhou elderly care statistics (export)"
+ENGLISH_HEADER = ("district", "year", "metric", "value", "unit", "note")
+ENGLISH = [
+    (("330106", "2019", "elderly_care_beds", "7800", "张", ""), ok("elderly_care_beds", "330106", 2019, 7800, "张")),
+    (("西湖区", "2019", "elderly_population", "150000", "", "x"), ok("elderly_population", "330106", 2019, 150000, "人")),
+    (("临安区", "2016", "communities", '1,000', "个", ""), ok("communities", "330185", 2016, 1000, "个")),
+    None,  # a blank line: row numbers stay those a spreadsheet shows
+    (("萧山区", "2020", "care_centre_coverage", "12.5%", "%", ""), ok("care_centre_coverage", "330109", 2020, 12.5, "%")),
+    (("萧山", "2021", "care_centre_coverage", "９９．５", "%", ""), ok("care_centre_coverage", "330109", 2021, 99.5, "%")),
+    (("江干区", "2021", "elderly_care_beds", "100", "张", ""), issue("'江干区' not valid in 2021")),
+    (("余杭区", "2019年", "elderly_population", "１２３４５６", "人", ""), ok("elderly_population", "330110", 2019, 123456, "人")),
+    (("余杭区", "20x9", "elderly_population", "1", "人", ""), issue("bad year '20x9'")),
+    (("Total", "2019", "elderly_care_beds", "70000", "张", ""), issue("unknown district 'Total'")),
+    (("合计", "2019", "elderly_care_beds", "70000", "张", ""), ok("elderly_care_beds", "330100", 2019, 70000, "张")),
+    (("建德市", "2019", "subsidised_elderly", "0.6万", "人", ""), ok("subsidised_elderly", "330182", 2019, 6000, "人")),
+    (("建德市", "2019", "nurses", "..", "人", ""), MISS),
+]  # fmt: skip
+
+# ----------------------------------------------------------------------------- wide
+# header cells; rows: (district cell, expected code or issue, cells); each cell is
+# (text, expected) with expected a value (float), MISS or issue(...)
+WIDE_HEADER = [
+    "地区",
+    "城乡社区数（个）",
+    "养老机构床位数（张）",
+    "户籍老年人口（人）",
+    "护理员数（人）",
+]
+WIDE_METRICS = [
+    ("communities", "个"),
+    ("elderly_care_beds", "张"),
+    ("elderly_population", "人"),
+    (None, None),
+]
+UNKNOWN_NURSES = issue("unknown metric '护理员数（人）'")
+
+
+def wide_sheet(year: int, linan: str, linan_code: str, extra: int) -> list:
+    """Rows of a yearbook sheet for ``year``; ``extra`` varies the figures."""
+    return [
+        ("上城区", "330102", [("190", 190), (f"{4700 + extra}", 4700 + extra), ("95,000", 95000), ("—", MISS)]),
+        ("下城", "330103", [("210", 210), ("…", MISS), ("121000", 121000), ("", MISS)]),
+        (linan, linan_code, [("290", 290), ("暂无", issue("not a number: '暂无'")), ("121000", 121000), ("12", UNKNOWN_NURSES)]),
+        ("合计", "330100", [("3330", 3330), (f"{67293 + extra}", 67293 + extra), ("-", MISS), ("", MISS)]),
+    ]  # fmt: skip
+
+
+# wide CSV, GB18030, year only in the file name, blank top-left header cell
+WIDE_CSV_NAME = "杭州市各区县养老服务统计_2019.csv"
+WIDE_CSV_HEADER = [
+    "",
+    "居家养老服务照料中心数（家）",
+    "每百名老人拥有养老机构床位数（张）",
+    "享受养老服务补贴老年人数占比（%）",
+]
+WIDE_CSV_METRICS = [
+    ("care_centres", "家"),
+    ("beds_per_100_elderly", "张"),
+    ("subsidised_elderly_share", "%"),
+]
+WIDE_CSV_ROWS = [
+    ("拱墅", "330105", [("180", 180), ("4.52", 4.52), ("6.9", 6.9)]),
+    ("江干区", "330104", [("260", 260), ("3.61", 3.61), ("6.4%", 6.4)]),
+    ("钱塘区", issue("'钱塘区' not valid in 2019"), [("20", None), ("4", None), ("", MISS)]),
+    ("某某区", issue("unknown district '某某区'"), [("1", None), ("", MISS), ("", MISS)]),
+    ("桐庐县", "330122", [("-3", issue("negative value -3 for sum metric care_centres")), ("-", MISS), ("6.0", 6.0)]),
+    ("注：数据为示例。", None, [("", MISS), ("", MISS), ("", MISS)]),
+]  # fmt: skip
+
+# legacy XLS (2020): title row, a units row under the header, a percent-formatted
+# cell, a duplicate district with a conflicting value
+XLS_NAME = "legacy_2020.xls"
+XLS_SHEET = "2020年"
+XLS_TITLE = "2020年杭州市各区县养老服务统计"
+XLS_HEADER = [
+    "区、县（市）",
+    "城乡社区数",
+    "居家养老服务照料中心覆盖率",
+    "享受养老服务补贴老年人数",
+]
+XLS_UNITS = ["单位", "个", "%", "人"]
+XLS_METRICS = [("communities", "个"), ("care_centre_coverage", "%"), ("subsidised_elderly", "人")]
+XLS_ROWS = [
+    ("滨江区", "330108", [(85, 85), (0.988, 98.8), ("5,000", 5000)]),
+    ("淳安", "330127", [(231, 231), ("..", MISS), (7000, 7000)]),
+    ("上城区", "330102", [(195, 195), (1.0, 100), (7300, 7300)]),
+    ("上城", "330102", [(195, SAME), (1.0, SAME), (7400, "conflict")]),
+    ("建德市", "330182", [(-1, issue("negative value -1 for sum metric communities")), (0.97, 97), (6600, 6600)]),
+]  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- writers
+
+
+def _csv_text(rows: list[list[str] | None]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")  # as Excel writes it
+    for row in rows:
+        if row is None:
+            buf.write("\r\n")
+        else:
+            w.writerow(row)
+    return buf.getvalue()
+
+
+class Gold:
+    def __init__(self) -> None:
+        self.files: dict[str, dict[str, list]] = {}
+
+    def file(self, name: str) -> dict[str, list]:
+        return self.files.setdefault(name, {"rows": [], "issues": []})
+
+    def cell(self, name: str, location: str, expected: tuple) -> None:
+        g = self.file(name)
+        if expected[0] == "ok":
+            _, metric, code, year, value, unit = expected
+            g["rows"].append([metric, code, year, float(value), unit, location])
+        elif expected[0] == "issue":
+            g["issues"].append([location, expected[1]])
+
+
+def write_tidy(gold: Gold) -> None:
+    rows = [list(TIDY_HEADER)] + [list(cells) for cells, _ in TIDY]
+    text = _csv_text(rows)
+    files = {
+        "tidy_utf8.csv": text.encode("utf-8"),
+        "tidy_utf8_bom.csv": b"\xef\xbb\xbf" + text.encode("utf-8"),
+        "tidy_gbk.csv": text.encode("gbk"),
+    }
+    for name, data in files.items():
+        (OUT / name).write_bytes(data)
+        for i, (_cells, expected) in enumerate(TIDY, start=2):
+            gold.cell(name, f"row {i}", expected)
+
+
+def write_english(gold: Gold) -> None:
+    name = "tidy_english.csv"
+    rows: list[list[str] | None] = [[ENGLISH_TITLE], list(ENGLISH_HEADER)]
+    rows += [list(r[0]) if r else None for r in ENGLISH]
+    (OUT / name).write_text(_csv_text(rows), encoding="utf-8")
+    for i, spec in enumerate(ENGLISH, start=3):
+        if spec:
+            gold.cell(name, f"row {i}", spec[1])
+
+
+def _wide_gold(gold, name, sheet, year, header_row, rows, metrics) -> None:
+    prefix = f"sheet {sheet}, " if sheet else ""
+    for r, (_label, district, cells) in enumerate(rows, start=header_row + 1):
+        for c, ((_text, expected), (metric, unit)) in enumerate(zip(cells, metrics, strict=True)):
+            loc = f"{prefix}row {r}, column {chr(66 + c)}"
+            if expected == MISS or expected == SAME or district is None:
+                continue
+            if isinstance(district, tuple):
+                gold.cell(name, loc, district)
+            elif isinstance(expected, tuple):
+                gold.cell(name, loc, expected)
+            elif metric is None:
+                gold.cell(name, loc, UNKNOWN_NURSES)
+            else:
+                gold.cell(name, loc, ok(metric, district, year, expected, unit))
+
+
+def write_xlsx(gold: Gold) -> None:
+    import openpyxl
+
+    name = "wide_2016-2018.xlsx"
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    sheets = [
+        ("2016", 2016, "2016年杭州市各区县养老服务统计", wide_sheet(2016, "临安市", "330185", 0)),
+        (
+            "2017年",
+            2017,
+            "2017年杭州市各区县养老服务统计",
+            wide_sheet(2017, "临安市", "330112", 10),
+        ),
+        ("2018", 2018, None, wide_sheet(2018, "临安区", "330112", 20)),
+    ]
+    for sheet, year, title, rows in sheets:
+        ws = wb.create_sheet(sheet)
+        if title:
+            ws.append([title])
+            ws.append([])  # a blank row between title and header
+        ws.append(WIDE_HEADER)
+        header_row = ws.max_row
+        for label, _code, cells in rows:
+            ws.append([label] + [_xlsx_value(text) for text, _ in cells])
+        ws.append(["注：护理员数为示例列。"])
+        _wide_gold(gold, name, sheet, year, header_row, rows, WIDE_METRICS)
+    wb.create_sheet("Sheet4")  # an empty sheet: ignored
+    wb.save(OUT / name)
+
+
+def _xlsx_value(text: str):
+    """Numbers as number cells (as a yearbook would hold them), text as text."""
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def write_wide_csv(gold: Gold) -> None:
+    rows = [WIDE_CSV_HEADER] + [
+        [label] + [t for t, _ in cells] for label, _c, cells in WIDE_CSV_ROWS
+    ]
+    (OUT / WIDE_CSV_NAME).write_bytes(_csv_text(rows).encode("gb18030"))
+    spec = [(label, code, [(t, e) for t, e in cells]) for label, code, cells in WIDE_CSV_ROWS]
+    _wide_gold(gold, WIDE_CSV_NAME, None, 2019, 1, spec, WIDE_CSV_METRICS)
+
+
+def write_xls(gold: Gold) -> None:
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet(XLS_SHEET)
+    pct = xlwt.easyxf(num_format_str="0.0%")
+    ws.write(0, 0, XLS_TITLE)
+    for c, h in enumerate(XLS_HEADER):
+        ws.write(1, c, h)
+    for c, u in enumerate(XLS_UNITS):
+        ws.write(2, c, u)
+    for r, (label, _code, cells) in enumerate(XLS_ROWS, start=3):
+        ws.write(r, 0, label)
+        for c, (value, _e) in enumerate(cells, start=1):
+            if c == 2 and isinstance(value, float):
+                ws.write(r, c, value, pct)
+            else:
+                ws.write(r, c, value)
+    wb.save(str(OUT / XLS_NAME))
+    rows = []
+    for label, code, cells in XLS_ROWS:
+        out = []
+        for value, expected in cells:
+            if expected == "conflict":
+                expected = issue(
+                    f"conflicting value {value} for subsidised_elderly {code} 2020: first value "
+                    f"7300 at sheet {XLS_SHEET}, row 6, column D kept"
+                )
+            out.append((value, expected))
+        rows.append((label, code, out))
+    _wide_gold(gold, XLS_NAME, XLS_SHEET, 2020, 3, rows, XLS_METRICS)
+
+
+def write_broken(gold: Gold) -> None:
+    """Files that cannot be read: one issue each, location 'file' (or the sheet)."""
+    broken = {
+        "empty.csv": (b"", "empty file"),
+        "broken.xlsx": (b"PK\x03\x04 not really a zip", "not a readable XLSX workbook: *"),
+        "not_text.csv": (
+            b"district,year\r\n\x80\xff\xfe\r\n",
+            "text encoding is not UTF-8 or GB18030",
+        ),
+        "unknown_layout.csv": (
+            b"a,b,c\r\n1,2,3\r\n",
+            "unknown layout: no header row with a district column and a metric column "
+            "(tidy) or metric names across (wide)",
+        ),
+        "no_year.csv": (
+            "地区,养老机构床位数（张）\r\n上城区,100\r\n".encode(),
+            "no year: no year column, and none in a title row, the sheet name or the file name",
+        ),
+    }
+    for name, (data, reason) in broken.items():
+        (OUT / name).write_bytes(data)
+        gold.file(name)["issues"].append(["file", reason])  # "…*": a prefix of the reason
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    for old in OUT.iterdir():
+        if old.is_file():
+            old.unlink()
+    gold = Gold()
+    write_tidy(gold)
+    write_english(gold)
+    write_xlsx(gold)
+    write_wide_csv(gold)
+    write_xls(gold)
+    write_broken(gold)
+    (OUT / "gold.json").write_text(
+        json.dumps(gold.files, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    print(f"wrote {len(gold.files)} fixture files and gold.json to {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
