@@ -60,10 +60,12 @@ _SIGN_BLOCKERS = set("0123456789.%ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrst
 # Comparator words after which a Chinese numeral is a quantity (不低于五十张).
 _CN_LEAD = re.compile(
     r"(?:[不]?(?:低于|少于|高于|多于|大于|小于|超过)|等于|达到?|控制在|约|[≥≤<>=]"
-    r"|(?:提高|提升|增加|增长|上升|降低|下降|减少)[到至]|降[到至])\s*$"
+    r"|(?:提高|提升|增加|增长|上升|降低|下降|减少)?[到至]|降[到至])\s*$"
 )
 # Words that may directly follow a bare Chinese numeral quantity (五十以上).
-_CN_TAIL_WORDS = re.compile(r"及?(?:以上|以下|以内|之内|左右|上下)")
+_CN_TAIL_WORDS = re.compile(
+    rf"及?(?:以上|以下|以内|之内|左右|上下)|[至到][{''.join(CN_DIGITS)}十]"
+)
 
 
 @dataclass(frozen=True)
