@@ -192,6 +192,62 @@ def task_rows(
     return rows
 
 
+B_HEAD = ("类别", "序号", "指标", "单位", "2015年", "2020年", "年均增长[累计]", "属性")
+B_WIDTHS = [52.0, 24.0, 150.0, 40.0, 50.0, 63.0, 52.0, 44.0]  # 475pt
+
+
+def layout_b(
+    body: list[list[Cell | None]],
+    *,
+    base_year: int = 2015,
+    target_year: int = 2020,
+    heads: tuple[str, ...] = B_HEAD,
+    header: list[list[Cell | None]] | None = None,
+    widths: list[float] | None = None,
+    **kw,
+) -> Table:
+    """A layout-B key-indicator table: 类别 | 序号 | 指标 | 单位 | base | target | growth | 属性.
+
+    ``header`` overrides the one-row header built from ``heads`` (columns keep
+    their positions: the gold only needs to know which column is which)."""
+    cols = {
+        "category": 0,
+        "task_no": 1,
+        "indicator": 2,
+        "unit": 3,
+        "base": (4, base_year),
+        "target": (5, target_year),
+        "growth": 6,
+        "binding": 7,
+    }
+    head = header or [[Cell(h) for h in heads]]
+    return Table(head, body, widths or list(B_WIDTHS), layout="B", columns=cols, **kw)
+
+
+def b_row(
+    no: str,
+    name: str,
+    unit: str,
+    base: str,
+    base_value: str | None,
+    target: Cell,
+    growth: str,
+    binding: str,
+    category: Cell | None = None,
+) -> list[Cell | None]:
+    """One layout-B row; ``category`` is the (possibly merged) 类别 cell or None if covered."""
+    return [
+        category,
+        Cell(no),
+        Cell(name),
+        Cell(unit),
+        Cell(base, number=base_value),
+        target,
+        Cell(growth),
+        Cell(binding),
+    ]
+
+
 # --------------------------------------------------------------------------- text
 
 
@@ -533,12 +589,6 @@ def write_pdf(doc: PlanDoc, path: str | Path) -> PdfLayout:
             cv.y -= 8
     layout.pages = cv.finish()
     return layout
-
-
-@dataclass
-class _RowBox:
-    lines: list[list[str]]  # per column: wrapped lines (origin cells only, else [])
-    height: float
 
 
 def _pdf_table(cv: _Canvas, table: Table, t_index: int, layout: PdfLayout) -> list[int]:
