@@ -8,6 +8,7 @@ code for changed land), a ratio metric, a sum metric and a `down` ratio metric.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -471,3 +472,70 @@ def test_query_latest_load(loaded):
     ]
     stamps = {r["loaded_at"] for r in run_query(loaded, "latest_load_per_source_file")}
     assert None not in stamps
+
+
+# --------------------------------------------------------------------------- analyst role
+
+
+def test_analyst_role(pg_url, monkeypatch, capsys):
+    from argparse import Namespace
+
+    from planwh import role_cmd
+
+    eng = make_engine(pg_url)
+    with eng.begin() as cx:
+        cx.execute(sa.text("DROP SCHEMA public CASCADE"))
+        cx.execute(sa.text("CREATE SCHEMA public"))
+    create_schema(eng)
+    wl.load_reference(eng, DISTRICTS, METRICS)
+    role = f"planwh_analyst_{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("PLANWH_ANALYST_PASSWORD", "s3cret")
+    args = Namespace(warehouse=pg_url, role=role)
+    try:
+        assert role_cmd.run(args) == 0
+        assert role_cmd.run(args) == 0  # idempotent refresh
+        url = sa.engine.make_url(pg_url).set(username=role, password="s3cret")
+        analyst = sa.create_engine(url)
+        with analyst.connect() as cx:
+            assert cx.execute(sa.text("SELECT COUNT(*) FROM dim_district")).scalar() == 5
+            assert cx.execute(sa.text("SELECT COUNT(*) FROM v_attainment")).scalar() == 0
+        for stmt in ("INSERT INTO dim_year (year) VALUES (2030)", "DROP TABLE fct_target",
+                     "CREATE TABLE scratch (x int)", "DELETE FROM dim_district"):
+            with pytest.raises(sa.exc.DBAPIError), analyst.begin() as cx:
+                cx.execute(sa.text(stmt))
+        analyst.dispose()
+        assert wl.table_counts(eng)["dim_district"] == 5
+    finally:
+        with eng.begin() as cx:
+            cx.execute(sa.text(f'DROP OWNED BY "{role}"'))
+            cx.execute(sa.text(f'DROP ROLE IF EXISTS "{role}"'))
+        eng.dispose()
+
+
+def test_analyst_role_refuses_duckdb(duckdb_url, monkeypatch, capsys):
+    from argparse import Namespace
+
+    from planwh import role_cmd
+
+    monkeypatch.setenv("PLANWH_ANALYST_PASSWORD", "x")
+    assert role_cmd.run(Namespace(warehouse=duckdb_url, role="planwh_analyst")) == 2
+    assert "PostgreSQL" in capsys.readouterr().err
+    monkeypatch.delenv("PLANWH_ANALYST_PASSWORD")
+    pg = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    assert role_cmd.run(Namespace(warehouse=pg, role="planwh_analyst")) == 2
+    assert "PLANWH_ANALYST_PASSWORD" in capsys.readouterr().err
+
+
+def test_scram_verifier_matches_libpq(pg_url):
+    """Our verifier equals libpq's PQencryptPasswordConn for the same salt."""
+    import base64
+
+    import psycopg
+
+    from planwh.role_cmd import scram_verifier
+
+    conninfo = sa.engine.make_url(pg_url).set(drivername="postgresql").render_as_string(False)
+    with psycopg.connect(conninfo) as conn:
+        ref = conn.pgconn.encrypt_password(b"s3cret", b"anyone", b"scram-sha-256").decode()
+    iterations, salt = ref.split("$")[1].split(":")
+    assert scram_verifier("s3cret", base64.b64decode(salt), int(iterations)) == ref
