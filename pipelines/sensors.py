@@ -1,4 +1,18 @@
-"""The raw-folder sensor: new, changed and deleted files in raw/plans and raw/stats."""
+"""The raw-folder sensor: new, changed and deleted files in raw/plans, raw/stats and
+raw/reference.
+
+The cursor (JSON) remembers, per file, ``[mtime_ns, size, sha256]`` and how often each
+run key was issued. A file's content is hashed again only when its mtime or size changed,
+so a tick over 1,000 unchanged files reads no file content.
+
+Run keys: a plan run is keyed ``f"{name}:{sha256}"``, so a changed file always gets a new
+key. Dagster never launches a run key twice for a sensor, so a key that must be issued
+again (a file deleted and dropped again with the same content, or reverted to an earlier
+version) gets a suffix ``:r{n}`` (n = how often it was issued before); without it the
+re-dropped file would be skipped silently.
+"""
+
+from __future__ import annotations
 
 import hashlib
 import json
@@ -11,15 +25,33 @@ from pipelines.jobs import plan_job, refresh_job, stats_job
 from pipelines.resources import RawFolder
 
 STATS_SUFFIXES = (".csv", ".xlsx", ".xls")
+REFERENCE_SUFFIXES = (".csv",)
+
+# Queue order under the QueuedRunCoordinator (higher first): reference and statistics,
+# then plans, then the warehouse-wide refresh. See docs/operations.md.
+PRIORITY_TAG = "dagster/priority"
+STATS_PRIORITY = "2"
+PLAN_PRIORITY = "1"
+REFRESH_PRIORITY = "0"
+
+
+def _list_files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in suffixes and not p.name.startswith((".", "~$"))
+    )
 
 
 def list_stats_files(stats_dir: Path) -> list[Path]:
-    if not stats_dir.is_dir():
-        return []
-    return sorted(
-        p for p in stats_dir.iterdir()
-        if p.is_file() and p.suffix.lower() in STATS_SUFFIXES and not p.name.startswith((".", "~$"))
-    )
+    """Statistics files of raw/stats (CSV, XLSX, XLS; hidden and temporary files skipped)."""
+    return _list_files(stats_dir, STATS_SUFFIXES)
+
+
+def list_reference_files(reference_dir: Path) -> list[Path]:
+    """The CSV files of raw/reference."""
+    return _list_files(reference_dir, REFERENCE_SUFFIXES)
 
 
 def fingerprint(files: list[Path], known: dict) -> dict:
@@ -36,35 +68,63 @@ def fingerprint(files: list[Path], known: dict) -> dict:
     return out
 
 
+def _content_hash(*folders: dict) -> str:
+    """One hash over the content hashes of several fingerprinted folders."""
+    payload = [{name: v[2] for name, v in f.items()} for f in folders]
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _issue(base: str, issued: dict) -> str:
+    """The run key for ``base``: ``base`` itself the first time, ``base:r{n}`` after that."""
+    n = issued.get(base, 0)
+    issued[base] = n + 1
+    return base if n == 0 else f"{base}:r{n}"
+
+
 def evaluate(raw: RawFolder, cursor: str | None, partitions: set[str]) -> tuple[dg.SensorResult, str]:
-    """The sensor's logic on plain inputs, so it can be tested and reasoned about directly."""
+    """The sensor's logic on plain inputs (raw folder, previous cursor, current partitions),
+    so it can be tested and reasoned about directly. Returns the result and the new cursor."""
     state = json.loads(cursor) if cursor else {}
-    plans = fingerprint(list_plan_files(raw.plans_dir), state.get("plans", {}))
+    known_plans = state.get("plans", {})
+    issued = dict(state.get("issued", {}))
+    plans = fingerprint(list_plan_files(raw.plans_dir), known_plans)
     stats = fingerprint(list_stats_files(raw.stats_dir), state.get("stats", {}))
+    reference = fingerprint(list_reference_files(raw.reference_dir), state.get("reference", {}))
 
     added = sorted(set(plans) - partitions)
     removed = sorted(partitions - set(plans))
-    requests = [
-        dg.RunRequest(partition_key=name, run_key=f"{name}:{plans[name][2]}", job_name=plan_job.name)
-        for name in sorted(plans)
-        if state.get("plans", {}).get(name, [None, None, None])[2] != plans[name][2]
-        or name in added
-    ]
-    stats_hash = hashlib.sha256(
-        json.dumps({k: v[2] for k, v in stats.items()}, sort_keys=True).encode()
-    ).hexdigest()[:16]
+    requests = []
+    stats_hash = _content_hash(stats, reference)
     if stats_hash != state.get("stats_hash"):
-        requests.append(dg.RunRequest(run_key=f"stats:{stats_hash}", job_name=stats_job.name))
+        requests.append(dg.RunRequest(
+            run_key=_issue(f"stats:{stats_hash}", issued), job_name=stats_job.name,
+            tags={PRIORITY_TAG: STATS_PRIORITY},
+        ))
+    for name in sorted(plans):
+        sha = plans[name][2]
+        if name in added or known_plans.get(name, [None, None, None])[2] != sha:
+            requests.append(dg.RunRequest(
+                run_key=_issue(f"{name}:{sha}", issued), job_name=plan_job.name,
+                partition_key=name, tags={PRIORITY_TAG: PLAN_PRIORITY},
+            ))
     if removed or requests:
-        key = hashlib.sha256(json.dumps([plans, stats_hash], sort_keys=True).encode()).hexdigest()[:16]
-        requests.append(dg.RunRequest(run_key=f"refresh:{key}", job_name=refresh_job.name))
+        seq = state.get("refresh_seq", 0) + 1
+        key = f"refresh:{_content_hash(plans)}:{stats_hash}:{seq}"
+        requests.append(dg.RunRequest(run_key=key, job_name=refresh_job.name,
+                                      tags={PRIORITY_TAG: REFRESH_PRIORITY}))
+    else:
+        seq = state.get("refresh_seq", 0)
+
     dyn = []
     if added:
         dyn.append(plan_files.build_add_request(added))
     if removed:
         dyn.append(plan_files.build_delete_request(removed))
-    new_cursor = json.dumps({"plans": plans, "stats": stats, "stats_hash": stats_hash},
-                            sort_keys=True)
+    new_cursor = json.dumps(
+        {"plans": plans, "stats": stats, "reference": reference, "stats_hash": stats_hash,
+         "issued": issued, "refresh_seq": seq},
+        sort_keys=True, separators=(",", ":"),
+    )
     return dg.SensorResult(run_requests=requests, dynamic_partitions_requests=dyn,
                            cursor=new_cursor), new_cursor
 
@@ -74,9 +134,10 @@ def evaluate(raw: RawFolder, cursor: str | None, partitions: set[str]) -> tuple[
     jobs=[plan_job, stats_job, refresh_job],
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Watches raw/plans and raw/stats: a new plan file adds a partition, a deleted one "
-                "removes it (and its rows), and any content change requests a run keyed by the "
-                "file's sha256.",
+    description="Watches raw/plans, raw/stats and raw/reference: a new plan file adds a "
+                "partition and a run keyed `name:sha256`; a changed file runs again under its "
+                "new hash; a deleted one removes its partition and, through the refresh run, "
+                "its warehouse rows. Changed statistics or reference files rerun stats_job.",
 )
 def raw_files_sensor(context: dg.SensorEvaluationContext, raw: RawFolder):
     partitions = set(context.instance.get_dynamic_partitions(plan_files.name))
