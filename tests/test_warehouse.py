@@ -128,18 +128,27 @@ ISSUES = [
 def url(request):
     if request.param == "duckdb":
         return request.getfixturevalue("duckdb_url")
-    pg = request.getfixturevalue("pg_url")
-    eng = sa.create_engine(pg)
-    with eng.begin() as cx:  # a clean public schema for each test
-        cx.execute(sa.text("DROP SCHEMA public CASCADE"))
-        cx.execute(sa.text("CREATE SCHEMA public"))
-    eng.dispose()
-    return pg
+    return request.getfixturevalue("pg_url")
+
+
+def _empty_postgres(eng) -> None:
+    """A fresh schema on first use in the session, then TRUNCATE (much faster)."""
+    with eng.begin() as cx:
+        have = set(sa.inspect(cx).get_table_names())
+    if not set(TABLES) <= have:
+        with eng.begin() as cx:
+            cx.execute(sa.text("DROP SCHEMA public CASCADE"))
+            cx.execute(sa.text("CREATE SCHEMA public"))
+        return
+    with eng.begin() as cx:
+        cx.execute(sa.text(f"TRUNCATE {', '.join(TABLES)}"))
 
 
 @pytest.fixture
 def engine(url):
     eng = make_engine(url)
+    if eng.dialect.name == "postgresql":
+        _empty_postgres(eng)
     create_schema(eng)
     yield eng
     eng.dispose()

@@ -332,9 +332,11 @@ def create_schema(engine: Engine) -> None:
         upgrade(engine)
         return
     with engine.begin() as cx:
-        metadata.create_all(cx, checkfirst=True)
-        for stmt in comment_statements():
-            cx.exec_driver_sql(stmt)
+        existing = set(sa.inspect(cx).get_table_names())
+        metadata.create_all(cx, checkfirst=True)  # emits the comments of new tables
+        if existing & set(TABLES):  # refresh comments of tables that were already there
+            for stmt in comment_statements():
+                cx.exec_driver_sql(stmt)
         cx.exec_driver_sql(V_ATTAINMENT_SQL)
         cx.exec_driver_sql(f"COMMENT ON VIEW v_attainment IS {_quote(V_ATTAINMENT_COMMENT)}")
 
