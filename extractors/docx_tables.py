@@ -1,0 +1,362 @@
+"""DOCX -> table grids (merged cells resolved), paragraphs, headings and title.
+
+One lxml pass over the main document part, read from the zip by hand so that
+its uncompressed size is bounded and the XML parser never resolves entities.
+``Row.cells`` in python-docx rebuilds the grid on each call; this does not.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from lxml import etree
+
+from extractors.layouts import is_section_heading
+from extractors.records import GridCell, TableGrid, UnreadableDocument
+from extractors.text import normalise_text
+
+MAX_UNCOMPRESSED = 200 * 1024 * 1024  # bytes, whole archive and any one part
+_CHUNK = 1 << 20
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+R_OFFICE_DOC = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument",
+    "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument",
+)
+
+
+def _w(tag: str) -> str:
+    return f"{{{W}}}{tag}"
+
+
+W_P, W_TBL, W_TR, W_TC, W_T = _w("p"), _w("tbl"), _w("tr"), _w("tc"), _w("t")
+W_TAB, W_BR, W_CR, W_SDT, W_SDTCONTENT = _w("tab"), _w("br"), _w("cr"), _w("sdt"), _w("sdtContent")
+W_CUSTOMXML, W_VAL = _w("customXml"), _w("val")
+W_NOBREAKHYPHEN = _w("noBreakHyphen")
+# subtrees whose text is not part of the paragraph flow (or duplicated)
+_STRIP = (_w("txbxContent"), _w("delText"), _w("instrText"), f"{{{MC}}}Fallback")
+
+_HEADING_NAME = re.compile(r"^(heading|标题)\s*\d$", re.IGNORECASE)
+_TITLE_NAME = re.compile(r"^(title|标题)$", re.IGNORECASE)
+
+
+@dataclass
+class DocxContent:
+    """What a DOCX holds for plan extraction."""
+
+    tables: list[TableGrid]
+    paragraphs: list[str] = field(default_factory=list)  # normalised, non-empty, body order
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class _Style:
+    name: str
+    outline: int | None
+    based_on: str | None
+
+
+# --------------------------------------------------------------------------- zip
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
+
+
+def _read_member(zf: zipfile.ZipFile, name: str, source: str) -> bytes:
+    """Read one zip member, refusing to inflate more than the bound (lying headers too)."""
+    out = bytearray()
+    with zf.open(name) as fh:
+        while chunk := fh.read(_CHUNK):
+            out += chunk
+            if len(out) > MAX_UNCOMPRESSED:
+                raise UnreadableDocument(
+                    source, f"DOCX part {name} inflates beyond {MAX_UNCOMPRESSED >> 20} MB (zip bomb?)"
+                )
+    return bytes(out)
+
+
+def _parse_xml(data: bytes, part: str, source: str) -> etree._Element:
+    head = data[:4096].lstrip(b"\xef\xbb\xbf")
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+        raise UnreadableDocument(source, f"DOCX part {part} declares a DTD or entities (refused)")
+    try:
+        root = etree.fromstring(data, _parser())
+    except etree.XMLSyntaxError as exc:
+        raise UnreadableDocument(source, f"DOCX part {part} is not well-formed XML ({exc.msg})") from None
+    if root.getroottree().docinfo.doctype:
+        raise UnreadableDocument(source, f"DOCX part {part} declares a DTD or entities (refused)")
+    return root
+
+
+def _main_part(zf: zipfile.ZipFile, source: str) -> str:
+    """Name of the main document part (word/document.xml unless the package says otherwise)."""
+    names = set(zf.namelist())
+    if "_rels/.rels" in names:
+        rels = _parse_xml(_read_member(zf, "_rels/.rels", source), "_rels/.rels", source)
+        for rel in rels:
+            if rel.get("Type") in R_OFFICE_DOC:
+                target = rel.get("Target", "").lstrip("/")
+                if target in names:
+                    return target
+    if "word/document.xml" in names:
+        return "word/document.xml"
+    raise UnreadableDocument(source, "zip archive without a Word document part (not a DOCX)")
+
+
+def _open_zip(path: Path, source: str) -> zipfile.ZipFile:
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as exc:
+        raise UnreadableDocument(source, f"corrupt or truncated DOCX ({exc})") from None
+    declared = sum(i.file_size for i in zf.infolist())
+    if declared > MAX_UNCOMPRESSED:
+        zf.close()
+        raise UnreadableDocument(
+            source,
+            f"DOCX too large uncompressed ({declared >> 20} MB > {MAX_UNCOMPRESSED >> 20} MB; zip bomb?)",
+        )
+    return zf
+
+
+def _load_parts(path: Path, source: str) -> tuple[etree._Element, etree._Element | None]:
+    zf = _open_zip(path, source)
+    try:
+        part = _main_part(zf, source)
+        doc = _parse_xml(_read_member(zf, part, source), part, source)
+        styles_name = str(PurePosixPath(part).parent / "styles.xml")
+        styles = None
+        if styles_name in zf.namelist():
+            styles = _parse_xml(_read_member(zf, styles_name, source), styles_name, source)
+        return doc, styles
+    except (zipfile.BadZipFile, EOFError, OSError, RuntimeError) as exc:
+        raise UnreadableDocument(source, f"corrupt or truncated DOCX ({exc})") from None
+    finally:
+        zf.close()
+
+
+# --------------------------------------------------------------------------- styles
+
+
+def _read_styles(styles: etree._Element | None) -> dict[str, _Style]:
+    out: dict[str, _Style] = {}
+    if styles is None:
+        return out
+    for st in styles.iter(_w("style")):
+        sid = st.get(_w("styleId"))
+        if not sid:
+            continue
+        name_el = st.find(_w("name"))
+        lvl_el = st.find(f"{_w('pPr')}/{_w('outlineLvl')}")
+        based_el = st.find(_w("basedOn"))
+        out[sid] = _Style(
+            name=(name_el.get(W_VAL, "") if name_el is not None else ""),
+            outline=_int(lvl_el.get(W_VAL)) if lvl_el is not None else None,
+            based_on=based_el.get(W_VAL) if based_el is not None else None,
+        )
+    return out
+
+
+def _style_kind(style_id: str | None, styles: dict[str, _Style]) -> str | None:
+    """'heading', 'title' or None for a paragraph style, following basedOn."""
+    seen: set[str] = set()
+    sid = style_id
+    while sid and sid not in seen:
+        seen.add(sid)
+        st = styles.get(sid)
+        name = st.name if st else ""
+        if _TITLE_NAME.match(sid) or _TITLE_NAME.match(name):
+            return "title"
+        if _HEADING_NAME.match(sid) or _HEADING_NAME.match(name):
+            return "heading"
+        if st and st.outline is not None and st.outline < 9:
+            return "heading"
+        sid = st.based_on if st else None
+    return None
+
+
+def _int(v: str | None, default: int | None = None) -> int | None:
+    try:
+        return int(v) if v is not None else default
+    except ValueError:
+        return default
+
+
+# --------------------------------------------------------------------------- text
+
+
+def _paragraph_raw(p: etree._Element) -> str:
+    parts: list[str] = []
+    for el in p.iter(W_T, W_TAB, W_BR, W_CR, W_NOBREAKHYPHEN):
+        tag = el.tag
+        if tag == W_T:
+            parts.append(el.text or "")
+        elif tag == W_TAB:
+            parts.append("\t")
+        elif tag == W_NOBREAKHYPHEN:
+            parts.append("-")
+        else:
+            parts.append("\n")
+    return "".join(parts)
+
+
+def _cell_raw(tc: etree._Element) -> str:
+    """Paragraphs of a cell, nested tables included, one per line."""
+    return "\n".join(_paragraph_raw(p) for p in tc.iter(W_P))
+
+
+def _paragraph_kind(p: etree._Element, styles: dict[str, _Style]) -> str | None:
+    ppr = p.find(_w("pPr"))
+    if ppr is None:
+        return None
+    lvl = ppr.find(_w("outlineLvl"))
+    if lvl is not None and (_int(lvl.get(W_VAL), 9) or 0) < 9:
+        return "heading"
+    ps = ppr.find(_w("pStyle"))
+    return _style_kind(ps.get(W_VAL) if ps is not None else None, styles)
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _row_cells(tr: etree._Element) -> list[etree._Element]:
+    """Cells of a row, looking through content controls and custom XML wrappers."""
+    cells: list[etree._Element] = []
+    for child in tr:
+        if child.tag == W_TC:
+            cells.append(child)
+        elif child.tag in (W_SDT, W_CUSTOMXML):
+            for inner in child.iter(W_TC):
+                if inner.getparent() is not None and _nearest_row(inner) is tr:
+                    cells.append(inner)
+    return cells
+
+
+def _nearest_row(el: etree._Element) -> etree._Element | None:
+    parent = el.getparent()
+    while parent is not None and parent.tag != W_TR:
+        parent = parent.getparent()
+    return parent
+
+
+def _tc_props(tc: etree._Element) -> tuple[int, str | None]:
+    """(gridSpan, vMerge) of a cell; vMerge is 'restart', 'continue' or None."""
+    pr = tc.find(_w("tcPr"))
+    if pr is None:
+        return 1, None
+    span_el = pr.find(_w("gridSpan"))
+    span = max(1, _int(span_el.get(W_VAL), 1) or 1) if span_el is not None else 1
+    vm_el = pr.find(_w("vMerge"))
+    vmerge = None if vm_el is None else (vm_el.get(W_VAL) or "continue")
+    return span, vmerge
+
+
+def _tr_skip(tr: etree._Element) -> tuple[int, int]:
+    pr = tr.find(_w("trPr"))
+    if pr is None:
+        return 0, 0
+    before = pr.find(_w("gridBefore"))
+    after = pr.find(_w("gridAfter"))
+    return (
+        (_int(before.get(W_VAL), 0) or 0) if before is not None else 0,
+        (_int(after.get(W_VAL), 0) or 0) if after is not None else 0,
+    )
+
+
+def table_grid(tbl: etree._Element, table_index: int) -> TableGrid:
+    """A ``w:tbl`` as a rectangular grid with gridSpan/vMerge/gridBefore resolved."""
+    n_grid = len(tbl.findall(f"{_w('tblGrid')}/{_w('gridCol')}"))
+    specs: list[list[tuple[int, int, str | None, etree._Element]]] = []
+    width = n_grid
+    for tr in tbl.iterchildren(W_TR):
+        before, after = _tr_skip(tr)
+        col = before
+        row: list[tuple[int, int, str | None, etree._Element]] = []
+        for tc in _row_cells(tr):
+            span, vmerge = _tc_props(tc)
+            row.append((col, span, vmerge, tc))
+            col += span
+        specs.append(row)
+        width = max(width, col + after)
+    rows: list[list[GridCell | None]] = [[None] * width for _ in specs]
+    for r, row in enumerate(specs):
+        for col, span, vmerge, tc in row:
+            above = rows[r - 1][col] if r and vmerge == "continue" else None
+            if above is not None and above.origin[1] == col and above.colspan == span:
+                above.rowspan += 1
+                cell = above
+            else:
+                raw = _cell_raw(tc)
+                cell = GridCell(normalise_text(raw), raw, (r, col), 1, span)
+            for c in range(col, col + span):
+                rows[r][c] = cell
+    grid = [
+        [cell if cell is not None else GridCell("", "", (r, c)) for c, cell in enumerate(row)]
+        for r, row in enumerate(rows)
+    ]
+    return TableGrid(rows=grid, table_index=table_index, strategy="docx")
+
+
+# --------------------------------------------------------------------------- body
+
+
+def _body_blocks(container: etree._Element):
+    """Paragraphs and top-level tables in reading order (through sdt/customXml)."""
+    for child in container:
+        tag = child.tag
+        if tag in (W_P, W_TBL):
+            yield child
+        elif tag == W_SDT:
+            content = child.find(W_SDTCONTENT)
+            if content is not None:
+                yield from _body_blocks(content)
+        elif tag == W_CUSTOMXML:
+            yield from _body_blocks(child)
+
+
+def read_docx(path: str | Path) -> DocxContent:
+    """Tables (with section and context), paragraphs and title of a DOCX."""
+    path = Path(path)
+    source = path.name
+    doc, styles_root = _load_parts(path, source)
+    etree.strip_elements(doc, *_STRIP, with_tail=False)
+    styles = _read_styles(styles_root)
+    body = doc.find(_w("body"))
+    if body is None:
+        raise UnreadableDocument(source, "DOCX without a document body")
+    tables: list[TableGrid] = []
+    paragraphs: list[str] = []
+    title: str | None = None
+    section: str | None = None
+    context: list[str] = []
+    for block in _body_blocks(body):
+        if block.tag == W_TBL:
+            grid = table_grid(block, len(tables))
+            grid.section, grid.context = section, "\n".join(context)
+            tables.append(grid)
+            continue
+        text = normalise_text(_paragraph_raw(block))
+        if not text:
+            continue
+        kind = _paragraph_kind(block, styles)
+        if kind == "title" and title is None and not tables:
+            title = text
+        elif kind == "heading" or is_section_heading(text):
+            section, context = text, []
+        else:
+            context.append(text)
+        paragraphs.append(text)
+    if title is None and paragraphs:
+        title = paragraphs[0]
+    return DocxContent(tables=tables, paragraphs=paragraphs, title=title)
+
+
+def read_docx_tables(path: str | Path) -> list[TableGrid]:
+    """Top-level tables of a DOCX in reading order (ARCHITECTURE promise)."""
+    return read_docx(path).tables
