@@ -1,0 +1,105 @@
+"""nightly_refresh: 02:00 Asia/Shanghai; statistics, one run per plan partition, refresh.
+
+The scheduler daemon launches every RunRequest of a schedule against the schedule's own
+job (RunRequest.job_name is ignored for schedules), so the requests must name their assets
+with ``asset_selection`` over that job; these tests hold that.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pytest
+
+from pipelines.definitions import defs
+from pipelines.jobs import plan_job, refresh_job, stats_job
+from pipelines.resources import RawFolder
+from pipelines.schedules import job_asset_keys
+from pipelines.sensors import PRIORITY_TAG
+
+SHANGHAI_2AM = datetime(2026, 3, 1, 2, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture()
+def raw(tmp_path) -> Path:
+    plans = tmp_path / "raw" / "plans"
+    plans.mkdir(parents=True)
+    for name in ("十三五规划.docx", "b.pdf"):
+        (plans / name).write_bytes(b"doc")
+    return tmp_path / "raw"
+
+
+@pytest.fixture(scope="module")
+def instance():
+    """One persistent test instance (build_schedule_context needs an instance ref)."""
+    with dg.instance_for_test() as inst:
+        yield inst
+
+
+def evaluate(instance, raw: Path, partitions: list[str]) -> list[dg.RunRequest]:
+    for key in instance.get_dynamic_partitions("plan_files"):
+        instance.delete_dynamic_partition("plan_files", key)
+    if partitions:
+        instance.add_dynamic_partitions("plan_files", partitions)
+    schedule = defs.resolve_schedule_def("nightly_refresh")
+    ctx = dg.build_schedule_context(
+        instance=instance, scheduled_execution_time=SHANGHAI_2AM,
+        resources={"raw": RawFolder(path=str(raw))},
+        repository_def=defs.get_repository_def(),
+    )
+    data = schedule.evaluate_tick(ctx)
+    assert data.skip_message is None
+    return list(data.run_requests)
+
+
+def test_schedule_definition_validates_and_runs_daily_at_2_in_shanghai():
+    dg.Definitions.validate_loadable(defs)
+    schedule = defs.resolve_schedule_def("nightly_refresh")
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.execution_timezone == "Asia/Shanghai"
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    # its target job resolves and covers every asset
+    job = defs.resolve_job_def(schedule.job_name)
+    graph = defs.resolve_asset_graph()
+    assert set(job.asset_layer.selected_asset_keys) == set(graph.materializable_asset_keys)
+
+
+def test_tick_yields_stats_then_one_run_per_plan_then_refresh(instance, raw):
+    requests = evaluate(instance, raw, ["十三五规划.docx", "b.pdf"])
+    assert len(requests) == 4
+    stats, *plans, refresh = requests
+    assert set(stats.asset_selection) == set(job_asset_keys(stats_job))
+    assert stats.partition_key is None
+    assert sorted(r.partition_key for r in plans) == ["b.pdf", "十三五规划.docx"]
+    for r in plans:
+        assert set(r.asset_selection) == set(job_asset_keys(plan_job))
+    assert set(refresh.asset_selection) == set(job_asset_keys(refresh_job))
+    assert refresh.partition_key is None
+    assert len({r.run_key for r in requests}) == len(requests)
+    assert all(r.run_key.endswith("2026-03-01") for r in requests)
+    prio = [int(r.tags[PRIORITY_TAG]) for r in requests]
+    assert prio == sorted(prio, reverse=True) and prio[0] > prio[-1]
+    assert all(r.tags.get("dagster/schedule_name") == "nightly_refresh" for r in requests)
+
+
+def test_requests_are_valid_subsets_of_the_schedule_job(instance, raw):
+    """What the daemon does with each request: subset the schedule's job by its assets."""
+    job = defs.resolve_job_def(defs.resolve_schedule_def("nightly_refresh").job_name)
+    for r in evaluate(instance, raw, ["b.pdf"]):
+        sub = job.get_subset(asset_selection=set(r.asset_selection))
+        assert set(sub.asset_layer.selected_asset_keys) == set(r.asset_selection)
+        if r.partition_key:
+            assert r.tags["dagster/partition"] == r.partition_key
+
+
+def test_partitions_without_a_file_are_skipped(instance, raw):
+    requests = evaluate(instance, raw, ["b.pdf", "deleted.docx"])
+    assert [r.partition_key for r in requests if r.partition_key] == ["b.pdf"]
+
+
+def test_no_plans_still_refreshes_stats_and_warehouse(instance, raw):
+    requests = evaluate(instance, raw, [])
+    assert [r.run_key.split(":")[0] for r in requests] == ["stats", "refresh"]
