@@ -1,0 +1,413 @@
+"""PDF -> table grids (merged cells rebuilt, continued tables stitched), headings, title.
+
+pdfplumber's ``lines`` strategy finds the ruled tables; a merged cell is one
+rectangle of ``Table.cells`` covering several grid columns/rows, so the grid is
+rebuilt from all rectangle edges. Cell text comes from the characters inside
+each rectangle. Tables continued on the next page are joined here (no library
+does it). pypdfium2 gives a fast text-layer test before the full parse.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pdfplumber
+import pypdfium2
+from pdfplumber.utils import extract_text_simple
+
+from extractors.layouts import detect_layout, is_section_heading
+from extractors.records import GridCell, TableGrid, UnreadableDocument
+from extractors.text import normalise_text
+
+LINES = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
+TEXT = {"vertical_strategy": "text", "horizontal_strategy": "text"}
+EDGE_TOL = 2.0  # points: rectangle edges closer than this are one grid boundary
+STITCH_TOL = 3.0  # points: column boundaries of a continued table
+X_TOL = Y_TOL = 3.0
+MARGIN = 0.08  # top/bottom share of a page where page numbers and running heads live
+CID_MAX_SHARE = 0.05
+_CID = re.compile(r"^\(cid:\d+\)$")
+_PAGE_NUMBER = re.compile(r"^(?:[-—–\s]*\d{1,4}[-—–\s]*|第\d+页(?:/?共\d+页)?|\d+/\d+)$")
+
+
+@dataclass
+class PdfContent:
+    """What a PDF holds for plan extraction."""
+
+    tables: list[TableGrid]
+    title: str | None
+    lines: list[str]  # first lines outside tables (title, period), normalised
+    pages: int
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Line:
+    text: str
+    top: float
+    bottom: float
+    x1: float
+    size: float
+    page: int
+
+
+@dataclass
+class _PageTable:
+    rows: list[list[GridCell]]
+    xs: list[float]
+    page: int
+    strategy: str
+    section: str | None = None
+    context: str = ""
+    starts_page: bool = False  # nothing but running heads above it
+    ends_page: bool = False  # nothing but page numbers below it
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _check_text_layer(path: Path, source: str) -> int:
+    """Page count; raises for encrypted, corrupt or image-only PDFs."""
+    try:
+        pdf = pypdfium2.PdfDocument(str(path))
+    except pypdfium2.PdfiumError as exc:
+        msg = str(exc)
+        if "password" in msg.lower():
+            raise UnreadableDocument(source, "encrypted PDF (password required)") from None
+        raise UnreadableDocument(source, f"corrupt PDF ({msg})") from None
+    try:
+        n = len(pdf)
+        if n == 0:
+            raise UnreadableDocument(source, "PDF without pages")
+        for i in range(n):
+            page = pdf[i]
+            textpage = page.get_textpage()
+            chars = textpage.count_chars()
+            textpage.close()
+            page.close()
+            if chars > 0:
+                return n
+        raise UnreadableDocument(source, "no text layer (scanned PDF?)")
+    finally:
+        pdf.close()
+
+
+def _drop_cid(chars: list[dict], boxes: list[tuple], page_no: int, source: str,
+              warnings: list[str]) -> list[dict]:
+    """Chars without glyphs' Unicode (``(cid:N)``): fatal inside a table or when common."""
+    cid = [ch for ch in chars if _CID.match(ch["text"])]
+    if not cid:
+        return chars
+    in_table = any(_table_of(ch, boxes) is not None for ch in cid)
+    if in_table or len(cid) > CID_MAX_SHARE * len(chars):
+        raise UnreadableDocument(
+            source, "glyphs without a Unicode map ((cid:N)): text cannot be read",
+            location=f"page {page_no}",
+        )
+    warnings.append(f"page {page_no}: {len(cid)} glyph(s) without Unicode map dropped")
+    return [ch for ch in chars if not _CID.match(ch["text"])]
+
+
+# --------------------------------------------------------------------------- grids
+
+
+def _boundaries(values: list[float]) -> list[float]:
+    out: list[float] = []
+    for v in sorted(values):
+        if not out or v - out[-1] > EDGE_TOL:
+            out.append(v)
+    return out
+
+
+def _nearest(bounds: list[float], v: float) -> int:
+    i = bisect_right(bounds, v + EDGE_TOL) - 1
+    return max(i, 0)
+
+
+def _grid_from_cells(cells: list[tuple]) -> tuple[list[list[GridCell | None]], list[float], list[float]]:
+    xs = _boundaries([c[0] for c in cells] + [c[2] for c in cells])
+    ys = _boundaries([c[1] for c in cells] + [c[3] for c in cells])
+    grid: list[list[GridCell | None]] = [[None] * (len(xs) - 1) for _ in range(len(ys) - 1)]
+    for x0, top, x1, bottom in sorted(cells, key=lambda c: (c[1], c[0])):
+        c0, c1 = _nearest(xs, x0), _nearest(xs, x1)
+        r0, r1 = _nearest(ys, top), _nearest(ys, bottom)
+        if c1 <= c0 or r1 <= r0 or grid[r0][c0] is not None:
+            continue
+        cell = GridCell("", "", (r0, c0), r1 - r0, c1 - c0)
+        for r in range(r0, r1):
+            for c in range(c0, c1):
+                if grid[r][c] is None:
+                    grid[r][c] = cell
+    return grid, xs, ys
+
+
+def _fill_text(grid: list[list[GridCell | None]], xs: list[float], ys: list[float],
+               chars: list[dict]) -> list[list[GridCell]]:
+    """Put each char in the cell under its centre; gaps become empty cells."""
+    buckets: dict[int, list[dict]] = {}
+    nr, nc = len(grid), len(grid[0]) if grid else 0
+    for ch in chars:
+        c = bisect_right(xs, (ch["x0"] + ch["x1"]) / 2) - 1
+        r = bisect_right(ys, (ch["top"] + ch["bottom"]) / 2) - 1
+        if 0 <= r < nr and 0 <= c < nc and grid[r][c] is not None:
+            buckets.setdefault(id(grid[r][c]), []).append(ch)
+    rows: list[list[GridCell]] = []
+    for r, row in enumerate(grid):
+        out: list[GridCell] = []
+        for c, cell in enumerate(row):
+            if cell is None:
+                cell = GridCell("", "", (r, c))
+            elif cell.origin == (r, c) and id(cell) in buckets:
+                raw = extract_text_simple(buckets[id(cell)], x_tolerance=X_TOL, y_tolerance=Y_TOL)
+                cell.raw, cell.text = raw, normalise_text(raw)
+            out.append(cell)
+        rows.append(out)
+    return rows
+
+
+# --------------------------------------------------------------------------- lines
+
+
+def _table_of(ch: dict, boxes: list[tuple]) -> int | None:
+    cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+    for i, (x0, top, x1, bottom) in enumerate(boxes):
+        if x0 <= cx <= x1 and top <= cy <= bottom:
+            return i
+    return None
+
+
+def _text_lines(chars: list[dict], page_no: int) -> list[_Line]:
+    """Chars clustered into visual lines, top to bottom."""
+    lines: list[_Line] = []
+    cluster: list[dict] = []
+    for ch in sorted(chars, key=lambda ch: ch["top"]):
+        if cluster and ch["top"] - cluster[0]["top"] > Y_TOL:
+            lines.append(_make_line(cluster, page_no))
+            cluster = []
+        cluster.append(ch)
+    if cluster:
+        lines.append(_make_line(cluster, page_no))
+    return [ln for ln in lines if ln.text]
+
+
+def _make_line(chars: list[dict], page_no: int) -> _Line:
+    raw = extract_text_simple(chars, x_tolerance=X_TOL, y_tolerance=Y_TOL)
+    return _Line(
+        text=normalise_text(raw), top=min(c["top"] for c in chars),
+        bottom=max(c["bottom"] for c in chars), x1=max(c["x1"] for c in chars),
+        size=max(c.get("size", 0) for c in chars), page=page_no,
+    )
+
+
+def _is_running(line: _Line, height: float) -> bool:
+    """Page numbers and running heads/feet in the page margins."""
+    in_margin = line.top < MARGIN * height or line.bottom > (1 - MARGIN) * height
+    if _PAGE_NUMBER.match(line.text):
+        return True
+    return in_margin and len(line.text) <= 12 and not is_section_heading(line.text)
+
+
+def _is_heading(line: _Line, right_edge: float) -> bool:
+    full_width = line.x1 >= right_edge - 1.5 * line.size and len(line.text) >= 20
+    return is_section_heading(line.text) and not full_width
+
+
+# --------------------------------------------------------------------------- pages
+
+
+@dataclass
+class _State:
+    section: str | None = None
+    context: list[str] = field(default_factory=list)
+    first_lines: list[_Line] = field(default_factory=list)
+
+
+def _read_page(page, page_no: int, settings: dict, strategy: str, state: _State, source: str,
+               warnings: list[str]) -> list[_PageTable]:
+    found = page.find_tables(settings)
+    boxes = [t.bbox for t in found]
+    chars = _drop_cid(page.chars, boxes, page_no, source, warnings)
+    per_table: list[list[dict]] = [[] for _ in found]
+    outside: list[dict] = []
+    for ch in chars:
+        i = _table_of(ch, boxes)
+        (outside if i is None else per_table[i]).append(ch)
+    height = float(page.height)
+    lines = [ln for ln in _text_lines(outside, page_no) if not _is_running(ln, height)]
+    if len(state.first_lines) < 40:
+        state.first_lines.extend(lines[: 40 - len(state.first_lines)])
+    right_edge = max((ln.x1 for ln in lines), default=float(page.width))
+    placed: list[tuple[float, _PageTable]] = []
+    for t, tchars in zip(found, per_table, strict=True):
+        if not t.cells:
+            continue
+        grid, xs, ys = _grid_from_cells(t.cells)
+        if grid and grid[0]:
+            placed.append((t.bbox[1], _PageTable(_fill_text(grid, xs, ys, tchars), xs, page_no,
+                                                 strategy)))
+    events = sorted([(ln.top, 0, ln) for ln in lines] + [(top, 1, pt) for top, pt in placed],
+                    key=lambda e: (e[0], e[1]))
+    for k, (_, kind, obj) in enumerate(events):
+        if kind == 1:
+            obj.section, obj.context = state.section, "\n".join(state.context)
+            obj.starts_page = k == 0
+            obj.ends_page = k == len(events) - 1
+        elif _is_heading(obj, right_edge):
+            state.section, state.context = obj.text, []
+        else:
+            state.context.append(obj.text)
+    return [pt for _, pt in placed]
+
+
+def _read_pages(path: Path, source: str, settings: dict, strategy: str,
+                warnings: list[str]) -> tuple[list[_PageTable], _State]:
+    state = _State()
+    tables: list[_PageTable] = []
+    with pdfplumber.open(path) as pdf:
+        for i, page in enumerate(pdf.pages, start=1):
+            try:
+                tables.extend(_read_page(page, i, settings, strategy, state, source, warnings))
+            finally:
+                page.close()
+    return tables, state
+
+
+# --------------------------------------------------------------------------- stitching
+
+
+def _row_texts(row: list[GridCell]) -> list[str]:
+    return [c.text for c in row]
+
+
+def _columns_match(a: list[float], b: list[float]) -> bool:
+    return len(a) == len(b) and all(abs(x - y) <= STITCH_TOL for x, y in zip(a, b, strict=True))
+
+
+def _seq_column(rows: list[list[GridCell]]) -> int:
+    for row in rows[:3]:
+        for c, cell in enumerate(row):
+            if "序号" in cell.text:
+                return c
+    return 0
+
+
+def _is_new_header(grid: TableGrid, part: _PageTable) -> bool:
+    """The part opens with a header like the grid's but not equal to it: another table."""
+    if not part.rows or _row_texts(part.rows[0]) == _row_texts(grid.rows[0]):
+        return False
+    same = sum(1 for a, b in zip(part.rows[0], grid.rows[0], strict=True) if a.text and a.text == b.text)
+    return same >= 2
+
+
+def _merge_broken_row(above: list[GridCell], rows: list[list[GridCell]]) -> None:
+    """Append the first row's text to ``above`` cell-wise; it then stops being a row."""
+    seen: set[int] = set()
+    for c, cell in enumerate(rows[0]):
+        if id(cell) in seen:
+            continue
+        seen.add(id(cell))
+        target = above[c]
+        if cell.text:
+            target.raw = f"{target.raw}\n{cell.raw}" if target.raw else cell.raw
+            target.text = normalise_text(f"{target.text}\n{cell.text}")
+        if cell.rowspan > 1 and cell.colspan == target.colspan:
+            target.rowspan += cell.rowspan - 1
+            for row in rows[1:]:
+                for j, other in enumerate(row):
+                    if other is cell:
+                        row[j] = target
+
+
+def _append(grid: TableGrid, part: _PageTable) -> None:
+    """Join a continuation part to a grid: repeated header dropped, broken row merged."""
+    rows = part.rows
+    skip = 0
+    while (skip < min(3, len(rows), grid.n_rows) and any(_row_texts(rows[skip]))
+           and _row_texts(rows[skip]) == _row_texts(grid.rows[skip])):
+        skip += 1
+    rows = rows[skip:]
+    seq = _seq_column(grid.rows)
+    if rows and grid.rows and not rows[0][seq].text and any(_row_texts(rows[0])):
+        _merge_broken_row(grid.rows[-1], rows)
+        rows, skip = rows[1:], skip + 1
+    offset = grid.n_rows - skip
+    moved: set[int] = set()
+    for row in rows:
+        for cell in row:
+            if id(cell) not in moved and cell.origin[0] >= skip:
+                moved.add(id(cell))
+                cell.origin = (cell.origin[0] + offset, cell.origin[1])
+    grid.rows.extend(rows)
+    assert grid.row_pages is not None
+    grid.row_pages.extend([part.page] * len(rows))
+
+
+def stitch(parts: list[_PageTable]) -> list[TableGrid]:
+    """Page tables -> document tables, continued tables joined."""
+    grids: list[TableGrid] = []
+    last: _PageTable | None = None
+    for part in parts:
+        if (last is not None and grids and part.page == last.page + 1 and last.ends_page
+                and part.starts_page and _columns_match(last.xs, part.xs)
+                and not _is_new_header(grids[-1], part)):
+            _append(grids[-1], part)
+        else:
+            grids.append(TableGrid(
+                rows=part.rows, table_index=len(grids), section=part.section,
+                row_pages=[part.page] * len(part.rows), strategy=part.strategy,
+                context=part.context,
+            ))
+        last = part
+    return grids
+
+
+# --------------------------------------------------------------------------- entry
+
+
+def _title(lines: list[_Line]) -> str | None:
+    page1 = [ln for ln in lines if ln.page == 1]
+    if not page1:
+        return None
+    first = page1[0]
+    parts = [first.text]
+    for prev, ln in zip(page1, page1[1:], strict=False):
+        if abs(ln.size - first.size) > 0.5 or ln.top - prev.bottom > first.size:
+            break
+        if is_section_heading(ln.text):
+            break
+        parts.append(ln.text)
+    body = sorted(ln.size for ln in page1)[len(page1) // 2]
+    if len(parts) > 1 and first.size <= body:
+        parts = parts[:1]
+    return normalise_text("\n".join(parts)) or None
+
+
+def read_pdf(path: str | Path) -> PdfContent:
+    """Tables (stitched, with section and page of each row), title and first lines of a PDF."""
+    path = Path(path)
+    source = path.name
+    n_pages = _check_text_layer(path, source)
+    warnings: list[str] = []
+    parts, state = _read_pages(path, source, LINES, "lines", warnings)
+    grids = stitch(parts)
+    if not grids:
+        parts, state = _read_pages(path, source, TEXT, "text", warnings)
+        grids = [g for g in stitch(parts) if detect_layout(g) is not None]
+        for i, g in enumerate(grids):
+            g.table_index = i
+        if grids:
+            warnings.append(
+                "no ruled tables found: columns guessed from text alignment (text strategy)"
+            )
+    return PdfContent(
+        tables=grids, title=_title(state.first_lines),
+        lines=[ln.text for ln in state.first_lines], pages=n_pages, warnings=warnings,
+    )
+
+
+def read_pdf_tables(path: str | Path) -> list[TableGrid]:
+    """Tables of a PDF in reading order, continued tables stitched (ARCHITECTURE promise)."""
+    return read_pdf(path).tables
