@@ -270,6 +270,8 @@ def test_rule_scope_unsplit(text: str) -> None:
         ("200平方米", None, (">=", "200", None, "平方米")),
         ("20余项", None, (">=", "20", None, "项")),
         ("3轮", None, (">=", "3", None, "轮")),
+        ("0.50吨标煤", None, (">=", "0.50", None, "吨标煤")),  # tonnes of coal equivalent
+        ("35微克/立方米", None, (">=", "35", None, "微克/立方米")),
     ],
 )
 def test_rule_unit(text: str, default_unit: str | None, expected: Row) -> None:
