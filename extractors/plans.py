@@ -1,0 +1,150 @@
+"""The one entry point: a plan document (DOCX or PDF) -> ``PlanDocument``.
+
+The format is chosen by the file's signature, never by its extension. Only
+``UnreadableDocument`` and ``NoPlanTable`` escape for bad input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from extractors.layouts import table_records
+from extractors.records import (
+    NoPlanTable,
+    PlanDocument,
+    PlanwhError,
+    TableGrid,
+    UnreadableDocument,
+    plan_id_from_sha256,
+)
+from extractors.text import normalise_text
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+_SIGNATURES = (
+    (b"\x89PNG", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"GIF8", "GIF"), (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"), (b"\xd0\xcf\x11\xe0", "legacy Office .doc/.xls"), (b"{\\rtf", "RTF"),
+    (b"Rar!", "RAR"), (b"\x1f\x8b", "gzip"), (b"7z\xbc\xaf", "7z"),
+)
+_ISSUER_ENDS = ("委员会", "人民政府", "办公厅", "办公室", "政府", "局", "委", "办", "厅")
+_PERIOD_FYP = re.compile(r"十([一二三四五六七八九])五")
+_PERIOD_RANGE = re.compile(r"(20\d{2})\s*(?:-|—|–|~|～|至|到)\s*(20\d{2})\s*年")
+_CN_DIGIT = {c: i for i, c in enumerate("一二三四五六七八九", start=1)}
+
+
+def sniff_format(head: bytes) -> str:
+    """'docx' or 'pdf' from the first bytes; otherwise a description of what it looks like."""
+    if head.startswith(b"PK\x03\x04"):
+        return "docx"
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    for sig, kind in _SIGNATURES:
+        if head.startswith(sig):
+            return kind
+    if head.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
+        return "HTML"
+    return "unknown"
+
+
+def issuer_of(title: str) -> str | None:
+    """The title's prefix up to the first issuing body (…局, …委员会, …人民政府办公厅)."""
+    for i in range(len(title)):
+        end = next((i + len(w) for w in _ISSUER_ENDS if title.startswith(w, i)), None)
+        if end is None:
+            continue
+        while True:  # 人民政府办公厅: extend over directly following bodies
+            nxt = next((end + len(w) for w in _ISSUER_ENDS[:4] if title.startswith(w, end)), None)
+            if nxt is None:
+                break
+            end = nxt
+        return title[:end] if 2 <= end <= 40 else None
+    return None
+
+
+def period_of(texts: list[str]) -> tuple[int, int] | None:
+    """Plan period from 十三五-style names or a 2016-2020年 range, first text first."""
+    for text in texts:
+        m = _PERIOD_FYP.search(text)
+        if m:
+            n = 10 + _CN_DIGIT[m.group(1)]
+            start = 2016 + 5 * (n - 13)
+            return start, start + 4
+        m = _PERIOD_RANGE.search(text)
+        if m and int(m.group(1)) < int(m.group(2)):
+            return int(m.group(1)), int(m.group(2))
+    return None
+
+
+def _read_bytes(path: Path) -> bytes:
+    source = path.name
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise UnreadableDocument(source, f"file too large ({size >> 20} MB)")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UnreadableDocument(source, "no such file") from None
+    except IsADirectoryError:
+        raise UnreadableDocument(source, "is a directory, not a file") from None
+    except OSError as exc:
+        raise UnreadableDocument(source, f"cannot read file ({exc.strerror})") from None
+    if not data:
+        raise UnreadableDocument(source, "empty file")
+    return data
+
+
+def _read_tables(path: Path, fmt: str) -> tuple[list[TableGrid], str | None, list[str], int | None, list[str]]:
+    """(tables, title, first texts, pages, warnings) of a DOCX or PDF."""
+    if fmt == "docx":
+        from extractors.docx_tables import read_docx
+
+        d = read_docx(path)
+        return d.tables, d.title, d.paragraphs[:12], None, []
+    from extractors.pdf_tables import read_pdf
+
+    p = read_pdf(path)
+    return p.tables, p.title, p.lines[:20], p.pages, p.warnings
+
+
+def extract_plan(path: str | Path) -> PlanDocument:
+    """Parse one plan document into its target records (document order)."""
+    path = Path(path)
+    source = path.name
+    data = _read_bytes(path)
+    fmt = sniff_format(data[:1024])
+    if fmt not in ("docx", "pdf"):
+        looks = "" if fmt == "unknown" else f" (looks like {fmt})"
+        raise UnreadableDocument(source, f"not a PDF or DOCX file{looks}")
+    sha = hashlib.sha256(data).hexdigest()
+    del data
+    try:
+        tables, title, texts, pages, warnings = _read_tables(path, fmt)
+    except PlanwhError:
+        raise
+    except MemoryError:
+        raise UnreadableDocument(source, f"{fmt.upper()} too large to read in memory") from None
+    except Exception as exc:  # parser internals (pdfminer, zlib, lxml) on corrupt input
+        raise UnreadableDocument(source, f"corrupt {fmt.upper()} ({type(exc).__name__}: {exc})") from None
+    if not tables:
+        raise NoPlanTable(source, "no recognisable plan table (the document has no tables)")
+    plan_id = plan_id_from_sha256(sha)
+    records, found = [], 0
+    for grid in tables:
+        recs = table_records(grid, plan_id=plan_id, source_file=source)
+        if recs is not None:
+            found += 1
+            records.extend(recs)
+    if not found:
+        raise NoPlanTable(source, f"no recognisable plan table (layout A or B) among {len(tables)} table(s)")
+    title = normalise_text(title) or path.stem
+    period = period_of([title, *texts])
+    if period is None and records:
+        years = [r.year for r in records]
+        period = (min(years), max(years))
+    return PlanDocument(
+        plan_id=plan_id, title=title, issuer=issuer_of(title),
+        period_start=period[0] if period else None, period_end=period[1] if period else None,
+        source_file=source, source_sha256=sha, source_format=fmt, pages=pages,
+        tables_found=found, records=records, warnings=warnings,
+    )
