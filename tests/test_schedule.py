@@ -45,12 +45,14 @@ def evaluate(instance, raw: Path, partitions: list[str]) -> list[dg.RunRequest]:
     if partitions:
         instance.add_dynamic_partitions("plan_files", partitions)
     schedule = defs.resolve_schedule_def("nightly_refresh")
-    ctx = dg.build_schedule_context(
+    # as a context manager: the context opens its own instance from the ref and must close
+    # it (else Dagster's current defs-state storage keeps pointing at a dead instance)
+    with dg.build_schedule_context(
         instance=instance, scheduled_execution_time=SHANGHAI_2AM,
         resources={"raw": RawFolder(path=str(raw))},
         repository_def=defs.get_repository_def(),
-    )
-    data = schedule.evaluate_tick(ctx)
+    ) as ctx:
+        data = schedule.evaluate_tick(ctx)
     assert data.skip_message is None
     return list(data.run_requests)
 
