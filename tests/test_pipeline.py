@@ -86,7 +86,7 @@ def test_district_ratio_computed_by_hand(seed_run):
     s = stats_from_csv(2016)
     beds, elderly = Decimal(s[("上城区", "养老机构床位数")]), Decimal(s[("上城区", "户籍老年人口")])
     expected = beds / elderly * 100
-    rows = query(url, "SELECT actual_value, attained FROM v_attainment "
+    rows = query(url, "SELECT actual, attained FROM v_attainment "
                       "WHERE indicator_name = :n AND district_name = '上城区' AND year = 2016", n=BEDS)
     assert rows, "no attainment row for 上城区 2016"
     for actual, attained in rows:
@@ -104,7 +104,7 @@ def test_city_ratio_is_sum_over_sum_not_average(seed_run):
     mean_of_rates = sum(Decimal(s[(d, "养老机构床位数")]) / Decimal(s[(d, "户籍老年人口")]) * 100
                         for d in districts) / len(districts)
     assert abs(expected - mean_of_rates) > Decimal("0.001")  # the two must differ to be a test
-    rows = query(url, "SELECT actual_value FROM v_attainment WHERE indicator_name = :n "
+    rows = query(url, "SELECT actual FROM v_attainment WHERE indicator_name = :n "
                       "AND district_name = '杭州市' AND year = 2017", n=BEDS)
     assert rows
     for (actual,) in rows:
@@ -113,7 +113,7 @@ def test_city_ratio_is_sum_over_sum_not_average(seed_run):
 
 def test_city_uses_its_own_figure_when_given(seed_run):
     _, _, url, _ = seed_run  # the seed gives the city's 2016 figure: 4.24 beds per 100 elderly
-    rows = query(url, "SELECT actual_value, attained FROM v_attainment WHERE indicator_name = :n "
+    rows = query(url, "SELECT actual, attained FROM v_attainment WHERE indicator_name = :n "
                       "AND district_name = '杭州市' AND year = 2016", n=BEDS)
     assert rows and all(float(a) == pytest.approx(4.24) and att for a, att in rows)
 

@@ -99,7 +99,7 @@ def plan_targets(context: dg.AssetExecutionContext, raw: RawFolder, warehouse: W
         return
 
     frame = targets_frame(plan)
-    suite = run_suite("targets", frame, docs_dir=data_path("docs", "plans", name))
+    suite = run_suite("targets", frame, docs_dir=data_path("docs"), docs_key=name)
     issues = [IngestIssue(name, "document", "warning", w, check="extraction") for w in plan.warnings]
     issues += issues_from(suite, frame)
     replace_issues(engine, scope, issues)

@@ -3,7 +3,7 @@
 import dagster as dg
 import pandas as pd
 
-from pipelines.checks import check_result, failed_error_expectations
+from pipelines.checks import check_result
 from pipelines.metadata import table_metadata
 from pipelines.reference_data import read_reference
 from pipelines.resources import RawFolder, WarehouseResource, data_path
@@ -40,16 +40,16 @@ def district_stats(context: dg.AssetExecutionContext, raw: RawFolder, warehouse:
     ref = read_reference(raw.reference_dir)
     result = read_stats_folder(raw.stats_dir, ref.resolver, ref.metrics)
     frame = result.frame.reset_index(drop=True)
-    suite = run_suite("district_stats", frame, districts=ref.districts, metrics=ref.metrics)
-    bad = sorted({i for r in failed_error_expectations(suite) for i in (r.failing_index or [])})
+    suite = run_suite("district_stats", frame, districts=ref.districts, metrics=ref.metrics,
+                      docs_dir=None)
+    bad = suite.failing_positions("error")
     issues = list(result.issues) + issues_from(suite, frame)
     clean = frame.drop(index=bad).reset_index(drop=True) if bad else frame
     if bad:
         context.log.warning(f"{len(bad)} statistics rows quarantined by expectations")
         suite = run_suite("district_stats", clean, districts=ref.districts, metrics=ref.metrics,
-                          docs_dir=data_path("docs"))
-    else:
-        suite.docs_path = str(write_data_docs(suite, data_path("docs")))
+                          docs_dir=None)
+    suite.docs_path = str(write_data_docs(suite, data_path("docs")))
     replace_issues(warehouse.get_engine(), STATS_SCOPE, issues)
     files = sorted(clean["source_file"].unique()) if len(clean) else []
     yield dg.Output(
