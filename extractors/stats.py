@@ -76,6 +76,7 @@ IGNORED_HEADERS = {
 _MISSING_RE = re.compile(r"[-—–―─−.…·]*")
 _MISSING_WORDS = {"nan", "none", "null", "n/a", "na"}
 _NUMBER_RE = re.compile(r"([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?([eE][-+]?\d+)?(%|万|亿)?")
+_GROUPED_RE = r"^-?\d{1,3}(,\d{3})+(\.\d+)?$"
 _PLAIN_RE = r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$"
 _YEAR_CELL_RE = re.compile(r"((?:19|20)\d{2})(?:年度|年|\.0)?")
 _YEAR_IN_TEXT_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
@@ -96,12 +97,12 @@ class StatsResult:
 def empty_frame() -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "metric_code": pd.Series(dtype=object),
-            "district_code": pd.Series(dtype=object),
+            "metric_code": pd.Series(dtype="string[pyarrow]"),
+            "district_code": pd.Series(dtype="string[pyarrow]"),
             "year": pd.Series(dtype="int64"),
             "value": pd.Series(dtype="float64"),
-            "unit": pd.Series(dtype=object),
-            "source_file": pd.Series(dtype=object),
+            "unit": pd.Series(dtype="string[pyarrow]"),
+            "source_file": pd.Series(dtype="string[pyarrow]"),
             "location": pd.Series(dtype="string[pyarrow]"),
         }
     )
@@ -167,7 +168,14 @@ def _dedupe(frame: pd.DataFrame, issues: list[IngestIssue]) -> pd.DataFrame:
     if len(frame) < 2:
         return frame
     key = ["metric_code", "district_code", "year"]
-    dup = frame.duplicated(key, keep=False).to_numpy()
+    combined = np.zeros(len(frame), dtype=np.int64)
+    space = 1
+    for column in key:
+        codes, uniques = pd.factorize(frame[column])
+        combined = combined * len(uniques) + codes
+        space *= len(uniques)
+    codes, uniques = _dense_codes(combined, space)
+    dup = np.bincount(codes, minlength=len(uniques))[codes] > 1
     if not dup.any():
         return frame
     sub = frame[dup]
@@ -373,6 +381,16 @@ def _plausible_chinese(text: str) -> bool:
     return common >= 0.95 * len(non_ascii)
 
 
+def _starts_as_utf8(path: Path) -> bool:
+    with path.open("rb") as f:
+        head = f.read(1 << 16)
+    try:
+        codecs.getincrementaldecoder("utf-8-sig")("strict").decode(head)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _sniff_delimiter(lines: list[str]) -> str:
     best, best_count = ",", 0
     for delim in (",", "\t", ";", "|"):
@@ -383,11 +401,13 @@ def _sniff_delimiter(lines: list[str]) -> str:
 
 
 def _csv_grid(path: Path, size: int, lookup: Mapping[str, str]) -> Grid:
-    enc = detect_encoding(path)
-    if enc in ("utf-8", "utf-8-sig") and size > FAST_PATH_BYTES:
-        grid = _fast_csv_grid(path, enc, lookup)
+    if size > FAST_PATH_BYTES and _starts_as_utf8(path):
+        # pyarrow validates UTF-8 itself (check_utf8): invalid bytes anywhere
+        # make it decline, and the strict detection below takes over
+        grid = _fast_csv_grid(path, "utf-8-sig", lookup)
         if grid is not None:
             return grid
+    enc = detect_encoding(path)
     text = path.read_bytes().decode(enc)
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -413,7 +433,8 @@ def _fast_csv_grid(path: Path, enc: str, lookup: Mapping[str, str]) -> Grid | No
 
     with path.open("rb") as f:
         head_bytes = f.read(1 << 16)
-    head_text = head_bytes.decode(enc, errors="ignore").lstrip("\ufeff")
+    head_text = codecs.getincrementaldecoder(enc)("strict").decode(head_bytes)  # no final: a
+    # character cut at the 64 KiB boundary stays pending, and the cut line is dropped below
     head_lines = head_text.split("\n")[:-1][:HEAD_ROWS]  # complete lines only
     delim = _sniff_delimiter(head_lines)
     head = [next(csv.reader([line.rstrip("\r")], delimiter=delim), []) for line in head_lines]
@@ -440,7 +461,7 @@ def _fast_csv_grid(path: Path, enc: str, lookup: Mapping[str, str]) -> Grid | No
                 quoted_strings_can_be_null=False,
             ),
         )
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # ragged rows, invalid UTF-8
         return None
     if table.num_rows != physical - header - 1:
         return None
@@ -585,27 +606,39 @@ def parse_value(text: str) -> tuple[float | None, int, int]:
 
 
 def _parse_values(arr: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Vectorised parse_value: plain decimals cast in C++, the rest parsed once
-    per distinct text. Returns (values, status, suffix) arrays."""
+    """Vectorised parse_value: plain decimals cast in C++; the few other cells
+    (separators, markers, text) handled on their subset, text once per
+    distinct value. Returns (values, status, suffix) arrays."""
     n = len(arr)
-    plain = pc.match_substring_regex(arr, _PLAIN_RE).to_numpy(zero_copy_only=False)
-    values = np.full(n, np.nan)
-    status = np.full(n, BAD, dtype=np.int8)
+    plain = pc.match_substring_regex(arr, _PLAIN_RE)
+    values = pc.cast(pc.if_else(plain, arr, pa.scalar(None, pa.string())), pa.float64())
+    values = values.to_numpy(zero_copy_only=False)
+    if not values.flags.writeable:
+        values = values.copy()
+    plain = plain.to_numpy(zero_copy_only=False)
+    status = np.zeros(n, dtype=np.int8)  # OK
     suffix = np.zeros(n, dtype=np.int8)
-    if plain.any():
-        cast = pc.cast(pc.if_else(plain, arr, pa.scalar(None, pa.string())), pa.float64())
-        values[plain] = cast.to_numpy(zero_copy_only=False)[plain]
-        status[plain] = OK
     rest = np.flatnonzero(~plain)
-    if len(rest):
-        encoded = pc.dictionary_encode(pc.take(arr, pa.array(rest)))
-        if isinstance(encoded, pa.ChunkedArray):
-            encoded = encoded.combine_chunks()
-        parsed = [parse_value(s) for s in encoded.dictionary.to_pylist()]
-        idx = encoded.indices.to_numpy(zero_copy_only=False)
-        values[rest] = np.array([np.nan if v is None else v for v, _, _ in parsed])[idx]
-        status[rest] = np.array([s for _, s, _ in parsed], dtype=np.int8)[idx]
-        suffix[rest] = np.array([k for _, _, k in parsed], dtype=np.int8)[idx]
+    if not len(rest):
+        return values, status, suffix
+    sub = pc.take(arr, pa.array(rest))
+    grouped = pc.match_substring_regex(sub, _GROUPED_RE)  # 1,234,567.5
+    if pc.any(grouped).as_py():
+        text = pc.if_else(grouped, pc.replace_substring(sub, ",", ""), pa.scalar(None, pa.string()))
+        cast = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
+        g = grouped.to_numpy(zero_copy_only=False)
+        values[rest[g]] = cast[g]
+        rest, sub = rest[~g], pc.filter(sub, pc.invert(grouped))
+    if not len(rest):
+        return values, status, suffix
+    encoded = pc.dictionary_encode(sub)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    parsed = [parse_value(t) for t in encoded.dictionary.to_pylist()]
+    idx = encoded.indices.to_numpy(zero_copy_only=False)
+    values[rest] = np.array([np.nan if v is None else v for v, _, _ in parsed])[idx]
+    status[rest] = np.array([st for _, st, _ in parsed], dtype=np.int8)[idx]
+    suffix[rest] = np.array([k for _, _, k in parsed], dtype=np.int8)[idx]
     return values, status, suffix
 
 
@@ -618,9 +651,7 @@ def _encode(arr: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, list[str]]:
             if encoded.num_chunks
             else pa.DictionaryArray.from_arrays(pa.array([], pa.int32()), pa.array([], pa.string()))
         )
-    return encoded.indices.to_numpy(zero_copy_only=False).astype(
-        np.int64
-    ), encoded.dictionary.to_pylist()
+    return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
 
 
 def _year_of_cell(text: str) -> int | None:
@@ -744,122 +775,157 @@ class _TableReader:
     def _rows(
         self, sheet, rows: np.ndarray, district, metric, value, unit, year, col_labels
     ) -> pd.DataFrame:
-        """The common core: string columns -> frame rows + issues."""
+        """The common core: string columns -> frame rows + issues. Every lookup
+        runs once per distinct value (or distinct pair), then is broadcast."""
         n = len(rows)
         if n == 0:
             return empty_frame()
         values, status, suffix = _parse_values(value)
         # years
         if isinstance(year, int):
-            years = np.full(n, year, dtype=np.int64)
-            year_reason: list[str | None] = [None]
-            year_idx = np.zeros(n, dtype=np.int64)
+            year_idx, year_vals = np.zeros(n, dtype=np.int64), [year]
+            year_texts = [str(year)]
         else:
             year_idx, year_texts = _encode(year)
-            parsed = [_year_of_cell(t) for t in year_texts]
-            years = np.array([p or 0 for p in parsed], dtype=np.int64)[year_idx]
-            year_reason = [
-                None if p else f"bad year {t!r}" for p, t in zip(parsed, year_texts, strict=True)
-            ]
+            year_vals = [_year_of_cell(t) for t in year_texts]
+        ny = len(year_vals)
+        year_bad_of = np.array([y is None for y in year_vals])
+        years_of = np.array([y or 0 for y in year_vals], dtype=np.int64)
         # districts: one resolution per distinct (name, year)
         name_idx, names = _encode(district)
-        pair_codes, pairs = pd.factorize(name_idx * 10_000 + years)
-        district_codes: list[str | None] = []
-        district_reason: list[str | None] = []
-        for key in pairs:
-            name, y = names[int(key) // 10_000], int(key) % 10_000
-            found = self.resolver.try_resolve(name, y) if y else "bad year"
+        pair_idx, pairs = _dense_codes(name_idx * ny + year_idx, len(names) * ny)
+        code_list: dict[str, int] = {}
+        pair_code = np.full(len(pairs), -1, dtype=np.int32)
+        pair_reason: dict[int, str] = {}
+        for k, key in enumerate(pairs.tolist()):
+            ni, yi = divmod(key, ny)
+            if year_vals[yi] is None:
+                continue  # reported as a bad year
+            found = self.resolver.try_resolve(names[ni], year_vals[yi])
             if isinstance(found, str):
-                district_codes.append(None)
-                district_reason.append(found)
+                pair_reason[k] = found
             else:
-                district_codes.append(found.code)
-                district_reason.append(None)
+                pair_code[k] = code_list.setdefault(found.code, len(code_list))
         # metrics
         metric_idx, metric_texts = _encode(metric)
-        metric_codes, metric_units = [], []
-        for t in metric_texts:
-            code, u = match_metric_header(t, self.lookup)
-            metric_codes.append(code)
-            metric_units.append(u)
-        # units: one check per distinct (metric text, unit text, suffix)
+        matched = [match_metric_header(t, self.lookup) for t in metric_texts]
+        metric_of = [code for code, _u in matched]
+        # units: one check per distinct (metric text, unit text, value suffix)
         if unit is not None:
             unit_idx, unit_texts = _encode(unit)
         else:
             unit_idx, unit_texts = np.zeros(n, dtype=np.int64), [""]
-        combo_codes, combos = pd.factorize(
-            (metric_idx * (len(unit_texts) + 1) + unit_idx) * 4 + suffix
+        nu = len(unit_texts)
+        combo_idx, combos = _dense_codes(
+            (metric_idx * nu + unit_idx) * 4 + suffix, len(metric_texts) * nu * 4
         )
-        multiplier, unit_reason, unit_out = [], [], []
-        for key in combos:
-            key = int(key)
+        multiplier, unit_reason = [], []
+        for key in combos.tolist():
             kind, rest = key % 4, key // 4
-            mi, ui = divmod(rest, len(unit_texts) + 1)
-            code = metric_codes[mi]
-            explicit = (
-                unicodedata.normalize("NFKC", unit_texts[ui] or "").strip() or metric_units[mi]
-            )
+            mi, ui = divmod(rest, nu)
+            code = metric_of[mi]
+            explicit = unicodedata.normalize("NFKC", unit_texts[ui] or "").strip() or matched[mi][1]
             mult, reason = _check_unit(self.metrics.get(code) if code else None, explicit, kind)
             multiplier.append(mult)
             unit_reason.append(reason)
-            unit_out.append(self.metrics[code].unit if code else None)
-        # assemble failures in order of precedence
-        has_value = status != MISSING
-        yr_bad = np.array([r is not None for r in year_reason])[year_idx]
-        d_bad = np.array([r is not None for r in district_reason])[pair_codes]
-        m_bad = np.array([c is None for c in metric_codes])[metric_idx]
-        u_bad = np.array([r is not None for r in unit_reason])[combo_codes]
-        mult = np.array(multiplier, dtype=np.float64)[combo_codes]
-        scaled = mult != 1.0
-        if scaled.any():  # 1.2 万人 -> 12000, not 12000.000000000002
+        mult_of = np.array(multiplier, dtype=np.float64)
+        if (mult_of != 1.0).any():
+            mult = mult_of[combo_idx]
+            scaled = mult != 1.0  # 1.2 万人 -> 12000, not 12000.000000000002
             values[scaled] = np.round(values[scaled] * mult[scaled], 6)
-        sum_metric = np.array(
-            [c is not None and self.metrics[c].aggregation == "sum" for c in metric_codes]
-        )[metric_idx]
-        negative = sum_metric & (values < 0)
-        bad = has_value & (yr_bad | d_bad | m_bad | (status == BAD) | u_bad | negative)
-        good = has_value & ~bad
-        for i in np.flatnonzero(bad):
+        # failures, in order of precedence
+        # masks are built only when a per-distinct table has a failure
+        zeros = np.zeros(n, dtype=bool)
+        has_value = status != MISSING
+        yr_bad = year_bad_of[year_idx] if year_bad_of.any() else zeros
+        d_bad = (pair_code < 0)[pair_idx] & ~yr_bad if (pair_code < 0).any() else zeros
+        m_none = np.array([c is None for c in metric_of])
+        m_bad = m_none[metric_idx] if m_none.any() else zeros
+        u_none = np.array([r is not None for r in unit_reason])
+        u_bad = u_none[combo_idx] if u_none.any() else zeros
+        sum_of = np.array(
+            [c is not None and self.metrics[c].aggregation == "sum" for c in metric_of]
+        )
+        negative = values < 0
+        if negative.any() and not sum_of.all():
+            negative &= sum_of[metric_idx]
+        bad = status == BAD
+        for mask in (yr_bad, d_bad, m_bad, u_bad, negative):
+            if mask is not zeros:
+                bad |= mask
+        bad &= has_value
+        for i in np.flatnonzero(bad).tolist():
             if yr_bad[i]:
-                reason = year_reason[year_idx[i]]
+                reason = f"bad year {year_texts[year_idx[i]]!r}"
             elif d_bad[i]:
-                reason = district_reason[pair_codes[i]]
+                reason = pair_reason[int(pair_idx[i])]
             elif m_bad[i]:
                 reason = f"unknown metric {metric_texts[metric_idx[i]]!r}"
             elif status[i] == BAD:
-                reason = f"not a number: {value[int(i)].as_py()!r}"
+                reason = f"not a number: {value[i].as_py()!r}"
             elif u_bad[i]:
-                reason = unit_reason[combo_codes[i]]
+                reason = unit_reason[combo_idx[i]]
             else:
                 reason = (
-                    f"negative value {_fmt(values[i])} for sum metric {metric_codes[metric_idx[i]]}"
+                    f"negative value {_fmt(values[i])} for sum metric {metric_of[metric_idx[i]]}"
                 )
             col = col_labels[i] if col_labels is not None else None
             self._issue(self._where(sheet, int(rows[i]), col), reason)
-        if not good.any():
+        good = has_value & ~bad
+        if good.all():
+            sel = None
+        elif good.any():
+            sel = np.flatnonzero(good)
+        else:
             return empty_frame()
-        sel = np.flatnonzero(good)
-        codes_arr = np.array(metric_codes, dtype=object)
-        dist_arr = np.array(district_codes, dtype=object)
-        units_arr = np.array(unit_out, dtype=object)
+        pick = (lambda a: a) if sel is None else (lambda a: a[sel])
+        metric_units = [self.metrics[c].unit if c else None for c in metric_of]
         prefix = f"sheet {sheet}, row " if sheet is not None else "row "
-        row_text = pc.cast(pa.array(rows[sel]), pa.string())
-        location = pc.binary_join_element_wise(prefix, row_text, "")
+        location = pc.binary_join_element_wise(
+            prefix, pc.cast(pa.array(pick(rows)), pa.string()), ""
+        )
         if col_labels is not None:
             location = pc.binary_join_element_wise(
-                location, pa.array(col_labels[sel].tolist(), pa.string()), ", column "
+                location, pa.array(pick(col_labels).tolist(), pa.string()), ", column "
             )
+        m_sel = pa.array(pick(metric_idx))
+        m = len(m_sel)
         return pd.DataFrame(
             {
-                "metric_code": codes_arr[metric_idx[sel]],
-                "district_code": dist_arr[pair_codes[sel]],
-                "year": years[sel],
-                "value": values[sel],
-                "unit": units_arr[combo_codes[sel]],
-                "source_file": np.full(len(sel), self.source_file, dtype=object),
-                "location": pd.Series(pd.arrays.ArrowStringArray(location)),
+                "metric_code": _strings(pc.take(pa.array(metric_of, pa.string()), m_sel)),
+                "district_code": _strings(
+                    pc.take(
+                        pa.array(list(code_list), pa.string()), pa.array(pick(pair_code[pair_idx]))
+                    )
+                ),
+                "year": pick(years_of[year_idx]),
+                "value": pick(values),
+                "unit": _strings(pc.take(pa.array(metric_units, pa.string()), m_sel)),
+                "source_file": _strings(pa.repeat(pa.scalar(self.source_file), m)),
+                "location": _strings(location),
             }
         )
+
+
+def _strings(arr: pa.Array | pa.ChunkedArray) -> pd.Series:
+    """A pandas string column backed by Arrow (no Python object per row)."""
+    if isinstance(arr, pa.Array):
+        arr = pa.chunked_array([arr], pa.string())
+    return pd.Series(pd.arrays.ArrowStringArray(arr))
+
+
+def _dense_codes(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct keys) of non-negative int keys below ``space``: a
+    bitmap when the key space is small, hashing otherwise."""
+    if space <= max(4 * len(key), 1 << 16):
+        seen = np.zeros(space, dtype=bool)
+        seen[key] = True
+        uniques = np.flatnonzero(seen)
+        remap = np.zeros(space, dtype=np.int64)
+        remap[uniques] = np.arange(len(uniques))
+        return remap[key], uniques
+    codes, uniques = pd.factorize(key)
+    return codes.astype(np.int64), np.asarray(uniques)
 
 
 def _check_unit(metric: Metric | None, explicit: str | None, kind: int) -> tuple[float, str | None]:

@@ -212,3 +212,18 @@ def test_tab_separated_utf16_export(tmp_path, resolver, metrics):
     result = read_stats_file(p, resolver, metrics)
     assert _rows(result.frame) == [["elderly_care_beds", "330102", 2017, 1234.0, "张", "row 2"]]
     assert result.issues == []
+
+
+def test_large_file_with_gbk_bytes_after_an_ascii_start(tmp_path, monkeypatch, resolver, metrics):
+    """The fast path must not guess UTF-8 from the first bytes: a GBK row far
+    down makes pyarrow decline and the strict detection decode the file."""
+    monkeypatch.setattr(stats, "FAST_PATH_BYTES", 0)
+    ascii_rows = "".join(f"330102,{2000 + i % 20},elderly_care_beds,{i},\n" for i in range(5000))
+    body = "district,year,metric,value,unit\n" + ascii_rows + "上城区,2021,elderly_care_beds,7,张\n"
+    p = tmp_path / "big_gbk.csv"
+    p.write_bytes(body.encode("gbk"))
+    result = read_stats_file(p, resolver, metrics)
+    assert len(result.frame) == 21  # 20 distinct years of ascii rows (first kept) + 2021
+    assert result.frame["district_code"].eq("330102").all()
+    assert result.frame.loc[result.frame["year"] == 2021, "value"].tolist() == [7.0]
+    assert len(result.issues) == 5000 - 20  # later rows conflict with the first of each year
