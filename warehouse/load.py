@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -75,20 +76,23 @@ def plan_period(year: int) -> str | None:
     return f"{numeral}五"
 
 
-def refresh_dim_year(cx: Connection | Engine) -> None:
-    """Make dim_year hold exactly the years of targets, statistics and plan periods."""
+def refresh_dim_year(cx: Connection | Engine, stat_years: set[int] | None = None) -> None:
+    """Make dim_year hold exactly the years of targets, statistics and plan periods.
+
+    ``stat_years``: the years of fct_district_stat when the caller knows them
+    (saves a scan of millions of rows).
+    """
     if isinstance(cx, Engine):
         with cx.begin() as c:
-            return refresh_dim_year(c)
+            return refresh_dim_year(c, stat_years)
+    stats = "" if stat_years is not None else " UNION SELECT year FROM fct_district_stat"
     used = {
         r[0]
         for r in cx.execute(
-            sa.text(
-                "SELECT year FROM fct_target UNION SELECT year FROM fct_district_stat "
-                "UNION SELECT year FROM fct_attainment"
-            )
+            sa.text(f"SELECT year FROM fct_target UNION SELECT year FROM fct_attainment{stats}")
         )
     }
+    used |= stat_years or set()
     for start, end in cx.execute(sa.select(dim_plan.c.period_start, dim_plan.c.period_end)):
         if start is not None and end is not None:
             used.update(range(start, end + 1))
@@ -330,116 +334,154 @@ def delete_plan(engine: Engine, source_file: str) -> int:
 # --------------------------------------------------------------------------- statistics
 
 
-def _normalise_stats(frame: pd.DataFrame) -> pd.DataFrame:
+_PREPARE_SQL = """
+CREATE OR REPLACE TEMP TABLE _planwh_stats AS
+SELECT metric_code, district_code, year, value, unit, source_file, location
+FROM (
+    SELECT CAST(metric_code AS VARCHAR) AS metric_code,
+           CAST(district_code AS VARCHAR) AS district_code,
+           CAST(year AS INTEGER) AS year,
+           CAST(value AS DOUBLE) AS value,
+           CAST(unit AS VARCHAR) AS unit,
+           CAST(source_file AS VARCHAR) AS source_file,
+           CAST(location AS VARCHAR) AS location,
+           _planwh_rn
+    FROM _planwh_frame
+    WHERE value IS NOT NULL AND NOT isnan(CAST(value AS DOUBLE))
+)
+QUALIFY row_number() OVER (PARTITION BY metric_code, district_code, year
+                           ORDER BY _planwh_rn) = 1
+"""
+
+# Order-independent fingerprint of each file's rows (DuckDB's hash of every column).
+_FINGERPRINT_SQL = """
+SELECT source_file, COUNT(*) AS n,
+       CAST(SUM(CAST(h AS HUGEINT)) AS VARCHAR) AS s, CAST(BIT_XOR(g) AS VARCHAR) AS x
+FROM (SELECT source_file,
+             hash(metric_code, district_code, year, value, unit, source_file, location) AS h,
+             hash(location, value, year, district_code, metric_code, unit) AS g
+      FROM _planwh_stats)
+GROUP BY source_file
+"""
+
+
+def _prepare_stats(duck, frame: pd.DataFrame) -> tuple[dict[str, tuple[str, int]], set[int]]:
+    """Normalise the frame into the temp table _planwh_stats on a DuckDB connection.
+
+    Rows without a value are dropped (missing is never 0); a repeated metric x
+    district x year keeps its first row (conflicts are issues upstream).
+    Returns each source file's (fingerprint, rows) and the years present.
+    """
     missing = [c for c in STAT_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"statistics frame lacks columns {missing}")
-    df = frame[STAT_COLUMNS].copy()
-    df = df[df["value"].notna()]  # missing is never 0: it is simply not stored
-    df["year"] = df["year"].astype("int64")
-    df["value"] = df["value"].astype("float64")
-    for c in ("metric_code", "district_code", "source_file"):
-        df[c] = df[c].astype(str)
-    for c in ("unit", "location"):
-        df[c] = df[c].astype(object).where(df[c].notna(), None)
-    # one value per metric x district x year: keep the first (conflicts are issues upstream)
-    df = df.drop_duplicates(["metric_code", "district_code", "year"], keep="first")
-    return df.reset_index(drop=True)
-
-
-def _file_fingerprints(df: pd.DataFrame) -> dict[str, tuple[str, int]]:
-    """Order-independent content fingerprint and row count per source file."""
-    if df.empty:
-        return {}
-    h = pd.util.hash_pandas_object(df[STAT_COLUMNS], index=False).to_numpy()
-    g = pd.DataFrame({"f": df["source_file"].to_numpy(), "h": h, "m": h * 0x9E3779B97F4A7C15})
-    out = {}
-    for name, grp in g.groupby("f", sort=True):
-        s = int(grp["h"].to_numpy().sum(dtype="uint64"))
-        x = int(_xor(grp["m"].to_numpy()))
-        digest = hashlib.sha256(f"{len(grp)}:{s}:{x}".encode()).hexdigest()
-        out[str(name)] = (digest, len(grp))
-    return out
-
-
-def _xor(a) -> int:
     import numpy as np
 
-    return int(np.bitwise_xor.reduce(a)) if len(a) else 0
+    src = pa.Table.from_pandas(frame[STAT_COLUMNS], preserve_index=False)
+    src = src.append_column("_planwh_rn", pa.array(np.arange(len(frame), dtype="int64")))
+    duck.register("_planwh_frame", src)
+    try:
+        duck.execute(_PREPARE_SQL)
+    finally:
+        duck.unregister("_planwh_frame")
+    prints = {
+        f: (hashlib.sha256(f"{n}:{s}:{x}".encode()).hexdigest(), int(n))
+        for f, n, s, x in duck.execute(_FINGERPRINT_SQL).fetchall()
+    }
+    years = {r[0] for r in duck.execute("SELECT DISTINCT year FROM _planwh_stats").fetchall()}
+    return prints, years
 
 
 def load_stats(engine: Engine, frame: pd.DataFrame) -> str:
-    """Replace all statistics atomically; "unchanged" when the content is identical."""
-    df = _normalise_stats(frame)
-    prints = _file_fingerprints(df)
+    """Replace all statistics atomically; "unchanged" when the content is identical.
+
+    The frame is normalised in DuckDB (the warehouse itself, or an in-memory
+    DuckDB in front of PostgreSQL), then bulk-inserted: INSERT … SELECT on
+    DuckDB, COPY on PostgreSQL.
+    """
     with engine.begin() as cx:
-        old = {
-            r.load_key[len(STATS_KEY):]: r
-            for r in cx.execute(sa.select(load_log).where(load_log.c.load_key.like(STATS_KEY + "%")))
-        }
+        own = cx.dialect.name == "duckdb"
+        duck = cx.connection.dbapi_connection if own else duckdb.connect()
+        try:
+            status = _load_stats(cx, duck, frame, own)
+            if own:  # on failure the rollback removes the temp table
+                duck.execute("DROP TABLE IF EXISTS _planwh_stats")
+            return status
+        finally:
+            if not own:
+                duck.close()
+
+
+def _load_stats(cx: Connection, duck, frame: pd.DataFrame, own: bool) -> str:
+    prints, years = _prepare_stats(duck, frame)
+    old = {
+        r.load_key[len(STATS_KEY):]: r
+        for r in cx.execute(sa.select(load_log).where(load_log.c.load_key.like(STATS_KEY + "%")))
+    }
+    same = set(old) == set(prints) and all(old[f].content_sha256 == prints[f][0] for f in prints)
+    if same:
         current = cx.execute(sa.select(sa.func.count()).select_from(fct_district_stat)).scalar()
-        same = set(old) == set(prints) and all(
-            old[f].content_sha256 == prints[f][0] for f in prints
-        )
-        if same and current == len(df):
+        if current == sum(n for _, n in prints.values()):
             return "unchanged"
-        now = _now()
-        loaded_at = {
-            f: (old[f].loaded_at if f in old and old[f].content_sha256 == d else now)
-            for f, (d, _) in prints.items()
-        }
-        df["loaded_at"] = df["source_file"].map(loaded_at).astype("datetime64[us]")
-        cx.execute(fct_district_stat.delete())
-        _bulk_insert(cx, fct_district_stat, df)
-        cx.execute(load_log.delete().where(load_log.c.load_key.like(STATS_KEY + "%")))
-        if prints:
-            cx.execute(
-                load_log.insert(),
-                [
-                    {"load_key": STATS_KEY + f, "content_sha256": d, "row_count": n,
-                     "loaded_at": loaded_at[f]}
-                    for f, (d, n) in prints.items()
-                ],
-            )
-        refresh_dim_year(cx)
+    now = _now()
+    loaded_at = {
+        f: (old[f].loaded_at if f in old and old[f].content_sha256 == d else now)
+        for f, (d, _) in prints.items()
+    }
+    stamps = pa.table({"source_file": list(loaded_at),
+                       "loaded_at": pa.array(list(loaded_at.values()), pa.timestamp("us"))})
+    duck.register("_planwh_stamps", stamps)
+    select = (
+        "SELECT s.metric_code, s.district_code, s.year, s.value, s.unit, s.source_file, "
+        "s.location, t.loaded_at FROM _planwh_stats s JOIN _planwh_stamps t USING (source_file)"
+    )
+    try:
+        if own:
+            cx.exec_driver_sql("DELETE FROM fct_district_stat")
+            cx.exec_driver_sql(f"INSERT INTO fct_district_stat {select}")
+        else:
+            _replace_postgres(cx, duck.execute(select).fetch_record_batch(200_000))
+    finally:
+        duck.unregister("_planwh_stamps")
+    cx.execute(load_log.delete().where(load_log.c.load_key.like(STATS_KEY + "%")))
+    if prints:
+        cx.execute(
+            load_log.insert(),
+            [
+                {"load_key": STATS_KEY + f, "content_sha256": d, "row_count": n,
+                 "loaded_at": loaded_at[f]}
+                for f, (d, n) in prints.items()
+            ],
+        )
+    refresh_dim_year(cx, stat_years=years)
     return "loaded"
 
 
-def _bulk_insert(cx: Connection, table: sa.Table, df: pd.DataFrame) -> None:
-    """Insert a DataFrame without going row by row (Arrow on DuckDB, COPY on PostgreSQL)."""
-    if df.empty:
-        return
-    cols = [c.name for c in table.c if c.name in df.columns]
-    arrow = pa.Table.from_pandas(df[cols], preserve_index=False)
-    if cx.dialect.name == "duckdb":
-        raw = cx.connection.dbapi_connection
-        view = f"_planwh_bulk_{table.name}"
-        raw.register(view, arrow)
-        try:
-            collist = ", ".join(cols)
-            cx.exec_driver_sql(f"INSERT INTO {table.name} ({collist}) SELECT {collist} FROM {view}")
-        finally:
-            raw.unregister(view)
-    elif cx.dialect.name == "postgresql":
-        _copy_postgres(cx, table.name, cols, arrow)
-    else:  # any other SQLAlchemy back-end: executemany in batches
-        cx.execute(table.insert(), df[cols].to_dict("records"))
+STAT_COPY_COLUMNS = STAT_COLUMNS + ["loaded_at"]
 
 
-def _copy_postgres(cx: Connection, table: str, cols: list[str], arrow: pa.Table) -> None:
+def _replace_postgres(cx: Connection, batches) -> None:
+    """TRUNCATE and COPY (CSV written by Arrow) through psycopg 3, in the caller's transaction.
+
+    TRUNCATE rather than DELETE: replacing millions of rows by DELETE leaves as
+    many dead tuples; it takes an exclusive lock until commit, so analysts'
+    reads of fct_district_stat wait for the load (seconds).
+    """
     import psycopg
 
     raw = cx.connection.driver_connection  # psycopg.Connection, inside SQLAlchemy's transaction
-    statement = f"COPY {table} ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv)"
-    batch = 200_000
+    statement = (
+        f"COPY fct_district_stat ({', '.join(STAT_COPY_COLUMNS)}) FROM STDIN WITH (FORMAT csv)"
+    )
+    options = pacsv.WriteOptions(include_header=False)
     try:
-        with raw.cursor() as cur, cur.copy(statement) as cp:
-            for start in range(0, arrow.num_rows, batch):
-                buf = io.BytesIO()
-                pacsv.write_csv(
-                    arrow.slice(start, batch), buf, pacsv.WriteOptions(include_header=False)
-                )
-                cp.write(buf.getbuffer())
+        with raw.cursor() as cur:
+            cur.execute("TRUNCATE fct_district_stat")
+            with cur.copy(statement) as cp:
+                for batch in batches:
+                    buf = io.BytesIO()
+                    pacsv.write_csv(batch, buf, options)
+                    cp.write(buf.getbuffer())
     except psycopg.Error as err:  # the same exception types as any SQLAlchemy statement
         raise sa.exc.DBAPIError.instance(statement, None, err, psycopg.Error) from err
 
