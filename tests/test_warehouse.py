@@ -330,6 +330,9 @@ def test_second_load_changes_nothing(loaded):
     assert wl.replace_issues(loaded, "stats", ISSUES) is False
     build_attainment(loaded)
     assert snapshot(loaded) == before
+    insp = sa.inspect(loaded)  # the rebuilt fct_attainment keeps its comments
+    assert insp.get_table_comment("fct_attainment")["text"]
+    assert all(c.get("comment") for c in insp.get_columns("fct_attainment"))
 
 
 def test_changed_content_reloads(loaded, monkeypatch):

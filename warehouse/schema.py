@@ -345,10 +345,12 @@ def _quote(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def comment_statements() -> list[str]:
+def comment_statements(table: str | None = None) -> list[str]:
     """COMMENT ON statements for every table and column (both back-ends accept them)."""
     out = []
     for t in metadata.sorted_tables:
+        if table is not None and t.name != table:
+            continue
         out.append(f"COMMENT ON TABLE {t.name} IS {_quote(t.comment or '')}")
         for c in t.columns:
             out.append(f"COMMENT ON COLUMN {t.name}.{c.name} IS {_quote(c.comment or '')}")
