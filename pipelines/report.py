@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-STATES = {"attained": 2, "missed": 1, "no data": 0}
-COLOURS = ["#d9d9d9", "#e4572e", "#4caf50"]  # no data, missed, attained
+STATES = {"attained": 3, "missed": 2, "no statistics": 1, "milestone (not evaluable)": 0}
+COLOURS = ["#f2f2f2", "#bdbdbd", "#e4572e", "#4caf50"]  # by state value
 
 
 def _cjk_font():
@@ -36,14 +36,23 @@ def latest_year(frame: pd.DataFrame) -> int | None:
     return int((evaluated if len(evaluated) else frame)["year"].max())
 
 
+def _state(row) -> int:
+    if pd.notna(row["attained"]):
+        return STATES["attained"] if bool(row["attained"]) else STATES["missed"]
+    if row.get("comparator") == "milestone":
+        return STATES["milestone (not evaluable)"]
+    return STATES["no statistics"]
+
+
 def status_matrix(frame: pd.DataFrame, year: int) -> pd.DataFrame:
-    """district x indicator -> 2 attained, 1 missed, 0 no data."""
+    """district x indicator -> a STATES value; rows in district-code order (the city first)."""
     f = frame[frame["year"] == year].copy()
-    f["state"] = f["attained"].map(
-        lambda a: STATES["no data"] if pd.isna(a) else (STATES["attained"] if bool(a) else STATES["missed"])
-    )
+    f["state"] = f.apply(_state, axis=1)
     m = f.pivot_table(index="district_name", columns="indicator_name", values="state", aggfunc="max")
-    return m.fillna(STATES["no data"]).astype(int)
+    if "district_code" in f.columns:
+        order = f.drop_duplicates("district_name").sort_values("district_code")["district_name"]
+        m = m.reindex([d for d in order if d in m.index])
+    return m.fillna(STATES["no statistics"]).astype(int)
 
 
 def attainment_heatmap(frame: pd.DataFrame, title: str = "") -> bytes:
@@ -61,7 +70,8 @@ def attainment_heatmap(frame: pd.DataFrame, title: str = "") -> bytes:
     rows, cols = max(len(m.index), 1), max(len(m.columns), 1)
     fig, ax = plt.subplots(figsize=(2.2 + 1.6 * cols, 1.2 + 0.38 * rows), dpi=100)
     if not m.empty:
-        ax.imshow(m.values, cmap=ListedColormap(COLOURS), vmin=0, vmax=2, aspect="auto")
+        ax.imshow(m.values, cmap=ListedColormap(COLOURS), vmin=0, vmax=len(COLOURS) - 1,
+                  aspect="auto")
         ax.set_xticks(range(len(m.columns)))
         ax.set_xticklabels([_wrap(c) for c in m.columns], fontproperties=font, fontsize=8)
         ax.set_yticks(range(len(m.index)))
