@@ -50,8 +50,7 @@ def _records_preview(plan: PlanDocument) -> pd.DataFrame:
     frame = pd.DataFrame([r.to_dict() for r in plan.records])
     if frame.empty:
         return pd.DataFrame(columns=cols)
-    for c in ("target_value",):
-        frame[c] = frame[c].map(lambda v: None if v is None else float(v))
+    frame["target_value"] = frame["target_value"].map(lambda v: None if v is None else float(v))
     return frame[cols]
 
 
@@ -144,7 +143,8 @@ def plan_tables(context: dg.AssetExecutionContext, plan_targets: PlanDocument | 
         metadata={
             "status": status,
             "plan_id": plan_targets.plan_id,
-            "dagster/row_count": len(plan_targets.records),
+            "indicators": len({r.indicator_id for r in plan_targets.records}),
+            **table_metadata(_records_preview(plan_targets)),
         }
     )
 

@@ -80,6 +80,4 @@ def fct_district_stat(context: dg.AssetExecutionContext, district_stats: pd.Data
     from warehouse.load import load_stats
 
     status = load_stats(warehouse.get_engine(), district_stats)
-    return dg.MaterializeResult(
-        metadata={"status": str(status), "dagster/row_count": len(district_stats)}
-    )
+    return dg.MaterializeResult(metadata={"status": str(status), **table_metadata(district_stats)})

@@ -98,8 +98,7 @@ def attainment_report(context: dg.AssetExecutionContext,
     view = read_frame(warehouse.get_engine(), "SELECT * FROM v_attainment")
     path = write_html_report(view, data_path("reports"))
     return dg.MaterializeResult(
-        metadata={"path": dg.MetadataValue.path(str(path.resolve())),
-                  "dagster/row_count": len(view)}
+        metadata={"path": dg.MetadataValue.path(str(path.resolve())), **table_metadata(view)}
     )
 
 
