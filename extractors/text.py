@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Ideographs: CJK Unified (+ Extension A, B-G), compatibility ideographs,
 # 々 (iteration mark) and 〇 (ideographic zero).
@@ -27,12 +28,11 @@ _ATTACHING = r"0-9,.;:!?()\[\]%‰"
 
 _CJK_RE = re.compile(f"[{_IDEOGRAPHS}]")
 _ZERO_WIDTH = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
-_WRAP_SPACE = re.compile(
-    rf"(?<=[{_IDEOGRAPHS}{_CJK_PUNCT}])\s+(?=[{_IDEOGRAPHS}{_CJK_PUNCT}{_ATTACHING}])"
-    rf"|(?<=[{_ATTACHING}])\s+(?=[{_IDEOGRAPHS}{_CJK_PUNCT}])"
-    r"|(?<=[0-9])\s+(?=[%‰])"
-)
 _SPACE_RUN = re.compile(r"\s+")
+# Which side of a whitespace run lets the run be dropped (see normalise_text).
+_CJK_SIDE = re.compile(f"[{_IDEOGRAPHS}{_CJK_PUNCT}]")
+_ATTACHING_SIDE = re.compile(f"[{_ATTACHING}]")
+_PERCENT_SIGNS = ("%", "‰")
 
 
 def is_cjk(ch: str) -> bool:
@@ -40,6 +40,18 @@ def is_cjk(ch: str) -> bool:
     return len(ch) == 1 and _CJK_RE.match(ch) is not None
 
 
+def _wrap_space_joins(before: str, after: str) -> bool:
+    """True when a whitespace run between ``before`` and ``after`` is a line wrap."""
+    if _CJK_SIDE.match(before):
+        return _CJK_SIDE.match(after) is not None or _ATTACHING_SIDE.match(after) is not None
+    if _ATTACHING_SIDE.match(before):
+        return _CJK_SIDE.match(after) is not None or (
+            "0" <= before <= "9" and after in _PERCENT_SIGNS
+        )
+    return False
+
+
+@lru_cache(maxsize=8192)
 def normalise_text(s: str | None) -> str:
     """NFKC, then join line-wrapped CJK text, collapse other whitespace, strip.
 
@@ -47,11 +59,19 @@ def normalise_text(s: str | None) -> str:
     characters, between CJK and CJK/full-width punctuation, and between a digit
     and CJK ("2016 年" -> "2016年", "不低于 4 张" -> "不低于4张"). Whitespace
     between two digits ("20 16") or next to Latin words is kept as one space.
-    ``None`` gives "".
+    ``None`` gives "". Pure, and cached: table cells repeat a lot.
     """
     if not s:
         return ""
     s = unicodedata.normalize("NFKC", s)
     s = _ZERO_WIDTH.sub("", s)
-    s = _WRAP_SPACE.sub("", s)
-    return _SPACE_RUN.sub(" ", s).strip()
+    if _SPACE_RUN.search(s) is None:  # most target cells: nothing to join
+        return s
+
+    def join_or_collapse(m: re.Match) -> str:
+        start, end = m.span()
+        if start and end < len(s) and _wrap_space_joins(s[start - 1], s[end]):
+            return ""
+        return " "
+
+    return _SPACE_RUN.sub(join_or_collapse, s).strip()
