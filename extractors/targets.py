@@ -7,7 +7,9 @@ raises: a cell it cannot read is a ``milestone`` that keeps its text.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
+from functools import lru_cache
 
 from extractors.numbers import MULTIPLIERS, NumberMatch, find_numbers, tidy
 from extractors.records import CITY_SCOPE, ParsedTarget
@@ -80,7 +82,12 @@ def parse_target(
     Never raises: anything unexpected gives a ``milestone`` keeping the text.
     """
     try:
-        return _parse(text, indicator_name or "", default_unit or None)
+        unit = default_unit or None
+        if isinstance(text, str) and (unit is None or isinstance(unit, str)):
+            parts = _parse_cached(text, unit)
+        else:
+            parts = _parse(text, unit)
+        return [_with_indicator(pt, implicit, indicator_name or "") for pt, implicit in parts]
     except Exception:  # the grammar must never stop an extraction
         kept = str(text).strip() if text is not None else ""
         if not kept:
@@ -88,12 +95,31 @@ def parse_target(
         return [ParsedTarget("milestone", None, None, None, CITY_SCOPE, kept)]
 
 
-def _parse(text: str, indicator_name: str, default_unit: str | None) -> list[ParsedTarget]:
+def _with_indicator(pt: ParsedTarget, implicit: bool, indicator_name: str) -> ParsedTarget:
+    """Apply the indicator name where the cell itself does not decide the comparator."""
+    if implicit and _is_down_indicator(indicator_name):
+        return replace(pt, comparator="<=")
+    return pt
+
+
+def _is_down_indicator(indicator_name: str) -> bool:
+    return any(w in indicator_name for w in _DOWN_WORDS)
+
+
+def _parse(text: str, default_unit: str | None) -> tuple[tuple[ParsedTarget, bool], ...]:
+    """The cell's targets, each with True when its comparator depends on the indicator
+    name (a bare number: ``>=`` here, ``<=`` for a "down" indicator)."""
     norm = normalise_text(text if isinstance(text, str) else str(text or ""))
     if not norm or _DASH_CELL.fullmatch(norm):
-        return []
+        return ()
     parts = split_scopes(norm) or [(CITY_SCOPE, norm)]
-    return [_parse_part(part, scope, indicator_name, default_unit) for scope, part in parts]
+    return tuple(_parse_part(part, scope, default_unit) for scope, part in parts)
+
+
+# Target cells repeat a lot (不低于90%, 全覆盖, the same value every year) and the
+# parse does not depend on the indicator name: cache it per (text, default unit).
+# Results are immutable (frozen ParsedTarget, Decimal, tuples).
+_parse_cached = lru_cache(maxsize=8192)(_parse)
 
 
 def split_scopes(text: str) -> list[tuple[str, str]] | None:
@@ -121,25 +147,28 @@ def split_scopes(text: str) -> list[tuple[str, str]] | None:
 
 
 def _parse_part(
-    text: str, scope: str, indicator_name: str, default_unit: str | None
-) -> ParsedTarget:
+    text: str, scope: str, default_unit: str | None
+) -> tuple[ParsedTarget, bool]:
     nums = [n for n in find_numbers(text) if n.kind == "number"]
     if not nums:
         if _FULL_COVERAGE.search(text):
-            return ParsedTarget(">=", _HUNDRED, None, "%", scope, text)
-        return ParsedTarget("milestone", None, None, None, scope, text)
+            return ParsedTarget(">=", _HUNDRED, None, "%", scope, text), False
+        return ParsedTarget("milestone", None, None, None, scope, text), False
     rng = _first_range(nums, text)
     explicit = _first_explicit(nums, text)
     if rng is not None and (explicit is None or rng <= explicit[0]):
         low, high, unit = _range_values(nums[rng], nums[rng + 1], default_unit)
-        return ParsedTarget("between", low, high, unit, scope, text)
+        return ParsedTarget("between", low, high, unit, scope, text), False
+    implicit = False
     if explicit is not None:
         idx, comparator = explicit
     else:
         idx = _bare_target_index(nums, text)
-        comparator = _implicit_comparator(text, nums[idx], indicator_name)
+        # a bare number: a floor, unless the indicator is a "down" one (_with_indicator)
+        comparator = ">="
+        implicit = _UP_CONTEXT.search(text, nums[idx].unit_end) is None
     value, unit = _resolve(nums[idx], default_unit)
-    return ParsedTarget(comparator, value, None, unit, scope, text)
+    return ParsedTarget(comparator, value, None, unit, scope, text), implicit
 
 
 def _bare_target_index(nums: list[NumberMatch], text: str) -> int:
@@ -227,12 +256,3 @@ def _resolve(n: NumberMatch, default_unit: str | None) -> tuple[Decimal, str | N
     if _keeps_multiplier(n, default_unit):
         return n.base, default_unit
     return n.value, n.unit or default_unit
-
-
-def _implicit_comparator(text: str, n: NumberMatch, indicator_name: str) -> str:
-    """A bare number: a floor, or a ceiling for a "down" indicator."""
-    if _UP_CONTEXT.search(text, n.unit_end):
-        return ">="
-    if any(w in indicator_name for w in _DOWN_WORDS):
-        return "<="
-    return ">="
