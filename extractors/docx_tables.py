@@ -37,6 +37,9 @@ W_P, W_TBL, W_TR, W_TC, W_T = _w("p"), _w("tbl"), _w("tr"), _w("tc"), _w("t")
 W_TAB, W_BR, W_CR, W_SDT, W_SDTCONTENT = _w("tab"), _w("br"), _w("cr"), _w("sdt"), _w("sdtContent")
 W_CUSTOMXML, W_VAL = _w("customXml"), _w("val")
 W_NOBREAKHYPHEN = _w("noBreakHyphen")
+W_TCPR, W_GRIDSPAN, W_VMERGE = _w("tcPr"), _w("gridSpan"), _w("vMerge")
+W_TRPR, W_GRIDBEFORE, W_GRIDAFTER = _w("trPr"), _w("gridBefore"), _w("gridAfter")
+_TEXT_TAGS = (W_T, W_TAB, W_BR, W_CR, W_NOBREAKHYPHEN)
 # subtrees whose text is not part of the paragraph flow (or duplicated)
 _STRIP = (_w("txbxContent"), _w("delText"), _w("instrText"), f"{{{MC}}}Fallback")
 
@@ -193,7 +196,7 @@ def _int(v: str | None, default: int | None = None) -> int | None:
 
 def _paragraph_raw(p: etree._Element) -> str:
     parts: list[str] = []
-    for el in p.iter(W_T, W_TAB, W_BR, W_CR, W_NOBREAKHYPHEN):
+    for el in p.iter(*_TEXT_TAGS):
         tag = el.tag
         if tag == W_T:
             parts.append(el.text or "")
@@ -208,7 +211,7 @@ def _paragraph_raw(p: etree._Element) -> str:
 
 def _cell_raw(tc: etree._Element) -> str:
     """Paragraphs of a cell, nested tables included, one per line."""
-    return "\n".join(_paragraph_raw(p) for p in tc.iter(W_P))
+    return "\n".join([_paragraph_raw(p) for p in tc.iter(W_P)])
 
 
 def _paragraph_kind(p: etree._Element, styles: dict[str, _Style]) -> str | None:
@@ -245,24 +248,33 @@ def _nearest_row(el: etree._Element) -> etree._Element | None:
     return parent
 
 
+def _child(el: etree._Element, tag: str) -> etree._Element | None:
+    """First child with ``tag`` (``el.find(tag)`` without ElementPath's Python layer)."""
+    return next(el.iterchildren(tag), None)
+
+
 def _tc_props(tc: etree._Element) -> tuple[int, str | None]:
     """(gridSpan, vMerge) of a cell; vMerge is 'restart', 'continue' or None."""
-    pr = tc.find(_w("tcPr"))
+    pr = _child(tc, W_TCPR)
     if pr is None:
         return 1, None
-    span_el = pr.find(_w("gridSpan"))
+    span_el = vm_el = None
+    for el in pr.iterchildren(W_GRIDSPAN, W_VMERGE):  # the first of each counts
+        if el.tag == W_GRIDSPAN:
+            span_el = el if span_el is None else span_el
+        elif vm_el is None:
+            vm_el = el
     span = max(1, _int(span_el.get(W_VAL), 1) or 1) if span_el is not None else 1
-    vm_el = pr.find(_w("vMerge"))
     vmerge = None if vm_el is None else (vm_el.get(W_VAL) or "continue")
     return span, vmerge
 
 
 def _tr_skip(tr: etree._Element) -> tuple[int, int]:
-    pr = tr.find(_w("trPr"))
+    pr = _child(tr, W_TRPR)
     if pr is None:
         return 0, 0
-    before = pr.find(_w("gridBefore"))
-    after = pr.find(_w("gridAfter"))
+    before = _child(pr, W_GRIDBEFORE)
+    after = _child(pr, W_GRIDAFTER)
     return (
         (_int(before.get(W_VAL), 0) or 0) if before is not None else 0,
         (_int(after.get(W_VAL), 0) or 0) if after is not None else 0,
@@ -273,6 +285,7 @@ def table_grid(tbl: etree._Element, table_index: int) -> TableGrid:
     """A ``w:tbl`` as a rectangular grid with gridSpan/vMerge/gridBefore resolved."""
     n_grid = len(tbl.findall(f"{_w('tblGrid')}/{_w('gridCol')}"))
     specs: list[list[tuple[int, int, str | None, etree._Element]]] = []
+    covered: list[tuple[int, int]] = []  # per row: the grid columns its cells cover
     width = n_grid
     for tr in tbl.iterchildren(W_TR):
         before, after = _tr_skip(tr)
@@ -283,9 +296,11 @@ def table_grid(tbl: etree._Element, table_index: int) -> TableGrid:
             row.append((col, span, vmerge, tc))
             col += span
         specs.append(row)
+        covered.append((before, col))
         width = max(width, col + after)
     rows: list[list[GridCell | None]] = [[None] * width for _ in specs]
     for r, row in enumerate(specs):
+        grid_row = rows[r]
         for col, span, vmerge, tc in row:
             above = rows[r - 1][col] if r and vmerge == "continue" else None
             if above is not None and above.origin[1] == col and above.colspan == span:
@@ -294,13 +309,13 @@ def table_grid(tbl: etree._Element, table_index: int) -> TableGrid:
             else:
                 raw = _cell_raw(tc)
                 cell = GridCell(normalise_text(raw), raw, (r, col), 1, span)
-            for c in range(col, col + span):
-                rows[r][c] = cell
-    grid = [
-        [cell if cell is not None else GridCell("", "", (r, c)) for c, cell in enumerate(row)]
-        for r, row in enumerate(rows)
-    ]
-    return TableGrid(rows=grid, table_index=table_index, strategy="docx")
+            grid_row[col : col + span] = [cell] * span
+    # positions no cell covers (gridBefore/gridAfter, ragged rows) only now: a
+    # vMerge continuation never merges into one of these placeholders
+    for r, (first, end) in enumerate(covered):
+        for c in (*range(first), *range(end, width)):
+            rows[r][c] = GridCell("", "", (r, c))
+    return TableGrid(rows=rows, table_index=table_index, strategy="docx")
 
 
 # --------------------------------------------------------------------------- body
