@@ -458,6 +458,7 @@ def _load_stats(cx: Connection, duck, frame: pd.DataFrame, own: bool) -> str:
 
 
 STAT_COPY_COLUMNS = STAT_COLUMNS + ["loaded_at"]
+_STAT_PK = "pk_fct_district_stat"
 
 
 def _replace_postgres(cx: Connection, batches) -> None:
@@ -477,11 +478,18 @@ def _replace_postgres(cx: Connection, batches) -> None:
     try:
         with raw.cursor() as cur:
             cur.execute("TRUNCATE fct_district_stat")
+            # the key index is built once after COPY rather than row by row (PostgreSQL
+            # manual, "Populating a Database"); same name as the Alembic revision
+            cur.execute(f"ALTER TABLE fct_district_stat DROP CONSTRAINT {_STAT_PK}")
             with cur.copy(statement) as cp:
                 for batch in batches:
                     buf = io.BytesIO()
                     pacsv.write_csv(batch, buf, options)
                     cp.write(buf.getbuffer())
+            cur.execute(
+                f"ALTER TABLE fct_district_stat ADD CONSTRAINT {_STAT_PK} "
+                "PRIMARY KEY (metric_code, district_code, year)"
+            )
     except psycopg.Error as err:  # the same exception types as any SQLAlchemy statement
         raise sa.exc.DBAPIError.instance(statement, None, err, psycopg.Error) from err
 
