@@ -7,6 +7,7 @@ code for changed land), a ratio metric, a sum metric and a `down` ratio metric.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import uuid
 from datetime import date, datetime
@@ -551,3 +552,40 @@ def test_scram_verifier_matches_libpq(pg_url):
         ref = conn.pgconn.encrypt_password(b"s3cret", b"anyone", b"scram-sha-256").decode()
     iterations, salt = ref.split("$")[1].split(":")
     assert scram_verifier("s3cret", base64.b64decode(salt), int(iterations)) == ref
+
+
+# --------------------------------------------------------------------------- one plan, two files
+
+
+def rendered_as_pdf(plan: PlanDocument, plan_id: str = "fedcba9876543210") -> PlanDocument:
+    """The same plan delivered as a PDF: same targets, another file, pages known."""
+    records = [dataclasses.replace(r, plan_id=plan_id, source_file="plan.pdf", source_page=1,
+                                   extraction="lines") for r in plan.records]
+    return dataclasses.replace(plan, plan_id=plan_id, source_file="plan.pdf",
+                               source_sha256="b" * 64, source_format="pdf", records=records)
+
+
+def test_plan_delivered_as_docx_and_pdf_is_shown_once(loaded):
+    shown_before = fetch(loaded, "SELECT COUNT(*) FROM v_attainment")[0][0]
+    facts_before = fetch(loaded, "SELECT COUNT(*) FROM fct_attainment")[0][0]
+    assert wl.load_plan(loaded, rendered_as_pdf(make_plan()), MAPPINGS) == "loaded"
+    build_attainment(loaded)
+    dup = dict(fetch(loaded, "SELECT source_file, duplicate_of FROM dim_plan"))
+    assert dup == {"plan.docx": None, "plan.pdf": PLAN_ID}
+    assert fetch(loaded, "SELECT COUNT(*) FROM fct_attainment")[0][0] == 2 * facts_before
+    assert fetch(loaded, "SELECT COUNT(*) FROM v_attainment")[0][0] == shown_before
+    assert {r[0] for r in fetch(loaded, "SELECT DISTINCT source_file FROM v_attainment")} == {
+        "plan.docx"}
+    # the DOCX goes away: the PDF becomes the plan analysts see
+    wl.delete_plan(loaded, "plan.docx")
+    build_attainment(loaded)
+    assert dict(fetch(loaded, "SELECT source_file, duplicate_of FROM dim_plan")) == {
+        "plan.pdf": None}
+    assert fetch(loaded, "SELECT COUNT(*) FROM v_attainment")[0][0] == shown_before
+
+
+def test_a_different_plan_is_not_a_duplicate(loaded):
+    other = rendered_as_pdf(make_plan())
+    other.records[0] = dataclasses.replace(other.records[0], target_value=Decimal("91"))
+    wl.load_plan(loaded, other, MAPPINGS)
+    assert fetch(loaded, "SELECT COUNT(*) FROM dim_plan WHERE duplicate_of IS NOT NULL")[0][0] == 0

@@ -258,6 +258,46 @@ def _fingerprint(plan: PlanDocument, mappings: list[IndicatorMetric], directions
     return h.hexdigest()
 
 
+def content_fingerprint(plan: PlanDocument) -> str:
+    """Equal for two renderings of one plan (DOCX and PDF): title, period and every target
+    with its table/row position, but no file name, page or extraction method."""
+
+    def num(v: Decimal | None) -> str | None:
+        return None if v is None else format(v.normalize(), "f")
+
+    h = hashlib.sha256(repr((plan.title, plan.issuer, plan.period_start, plan.period_end)).encode())
+    for row in sorted(
+        repr((r.source_table, r.source_row, r.section, r.task_no, r.task_name, r.indicator_name,
+              r.year, r.scope, r.comparator, num(r.target_value), num(r.target_value_high),
+              r.target_unit, r.target_text, num(r.baseline_value), r.baseline_year, r.binding))
+        for r in plan.records
+    ):
+        h.update(row.encode())
+    return h.hexdigest()
+
+
+def _mark_duplicates(cx: Connection, fingerprints: set[str | None]) -> None:
+    """Within each group of identical renderings, the DOCX (else the first file name) is the
+    plan analysts see; the others point at it through duplicate_of."""
+    for fp in fingerprints - {None}:
+        docs = cx.execute(
+            sa.select(dim_plan.c.plan_id, dim_plan.c.source_format, dim_plan.c.source_file)
+            .where(dim_plan.c.content_fingerprint == fp)
+        ).fetchall()
+        if not docs:
+            continue
+        keep = min(docs, key=lambda d: (d.source_format != "docx", d.source_file)).plan_id
+        for d in docs:
+            cx.execute(
+                dim_plan.update().where(dim_plan.c.plan_id == d.plan_id)
+                .values(duplicate_of=None if d.plan_id == keep else keep)
+            )
+
+
+def _fingerprints_of(cx: Connection, where: sa.ColumnElement) -> set[str | None]:
+    return {r[0] for r in cx.execute(sa.select(dim_plan.c.content_fingerprint).where(where))}
+
+
 def _delete_plans(cx: Connection, where: sa.ColumnElement) -> int:
     plan_ids = [r[0] for r in cx.execute(sa.select(dim_plan.c.plan_id).where(where))]
     if not plan_ids:
@@ -296,9 +336,10 @@ def load_plan(engine: Engine, plan: PlanDocument, indicator_metrics: list[Indica
         ).scalar()
         if old == fp:
             return "unchanged"
-        _delete_plans(
-            cx, (dim_plan.c.source_file == plan.source_file) | (dim_plan.c.plan_id == plan.plan_id)
-        )
+        replaced = (dim_plan.c.source_file == plan.source_file) | (dim_plan.c.plan_id == plan.plan_id)
+        groups = _fingerprints_of(cx, replaced)
+        _delete_plans(cx, replaced)
+        content = content_fingerprint(plan)
         plan_row = {
             "plan_id": plan.plan_id,
             "title": plan.title,
@@ -313,10 +354,12 @@ def load_plan(engine: Engine, plan: PlanDocument, indicator_metrics: list[Indica
             "record_count": len(plan.records),
             "load_fingerprint": fp,
             "loaded_at": _now(),
+            "content_fingerprint": content,
         }
         _insert_plan_rows(
             cx, plan_row, _indicator_rows(plan, indicator_metrics, directions), _target_rows(plan)
         )
+        _mark_duplicates(cx, groups | {content})
         refresh_dim_year(cx)
     return "loaded"
 
@@ -324,7 +367,9 @@ def load_plan(engine: Engine, plan: PlanDocument, indicator_metrics: list[Indica
 def delete_plan(engine: Engine, source_file: str) -> int:
     """Remove one plan's rows (a deleted file); returns the number of plans removed."""
     with engine.begin() as cx:
+        groups = _fingerprints_of(cx, dim_plan.c.source_file == source_file)
         n = _delete_plans(cx, dim_plan.c.source_file == source_file)
+        _mark_duplicates(cx, groups)
         cx.execute(ingest_issues.delete().where(ingest_issues.c.scope == f"plan:{source_file}"))
         if n:
             refresh_dim_year(cx)

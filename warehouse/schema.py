@@ -120,6 +120,12 @@ dim_plan = sa.Table(
     sa.Column("load_fingerprint", sa.String(64), nullable=False,
               comment="sha256 of file hash + metric mappings: equal means a re-load changes nothing"),
     sa.Column("loaded_at", sa.DateTime, nullable=False, comment="when this file was loaded (UTC)"),
+    sa.Column("content_fingerprint", sa.String(64),
+              comment="sha256 of the plan's title, period and targets without page or file: "
+                      "equal for two renderings (DOCX, PDF) of the same plan"),
+    sa.Column("duplicate_of", Hex16,
+              comment="plan_id of the document this one renders identically (DOCX preferred); "
+                      "NULL for the document analysts see in v_attainment"),
     sa.CheckConstraint(_in("source_format", ("docx", "pdf")), name="format"),
     sa.CheckConstraint(
         "period_start IS NULL OR period_end IS NULL OR period_end >= period_start", name="period"
@@ -291,7 +297,8 @@ SELECT
     a.target_value,
     a.target_value_high,
     i.binding,
-    a.plan_id
+    a.plan_id,
+    p.source_file
 FROM fct_attainment a
 JOIN dim_indicator i ON i.indicator_id = a.indicator_id
 JOIN dim_plan p ON p.plan_id = a.plan_id
@@ -299,9 +306,11 @@ LEFT JOIN dim_district d
     ON d.district_code = a.district_code
    AND d.valid_from <= {_YEAR_END}
    AND (d.valid_to IS NULL OR d.valid_to >= {_YEAR_END})
+WHERE p.duplicate_of IS NULL  -- a plan delivered as DOCX and PDF is shown once
 """
 V_ATTAINMENT_COMMENT = (
-    "Attainment for analysts: plan, indicator, district, year, readable target, actual, attained"
+    "Attainment for analysts: plan, indicator, district, year, readable target, actual, attained "
+    "(each plan once: identical renderings of a plan, see dim_plan.duplicate_of, are left out)"
 )
 
 
@@ -334,11 +343,26 @@ def create_schema(engine: Engine) -> None:
     with engine.begin() as cx:
         existing = set(sa.inspect(cx).get_table_names())
         metadata.create_all(cx, checkfirst=True)  # emits the comments of new tables
+        _add_missing_columns(cx, existing)
         if existing & set(TABLES):  # refresh comments of tables that were already there
             for stmt in comment_statements():
                 cx.exec_driver_sql(stmt)
         cx.exec_driver_sql(V_ATTAINMENT_SQL)
         cx.exec_driver_sql(f"COMMENT ON VIEW v_attainment IS {_quote(V_ATTAINMENT_COMMENT)}")
+
+
+def _add_missing_columns(cx, existing: set[str]) -> None:
+    """DuckDB files made by an older planwh: add nullable columns added since (the
+    embedded warehouse's counterpart of the PostgreSQL Alembic revisions)."""
+    inspector = sa.inspect(cx)
+    for table in metadata.sorted_tables:
+        if table.name not in existing:
+            continue
+        have = {c["name"] for c in inspector.get_columns(table.name)}
+        for col in table.columns:
+            if col.name not in have and col.nullable:
+                ddl = col.type.compile(dialect=cx.dialect)
+                cx.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {col.name} {ddl}")
 
 
 def _quote(s: str) -> str:

@@ -22,6 +22,7 @@ JOIN dim_indicator i ON i.indicator_id = t.indicator_id
 JOIN dim_plan p ON p.plan_id = t.plan_id
 LEFT JOIN dim_metric m ON m.metric_code = i.metric_code
 WHERE t.scope = '全市'
+  AND p.duplicate_of IS NULL  -- each plan once (not its identical PDF rendering)
   AND NOT EXISTS (
       SELECT 1
       FROM fct_attainment a
