@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+import sqlalchemy as sa
 
 from extractors.records import IngestIssue, NoPlanTable, PlanDocument, UnreadableDocument
 from pipelines.checks import check_result, failed_error_expectations
@@ -138,10 +139,19 @@ def plan_tables(context: dg.AssetExecutionContext, plan_targets: PlanDocument | 
     if plan_targets is None:  # unreadable: keep what was loaded before
         return dg.MaterializeResult(metadata={"status": "kept previous rows"})
     ref = read_reference(raw.reference_dir)
-    status = load_plan(warehouse.get_engine(), plan_targets, ref.indicator_metrics)
+    engine = warehouse.get_engine()
+    status = load_plan(engine, plan_targets, ref.indicator_metrics)
+    with engine.connect() as c:
+        same_as = c.execute(sa.text(
+            "SELECT o.source_file FROM dim_plan p JOIN dim_plan o ON o.plan_id = p.duplicate_of "
+            "WHERE p.plan_id = :id"), {"id": plan_targets.plan_id}).scalar()
+    if same_as:
+        context.log.info(f"{plan_targets.source_file} renders the same plan as {same_as}: "
+                         "v_attainment shows that one")
     return dg.MaterializeResult(
         metadata={
             "status": status,
+            "same_plan_as": same_as or "-",
             "plan_id": plan_targets.plan_id,
             "indicators": len({r.indicator_id for r in plan_targets.records}),
             **table_metadata(_records_preview(plan_targets)),
@@ -161,8 +171,6 @@ def plan_tables(context: dg.AssetExecutionContext, plan_targets: PlanDocument | 
 )
 def plan_registry(context: dg.AssetExecutionContext, raw: RawFolder,
                   warehouse: WarehouseResource) -> dg.MaterializeResult:
-    import sqlalchemy as sa
-
     from warehouse.load import delete_plan, replace_issues
 
     engine = warehouse.get_engine()
