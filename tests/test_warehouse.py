@@ -227,10 +227,13 @@ BAD_ROWS = [
                         "attained": True}),
     ("fct_district_stat", {"metric_code": "beds", "district_code": "330100", "year": 2020,
                            "value": None, "source_file": "f", "loaded_at": date(2024, 1, 1)}),
+    # a key already loaded (DuckDB: the unique index built by the bulk load; PostgreSQL: PK)
+    ("fct_district_stat", {"metric_code": "beds", "district_code": "330102", "year": 2020,
+                           "value": 1.0, "source_file": "f", "loaded_at": date(2024, 1, 1)}),
 ]
 
 
-@pytest.mark.parametrize("table,row", BAD_ROWS, ids=["comparator", "year", "milestone", "null"])
+@pytest.mark.parametrize("table,row", BAD_ROWS, ids=["comparator", "year", "milestone", "null", "repeated-key"])
 def test_constraints_reject_bad_rows(loaded, table, row):
     before = snapshot(loaded)
     with pytest.raises(sa.exc.DBAPIError):
