@@ -20,7 +20,7 @@ from extractors.reference import (
 
 ROOT = Path(__file__).resolve().parent.parent
 REF = ROOT / "raw" / "reference"
-HISTORY = Path("/work/shared/reference/gb2260-history.csv")
+HISTORY = Path(__file__).resolve().parents[2] / "shared" / "reference" / "gb2260-history.csv"
 
 
 @pytest.fixture(scope="module")

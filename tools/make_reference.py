@@ -36,21 +36,16 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SOURCE = Path("/work/shared/reference/gb2260-history.csv")
+sys.path.insert(0, str(ROOT))
+from extractors.reference import DISTRICT_COLUMNS  # noqa: E402
+
+DEFAULT_SOURCE = ROOT.parent / "shared" / "reference" / "gb2260-history.csv"
 OUT = ROOT / "raw" / "reference" / "districts.csv"
 
 CITY_CODE = "330100"
 CITY_ALIASES = ("全市", "合计", "总计", "杭州")
 WINDOW = (2016, 2025)  # inclusive years of interest
-COLUMNS = [
-    "district_code",
-    "district_name",
-    "district_type",
-    "parent_code",
-    "valid_from",
-    "valid_to",
-    "aliases",
-]
+COLUMNS = list(DISTRICT_COLUMNS)  # CONTRACT section 2, as the loader reads them
 
 
 @dataclass
@@ -152,7 +147,6 @@ def build_rows(records: list[Record]) -> list[dict[str, str]]:
 
 def check_renames(rows: list[dict[str, str]], records: list[Record]) -> None:
     """Every rename the resolver will derive must be a 新代码 link of the history."""
-    sys.path.insert(0, str(ROOT))
     from extractors.reference import derive_renames, parse_district_rows
 
     by_code = {r.code: r for r in records}

@@ -8,6 +8,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from extractors.records import IngestIssue, NoPlanTable, PlanDocument, UnreadableDocument
+from pipelines.assets.common import asset_defaults
 from pipelines.checks import check_result, failed_error_expectations
 from pipelines.metadata import table_metadata
 from pipelines.resources import RawFolder, WarehouseResource, data_path
@@ -16,7 +17,6 @@ plan_files = dg.DynamicPartitionsDefinition(name="plan_files")
 
 PLAN_SUFFIXES = (".docx", ".pdf")
 TARGETS_CHECK = "targets_quality"
-OWNERS = ["team:performance-office"]
 
 
 def list_plan_files(plans_dir: Path) -> list[Path]:
@@ -56,12 +56,8 @@ def _records_preview(plan: PlanDocument) -> pd.DataFrame:
 
 
 @dg.asset(
+    **asset_defaults("plans", "python", "pdf", "docx"),
     partitions_def=plan_files,
-    group_name="plans",
-    owners=OWNERS,
-    tags={"domain": "plans"},
-    kinds={"python", "pdf", "docx"},
-    pool="warehouse",
     check_specs=[
         dg.AssetCheckSpec(
             TARGETS_CHECK, asset="plan_targets", blocking=True,
@@ -122,12 +118,8 @@ def plan_targets(context: dg.AssetExecutionContext, raw: RawFolder, warehouse: W
 
 
 @dg.asset(
+    **asset_defaults("warehouse", "sql"),
     partitions_def=plan_files,
-    group_name="warehouse",
-    owners=OWNERS,
-    tags={"domain": "warehouse"},
-    kinds={"sql"},
-    pool="warehouse",
     description="dim_plan, dim_indicator and fct_target rows of one plan document: deleted and "
                 "re-inserted in one transaction (skipped when the same file content is loaded).",
 )
@@ -160,11 +152,7 @@ def plan_tables(context: dg.AssetExecutionContext, plan_targets: PlanDocument | 
 
 
 @dg.asset(
-    group_name="plans",
-    owners=OWNERS,
-    tags={"domain": "plans"},
-    kinds={"sql"},
-    pool="warehouse",
+    **asset_defaults("plans", "sql"),
     deps=[plan_tables],
     description="Keeps the warehouse in step with raw/plans: rows and issues of plan files "
                 "that were deleted from the folder are removed.",

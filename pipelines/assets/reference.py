@@ -4,19 +4,14 @@ import dagster as dg
 import pandas as pd
 
 from extractors.records import BadReference
+from pipelines.assets.common import asset_defaults
 from pipelines.metadata import table_metadata
 from pipelines.reference_data import read_reference
 from pipelines.resources import RawFolder, WarehouseResource
 
-OWNERS = ["team:performance-office"]
-
 
 @dg.asset(
-    group_name="reference",
-    owners=OWNERS,
-    tags={"domain": "reference"},
-    kinds={"csv", "sql"},
-    pool="warehouse",
+    **asset_defaults("reference", "csv", "sql"),
     description="raw/reference/districts.csv, metrics.csv and indicator_metrics.csv loaded into "
                 "dim_district and dim_metric. A broken reference file fails the run: nothing "
                 "else can be resolved without it.",

@@ -3,22 +3,18 @@
 import dagster as dg
 import pandas as pd
 
+from pipelines.assets.common import asset_defaults
 from pipelines.checks import check_result
 from pipelines.metadata import table_metadata
 from pipelines.reference_data import read_reference
 from pipelines.resources import RawFolder, WarehouseResource, data_path
 
-OWNERS = ["team:performance-office"]
 STATS_CHECK = "district_stats_quality"
 STATS_SCOPE = "stats"
 
 
 @dg.asset(
-    group_name="stats",
-    owners=OWNERS,
-    tags={"domain": "stats"},
-    kinds={"csv", "excel", "pandas"},
-    pool="warehouse",
+    **asset_defaults("stats", "csv", "excel", "pandas"),
     deps=["reference"],
     check_specs=[
         dg.AssetCheckSpec(
@@ -67,11 +63,7 @@ def district_stats(context: dg.AssetExecutionContext, raw: RawFolder, warehouse:
 
 
 @dg.asset(
-    group_name="warehouse",
-    owners=OWNERS,
-    tags={"domain": "warehouse"},
-    kinds={"sql"},
-    pool="warehouse",
+    **asset_defaults("warehouse", "sql"),
     description="fct_district_stat: metric x district x year, replaced atomically from "
                 "district_stats (unchanged content leaves the table untouched).",
 )

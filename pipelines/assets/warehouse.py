@@ -3,13 +3,13 @@
 import dagster as dg
 import pandas as pd
 
+from pipelines.assets.common import asset_defaults
 from pipelines.assets.plans import plan_registry, plan_tables
 from pipelines.assets.stats import fct_district_stat
 from pipelines.checks import check_result
 from pipelines.metadata import png_markdown, table_metadata
 from pipelines.resources import WarehouseResource, data_path
 
-OWNERS = ["team:performance-office"]
 ATTAINMENT_CHECK = "attainment_quality"
 
 # The (indicator, district, year) grid attainment must cover, derived independently of the
@@ -37,11 +37,7 @@ def read_frame(engine, sql: str) -> pd.DataFrame:
 
 
 @dg.asset(
-    group_name="warehouse",
-    owners=OWNERS,
-    tags={"domain": "warehouse"},
-    kinds={"sql"},
-    pool="warehouse",
+    **asset_defaults("warehouse", "sql"),
     deps=["reference", plan_tables, plan_registry, fct_district_stat],
     check_specs=[
         dg.AssetCheckSpec(
@@ -83,12 +79,8 @@ def fct_attainment(context: dg.AssetExecutionContext, warehouse: WarehouseResour
 
 
 @dg.asset(
-    group_name="warehouse",
-    owners=OWNERS,
-    tags={"domain": "warehouse"},
-    kinds={"html"},
+    **asset_defaults("warehouse", "html"),
     deps=[fct_attainment],
-    pool="warehouse",
     description="An HTML attainment report (heatmap and table) written to data/reports/.",
 )
 def attainment_report(context: dg.AssetExecutionContext,
@@ -103,11 +95,7 @@ def attainment_report(context: dg.AssetExecutionContext,
 
 
 @dg.asset(
-    group_name="quality",
-    owners=OWNERS,
-    tags={"domain": "quality"},
-    kinds={"sql"},
-    pool="warehouse",
+    **asset_defaults("quality", "sql"),
     deps=[fct_attainment, plan_registry],
     description="ingest_issues: every input item held back (unreadable documents, unresolved "
                 "districts, failed expectations), with file, location and reason.",
