@@ -117,12 +117,14 @@ def execute(raw: str, warehouse_url: str, progress=None) -> list[RunOutcome]:
     return outcomes
 
 
-def summary_rows(counts: dict, outcomes: list[RunOutcome], rate: float | None) -> list[tuple[str, str]]:
+def summary_rows(counts: dict, outcomes: list[RunOutcome], rate: float | None,
+                 renderings: int = 0) -> list[tuple[str, str]]:
     quarantined = [s for o in outcomes for s in o.quarantined]
     failed = [s for o in outcomes for s in o.failed]
     plans_quarantined = sum(1 for o in outcomes if o.label.startswith("plan ") and o.quarantined)
     return [
         ("plans", f"{counts.get('dim_plan', 0)} loaded"
+                  + (f" ({renderings} a second rendering of another)" if renderings else "")
                   + (f", {plans_quarantined} quarantined" if plans_quarantined else "")),
         ("indicators", str(counts.get("dim_indicator", 0))),
         ("targets", str(counts.get("fct_target", 0))),
@@ -139,13 +141,22 @@ def summary_rows(counts: dict, outcomes: list[RunOutcome], rate: float | None) -
 
 
 def attainment_rate(engine) -> float | None:
+    """Share of evaluated targets met, as analysts see them (v_attainment: each plan once)."""
     import sqlalchemy as sa
 
     with engine.connect() as c:
         row = c.execute(sa.text(
             "SELECT COUNT(*), SUM(CASE WHEN attained THEN 1 ELSE 0 END) "
-            "FROM fct_attainment WHERE attained IS NOT NULL")).one()
+            "FROM v_attainment WHERE attained IS NOT NULL")).one()
     return (row[1] or 0) / row[0] if row[0] else None
+
+
+def second_renderings(engine) -> int:
+    import sqlalchemy as sa
+
+    with engine.connect() as c:
+        return c.execute(sa.text(
+            "SELECT COUNT(*) FROM dim_plan WHERE duplicate_of IS NOT NULL")).scalar() or 0
 
 
 def print_summary(rows, outcomes: list[RunOutcome], warehouse_url: str, seconds: float) -> None:
@@ -195,7 +206,8 @@ def run(args) -> int:
 
     engine = make_engine(args.warehouse)
     try:
-        rows = summary_rows(table_counts(engine), outcomes, attainment_rate(engine))
+        rows = summary_rows(table_counts(engine), outcomes, attainment_rate(engine),
+                            second_renderings(engine))
     finally:
         engine.dispose()
     print_summary(rows, outcomes, args.warehouse, time.monotonic() - started)
