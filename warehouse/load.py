@@ -381,7 +381,7 @@ def delete_plan(engine: Engine, source_file: str) -> int:
 
 
 _PREPARE_SQL = """
-CREATE OR REPLACE TEMP TABLE _planwh_stats AS
+CREATE OR REPLACE TEMP VIEW _planwh_clean AS
 SELECT CAST(metric_code AS VARCHAR) AS metric_code,
        CAST(district_code AS VARCHAR) AS district_code,
        CAST(year AS INTEGER) AS year,
@@ -396,11 +396,12 @@ WHERE value IS NOT NULL AND NOT isnan(CAST(value AS DOUBLE))
 
 # Only when the key repeats (a hash aggregate says so, cheaply): keep the first row.
 _HAS_DUPLICATES_SQL = """
-SELECT COUNT(*) <> COUNT(DISTINCT (metric_code, district_code, year)) FROM _planwh_stats
+SELECT COUNT(*) <> COUNT(DISTINCT (metric_code, district_code, year)) FROM _planwh_clean
 """
+_UNIQUE_SQL = "CREATE OR REPLACE TEMP VIEW _planwh_stats AS SELECT * FROM _planwh_clean"
 _DEDUPLICATE_SQL = """
-CREATE OR REPLACE TEMP TABLE _planwh_stats AS
-SELECT * FROM _planwh_stats
+CREATE OR REPLACE TEMP VIEW _planwh_stats AS
+SELECT * FROM _planwh_clean
 QUALIFY row_number() OVER (PARTITION BY metric_code, district_code, year
                            ORDER BY _planwh_rn) = 1
 """
@@ -418,11 +419,13 @@ GROUP BY source_file
 
 
 def _prepare_stats(duck, frame: pd.DataFrame) -> tuple[dict[str, tuple[str, int]], set[int]]:
-    """Normalise the frame into the temp table _planwh_stats on a DuckDB connection.
+    """Expose the frame as the temp view _planwh_stats on a DuckDB connection (a view
+    over the registered Arrow table: 5M rows are scanned, never copied).
 
     Rows without a value are dropped (missing is never 0); a repeated metric x
     district x year keeps its first row (conflicts are issues upstream).
-    Returns each source file's (fingerprint, rows) and the years present.
+    Returns each source file's (fingerprint, rows) and the years present. The
+    caller unregisters _planwh_frame when it has finished reading the view.
     """
     missing = [c for c in STAT_COLUMNS if c not in frame.columns]
     if missing:
@@ -432,12 +435,9 @@ def _prepare_stats(duck, frame: pd.DataFrame) -> tuple[dict[str, tuple[str, int]
     src = pa.Table.from_pandas(frame[STAT_COLUMNS], preserve_index=False)
     src = src.append_column("_planwh_rn", pa.array(np.arange(len(frame), dtype="int64")))
     duck.register("_planwh_frame", src)
-    try:
-        duck.execute(_PREPARE_SQL)
-    finally:
-        duck.unregister("_planwh_frame")
-    if duck.execute(_HAS_DUPLICATES_SQL).fetchone()[0]:
-        duck.execute(_DEDUPLICATE_SQL)
+    duck.execute(_PREPARE_SQL)
+    has_duplicates = duck.execute(_HAS_DUPLICATES_SQL).fetchone()[0]
+    duck.execute(_DEDUPLICATE_SQL if has_duplicates else _UNIQUE_SQL)
     prints = {
         f: (hashlib.sha256(f"{n}:{s}:{x}".encode()).hexdigest(), int(n))
         for f, n, s, x in duck.execute(_FINGERPRINT_SQL).fetchall()
@@ -453,17 +453,28 @@ def load_stats(engine: Engine, frame: pd.DataFrame) -> str:
     DuckDB in front of PostgreSQL), then bulk-inserted: INSERT … SELECT on
     DuckDB, COPY on PostgreSQL.
     """
-    with engine.begin() as cx:
-        own = cx.dialect.name == "duckdb"
-        duck = cx.connection.dbapi_connection if own else duckdb.connect()
-        try:
-            status = _load_stats(cx, duck, frame, own)
-            if own:  # on failure the rollback removes the temp table
-                duck.execute("DROP TABLE IF EXISTS _planwh_stats")
-            return status
-        finally:
-            if not own:
-                duck.close()
+    registered_on = None  # the warehouse's own DuckDB connection, when the frame is on it
+    try:
+        with engine.begin() as cx:
+            own = cx.dialect.name == "duckdb"
+            duck = cx.connection.dbapi_connection if own else duckdb.connect()
+            try:
+                if own:
+                    registered_on = duck
+                status = _load_stats(cx, duck, frame, own)
+                if own:  # on failure the rollback removes the views
+                    duck.execute("DROP VIEW IF EXISTS _planwh_stats")
+                    duck.execute("DROP VIEW IF EXISTS _planwh_clean")
+            finally:
+                if not own:
+                    duck.close()
+        return status
+    finally:
+        if registered_on is not None:  # after commit or rollback: free the Arrow table
+            try:
+                registered_on.unregister("_planwh_frame")
+            except duckdb.Error:
+                pass
 
 
 def _load_stats(cx: Connection, duck, frame: pd.DataFrame, own: bool) -> str:
