@@ -32,11 +32,13 @@ dev: $(STAMP)  ## start the Dagster UI on http://127.0.0.1:3000
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check .
 
-fixtures: $(DEVSTAMP)  ## regenerate sample and fixture documents
-	$(BIN)/python tools/make_seed_plan.py
+fixtures: $(DEVSTAMP)  ## regenerate raw/ samples and tests/fixtures (PDFs need fonts-wqy-zenhei to be byte-identical)
 	$(BIN)/python tools/make_reference.py
+	$(BIN)/python tools/make_sample_stats.py
+	$(BIN)/python tools/make_seed_plan.py
 	$(BIN)/python tools/make_plan_fixtures.py
 	$(BIN)/python tools/make_stats_fixtures.py
+	$(BIN)/python tools/make_hostile_fixtures.py
 
 bench: $(DEVSTAMP)
 	$(BIN)/python bench/extract.py
