@@ -249,7 +249,14 @@ def _nearest_row(el: etree._Element) -> etree._Element | None:
 
 
 def _child(el: etree._Element, tag: str) -> etree._Element | None:
-    """First child with ``tag`` (``el.find(tag)`` without ElementPath's Python layer)."""
+    """First child with ``tag``, like ``el.find(tag)``.
+
+    Cheap for tcPr/trPr, which come first when present: ``find`` goes through
+    ElementPath's Python layer and every lxml iterator costs microseconds to set
+    up, a lot over tens of thousands of cells.
+    """
+    if len(el) and el[0].tag == tag:
+        return el[0]
     return next(el.iterchildren(tag), None)
 
 
@@ -259,10 +266,11 @@ def _tc_props(tc: etree._Element) -> tuple[int, str | None]:
     if pr is None:
         return 1, None
     span_el = vm_el = None
-    for el in pr.iterchildren(W_GRIDSPAN, W_VMERGE):  # the first of each counts
-        if el.tag == W_GRIDSPAN:
+    for el in pr:  # the first of each counts
+        tag = el.tag
+        if tag == W_GRIDSPAN:
             span_el = el if span_el is None else span_el
-        elif vm_el is None:
+        elif tag == W_VMERGE and vm_el is None:
             vm_el = el
     span = max(1, _int(span_el.get(W_VAL), 1) or 1) if span_el is not None else 1
     vmerge = None if vm_el is None else (vm_el.get(W_VAL) or "continue")
