@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import zipfile
 
 import docx
@@ -215,24 +214,12 @@ def _big_docx(path, rows: int) -> None:
     write_docx(path, tbl(*body, cols=10))
 
 
-def test_faster_than_python_docx_row_cells(tmp_path):
+def test_big_merged_table_reads_like_python_docx(tmp_path):
+    """Same grid as python-docx's own row.cells (which repeats vertically merged cells);
+    speed against that loop is measured in bench/extract.py, not here."""
     f = tmp_path / "big.docx"
     _big_docx(f, 600)
-
-    def python_docx() -> None:
-        for table in docx.Document(f).tables:
-            for row in table.rows:
-                [c.text for c in row.cells]
-
-    def ours() -> None:
-        read_docx(f)
-
-    timings = {}
-    for name, fn in (("python-docx", python_docx), ("ours", ours)):
-        best = float("inf")
-        for _ in range(2):
-            t0 = time.perf_counter()
-            fn()
-            best = min(best, time.perf_counter() - t0)
-        timings[name] = best
-    assert timings["ours"] < timings["python-docx"], timings
+    theirs = [[c.text for c in row.cells] for row in docx.Document(f).tables[0].rows]
+    ours = read_docx(f).tables[0]
+    assert ours.n_rows == len(theirs) == 601
+    assert [[cell.text for cell in row] for row in ours.rows] == theirs
