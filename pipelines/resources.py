@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from functools import cached_property
 from pathlib import Path
 
 import dagster as dg
@@ -59,10 +58,6 @@ class WarehouseResource(dg.ConfigurableResource):
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
-
-    @cached_property
-    def backend(self) -> str:
-        return self.url.split(":", 1)[0].split("+", 1)[0]
 
 
 def data_path(*parts: str) -> Path:
