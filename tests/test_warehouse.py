@@ -592,3 +592,13 @@ def test_a_different_plan_is_not_a_duplicate(loaded):
     other.records[0] = dataclasses.replace(other.records[0], target_value=Decimal("91"))
     wl.load_plan(loaded, other, MAPPINGS)
     assert fetch(loaded, "SELECT COUNT(*) FROM dim_plan WHERE duplicate_of IS NOT NULL")[0][0] == 0
+
+
+def test_attainment_key_is_enforced_after_a_rebuild(loaded):
+    build_attainment(loaded)  # on DuckDB a rebuild swaps tables: the key must survive it
+    row = loaded.connect().execute(sa.select(metadata.tables["fct_attainment"]).limit(1)).mappings().one()
+    before = snapshot(loaded)
+    with pytest.raises(sa.exc.DBAPIError):
+        with loaded.begin() as cx:
+            cx.execute(metadata.tables["fct_attainment"].insert(), [dict(row)])
+    assert snapshot(loaded) == before
