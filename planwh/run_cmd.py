@@ -94,10 +94,14 @@ def execute(raw: str, warehouse_url: str, progress=None) -> list[RunOutcome]:
     sync_partitions(instance, names)
     total = len(names) + 2
     outcomes: list[RunOutcome] = []
+    graph = dg.Definitions(assets=ALL_ASSETS, resources=resources).resolve_asset_graph()
+    order = [a.key for a in ALL_ASSETS]  # the graph's order, upstream first
 
     def run(label: str, selection, partition_key: str | None = None) -> RunOutcome:
         if progress:
-            progress(label, len(outcomes), total)
+            keys = selection.resolve(graph)
+            steps = " → ".join(k.to_user_string() for k in order if k in keys)
+            progress(f"{label}: {steps}", len(outcomes), total)
         result = dg.materialize(
             ALL_ASSETS, selection=selection, resources=resources, instance=instance,
             partition_key=partition_key, raise_on_error=False, run_config=QUIET_LOGS,
