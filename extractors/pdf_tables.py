@@ -144,6 +144,16 @@ def _grid_from_cells(cells: list[tuple]) -> tuple[list[list[GridCell | None]], l
     return grid, xs, ys
 
 
+# Inside a PDF cell every line break is a layout wrap: a number wrapped in a narrow
+# column ("不少于1|00家", "67,2|93") is one number. (DOCX paragraph breaks are real
+# breaks and never reach this.)
+_WRAPPED_NUMBER = re.compile(r"(?<=\d)[ \t]*\n[ \t]*(?=\d)|(?<=\d[,.])\n(?=\d)")
+
+
+def _join_wrapped_numbers(raw: str) -> str:
+    return _WRAPPED_NUMBER.sub("", raw) if "\n" in raw else raw
+
+
 def _fill_text(grid: list[list[GridCell | None]], xs: list[float], ys: list[float],
                chars: list[dict]) -> list[list[GridCell]]:
     """Put each char in the cell under its centre; gaps become empty cells."""
@@ -162,7 +172,7 @@ def _fill_text(grid: list[list[GridCell | None]], xs: list[float], ys: list[floa
                 cell = GridCell("", "", (r, c))
             elif cell.origin == (r, c) and id(cell) in buckets:
                 raw = extract_text_simple(buckets[id(cell)], x_tolerance=X_TOL, y_tolerance=Y_TOL)
-                cell.raw, cell.text = raw, normalise_text(raw)
+                cell.raw, cell.text = raw, normalise_text(_join_wrapped_numbers(raw))
             out.append(cell)
         rows.append(out)
     return rows
@@ -294,9 +304,25 @@ def _seq_column(rows: list[list[GridCell]]) -> int:
     return 0
 
 
+def _repeats(part_row: list[GridCell], grid_row: list[GridCell]) -> bool:
+    """``part_row`` repeats ``grid_row``: equal texts, except that a repeated header cell
+    may be cut short (its last line overflowing into the row below, as LibreOffice
+    draws a repeated header that is lower than its text)."""
+    texts = [(a.text, b.text) for a, b in zip(part_row, grid_row, strict=True)]
+    return any(a for a, _ in texts) and all(
+        a == b or (a and b.startswith(a)) for a, b in texts
+    )
+
+
+def _overflow(part_row: list[GridCell], grid_row: list[GridCell]) -> dict[int, str]:
+    """Column -> the text a cut-short repeated header cell lost."""
+    return {c: b.text[len(a.text):] for c, (a, b) in enumerate(zip(part_row, grid_row, strict=True))
+            if a.text != b.text and b.text.startswith(a.text)}
+
+
 def _is_new_header(grid: TableGrid, part: _PageTable) -> bool:
     """The part opens with a header like the grid's but not equal to it: another table."""
-    if not part.rows or _row_texts(part.rows[0]) == _row_texts(grid.rows[0]):
+    if not part.rows or _repeats(part.rows[0], grid.rows[0]):
         return False
     same = sum(1 for a, b in zip(part.rows[0], grid.rows[0], strict=True) if a.text and a.text == b.text)
     return same >= 2
@@ -325,10 +351,16 @@ def _append(grid: TableGrid, part: _PageTable) -> None:
     """Join a continuation part to a grid: repeated header dropped, broken row merged."""
     rows = part.rows
     skip = 0
-    while (skip < min(3, len(rows), grid.n_rows) and any(_row_texts(rows[skip]))
-           and _row_texts(rows[skip]) == _row_texts(grid.rows[skip])):
+    lost: dict[int, str] = {}
+    while (skip < min(3, len(rows), grid.n_rows) and _repeats(rows[skip], grid.rows[skip])):
+        lost.update(_overflow(rows[skip], grid.rows[skip]))
         skip += 1
     rows = rows[skip:]
+    if rows and lost:  # the header's overflowing last line landed in the first row
+        for c, suffix in lost.items():
+            cell = rows[0][c]
+            if cell.text.startswith(suffix):
+                cell.text = cell.text[len(suffix):]
     seq = _seq_column(grid.rows)
     if rows and grid.rows and not rows[0][seq].text and any(_row_texts(rows[0])):
         _merge_broken_row(grid.rows[-1], rows)

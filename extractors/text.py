@@ -33,11 +33,25 @@ _SPACE_RUN = re.compile(r"\s+")
 _CJK_SIDE = re.compile(f"[{_IDEOGRAPHS}{_CJK_PUNCT}]")
 _ATTACHING_SIDE = re.compile(f"[{_ATTACHING}]")
 _PERCENT_SIGNS = ("%", "‰")
+_LATIN = re.compile("[A-Za-z]")
+# A range or fraction sign that a line may end on before the next number: 97%-|99%.
+_RANGE_SIGNS = "-~/—–"
 
 
 def is_cjk(ch: str) -> bool:
     """True when ``ch`` is one CJK ideograph (Han character, 〇 or 々)."""
     return len(ch) == 1 and _CJK_RE.match(ch) is not None
+
+
+def _line_break_joins(before: str, after: str) -> bool:
+    """A line break that is only a wrap (PDF cells, Word/LibreOffice layout), not a space:
+    between Latin and CJK ("万元GDP|能耗") and after a range sign before a number
+    ("97%-|99%"). Between two Latin words a break stays a space."""
+    if (_LATIN.match(before) and _CJK_SIDE.match(after)) or (
+        _CJK_SIDE.match(before) and _LATIN.match(after)
+    ):
+        return True
+    return before in _RANGE_SIGNS and "0" <= after <= "9"
 
 
 def _wrap_space_joins(before: str, after: str) -> bool:
@@ -58,7 +72,9 @@ def normalise_text(s: str | None) -> str:
     Whitespace (newlines and U+3000 included) is removed between two CJK
     characters, between CJK and CJK/full-width punctuation, and between a digit
     and CJK ("2016 年" -> "2016年", "不低于 4 张" -> "不低于4张"). Whitespace
-    between two digits ("20 16") or next to Latin words is kept as one space.
+    between two digits ("20 16") or next to Latin words is kept as one space,
+    except that a line break is dropped between Latin and CJK ("GDP\n能耗") and
+    after a range sign before a digit ("97%-\n99%"): layout wraps, not spaces.
     ``None`` gives "". Pure, and cached: table cells repeat a lot.
     """
     if not s:
@@ -70,8 +86,12 @@ def normalise_text(s: str | None) -> str:
 
     def join_or_collapse(m: re.Match) -> str:
         start, end = m.span()
-        if start and end < len(s) and _wrap_space_joins(s[start - 1], s[end]):
-            return ""
+        if start and end < len(s):
+            before, after = s[start - 1], s[end]
+            if _wrap_space_joins(before, after):
+                return ""
+            if "\n" in m.group() and _line_break_joins(before, after):
+                return ""
         return " "
 
     return _SPACE_RUN.sub(join_or_collapse, s).strip()

@@ -117,7 +117,7 @@ def test_nested_table_text_goes_into_its_cell(tmp_path):
     assert len(content.tables) == 2  # the nested table is not counted
     assert [g.table_index for g in content.tables] == [0, 1]
     first = content.tables[0]
-    assert first.n_rows == 2 and first.rows[0][1].text == "b 内1内2"
+    assert first.n_rows == 2 and first.rows[0][1].text == "b内1内2"  # Latin|CJK break joined
     assert first.rows[0][1].raw == "b\n内1\n内2"
 
 

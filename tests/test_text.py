@@ -80,3 +80,19 @@ def test_normalise_is_idempotent_and_stripped(s: str) -> None:
     assert normalise_text(once) == once
     assert once == once.strip()
     assert "  " not in once and "\n" not in once
+
+
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("万元GDP\n能耗", "万元GDP能耗"),  # Latin | CJK wrapped by the layout
+        ("单位\nGDP能耗", "单位GDP能耗"),
+        ("97%-\n99%", "97%-99%"),  # a range wrapped after its dash
+        ("600~\n700张", "600~700张"),
+        ("万元 GDP", "万元 GDP"),  # a real space next to Latin stays
+        ("Hangzhou\nCity", "Hangzhou City"),  # between Latin words a break is a space
+        ("1\n2016", "1 2016"),  # two numbers across a break never fuse
+    ],
+)
+def test_line_breaks_from_layout(raw, expected):
+    assert normalise_text(raw) == expected
