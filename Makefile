@@ -39,6 +39,7 @@ fixtures: $(DEVSTAMP)  ## regenerate raw/ samples and tests/fixtures (PDFs need 
 	$(BIN)/python tools/make_plan_fixtures.py
 	$(BIN)/python tools/make_stats_fixtures.py
 	$(BIN)/python tools/make_hostile_fixtures.py
+	$(BIN)/python tools/make_three_line_plan.py
 	$(BIN)/python tools/make_libreoffice_pdfs.py  # needs soffice (libreoffice-writer-nogui fonts-noto-cjk)
 
 bench: $(DEVSTAMP)

@@ -256,8 +256,10 @@ def _read_page(page, page_no: int, settings: dict, strategy: str, state: _State,
             continue
         grid, xs, ys = _grid_from_cells(t.cells)
         if grid and grid[0]:
-            placed.append((t.bbox[1], _PageTable(_fill_text(grid, xs, ys, tchars), xs, page_no,
-                                                 strategy)))
+            rows = _fill_text(grid, xs, ys, tchars)
+            if strategy == "text":
+                rows = _merge_wrapped_rows(rows)
+            placed.append((t.bbox[1], _PageTable(rows, xs, page_no, strategy)))
     events = sorted([(ln.top, 0, ln) for ln in lines] + [(top, 1, pt) for top, pt in placed],
                     key=lambda e: (e[0], e[1]))
     for k, (_, kind, obj) in enumerate(events):
@@ -283,6 +285,31 @@ def _read_pages(path: Path, source: str, settings: dict, strategy: str,
             finally:
                 page.close()
     return tables, state
+
+
+def _merge_wrapped_rows(rows: list[list[GridCell]]) -> list[list[GridCell]]:
+    """Text strategy (no rules, e.g. a three-line table): every wrapped line of a cell
+    comes out as a row of its own. A row with an empty 序号 that fills fewer than half
+    the columns continues the row above; a row of its own fills its target columns."""
+    if not rows:
+        return rows
+    seq = _seq_column(rows)
+    out: list[list[GridCell]] = []
+    for row in rows:
+        filled = sum(1 for cell in row if cell.text)
+        if not filled:  # the gap between two text lines: no row at all
+            continue
+        if out and not row[seq].text and filled * 2 < len(row):
+            for above, cell in zip(out[-1], row, strict=True):
+                if cell.text:
+                    above.raw = f"{above.raw}\n{cell.raw}" if above.raw else cell.raw
+                    above.text = normalise_text(_join_wrapped_numbers(above.raw))
+        else:
+            out.append(row)
+    for r, row in enumerate(out):
+        for c, cell in enumerate(row):
+            cell.origin = (r, c)
+    return out
 
 
 # --------------------------------------------------------------------------- stitching

@@ -19,10 +19,12 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = sorted((ROOT / "tests" / "fixtures" / "plans").glob("*.docx")) + sorted(
-    (ROOT / "raw" / "plans").glob("*.docx")
-)
 OUT = ROOT / "tests" / "fixtures" / "plans" / "libreoffice"
+SOURCES = (
+    sorted((ROOT / "tests" / "fixtures" / "plans").glob("*.docx"))
+    + sorted((ROOT / "raw" / "plans").glob("*.docx"))
+    + sorted((OUT / "sources").glob("*.docx"))  # documents made for this corpus only
+)
 
 
 def main() -> int:
