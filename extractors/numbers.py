@@ -57,14 +57,39 @@ _CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _YEAR_AFTER = re.compile(r"\s*(?:年|[-~〜至到—–]\s*[0-9]{4}\s*年)")
 _DATE_TAIL = re.compile(r"[底末份前初中]|上旬|下旬|[0-9]")
 _SIGN_BLOCKERS = set("0123456789.%ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-# Comparator words after which a Chinese numeral is a quantity (不低于五十张).
+# The target grammar's comparator words before a number (targets.py reads them from
+# here too), and the words after one (五十以上, 90%左右).
+COMPARATOR_WORDS: tuple[tuple[str, str], ...] = (
+    ("不低于", ">="), ("不少于", ">="), ("不小于", ">="), ("不得低于", ">="),
+    ("不得少于", ">="), ("大于等于", ">="), ("至少", ">="), ("达到", ">="),
+    ("提高到", ">="), ("提高至", ">="), ("提升到", ">="), ("提升至", ">="),
+    ("增加到", ">="), ("增加至", ">="), ("增长到", ">="), ("增长至", ">="),
+    ("上升到", ">="), ("上升至", ">="), ("扩大到", ">="), ("扩大至", ">="),
+    ("达", ">="), (">=", ">="), ("≥", ">="), ("⩾", ">="), ("≧", ">="),
+    ("不高于", "<="), ("不超过", "<="), ("不大于", "<="), ("不多于", "<="),
+    ("不得高于", "<="), ("不得超过", "<="), ("小于等于", "<="), ("控制在", "<="),
+    ("下降到", "<="), ("下降至", "<="), ("降低到", "<="), ("降低至", "<="),
+    ("减少到", "<="), ("减少至", "<="), ("压缩到", "<="), ("压缩至", "<="),
+    ("降至", "<="), ("降到", "<="), ("至多", "<="), ("最多", "<="),
+    ("<=", "<="), ("≤", "<="), ("⩽", "<="), ("≦", "<="),
+    ("大于", ">"), ("超过", ">"), ("高于", ">"), ("多于", ">"), (">", ">"),
+    ("小于", "<"), ("低于", "<"), ("少于", "<"), ("<", "<"),
+    ("等于", "="), ("为", "="), ("=", "="),
+    ("大约", "about"), ("约", "about"),
+)
+SUFFIX_WORDS = {"以上": ">=", "以下": "<=", "以内": "<=", "之内": "<=", "左右": "about",
+                "上下": "about"}
+# After a comparator word a Chinese numeral is a quantity (不低于五十张, 至少五家); 为
+# ("is") is left out: before a numeral in prose it rarely sets a target (成为一个…).
 _CN_LEAD = re.compile(
-    r"(?:[不]?(?:低于|少于|高于|多于|大于|小于|超过)|等于|达到?|控制在|约|[≥≤<>=]"
-    r"|(?:提高|提升|增加|增长|上升|降低|下降|减少)?[到至]|降[到至])\s*$"
+    "(?:"
+    + "|".join(re.escape(w) for w, _ in sorted(COMPARATOR_WORDS, key=lambda x: -len(x[0]))
+               if w != "为")
+    + r"|(?:提高|提升|增加|增长|上升|降低|下降|减少)?[到至])\s*$"
 )
 # Words that may directly follow a bare Chinese numeral quantity (五十以上).
 _CN_TAIL_WORDS = re.compile(
-    rf"及?(?:以上|以下|以内|之内|左右|上下)|[至到][{''.join(CN_DIGITS)}十]"
+    "及?(?:" + "|".join(SUFFIX_WORDS) + rf")|[至到][{''.join(CN_DIGITS)}十]"
 )
 
 

@@ -11,7 +11,14 @@ from dataclasses import replace
 from decimal import Decimal
 from functools import lru_cache
 
-from extractors.numbers import MULTIPLIERS, NumberMatch, find_numbers, tidy
+from extractors.numbers import (
+    COMPARATOR_WORDS,
+    MULTIPLIERS,
+    SUFFIX_WORDS,
+    NumberMatch,
+    find_numbers,
+    tidy,
+)
 from extractors.records import CITY_SCOPE, ParsedTarget
 from extractors.text import normalise_text
 
@@ -27,24 +34,7 @@ _PART_TRIM = ",;。、 "
 # Comparator words before a number (longest alternatives first). Words of one
 # character or symbol must touch the number; longer words may be separated from
 # it by a few words (不低于当年户籍老年人口的6%), but not by punctuation.
-_PREFIX_WORDS: tuple[tuple[str, str], ...] = (
-    ("不低于", ">="), ("不少于", ">="), ("不小于", ">="), ("不得低于", ">="),
-    ("不得少于", ">="), ("大于等于", ">="), ("至少", ">="), ("达到", ">="),
-    ("提高到", ">="), ("提高至", ">="), ("提升到", ">="), ("提升至", ">="),
-    ("增加到", ">="), ("增加至", ">="), ("增长到", ">="), ("增长至", ">="),
-    ("上升到", ">="), ("上升至", ">="), ("扩大到", ">="), ("扩大至", ">="),
-    ("达", ">="), (">=", ">="), ("≥", ">="), ("⩾", ">="), ("≧", ">="),
-    ("不高于", "<="), ("不超过", "<="), ("不大于", "<="), ("不多于", "<="),
-    ("不得高于", "<="), ("不得超过", "<="), ("小于等于", "<="), ("控制在", "<="),
-    ("下降到", "<="), ("下降至", "<="), ("降低到", "<="), ("降低至", "<="),
-    ("减少到", "<="), ("减少至", "<="), ("压缩到", "<="), ("压缩至", "<="),
-    ("降至", "<="), ("降到", "<="), ("至多", "<="), ("最多", "<="),
-    ("<=", "<="), ("≤", "<="), ("⩽", "<="), ("≦", "<="),
-    ("大于", ">"), ("超过", ">"), ("高于", ">"), ("多于", ">"), (">", ">"),
-    ("小于", "<"), ("低于", "<"), ("少于", "<"), ("<", "<"),
-    ("等于", "="), ("为", "="), ("=", "="),
-    ("大约", "about"), ("约", "about"),
-)
+_PREFIX_WORDS = COMPARATOR_WORDS
 _PREFIX_CMP = dict(_PREFIX_WORDS)
 _PREFIX_RE = re.compile(  # longest first: 不低于 before 低于
     "|".join(re.escape(w) for w in sorted(_PREFIX_CMP, key=len, reverse=True))
@@ -52,9 +42,8 @@ _PREFIX_RE = re.compile(  # longest first: 不低于 before 低于
 _TOUCHING = {w for w in _PREFIX_CMP if len(w) == 1 or not w[0].isalpha()}
 _MAX_GAP = 16
 _GAP_STOP = re.compile(r"[,;。:!?]")
-_SUFFIX_RE = re.compile(r"\s*(?:及|或)?(以上|以下|以内|之内|左右|上下)")
-_SUFFIX_CMP = {"以上": ">=", "以下": "<=", "以内": "<=", "之内": "<=", "左右": "about",
-               "上下": "about"}
+_SUFFIX_CMP = SUFFIX_WORDS
+_SUFFIX_RE = re.compile(r"\s*(?:及|或)?(" + "|".join(SUFFIX_WORDS) + ")")
 _RANGE_SEP = re.compile(r"\s*(?:-|~|〜|—{1,2}|–|−|至|到)\s*")
 _FROM = ("从", "由")
 

@@ -7,31 +7,25 @@ import dagster as dg
 _SAMPLE_ROWS = 5
 
 
-def failed_error_expectations(suite_result) -> list:
-    return [r for r in suite_result.results if not r.success and r.severity == "error"]
-
-
 def suite_metadata(suite_result) -> dict:
     """One line per expectation, plus a sample of failing rows and the Data Docs path."""
     lines = ["| expectation | severity | result | unexpected |", "|---|---|---|---|"]
     for r in suite_result.results:
-        verdict = "pass" if r.success else ("FAIL" if r.severity == "error" else "warn")
-        lines.append(f"| {r.name} | {r.severity} | {verdict} | {r.unexpected_count} |")
+        lines.append(f"| {r.name} | {r.severity} | {r.status} | {r.unexpected_count} |")
     meta: dict = {
         "expectations": dg.MetadataValue.md("\n".join(lines)),
         "unexpected_count": dg.MetadataValue.int(
-            sum(r.unexpected_count or 0 for r in suite_result.results if not r.success)
+            sum(r.unexpected_count or 0 for r in suite_result.failed)
         ),
     }
     samples = [
         {"expectation": r.name, **row}
-        for r in suite_result.results
-        if not r.success
+        for r in suite_result.failed
         for row in (r.sample or [])[:_SAMPLE_ROWS]
     ]
     if samples:
         meta["failing_sample"] = dg.MetadataValue.json(samples[:20])
-    if getattr(suite_result, "docs_path", None):
+    if suite_result.docs_path:
         meta["data_docs"] = dg.MetadataValue.path(str(suite_result.docs_path))
     return meta
 
@@ -39,8 +33,8 @@ def suite_metadata(suite_result) -> dict:
 def check_result(check_name: str, suite_result, quarantined: int = 0) -> dg.AssetCheckResult:
     """ERROR (blocking) when an error-severity expectation fails on what would be loaded;
     WARN when only warnings failed or rows were quarantined; passed otherwise."""
-    errors = failed_error_expectations(suite_result)
-    warnings = [r for r in suite_result.results if not r.success and r.severity != "error"]
+    errors = [r for r in suite_result.failed if r.severity == "error"]
+    warnings = [r for r in suite_result.failed if r.severity != "error"]
     meta = suite_metadata(suite_result)
     if quarantined:
         meta["quarantined_rows"] = dg.MetadataValue.int(quarantined)

@@ -24,7 +24,6 @@ class RunOutcome:
     """What one Dagster run did, for the summary."""
 
     label: str
-    success: bool
     quarantined: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)  # "step: message"
     checks_passed: int = 0
@@ -32,7 +31,7 @@ class RunOutcome:
 
 
 def classify(label: str, result) -> RunOutcome:
-    out = RunOutcome(label=label, success=result.success)
+    out = RunOutcome(label=label)
     for ev in result.get_asset_check_evaluations():
         if ev.passed:
             out.checks_passed += 1
@@ -40,12 +39,11 @@ def classify(label: str, result) -> RunOutcome:
             out.checks_failed += 1
     for ev in result.get_step_failure_events():
         err = ev.event_specific_data.error if ev.event_specific_data else None
-        names = {e.cls_name for e in _error_chain(err)}
-        if CHECK_FAILED_ERROR in names:
+        chain = list(_error_chain(err))
+        if any(e.cls_name == CHECK_FAILED_ERROR for e in chain):
             out.quarantined.append(ev.step_key)
         else:
-            root = list(_error_chain(err))[-1] if err else None
-            msg = (root.message.strip().splitlines() or ["?"])[0] if root else "failed"
+            msg = (chain[-1].message.strip().splitlines() or ["?"])[0] if chain else "failed"
             out.failed.append(f"{ev.step_key}: {msg}")
     return out
 
@@ -64,17 +62,15 @@ def _instance():
     return DagsterInstance.ephemeral()
 
 
-def sync_partitions(instance, plan_names: list[str]) -> tuple[list[str], list[str]]:
+def sync_partitions(instance, plan_names: list[str]) -> None:
+    """One dynamic partition per plan file, as the sensor keeps them."""
     from pipelines.assets.plans import plan_files
 
     current = set(instance.get_dynamic_partitions(plan_files.name))
-    added = sorted(set(plan_names) - current)
-    removed = sorted(current - set(plan_names))
-    if added:
+    if added := sorted(set(plan_names) - current):
         instance.add_dynamic_partitions(plan_files.name, added)
-    for name in removed:
+    for name in sorted(current - set(plan_names)):
         instance.delete_dynamic_partition(plan_files.name, name)
-    return added, removed
 
 
 def execute(raw: str, warehouse_url: str, progress=None) -> list[RunOutcome]:
@@ -144,17 +140,6 @@ def summary_rows(counts: dict, outcomes: list[RunOutcome], rate: float | None,
     ]
 
 
-def attainment_rate(engine) -> float | None:
-    """Share of evaluated targets met, as analysts see them (v_attainment: each plan once)."""
-    import sqlalchemy as sa
-
-    with engine.connect() as c:
-        row = c.execute(sa.text(
-            "SELECT COUNT(*), SUM(CASE WHEN attained THEN 1 ELSE 0 END) "
-            "FROM v_attainment WHERE attained IS NOT NULL")).one()
-    return (row[1] or 0) / row[0] if row[0] else None
-
-
 def second_renderings(engine) -> int:
     import sqlalchemy as sa
 
@@ -206,11 +191,12 @@ def run(args) -> int:
             outcomes = execute(str(raw), args.warehouse, progress)
 
     from warehouse.load import table_counts
+    from warehouse.queries import attainment_summary
     from warehouse.schema import make_engine
 
     engine = make_engine(args.warehouse)
     try:
-        rows = summary_rows(table_counts(engine), outcomes, attainment_rate(engine),
+        rows = summary_rows(table_counts(engine), outcomes, attainment_summary(engine)[1],
                             second_renderings(engine))
     finally:
         engine.dispose()

@@ -373,3 +373,18 @@ def test_property_blank_only_when_blank_or_dash(text: str) -> None:
 def test_never_raises_on_odd_inputs() -> None:
     for odd in [None, "9" * 5000, "亿" * 500, "一" * 300 + "万", "百分之" * 50, "\x00\ud7ff", 123]:
         _holds_invariants(parse_target(odd))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "text,comparator,value,unit",
+    [
+        ("至少五家", ">=", Decimal("5"), "家"),  # every comparator word reads Chinese numerals
+        ("最多三次", "<=", Decimal("3"), "次"),
+        ("不得低于二十个", ">=", Decimal("20"), "个"),
+        ("压缩到十五天", "<=", Decimal("15"), "天"),
+        ("成为一个示范区", "milestone", None, None),  # 为 + numeral in prose: no target
+    ],
+)
+def test_comparator_words_with_chinese_numerals(text, comparator, value, unit):
+    (pt,) = parse_target(text)
+    assert (pt.comparator, pt.value, pt.unit) == (comparator, value, unit)

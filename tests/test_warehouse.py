@@ -436,6 +436,16 @@ def test_query_attainment_rate(loaded):
     ]
 
 
+def test_attainment_summary(loaded):
+    from warehouse.queries import attainment_summary
+
+    # the rows of test_query_attainment_rate: 13 evaluated, 6 met
+    assert attainment_summary(loaded) == (13, pytest.approx(6 / 13))
+    with loaded.begin() as cx:
+        cx.exec_driver_sql("DELETE FROM fct_attainment")
+    assert attainment_summary(loaded) == (0, None)
+
+
 def test_query_missed_two_years(loaded):
     got = _q(loaded, "indicators_missed_two_years_running", "indicator_name", "district_code",
              "district_name", "first_year", "second_year", "first_actual", "second_actual")

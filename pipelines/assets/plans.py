@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from extractors.records import IngestIssue, NoPlanTable, PlanDocument, UnreadableDocument
 from pipelines.assets.common import asset_defaults
-from pipelines.checks import check_result, failed_error_expectations
+from pipelines.checks import check_result
 from pipelines.metadata import table_metadata
 from pipelines.resources import RawFolder, WarehouseResource, data_path
 
@@ -38,21 +38,24 @@ def file_sha256(path: Path) -> str:
 
 
 def targets_frame(plan: PlanDocument) -> pd.DataFrame:
-    rows = [r.to_dict() for r in plan.records]
-    frame = pd.DataFrame(rows)
+    """The plan's records (with its period) as the `targets` suite reads them."""
+    frame = pd.DataFrame([r.to_dict() for r in plan.records])
     frame["period_start"] = plan.period_start
     frame["period_end"] = plan.period_end
     return frame
 
 
-def _records_preview(plan: PlanDocument) -> pd.DataFrame:
-    cols = ["source_page", "source_table", "source_row", "indicator_name", "year", "scope",
-            "comparator", "target_value", "target_unit", "target_text"]
-    frame = pd.DataFrame([r.to_dict() for r in plan.records])
-    if frame.empty:
-        return pd.DataFrame(columns=cols)
-    frame["target_value"] = frame["target_value"].map(lambda v: None if v is None else float(v))
-    return frame[cols]
+PREVIEW_COLUMNS = ["source_page", "source_table", "source_row", "indicator_name", "year",
+                   "scope", "comparator", "target_value", "target_unit", "target_text"]
+
+
+def records_preview(targets: pd.DataFrame) -> pd.DataFrame:
+    """The columns an asset page shows of a targets frame (values as floats)."""
+    if targets.empty:
+        return pd.DataFrame(columns=PREVIEW_COLUMNS)
+    out = targets[PREVIEW_COLUMNS].copy()
+    out["target_value"] = out["target_value"].map(lambda v: None if v is None else float(v))
+    return out
 
 
 @dg.asset(
@@ -109,11 +112,11 @@ def plan_targets(context: dg.AssetExecutionContext, raw: RawFolder, warehouse: W
         "plan_tables": plan.tables_found,
         "records": len(plan.records),
         "issues": len(issues),
-        **table_metadata(_records_preview(plan)),
+        **table_metadata(records_preview(frame)),
     }
     yield dg.Output(plan, metadata=metadata)
     yield check_result(TARGETS_CHECK, suite)
-    if failed_error_expectations(suite):
+    if not suite.success:
         context.log.warning(f"{name}: held back from the warehouse by {TARGETS_CHECK}")
 
 
@@ -146,7 +149,7 @@ def plan_tables(context: dg.AssetExecutionContext, plan_targets: PlanDocument | 
             "same_plan_as": same_as or "-",
             "plan_id": plan_targets.plan_id,
             "indicators": len({r.indicator_id for r in plan_targets.records}),
-            **table_metadata(_records_preview(plan_targets)),
+            **table_metadata(records_preview(targets_frame(plan_targets))),
         }
     )
 

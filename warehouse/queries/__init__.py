@@ -41,3 +41,14 @@ def run_query(engine: Engine, name: str) -> list[dict]:
     with engine.connect() as cx:
         result = cx.exec_driver_sql(sql)
         return [dict(r) for r in result.mappings()]
+
+
+def attainment_summary(engine: Engine) -> tuple[int, float | None]:
+    """(evaluated targets, share of them met) as analysts see them: v_attainment, each
+    plan once. The rate is None when nothing could be evaluated."""
+    with engine.connect() as cx:
+        n, met = cx.exec_driver_sql(
+            "SELECT COUNT(*), SUM(CASE WHEN attained THEN 1 ELSE 0 END) "
+            "FROM v_attainment WHERE attained IS NOT NULL"
+        ).one()
+    return int(n), ((met or 0) / n if n else None)
