@@ -378,8 +378,3 @@ def read_docx(path: str | Path) -> DocxContent:
     if title is None and paragraphs:
         title = paragraphs[0]
     return DocxContent(tables=tables, paragraphs=paragraphs, title=title)
-
-
-def read_docx_tables(path: str | Path) -> list[TableGrid]:
-    """Top-level tables of a DOCX in reading order (ARCHITECTURE promise)."""
-    return read_docx(path).tables

@@ -22,7 +22,6 @@ CN_DIGITS = {
     "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
 }
 _CN_SMALL = {"十": 10, "百": 100, "千": 1000}
-_CN_BIG = {"万": 10**4, "亿": 10**8}
 MULTIPLIERS = {"万": Decimal(10**4), "亿": Decimal(10**8)}
 
 # Units kept as written even though they start with a multiplier (money is
@@ -117,10 +116,6 @@ class NumberMatch:
     def percent(self) -> bool:
         return self.unit == "%"
 
-    @property
-    def negative(self) -> bool:
-        return self.digits_start > self.start and self.value < 0
-
 
 def tidy(d: Decimal) -> Decimal:
     """``d`` without a spurious exponent or trailing zeros when it is an integer."""
@@ -154,7 +149,7 @@ def _cn_integer(s: str, implicit_hundreds: bool) -> int | None:
     if all(c in CN_DIGITS for c in s):
         # a digit string: 二〇二〇 -> 2020 (a lone 两 is 2 too)
         return int("".join(str(CN_DIGITS[c]) for c in s))
-    if s[0] in _CN_BIG or (s[0] in "百千" and not implicit_hundreds):
+    if s[0] in MULTIPLIERS or (s[0] in "百千" and not implicit_hundreds):
         return None
     total = section = 0
     number: int | None = None

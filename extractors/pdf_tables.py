@@ -287,6 +287,12 @@ def _read_pages(path: Path, source: str, settings: dict, strategy: str,
     return tables, state
 
 
+def _append_text(target: GridCell, cell: GridCell) -> None:
+    """Continue ``target`` with ``cell``'s text: a line break in a PDF cell is a wrap."""
+    target.raw = f"{target.raw}\n{cell.raw}" if target.raw else cell.raw
+    target.text = normalise_text(_join_wrapped_numbers(f"{target.text}\n{cell.text}"))
+
+
 def _merge_wrapped_rows(rows: list[list[GridCell]]) -> list[list[GridCell]]:
     """Text strategy (no rules, e.g. a three-line table): every wrapped line of a cell
     comes out as a row of its own. A row with an empty 序号 that fills fewer than half
@@ -302,8 +308,7 @@ def _merge_wrapped_rows(rows: list[list[GridCell]]) -> list[list[GridCell]]:
         if out and not row[seq].text and filled * 2 < len(row):
             for above, cell in zip(out[-1], row, strict=True):
                 if cell.text:
-                    above.raw = f"{above.raw}\n{cell.raw}" if above.raw else cell.raw
-                    above.text = normalise_text(_join_wrapped_numbers(above.raw))
+                    _append_text(above, cell)
         else:
             out.append(row)
     for r, row in enumerate(out):
@@ -313,10 +318,6 @@ def _merge_wrapped_rows(rows: list[list[GridCell]]) -> list[list[GridCell]]:
 
 
 # --------------------------------------------------------------------------- stitching
-
-
-def _row_texts(row: list[GridCell]) -> list[str]:
-    return [c.text for c in row]
 
 
 def _columns_match(a: list[float], b: list[float]) -> bool:
@@ -364,8 +365,7 @@ def _merge_broken_row(above: list[GridCell], rows: list[list[GridCell]]) -> None
         seen.add(id(cell))
         target = above[c]
         if cell.text:
-            target.raw = f"{target.raw}\n{cell.raw}" if target.raw else cell.raw
-            target.text = normalise_text(f"{target.text}\n{cell.text}")
+            _append_text(target, cell)
         if cell.rowspan > 1 and cell.colspan == target.colspan:
             target.rowspan += cell.rowspan - 1
             for row in rows[1:]:
@@ -389,7 +389,7 @@ def _append(grid: TableGrid, part: _PageTable) -> None:
             if cell.text.startswith(suffix):
                 cell.text = cell.text[len(suffix):]
     seq = _seq_column(grid.rows)
-    if rows and grid.rows and not rows[0][seq].text and any(_row_texts(rows[0])):
+    if rows and grid.rows and not rows[0][seq].text and any(c.text for c in rows[0]):
         _merge_broken_row(grid.rows[-1], rows)
         rows, skip = rows[1:], skip + 1
     offset = grid.n_rows - skip
@@ -453,6 +453,7 @@ def read_pdf(path: str | Path) -> PdfContent:
     parts, state = _read_pages(path, source, LINES, "lines", warnings)
     grids = stitch(parts)
     if not grids:
+        warnings = []  # the second pass reads every page again: its own warnings only
         parts, state = _read_pages(path, source, TEXT, "text", warnings)
         grids = [g for g in stitch(parts) if detect_layout(g) is not None]
         for i, g in enumerate(grids):
@@ -465,8 +466,3 @@ def read_pdf(path: str | Path) -> PdfContent:
         tables=grids, title=_title(state.first_lines),
         lines=[ln.text for ln in state.first_lines], pages=n_pages, warnings=warnings,
     )
-
-
-def read_pdf_tables(path: str | Path) -> list[TableGrid]:
-    """Tables of a PDF in reading order, continued tables stitched (ARCHITECTURE promise)."""
-    return read_pdf(path).tables

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from extractors.layouts import table_records
+from extractors.numbers import CN_DIGITS
 from extractors.records import (
     NoPlanTable,
     PlanDocument,
@@ -30,7 +31,6 @@ _SIGNATURES = (
 _ISSUER_ENDS = ("委员会", "人民政府", "办公厅", "办公室", "政府", "局", "委", "办", "厅")
 _PERIOD_FYP = re.compile(r"十([一二三四五六七八九])五")
 _PERIOD_RANGE = re.compile(r"(20\d{2})\s*(?:-|—|–|~|～|至|到)\s*(20\d{2})\s*年")
-_CN_DIGIT = {c: i for i, c in enumerate("一二三四五六七八九", start=1)}
 
 
 def sniff_format(head: bytes) -> str:
@@ -67,7 +67,7 @@ def period_of(texts: list[str]) -> tuple[int, int] | None:
     for text in texts:
         m = _PERIOD_FYP.search(text)
         if m:
-            n = 10 + _CN_DIGIT[m.group(1)]
+            n = 10 + CN_DIGITS[m.group(1)]
             start = 2016 + 5 * (n - 13)
             return start, start + 4
         m = _PERIOD_RANGE.search(text)
@@ -76,22 +76,28 @@ def period_of(texts: list[str]) -> tuple[int, int] | None:
     return None
 
 
-def _read_bytes(path: Path) -> bytes:
+def _head_and_sha256(path: Path) -> tuple[bytes, str]:
+    """The first KiB (to sniff the format) and the sha256, reading the file once in blocks."""
     source = path.name
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise UnreadableDocument(source, f"file too large ({size >> 20} MB)")
-        data = path.read_bytes()
+        digest = hashlib.sha256()
+        head = b""
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                head = head or block[:1024]
+                digest.update(block)
     except FileNotFoundError:
         raise UnreadableDocument(source, "no such file") from None
     except IsADirectoryError:
         raise UnreadableDocument(source, "is a directory, not a file") from None
     except OSError as exc:
         raise UnreadableDocument(source, f"cannot read file ({exc.strerror})") from None
-    if not data:
+    if not head:
         raise UnreadableDocument(source, "empty file")
-    return data
+    return head, digest.hexdigest()
 
 
 def _read_tables(path: Path, fmt: str) -> tuple[list[TableGrid], str | None, list[str], int | None, list[str]]:
@@ -111,13 +117,11 @@ def extract_plan(path: str | Path) -> PlanDocument:
     """Parse one plan document into its target records (document order)."""
     path = Path(path)
     source = path.name
-    data = _read_bytes(path)
-    fmt = sniff_format(data[:1024])
+    head, sha = _head_and_sha256(path)
+    fmt = sniff_format(head)
     if fmt not in ("docx", "pdf"):
         looks = "" if fmt == "unknown" else f" (looks like {fmt})"
         raise UnreadableDocument(source, f"not a PDF or DOCX file{looks}")
-    sha = hashlib.sha256(data).hexdigest()
-    del data
     try:
         tables, title, texts, pages, warnings = _read_tables(path, fmt)
     except PlanwhError:

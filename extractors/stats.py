@@ -20,7 +20,7 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -948,8 +948,3 @@ def _check_unit(metric: Metric | None, explicit: str | None, kind: int) -> tuple
             return 1.0, f"value written with 万 in a column of unit {u!r}"
         return 10_000.0, None
     return 1.0, f"unit {u!r} does not match {metric.code} (unit {expected!r})"
-
-
-def iter_issue_reasons(issues: Iterable[IngestIssue]) -> list[tuple[str, str, str]]:
-    """(source_file, location, reason) triples, for reports and tests."""
-    return [(i.source_file, i.location, i.reason) for i in issues]

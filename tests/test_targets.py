@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from extractors import targets
 from extractors.records import CITY_SCOPE, COMPARATORS, ParsedTarget
 from extractors.targets import parse_target, split_scopes
 
@@ -360,6 +361,9 @@ def test_property_never_raises_and_keeps_invariants(
     text: str, indicator: str, default_unit: str | None
 ) -> None:
     _holds_invariants(parse_target(text, indicator, default_unit))
+    # parse_target turns any exception into a milestone: call the grammar itself too, so
+    # that a crash in it fails this test instead of hiding behind that safety net
+    targets._parse(text, default_unit)
 
 
 @settings(max_examples=150, deadline=None)
