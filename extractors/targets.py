@@ -86,12 +86,12 @@ def parse_target(
 
 def _with_indicator(pt: ParsedTarget, implicit: bool, indicator_name: str) -> ParsedTarget:
     """Apply the indicator name where the cell itself does not decide the comparator."""
-    if implicit and _is_down_indicator(indicator_name):
+    if implicit and is_down_indicator(indicator_name):
         return replace(pt, comparator="<=")
     return pt
 
 
-def _is_down_indicator(indicator_name: str) -> bool:
+def is_down_indicator(indicator_name: str) -> bool:
     return any(w in indicator_name for w in _DOWN_WORDS)
 
 

@@ -214,14 +214,17 @@ def test_schema_tables_and_comments(engine):
     assert pk == [("district_code",), ("valid_from",)]
 
 
+# A loaded indicator and a year it has no row in: only the CHECK under test can refuse
+# these rows (a foreign or primary key would refuse them first on PostgreSQL).
+_IND = rec(2, "社区覆盖率", 2020, ">=").indicator_id
 BAD_ROWS = [
-    ("fct_target", {"indicator_id": "x" * 16, "year": 2020, "scope": "全市", "plan_id": PLAN_ID,
+    ("fct_target", {"indicator_id": _IND, "year": 2019, "scope": "全市", "plan_id": PLAN_ID,
                     "comparator": "approx", "target_value": 1.0, "target_text": "1",
                     "source_table": 0, "source_row": 0}),
-    ("fct_target", {"indicator_id": "x" * 16, "year": 3020, "scope": "全市", "plan_id": PLAN_ID,
+    ("fct_target", {"indicator_id": _IND, "year": 3020, "scope": "全市", "plan_id": PLAN_ID,
                     "comparator": ">=", "target_value": 1.0, "target_text": "1",
                     "source_table": 0, "source_row": 0}),
-    ("fct_attainment", {"indicator_id": "x" * 16, "district_code": "330100", "year": 2020,
+    ("fct_attainment", {"indicator_id": _IND, "district_code": "330100", "year": 2019,
                         "plan_id": PLAN_ID, "metric_code": "beds", "level": "city",
                         "comparator": "milestone", "target_text": "试点", "actual_value": 1.0,
                         "attained": True}),
@@ -382,12 +385,15 @@ def test_failed_stats_load_keeps_previous_rows(loaded):
     assert snapshot(loaded) == before
 
 
-def test_issues_keep_detected_at(loaded):
+def test_issues_keep_detected_at(loaded, monkeypatch):
     stamp = fetch(loaded, "SELECT detected_at FROM ingest_issues WHERE issue_no = 1")[0][0]
+    later = datetime(2099, 1, 1)
+    monkeypatch.setattr(wl, "_now", lambda: later)
     extra = IngestIssue("stats_2021.csv", "row 1", "error", "bad year", "year")
     assert wl.replace_issues(loaded, "stats", [extra] + ISSUES[1:]) is True
     rows = fetch(loaded, "SELECT source_file, detected_at FROM ingest_issues ORDER BY issue_no")
-    assert rows[1] == ("stats_2020.csv", stamp)
+    assert rows[0] == ("stats_2021.csv", later)  # new: stamped now
+    assert rows[1] == ("stats_2020.csv", stamp) and stamp != later  # kept: its first stamp
     assert wl.replace_issues(loaded, "plan:plan.docx", []) is False
     assert wl.table_counts(loaded)["ingest_issues"] == 2
 

@@ -1,7 +1,7 @@
 """fct_attainment: which district (and the city) met which 全市 target in which year.
 
-Rebuilt in SQL, one transaction, ``DELETE`` then ``INSERT … SELECT``; the
-same statement runs on DuckDB and PostgreSQL. Rules (docs/warehouse.md):
+Rebuilt in SQL in one transaction: the same ``INSERT … SELECT`` on DuckDB and
+PostgreSQL (on DuckDB into a fresh copy of the table that is swapped in). Rules (docs/warehouse.md):
 
 - Evaluated: targets scoped 全市 (whole city) of indicators mapped to a metric.
 - District versions: those in force on 31 December of the target year;
@@ -20,12 +20,9 @@ same statement runs on DuckDB and PostgreSQL. Rules (docs/warehouse.md):
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy.engine import Engine
 
-from warehouse.load import refresh_dim_year
-from warehouse.schema import comment_statements
+from warehouse.schema import rebuild_duckdb_table
 
 DEFAULT_TOLERANCE = 0.05
 # Comparisons allow a relative slack of 1e-9 so that float noise of a computed
@@ -152,39 +149,14 @@ JOIN t ON t.indicator_id = a.indicator_id AND t.year = a.year
 def build_attainment(engine: Engine) -> int:
     """Rebuild fct_attainment in one transaction; returns its row count.
 
-    PostgreSQL: DELETE then INSERT … SELECT. DuckDB: the same INSERT … SELECT
-    into a fresh copy of the table that then replaces the old one (deleting
-    millions of indexed rows costs DuckDB more than building them).
+    PostgreSQL: DELETE then INSERT … SELECT. DuckDB: the same INSERT … SELECT into a
+    fresh copy of the table swapped in (``rebuild_duckdb_table``).
     """
     with engine.begin() as cx:
-        if cx.dialect.name == "duckdb" and _rebuild_duckdb(cx):
-            pass
-        else:
+        into_copy = lambda t: BUILD_SQL.replace(  # noqa: E731
+            "INSERT INTO fct_attainment (", f"INSERT INTO {t} (", 1)
+        if not (cx.dialect.name == "duckdb" and rebuild_duckdb_table(cx, "fct_attainment", into_copy)):
             cx.exec_driver_sql("DELETE FROM fct_attainment")
             cx.exec_driver_sql(BUILD_SQL)
         n = cx.exec_driver_sql("SELECT COUNT(*) FROM fct_attainment").scalar()
-        refresh_dim_year(cx)
     return int(n)
-
-
-def _rebuild_duckdb(cx) -> bool:
-    ddl = cx.exec_driver_sql(
-        "SELECT sql FROM duckdb_tables() WHERE table_name = 'fct_attainment'"
-    ).scalar()
-    head = "CREATE TABLE fct_attainment("
-    if not ddl or not ddl.startswith(head):
-        return False
-    # the key as a UNIQUE index built in bulk after the insert: DuckDB maintains a
-    # PRIMARY KEY row by row (3.3M rows: 6.0 s keyed vs 4.4 s); duplicates still fail
-    body = re.sub(r",\s*PRIMARY KEY\s*\([^)]*\)", "", ddl[len(head):])
-    cx.exec_driver_sql("DROP TABLE IF EXISTS fct_attainment__new")
-    cx.exec_driver_sql("CREATE TABLE fct_attainment__new(" + body)
-    cx.exec_driver_sql(BUILD_SQL.replace("INSERT INTO fct_attainment (",
-                                         "INSERT INTO fct_attainment__new (", 1))
-    cx.exec_driver_sql("DROP TABLE fct_attainment")
-    cx.exec_driver_sql("ALTER TABLE fct_attainment__new RENAME TO fct_attainment")
-    cx.exec_driver_sql("CREATE UNIQUE INDEX IF NOT EXISTS uq_fct_attainment_key "
-                       "ON fct_attainment (indicator_id, district_code, year)")
-    for stmt in comment_statements("fct_attainment"):
-        cx.exec_driver_sql(stmt)
-    return True

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -31,9 +30,10 @@ from extractors.records import (
     PlanDocument,
     TargetRecord,
 )
+from extractors.reference import match_metric
+from extractors.targets import is_down_indicator
 from warehouse.schema import (
     OPEN_VALID_FROM,
-    comment_statements,
     dim_district,
     dim_indicator,
     dim_metric,
@@ -45,11 +45,11 @@ from warehouse.schema import (
     ingest_issues,
     load_log,
     metadata,
+    rebuild_duckdb_table,
 )
 
 STAT_COLUMNS = ["metric_code", "district_code", "year", "value", "unit", "source_file", "location"]
 STATS_KEY = "stats:"
-DOWN_WORDS = ("降低", "下降", "减少", "控制", "失业率", "死亡率", "能耗", "排放")
 _CN_DIGITS = "〇一二三四五六七八九"
 
 
@@ -163,31 +163,6 @@ def load_reference(engine: Engine, districts: list[District], metrics: dict[str,
 # --------------------------------------------------------------------------- plans
 
 
-def _fallback_match_metric(indicator_name: str, mappings: list[IndicatorMetric]) -> str | None:
-    for m in mappings:
-        if m.pattern in indicator_name:
-            return m.metric_code
-        try:
-            if re.search(m.pattern, indicator_name):
-                return m.metric_code
-        except re.error:
-            continue
-    return None
-
-
-def match_metric(indicator_name: str, mappings: list[IndicatorMetric]) -> str | None:
-    """extractors.reference.match_metric when available, else the same rule here."""
-    try:
-        from extractors.reference import match_metric as _match
-    except ImportError:
-        _match = _fallback_match_metric
-    return _match(indicator_name, mappings)
-
-
-def guess_direction(indicator_name: str) -> str:
-    return "down" if any(w in indicator_name for w in DOWN_WORDS) else "up"
-
-
 def _first(values: Iterable):
     return next((v for v in values if v is not None and v != ""), None)
 
@@ -212,7 +187,7 @@ def _indicator_rows(
                 "indicator_name": r0.indicator_name,
                 "unit": _first([r0.indicator_unit]) or _first(r.target_unit for r in recs),
                 "metric_code": code,
-                "direction": directions.get(code) or guess_direction(r0.indicator_name),
+                "direction": directions.get(code) or ("down" if is_down_indicator(r0.indicator_name) else "up"),
                 "binding": _first(r.binding for r in recs),
                 "baseline_value": _num(_first(r.baseline_value for r in recs)),
                 "baseline_year": _first(r.baseline_year for r in recs),
@@ -522,36 +497,14 @@ def _load_stats(cx: Connection, duck, frame: pd.DataFrame, own: bool) -> str:
 
 
 STAT_COPY_COLUMNS = STAT_COLUMNS + ["loaded_at"]
-_STAT_KEY = "metric_code, district_code, year"
-
-
 def _replace_duckdb(cx: Connection, select: str) -> None:
-    """Build the new statistics in a fresh table and swap it in, in the caller's transaction.
-
-    DuckDB maintains a PRIMARY KEY row by row and deletes indexed rows slowly
-    (5M rows: 18 s DELETE + 12 s keyed INSERT). The fresh table has the same
-    columns, NOT NULL and CHECK constraints; its key is a UNIQUE index built in
-    bulk after the insert (4 s), which rejects a repeated key just the same.
-    """
-    ddl = cx.exec_driver_sql(
-        "SELECT sql FROM duckdb_tables() WHERE table_name = 'fct_district_stat'"
-    ).scalar()
-    head = "CREATE TABLE fct_district_stat("
-    if not ddl or not ddl.startswith(head):  # unexpected catalogue: the plain way
+    """All statistics replaced by ``select``: a fresh table swapped in (see
+    ``rebuild_duckdb_table``), else DELETE and INSERT."""
+    if not rebuild_duckdb_table(cx, "fct_district_stat", lambda t: f"INSERT INTO {t} {select}"):
         cx.exec_driver_sql("DELETE FROM fct_district_stat")
         cx.exec_driver_sql(f"INSERT INTO fct_district_stat {select}")
-        return
-    body = re.sub(r",\s*PRIMARY KEY\s*\([^)]*\)", "", ddl[len(head):])
-    cx.exec_driver_sql("DROP TABLE IF EXISTS fct_district_stat__new")
-    cx.exec_driver_sql("CREATE TABLE fct_district_stat__new(" + body)
-    cx.exec_driver_sql(f"INSERT INTO fct_district_stat__new {select}")
-    cx.exec_driver_sql("DROP TABLE fct_district_stat")
-    cx.exec_driver_sql("ALTER TABLE fct_district_stat__new RENAME TO fct_district_stat")
-    cx.exec_driver_sql(
-        f"CREATE UNIQUE INDEX IF NOT EXISTS uq_fct_district_stat_key ON fct_district_stat ({_STAT_KEY})"
-    )
-    for stmt in comment_statements("fct_district_stat"):
-        cx.exec_driver_sql(stmt)
+
+
 _STAT_PK = "pk_fct_district_stat"
 
 
@@ -582,7 +535,7 @@ def _replace_postgres(cx: Connection, batches) -> None:
                     cp.write(buf.getbuffer())
             cur.execute(
                 f"ALTER TABLE fct_district_stat ADD CONSTRAINT {_STAT_PK} "
-                "PRIMARY KEY (metric_code, district_code, year)"
+                f"PRIMARY KEY ({', '.join(c.name for c in fct_district_stat.primary_key.columns)})"
             )
     except psycopg.Error as err:  # the same exception types as any SQLAlchemy statement
         raise sa.exc.DBAPIError.instance(statement, None, err, psycopg.Error) from err

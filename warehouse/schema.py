@@ -12,6 +12,8 @@ check them on both back-ends.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -349,6 +351,34 @@ def create_schema(engine: Engine) -> None:
                 cx.exec_driver_sql(stmt)
         cx.exec_driver_sql(V_ATTAINMENT_SQL)
         cx.exec_driver_sql(f"COMMENT ON VIEW v_attainment IS {_quote(V_ATTAINMENT_COMMENT)}")
+
+
+def rebuild_duckdb_table(cx, table: str, insert_sql: Callable[[str], str]) -> bool:
+    """Fill a fresh copy of ``table`` with ``insert_sql(name of the copy)`` and swap it in,
+    in the caller's transaction; False (nothing done) when the catalogue looks unexpected.
+
+    DuckDB maintains a PRIMARY KEY row by row and deletes indexed rows slowly (5M
+    statistics: 18 s DELETE + 12 s keyed INSERT; 3.3M attainment rows: 6.0 s keyed vs
+    4.4 s). The copy keeps the columns, NOT NULL and CHECK constraints; its key becomes
+    a UNIQUE index built in bulk after the insert, which refuses a repeated key the same.
+    """
+    ddl = cx.exec_driver_sql(
+        f"SELECT sql FROM duckdb_tables() WHERE table_name = '{table}'"
+    ).scalar()
+    head = f"CREATE TABLE {table}("
+    if not ddl or not ddl.startswith(head):
+        return False
+    body = re.sub(r",\s*PRIMARY KEY\s*\([^)]*\)", "", ddl[len(head):])
+    key = ", ".join(c.name for c in metadata.tables[table].primary_key.columns)
+    cx.exec_driver_sql(f"DROP TABLE IF EXISTS {table}__new")
+    cx.exec_driver_sql(f"CREATE TABLE {table}__new(" + body)
+    cx.exec_driver_sql(insert_sql(f"{table}__new"))
+    cx.exec_driver_sql(f"DROP TABLE {table}")
+    cx.exec_driver_sql(f"ALTER TABLE {table}__new RENAME TO {table}")
+    cx.exec_driver_sql(f"CREATE UNIQUE INDEX IF NOT EXISTS uq_{table}_key ON {table} ({key})")
+    for stmt in comment_statements(table):
+        cx.exec_driver_sql(stmt)
+    return True
 
 
 def _add_missing_columns(cx, existing: set[str]) -> None:
