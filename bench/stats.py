@@ -2,8 +2,8 @@
 
 planwh side: ``extractors.stats.read_stats_file`` (encoding check, layout
 detection, value parsing, district/metric resolution, duplicate check) and
-then ``warehouse.load.load_stats`` when it exists (else a plain DuckDB
-register + CREATE TABLE AS), into a fresh DuckDB file.
+then ``warehouse.load.load_stats`` (``--plain``: a plain DuckDB register +
+CREATE TABLE AS instead), into a fresh DuckDB file.
 Baselines, each into a fresh DuckDB file:
 
 - ``insert`` (the goal's baseline): DuckDB's own ``read_csv`` + ``INSERT INTO``
@@ -115,9 +115,7 @@ def run_planwh(path: Path, db: Path, plain: bool = False) -> dict:
     t0 = time.perf_counter()
     result = read_stats_file(path, DistrictResolver(districts), metrics)
     t1 = time.perf_counter()
-    try:
-        if plain:
-            raise ImportError("plain DuckDB insert requested")
+    if not plain:
         from warehouse.load import load_reference, load_stats
         from warehouse.schema import create_schema, make_engine
 
@@ -128,8 +126,7 @@ def run_planwh(path: Path, db: Path, plain: bool = False) -> dict:
         load_stats(engine, result.frame)
         loader = "warehouse.load.load_stats"
         engine.dispose()
-    except ImportError as e:
-        print(f"not using warehouse.load: {e}", file=sys.stderr)
+    else:
         con = duckdb.connect(str(db))
         import pyarrow as pa
 

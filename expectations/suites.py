@@ -30,7 +30,7 @@ district_stats
 attainment
     ``fct_attainment`` rows ``indicator_id, district_code, year, comparator,
     target_value, actual_value, attained``; context: ``expected_keys``, a frame
-    ``indicator_id, district_code, year`` (see :func:`expected_attainment_keys`).
+    ``indicator_id, district_code, year`` (see ``EXPECTED_ATTAINMENT_KEYS_SQL``).
 
 GX is imported inside the builders only (it costs seconds to import).
 """
@@ -45,7 +45,13 @@ from typing import Any
 
 import pandas as pd
 
-from extractors.records import COMPARATORS, NUMERIC_COMPARATORS, District, Metric
+from extractors.records import (
+    COMPARATORS,
+    NUMERIC_COMPARATORS,
+    STAT_FRAME_COLUMNS,
+    District,
+    Metric,
+)
 
 ROW = "_row"  # positional index of the input row, added before validation
 PRESENT = "present"  # coverage parts: the expected key has a row
@@ -241,7 +247,7 @@ TARGET_RULES = (
 
 # --------------------------------------------------------------------------- district statistics
 
-STATS_COLUMNS = ("metric_code", "district_code", "year", "value", "unit", "source_file", "location")
+STATS_COLUMNS = STAT_FRAME_COLUMNS
 
 
 def districts_of(districts: Iterable[District] | pd.DataFrame) -> list[District]:
@@ -435,32 +441,22 @@ def attainment_coverage_grid(
     return keys.reset_index(drop=True)
 
 
-def expected_attainment_keys(
-    targets: pd.DataFrame, metrics: Mapping[str, Metric] | pd.DataFrame,
-    districts: Iterable[District] | pd.DataFrame,
-) -> pd.DataFrame:
-    """The (indicator_id, district_code, year) grid fct_attainment must hold (CONTRACT §6).
-
-    ``targets``: indicator_id, year, scope, metric_code (null when unmapped).
-    A 全市 target of an indicator mapped to a ``ratio`` metric expects every
-    district valid in the year and the city; of a ``sum`` metric, the city only.
-    """
-    from extractors.records import CITY_SCOPE
-
-    mt = metric_table(metrics).set_index("metric_code")["aggregation"].to_dict()
-    dists = districts_of(districts)
-    rows = []
-    t = _ensure(targets.copy(), ["indicator_id", "year", "scope", "metric_code"])
-    t = t[(t["scope"] == CITY_SCOPE) & t["metric_code"].notna()]
-    for r in t[["indicator_id", "year", "metric_code"]].drop_duplicates().itertuples(index=False):
-        agg = mt.get(str(r.metric_code))
-        if agg is None:
-            continue
-        for d in dists:
-            if d.valid_in_year(int(r.year)) and (agg == "ratio" or d.district_type == "city"):
-                rows.append({"indicator_id": r.indicator_id, "district_code": d.code,
-                             "year": int(r.year)})
-    return pd.DataFrame(rows, columns=list(_KEY_A))
+# The (indicator, district, year) grid fct_attainment must cover (CONTRACT section 6), to
+# run on the warehouse (pipeline) or on planwh check's throwaway one, independently of the
+# attainment SQL: 全市 (whole-city) targets of indicators mapped to a metric; a ratio
+# metric at every district version valid on 31 December of the year plus the city, a sum
+# metric at the city only.
+EXPECTED_ATTAINMENT_KEYS_SQL = """
+SELECT DISTINCT t.indicator_id, d.district_code, t.year
+FROM fct_target t
+JOIN dim_indicator i ON i.indicator_id = t.indicator_id
+JOIN dim_metric m ON m.metric_code = i.metric_code
+JOIN dim_district d
+  ON d.valid_from <= make_date(t.year, 12, 31)
+ AND (d.valid_to IS NULL OR d.valid_to >= make_date(t.year, 12, 31))
+WHERE t.scope = '全市'
+  AND (d.district_type = 'city' OR m.aggregation = 'ratio')
+"""
 
 
 ATTAINMENT_RULES = (

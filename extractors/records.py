@@ -14,6 +14,9 @@ from decimal import Decimal
 COMPARATORS = (">=", "<=", ">", "<", "=", "between", "about", "milestone")
 NUMERIC_COMPARATORS = tuple(c for c in COMPARATORS if c != "milestone")
 CITY_SCOPE = "全市"  # whole city: the default target scope
+# Columns of a statistics frame (extractors.stats -> expectations -> warehouse.load).
+STAT_FRAME_COLUMNS = ("metric_code", "district_code", "year", "value", "unit", "source_file",
+                      "location")
 
 
 # --------------------------------------------------------------------------- errors

@@ -30,10 +30,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from extractors.records import IngestIssue, Metric, UnreadableStatsFile
+from extractors.records import STAT_FRAME_COLUMNS, IngestIssue, Metric, UnreadableStatsFile
 from extractors.reference import DistrictResolver, normalise_name
 
-FRAME_COLUMNS = ["metric_code", "district_code", "year", "value", "unit", "source_file", "location"]
+FRAME_COLUMNS = list(STAT_FRAME_COLUMNS)
 STATS_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls")
 FAST_PATH_BYTES = 4 << 20  # UTF-8 CSVs larger than this are parsed by pyarrow
 HEAD_ROWS = 30  # rows searched for the header

@@ -15,7 +15,6 @@ reader's own check when it gives one) and ``attainment.build``.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import sys
@@ -28,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from expectations.runner import ExpectationResult, SuiteResult
-from expectations.suites import STATS_COLUMNS
+from expectations.suites import EXPECTED_ATTAINMENT_KEYS_SQL, STATS_COLUMNS
 from extractors.records import IngestIssue, PlanDocument
 
 PLAN_SUFFIXES = (".docx", ".pdf")
@@ -179,15 +178,9 @@ def group_reader_issues(issues: Iterable[IngestIssue]) -> list[tuple[str, str, l
     return out
 
 
-def warehouse_available() -> bool:
-    """The attainment step needs warehouse.schema/load/attainment."""
-    return all(importlib.util.find_spec(m) is not None
-               for m in ("warehouse.schema", "warehouse.load", "warehouse.attainment"))
-
-
 def build_attainment_frame(districts, metrics, mappings, plans: list[PlanDocument],
-                           stats: pd.DataFrame) -> pd.DataFrame:
-    """fct_attainment computed in a throwaway DuckDB warehouse."""
+                           stats: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """fct_attainment and the keys it must cover, from a throwaway DuckDB warehouse."""
     import sqlalchemy as sa
 
     from warehouse.attainment import build_attainment
@@ -203,23 +196,14 @@ def build_attainment_frame(districts, metrics, mappings, plans: list[PlanDocumen
                 load_plan(engine, plan, mappings)
             load_stats(engine, stats)
             build_attainment(engine)
-            with engine.connect() as c:
-                res = c.execute(sa.text("SELECT * FROM fct_attainment"))
-                return pd.DataFrame(res.fetchall(), columns=list(res.keys()))
+            def frame(sql: str) -> pd.DataFrame:
+                with engine.connect() as c:
+                    res = c.execute(sa.text(sql))
+                    return pd.DataFrame(res.fetchall(), columns=list(res.keys()))
+
+            return frame("SELECT * FROM fct_attainment"), frame(EXPECTED_ATTAINMENT_KEYS_SQL)
         finally:
             engine.dispose()
-
-
-def expected_keys(plans: list[PlanDocument], mappings, metrics, districts) -> pd.DataFrame:
-    from expectations.suites import expected_attainment_keys
-    from extractors.reference import match_metric
-
-    rows = [{"indicator_id": r.indicator_id, "year": r.year, "scope": r.scope,
-             "metric_code": match_metric(r.indicator_name, mappings)}
-            for p in plans for r in p.records]
-    return expected_attainment_keys(pd.DataFrame(rows, columns=["indicator_id", "year", "scope",
-                                                                "metric_code"]),
-                                    metrics, districts)
 
 
 def check_folder(raw: Path, docs_dir: Any = None) -> CheckReport:
@@ -241,26 +225,18 @@ def check_folder(raw: Path, docs_dir: Any = None) -> CheckReport:
     bad_files = {frame.iloc[i]["source_file"] for i in bad_rows}
     good_plans = [p for p in plans if p.source_file not in bad_files]
 
-    if importlib.util.find_spec("extractors.stats") is None:
-        report.notes.append("district_stats read skipped: extractors.stats is not there yet")
-        stats = pd.DataFrame(columns=list(STATS_COLUMNS))
-    else:
-        stats = read_stats(raw, districts, metrics, report)
+    stats = read_stats(raw, districts, metrics, report)
     suite = report.add_suite(run_suite("district_stats", stats, docs_dir=docs,
                                        districts=districts, metrics=metrics))
     clean_stats = stats.reset_index(drop=True).drop(index=suite.failing_positions())
 
-    if not warehouse_available():
-        report.notes.append("attainment suite skipped: the warehouse package is not complete")
-        return report
     try:
-        facts = build_attainment_frame(districts, metrics, mappings, good_plans, clean_stats)
+        facts, keys = build_attainment_frame(districts, metrics, mappings, good_plans, clean_stats)
     except Exception as e:  # noqa: BLE001 - reported as a failed item, not a traceback
         report.add("attainment", item("attainment.build", "error",
                                       [{"error": f"{type(e).__name__}: {e}"}], 1,
                                       "attainment can be computed from the folder"))
         return report
-    keys = expected_keys(good_plans, mappings, metrics, districts)
     report.add_suite(run_suite("attainment", facts, docs_dir=docs, expected_keys=keys))
     return report
 

@@ -182,21 +182,6 @@ def test_format_report_and_exit_code():
     assert [r.name for r in report.failed_errors] == ["targets.c"]
 
 
-def test_attainment_skipped_without_warehouse(monkeypatch, tmp_path):
-    """The attainment step is behind warehouse_available(): a note, no crash."""
-    monkeypatch.setattr(check_cmd, "warehouse_available", lambda: False)
-    ref = tmp_path / "reference"
-    ref.mkdir()
-    if not (RAW / "reference" / "districts.csv").exists():
-        pytest.skip("raw/reference not populated")
-    for f in ("districts.csv", "metrics.csv", "indicator_metrics.csv"):
-        shutil.copy(RAW / "reference" / f, ref / f)
-    report = check_cmd.check_folder(tmp_path, docs_dir=tmp_path / "docs")
-    assert any("attainment suite skipped" in n for n in report.notes)
-    assert not report.failed_errors
-    assert {s for s, _ in report.items} >= {"targets", "district_stats"}
-
-
 def test_targets_frame_has_period():
     from extractors.records import PlanDocument, TargetRecord
 

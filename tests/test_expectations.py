@@ -12,7 +12,7 @@ import pytest
 
 from expectations.runner import issues_from, write_data_docs
 from expectations.runner import run_suite as _run_suite
-from expectations.suites import SUITES, expected_attainment_keys, rules_of
+from expectations.suites import SUITES, rules_of
 from extractors.records import District, Metric, TargetRecord
 
 # --------------------------------------------------------------------------- fixtures
@@ -226,19 +226,6 @@ def test_issues_from_rows_and_coverage():
     # 2018 cover/330112 and 2019 beds/330112
     assert len(missing) == 2 and all(i.severity == "warning" for i in missing)
     assert any("district_code=330112" in i.location for i in missing)
-
-
-def test_expected_attainment_keys():
-    t = pd.DataFrame([
-        {"indicator_id": "a", "year": 2018, "scope": "全市", "metric_code": "beds"},
-        {"indicator_id": "b", "year": 2018, "scope": "全市", "metric_code": "cover"},
-        {"indicator_id": "c", "year": 2018, "scope": "农村", "metric_code": "cover"},
-        {"indicator_id": "d", "year": 2018, "scope": "全市", "metric_code": None},
-    ])
-    keys = expected_attainment_keys(t, METRICS, DISTRICTS)
-    got = sorted(map(tuple, keys.to_numpy().tolist()))
-    assert got == [("a", "330100", 2018), ("b", "330100", 2018), ("b", "330102", 2018),
-                   ("b", "330112", 2018)]
 
 
 def test_data_docs_written(tmp_path):

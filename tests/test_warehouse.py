@@ -442,6 +442,20 @@ def test_query_attainment_rate(loaded):
     ]
 
 
+def test_expected_attainment_keys_match_the_build(loaded):
+    """The quality rule (expectations) and the attainment SQL agree on the grid: 全市
+    targets of mapped indicators, ratio metrics at every valid district and the city,
+    sum metrics at the city only (330104 is not valid in 2021)."""
+    from expectations.suites import EXPECTED_ATTAINMENT_KEYS_SQL
+
+    expected = set(fetch(loaded, EXPECTED_ATTAINMENT_KEYS_SQL))
+    built = set(fetch(loaded, "SELECT indicator_id, district_code, year FROM fct_attainment"))
+    assert expected == built
+    assert {(d, y) for _, d, y in expected} == {
+        ("330100", 2020), ("330102", 2020), ("330104", 2020), ("330106", 2020),
+        ("330100", 2021), ("330102", 2021), ("330106", 2021)}
+
+
 def test_attainment_summary(loaded):
     from warehouse.queries import attainment_summary
 

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from extractors.records import (
     CITY_SCOPE,
+    STAT_FRAME_COLUMNS,
     District,
     IndicatorMetric,
     IngestIssue,
@@ -48,7 +49,7 @@ from warehouse.schema import (
     rebuild_duckdb_table,
 )
 
-STAT_COLUMNS = ["metric_code", "district_code", "year", "value", "unit", "source_file", "location"]
+STAT_COLUMNS = list(STAT_FRAME_COLUMNS)
 STATS_KEY = "stats:"
 _CN_DIGITS = "〇一二三四五六七八九"
 

@@ -12,22 +12,6 @@ from pipelines.resources import WarehouseResource, data_path
 
 ATTAINMENT_CHECK = "attainment_quality"
 
-# The (indicator, district, year) grid attainment must cover, derived independently of the
-# attainment SQL: 全市 (whole-city) targets of mapped indicators; ratio metrics at every
-# district valid in the year plus the city, sum metrics at the city only.
-EXPECTED_KEYS_SQL = """
-SELECT DISTINCT t.indicator_id, d.district_code, t.year
-FROM fct_target t
-JOIN dim_indicator i ON i.indicator_id = t.indicator_id
-JOIN dim_metric m ON m.metric_code = i.metric_code
-JOIN dim_district d
-  ON (d.valid_from IS NULL OR d.valid_from <= CAST(CAST(t.year AS VARCHAR) || '-12-31' AS DATE))
- AND (d.valid_to IS NULL OR d.valid_to >= CAST(CAST(t.year AS VARCHAR) || '-12-31' AS DATE))
-WHERE t.scope = '全市'
-  AND (d.district_type = 'city' OR m.aggregation = 'ratio')
-"""
-
-
 def read_frame(engine, sql: str) -> pd.DataFrame:
     import sqlalchemy as sa
 
@@ -52,6 +36,7 @@ def read_frame(engine, sql: str) -> pd.DataFrame:
 )
 def fct_attainment(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     from expectations.runner import run_suite
+    from expectations.suites import EXPECTED_ATTAINMENT_KEYS_SQL
     from pipelines.report import attainment_heatmap, latest_year
     from warehouse.attainment import build_attainment
     from warehouse.queries import attainment_summary
@@ -60,7 +45,7 @@ def fct_attainment(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     n = build_attainment(engine)
     facts = read_frame(engine, "SELECT * FROM fct_attainment")
     view = read_frame(engine, "SELECT * FROM v_attainment")
-    expected = read_frame(engine, EXPECTED_KEYS_SQL)
+    expected = read_frame(engine, EXPECTED_ATTAINMENT_KEYS_SQL)
     suite = run_suite("attainment", facts, expected_keys=expected, docs_dir=data_path("docs"))
     evaluated, rate = attainment_summary(engine)
     year = latest_year(view)
