@@ -72,10 +72,10 @@ def test_profile_configures_postgres_storage_queue_and_pools(prod_instance):
     assert type(prod_instance.run_coordinator).__name__ == "QueuedRunCoordinator"
     config = prod_instance.get_concurrency_config()
     assert config.pool_config.default_pool_limit == 1
-    assert config.run_queue_config.max_concurrent_runs >= 1
+    assert config.run_queue_config.max_concurrent_runs == 4  # as deploy/README.md says
 
 
-def test_materialisation_is_recorded_in_postgres(prod_instance, databases, tmp_path):
+def test_materialisation_is_recorded_in_postgres(prod_instance, databases):
     from pipelines.definitions import ALL_ASSETS
     from pipelines.resources import RawFolder, WarehouseResource
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -52,8 +53,11 @@ def test_districts_csv_versions(districts):
     assert by_code["330182"][0].district_type == "county_city"
 
 
-@pytest.mark.skipif(not HISTORY.exists(), reason="shared GB/T 2260 history not available")
 def test_districts_csv_is_what_make_reference_builds():
+    if not HISTORY.exists():  # shared/ lies beside the clone in CI: there it must run
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"GB/T 2260 history missing at {HISTORY} (CI=true: no skipping)")
+        pytest.skip("shared GB/T 2260 history not available")
     import sys
 
     sys.path.insert(0, str(ROOT / "tools"))

@@ -90,8 +90,7 @@ def _stop(proc: subprocess.Popen) -> None:
 
 def _webserver() -> Path:
     exe = Path(sys.executable).parent / "dagster-webserver"
-    if not exe.exists():
-        pytest.skip("dagster-webserver is not installed in this environment")
+    assert exe.exists(), "dagster-webserver (a dependency of planwh) is not installed"
     return exe
 
 
@@ -136,7 +135,6 @@ def test_webserver_serves_every_asset_check_schedule_and_sensor(tmp_path):
     finally:
         _stop(proc)
         log.close()
-    assert proc.returncode is not None
 
 
 def _wait_for_workspace(proc: subprocess.Popen, base: str, log_path: Path) -> dict:

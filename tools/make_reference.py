@@ -1,6 +1,6 @@
 """Build raw/reference/districts.csv for Hangzhou from the GB/T 2260 code history.
 
-Input: /work/shared/reference/gb2260-history.csv (yescallop/areacodes, CC0), or
+Input: ../shared/reference/gb2260-history.csv beside the repository (yescallop/areacodes, CC0), or
 the path given as the first argument. Output: raw/reference/districts.csv with
 the city (330100) and every county-level division of Hangzhou in use at any
 time in WINDOW, one row per *version* of a code.

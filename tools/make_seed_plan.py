@@ -1,6 +1,6 @@
 """Reconstruct the seed plan as DOCX and PDF in raw/plans/, with gold records.
 
-Source: /work/shared/seed/hangzhou-civil-affairs-13th-fyp-performance-plan.txt,
+Source: shared/seed/hangzhou-civil-affairs-13th-fyp-performance-plan.txt (beside the repository),
 the scraped text of 杭州市民政局“十三五”绩效管理规划 (Hangzhou Civil Affairs
 Bureau, 13th Five-Year performance management plan). The scrape flattens the
 tables into lines and wraps cells; here they are rebuilt as they read, with

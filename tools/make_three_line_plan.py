@@ -11,11 +11,16 @@ is a row of its own: the test holds that the PDF still reads like the DOCX.
 
 from __future__ import annotations
 
+import io
+import sys
 from pathlib import Path
 
 from docx import Document
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from plan_writer import FIXED_DATE, _stable_zip  # noqa: E402  (byte-stable DOCX, as the corpus)
 
 OUT = (Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "plans" / "libreoffice"
        / "sources" / "three_line_table.docx")
@@ -37,7 +42,9 @@ def border(parent, edge: str, val: str) -> None:
 
 def main() -> None:
     doc = Document()
-    doc.core_properties.author = "planwh fixtures"
+    cp = doc.core_properties
+    cp.author = "planwh fixtures"
+    cp.created = cp.modified = cp.last_printed = FIXED_DATE
     doc.add_heading("杭州市民政事业发展“十三五”规划", level=1)
     doc.add_heading("一、主要指标", level=2)
     table = doc.add_table(rows=len(ROWS), cols=len(ROWS[0]))
@@ -55,7 +62,9 @@ def main() -> None:
                 border(tc_borders, "bottom", "single")
                 cell._tc.get_or_add_tcPr().append(tc_borders)
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(OUT)
+    buf = io.BytesIO()
+    doc.save(buf)
+    OUT.write_bytes(_stable_zip(buf.getvalue()))
     print(f"wrote {OUT}")
 
 

@@ -3,10 +3,9 @@
 OWNERS = ["team:performance-office"]
 
 
-def asset_defaults(domain: str, *kinds: str, writes_warehouse: bool = True) -> dict:
-    """Group, owners, tags and kinds of an asset of ``domain``; assets that write the
-    warehouse share the pool ``warehouse`` (DuckDB has a single writer)."""
-    out = {"group_name": domain, "owners": OWNERS, "tags": {"domain": domain}, "kinds": set(kinds)}
-    if writes_warehouse:
-        out["pool"] = "warehouse"
-    return out
+def asset_defaults(domain: str, *kinds: str) -> dict:
+    """Group, owners, tags and kinds of an asset of ``domain``. Every planwh asset opens
+    the warehouse, and an embedded DuckDB file admits one process at a time, so all of
+    them share the pool ``warehouse``."""
+    return {"group_name": domain, "owners": OWNERS, "tags": {"domain": domain},
+            "kinds": set(kinds), "pool": "warehouse"}
