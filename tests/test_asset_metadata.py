@@ -4,44 +4,27 @@ import base64
 import io
 import os
 import re
-import shutil
 
 import dagster as dg
 import pytest
 from PIL import Image
 
-from pipelines.assets.plans import plan_files, plan_tables, plan_targets
-from pipelines.definitions import ALL_ASSETS
-from pipelines.jobs import refresh_job, stats_job
-from pipelines.resources import default_resources
-from tests.conftest import RAW
+from tests.conftest import RAW, copy_raw, materialise_graph
 
 
 @pytest.fixture(scope="module")
 def materialised(tmp_path_factory):
     work = tmp_path_factory.mktemp("assets")
-    raw = work / "raw"
-    shutil.copytree(RAW / "reference", raw / "reference")
-    shutil.copytree(RAW / "stats", raw / "stats")
-    (raw / "plans").mkdir()
     docx = next((RAW / "plans").glob("*.docx"))
-    shutil.copy(docx, raw / "plans" / docx.name)
-    resources = default_resources(str(raw), f"duckdb:///{work / 'wh.duckdb'}")
-    instance = dg.DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions(plan_files.name, [docx.name])
+    raw = copy_raw(work / "raw", plans=[docx])
     old = os.getcwd()
-    os.chdir(work)
+    os.chdir(work)  # the report asset writes below data/
     try:
-        results = {}
-        for label, selection, key in [
-            ("stats", stats_job.selection, None),
-            ("plan", dg.AssetSelection.assets(plan_targets, plan_tables), docx.name),
-            ("refresh", refresh_job.selection, None),
-        ]:
-            results[label] = dg.materialize(ALL_ASSETS, selection=selection, resources=resources,
-                                            instance=instance, partition_key=key)
+        results = materialise_graph(raw, f"duckdb:///{work / 'wh.duckdb'}",
+                                    dg.DagsterInstance.ephemeral(), [docx.name])
     finally:
         os.chdir(old)
+    results["plan"] = results.pop(f"plan:{docx.name}")
     return docx, results
 
 

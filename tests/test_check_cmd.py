@@ -15,8 +15,8 @@ import pytest
 from expectations.runner import ExpectationResult
 from extractors.records import IngestIssue
 from planwh import check_cmd
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 RAW = ROOT / "raw"
 
 needs_raw = pytest.mark.skipif(

@@ -3,10 +3,7 @@
 import dagster as dg
 
 from pipelines.definitions import build_definitions, defs
-
-ASSETS = {"reference", "plan_targets", "plan_tables", "plan_registry", "district_stats",
-          "fct_district_stat", "fct_attainment", "attainment_report", "ingest_issues"}
-GROUPS = {"reference", "plans", "stats", "quality", "warehouse"}
+from tests.conftest import ASSETS, CHECKS, GROUPS
 
 
 def test_definitions_load_without_error():
@@ -31,7 +28,7 @@ def test_plan_assets_are_dynamic_partitions_and_checks_block():
         pdef = graph.get(dg.AssetKey(key)).partitions_def
         assert isinstance(pdef, dg.DynamicPartitionsDefinition) and pdef.name == "plan_files"
     checks = {k.name: graph.get_check_spec(k) for k in graph.asset_check_keys}
-    assert set(checks) == {"targets_quality", "district_stats_quality", "attainment_quality"}
+    assert set(checks) == CHECKS
     assert checks["targets_quality"].blocking and checks["district_stats_quality"].blocking
 
 

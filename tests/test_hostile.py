@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT
+
 HOSTILE = ROOT / "tests" / "fixtures" / "hostile"
 MEMORY_LIMIT = 1536 * 1024 * 1024
 

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from planwh.run_cmd import execute
-from tests.conftest import RAW
+from tests.conftest import RAW, copy_raw
 
 BEDS = "每百名老人拥有养老机构床位数"  # beds per 100 elderly (the seed's ratio indicator)
 
@@ -147,9 +147,7 @@ def test_planted_bad_record_is_held_back(tmp_path):
     from docx import Document
 
     raw = tmp_path / "raw"
-    shutil.copytree(RAW / "reference", raw / "reference")
-    (raw / "stats").mkdir()
-    (raw / "plans").mkdir()
+    copy_raw(raw, plans=False, stats=False)
     doc = Document()
     doc.add_heading("杭州市民政局“十三五”绩效管理规划", level=1)
     doc.add_heading("1.构建事业产业协同发展的大养老体系", level=2)

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT
+
 CORPUS = ROOT / "tests" / "fixtures" / "plans"
 SEED_DIR = ROOT / "raw" / "plans"
 SEED_GOLD = CORPUS / "seed"

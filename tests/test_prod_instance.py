@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from pathlib import Path
 
 import dagster as dg
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT, create_database, drop_database
+
 PROFILE = ROOT / "deploy" / "dagster.yaml"
 
 
@@ -26,17 +26,13 @@ def databases(pg_url):
     admin_url = make_url(pg_url).set(database="postgres")
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     names = [f"planwh_{kind}_{uuid.uuid4().hex[:8]}" for kind in ("dagster", "wh")]
-    with admin.connect() as c:
-        for name in names:
-            c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    for name in names:
+        create_database(admin, name)
     try:
         yield tuple(make_url(pg_url).set(database=n) for n in names)
     finally:
-        with admin.connect() as c:
-            for name in names:
-                c.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                  "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
-                c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        for name in names:
+            drop_database(admin, name)
         admin.dispose()
 
 

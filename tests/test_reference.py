@@ -18,8 +18,8 @@ from extractors.reference import (
     load_metrics,
     match_metric,
 )
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 REF = ROOT / "raw" / "reference"
 HISTORY = Path(__file__).resolve().parents[2] / "shared" / "reference" / "gb2260-history.csv"
 

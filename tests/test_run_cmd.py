@@ -5,7 +5,7 @@ import shutil
 import subprocess
 import sys
 
-from tests.conftest import RAW, ROOT
+from tests.conftest import RAW, ROOT, copy_raw
 
 
 def planwh(*args, cwd):
@@ -33,9 +33,7 @@ def test_run_prints_summary_and_exits_0(tmp_path):
 
 def test_progress_goes_to_stderr(tmp_path):
     raw = tmp_path / "raw"
-    shutil.copytree(RAW / "reference", raw / "reference")
-    (raw / "plans").mkdir()
-    (raw / "stats").mkdir()
+    copy_raw(raw, plans=False, stats=False)
     p = planwh("run", "--raw", str(raw), "--warehouse", f"duckdb:///{tmp_path / 'w.duckdb'}",
                cwd=tmp_path)
     assert p.returncode == 0, p.stderr

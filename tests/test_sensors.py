@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -21,8 +20,7 @@ from pipelines.assets.plans import plan_files
 from pipelines.jobs import plan_job, refresh_job, stats_job
 from pipelines.resources import RawFolder
 from pipelines.sensors import evaluate, raw_files_sensor
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import RAW, copy_raw, materialise_graph
 
 
 class Ticker:
@@ -226,42 +224,28 @@ def test_evaluate_is_usable_without_dagster_context(raw):
 # --- through the real pipeline: a deleted plan's rows leave the warehouse -----------------
 
 def _plan_sources() -> list[Path]:
-    plans = ROOT / "raw" / "plans"
+    plans = RAW / "plans"
     return sorted((p for p in plans.glob("*") if p.suffix.lower() in (".docx", ".pdf")),
                   key=lambda p: p.stat().st_size) if plans.is_dir() else []
 
 
 def test_deleted_plan_leaves_the_warehouse_after_refresh(tmp_path, monkeypatch):
     sources = _plan_sources()
-    assert sources and any((ROOT / "raw" / "stats").glob("*.csv")), "raw/ sample data missing"
+    assert sources and any((RAW / "stats").glob("*.csv")), "raw/ sample data missing"
     import sqlalchemy as sa
 
     from pipelines.definitions import ALL_ASSETS
-    from pipelines.resources import WarehouseResource
+    from pipelines.resources import default_resources
     from planwh.run_cmd import classify
 
-    raw = tmp_path / "raw"
-    shutil.copytree(ROOT / "raw" / "reference", raw / "reference")
-    shutil.copytree(ROOT / "raw" / "stats", raw / "stats")
-    (raw / "plans").mkdir()
-    for src in sources[:2]:  # the two smallest documents keep the test quick
-        shutil.copy(src, raw / "plans" / src.name)
+    raw = copy_raw(tmp_path / "raw", plans=sources[:2])  # the two smallest: a quick test
     url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
-    resources = {"raw": RawFolder(path=str(raw)), "warehouse": WarehouseResource(url=url)}
     monkeypatch.chdir(tmp_path)  # the report asset writes below data/
 
     t = Ticker(raw)
     first = t.tick()
-
-    def run(selection, partition_key=None):
-        return dg.materialize(ALL_ASSETS, selection=selection, resources=resources,
-                              instance=t.instance, partition_key=partition_key,
-                              raise_on_error=False)
-
-    run(stats_job.selection)
-    for req in plan_runs(first):
-        run(plan_job.selection, req.partition_key)
-    run(refresh_job.selection)
+    materialise_graph(raw, url, t.instance, [r.partition_key for r in plan_runs(first)],
+                      raise_on_error=False)
 
     engine = sa.create_engine(url)
     try:
@@ -279,7 +263,10 @@ def test_deleted_plan_leaves_the_warehouse_after_refresh(tmp_path, monkeypatch):
         assert [list(d.partition_keys) for d in deletes] == [[victim]]
         assert [r.job_name for r in result.run_requests] == [refresh_job.name]
         assert victim not in t.partitions
-        outcome = classify("refresh", run(refresh_job.selection))
+        refresh = dg.materialize(ALL_ASSETS, selection=refresh_job.selection,
+                                 resources=default_resources(str(raw), url),
+                                 instance=t.instance, raise_on_error=False)
+        outcome = classify("refresh", refresh)
         assert outcome.failed == []  # a quarantined check is allowed, a failed step is not
 
         plans, targets, orphans = _rows_of(engine, victim)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,8 +20,8 @@ from extractors.stats import (
     read_stats_file,
     read_stats_folder,
 )
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures" / "stats"
 GOLD = json.loads((FIX / "gold.json").read_text(encoding="utf-8"))
 

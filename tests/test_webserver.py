@@ -19,11 +19,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ASSETS, CHECKS, ROOT
 
-ASSETS = {"reference", "plan_targets", "plan_tables", "plan_registry", "district_stats",
-          "fct_district_stat", "fct_attainment", "attainment_report", "ingest_issues"}
-CHECKS = {"targets_quality", "district_stats_quality", "attainment_quality"}
 STARTUP_TIMEOUT = 90  # seconds, for the server and its code location together
 
 QUERY = """
