@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from expectations.runner import ExpectationResult, SuiteResult
+from expectations.runner import DEFAULT, ExpectationResult, SuiteResult, run_suite
 from expectations.suites import EXPECTED_ATTAINMENT_KEYS_SQL, STATS_COLUMNS
 from extractors.records import IngestIssue, PlanDocument
 
@@ -206,11 +206,8 @@ def build_attainment_frame(districts, metrics, mappings, plans: list[PlanDocumen
             engine.dispose()
 
 
-def check_folder(raw: Path, docs_dir: Any = None) -> CheckReport:
+def check_folder(raw: Path, docs_dir: Any = DEFAULT) -> CheckReport:
     """Run every check over a raw folder (``docs_dir`` as in ``run_suite``)."""
-    from expectations.runner import DEFAULT, run_suite
-
-    docs = DEFAULT if docs_dir is None else docs_dir
     report = CheckReport()
     ref = read_reference(raw, report)
     if ref is None:
@@ -219,14 +216,14 @@ def check_folder(raw: Path, docs_dir: Any = None) -> CheckReport:
 
     plans = extract_plans(raw, report)
     frame = targets_frame(plans)
-    targets = report.add_suite(run_suite("targets", frame, docs_dir=docs))
+    targets = report.add_suite(run_suite("targets", frame, docs_dir=docs_dir))
     # like the pipeline: a plan failing an error expectation is not loaded
     bad_rows = set(targets.failing_positions())
     bad_files = {frame.iloc[i]["source_file"] for i in bad_rows}
     good_plans = [p for p in plans if p.source_file not in bad_files]
 
     stats = read_stats(raw, districts, metrics, report)
-    suite = report.add_suite(run_suite("district_stats", stats, docs_dir=docs,
+    suite = report.add_suite(run_suite("district_stats", stats, docs_dir=docs_dir,
                                        districts=districts, metrics=metrics))
     clean_stats = stats.reset_index(drop=True).drop(index=suite.failing_positions())
 
@@ -237,7 +234,7 @@ def check_folder(raw: Path, docs_dir: Any = None) -> CheckReport:
                                       [{"error": f"{type(e).__name__}: {e}"}], 1,
                                       "attainment can be computed from the folder"))
         return report
-    report.add_suite(run_suite("attainment", facts, docs_dir=docs, expected_keys=keys))
+    report.add_suite(run_suite("attainment", facts, docs_dir=docs_dir, expected_keys=keys))
     return report
 
 
