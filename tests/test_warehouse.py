@@ -626,7 +626,8 @@ def test_a_different_plan_is_not_a_duplicate(loaded):
 
 def test_attainment_key_is_enforced_after_a_rebuild(loaded):
     build_attainment(loaded)  # on DuckDB a rebuild swaps tables: the key must survive it
-    row = loaded.connect().execute(sa.select(metadata.tables["fct_attainment"]).limit(1)).mappings().one()
+    with loaded.connect() as cx:
+        row = cx.execute(sa.select(metadata.tables["fct_attainment"]).limit(1)).mappings().one()
     before = snapshot(loaded)
     with pytest.raises(sa.exc.DBAPIError):
         with loaded.begin() as cx:
