@@ -15,7 +15,12 @@ PostgreSQL (on DuckDB into a fresh copy of the table that is swapped in). Rules 
 - sum metric: the city row only; actual = its own figure, else the sum over
   all districts valid in the year (only when every one has a value).
 - attained / gap: see ``ATTAINED`` and ``GAP``; NULL without an actual;
-  milestone targets keep their text and have attained and gap NULL.
+  milestone targets have attained and gap NULL (their text: fct_target and the
+  ``target`` of v_attainment).
+- One row per (indicator, district, year). On PostgreSQL the primary key says so; on
+  DuckDB the table carries no index (a 3.3M-row unique index costs as much as the
+  whole build): the key is unique by construction, the build refuses overlapping
+  district versions first, and the attainment suite's uniqueness rule checks it.
 """
 
 from __future__ import annotations
@@ -58,14 +63,20 @@ END"""
 
 _YEAR_END = "make_date(y.year, 12, 31)"
 
+# The columns build_attainment writes, in order.
+COLUMNS = ("indicator_id", "district_code", "year", "level", "comparator", "target_value",
+           "target_value_high", "actual_value", "attained", "gap")
+
+# Shaped for one big join, like a hand-written num/den join: statistics are paired per
+# metric (not per target), the district grid is completed only where a (metric, year)
+# misses districts, and the city's sums come from small GROUP BYs. Every output key is
+# unique by construction: fct_target is keyed (indicator, year, scope), dim_metric by
+# code, fct_district_stat by (metric, district, year), and district versions in force on
+# one date do not overlap (checked before the build, see ``overlapping_versions``).
 BUILD_SQL = f"""
-INSERT INTO fct_attainment (
-    indicator_id, district_code, year, plan_id, metric_code, level, comparator,
-    target_value, target_value_high, target_unit, target_text, actual_value, attained, gap
-)
+INSERT INTO fct_attainment ({", ".join(COLUMNS)})
 WITH t AS (  -- evaluated targets: 全市 scope, indicator mapped to a known metric
-    SELECT ft.indicator_id, ft.plan_id, ft.year, ft.comparator, ft.target_value,
-           ft.target_value_high, ft.target_unit, ft.target_text,
+    SELECT ft.indicator_id, ft.year, ft.comparator, ft.target_value, ft.target_value_high,
            m.metric_code, m.aggregation, m.numerator, m.denominator,
            COALESCE(m.scale, 1.0) AS scale,
            COALESCE(m.tolerance, {DEFAULT_TOLERANCE}) AS tolerance
@@ -74,75 +85,125 @@ WITH t AS (  -- evaluated targets: 全市 scope, indicator mapped to a known met
     JOIN dim_metric m ON m.metric_code = i.metric_code
     WHERE ft.scope = '全市'
 ),
-need AS (
-    SELECT DISTINCT metric_code, numerator, denominator, year FROM t
-),
-roles AS (  -- which statistics each evaluated metric reads: its own, numerator, denominator
-    SELECT metric_code, year, 'own' AS role, metric_code AS stat_code FROM need
-    UNION ALL
-    SELECT metric_code, year, 'num', numerator FROM need WHERE numerator IS NOT NULL
-    UNION ALL
-    SELECT metric_code, year, 'den', denominator FROM need WHERE denominator IS NOT NULL
-),
-sv AS (  -- one row per evaluated metric x district x year: own, numerator, denominator
-    SELECT r.metric_code, s.district_code, s.year,
-           MAX(CASE WHEN r.role = 'own' THEN s.value END) AS own_value,
-           MAX(CASE WHEN r.role = 'num' THEN s.value END) AS num_value,
-           MAX(CASE WHEN r.role = 'den' THEN s.value END) AS den_value
-    FROM roles r
-    JOIN fct_district_stat s ON s.metric_code = r.stat_code AND s.year = r.year
-    GROUP BY r.metric_code, s.district_code, s.year
+p AS (  -- evaluated metric x year (several targets may share one)
+    SELECT DISTINCT metric_code, year, aggregation, numerator, denominator, scale FROM t
 ),
 dv AS (  -- district versions in force on 31 December of each target year
-    SELECT y.year, d.district_code,
-           CASE WHEN d.district_type = 'city' THEN 'city' ELSE 'district' END AS level
+    SELECT y.year, d.district_code, d.district_type = 'city' AS is_city
     FROM (SELECT DISTINCT year FROM t) y
     JOIN dim_district d
       ON d.valid_from <= {_YEAR_END}
      AND (d.valid_to IS NULL OR d.valid_to >= {_YEAR_END})
 ),
-units AS (  -- one row per evaluated target x district version (the city included)
-    SELECT t.indicator_id, t.year, dv.district_code, dv.level, t.aggregation, t.scale,
-           sv.own_value, sv.num_value, sv.den_value
-    FROM t
-    JOIN dv ON dv.year = t.year
-    LEFT JOIN sv ON sv.metric_code = t.metric_code
-                AND sv.district_code = dv.district_code
-                AND sv.year = t.year
+nd AS (  -- how many districts (the city aside) are valid in each year, maybe none
+    SELECT year, COUNT(CASE WHEN NOT is_city THEN 1 END) AS n FROM dv GROUP BY year
 ),
-city_sum AS (  -- sums over the districts valid in the year (never averages of rates)
-    SELECT indicator_id, year, COUNT(*) AS n,
-           COUNT(own_value) AS n_own, SUM(own_value) AS sum_own,
-           COUNT(num_value) AS n_num, SUM(num_value) AS sum_num,
-           COUNT(den_value) AS n_den, SUM(den_value) AS sum_den
-    FROM units
-    WHERE level = 'district'
-    GROUP BY indicator_id, year
+own AS (  -- each evaluated metric's own figures
+    SELECT p.metric_code, p.aggregation, s.district_code, s.year, s.value
+    FROM fct_district_stat s
+    JOIN p ON s.metric_code = p.metric_code AND s.year = p.year
+),
+pr AS (  -- ratio metrics: own figure and/or numerator with denominator, per valid version
+    SELECT v.metric_code, v.district_code, v.year, v.own_value, v.num_value, v.den_value,
+           dv.is_city
+    FROM (
+        SELECT COALESCE(o.metric_code, x.metric_code) AS metric_code,
+               COALESCE(o.district_code, x.district_code) AS district_code,
+               COALESCE(o.year, x.year) AS year,
+               o.value AS own_value, x.num_value, x.den_value
+        FROM (
+            SELECT p.metric_code, n.district_code, n.year,
+                   n.value AS num_value, d.value AS den_value
+            FROM p
+            JOIN fct_district_stat n ON n.metric_code = p.numerator AND n.year = p.year
+            JOIN fct_district_stat d ON d.metric_code = p.denominator AND d.year = p.year
+                                    AND d.district_code = n.district_code
+            WHERE p.aggregation = 'ratio'
+        ) x
+        FULL JOIN (SELECT * FROM own WHERE aggregation = 'ratio') o
+          ON o.metric_code = x.metric_code AND o.district_code = x.district_code
+         AND o.year = x.year
+    ) v
+    JOIN dv ON dv.district_code = v.district_code AND dv.year = v.year
+),
+pa AS (  -- ratio metrics, districts only: rows present, complete pairs, sums
+    SELECT metric_code, year, COUNT(*) AS n_rows, COUNT(num_value) AS n_pairs,
+           SUM(num_value) AS sum_num, SUM(den_value) AS sum_den
+    FROM pr WHERE NOT is_city
+    GROUP BY metric_code, year
+),
+sa AS (  -- sum metrics, districts only: values present and their sum
+    SELECT o.metric_code, o.year, COUNT(*) AS n_own, SUM(o.value) AS sum_own
+    FROM own o
+    JOIN dv ON dv.district_code = o.district_code AND dv.year = o.year AND NOT dv.is_city
+    WHERE o.aggregation <> 'ratio'
+    GROUP BY o.metric_code, o.year
+),
+cv AS (  -- the city's own statistics: its figure, or its own numerator / denominator
+    SELECT metric_code, year, district_code, own_value,
+           num_value / NULLIF(den_value, 0) AS ratio
+    FROM pr WHERE is_city
+    UNION ALL
+    SELECT o.metric_code, o.year, o.district_code, o.value, NULL
+    FROM own o
+    JOIN dv ON dv.district_code = o.district_code AND dv.year = o.year AND dv.is_city
+    WHERE o.aggregation <> 'ratio'
 ),
 a AS (
-    SELECT u.indicator_id, u.year, u.district_code, u.level,
-           CASE
-               WHEN u.level = 'district'
-                   THEN COALESCE(u.own_value, u.num_value / NULLIF(u.den_value, 0) * u.scale)
-               WHEN u.aggregation = 'ratio'
-                   THEN COALESCE(
-                       u.own_value,
-                       u.num_value / NULLIF(u.den_value, 0) * u.scale,
-                       CASE WHEN c.n_num = c.n AND c.n_den = c.n
-                            THEN c.sum_num / NULLIF(c.sum_den, 0) * u.scale END)
-               ELSE COALESCE(u.own_value, CASE WHEN c.n_own = c.n THEN c.sum_own END)
-           END AS actual_value
-    FROM units u
-    LEFT JOIN city_sum c ON c.indicator_id = u.indicator_id AND c.year = u.year
-    WHERE u.level = 'city' OR u.aggregation = 'ratio'
+    -- districts with figures (ratio metrics): their own figure, else num / den x scale
+    SELECT pr.metric_code, pr.year, pr.district_code, 'district' AS level,
+           COALESCE(pr.own_value, pr.num_value / NULLIF(pr.den_value, 0) * p.scale)
+               AS actual_value
+    FROM pr
+    JOIN p ON p.metric_code = pr.metric_code AND p.year = pr.year
+    WHERE NOT pr.is_city
+    UNION ALL
+    -- districts without figures, looked for only where a (metric, year) misses some
+    SELECT p.metric_code, p.year, dv.district_code, 'district', NULL
+    FROM p
+    JOIN nd ON nd.year = p.year
+    LEFT JOIN pa ON pa.metric_code = p.metric_code AND pa.year = p.year
+    JOIN dv ON dv.year = p.year AND NOT dv.is_city
+    WHERE p.aggregation = 'ratio' AND COALESCE(pa.n_rows, 0) < nd.n
+      AND NOT EXISTS (SELECT 1 FROM pr
+                      WHERE pr.metric_code = p.metric_code AND pr.year = p.year
+                        AND pr.district_code = dv.district_code)
+    UNION ALL
+    -- the city: its own figure, else its own num / den, else the districts' sums
+    -- (only when every district valid in the year has them; never an average of rates)
+    SELECT p.metric_code, p.year, dv.district_code, 'city',
+           CASE WHEN p.aggregation = 'ratio'
+                THEN COALESCE(cv.own_value, cv.ratio * p.scale,
+                              CASE WHEN pa.n_pairs = nd.n
+                                   THEN pa.sum_num / NULLIF(pa.sum_den, 0) * p.scale END)
+                ELSE COALESCE(cv.own_value, CASE WHEN sa.n_own = nd.n THEN sa.sum_own END)
+           END
+    FROM p
+    JOIN dv ON dv.year = p.year AND dv.is_city
+    JOIN nd ON nd.year = p.year
+    LEFT JOIN pa ON pa.metric_code = p.metric_code AND pa.year = p.year
+    LEFT JOIN sa ON sa.metric_code = p.metric_code AND sa.year = p.year
+    LEFT JOIN cv ON cv.metric_code = p.metric_code AND cv.year = p.year
+                AND cv.district_code = dv.district_code
 )
-SELECT t.indicator_id, a.district_code, t.year, t.plan_id, t.metric_code, a.level,
-       t.comparator, t.target_value, t.target_value_high, t.target_unit, t.target_text,
-       a.actual_value,
+SELECT t.indicator_id, a.district_code, t.year, a.level, t.comparator, t.target_value,
+       t.target_value_high, a.actual_value,
        {ATTAINED} AS attained,
        {GAP} AS gap
 FROM a
-JOIN t ON t.indicator_id = a.indicator_id AND t.year = a.year
+JOIN t ON t.metric_code = a.metric_code AND t.year = a.year
+"""
+
+# District codes with two versions in force on the same day: the attainment grid would
+# hold that code twice in a year.
+OVERLAPPING_VERSIONS_SQL = """
+SELECT DISTINCT a.district_code
+FROM dim_district a
+JOIN dim_district b
+  ON b.district_code = a.district_code
+ AND b.valid_from > a.valid_from
+ AND (a.valid_to IS NULL OR a.valid_to >= b.valid_from)
+ORDER BY a.district_code
 """
 
 
@@ -153,9 +214,16 @@ def build_attainment(engine: Engine) -> int:
     fresh copy of the table swapped in (``rebuild_duckdb_table``).
     """
     with engine.begin() as cx:
+        overlapping = [r[0] for r in cx.exec_driver_sql(OVERLAPPING_VERSIONS_SQL)]
+        if overlapping:
+            raise ValueError(
+                "dim_district has overlapping versions of "
+                f"{', '.join(overlapping[:5])}{' ...' if len(overlapping) > 5 else ''}: "
+                "fix valid_from/valid_to in districts.csv; fct_attainment was left as it was")
         into_copy = lambda t: BUILD_SQL.replace(  # noqa: E731
             "INSERT INTO fct_attainment (", f"INSERT INTO {t} (", 1)
-        if not (cx.dialect.name == "duckdb" and rebuild_duckdb_table(cx, "fct_attainment", into_copy)):
+        if not (cx.dialect.name == "duckdb"
+                and rebuild_duckdb_table(cx, "fct_attainment", into_copy, unique_key=False)):
             cx.exec_driver_sql("DELETE FROM fct_attainment")
             cx.exec_driver_sql(BUILD_SQL)
         n = cx.exec_driver_sql("SELECT COUNT(*) FROM fct_attainment").scalar()

@@ -216,14 +216,10 @@ fct_attainment = sa.Table(
     sa.Column("indicator_id", Hex16, primary_key=True, comment="indicator"),
     sa.Column("district_code", sa.String(12), primary_key=True, comment="district or the city"),
     sa.Column("year", sa.Integer, primary_key=True, autoincrement=False, comment="target year"),
-    sa.Column("plan_id", Hex16, nullable=False, comment="plan"),
-    sa.Column("metric_code", sa.String(64), nullable=False, comment="metric evaluated"),
     sa.Column("level", sa.String(8), nullable=False, comment="city or district"),
     sa.Column("comparator", sa.String(10), nullable=False, comment="target comparator"),
     sa.Column("target_value", Num, comment="target (low bound for between)"),
     sa.Column("target_value_high", Num, comment="high bound, between only"),
-    sa.Column("target_unit", sa.Text, comment="target unit as written"),
-    sa.Column("target_text", sa.Text, nullable=False, comment="target cell text (kept for milestones)"),
     sa.Column("actual_value", Num, comment="actual figure (NULL: no statistics)"),
     sa.Column("attained", sa.Boolean, comment="target met; NULL when not evaluable"),
     sa.Column("gap", Num, comment="signed distance to the target: positive is better than target"),
@@ -235,7 +231,8 @@ fct_attainment = sa.Table(
     ),
     sa.CheckConstraint("actual_value IS NOT NULL OR attained IS NULL", name="no_actual_null"),
     _fk(["indicator_id"], ["dim_indicator.indicator_id"]),
-    comment="Attainment of a 全市 (whole-city) target: indicator x district x year",
+    comment="Attainment of a 全市 (whole-city) target: indicator x district x year "
+            "(target text, unit, metric and plan: v_attainment or fct_target)",
 )
 
 ingest_issues = sa.Table(
@@ -266,10 +263,12 @@ load_log = sa.Table(
 )
 
 TABLES = [t.name for t in metadata.sorted_tables]
+# Tables every attainment build rebuilds whole from the others.
+DERIVED_TABLES = ("fct_attainment",)
 
 # A number as text without trailing zeros: portable across DuckDB and PostgreSQL.
 _FMT = "RTRIM(RTRIM(CAST(CAST({} AS NUMERIC(20,6)) AS VARCHAR), '0'), '.')"
-_UNIT = "COALESCE(' ' || a.target_unit, '')"
+_UNIT = "COALESCE(' ' || ft.target_unit, '')"
 _YEAR_END = "make_date(a.year, 12, 31)"
 
 V_ATTAINMENT_SQL = f"""
@@ -281,7 +280,7 @@ SELECT
     d.district_name,
     a.year,
     CASE
-        WHEN a.comparator = 'milestone' THEN a.target_text
+        WHEN a.comparator = 'milestone' THEN ft.target_text
         WHEN a.comparator = 'between'
             THEN {_FMT.format('a.target_value')} || '-' || {_FMT.format('a.target_value_high')} || {_UNIT}
         WHEN a.comparator = 'about' THEN 'about ' || {_FMT.format('a.target_value')} || {_UNIT}
@@ -293,17 +292,20 @@ SELECT
     a.level,
     a.district_code,
     a.indicator_id,
-    a.metric_code,
-    a.target_unit,
+    i.metric_code,
+    ft.target_unit,
+    ft.target_text,
     a.comparator,
     a.target_value,
     a.target_value_high,
     i.binding,
-    a.plan_id,
+    i.plan_id,
     p.source_file
 FROM fct_attainment a
 JOIN dim_indicator i ON i.indicator_id = a.indicator_id
-JOIN dim_plan p ON p.plan_id = a.plan_id
+JOIN dim_plan p ON p.plan_id = i.plan_id
+JOIN fct_target ft
+    ON ft.indicator_id = a.indicator_id AND ft.year = a.year AND ft.scope = '全市'
 LEFT JOIN dim_district d
     ON d.district_code = a.district_code
    AND d.valid_from <= {_YEAR_END}
@@ -344,6 +346,7 @@ def create_schema(engine: Engine) -> None:
         return
     with engine.begin() as cx:
         existing = set(sa.inspect(cx).get_table_names())
+        _reshape_derived_tables(cx, existing)
         metadata.create_all(cx, checkfirst=True)  # emits the comments of new tables
         _add_missing_columns(cx, existing)
         if existing & set(TABLES):  # refresh comments of tables that were already there
@@ -353,14 +356,18 @@ def create_schema(engine: Engine) -> None:
         cx.exec_driver_sql(f"COMMENT ON VIEW v_attainment IS {_quote(V_ATTAINMENT_COMMENT)}")
 
 
-def rebuild_duckdb_table(cx, table: str, insert_sql: Callable[[str], str]) -> bool:
+def rebuild_duckdb_table(
+    cx, table: str, insert_sql: Callable[[str], str], *, unique_key: bool = True,
+) -> bool:
     """Fill a fresh copy of ``table`` with ``insert_sql(name of the copy)`` and swap it in,
     in the caller's transaction; False (nothing done) when the catalogue looks unexpected.
 
     DuckDB maintains a PRIMARY KEY row by row and deletes indexed rows slowly (5M
     statistics: 18 s DELETE + 12 s keyed INSERT; 3.3M attainment rows: 6.0 s keyed vs
-    4.4 s). The copy keeps the columns, NOT NULL and CHECK constraints; its key becomes
-    a UNIQUE index built in bulk after the insert, which refuses a repeated key the same.
+    4.4 s). The copy keeps the columns, NOT NULL and CHECK constraints. With
+    ``unique_key`` its key becomes a UNIQUE index built in bulk after the insert, which
+    refuses a repeated key the same; without it (fct_attainment, whose every row the
+    build derives with a key unique by construction) the table has no index at all.
     """
     ddl = cx.exec_driver_sql(
         f"SELECT sql FROM duckdb_tables() WHERE table_name = '{table}'"
@@ -375,10 +382,28 @@ def rebuild_duckdb_table(cx, table: str, insert_sql: Callable[[str], str]) -> bo
     cx.exec_driver_sql(insert_sql(f"{table}__new"))
     cx.exec_driver_sql(f"DROP TABLE {table}")
     cx.exec_driver_sql(f"ALTER TABLE {table}__new RENAME TO {table}")
-    cx.exec_driver_sql(f"CREATE UNIQUE INDEX IF NOT EXISTS uq_{table}_key ON {table} ({key})")
+    if unique_key:
+        cx.exec_driver_sql(
+            f"CREATE UNIQUE INDEX IF NOT EXISTS uq_{table}_key ON {table} ({key})")
     for stmt in comment_statements(table):
         cx.exec_driver_sql(stmt)
     return True
+
+
+def _reshape_derived_tables(cx, existing: set[str]) -> None:
+    """DuckDB files made by an older planwh: a derived table (rebuilt whole by every
+    attainment build) whose columns differ from this schema is dropped and created
+    afresh; the next build fills it. fct_attainment lost its copies of the target text,
+    unit, metric and plan (Alembic revision 0003 on PostgreSQL)."""
+    inspector = sa.inspect(cx)
+    for name in DERIVED_TABLES:
+        if name not in existing:
+            continue
+        have = {c["name"] for c in inspector.get_columns(name)}
+        if have != {c.name for c in metadata.tables[name].columns}:
+            cx.exec_driver_sql("DROP VIEW IF EXISTS v_attainment")
+            cx.exec_driver_sql(f"DROP TABLE {name}")
+            metadata.tables[name].create(cx)
 
 
 def _add_missing_columns(cx, existing: set[str]) -> None:

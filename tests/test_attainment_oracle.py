@@ -1,0 +1,258 @@
+"""build_attainment against a plain-Python reading of the rules, on random small worlds.
+
+The attainment SQL is shaped for speed (bench/warehouse.py): it pairs statistics per
+metric, completes the district grid only where a (metric, year) misses districts and
+takes the city's sums from small GROUP BYs. This test states the rules of
+docs/warehouse.md once more, as simply as possible, and requires the warehouse to
+agree on hypothesis-generated districts (versions that end, start or change within a
+year), statistics with holes and zero denominators, and targets of every comparator.
+Runs on DuckDB and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from conftest import PG_ADMIN_URL, _pg_available, create_database, drop_database
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from extractors.records import District, IndicatorMetric, Metric, PlanDocument, TargetRecord
+from warehouse import load as wl
+from warehouse.attainment import DEFAULT_TOLERANCE, build_attainment
+from warehouse.schema import create_schema, make_engine
+
+YEARS = (2018, 2019, 2020, 2021)
+CITY = "330100"
+CODES = ("330102", "330105", "330106", "330108", "330109")
+METRICS = {
+    m.code: m
+    for m in [
+        Metric("r1", "甲率", "%", "ratio", "n1", "d1", Decimal(100)),
+        Metric("r2", "乙率", "%", "ratio", "n2", "d2", None, "down", Decimal("0.1")),
+        Metric("s1", "丙数", "个", "sum"),
+        Metric("n1", "甲分子", "个", "sum"),
+        Metric("d1", "甲分母", "个", "sum"),
+        Metric("n2", "乙分子", "个", "sum"),
+        Metric("d2", "乙分母", "个", "sum"),
+    ]
+}
+# indicator name -> metric; 丁率 shares r1 with 甲率, 戊数 evaluates a numerator as a sum
+INDICATORS = {"甲率": "r1", "乙率": "r2", "丙数": "s1", "丁率": "r1", "戊数": "n1", "己项": None}
+MAPPINGS = [IndicatorMetric(f"^{name}$", code) for name, code in INDICATORS.items() if code]
+STAT_CODES = ("r1", "n1", "d1", "r2", "n2", "d2", "s1")
+COMPARATORS = (">=", ">", "<=", "<", "=", "between", "about", "milestone")
+PLAN_ID = "fedcba9876543210"
+
+
+# --------------------------------------------------------------------------- worlds
+
+
+@st.composite
+def districts(draw) -> list[District]:
+    out = [District(CITY, "杭州市", "city", None, None, None)]
+    for code in draw(st.lists(st.sampled_from(CODES), min_size=1, max_size=5, unique=True)):
+        kind = draw(st.sampled_from(("always", "abolished", "created", "changed")))
+        y = draw(st.sampled_from(YEARS))
+        end, start = date(y, 4, 8), date(y, 4, 9)  # a change in force from 9 April of y
+        if kind == "always":
+            out.append(District(code, f"区{code}", "district", CITY, None, None))
+        elif kind == "abolished":
+            out.append(District(code, f"区{code}", "district", CITY, None, end))
+        elif kind == "created":
+            out.append(District(code, f"区{code}", "district", CITY, start, None))
+        else:
+            out.append(District(code, f"旧区{code}", "district", CITY, None, end))
+            out.append(District(code, f"新区{code}", "county", CITY, start, None))
+    return out
+
+
+@st.composite
+def statistics(draw, codes: list[str]) -> dict[tuple[str, str, int], float]:
+    """Values by (metric, district, year); "dense" metrics have every cell (city sums)."""
+    dense = draw(st.sets(st.sampled_from(STAT_CODES)))
+    out = {}
+    for metric in STAT_CODES:
+        for code in codes:
+            for year in YEARS:
+                if metric in dense or draw(st.booleans()):
+                    out[(metric, code, year)] = float(draw(st.integers(0, 40)))
+    return out
+
+
+@st.composite
+def targets(draw) -> list[TargetRecord]:
+    out = []
+    for row, name in enumerate(INDICATORS):
+        for year in YEARS:
+            if not draw(st.booleans()):
+                continue
+            comparator = draw(st.sampled_from(COMPARATORS))
+            low, high = sorted(draw(st.lists(st.integers(0, 150), min_size=2, max_size=2)))
+            value = None if comparator == "milestone" else Decimal(low)
+            out.append(TargetRecord(
+                plan_id=PLAN_ID, source_file="oracle.docx", source_page=None, source_table=0,
+                source_row=row, section="测试", task_no=str(row), task_name=None,
+                indicator_name=name, year=year,
+                scope=draw(st.sampled_from(("全市", "全市", "全市", "城市"))),
+                target_text=f"{comparator} {low}", comparator=comparator, target_value=value,
+                target_value_high=Decimal(high) if comparator == "between" else None,
+                target_unit="%"))
+    return out
+
+
+@st.composite
+def worlds(draw):
+    ds = draw(districts())
+    codes = sorted({d.code for d in ds})
+    return ds, draw(statistics(codes)), draw(targets())
+
+
+# --------------------------------------------------------------------------- the rules, once more
+
+
+def _eps(target: float) -> float:
+    return 1e-9 * max(1.0, abs(target))
+
+
+def verdict(comparator, target, high, tolerance, actual):
+    """(attained, gap): gap > 0 is better than the target."""
+    if comparator == "milestone" or actual is None:
+        return None, None
+    e = _eps(target)
+    if comparator in (">=", ">"):
+        ok = actual >= target - e if comparator == ">=" else actual > target + e
+        return ok, actual - target
+    if comparator in ("<=", "<"):
+        ok = actual <= target + e if comparator == "<=" else actual < target - e
+        return ok, target - actual
+    if comparator == "=":
+        return abs(actual - target) <= e, -abs(actual - target)
+    if comparator == "between":
+        return (target - e <= actual <= high + e), min(actual - target, high - actual)
+    slack = tolerance * abs(target)  # about
+    return abs(actual - target) <= slack + e, slack - abs(actual - target)
+
+
+def expected(ds, stats, records) -> dict[tuple, tuple]:
+    out = {}
+    for r in records:
+        code = INDICATORS[r.indicator_name]
+        if r.scope != "全市" or code is None:
+            continue
+        m, y = METRICS[code], r.year
+        valid = [d for d in ds if d.valid_in_year(y)]
+        cities = [d.code for d in valid if d.district_type == "city"]
+        parts = [d.code for d in valid if d.district_type != "city"]
+        scale = float(m.scale or 1)
+
+        def stat(metric, place, y=y):
+            return stats.get((metric, place, y))
+
+        def ratio(place, m=m, scale=scale):
+            num, den = stat(m.numerator, place), stat(m.denominator, place)
+            return None if num is None or den is None or den == 0 else num / den * scale
+
+        rows = {}
+        if m.aggregation == "ratio":
+            for p in parts:
+                own = stat(m.code, p)
+                rows[p] = ("district", own if own is not None else ratio(p))
+            nums = [stat(m.numerator, p) for p in parts]
+            dens = [stat(m.denominator, p) for p in parts]
+            whole = (sum(nums) / sum(dens) * scale
+                     if parts and None not in nums + dens and sum(dens) != 0 else None)
+            for c in cities:
+                own = stat(m.code, c)
+                rows[c] = ("city", next((v for v in (own, ratio(c), whole) if v is not None), None))
+        else:
+            values = [stat(m.code, p) for p in parts]
+            whole = sum(values) if parts and None not in values else None
+            for c in cities:
+                own = stat(m.code, c)
+                rows[c] = ("city", own if own is not None else whole)
+        tolerance = float(m.tolerance) if m.tolerance is not None else DEFAULT_TOLERANCE
+        target = None if r.target_value is None else float(r.target_value)
+        high = None if r.target_value_high is None else float(r.target_value_high)
+        for place, (level, actual) in rows.items():
+            out[(r.indicator_name, place, y)] = (
+                level, actual, *verdict(r.comparator, target, high, tolerance, actual))
+    return out
+
+
+# --------------------------------------------------------------------------- the warehouse
+
+
+def built(engine) -> dict[tuple, tuple]:
+    with engine.connect() as cx:
+        rows = cx.execute(sa.text(
+            "SELECT i.indicator_name, a.district_code, a.year, a.level, a.actual_value, "
+            "a.attained, a.gap FROM fct_attainment a JOIN dim_indicator i "
+            "ON i.indicator_id = a.indicator_id"))
+        return {(r[0], r[1], r[2]): tuple(r[3:]) for r in rows}
+
+
+def load_world(engine, ds, stats, records) -> None:
+    wl.load_reference(engine, ds, METRICS)
+    plan = PlanDocument(PLAN_ID, "预言规划", None, YEARS[0], YEARS[-1], "oracle.docx",
+                        uuid.uuid4().hex * 2, "docx", tables_found=1, records=records)
+    wl.load_plan(engine, plan, MAPPINGS)
+    frame = pd.DataFrame(
+        [{"metric_code": m, "district_code": c, "year": y, "value": v,
+          "unit": METRICS[m].unit, "source_file": f"s{y}.csv", "location": f"{m}/{c}"}
+         for (m, c, y), v in stats.items()],
+        columns=["metric_code", "district_code", "year", "value", "unit", "source_file",
+                 "location"])
+    wl.load_stats(engine, frame)
+
+
+def same(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, bool) or isinstance(b, bool):
+        return bool(a) == bool(b)
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgresql"])
+def warehouse(request, tmp_path_factory):
+    if request.param == "duckdb":
+        engine = make_engine(f"duckdb:///{tmp_path_factory.mktemp('oracle') / 'w.duckdb'}")
+        create_schema(engine)
+        yield engine
+        engine.dispose()
+        return
+    request.getfixturevalue("pg_url")  # skips, or fails under CI=true, without a server
+    assert _pg_available()
+    name = f"planwh_oracle_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    create_database(admin, name)
+    engine = make_engine(PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name)
+    try:
+        create_schema(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        drop_database(admin, name)
+        admin.dispose()
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(world=worlds())
+def test_attainment_follows_the_rules(warehouse, world):
+    ds, stats, records = world
+    load_world(warehouse, ds, stats, records)
+    build_attainment(warehouse)
+    want, got = expected(ds, stats, records), built(warehouse)
+    assert set(got) == set(want)
+    for key, row in want.items():
+        assert got[key][0] == row[0], key
+        assert all(same(g, w) for g, w in zip(got[key][1:], row[1:], strict=True)), (
+            key, got[key], row)

@@ -1,0 +1,113 @@
+"""Schema changes: Alembic revisions on PostgreSQL, the reshaping of older DuckDB files.
+
+PostgreSQL runs in its own throwaway database here, since revisions are downgraded.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from conftest import PG_ADMIN_URL, create_database, drop_database
+from test_warehouse import DISTRICTS, MAPPINGS, METRICS, make_plan, stats_frame
+
+from warehouse import load as wl
+from warehouse.attainment import build_attainment
+from warehouse.migrate import alembic_config, upgrade
+from warehouse.schema import create_schema, make_engine, metadata
+
+
+@pytest.fixture
+def pg_engine(pg_url):  # pg_url: skips without a server, fails under CI=true
+    name = f"planwh_migr_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    create_database(admin, name)
+    engine = make_engine(PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        drop_database(admin, name)
+        admin.dispose()
+
+
+def load_sample(engine) -> None:
+    wl.load_reference(engine, DISTRICTS, METRICS)
+    wl.load_plan(engine, make_plan(), MAPPINGS)
+    wl.load_stats(engine, stats_frame())
+    build_attainment(engine)
+
+
+def rows(engine, sql: str) -> list[tuple]:
+    with engine.connect() as cx:
+        return [tuple(r) for r in cx.exec_driver_sql(sql)]
+
+
+def columns(engine, table: str) -> list[str]:
+    return [c["name"] for c in sa.inspect(engine).get_columns(table)]
+
+
+def test_head_matches_the_metadata(pg_engine):
+    upgrade(pg_engine)
+    with pg_engine.connect() as cx:
+        diff = compare_metadata(MigrationContext.configure(cx), metadata)
+    tables = {t: columns(pg_engine, t) for t in metadata.tables}
+    assert tables == {t.name: [c.name for c in t.columns] for t in metadata.sorted_tables}
+    assert diff == []  # no table, column, type, key, nullability or comment difference
+
+
+def test_slim_attainment_downgrades_and_upgrades_with_data(pg_engine):
+    upgrade(pg_engine)
+    load_sample(pg_engine)
+    view = rows(pg_engine, "SELECT plan_title, indicator_name, district_code, year, target, "
+                           "actual, attained FROM v_attainment ORDER BY 2, 3, 4")
+    assert view
+    cfg = alembic_config()
+    with pg_engine.begin() as cx:
+        cfg.attributes["connection"] = cx
+        command.downgrade(cfg, "0002")
+    assert {"plan_id", "metric_code", "target_unit", "target_text"} <= set(
+        columns(pg_engine, "fct_attainment"))
+    # the copies are refilled from fct_target and dim_indicator
+    assert rows(pg_engine, "SELECT COUNT(*) FROM fct_attainment WHERE plan_id IS NULL "
+                           "OR target_text IS NULL OR metric_code IS NULL") == [(0,)]
+    assert rows(pg_engine, "SELECT DISTINCT target_text FROM fct_attainment "
+                           "WHERE comparator = 'milestone'") == [("试点启动",)]
+    upgrade(pg_engine)
+    assert columns(pg_engine, "fct_attainment") == [
+        c.name for c in metadata.tables["fct_attainment"].columns]
+    assert rows(pg_engine, "SELECT plan_title, indicator_name, district_code, year, target, "
+                           "actual, attained FROM v_attainment ORDER BY 2, 3, 4") == view
+
+
+def test_an_older_duckdb_file_is_reshaped(tmp_path):
+    """A DuckDB warehouse written before revision 0003 had four more NOT NULL columns in
+    fct_attainment: create_schema recreates the (derived) table and the build fills it."""
+    engine = make_engine(f"duckdb:///{tmp_path / 'old.duckdb'}")
+    create_schema(engine)
+    load_sample(engine)
+    older = sa.MetaData()
+    metadata.tables["dim_indicator"].to_metadata(older)
+    old = metadata.tables["fct_attainment"].to_metadata(older)
+    old.append_column(sa.Column("plan_id", sa.String(16), nullable=False))
+    old.append_column(sa.Column("target_text", sa.Text, nullable=False))
+    with engine.begin() as cx:
+        cx.exec_driver_sql("DROP VIEW v_attainment")
+        cx.exec_driver_sql("DROP TABLE fct_attainment")
+        old.create(cx)
+        cx.exec_driver_sql("INSERT INTO fct_attainment SELECT DISTINCT indicator_id, '330100', "
+                           "year, 'city', 'milestone', NULL, NULL, NULL, NULL, NULL, 'p', 'x' "
+                           "FROM fct_target")
+    targets = rows(engine, "SELECT COUNT(*) FROM fct_target")
+    create_schema(engine)
+    assert columns(engine, "fct_attainment") == [
+        c.name for c in metadata.tables["fct_attainment"].columns]
+    assert rows(engine, "SELECT COUNT(*) FROM fct_attainment") == [(0,)]
+    assert rows(engine, "SELECT COUNT(*) FROM fct_target") == targets  # sources untouched
+    assert build_attainment(engine) > 0
+    assert rows(engine, "SELECT COUNT(*) FROM v_attainment")[0][0] > 0
+    engine.dispose()
