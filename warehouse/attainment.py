@@ -164,10 +164,10 @@ a AS (
     JOIN nd ON nd.year = p.year
     LEFT JOIN pa ON pa.metric_code = p.metric_code AND pa.year = p.year
     JOIN dv ON dv.year = p.year AND NOT dv.is_city
+    LEFT JOIN pr ON pr.metric_code = p.metric_code AND pr.year = p.year
+                AND pr.district_code = dv.district_code
     WHERE p.aggregation = 'ratio' AND COALESCE(pa.n_rows, 0) < nd.n
-      AND NOT EXISTS (SELECT 1 FROM pr
-                      WHERE pr.metric_code = p.metric_code AND pr.year = p.year
-                        AND pr.district_code = dv.district_code)
+      AND pr.district_code IS NULL  -- an anti-join (NOT EXISTS plans worse on DuckDB)
     UNION ALL
     -- the city: its own figure, else its own num / den, else the districts' sums
     -- (only when every district valid in the year has them; never an average of rates)
