@@ -72,7 +72,7 @@ COLUMNS = ("indicator_id", "district_code", "year", "level", "comparator", "targ
 # misses districts, and the city's sums come from small GROUP BYs. Every output key is
 # unique by construction: fct_target is keyed (indicator, year, scope), dim_metric by
 # code, fct_district_stat by (metric, district, year), and district versions in force on
-# one date do not overlap (checked before the build, see ``overlapping_versions``).
+# one date do not overlap (checked before the build: ``OVERLAPPING_VERSIONS_SQL``).
 BUILD_SQL = f"""
 INSERT INTO fct_attainment ({", ".join(COLUMNS)})
 WITH t AS (  -- evaluated targets: 全市 scope, indicator mapped to a known metric
