@@ -364,7 +364,8 @@ def rebuild_duckdb_table(
 
     DuckDB maintains a PRIMARY KEY row by row and deletes indexed rows slowly (5M
     statistics: 18 s DELETE + 12 s keyed INSERT; 3.3M attainment rows: 6.0 s keyed vs
-    4.4 s). The copy keeps the columns, NOT NULL and CHECK constraints. With
+    4.4 s). The copy keeps the columns, NOT NULL and CHECK constraints, and its key
+    columns stay NOT NULL. With
     ``unique_key`` its key becomes a UNIQUE index built in bulk after the insert, which
     refuses a repeated key the same; without it (fct_attainment, whose every row the
     build derives with a key unique by construction) the table has no index at all.
@@ -376,9 +377,12 @@ def rebuild_duckdb_table(
     if not ddl or not ddl.startswith(head):
         return False
     body = re.sub(r",\s*PRIMARY KEY\s*\([^)]*\)", "", ddl[len(head):])
-    key = ", ".join(c.name for c in metadata.tables[table].primary_key.columns)
+    key_columns = [c.name for c in metadata.tables[table].primary_key.columns]
+    key = ", ".join(key_columns)
     cx.exec_driver_sql(f"DROP TABLE IF EXISTS {table}__new")
     cx.exec_driver_sql(f"CREATE TABLE {table}__new(" + body)
+    for col in key_columns:  # the NOT NULL the primary key implied
+        cx.exec_driver_sql(f'ALTER TABLE {table}__new ALTER COLUMN "{col}" SET NOT NULL')
     cx.exec_driver_sql(insert_sql(f"{table}__new"))
     cx.exec_driver_sql(f"DROP TABLE {table}")
     cx.exec_driver_sql(f"ALTER TABLE {table}__new RENAME TO {table}")
