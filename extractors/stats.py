@@ -81,6 +81,8 @@ _PLAIN_RE = r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$"
 _YEAR_CELL_RE = re.compile(r"((?:19|20)\d{2})(?:年度|年|\.0)?")
 _YEAR_IN_TEXT_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _UNIT_SUFFIX_RE = re.compile(r"(.+?)[(\[]([^()\[\]]{1,8})[)\]]")
+_UNIT_LABEL_RE = re.compile(r"^(?:计量)?单位[:：]?\s*")
+_OF_WHICH_RE = re.compile(r"^其中[:,、]?")  # 其中：建有…的社区数 ("of which")
 
 # value parse status
 OK, MISSING, BAD = 0, 1, 2
@@ -491,14 +493,28 @@ def _metric_lookup(metrics: Mapping[str, Metric]) -> dict[str, str]:
 
 def match_metric_header(text: str, lookup: Mapping[str, str]) -> tuple[str | None, str | None]:
     """(metric_code, unit written with it) for a metric cell or header:
-    a code, a name, or a name with its unit, ``城乡社区数（个）``."""
-    key = _header_key(text)
+    a code, a name, or a name with its unit (``城乡社区数（个）``,
+    ``城乡社区数（单位：个）``, ``养老机构床位数/张``); a leading 其中 ("of
+    which", a sub-item of the column before) is ignored."""
+    key = _OF_WHICH_RE.sub("", _header_key(text))
     if key in lookup:
         return lookup[key], None
     m = _UNIT_SUFFIX_RE.fullmatch(key)
     if m and m.group(1) in lookup:
-        return lookup[m.group(1)], unicodedata.normalize("NFKC", m.group(2)).strip()
+        return lookup[m.group(1)], clean_unit(m.group(2))
+    for i, ch in enumerate(key):  # 养老机构床位数/张
+        if ch == "/" and key[:i] in lookup:
+            return lookup[key[:i]], clean_unit(key[i + 1 :])
     return None, None
+
+
+def clean_unit(text: str | None) -> str:
+    """A unit as written -> the bare unit: NFKC, enclosing brackets and a
+    单位： label removed (``（个）`` -> 个, ``单位：万人`` -> 万人)."""
+    u = unicodedata.normalize("NFKC", text or "").strip()
+    while len(u) >= 2 and u[0] in "([【" and u[-1] in ")]】":
+        u = u[1:-1].strip()
+    return _UNIT_LABEL_RE.sub("", u).strip()
 
 
 @dataclass
@@ -751,7 +767,7 @@ class _TableReader:
             ):
                 for j, v in first.items():
                     if v and not header_units[j]:
-                        header_units[j] = unicodedata.normalize("NFKC", v).strip()
+                        header_units[j] = clean_unit(v)
                 cols = [c[1:] for c in cols]
                 rows = rows[1:]
         n = len(rows)
@@ -824,7 +840,7 @@ class _TableReader:
             kind, rest = key % 4, key // 4
             mi, ui = divmod(rest, nu)
             code = metric_of[mi]
-            explicit = unicodedata.normalize("NFKC", unit_texts[ui] or "").strip() or matched[mi][1]
+            explicit = clean_unit(unit_texts[ui]) or matched[mi][1]
             mult, reason = _check_unit(self.metrics.get(code) if code else None, explicit, kind)
             multiplier.append(mult)
             unit_reason.append(reason)

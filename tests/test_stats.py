@@ -226,3 +226,29 @@ def test_large_file_with_gbk_bytes_after_an_ascii_start(tmp_path, monkeypatch, r
     assert result.frame["district_code"].eq("330102").all()
     assert result.frame.loc[result.frame["year"] == 2021, "value"].tolist() == [7.0]
     assert len(result.issues) == 5000 - 20  # later rows conflict with the first of each year
+
+
+@pytest.mark.parametrize(
+    ("header", "code", "unit"),
+    [
+        ("城乡社区数", "communities", None),
+        ("城乡社区数（个）", "communities", "个"),
+        ("城乡社区数\n（个）", "communities", "个"),
+        ("城乡社区数（单位：个）", "communities", "个"),
+        ("养老机构床位数/张", "elderly_care_beds", "张"),
+        ("其中：建有居家养老服务照料中心的社区数（个）", "communities_with_care_centre", "个"),
+        ("户籍老年人口（万人）", "elderly_population", "万人"),
+        ("每百名老人拥有养老机构床位数（张/百人）", "beds_per_100_elderly", "张/百人"),
+        ("护理员数（人）", None, None),
+    ],
+)
+def test_metric_header_with_its_unit(header, code, unit, metrics):
+    assert stats.match_metric_header(header, stats._metric_lookup(metrics)) == (code, unit)
+
+
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [("个", "个"), ("（个）", "个"), ("(%)", "%"), ("单位：万人", "万人"), ("计量单位:张", "张"), ("", "")],
+)
+def test_clean_unit(text, unit):
+    assert stats.clean_unit(text) == unit

@@ -329,6 +329,72 @@ def write_broken(gold: Gold) -> None:
         gold.file(name)["issues"].append(["file", reason])  # "…*": a prefix of the reason
 
 
+# ----------------------------------------------------------------------------- yearbook variants
+# Files as statistics offices publish them (found by probing the reader with
+# realistic files). Each spec: file name -> (sheets, expected), sheets a list of
+# (sheet name or None for CSV, rows, merged ranges); expected a list of
+# (location, outcome) written by hand. Cells: str -> text cell, int/float ->
+# number cell, None -> empty.
+VARIANTS: dict[str, tuple[list, list]] = {
+    # two-row header (names, then units in brackets); 其中 (of which) before a
+    # metric name; units written 名称/张 and （单位：万人）
+    "header_units.xlsx": (
+        [("2019年", [
+            ["地区", "城乡社区数", "其中：建有居家养老服务照料中心的社区数", "养老机构床位数/张", "户籍老年人口（单位：万人）"],
+            [None, "（个）", "（个）", None, None],
+            ["上城区", 190, 188, 4700, 9.5],
+            ["建德市", "300", "280", "2,100", "6.1"],
+        ], [])],
+        [
+            ("sheet 2019年, row 3, column B", ok("communities", "330102", 2019, 190, "个")),
+            ("sheet 2019年, row 3, column C", ok("communities_with_care_centre", "330102", 2019, 188, "个")),
+            ("sheet 2019年, row 3, column D", ok("elderly_care_beds", "330102", 2019, 4700, "张")),
+            ("sheet 2019年, row 3, column E", ok("elderly_population", "330102", 2019, 95000, "人")),
+            ("sheet 2019年, row 4, column B", ok("communities", "330182", 2019, 300, "个")),
+            ("sheet 2019年, row 4, column C", ok("communities_with_care_centre", "330182", 2019, 280, "个")),
+            ("sheet 2019年, row 4, column D", ok("elderly_care_beds", "330182", 2019, 2100, "张")),
+            ("sheet 2019年, row 4, column E", ok("elderly_population", "330182", 2019, 61000, "人")),
+        ],
+    ),
+}  # fmt: skip
+
+
+def write_variants(gold: Gold) -> None:
+    import openpyxl
+    import xlwt
+
+    for name, (sheets, expected) in VARIANTS.items():
+        path = OUT / name
+        if name.endswith(".xlsx"):
+            wb = openpyxl.Workbook()
+            wb.remove(wb.active)
+            for sheet, rows, merged in sheets:
+                ws = wb.create_sheet(sheet)
+                for r, row in enumerate(rows, start=1):
+                    for c, value in enumerate(row, start=1):
+                        if value is not None:
+                            ws.cell(r, c, value)
+                for cells in merged:
+                    ws.merge_cells(cells)
+            wb.save(path)
+        elif name.endswith(".xls"):
+            book = xlwt.Workbook(encoding="utf-8")
+            for sheet, rows, _merged in sheets:
+                ws = book.add_sheet(sheet)
+                for r, row in enumerate(rows):
+                    for c, value in enumerate(row):
+                        if value is not None:
+                            ws.write(r, c, value)
+            book.save(str(path))
+        else:
+            ((_sheet, rows, _merged),) = sheets
+            text = _csv_text([["" if v is None else str(v) for v in row] for row in rows])
+            path.write_bytes(text.encode("gbk" if "gbk" in name else "utf-8"))
+        gold.file(name)
+        for location, outcome in expected:
+            gold.cell(name, location, outcome)
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.iterdir():
@@ -341,6 +407,7 @@ def main() -> None:
     write_wide_csv(gold)
     write_xls(gold)
     write_broken(gold)
+    write_variants(gold)
     (OUT / "gold.json").write_text(
         json.dumps(gold.files, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
