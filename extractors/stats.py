@@ -584,6 +584,21 @@ def _year_from_text(text: str) -> int | None:
     return None
 
 
+_UNIT_LINE_RE = re.compile(r"(?:计量)?单位[:：]\s*(\S{1,8})")
+
+
+def _unit_line(rows: list[list[str]]) -> str | None:
+    """The unit of a ``单位：万人`` line above a table (the nearest one), None
+    when there is none or it names several units (单位：个、张)."""
+    for row in reversed(rows):
+        for cell in row:
+            m = _UNIT_LINE_RE.fullmatch(unicodedata.normalize("NFKC", cell).strip())
+            if m:
+                unit = m.group(1)
+                return None if re.search(r"[、,;]", unit) else clean_unit(unit)
+    return None
+
+
 def _sheet_year(sheet: str | None) -> int | None:
     if sheet is None:
         return None
@@ -750,12 +765,11 @@ class _TableReader:
                 cols[layout.year] if layout.year is not None else year,
                 None,
             )
-        return self._wide(grid.sheet, layout, cols, rows, year)
+        return self._wide(grid.sheet, layout, cols, rows, year, _unit_line(grid.head[:header]))
 
-    def _wide(self, sheet, layout: Layout, cols, rows, year) -> pd.DataFrame:
-        header_units = {
-            j: match_metric_header(h, self.lookup)[1] for j, h in layout.metric_columns.items()
-        }
+    def _wide(self, sheet, layout: Layout, cols, rows, year, unit_line=None) -> pd.DataFrame:
+        matched = {j: match_metric_header(h, self.lookup) for j, h in layout.metric_columns.items()}
+        header_units = {j: unit for j, (_code, unit) in matched.items()}
         # a units row right below the header (单位 | 个 | 张 ...)
         if len(rows) and layout.metric_columns:
             first = {j: cols[j][0].as_py() for j in layout.metric_columns}
@@ -770,6 +784,18 @@ class _TableReader:
                         header_units[j] = clean_unit(v)
                 cols = [c[1:] for c in cols]
                 rows = rows[1:]
+        if unit_line:
+            # 单位：万人 above the table: the unit of every metric column without
+            # its own whose metric it fits; when it fits none, of them all (so
+            # the mismatch is reported instead of values read in the wrong unit)
+            bare = [j for j in header_units if not header_units[j] and matched[j][0]]
+            fits = [
+                j
+                for j in bare
+                if _check_unit(self.metrics[matched[j][0]], unit_line, PLAIN)[1] is None
+            ]
+            for j in fits or bare:
+                header_units[j] = unit_line
         n = len(rows)
         parts = []
         for j, header_text in layout.metric_columns.items():

@@ -356,6 +356,32 @@ VARIANTS: dict[str, tuple[list, list]] = {
             ("sheet 2019年, row 4, column E", ok("elderly_population", "330182", 2019, 61000, "人")),
         ],
     ),
+    # a 单位：万人 line above the table: the unit of the columns it fits
+    "unit_line.xlsx": (
+        [("2020年", [
+            ["杭州市各区县老年人口情况"],
+            [None, None, None, "单位：万人"],
+            ["地区", "户籍老年人口", "享受养老服务补贴老年人数", "享受养老服务补贴老年人数占比（%）", "养老机构床位数"],
+            ["上城区", 12.3, 0.8, 6.5, 4700],
+            ["滨江区", "5.1", "0.25", "4.9", "2,900"],
+        ], [])],
+        [
+            ("sheet 2020年, row 4, column B", ok("elderly_population", "330102", 2020, 123000, "人")),
+            ("sheet 2020年, row 4, column C", ok("subsidised_elderly", "330102", 2020, 8000, "人")),
+            ("sheet 2020年, row 4, column D", ok("subsidised_elderly_share", "330102", 2020, 6.5, "%")),
+            ("sheet 2020年, row 4, column E", ok("elderly_care_beds", "330102", 2020, 4700, "张")),
+            ("sheet 2020年, row 5, column B", ok("elderly_population", "330108", 2020, 51000, "人")),
+            ("sheet 2020年, row 5, column C", ok("subsidised_elderly", "330108", 2020, 2500, "人")),
+            ("sheet 2020年, row 5, column D", ok("subsidised_elderly_share", "330108", 2020, 4.9, "%")),
+            ("sheet 2020年, row 5, column E", ok("elderly_care_beds", "330108", 2020, 2900, "张")),
+        ],
+    ),
+    # a unit line that fits no column: every value is an issue, none is read in
+    # the wrong unit
+    "unit_line_mismatch_2018.csv": (
+        [(None, [["单位：张"], ["地区", "城乡社区数"], ["上城区", "190"]], [])],
+        [("row 3, column B", issue("unit '张' does not match communities (unit '个')"))],
+    ),
 }  # fmt: skip
 
 
