@@ -42,11 +42,17 @@ ERROR = "error"
 # header words by role, compared after normalise_name() and lower()
 DISTRICT_HEADERS = {
     "地区", "区县", "区县(市)", "区、县(市)", "县(市、区)", "县市区", "区县市", "行政区",
-    "行政区划", "行政区域", "地区名称", "区域", "区划名称", "district", "district_name",
-    "region", "area", "county",
+    "行政区划", "行政区域", "地区名称", "区域", "区域名称", "行政区名称", "区划名称", "district", "district_name",
+    "region", "area", "county", "districtname", "districts", "county/district",
+    "district/county", "regionname", "areaname",
 }  # fmt: skip
+# 区县, 县市区, 区（县、市）, 区县名称 ...: district headers of any spelling
+_DISTRICT_HEADER_RE = re.compile(r"(?=.*[区县])[区县市]{2,3}(?:名称|名|别)?")
+_CORNER_WORDS = {"指标", "项目", "指标名称", "年份", "单位"}  # the other half of 地区＼指标
 CODE_HEADERS = {"代码", "区划代码", "行政区划代码", "地区代码", "district_code", "code"}
-YEAR_HEADERS = {"年份", "年度", "年", "统计年度", "year"}
+YEAR_HEADERS = {
+    "年份", "年度", "年", "统计年度", "统计年份", "数据年份", "时间", "统计时间", "year",
+}  # fmt: skip
 METRIC_HEADERS = {
     "指标",
     "指标名称",
@@ -540,7 +546,7 @@ def _classify(row: list[str], lookup: Mapping[str, str]) -> Layout | None:
         ("unit", UNIT_HEADERS),
     ):
         for i, k in enumerate(keys):
-            if k in words and role not in roles:
+            if role not in roles and (k in words or (role == "district" and _is_district_header(k))):
                 roles[role] = i
     district = roles.get("district", roles.get("code"))
     if district is not None and "metric" in roles and "value" in roles:
@@ -562,6 +568,26 @@ def _classify(row: list[str], lookup: Mapping[str, str]) -> Layout | None:
         if k and i not in used and k not in IGNORED_HEADERS and k not in CODE_HEADERS
     }
     return Layout("wide", district, roles.get("year"), metric_columns=columns)
+
+
+def _is_district_header(key: str) -> bool:
+    """A district column header beyond DISTRICT_HEADERS: any spelling of 区县
+    (``区（县、市）``, ``区县名称``; not 市区, the urban area), or a diagonal
+    corner cell naming the rows and the columns (``地区＼指标``, ``指标\n地区``)."""
+    if key in DISTRICT_HEADERS:
+        return True
+    bare = re.sub(r"[()、,/\\]", "", key)
+    if bare != "市区" and _DISTRICT_HEADER_RE.fullmatch(bare):
+        return True
+    parts = [p for p in re.split(r"[/\\|]", key) if p]
+    if len(parts) == 2:
+        return any(p in DISTRICT_HEADERS for p in parts) and any(p in _CORNER_WORDS for p in parts)
+    for word in _CORNER_WORDS:  # 指标地区: the two words of a corner cell on two lines
+        if key.startswith(word) and key[len(word) :] in DISTRICT_HEADERS:
+            return True
+        if key.endswith(word) and key[: -len(word)] in DISTRICT_HEADERS:
+            return True
+    return False
 
 
 def _find_header(head: list[list[str]], lookup: Mapping[str, str]) -> tuple[Layout, int] | None:

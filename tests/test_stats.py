@@ -252,3 +252,23 @@ def test_metric_header_with_its_unit(header, code, unit, metrics):
 )
 def test_clean_unit(text, unit):
     assert stats.clean_unit(text) == unit
+
+
+@pytest.mark.parametrize(
+    ("header", "is_district"),
+    [
+        ("区（县、市）", True),
+        ("县（市、区）", True),
+        ("区县名称", True),
+        ("District Name", True),
+        ("地区＼指标", True),
+        ("指标\n地区", True),
+        ("项目/地区", True),
+        ("市区", False),  # the urban area, a row label, not a header
+        ("上城区", False),
+        ("城乡社区数", False),
+        ("指标", False),
+    ],
+)
+def test_district_header_spellings(header, is_district):
+    assert stats._is_district_header(stats._header_key(header)) is is_district

@@ -382,6 +382,32 @@ VARIANTS: dict[str, tuple[list, list]] = {
         [(None, [["单位：张"], ["地区", "城乡社区数"], ["上城区", "190"]], [])],
         [("row 3, column B", issue("unit '张' does not match communities (unit '个')"))],
     ),
+    # spellings of the district header, a diagonal corner cell (指标＼地区)
+    "district_headers.xlsx": (
+        [
+            (str(year), [["", head, "城乡社区数（个）"], ["", "上城区", 190 + year - 2016]], [])
+            for year, head in (
+                (2016, "区（县、市）"), (2017, "区县名称"), (2018, "District Name"),
+                (2019, "地区＼指标"), (2020, "          指标\n地区"),
+            )
+        ],
+        [
+            (f"sheet {year}, row 2, column C", ok("communities", "330102", year, 190 + year - 2016, "个"))
+            for year in range(2016, 2021)
+        ],
+    ),
+    # tidy export with 时间 (time) as the year header
+    "tidy_time_header.csv": (
+        [(None, [
+            ["地区", "时间", "指标名称", "计量单位", "数值"],
+            ["上城区", "2019年", "养老机构床位数", "张", "4700"],
+            ["上城区", "2020年", "养老机构床位数", "（张）", "4800"],
+        ], [])],
+        [
+            ("row 2", ok("elderly_care_beds", "330102", 2019, 4700, "张")),
+            ("row 3", ok("elderly_care_beds", "330102", 2020, 4800, "张")),
+        ],
+    ),
 }  # fmt: skip
 
 
