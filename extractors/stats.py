@@ -629,7 +629,7 @@ def _sheet_year(sheet: str | None) -> int | None:
     if sheet is None:
         return None
     m = _YEAR_CELL_RE.fullmatch(normalise_name(sheet))
-    return int(m.group(1)) if m else None
+    return int(m.group(1)) if m else _year_from_text(sheet)  # 2018年数据, 表3 2019年
 
 
 def _column_letter(i: int) -> str:

@@ -195,6 +195,9 @@ def test_year_from_title_sheet_and_file_name():
     assert stats._year_from_text("杭州市各区县养老服务统计_2019") == 2019
     assert stats._sheet_year("2017年") == 2017
     assert stats._sheet_year("Sheet1") is None
+    assert stats._sheet_year("2018年数据") == 2018
+    assert stats._sheet_year("表3 2019年") == 2019
+    assert stats._sheet_year("2016-2018") is None
 
 
 def test_unreadable_bytes_are_never_decoded_with_replacement(tmp_path, resolver, metrics):

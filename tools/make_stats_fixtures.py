@@ -408,6 +408,18 @@ VARIANTS: dict[str, tuple[list, list]] = {
             ("row 3", ok("elderly_care_beds", "330102", 2020, 4800, "张")),
         ],
     ),
+    # the year in sheet names with words around it
+    "sheet_names.xlsx": (
+        [
+            (sheet, [["地区", "养老机构床位数（张）"], ["上城区", beds]], [])
+            for sheet, beds in (("2017年度", 4500), ("2018年数据", 4600), ("表3 2019年", 4700))
+        ],
+        [
+            ("sheet 2017年度, row 2, column B", ok("elderly_care_beds", "330102", 2017, 4500, "张")),
+            ("sheet 2018年数据, row 2, column B", ok("elderly_care_beds", "330102", 2018, 4600, "张")),
+            ("sheet 表3 2019年, row 2, column B", ok("elderly_care_beds", "330102", 2019, 4700, "张")),
+        ],
+    ),
 }  # fmt: skip
 
 
