@@ -711,6 +711,10 @@ def _encode(arr: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, list[str]]:
     return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
 
 
+def _has_number(rows: list[list[str]]) -> bool:
+    return any(parse_value(c)[1] == OK for row in rows for c in row if c.strip())
+
+
 def _year_of_cell(text: str) -> int | None:
     m = _YEAR_CELL_RE.fullmatch(normalise_name(text))
     return int(m.group(1)) if m else None
@@ -753,6 +757,8 @@ class _TableReader:
             return empty_frame()  # an empty sheet of a workbook with data is not an issue
         found = _find_header(grid.head, self.lookup)
         if found is None:
+            if grid.sheet is not None and grid.rows is not None and not _has_number(grid.rows):
+                return empty_frame()  # a cover, notes or contents sheet: no figure to lose
             self._issue(
                 self._where(grid.sheet),
                 "unknown layout: no header row with a district column and a metric "

@@ -420,6 +420,25 @@ VARIANTS: dict[str, tuple[list, list]] = {
             ("sheet 表3 2019年, row 2, column B", ok("elderly_care_beds", "330102", 2019, 4700, "张")),
         ],
     ),
+    # a notes sheet first (no figure: skipped without an issue), then the data;
+    # a third sheet with figures but no header is still an issue
+    "cover_sheet.xlsx": (
+        [
+            ("说明", [
+                ["杭州市各区县养老服务统计"],
+                ["编制单位：杭州市民政局"],
+                ["说明：本表数据为年末数，2019年起含民办机构。"],
+            ], ["A1:D1"]),
+            ("2019", [["地区", "居家养老服务照料中心数（家）"], ["淳安县", 210]], []),
+            ("附表", [["上城区", 12, 15], ["西湖区", 8, 9]], []),
+        ],
+        [
+            ("sheet 2019, row 2, column B", ok("care_centres", "330127", 2019, 210, "家")),
+            ("sheet 附表", issue(
+                "unknown layout: no header row with a district column and a metric column "
+                "(tidy) or metric names across (wide)")),
+        ],
+    ),
 }  # fmt: skip
 
 
