@@ -449,8 +449,8 @@ def _fast_csv_grid(path: Path, enc: str, lookup: Mapping[str, str]) -> Grid | No
     found = _find_header(head, lookup)
     if found is None:
         return None
-    header = found[1]
-    width = len(head[header])
+    layout, header = found
+    width = layout.width
     with path.open("rb") as f:
         newlines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(16 << 20), b""))
         f.seek(-1, 2)
@@ -532,6 +532,7 @@ class Layout:
     value: int | None = None
     unit: int | None = None
     metric_columns: dict[int, str] = field(default_factory=dict)  # wide: column -> header
+    width: int = 0  # cells of the header (the widest of its rows)
 
 
 def _classify(row: list[str], lookup: Mapping[str, str]) -> Layout | None:
@@ -551,7 +552,13 @@ def _classify(row: list[str], lookup: Mapping[str, str]) -> Layout | None:
     district = roles.get("district", roles.get("code"))
     if district is not None and "metric" in roles and "value" in roles:
         return Layout(
-            "tidy", district, roles.get("year"), roles["metric"], roles["value"], roles.get("unit")
+            "tidy",
+            district,
+            roles.get("year"),
+            roles["metric"],
+            roles["value"],
+            roles.get("unit"),
+            width=len(row),
         )
     known = [i for i, c in enumerate(row) if match_metric_header(c, lookup)[0] is not None]
     if not known:
@@ -567,7 +574,7 @@ def _classify(row: list[str], lookup: Mapping[str, str]) -> Layout | None:
         for i, (c, k) in enumerate(zip(row, keys, strict=True))
         if k and i not in used and k not in IGNORED_HEADERS and k not in CODE_HEADERS
     }
-    return Layout("wide", district, roles.get("year"), metric_columns=columns)
+    return Layout("wide", district, roles.get("year"), metric_columns=columns, width=len(row))
 
 
 def _is_district_header(key: str) -> bool:
@@ -591,12 +598,49 @@ def _is_district_header(key: str) -> bool:
 
 
 def _find_header(head: list[list[str]], lookup: Mapping[str, str]) -> tuple[Layout, int] | None:
-    """(layout, index) of the first row that is a header, or None."""
+    """(layout, index of its last row) of the first header, or None. A wide
+    header may take two rows (see _second_header_row)."""
     for i, row in enumerate(head[:HEAD_ROWS]):
         layout = _classify(row, lookup)
         if layout is not None:
+            if layout.kind == "wide" and i + 1 < len(head):
+                two_rows = _second_header_row(layout, head[i + 1], lookup)
+                if two_rows is not None:
+                    return two_rows, i + 1
             return layout, i
     return None
+
+
+def _second_header_row(layout: Layout, below: list[str], lookup: Mapping[str, str]) -> Layout | None:
+    """The layout of a two-row wide header, or None when ``below`` is not its
+    second row. Yearbooks put a group header (养老服务设施, merged over two
+    columns) above metric names, with the other metrics merged down both rows
+    (their lower cell blank). ``below`` continues the header when it names a
+    metric where the row above names none, and holds no number."""
+    cells = [c.strip() for c in below]
+    if layout.district < len(cells) and cells[layout.district]:
+        if not _is_district_header(_header_key(cells[layout.district])):
+            return None
+    if any(parse_value(c)[1] == OK for c in cells if c):
+        return None
+    known = {j for j, c in enumerate(cells) if c and match_metric_header(c, lookup)[0]}
+    above = layout.metric_columns
+    if not any(j not in above or match_metric_header(above[j], lookup)[0] is None for j in known):
+        return None
+    used = {layout.district, layout.year}
+    columns = {}
+    for j in sorted(set(above) | {j for j, c in enumerate(cells) if c}):
+        key = _header_key(cells[j]) if j < len(cells) else ""
+        if j in used or key in IGNORED_HEADERS or key in CODE_HEADERS:
+            continue
+        if j in known or (key and j not in above):
+            columns[j] = cells[j]
+        elif j in above and (not key or match_metric_header(above[j], lookup)[0]):
+            columns[j] = above[j]  # merged down both rows, or a metric above its unit
+        else:
+            columns[j] = cells[j]  # an unknown name under a group header
+    width = max(layout.width, len(below))
+    return Layout("wide", layout.district, layout.year, metric_columns=columns, width=width)
 
 
 def _year_from_text(text: str) -> int | None:
@@ -766,8 +810,7 @@ class _TableReader:
             )
             return empty_frame()
         layout, header = found
-        header_row = grid.head[header]
-        cols, rows, over = grid.body(header, len(header_row))
+        cols, rows, over = grid.body(header, layout.width)
         for reason in over:
             self._issue(self._where(grid.sheet), reason)
         year: int | None = None

@@ -439,6 +439,25 @@ VARIANTS: dict[str, tuple[list, list]] = {
                 "(tidy) or metric names across (wide)")),
         ],
     ),
+    # a two-row header: a group header merged over three columns, the other
+    # metrics merged down both rows
+    "group_header.xlsx": (
+        [("2018", [
+            ["2018年各区县养老服务设施"],
+            ["地区", "养老服务设施", None, None, "户籍老年人口（人）"],
+            [None, "养老机构床位数（张）", "居家养老服务照料中心数（家）", "护理员数（人）", None],
+            ["上城区", 4700, 120, 35, 95000],
+            ["下城区", 5200, "—", None, 121000],
+        ], ["A2:A3", "B2:D2", "E2:E3"])],
+        [
+            ("sheet 2018, row 4, column B", ok("elderly_care_beds", "330102", 2018, 4700, "张")),
+            ("sheet 2018, row 4, column C", ok("care_centres", "330102", 2018, 120, "家")),
+            ("sheet 2018, row 4, column D", issue("unknown metric '护理员数（人）'")),
+            ("sheet 2018, row 4, column E", ok("elderly_population", "330102", 2018, 95000, "人")),
+            ("sheet 2018, row 5, column B", ok("elderly_care_beds", "330103", 2018, 5200, "张")),
+            ("sheet 2018, row 5, column E", ok("elderly_population", "330103", 2018, 121000, "人")),
+        ],
+    ),
 }  # fmt: skip
 
 
