@@ -533,6 +533,7 @@ class Layout:
     unit: int | None = None
     metric_columns: dict[int, str] = field(default_factory=dict)  # wide: column -> header
     width: int = 0  # cells of the header (the widest of its rows)
+    rows: int = 1  # rows of the header
 
 
 def _classify(row: list[str], lookup: Mapping[str, str]) -> Layout | None:
@@ -640,7 +641,9 @@ def _second_header_row(layout: Layout, below: list[str], lookup: Mapping[str, st
         else:
             columns[j] = cells[j]  # an unknown name under a group header
     width = max(layout.width, len(below))
-    return Layout("wide", layout.district, layout.year, metric_columns=columns, width=width)
+    return Layout(
+        "wide", layout.district, layout.year, metric_columns=columns, width=width, rows=2
+    )
 
 
 def _year_from_text(text: str) -> int | None:
@@ -755,6 +758,46 @@ def _encode(arr: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, list[str]]:
     return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
 
 
+def _drop_repeated_headers(layout: Layout, header_rows: list[list[str]], cols, rows, year):
+    """(cols, rows, year) without the body rows that repeat the header: a
+    header repeated at a page break, or a second table stacked below the
+    first. Without a year column, a title right above a repeated header that
+    names a year (2019年各区县…) gives the year of the rows below it, so year
+    becomes a string column."""
+    keys = [[_header_key(c) for c in h] for h in header_rows]
+    n = len(rows)
+    repeat = np.zeros(n, dtype=bool)
+    for key in keys:
+        j = next((j for j, k in enumerate(key) if k), None)
+        if j is None or j >= len(cols):
+            continue
+        text = header_rows[keys.index(key)][j].strip()
+        hits = pc.equal(pc.utf8_trim_whitespace(cols[j]), text).to_numpy(zero_copy_only=False)
+        for r in np.flatnonzero(hits).tolist():
+            cells = [_header_key(col[r].as_py()) for col in cols]
+            if all(k == (cells[i] if i < len(cells) else "") for i, k in enumerate(key) if k):
+                repeat[r] = True
+    if not repeat.any():
+        return cols, rows, year
+    keep = pa.array(~repeat)
+    if layout.year is None:
+        value_cols = list(layout.metric_columns) if layout.kind == "wide" else [layout.value]
+        years = np.full(n, year, dtype=np.int64)
+        for r in np.flatnonzero(repeat & ~np.roll(repeat, 1)).tolist():  # first header row
+            titles, k = [], r - 1
+            while k >= 0 and not repeat[k]:
+                if any((cols[j][k].as_py() or "").strip() for j in value_cols):
+                    break  # a data row: the titles end here
+                titles += [c for col in cols if (c := (col[k].as_py() or "").strip())]
+                k -= 1
+            found = _year_from_text(" ".join(reversed(titles)))
+            if found is not None:
+                years[r:] = found
+        year = pc.filter(pa.array(years.astype(str)), keep)
+    cols = [pc.filter(c, keep) for c in cols]
+    return cols, rows[~repeat], year
+
+
 def _has_number(rows: list[list[str]]) -> bool:
     return any(parse_value(c)[1] == OK for row in rows for c in row if c.strip())
 
@@ -828,6 +871,8 @@ class _TableReader:
                     "or the file name",
                 )
                 return empty_frame()
+        header_rows = grid.head[header + 1 - layout.rows : header + 1]
+        cols, rows, year = _drop_repeated_headers(layout, header_rows, cols, rows, year)
         if layout.kind == "tidy":
             unit = cols[layout.unit] if layout.unit is not None else None
             return self._rows(
@@ -884,7 +929,10 @@ class _TableReader:
         unit = pa.chunked_array(
             [pa.array([header_units[j] or ""] * n, pa.string()) for j, _ in parts]
         )
-        yr = pa.chunked_array([cols[layout.year]] * k) if layout.year is not None else year
+        if layout.year is not None:
+            yr = pa.chunked_array([cols[layout.year]] * k)
+        else:
+            yr = year if isinstance(year, int) else pa.chunked_array([year] * k)
         col_labels = np.repeat(np.array([_column_letter(j) for j, _ in parts], dtype=object), n)
         frame = self._rows(sheet, np.tile(rows, k), district, metric, value, unit, yr, col_labels)
         return frame

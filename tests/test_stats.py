@@ -275,3 +275,21 @@ def test_clean_unit(text, unit):
 )
 def test_district_header_spellings(header, is_district):
     assert stats._is_district_header(stats._header_key(header)) is is_district
+
+
+def test_repeated_header_on_the_fast_path(tmp_path, monkeypatch, resolver, metrics):
+    """pyarrow's body (large UTF-8 CSVs) drops repeated headers and takes the
+    year of the title above them, like the exact reader."""
+    monkeypatch.setattr(stats, "FAST_PATH_BYTES", 0)
+    p = tmp_path / "stacked.csv"
+    p.write_text(
+        "2018年,\n地区,养老机构床位数（张）\n上城区,4600\n2019年,\n地区,养老机构床位数（张）\n"
+        "上城区,4700\n",
+        encoding="utf-8",
+    )
+    result = read_stats_file(p, resolver, metrics)
+    assert _rows(result.frame) == [
+        ["elderly_care_beds", "330102", 2018, 4600.0, "张", "row 3, column B"],
+        ["elderly_care_beds", "330102", 2019, 4700.0, "张", "row 6, column B"],
+    ]
+    assert result.issues == []

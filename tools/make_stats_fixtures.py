@@ -458,6 +458,29 @@ VARIANTS: dict[str, tuple[list, list]] = {
             ("sheet 2018, row 5, column E", ok("elderly_population", "330103", 2018, 121000, "人")),
         ],
     ),
+    # two years stacked in one table, each under its title; the header repeated
+    # at a page break (no title: the year stays)
+    "stacked_years_gbk.csv": (
+        [(None, [
+            ["2018年各区县养老机构床位"],
+            ["地区", "养老机构床位数（张）"],
+            ["上城区", "4600"],
+            ["西湖区", "6100"],
+            [],
+            ["2019年各区县养老机构床位"],
+            ["地区", "养老机构床位数（张）"],
+            ["上城区", "4700"],
+            ["地区", "养老机构床位数（张）"],
+            ["西湖区", "6200"],
+            ["注：2019年为快报数。"],
+        ], [])],
+        [
+            ("row 3, column B", ok("elderly_care_beds", "330102", 2018, 4600, "张")),
+            ("row 4, column B", ok("elderly_care_beds", "330106", 2018, 6100, "张")),
+            ("row 8, column B", ok("elderly_care_beds", "330102", 2019, 4700, "张")),
+            ("row 10, column B", ok("elderly_care_beds", "330106", 2019, 6200, "张")),
+        ],
+    ),
 }  # fmt: skip
 
 
