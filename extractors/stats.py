@@ -285,7 +285,51 @@ def _xlsx_grids(path: Path) -> list[Grid]:
             grids.append(_small_grid(ws.title, rows))
     finally:
         wb.close()
+    if _has_formulas(path):
+        _show_uncomputed_formulas(path, grids)
     return grids
+
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
+
+
+def _has_formulas(path: Path) -> bool:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                with z.open(name) as f:
+                    tail = b""
+                    while chunk := f.read(1 << 20):
+                        if _FORMULA_TAG.search(tail + chunk):
+                            return True
+                        tail = chunk[-16:]
+    return False
+
+
+def _show_uncomputed_formulas(path: Path, grids: list[Grid]) -> None:
+    """A formula cell holds no value when the program that wrote the file did
+    not compute it (openpyxl, many exporters): give such cells the formula's
+    text, so they become issues instead of silently missing figures."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        for ws, grid in zip(wb.worksheets, grids, strict=True):
+            assert grid.rows is not None
+            for r, row in enumerate(ws.iter_rows(min_row=1, values_only=True)):
+                for c, value in enumerate(row):
+                    if (
+                        isinstance(value, str)
+                        and value.startswith("=")
+                        and r < len(grid.rows)
+                        and c < len(grid.rows[r])
+                        and grid.rows[r][c] == ""
+                    ):
+                        grid.rows[r][c] = value
+    finally:
+        wb.close()
 
 
 def _xls_grids(path: Path) -> list[Grid]:
@@ -1027,7 +1071,13 @@ class _TableReader:
             elif m_bad[i]:
                 reason = f"unknown metric {metric_texts[metric_idx[i]]!r}"
             elif status[i] == BAD:
-                reason = f"not a number: {value[i].as_py()!r}"
+                text = value[i].as_py()
+                reason = (
+                    f"formula {text} has no computed value: the program that wrote the "
+                    "file did not calculate it (open and save it in Excel or LibreOffice)"
+                    if text.startswith("=")
+                    else f"not a number: {text!r}"
+                )
             elif u_bad[i]:
                 reason = unit_reason[combo_idx[i]]
             else:

@@ -481,6 +481,23 @@ VARIANTS: dict[str, tuple[list, list]] = {
             ("row 10, column B", ok("elderly_care_beds", "330106", 2019, 6200, "张")),
         ],
     ),
+    # a total computed by a formula that the writing program (openpyxl, like
+    # many exporters) never calculated: an issue, not a silently missing figure
+    "formula_total.xlsx": (
+        [("2019年", [
+            ["地区", "养老机构床位数（张）"],
+            ["上城区", 4700],
+            ["西湖区", 6200],
+            ["合计", "=SUM(B2:B3)"],
+        ], [])],
+        [
+            ("sheet 2019年, row 2, column B", ok("elderly_care_beds", "330102", 2019, 4700, "张")),
+            ("sheet 2019年, row 3, column B", ok("elderly_care_beds", "330106", 2019, 6200, "张")),
+            ("sheet 2019年, row 4, column B", issue(
+                "formula =SUM(B2:B3) has no computed value: the program that wrote the file "
+                "did not calculate it (open and save it in Excel or LibreOffice)")),
+        ],
+    ),
 }  # fmt: skip
 
 
