@@ -890,11 +890,7 @@ class _TableReader:
         if found is None:
             if grid.sheet is not None and grid.rows is not None and not _has_number(grid.rows):
                 return empty_frame()  # a cover, notes or contents sheet: no figure to lose
-            self._issue(
-                self._where(grid.sheet),
-                "unknown layout: no header row with a district column and a metric "
-                "column (tidy) or metric names across (wide)",
-            )
+            self._issue(self._where(grid.sheet), self._unknown_layout(grid.head))
             return empty_frame()
         layout, header = found
         cols, rows, over = grid.body(header, layout.width)
@@ -930,6 +926,32 @@ class _TableReader:
                 None,
             )
         return self._wide(grid.sheet, layout, cols, rows, year, _unit_line(grid.head[:header]))
+
+    def _unknown_layout(self, head: list[list[str]]) -> str:
+        """The reason for a table without a header; names the two transposed
+        layouts outside CONTRACT §5 when a row of the head looks like one."""
+        for row in head:
+            cells = [c.strip() for c in row if c.strip()]
+            years = [c for c in cells if _year_of_cell(c)]
+            if len(years) >= 2:
+                return (
+                    f"unknown layout: years across the columns ({', '.join(years[:3])}, …) are "
+                    "not read; give one year per file or sheet, or a year column"
+                )
+            districts = [c for c in cells if self._is_district_name(c)]
+            if len(districts) >= 2:
+                return (
+                    f"unknown layout: districts across the columns ({', '.join(districts[:3])}, "
+                    "…) are not read; put districts down the first column and metrics across"
+                )
+        return (
+            "unknown layout: no header row with a district column and a metric "
+            "column (tidy) or metric names across (wide)"
+        )
+
+    def _is_district_name(self, text: str) -> bool:
+        found = self.resolver.try_resolve(text, 2000)
+        return not (isinstance(found, str) and found.startswith(("unknown", "empty")))
 
     def _wide(self, sheet, layout: Layout, cols, rows, year, unit_line=None) -> pd.DataFrame:
         matched = {j: match_metric_header(h, self.lookup) for j, h in layout.metric_columns.items()}

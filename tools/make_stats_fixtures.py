@@ -498,6 +498,19 @@ VARIANTS: dict[str, tuple[list, list]] = {
                 "did not calculate it (open and save it in Excel or LibreOffice)")),
         ],
     ),
+    # transposed layouts outside CONTRACT §5: one issue that says what is wrong
+    "years_across.csv": (
+        [(None, [["地区", "指标", "2017年", "2018年", "2019年"], ["上城区", "养老机构床位数", "4500", "4600", "4700"]], [])],
+        [("file", issue(
+            "unknown layout: years across the columns (2017年, 2018年, 2019年, …) are not read; "
+            "give one year per file or sheet, or a year column"))],
+    ),
+    "districts_across_2019.csv": (
+        [(None, [["指标", "计量单位", "全市", "上城区", "西湖区"], ["养老机构床位数", "张", "67293", "4700", "6200"]], [])],
+        [("file", issue(
+            "unknown layout: districts across the columns (全市, 上城区, 西湖区, …) are not read; "
+            "put districts down the first column and metrics across"))],
+    ),
 }  # fmt: skip
 
 
