@@ -8,6 +8,32 @@ legacy XLS. Every figure either loads or becomes an ``IngestIssue`` with its
 file, location and reason; missing markers (``—``, ``-``, ``…``, empty) are
 skipped, never read as 0.
 
+Yearbook tables as statistics offices publish them:
+
+- the header is the first of the top 30 rows that has a district column and
+  metric names across (or the tidy columns); title rows, a ``单位：万人`` line
+  and blank rows above it are allowed. District headers: 地区, 区县, 区（县、市）,
+  区县名称, District Name, a diagonal corner cell (``地区＼指标``) or a blank
+  top-left cell. Year headers include 年份, 年度, 时间.
+- a metric header is a metric code or name, optionally with its unit
+  (``城乡社区数（个）``, ``（单位：个）``, ``/个``) and a leading 其中 ("of which").
+- a wide header may take two rows: a group header merged over metric columns,
+  or a units row (``单位 | 个 | （张）``) below the names.
+- a unit comes from the header, the units row or the ``单位：`` line above the
+  table (for the columns whose metric it fits); ``万人`` multiplies by 10^4.
+- rows repeating the header are skipped; without a year column, a title right
+  above a repeated header that names a year starts that year (two years
+  stacked in one sheet).
+- the year of a wide table: a year column, else a title row, the sheet name
+  (``2019年``, ``2018年数据``), the file name.
+- 合计/总计/全市 rows resolve to the city through its aliases in districts.csv;
+  other rows that are not districts (市区, footnotes with figures) are issues;
+  footnotes and titles without figures are ignored.
+- a workbook sheet without a header and without a number (a cover or notes
+  sheet) is skipped; an XLSX formula without a computed value is an issue.
+- years across the columns, or districts across, are not read: one issue
+  names the layout.
+
 The happy path is vectorised (pyarrow compute + numpy): names, metrics,
 years and units are resolved once per distinct value, not once per row, and
 large clean UTF-8 CSVs are parsed by pyarrow's multithreaded reader.
