@@ -43,6 +43,7 @@ fixtures: $(DEVSTAMP)  ## regenerate raw/ samples and tests/fixtures (reportlab 
 	$(BIN)/python tools/make_stats_fixtures.py
 	$(BIN)/python tools/make_hostile_fixtures.py
 	$(BIN)/python tools/make_three_line_plan.py
+	$(BIN)/python tools/make_office_plans.py
 	$(BIN)/python tools/make_libreoffice_pdfs.py  # needs soffice (libreoffice-writer-nogui fonts-noto-cjk)
 
 bench: $(DEVSTAMP)

@@ -29,6 +29,7 @@ STITCH_TOL = 3.0  # points: column boundaries of a continued table
 X_TOL = Y_TOL = 3.0
 MARGIN = 0.08  # top/bottom share of a page where page numbers and running heads live
 CID_MAX_SHARE = 0.05
+MIN_RULE_SHARE = 0.3  # a three-line table's rules span at least this share of the page width
 _CID = re.compile(r"^\(cid:\d+\)$")
 _PAGE_NUMBER = re.compile(r"^(?:[-—–\s]*\d{1,4}[-—–\s]*|第\d+页(?:/?共\d+页)?|\d+/\d+)$")
 
@@ -233,18 +234,108 @@ class _State:
     section: str | None = None
     context: list[str] = field(default_factory=list)
     first_lines: list[_Line] = field(default_factory=list)
+    text_pages: list[int] = field(default_factory=list)  # pages with three-line tables
+
+
+# --------------------------------------------------------------------------- three-line tables
+
+
+def _rule_groups(page, boxes: list[tuple]) -> list[tuple[float, float, list[float]]]:
+    """Long horizontal rules outside the ruled tables, grouped by their x extent:
+    (x0, x1, tops) with at least two rules (a three-line table's top, header and
+    bottom rules; the bottom one is missing where the table goes on over the page)."""
+    rules: list[tuple[float, float, float]] = []
+    for e in page.edges:
+        if e["orientation"] != "h" or e["x1"] - e["x0"] < MIN_RULE_SHARE * float(page.width):
+            continue
+        if any(x0 - EDGE_TOL <= e["x0"] and e["x1"] <= x1 + EDGE_TOL
+               and top - EDGE_TOL <= e["top"] <= bottom + EDGE_TOL
+               for x0, top, x1, bottom in boxes):
+            continue
+        rules.append((float(e["x0"]), float(e["x1"]), float(e["top"])))
+    groups: list[tuple[float, float, list[float]]] = []
+    for x0, x1, y in sorted(rules, key=lambda r: r[2]):
+        g = next((g for g in groups if abs(g[0] - x0) <= STITCH_TOL and abs(g[1] - x1) <= STITCH_TOL),
+                 None)
+        if g is None:
+            groups.append((x0, x1, [y]))
+        elif y - g[2][-1] > EDGE_TOL:  # a rule drawn twice is one rule
+            g[2].append(y)
+    return [g for g in groups if len(g[2]) >= 2]
+
+
+def _text_table(page, bbox: tuple, chars: list[dict]
+                ) -> tuple[tuple, list[list[GridCell]], list[float]] | None:
+    """The plan table the text strategy finds inside ``bbox``: (its bbox, rows, column
+    edges), else None."""
+    crop = page.crop(bbox, strict=False)
+    for t in crop.find_tables(TEXT):
+        if not t.cells:
+            continue
+        grid, xs, ys = _grid_from_cells(t.cells)
+        if not grid or not grid[0]:
+            continue
+        inside = [ch for ch in chars if _table_of(ch, [t.bbox]) is not None]
+        rows = _merge_wrapped_rows(_fill_text(grid, xs, ys, inside))
+        if detect_layout(TableGrid(rows, 0)) is not None:
+            return t.bbox, rows, xs
+    return None
+
+
+def _three_line_tables(page, boxes: list[tuple], chars: list[dict],
+                       page_no: int) -> list[tuple[tuple, list[list[GridCell]], list[float]]]:
+    """Plan tables drawn with horizontal rules only (三线表) beside or without ruled tables.
+
+    Each run of rules with the same x extent is tried from its first rule to the next
+    rule, the one after, ...: the first stretch holding a plan table with data rows is
+    the table (top, header and bottom rule). When none does, the table goes on over the
+    page: it is read from its first rule to the last line of text above the page foot.
+    Inside the stretch the text strategy finds the columns; every wrapped line is then a
+    row of its own, joined as in the whole-document fallback. Returns (bbox, rows, xs).
+    """
+    height = float(page.height)
+    out: list[tuple[tuple, list[list[GridCell]], list[float]]] = []
+    for x0, x1, tops in _rule_groups(page, boxes):
+        i = 0
+        while i < len(tops) - 1:
+            found = None
+            for j in range(i + 1, len(tops)):
+                found = _text_table(page, (x0 - 1, tops[i] - 1, x1 + 1, tops[j] + 1), chars)
+                if found is not None:
+                    break
+            else:
+                j = len(tops)
+                below = [ch for ch in chars if ch["top"] > tops[i] and x0 - 1 <= ch["x0"] <= x1 + 1]
+                foot = (1 - MARGIN) * height  # a lone number above the foot is a cell's line
+                body = [ln for ln in _text_lines(below, page_no)
+                        if ln.bottom <= foot or not _is_running(ln, height)]
+                if body:
+                    found = _text_table(page, (x0 - 1, tops[i] - 1, x1 + 1, body[-1].bottom + 1),
+                                        chars)
+            if found is not None:
+                out.append(found)
+            i = j + 1 if found is not None else i + 1
+    return out
 
 
 def _read_page(page, page_no: int, settings: dict, strategy: str, state: _State, source: str,
                warnings: list[str]) -> list[_PageTable]:
-    found = page.find_tables(settings)
+    found = [t for t in page.find_tables(settings) if t.cells]
     boxes = [t.bbox for t in found]
     chars = _drop_cid(page.chars, boxes, page_no, source, warnings)
+    ruled_only = [ch for ch in chars if _table_of(ch, boxes) is None]
+    three_line = _three_line_tables(page, boxes, ruled_only, page_no) if strategy == "lines" else []
+    if three_line:
+        state.text_pages.append(page_no)
+    boxes += [bbox for bbox, _, _ in three_line]
     per_table: list[list[dict]] = [[] for _ in found]
     outside: list[dict] = []
     for ch in chars:
         i = _table_of(ch, boxes)
-        (outside if i is None else per_table[i]).append(ch)
+        if i is None:
+            outside.append(ch)
+        elif i < len(found):
+            per_table[i].append(ch)
     height = float(page.height)
     lines = [ln for ln in _text_lines(outside, page_no) if not _is_running(ln, height)]
     if len(state.first_lines) < 40:
@@ -252,14 +343,14 @@ def _read_page(page, page_no: int, settings: dict, strategy: str, state: _State,
     right_edge = max((ln.x1 for ln in lines), default=float(page.width))
     placed: list[tuple[float, _PageTable]] = []
     for t, tchars in zip(found, per_table, strict=True):
-        if not t.cells:
-            continue
         grid, xs, ys = _grid_from_cells(t.cells)
         if grid and grid[0]:
             rows = _fill_text(grid, xs, ys, tchars)
             if strategy == "text":
                 rows = _merge_wrapped_rows(rows)
             placed.append((t.bbox[1], _PageTable(rows, xs, page_no, strategy)))
+    for bbox, rows, xs in three_line:
+        placed.append((bbox[1], _PageTable(rows, xs, page_no, "text")))
     events = sorted([(ln.top, 0, ln) for ln in lines] + [(top, 1, pt) for top, pt in placed],
                     key=lambda e: (e[0], e[1]))
     for k, (_, kind, obj) in enumerate(events):
@@ -404,14 +495,52 @@ def _append(grid: TableGrid, part: _PageTable) -> None:
     grid.row_pages.extend([part.page] * len(rows))
 
 
+def _absorbed(part_row: list[GridCell], header: list[GridCell]) -> dict[int, str] | None:
+    """Text strategy: the repeated header of a three-line table continued on this page,
+    with the rest of a row broken over the page joined to it (its lines come right
+    below the header and have no 序号 of their own). Column -> that rest; None when
+    ``part_row`` does not repeat ``header``."""
+    pairs = list(zip(part_row, header, strict=True))
+    if sum(1 for a, b in pairs if b.text and a.text.startswith(b.text)) < 2:
+        return None
+    if not all(a.text.startswith(b.text) for a, b in pairs):
+        return None
+    return {c: a.text[len(b.text):] for c, (a, b) in enumerate(pairs) if a.text != b.text}
+
+
+def _continues(grid: TableGrid, last: _PageTable, part: _PageTable) -> bool:
+    """``part`` (top of a page) continues ``grid``, whose last part ``last`` ended the page
+    above: same column edges; for text-strategy parts, whose edges come from text
+    alignment, the same number of columns and a repeated header."""
+    if not (part.page == last.page + 1 and last.ends_page and part.starts_page):
+        return False
+    if part.strategy == last.strategy == "text" and part.rows and len(part.xs) == len(last.xs):
+        return _absorbed(part.rows[0], grid.rows[0]) is not None
+    return _columns_match(last.xs, part.xs) and not _is_new_header(grid, part)
+
+
+def _take_absorbed(grid: TableGrid, part: _PageTable) -> None:
+    """Text strategy: the rest of a broken row joined to the repeated header goes back to
+    the last row above the page break; the header is then a plain repeat."""
+    rest = _absorbed(part.rows[0], grid.rows[0]) if part.rows else None
+    if not rest or grid.n_rows <= 1:
+        return
+    for c, text in rest.items():
+        head = part.rows[0][c]
+        head.text = grid.rows[0][c].text
+        above = grid.rows[-1][c]
+        if text and above.origin[0] == grid.n_rows - 1:
+            _append_text(above, GridCell(text, text, above.origin))
+
+
 def stitch(parts: list[_PageTable]) -> list[TableGrid]:
     """Page tables -> document tables, continued tables joined."""
     grids: list[TableGrid] = []
     last: _PageTable | None = None
     for part in parts:
-        if (last is not None and grids and part.page == last.page + 1 and last.ends_page
-                and part.starts_page and _columns_match(last.xs, part.xs)
-                and not _is_new_header(grids[-1], part)):
+        if last is not None and grids and _continues(grids[-1], last, part):
+            if part.strategy == "text":
+                _take_absorbed(grids[-1], part)
             _append(grids[-1], part)
         else:
             grids.append(TableGrid(
@@ -452,6 +581,10 @@ def read_pdf(path: str | Path) -> PdfContent:
     warnings: list[str] = []
     parts, state = _read_pages(path, source, LINES, "lines", warnings)
     grids = stitch(parts)
+    if state.text_pages:
+        pages = ", ".join(map(str, state.text_pages))
+        warnings.append(f"tables without vertical rules (page {pages}): columns guessed from "
+                        "text alignment (text strategy)")
     if not grids:
         warnings = []  # the second pass reads every page again: its own warnings only
         parts, state = _read_pages(path, source, TEXT, "text", warnings)
