@@ -53,12 +53,23 @@ MAX_INDICATOR_CHARS = 30
 _LIST_START = re.compile(r"^(?:[一二三四五六七八九十]+是|[0-9一二三四五六七八九十]+[.、)]|\([一二三四五六七八九十\d]{1,3}\))")
 
 
+# A year in Chinese numerals (二〇一六年, 二零二〇年度), as formal headers write it.
+_CN_YEAR = re.compile(r"[一二][〇零○O一二三四五六七八九]{3}(?=年)")
+_CN_YEAR_DIGITS = str.maketrans("〇零○O一二三四五六七八九", "0000123456789")
+
+
 def _compact(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def _is_header_like(text: str) -> bool:
+def _header_text(text: str) -> str:
+    """A header cell without whitespace, years in Chinese numerals as digits."""
     t = _compact(text)
+    return _CN_YEAR.sub(lambda m: m.group().translate(_CN_YEAR_DIGITS), t) if "年" in t else t
+
+
+def _is_header_like(text: str) -> bool:
+    t = _header_text(text)
     if not t or len(t) > 40:
         return False
     return _HEADER_YEAR.match(t) is not None or any(w in t for w in _HEADER_WORDS)
@@ -99,7 +110,7 @@ def header_paths(grid: TableGrid, start: int, count: int) -> list[str]:
         for r in range(start, start + count):
             cell = grid.rows[r][c]
             if cell is not prev and cell.text:
-                parts.append(_compact(cell.text))
+                parts.append(_header_text(cell.text))
             prev = cell
         paths.append("/".join(parts))
     return paths
@@ -130,9 +141,15 @@ class Layout:
 
 
 def _year_of(path: str) -> tuple[int | None, bool]:
-    """(year, is_base) of a column header path; year None when not a year column."""
-    years = set(_YEAR.findall(path))
-    if len(years) != 1 or any(w in path for w in _NOT_YEAR_WORDS):
+    """(year, is_base) of a column header path; year None when not a year column.
+
+    The year is the leaf's when the leaf names one (a group header over the year
+    columns may name the period: ``2016-2020年年度目标/2016年``), else the path's.
+    """
+    leaf = path.split("/")[-1]
+    where = leaf if _YEAR.search(leaf) else path
+    years = set(_YEAR.findall(where))
+    if len(years) != 1 or any(w in where for w in _NOT_YEAR_WORDS):
         return None, False
     return int(years.pop()), any(w in path for w in _BASE_WORDS)
 

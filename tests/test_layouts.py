@@ -79,12 +79,32 @@ def test_layout_a_two_row_header_paths_and_years():
     (["２０１６", "２０１７"], "年度目标值"),
     (["2016年目标", "2017年目标"], "年度目标"),
     (["2016 年", "2017年"], "年度目标"),
+    (["二〇一六年", "二〇一七年"], "年度目标"),  # years in Chinese numerals
+    (["二零一六年度", "二零一七年度"], "年度目标"),
+    (["2016年", "2017年"], "2016-2020年年度目标"),  # the group names the period
+    (["2016年", "2017年"], "“十三五”(2016—2020年)年度目标值"),
 ])
 def test_layout_a_year_header_variants(years, group):
     spec = layout_a_two_rows(years, group) + [["1", "任务", "现状", "举措", "床位数", "不低于4张", "5张"]]
     layout = detect_layout(grid_of(spec))
     assert layout is not None and layout.kind == "A"
     assert [y for _, y in layout.year_cols] == [2016, 2017]
+
+
+def test_layout_a_one_row_header_with_chinese_numeral_years():
+    spec = [["序号", "工作任务", "相关工作目标(指标)", "二〇一六年", "二〇一七年"],
+            ["1", "社区建设", "社区覆盖率", "达到50%", "达到60%"]]
+    layout = detect_layout(grid_of(spec))
+    assert layout is not None and layout.kind == "A"
+    assert layout.year_cols == [(3, 2016), (4, 2017)]
+
+
+def test_layout_b_base_year_in_chinese_numerals():
+    spec = [["序号", "指标", "单位", "二〇一五年基数", "二〇二〇年目标", "属性"],
+            ["1", "每千名老年人拥有养老床位数", "张", "40", "50", "约束性"]]
+    layout = detect_layout(grid_of(spec))
+    assert layout is not None and layout.kind == "B"
+    assert (layout.base_col, layout.base_year, layout.year_cols) == (3, 2015, [(4, 2020)])
 
 
 def test_layout_a_one_row_header_and_column_order_free():

@@ -71,6 +71,9 @@ GOLD = {
     # the ruled table and the three-line one after it (on two pages)
     "three_line_beside_ruled": annual(0, "一、年度目标") + key(1, "二、主要指标"),
     "three_line_over_pages": key(0, "一、主要指标", numbered(KEY, 30)),
+    # 二〇一六年 … headers; a two-row header under 2016-2020年年度目标
+    "year_headers_in_words": annual(0, "一、养老服务", ANNUAL[:2])
+    + annual(1, "二、医养结合与社会救助", ANNUAL[2:], first_row=2),
 }
 
 

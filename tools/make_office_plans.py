@@ -145,9 +145,24 @@ def three_line_over_pages() -> None:
     save(doc, "three_line_over_pages.docx")
 
 
+def year_headers_in_words() -> None:
+    """Year headers as formal documents write them: in Chinese numerals (二〇一六年), and
+    under a group header that names the period (2016-2020年年度目标)."""
+    doc = new_doc("某区民政局“十三五”绩效管理规划")
+    doc.add_heading("一、养老服务", level=2)
+    cn_years = ["二〇一六年", "二〇一七年", "二〇一八年", "二〇一九年", "二〇二〇年"]
+    add_table(doc, [["序号", "工作任务", "相关工作目标(指标)", *cn_years], *ROWS_A[:2]])
+    doc.add_heading("二、医养结合与社会救助", level=2)
+    group = [("序号", 2, 1), ("工作任务", 2, 1), ("相关工作目标(指标)", 2, 1),
+             ("2016-2020年年度目标", 1, 5)]
+    add_table(doc, [group, [None, None, None, *YEARS], *ROWS_A[2:]], header_rows=2)
+    save(doc, "year_headers_in_words.docx")
+
+
 def main() -> None:
     three_line_beside_ruled()
     three_line_over_pages()
+    year_headers_in_words()
 
 
 if __name__ == "__main__":
