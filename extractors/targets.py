@@ -24,6 +24,12 @@ from extractors.text import normalise_text
 
 # A cell of dashes, slashes or dots only means "no target": no record.
 _DASH_CELL = re.compile(r"[\s\-‐‑‒–—―─━−﹣/\\…⋯.·]+")
+# Footnote markers, which are no part of the target: enclosed numbers (①, kept so by
+# normalise_text), * and ※, and 注1 / (注1) at the end of the cell or of a clause.
+_FOOTNOTE = re.compile(
+    r"[\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]+|[*※]+"
+    r"|\(注\s*\d{1,2}\)|注\d{1,2}(?=$|[,;。)\s])"
+)
 
 # Scope words a cell may split on (城市 city / 农村 rural, 城镇 towns, 市区 urban
 # districts / 县(市) counties), each opening a part separated by , ; or 。.
@@ -99,6 +105,7 @@ def _parse(text: str, default_unit: str | None) -> tuple[tuple[ParsedTarget, boo
     """The cell's targets, each with True when its comparator depends on the indicator
     name (a bare number: ``>=`` here, ``<=`` for a "down" indicator)."""
     norm = normalise_text(text if isinstance(text, str) else str(text or ""))
+    norm = _FOOTNOTE.sub("", norm).strip()
     if not norm or _DASH_CELL.fullmatch(norm):
         return ()
     parts = split_scopes(norm) or [(CITY_SCOPE, norm)]

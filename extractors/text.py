@@ -22,9 +22,14 @@ _IDEOGRAPHS = (
 # remaining full/half-width forms, and the quotes, dashes, ellipsis and middle dot
 # used in Chinese text.
 _CJK_PUNCT = "\u3001-\u3004\u3008-\u3020\u3030\u303d\uff00-\uffef\u2014-\u2026\u00b7"
+# Enclosed numbers (①, ⑴, ⒈, ❶, ㉑ …) mark footnotes and list items. NFKC would make
+# them plain digits or "(1)", "1.", which read as quantities ("全覆盖①" as 1): they are
+# kept as written.
+_ENCLOSED = "\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf"
+_ENCLOSED_RE = re.compile(f"([{_ENCLOSED}]+)")
 # ASCII punctuation that NFKC makes out of full-width punctuation (，；：（）％ …):
-# it attaches to CJK text like the full-width original did.
-_ATTACHING = r"0-9,.;:!?()\[\]%‰"
+# it attaches to CJK text like the full-width original did (as enclosed numbers do).
+_ATTACHING = r"0-9,.;:!?()\[\]%‰" + _ENCLOSED
 
 _CJK_RE = re.compile(f"[{_IDEOGRAPHS}]")
 _ZERO_WIDTH = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
@@ -67,7 +72,8 @@ def _wrap_space_joins(before: str, after: str) -> bool:
 
 @lru_cache(maxsize=8192)
 def normalise_text(s: str | None) -> str:
-    """NFKC, then join line-wrapped CJK text, collapse other whitespace, strip.
+    """NFKC (enclosed numbers such as ① kept), then join line-wrapped CJK text,
+    collapse other whitespace, strip.
 
     Whitespace (newlines and U+3000 included) is removed between two CJK
     characters, between CJK and CJK/full-width punctuation, and between a digit
@@ -79,7 +85,11 @@ def normalise_text(s: str | None) -> str:
     """
     if not s:
         return ""
-    s = unicodedata.normalize("NFKC", s)
+    if _ENCLOSED_RE.search(s) is None:
+        s = unicodedata.normalize("NFKC", s)
+    else:  # odd items: the enclosed numbers, kept
+        s = "".join(part if i % 2 else unicodedata.normalize("NFKC", part)
+                    for i, part in enumerate(_ENCLOSED_RE.split(s)))
     s = _ZERO_WIDTH.sub("", s)
     if _SPACE_RUN.search(s) is None:  # most target cells: nothing to join
         return s

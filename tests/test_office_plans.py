@@ -74,6 +74,8 @@ GOLD = {
     # 二〇一六年 … headers; a two-row header under 2016-2020年年度目标
     "year_headers_in_words": annual(0, "一、养老服务", ANNUAL[:2])
     + annual(1, "二、医养结合与社会救助", ANNUAL[2:], first_row=2),
+    # ① * 注1 (注2) after the targets: the targets of ANNUAL read as without them
+    "footnote_markers": annual(0, "一、养老服务", ANNUAL[:3]),
 }
 
 
@@ -101,6 +103,15 @@ def test_office_plan_reads_as_written(name, suffix):
     extra = [r for r in have if r not in want]
     assert not missing and not extra, f"missing {missing[:3]}\nextra {extra[:3]}"
     assert have == want
+
+
+@pytest.mark.parametrize("suffix", ["docx", "pdf"])
+def test_footnote_markers_stay_in_the_target_text(suffix):
+    path = (LO_DIR / "sources" / "footnote_markers.docx" if suffix == "docx"
+            else LO_DIR / "footnote_markers.pdf")
+    texts = {(r.source_row, r.year): r.target_text for r in extract_plan(path).records}
+    assert texts[(2, 2019)] == "全覆盖①" and texts[(1, 2018)] == "不低于6张注1"
+    assert texts[(2, 2020)] == "全覆盖(注2)" and texts[(3, 2017)] == "全面推开*"
 
 
 def test_three_line_tables_are_read_beside_ruled_ones():

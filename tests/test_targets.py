@@ -213,6 +213,34 @@ def test_rule_milestone(text: str) -> None:
     assert pt.text == text
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("全覆盖①", (">=", "100", None, "%")),  # not ">= 1"
+        ("全覆盖 ②", (">=", "100", None, "%")),
+        ("试点启动①", ("milestone", None, None, None)),
+        ("完成验收注3", ("milestone", None, None, None)),
+        ("全覆盖(注2)", (">=", "100", None, "%")),
+        ("全覆盖（注 2）", (">=", "100", None, "%")),
+        ("不低于4张①", (">=", "4", None, "张")),
+        ("不低于6张注1", (">=", "6", None, "张")),
+        ("25%*", (">=", "25", None, "%")),
+        ("全面推开※", ("milestone", None, None, None)),
+        ("97%-99%②", ("between", "97", "99", "%")),
+        ("1200张左右⑴", ("about", "1200", None, "张")),
+        ("①新建床位不低于500张;②护理型床位占比50%", (">=", "500", None, "张")),
+        ("关注1000户", (">=", "1000", None, "户")),  # 注 of a word, not a footnote
+    ],
+)
+def test_footnote_markers_are_no_part_of_the_target(text: str, expected: Row) -> None:
+    check(only(text), expected)
+
+
+@pytest.mark.parametrize("text", ["①", "—①", "*"])
+def test_a_footnote_marker_alone_gives_no_record(text: str) -> None:
+    assert parse_target(text) == []
+
+
 @pytest.mark.parametrize("text", ["", " ", "\n", "\u3000", "—", "-", "－", "——", "–", "/", "…"])
 def test_rule_blank_or_dash_gives_no_record(text: str) -> None:
     assert parse_target(text) == []

@@ -32,6 +32,19 @@ def test_wrapped_cjk_text_is_joined(raw: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
+        ("全覆盖①", "全覆盖①"),  # NFKC would give 全覆盖1, read as a quantity
+        ("不低于４张 ②", "不低于4张②"),
+        ("①养老 ②救助", "①养老②救助"),
+        ("试点⑴", "试点⑴"),
+    ],
+)
+def test_enclosed_numbers_are_kept(raw: str, expected: str) -> None:
+    assert normalise_text(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
         ("２０１６年", "2016年"),
         ("（包括影响工作的主要因素）", "(包括影响工作的主要因素)"),
         ("不低于４张；覆盖率达１００％", "不低于4张;覆盖率达100%"),

@@ -159,10 +159,28 @@ def year_headers_in_words() -> None:
     save(doc, "year_headers_in_words.docx")
 
 
+def footnote_markers() -> None:
+    """Target cells carrying footnote markers (①, *, 注1, (注2)) explained below the table."""
+    doc = new_doc("某市民政局绩效管理规划")
+    doc.add_heading("一、养老服务", level=2)
+    rows = [
+        ["1", "推进养老服务设施建设", "每千名老年人拥有养老床位数",
+         "不低于4张①", "不低于5张*", "不低于6张注1", "1200张左右②", "1300张左右"],
+        ["2", "推进社区居家养老", "社区居家养老服务照料中心覆盖率",
+         "25%*", "30%①", "35%", "全覆盖①", "全覆盖(注2)"],
+        ["3", "深化医养结合改革", "医养结合试点",
+         "试点启动①", "全面推开*", "完成验收注3", "97%-99%②", "97%-99%"],
+    ]
+    add_table(doc, [HEAD_A, *rows])
+    doc.add_paragraph("注:①含民办养老机构床位;②按户籍人口计算;*为约束性指标;注1、注2、注3见附件。")
+    save(doc, "footnote_markers.docx")
+
+
 def main() -> None:
     three_line_beside_ruled()
     three_line_over_pages()
     year_headers_in_words()
+    footnote_markers()
 
 
 if __name__ == "__main__":
