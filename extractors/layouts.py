@@ -206,18 +206,23 @@ def detect_layout(grid: TableGrid) -> Layout | None:
 
 
 def _layout_b(start, count, paths, years, seq, ind, unit) -> Layout | None:
+    """Key-indicator table: the base-year column (marked 基数/基期/…, else the first
+    year when there are only two, or when it is the year before a five-year period
+    such as 2015 before 2016-2020) and one target column per other year (annual
+    targets across the columns, 2016年 … 2020年, give one record each)."""
     base = [y for y in years if y[2]]
     others = [y for y in years if not y[2]]
     if not base and len(others) >= 2:
         first = min(others, key=lambda y: y[1])
-        base, others = [first], [y for y in others if y is not first]
+        if len(others) == 2 or first[1] % 5 == 0:
+            base, others = [first], [y for y in others if y is not first]
     if not others:
         return None
-    target = max(others, key=lambda y: (y[1], y[0]))
+    by_year = {y: c for c, y, _ in sorted(others, key=lambda y: y[0])}  # a repeated year: last column
     binding = _first(paths, lambda p: "属性" in p or p.split("/")[-1] == "性质")
     return Layout(
         "B", start, count, seq_col=seq, indicator_col=ind, unit_col=unit, binding_col=binding,
-        year_cols=[(target[0], target[1])],
+        year_cols=[(c, y) for y, c in sorted(by_year.items())],
         base_col=base[0][0] if base else None, base_year=base[0][1] if base else None,
     )
 

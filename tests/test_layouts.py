@@ -153,6 +153,34 @@ def test_layout_b_plain_year_headers_first_is_base():
     assert layout.kind == "B" and layout.base_year == 2015 and layout.year_cols == [(4, 2020)]
 
 
+def test_layout_b_years_across_give_one_record_per_year():
+    spec = [["序号", "指标名称", "单位", "2015年基数", "2016年", "2017年", "2018年", "属性"],
+            ["1", "每千名老人养老床位", "张", "38", "40", "42", "不低于45", "约束性"]]
+    grid = grid_of(spec)
+    layout = detect_layout(grid)
+    assert layout.kind == "B" and (layout.base_col, layout.base_year) == (3, 2015)
+    assert layout.year_cols == [(4, 2016), (5, 2017), (6, 2018)]
+    recs = table_records(grid, plan_id="p", source_file="f.docx")
+    assert [(r.year, r.comparator, r.target_value, r.target_unit) for r in recs] == [
+        (2016, ">=", Decimal("40"), "张"), (2017, ">=", Decimal("42"), "张"),
+        (2018, ">=", Decimal("45"), "张")]
+    assert {(r.baseline_value, r.baseline_year, r.binding) for r in recs} == {
+        (Decimal("38"), 2015, "约束性")}
+
+
+@pytest.mark.parametrize("years, base", [
+    (["2016年", "2017年", "2018年", "2019年", "2020年"], None),  # annual targets, no base
+    (["2015年", "2016年", "2017年", "2018年", "2019年", "2020年"], 2015),  # year before the period
+    (["2020年", "2021年", "2022年"], 2020),
+])
+def test_layout_b_unmarked_years_base_only_before_a_period(years, base):
+    spec = [["序号", "指标", "单位", *years], ["1", "养老床位", "张", *["50"] * len(years)]]
+    layout = detect_layout(grid_of(spec))
+    assert layout.kind == "B" and layout.base_year == base
+    targets = [int(y[:4]) for y in years if int(y[:4]) != base]
+    assert [y for _, y in layout.year_cols] == targets
+
+
 def test_title_row_above_header_is_skipped():
     spec = [[("附表：主要指标", 1, 5)],
             ["序号", "指标", "单位", "2015年", "2020年"],

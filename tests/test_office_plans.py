@@ -76,6 +76,22 @@ GOLD = {
     + annual(1, "二、医养结合与社会救助", ANNUAL[2:], first_row=2),
     # ① * 注1 (注2) after the targets: the targets of ANNUAL read as without them
     "footnote_markers": annual(0, "一、养老服务", ANNUAL[:3]),
+    # a target in every year column: after a 2015 base, and with no base at all
+    "key_indicators_by_year": [
+        (0, 1, "一、主要指标", "1", "每千名老年人拥有养老床位数", y, ">=", v, None, "张", "38", "约束性")
+        for y, v in zip(YEARS, ("40", "42", "45", "48", "50"), strict=True)
+    ] + [
+        (0, 2, "一、主要指标", "2", "社区居家养老服务照料中心覆盖率", y, ">=", v, None, "%", "90",
+         "预期性")
+        for y, v in zip(YEARS, ("92", "94", "96", "98", "100"), strict=True)
+    ] + [
+        (1, 1, "二、年度指标", "1", "社会组织数", y, c, v, None, "家", None, None)
+        for y, c, v in zip(YEARS, (">=", ">=", ">=", "about", "about"),
+                           ("300", "320", "340", "360", "380"), strict=True)
+    ] + [
+        (1, 2, "二、年度指标", "2", "城乡社区服务中心覆盖率", y, ">=", v, None, "%", None, None)
+        for y, v in zip(YEARS, ("90", "95", "100", "100", "100"), strict=True)
+    ],
 }
 
 

@@ -176,11 +176,31 @@ def footnote_markers() -> None:
     save(doc, "footnote_markers.docx")
 
 
+def key_indicators_by_year() -> None:
+    """Key-indicator tables with a target for every year: after a marked base year, and
+    an annual table with a 单位 column and no base year at all."""
+    doc = new_doc("某市民政事业发展规划(2016-2020年)")
+    doc.add_heading("一、主要指标", level=2)
+    add_table(doc, [
+        ["序号", "指标名称", "单位", "2015年基数", *YEARS, "属性"],
+        ["1", "每千名老年人拥有养老床位数", "张", "38", "40", "42", "45", "48", "50", "约束性"],
+        ["2", "社区居家养老服务照料中心覆盖率", "%", "90", "92", "94", "96", "98", "100", "预期性"],
+    ])
+    doc.add_heading("二、年度指标", level=2)
+    add_table(doc, [
+        ["序号", "指标", "单位", *YEARS],
+        ["1", "社会组织数", "家", "不少于300", "不少于320", "不少于340", "360左右", "380左右"],
+        ["2", "城乡社区服务中心覆盖率", "%", "90", "95", "全覆盖", "全覆盖", "全覆盖"],
+    ])
+    save(doc, "key_indicators_by_year.docx")
+
+
 def main() -> None:
     three_line_beside_ruled()
     three_line_over_pages()
     year_headers_in_words()
     footnote_markers()
+    key_indicators_by_year()
 
 
 if __name__ == "__main__":
