@@ -16,7 +16,7 @@ from lxml import etree
 
 from extractors.layouts import is_section_heading
 from extractors.records import GridCell, TableGrid, UnreadableDocument
-from extractors.text import normalise_text
+from extractors.text import SUPERSCRIPT_DIGITS, normalise_text
 
 MAX_UNCOMPRESSED = 200 * 1024 * 1024  # bytes, whole archive and any one part
 _CHUNK = 1 << 20
@@ -39,6 +39,7 @@ W_CUSTOMXML, W_VAL = _w("customXml"), _w("val")
 W_NOBREAKHYPHEN = _w("noBreakHyphen")
 W_TCPR, W_GRIDSPAN, W_VMERGE = _w("tcPr"), _w("gridSpan"), _w("vMerge")
 W_TRPR, W_GRIDBEFORE, W_GRIDAFTER = _w("trPr"), _w("gridBefore"), _w("gridAfter")
+W_RPR, W_VERTALIGN = _w("rPr"), _w("vertAlign")
 _TEXT_TAGS = (W_T, W_TAB, W_BR, W_CR, W_NOBREAKHYPHEN)
 # subtrees whose text is not part of the paragraph flow (or duplicated)
 _STRIP = (_w("txbxContent"), _w("delText"), _w("instrText"), f"{{{MC}}}Fallback")
@@ -194,12 +195,23 @@ def _int(v: str | None, default: int | None = None) -> int | None:
 # --------------------------------------------------------------------------- text
 
 
+def _superscript(t: etree._Element, text: str) -> str:
+    """Digits of a run set in superscript (a footnote number, 不低于4张¹) as superscript
+    digits, which the target grammar knows are no quantity."""
+    run = t.getparent()
+    rpr = _child(run, W_RPR) if run is not None else None
+    if rpr is None or not any(c.isdigit() for c in text):
+        return text
+    va = _child(rpr, W_VERTALIGN)
+    return text.translate(SUPERSCRIPT_DIGITS) if va is not None and va.get(W_VAL) == "superscript" else text
+
+
 def _paragraph_raw(p: etree._Element) -> str:
     parts: list[str] = []
     for el in p.iter(*_TEXT_TAGS):
         tag = el.tag
         if tag == W_T:
-            parts.append(el.text or "")
+            parts.append(_superscript(el, el.text or ""))
         elif tag == W_TAB:
             parts.append("\t")
         elif tag == W_NOBREAKHYPHEN:

@@ -20,7 +20,7 @@ from pdfplumber.utils import extract_text_simple
 
 from extractors.layouts import detect_layout, is_section_heading
 from extractors.records import GridCell, TableGrid, UnreadableDocument
-from extractors.text import normalise_text
+from extractors.text import SUPERSCRIPT_DIGITS, normalise_text
 
 LINES = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 TEXT = {"vertical_strategy": "text", "horizontal_strategy": "text"}
@@ -155,6 +155,30 @@ def _join_wrapped_numbers(raw: str) -> str:
     return _WRAPPED_NUMBER.sub("", raw) if "\n" in raw else raw
 
 
+SUPER_SIZE = 0.75  # a digit this much smaller than its cell's text, and raised: superscript
+SUPER_RISE = 0.2  # its bottom above the text's bottom by this share of the text size
+
+
+def _superscripts(chars: list[dict]) -> list[dict]:
+    """Digits set in superscript (a footnote number, 不低于4张¹) as superscript digits,
+    which the target grammar knows are no quantity (as the DOCX reader writes them)."""
+    size = max((ch.get("size", 0) for ch in chars), default=0)
+    small = [ch for ch in chars if ch["text"].isdigit() and ch.get("size", 0) <= SUPER_SIZE * size]
+    if not small:
+        return chars
+    full = [ch for ch in chars if ch.get("size", 0) > SUPER_SIZE * size]
+    small_ids = {id(ch) for ch in small}
+    out = []
+    for ch in chars:
+        if id(ch) in small_ids:
+            line = [f for f in full if f["top"] - size <= ch["top"] <= f["bottom"]]
+            bottom = max((f["bottom"] for f in line), default=None)
+            if bottom is not None and bottom - ch["bottom"] >= SUPER_RISE * size:
+                ch = {**ch, "text": ch["text"].translate(SUPERSCRIPT_DIGITS)}
+        out.append(ch)
+    return out
+
+
 def _fill_text(grid: list[list[GridCell | None]], xs: list[float], ys: list[float],
                chars: list[dict]) -> list[list[GridCell]]:
     """Put each char in the cell under its centre; gaps become empty cells."""
@@ -172,7 +196,8 @@ def _fill_text(grid: list[list[GridCell | None]], xs: list[float], ys: list[floa
             if cell is None:
                 cell = GridCell("", "", (r, c))
             elif cell.origin == (r, c) and id(cell) in buckets:
-                raw = extract_text_simple(buckets[id(cell)], x_tolerance=X_TOL, y_tolerance=Y_TOL)
+                raw = extract_text_simple(_superscripts(buckets[id(cell)]), x_tolerance=X_TOL,
+                                          y_tolerance=Y_TOL)
                 cell.raw, cell.text = raw, normalise_text(_join_wrapped_numbers(raw))
             out.append(cell)
         rows.append(out)

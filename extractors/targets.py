@@ -24,10 +24,12 @@ from extractors.text import normalise_text
 
 # A cell of dashes, slashes or dots only means "no target": no record.
 _DASH_CELL = re.compile(r"[\s\-‐‑‒–—―─━−﹣/\\…⋯.·]+")
-# Footnote markers, which are no part of the target: enclosed numbers (①, kept so by
-# normalise_text), * and ※, and 注1 / (注1) at the end of the cell or of a clause.
+# Footnote markers, which are no part of the target: enclosed numbers (①) and
+# superscript digits (kept so by normalise_text; the readers write a number set in
+# superscript so), * and ※, and 注1 / (注1) at the end of the cell or of a clause.
 _FOOTNOTE = re.compile(
-    r"[\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]+|[*※]+"
+    r"[\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf"
+    r"\u00b9\u00b2\u00b3\u2070\u2074-\u2079]+|[*※]+"
     r"|\(注\s*\d{1,2}\)|注\d{1,2}(?=$|[,;。)\s])"
 )
 

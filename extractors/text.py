@@ -24,12 +24,15 @@ _IDEOGRAPHS = (
 _CJK_PUNCT = "\u3001-\u3004\u3008-\u3020\u3030\u303d\uff00-\uffef\u2014-\u2026\u00b7"
 # Enclosed numbers (①, ⑴, ⒈, ❶, ㉑ …) mark footnotes and list items. NFKC would make
 # them plain digits or "(1)", "1.", which read as quantities ("全覆盖①" as 1): they are
-# kept as written.
+# kept as written, and so are superscript digits (¹, ²).
 _ENCLOSED = "\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf"
-_ENCLOSED_RE = re.compile(f"([{_ENCLOSED}]+)")
+# Superscript digits likewise (the readers write a superscript footnote number so).
+SUPERSCRIPT_DIGITS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+_SUPERSCRIPTS = "\u00b9\u00b2\u00b3\u2070\u2074-\u2079"
+_ENCLOSED_RE = re.compile(f"([{_ENCLOSED}{_SUPERSCRIPTS}]+)")
 # ASCII punctuation that NFKC makes out of full-width punctuation (，；：（）％ …):
 # it attaches to CJK text like the full-width original did (as enclosed numbers do).
-_ATTACHING = r"0-9,.;:!?()\[\]%‰" + _ENCLOSED
+_ATTACHING = r"0-9,.;:!?()\[\]%‰" + _ENCLOSED + _SUPERSCRIPTS
 
 _CJK_RE = re.compile(f"[{_IDEOGRAPHS}]")
 _ZERO_WIDTH = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
@@ -72,7 +75,8 @@ def _wrap_space_joins(before: str, after: str) -> bool:
 
 @lru_cache(maxsize=8192)
 def normalise_text(s: str | None) -> str:
-    """NFKC (enclosed numbers such as ① kept), then join line-wrapped CJK text,
+    """NFKC (enclosed numbers such as ① and superscript digits kept), then join
+    line-wrapped CJK text,
     collapse other whitespace, strip.
 
     Whitespace (newlines and U+3000 included) is removed between two CJK

@@ -76,6 +76,8 @@ GOLD = {
     + annual(1, "二、医养结合与社会救助", ANNUAL[2:], first_row=2),
     # ① * 注1 (注2) after the targets: the targets of ANNUAL read as without them
     "footnote_markers": annual(0, "一、养老服务", ANNUAL[:3]),
+    # superscript footnote numbers (不低于4张¹, 全覆盖², 试点启动³, 11万⁴)
+    "superscript_footnotes": annual(0, "一、养老服务"),
     # a target in every year column: after a 2015 base, and with no base at all
     "key_indicators_by_year": [
         (0, 1, "一、主要指标", "1", "每千名老年人拥有养老床位数", y, ">=", v, None, "张", "38", "约束性")
@@ -128,6 +130,15 @@ def test_footnote_markers_stay_in_the_target_text(suffix):
     texts = {(r.source_row, r.year): r.target_text for r in extract_plan(path).records}
     assert texts[(2, 2019)] == "全覆盖①" and texts[(1, 2018)] == "不低于6张注1"
     assert texts[(2, 2020)] == "全覆盖(注2)" and texts[(3, 2017)] == "全面推开*"
+
+
+@pytest.mark.parametrize("suffix", ["docx", "pdf"])
+def test_superscript_footnote_numbers_stay_superscript(suffix):
+    path = (LO_DIR / "sources" / "superscript_footnotes.docx" if suffix == "docx"
+            else LO_DIR / "superscript_footnotes.pdf")
+    texts = {(r.source_row, r.year): r.target_text for r in extract_plan(path).records}
+    assert (texts[(1, 2016)], texts[(2, 2019)]) == ("不低于4张¹", "全覆盖²")
+    assert (texts[(3, 2016)], texts[(4, 2017)]) == ("试点启动³", "11万⁴")
 
 
 def test_three_line_tables_are_read_beside_ruled_ones():

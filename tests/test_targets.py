@@ -229,6 +229,9 @@ def test_rule_milestone(text: str) -> None:
         ("97%-99%②", ("between", "97", "99", "%")),
         ("1200张左右⑴", ("about", "1200", None, "张")),
         ("①新建床位不低于500张;②护理型床位占比50%", (">=", "500", None, "张")),
+        ("全覆盖²", (">=", "100", None, "%")),  # a superscript footnote number
+        ("试点启动³", ("milestone", None, None, None)),
+        ("11万⁴", (">=", "110000", None, None)),
         ("关注1000户", (">=", "1000", None, "户")),  # 注 of a word, not a footnote
     ],
 )

@@ -36,6 +36,7 @@ def test_wrapped_cjk_text_is_joined(raw: str, expected: str) -> None:
         ("不低于４张 ②", "不低于4张②"),
         ("①养老 ②救助", "①养老②救助"),
         ("试点⑴", "试点⑴"),
+        ("全覆盖²", "全覆盖²"),
     ],
 )
 def test_enclosed_numbers_are_kept(raw: str, expected: str) -> None:

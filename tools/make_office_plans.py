@@ -195,12 +195,27 @@ def key_indicators_by_year() -> None:
     save(doc, "key_indicators_by_year.docx")
 
 
+def superscript_footnotes() -> None:
+    """Footnote numbers set as superscript runs after the target (不低于4张¹)."""
+    doc = new_doc("某局绩效管理规划")
+    doc.add_heading("一、养老服务", level=2)
+    add_table(doc, [HEAD_A, *ROWS_A])
+    table = doc.tables[-1]
+    for r, c, mark in ((1, 3, "1"), (2, 6, "2"), (3, 3, "3"), (4, 4, "4")):
+        run = table.cell(r, c).paragraphs[-1].add_run(mark)
+        run.font.superscript = True
+        run.font.size = Pt(9)
+    doc.add_paragraph("注:1含民办机构;2按户籍人口计;3以验收为准;4按年末数计。")
+    save(doc, "superscript_footnotes.docx")
+
+
 def main() -> None:
     three_line_beside_ruled()
     three_line_over_pages()
     year_headers_in_words()
     footnote_markers()
     key_indicators_by_year()
+    superscript_footnotes()
 
 
 if __name__ == "__main__":
