@@ -171,6 +171,11 @@ def bench_postgres(rows: int) -> float:
         t_again, _ = timed("planwh load_stats (one value changed)", wl.load_stats, engine, frame)
         n = wl.table_counts(engine)["fct_district_stat"]
         assert n == rows, n
+        ds, metrics = reference(max(1, rows // (200 * YEARS)))  # for information: attainment
+        wl.load_reference(engine, ds, metrics)
+        wl.load_plan(engine, *plan(metrics))
+        _, facts = timed("build_attainment on PostgreSQL (no goal)", build_attainment, engine)
+        print(f"  ({facts:,} attainment rows)")
         engine.dispose()
     ratio = t_load / t_copy
     print(f"  ratio load_stats / COPY = {ratio:.2f} (goal <= 1.5); "

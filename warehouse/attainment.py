@@ -194,6 +194,10 @@ FROM a
 JOIN t ON t.metric_code = a.metric_code AND t.year = a.year
 """
 
+# The tables the build reads.
+ATTAINMENT_INPUTS = ("fct_target", "dim_indicator", "dim_metric", "dim_district",
+                     "fct_district_stat")
+
 # District codes with two versions in force on the same day: the attainment grid would
 # hold that code twice in a year.
 OVERLAPPING_VERSIONS_SQL = """
@@ -210,8 +214,9 @@ ORDER BY a.district_code
 def build_attainment(engine: Engine) -> int:
     """Rebuild fct_attainment in one transaction; returns its row count.
 
-    PostgreSQL: DELETE then INSERT … SELECT. DuckDB: the same INSERT … SELECT into a
-    fresh copy of the table swapped in (``rebuild_duckdb_table``).
+    DuckDB: the INSERT … SELECT into a fresh copy of the table swapped in
+    (``rebuild_duckdb_table``). PostgreSQL: see ``_rebuild_postgres``. Either way a
+    failure leaves the previous rows, and readers see the old or the new table whole.
     """
     with engine.begin() as cx:
         overlapping = [r[0] for r in cx.exec_driver_sql(OVERLAPPING_VERSIONS_SQL)]
@@ -222,9 +227,38 @@ def build_attainment(engine: Engine) -> int:
                 "fix valid_from/valid_to in districts.csv; fct_attainment was left as it was")
         into_copy = lambda t: BUILD_SQL.replace(  # noqa: E731
             "INSERT INTO fct_attainment (", f"INSERT INTO {t} (", 1)
-        if not (cx.dialect.name == "duckdb"
-                and rebuild_duckdb_table(cx, "fct_attainment", into_copy, unique_key=False)):
+        if cx.dialect.name == "postgresql":
+            _rebuild_postgres(cx)
+        elif not (cx.dialect.name == "duckdb"
+                  and rebuild_duckdb_table(cx, "fct_attainment", into_copy, unique_key=False)):
             cx.exec_driver_sql("DELETE FROM fct_attainment")
             cx.exec_driver_sql(BUILD_SQL)
         n = cx.exec_driver_sql("SELECT COUNT(*) FROM fct_attainment").scalar()
     return int(n)
+
+
+# PostgreSQL constraint names (warehouse/schema.py naming convention, Alembic 0001).
+_PG_PK = "pk_fct_attainment"
+_PG_FK = "fk_fct_attainment_indicator_id"
+# Memory for the build's hashes and sorts (this transaction only; the default 4 MB
+# spills 1.6M rows to disk).
+PG_WORK_MEM = "128MB"
+
+
+def _rebuild_postgres(cx) -> None:
+    """TRUNCATE, INSERT … SELECT without the key and the foreign key, then add both
+    back, each checked in one pass (5M statistics: 19 s instead of 41 s keyed row by
+    row). First the planner statistics of the inputs are refreshed: right after a bulk
+    load they are stale, and PostgreSQL then plans nested loops over millions of rows.
+    TRUNCATE holds an exclusive lock: analysts' reads of fct_attainment wait for the
+    commit instead of seeing a half-built table."""
+    cx.exec_driver_sql(f"ANALYZE {', '.join(ATTAINMENT_INPUTS)}")
+    cx.exec_driver_sql(f"SET LOCAL work_mem = '{PG_WORK_MEM}'")
+    cx.exec_driver_sql("TRUNCATE fct_attainment")
+    cx.exec_driver_sql(f"ALTER TABLE fct_attainment DROP CONSTRAINT IF EXISTS {_PG_FK}")
+    cx.exec_driver_sql(f"ALTER TABLE fct_attainment DROP CONSTRAINT IF EXISTS {_PG_PK}")
+    cx.exec_driver_sql(BUILD_SQL)
+    cx.exec_driver_sql(f"ALTER TABLE fct_attainment ADD CONSTRAINT {_PG_PK} "
+                       "PRIMARY KEY (indicator_id, district_code, year)")
+    cx.exec_driver_sql(f"ALTER TABLE fct_attainment ADD CONSTRAINT {_PG_FK} "
+                       "FOREIGN KEY (indicator_id) REFERENCES dim_indicator (indicator_id)")
