@@ -384,6 +384,27 @@ def test_failed_stats_load_keeps_previous_rows(loaded):
     assert snapshot(loaded) == before
 
 
+def test_failed_attainment_build_keeps_previous_rows_and_keys(loaded, monkeypatch):
+    """The build fails after the old rows are gone and (PostgreSQL) the keys dropped:
+    the transaction brings all of it back."""
+    from warehouse import attainment
+
+    before = snapshot(loaded)
+    # the SELECT's last row violates the year range CHECK
+    broken = attainment.BUILD_SQL + " UNION ALL SELECT " + ", ".join(
+        ["NULL"] * 2 + ["3030"] + ["'city'", "'>='"] + ["NULL"] * 5)
+    broken = broken.replace("SELECT NULL, NULL", "SELECT 'x', 'y'", 1)
+    monkeypatch.setattr(attainment, "BUILD_SQL", broken)
+    with pytest.raises(sa.exc.DBAPIError, match="(?i)check|constraint"):
+        build_attainment(loaded)
+    assert snapshot(loaded) == before
+    keys = {c.name for c in metadata.tables["fct_attainment"].primary_key.columns}
+    if loaded.dialect.name == "postgresql":  # key and foreign key still there
+        insp = sa.inspect(loaded)
+        assert set(insp.get_pk_constraint("fct_attainment")["constrained_columns"]) == keys
+        assert insp.get_foreign_keys("fct_attainment")
+
+
 def test_issues_keep_detected_at(loaded, monkeypatch):
     stamp = fetch(loaded, "SELECT detected_at FROM ingest_issues WHERE issue_no = 1")[0][0]
     later = datetime(2099, 1, 1)
