@@ -394,6 +394,9 @@ GROUP BY source_file
 """
 
 
+_ARROW_BATCH = 122_880  # DuckDB's row group size
+
+
 def _prepare_stats(duck, frame: pd.DataFrame) -> tuple[dict[str, tuple[str, int]], set[int]]:
     """Expose the frame as the temp view _planwh_stats on a DuckDB connection (a view
     over the registered Arrow table: 5M rows are scanned, never copied).
@@ -410,6 +413,9 @@ def _prepare_stats(duck, frame: pd.DataFrame) -> tuple[dict[str, tuple[str, int]
 
     src = pa.Table.from_pandas(frame[STAT_COLUMNS], preserve_index=False)
     src = src.append_column("_planwh_rn", pa.array(np.arange(len(frame), dtype="int64")))
+    # DuckDB scans an Arrow table in parallel by batch: one 5M-row chunk is read by
+    # one thread (insert 4.4 s, against 2.5 s in row-group-sized batches; zero-copy)
+    src = pa.Table.from_batches(src.to_batches(max_chunksize=_ARROW_BATCH), schema=src.schema)
     duck.register("_planwh_frame", src)
     duck.execute(_PREPARE_SQL)
     has_duplicates = duck.execute(_HAS_DUPLICATES_SQL).fetchone()[0]
