@@ -418,11 +418,22 @@ def test_issues_keep_detected_at(loaded, monkeypatch):
     assert wl.table_counts(loaded)["ingest_issues"] == 2
 
 
+# Five-year plans as published: 1st 1953-57, 2nd 1958-62, readjustment 1963-65, 3rd
+# 1966-70, ..., 10th 2001-05, 11th 2006-10, 12th 2011-15, 13th 2016-20, 14th 2021-25.
+@pytest.mark.parametrize("year,period", [
+    (1952, None), (1953, "一五"), (1957, "一五"), (1958, "二五"), (1962, "二五"), (1963, None),
+    (1965, None), (1966, "三五"), (1970, "三五"), (1971, "四五"), (1996, "九五"), (2000, "九五"),
+    (2001, "十五"), (2005, "十五"), (2006, "十一五"), (2011, "十二五"), (2015, "十二五"),
+    (2016, "十三五"), (2018, "十三五"), (2020, "十三五"), (2021, "十四五"), (2025, "十四五"),
+    (2026, "十五五"),
+])
+def test_plan_period(year, period):
+    assert wl.plan_period(year) == period
+
+
 def test_dim_year_and_relationships(loaded):
     years = dict(fetch(loaded, "SELECT year, plan_period FROM dim_year"))
-    assert years[2016] == "十三五" and years[2021] == "十四五"
-    assert wl.plan_period(2011) == "十二五" and wl.plan_period(1953) == "一五"
-    assert wl.plan_period(2001) == "十五"
+    assert years[2016] == "十三五" and years[2020] == "十三五" and years[2021] == "十四五"
     # the relationships foreign keys hold on PostgreSQL, kept by the loaders on DuckDB
     orphans = fetch(loaded, """
         SELECT COUNT(*) FROM fct_target t LEFT JOIN dim_indicator i USING (indicator_id)

@@ -66,10 +66,12 @@ def _num(v: Decimal | float | None) -> float | None:
 
 
 def plan_period(year: int) -> str | None:
-    """Five-year plan period of a year: 2016 -> 十三五 (the 1st ran 1953-1957)."""
-    if year < 1953:
+    """Five-year plan period of a year: 2016 -> 十三五. The 1st ran 1953-1957 and the
+    2nd 1958-1962; 1963-1965 were years of readjustment (no plan, None); the 3rd
+    began in 1966, so from then on the n-th runs 1966 + 5(n-3) .. +4."""
+    if year < 1953 or 1963 <= year <= 1965:
         return None
-    n = (year - 1953) // 5 + 1
+    n = (year - 1953) // 5 + 1 if year < 1963 else (year - 1966) // 5 + 3
     tens, ones = divmod(n, 10)
     if tens == 0:
         numeral = _CN_DIGITS[ones]
