@@ -56,6 +56,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from extractors.files import input_files, unsupported_file_issues
 from extractors.records import STAT_FRAME_COLUMNS, IngestIssue, Metric, UnreadableStatsFile
 from extractors.reference import DistrictResolver, normalise_name
 
@@ -150,13 +151,10 @@ def read_stats_folder(
 ) -> StatsResult:
     """Every statistics file of ``folder`` (sorted by name), concatenated; a
     (metric, district, year) given again by a later file is an issue when its
-    value differs and dropped silently when it is equal."""
-    files = sorted(
-        p
-        for p in Path(folder).iterdir()
-        if p.is_file() and p.suffix.lower() in STATS_SUFFIXES and not p.name.startswith((".", "~$"))
-    )
-    frames, issues = [], []
+    value differs and dropped silently when it is equal. A file of another type
+    (not ``STATS_SUFFIXES``, not ``.md`` notes) is one issue."""
+    files = input_files(folder, STATS_SUFFIXES)
+    frames, issues = [], unsupported_file_issues(folder, STATS_SUFFIXES, "statistics")
     for path in files:
         result = read_stats_file(path, resolver, metrics)
         frames.append(result.frame)

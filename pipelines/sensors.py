@@ -20,11 +20,12 @@ from pathlib import Path
 
 import dagster as dg
 
+from extractors.files import input_files
+from extractors.stats import STATS_SUFFIXES
 from pipelines.assets.plans import file_sha256, list_plan_files, plan_files
 from pipelines.jobs import plan_job, refresh_job, stats_job
 from pipelines.resources import RawFolder
 
-STATS_SUFFIXES = (".csv", ".xlsx", ".xls")
 REFERENCE_SUFFIXES = (".csv",)
 
 # Queue order under the QueuedRunCoordinator (higher first): reference and statistics,
@@ -36,16 +37,12 @@ REFRESH_PRIORITY = "0"
 
 
 def _list_files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    return sorted(
-        p for p in folder.iterdir()
-        if p.is_file() and p.suffix.lower() in suffixes and not p.name.startswith((".", "~$"))
-    )
+    return input_files(folder, suffixes)
 
 
 def list_stats_files(stats_dir: Path) -> list[Path]:
-    """Statistics files of raw/stats (CSV, XLSX, XLS; hidden and temporary files skipped)."""
+    """Statistics files of raw/stats: the types the reader takes (``STATS_SUFFIXES``);
+    hidden and temporary files skipped."""
     return _list_files(stats_dir, STATS_SUFFIXES)
 
 

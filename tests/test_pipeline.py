@@ -168,3 +168,30 @@ def test_planted_bad_record_is_held_back(tmp_path):
     assert query(url, "SELECT COUNT(*) FROM fct_target")[0][0] == 0
     issues = query(url, "SELECT source_file, reason FROM ingest_issues WHERE source_file = 'bad-plan.docx'")
     assert any("2030" in reason or "period" in reason for _, reason in issues), issues
+
+
+def test_files_of_other_types_are_reported_not_ignored(tmp_path):
+    """A legacy .doc among the plans and a PDF among the statistics: one issue each
+    naming the accepted types; README.md notes are no issue; the rest loads."""
+    raw = tmp_path / "raw"
+    copy_raw(raw, plans=False, stats=True)
+    (raw / "plans" / "旧格式规划.doc").write_bytes(b"\xd0\xcf\x11\xe0 legacy word file")
+    (raw / "plans" / "README.md").write_text("notes", encoding="utf-8")
+    (raw / "stats" / "统计公报.pdf").write_bytes(b"%PDF-1.4")
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+
+    outcomes = run_pipeline(raw, url, tmp_path)
+
+    assert not any(o.failed for o in outcomes)
+    issues = query(url, "SELECT scope, source_file, location, severity, reason, check_name "
+                        "FROM ingest_issues WHERE check_name = 'file_type' ORDER BY source_file")
+    assert [(i[0], i[1], i[2], i[3], i[5]) for i in issues] == [
+        ("plans", "旧格式规划.doc", "file", "error", "file_type"),
+        ("stats", "统计公报.pdf", "file", "error", "file_type")]
+    assert "DOCX, PDF" in issues[0][4] and "'.doc'" in issues[0][4]
+    assert "CSV" in issues[1][4] and "XLSX" in issues[1][4]
+    assert query(url, "SELECT COUNT(*) FROM fct_district_stat")[0][0] > 0
+    # the .doc is replaced by a DOCX: its issue goes
+    (raw / "plans" / "旧格式规划.doc").unlink()
+    run_pipeline(raw, url, tmp_path)
+    assert query(url, "SELECT COUNT(*) FROM ingest_issues WHERE scope = 'plans'")[0][0] == 0

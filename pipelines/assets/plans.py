@@ -7,6 +7,7 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
+from extractors.files import input_files
 from extractors.records import IngestIssue, NoPlanTable, PlanDocument, UnreadableDocument
 from pipelines.assets.common import asset_defaults
 from pipelines.checks import check_result
@@ -21,12 +22,7 @@ TARGETS_CHECK = "targets_quality"
 
 def list_plan_files(plans_dir: Path) -> list[Path]:
     """Plan documents in the folder (any name; hidden and temporary files skipped)."""
-    if not plans_dir.is_dir():
-        return []
-    return sorted(
-        p for p in plans_dir.iterdir()
-        if p.is_file() and p.suffix.lower() in PLAN_SUFFIXES and not p.name.startswith((".", "~$"))
-    )
+    return input_files(plans_dir, PLAN_SUFFIXES)
 
 
 def file_sha256(path: Path) -> str:
@@ -162,6 +158,7 @@ def plan_tables(context: dg.AssetExecutionContext, plan_targets: PlanDocument | 
 )
 def plan_registry(context: dg.AssetExecutionContext, raw: RawFolder,
                   warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from extractors.files import unsupported_file_issues
     from warehouse.load import delete_plan, replace_issues
 
     engine = warehouse.get_engine()
@@ -176,10 +173,16 @@ def plan_registry(context: dg.AssetExecutionContext, raw: RawFolder,
     for scope in sorted(scoped):
         if scope.split(":", 1)[1] not in present:
             replace_issues(engine, scope, [])
+    # a legacy .doc or any other file that is not read: one issue each
+    unsupported = unsupported_file_issues(raw.plans_dir, PLAN_SUFFIXES, "plan document")
+    replace_issues(engine, "plans", unsupported)
+    for issue in unsupported:
+        context.log.warning(f"{issue.source_file}: {issue.reason}")
     if removed:
         context.log.info(f"removed plans no longer in raw/plans: {removed}")
     frame = pd.DataFrame({"source_file": sorted(present)})
     return dg.MaterializeResult(
         metadata={"plans_present": len(present), "plans_removed": len(removed),
+                  "files_not_read": len(unsupported),
                   "removed": ", ".join(removed) or "-", **table_metadata(frame, rows=20)}
     )
