@@ -104,7 +104,10 @@ def test_folder_loads_the_rest_and_lists_every_issue(resolver, metrics):
     )
     assert got_rows == sorted(kept.values())
     assert conflicts > 0
-    assert len(result.issues) == sum(len(g["issues"]) for g in GOLD.values()) + conflicts
+    # gold.json, the fixtures' answers, lies among them: a file type the reader does not take
+    not_read = [i for i in result.issues if i.check == "file_type"]
+    assert [(i.source_file, i.location) for i in not_read] == [("gold.json", "file")]
+    assert len(result.issues) == sum(len(g["issues"]) for g in GOLD.values()) + conflicts + 1
     assert {i.source_file for i in result.issues} >= {"empty.csv", "broken.xlsx", "not_text.csv"}
 
 
