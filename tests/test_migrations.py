@@ -1,4 +1,5 @@
-"""Schema changes: Alembic revisions on PostgreSQL, the reshaping of older DuckDB files.
+"""Schema changes (Alembic revisions on PostgreSQL, the reshaping of older DuckDB files)
+and what concurrent readers see of a rebuild.
 
 PostgreSQL runs in its own throwaway database here, since revisions are downgraded.
 """
@@ -114,3 +115,21 @@ def test_an_older_duckdb_file_is_reshaped(tmp_path):
     assert build_attainment(engine) > 0
     assert rows(engine, "SELECT COUNT(*) FROM v_attainment")[0][0] > 0
     engine.dispose()
+
+
+def test_a_reader_keeps_its_snapshot_across_a_build(pg_engine):
+    """PostgreSQL: a REPEATABLE READ reader whose snapshot predates an attainment build
+    still sees the rows of its snapshot afterwards (TRUNCATE would show it none)."""
+    upgrade(pg_engine)
+    load_sample(pg_engine)
+    before = rows(pg_engine, "SELECT COUNT(*) FROM fct_attainment")[0][0]
+    assert before > 0
+    reader = pg_engine.connect().execution_options(isolation_level="REPEATABLE READ")
+    try:
+        with reader.begin():
+            reader.exec_driver_sql("SELECT COUNT(*) FROM fct_target")  # takes the snapshot
+            assert build_attainment(pg_engine) == before
+            seen = reader.exec_driver_sql("SELECT COUNT(*) FROM fct_attainment").scalar()
+            assert seen == before
+    finally:
+        reader.close()
