@@ -39,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Materialise every asset (all plan partitions) over DIR into the warehouse, "
             "in-process through Dagster. Progress goes to stderr, a summary table to stdout. "
-            "Exit 0 when the run succeeded (quarantined input is not a failure), 1 when a step failed."
+            "Exit 0 when the run succeeded (quarantined input is not a failure), 1 when a step "
+            "failed, 2 when the raw folder or the warehouse cannot be opened (one line on stderr)."
         ),
     )
     run.add_argument("--raw", default=None, metavar="DIR",

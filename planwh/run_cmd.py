@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CHECK_FAILED_ERROR = "DagsterAssetCheckFailedError"
-QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+# Dagster's console log only above ERROR: a quarantined plan is a failed step to
+# Dagster (an ERROR event with a stack trace), and every failure is in the summary.
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 @dataclass
@@ -27,14 +29,19 @@ class RunOutcome:
     quarantined: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)  # "step: message"
     checks_passed: int = 0
+    checks_warned: int = 0  # WARN severity: reported, nothing held back
     checks_failed: int = 0
 
 
 def classify(label: str, result) -> RunOutcome:
     out = RunOutcome(label=label)
+    import dagster as dg
+
     for ev in result.get_asset_check_evaluations():
         if ev.passed:
             out.checks_passed += 1
+        elif ev.severity == dg.AssetCheckSeverity.WARN:
+            out.checks_warned += 1
         else:
             out.checks_failed += 1
     for ev in result.get_step_failure_events():
@@ -134,6 +141,7 @@ def summary_rows(counts: dict, outcomes: list[RunOutcome], rate: float | None,
         ("attainment rate", "n/a" if rate is None else f"{rate:.1%} of evaluated targets"),
         ("ingest issues", str(counts.get("ingest_issues", 0))),
         ("checks", f"{sum(o.checks_passed for o in outcomes)} passed, "
+                   f"{sum(o.checks_warned for o in outcomes)} warned, "
                    f"{sum(o.checks_failed for o in outcomes)} failed"),
         ("quarantined steps", str(len(quarantined))),
         ("failed steps", str(len(failed))),
@@ -166,10 +174,37 @@ def print_summary(rows, outcomes: list[RunOutcome], warehouse_url: str, seconds:
             console.print(f"[red]failed[/red]: {o.label}: {f}")
 
 
+def warehouse_problem(url: str) -> str | None:
+    """Why the warehouse at ``url`` cannot be used, in one line; None when it can."""
+    import sqlalchemy as sa
+
+    from warehouse.schema import make_engine
+
+    try:
+        shown = sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - any parse failure is a bad URL
+        return f"not a warehouse URL: {url!r} (e.g. duckdb:///data/warehouse.duckdb)"
+    try:
+        engine = make_engine(url)
+        try:
+            with engine.connect() as cx:
+                cx.exec_driver_sql("SELECT 1")
+        finally:
+            engine.dispose()
+    except Exception as err:  # noqa: BLE001 - driver errors differ by back-end
+        orig = getattr(err, "orig", None) or err
+        first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+        return f"cannot open the warehouse {shown}: {first}"
+    return None
+
+
 def run(args) -> int:
     raw = Path(args.raw)
     if not raw.is_dir():
         print(f"planwh run: {raw}: no such raw folder", file=sys.stderr)
+        return 2
+    if problem := warehouse_problem(args.warehouse):
+        print(f"planwh run: {problem}", file=sys.stderr)
         return 2
     started = time.monotonic()
     quiet = getattr(args, "quiet", False)

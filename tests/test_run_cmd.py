@@ -57,3 +57,29 @@ def test_missing_raw_folder_is_one_line(tmp_path):
     p = planwh("run", "--raw", str(tmp_path / "nope"), cwd=ROOT)
     assert p.returncode == 2
     assert p.stderr.strip().count("\n") == 0 and "no such raw folder" in p.stderr
+
+
+def test_unusable_warehouse_is_one_line(tmp_path):
+    """A mistyped URL or an unreachable server: one line, exit 2, before any work."""
+    raw = tmp_path / "raw"
+    copy_raw(raw, plans=False, stats=False)
+    for url, says in (("notaurl", "not a warehouse URL"),
+                      ("postgresql+psycopg://planwh:secret@127.0.0.1:5999/none",
+                       "cannot open the warehouse")):
+        p = planwh("run", "--raw", str(raw), "--warehouse", url, "--quiet", cwd=tmp_path)
+        assert p.returncode == 2, p.stderr
+        assert p.stderr.strip().count("\n") == 0 and says in p.stderr, p.stderr
+        assert "secret" not in p.stderr and p.stdout == ""
+
+
+def test_quarantine_prints_no_stack_trace(tmp_path):
+    """An empty PDF is held back: the summary says so; stderr has no Dagster error log."""
+    raw = tmp_path / "raw"
+    copy_raw(raw, plans=False, stats=False)
+    (raw / "plans" / "empty.pdf").write_bytes(b"")
+    p = planwh("run", "--raw", str(raw), "--warehouse", f"duckdb:///{tmp_path / 'w.duckdb'}",
+               "--quiet", cwd=tmp_path)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "quarantined: plan empty.pdf" in p.stdout
+    assert "Stack Trace" not in p.stderr and "STEP_FAILURE" not in p.stderr, p.stderr
+    assert re.search(r"checks\s*│\s*\d+ passed, \d+ warned, 1 failed", p.stdout), p.stdout
