@@ -592,8 +592,10 @@ def _title(lines: list[_Line]) -> str | None:
         if is_section_heading(ln.text):
             break
         parts.append(ln.text)
-    body = sorted(ln.size for ln in page1)[len(page1) // 2]
-    if len(parts) > 1 and first.size <= body:
+    # body text: the lines after the title (a title over two lines is half of the few
+    # lines outside tables on a page that is mostly table)
+    rest = sorted(ln.size for ln in page1[len(parts):] or page1)
+    if len(parts) > 1 and first.size <= rest[len(rest) // 2]:
         parts = parts[:1]
     return normalise_text("\n".join(parts)) or None
 

@@ -208,3 +208,26 @@ def test_plan_document_fields(tmp_path):
     assert doc.plan_id == doc.source_sha256[:16]
     assert [(r.source_row, r.year) for r in doc.records] == [(2, 2016), (2, 2017)]
 
+
+
+def _line(text, top, size, page=1):
+    from extractors.pdf_tables import _Line
+
+    return _Line(text=text, top=top, bottom=top + size, x1=500.0, size=size, page=page)
+
+
+@pytest.mark.parametrize("lines,title", [
+    # a title wrapped over two lines above a page that is mostly table (few body lines)
+    ([("某市民政事业发展规划(2016-2020", 70, 26), ("年)", 100, 26), ("一、主要指标", 160, 14)],
+     "某市民政事业发展规划(2016-2020年)"),
+    # a first line no larger than the body text is the title alone
+    ([("关于印发规划的通知", 70, 12), ("各区、县(市)民政局:", 86, 12), ("现将规划印发给你们", 102, 12)],
+     "关于印发规划的通知"),
+    # a large title, then body text
+    ([("杭州市民政局", 60, 22), ("“十三五”绩效管理规划", 86, 22), ("一、总体要求", 130, 16),
+      ("正文", 150, 12)], "杭州市民政局“十三五”绩效管理规划"),
+])
+def test_title_lines(lines, title):
+    from extractors.pdf_tables import _title
+
+    assert _title([_line(*ln) for ln in lines]) == title
