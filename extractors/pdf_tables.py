@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pdfplumber
@@ -289,10 +290,11 @@ def _rule_groups(page, boxes: list[tuple]) -> list[tuple[float, float, list[floa
     return [g for g in groups if len(g[2]) >= 2]
 
 
-def _text_table(page, bbox: tuple, chars: list[dict]
+def _text_table(page, bbox: tuple, chars: list[dict], rules: list[float] | None = None
                 ) -> tuple[tuple, list[list[GridCell]], list[float]] | None:
     """The plan table the text strategy finds inside ``bbox``: (its bbox, rows, column
-    edges), else None."""
+    edges), else None. ``rules``: tops of the horizontal rules across it, which no row
+    crosses (see ``_merge_wrapped_rows``)."""
     crop = page.crop(bbox, strict=False)
     for t in crop.find_tables(TEXT):
         if not t.cells:
@@ -301,42 +303,116 @@ def _text_table(page, bbox: tuple, chars: list[dict]
         if not grid or not grid[0]:
             continue
         inside = [ch for ch in chars if _table_of(ch, [t.bbox]) is not None]
-        rows = _merge_wrapped_rows(_fill_text(grid, xs, ys, inside))
+        bands = None
+        if rules:
+            bands = [bisect_right(rules, (ys[r] + ys[r + 1]) / 2) for r in range(len(grid))]
+        rows = _merge_wrapped_rows(_fill_text(grid, xs, ys, inside), bands)
         if detect_layout(TableGrid(rows, 0)) is not None:
             return t.bbox, rows, xs
     return None
 
 
-def _three_line_tables(page, boxes: list[tuple], chars: list[dict],
-                       page_no: int) -> list[tuple[tuple, list[list[GridCell]], list[float]]]:
-    """Plan tables drawn with horizontal rules only (三线表) beside or without ruled tables.
+_Found = tuple[tuple, list[list[GridCell]], list[float]]
 
-    Each run of rules with the same x extent is tried from its first rule to the next
-    rule, the one after, ...: the first stretch holding a plan table with data rows is
-    the table (top, header and bottom rule). When none does, the table goes on over the
-    page: it is read from its first rule to the last line of text above the page foot.
-    Inside the stretch the text strategy finds the columns; every wrapped line is then a
+
+def _texts(row: list[GridCell]) -> list[str]:
+    return [cell.text for cell in row]
+
+
+def _grows(small: _Found, big: _Found) -> bool:
+    """``big`` reads as ``small`` with more rows: same header and columns, ``small``'s rows
+    unchanged at its head, and no plan-table header among the rows it adds (another table
+    below, a heading, or body text joined to the last row, is no growth)."""
+    a, b = small[1], big[1]
+    if len(b) <= len(a) or len(a[0]) != len(b[0]):
+        return False
+    if any(_texts(x) != _texts(y) for x, y in zip(a, b, strict=False)):
+        return False
+    return not any(_starts_table(b[k:]) or _is_heading_row(b[k]) for k in range(len(a), len(b)))
+
+
+def _is_heading_row(row: list[GridCell]) -> bool:
+    """A section heading between two tables, cut by the columns: no table row."""
+    texts = [cell.text for cell in row if cell.text]
+    return len(texts) <= 2 and is_section_heading("".join(texts))
+
+
+def _starts_table(rows: list[list[GridCell]]) -> bool:
+    """``rows`` (text strategy: no merged cells) open with a plan table's header, maybe
+    cut off right below it (a row of numbers stands in for its data rows)."""
+    fresh = [[replace(cell, origin=(r, c)) for c, cell in enumerate(row)]
+             for r, row in enumerate(rows)]
+    fresh.append([GridCell("1", "1", (len(fresh), c)) for c in range(len(rows[0]))])
+    return detect_layout(TableGrid(fresh, 0)) is not None
+
+
+MAX_FIRST = 4  # rules below a table's top rule tried as the end of its first stretch
+
+
+def _three_line_tables(page, boxes: list[tuple], chars: list[dict], page_no: int) -> list[_Found]:
+    """Plan tables drawn with horizontal rules only beside or without ruled tables: a
+    three-line table (三线表: top, header and bottom rule), a table with a rule under
+    every row, or rules between groups of rows only.
+
+    Each run of rules with the same x extent is read from a top rule: the shortest
+    stretch (to one of the next ``MAX_FIRST`` rules, else to the run's last rule)
+    holding a plan table with data rows is its start; the table is then the longest
+    stretch, up to the run's last rule and on to the page foot (a table going on over
+    the page), that reads as the same table with more rows (``_grows``), found by
+    bisection. When no stretch holds a table, the table has no rule below its header
+    on this page: it is read from the top rule to the last line of text above the page
+    foot. So a run of n rules costs O(n log n) text-strategy reads at worst, not O(n²).
+    Inside a stretch the text strategy finds the columns; every wrapped line is then a
     row of its own, joined as in the whole-document fallback. Returns (bbox, rows, xs).
     """
     height = float(page.height)
-    out: list[tuple[tuple, list[list[GridCell]], list[float]]] = []
+    foot = (1 - MARGIN) * height  # a lone number above the foot is a cell's line
+
+    def read(x0: float, x1: float, top: float, bottom: float) -> _Found | None:
+        rules = [t for t in tops if top - EDGE_TOL <= t <= bottom + EDGE_TOL]
+        return _text_table(page, (x0 - 1, top - 1, x1 + 1, bottom + 1), chars, rules)
+
+    def foot_of(x0: float, x1: float, top: float) -> float | None:
+        below = [ch for ch in chars if ch["top"] > top and x0 - 1 <= ch["x0"] <= x1 + 1]
+        body = [ln for ln in _text_lines(below, page_no)
+                if ln.bottom <= foot or not _is_running(ln, height)]
+        return body[-1].bottom if body else None
+
+    out: list[_Found] = []
     for x0, x1, tops in _rule_groups(page, boxes):
+        last = len(tops) - 1
         i = 0
-        while i < len(tops) - 1:
-            found = None
-            for j in range(i + 1, len(tops)):
-                found = _text_table(page, (x0 - 1, tops[i] - 1, x1 + 1, tops[j] + 1), chars)
+        while i < last:
+            found, j = None, i
+            for j in [*range(i + 1, min(i + 1 + MAX_FIRST, last + 1)), last]:
+                found = read(x0, x1, tops[i], tops[j])
                 if found is not None:
                     break
+            if found is None:
+                end = foot_of(x0, x1, tops[i])
+                found = read(x0, x1, tops[i], end) if end is not None else None
+                j = last
             else:
-                j = len(tops)
-                below = [ch for ch in chars if ch["top"] > tops[i] and x0 - 1 <= ch["x0"] <= x1 + 1]
-                foot = (1 - MARGIN) * height  # a lone number above the foot is a cell's line
-                body = [ln for ln in _text_lines(below, page_no)
-                        if ln.bottom <= foot or not _is_running(ln, height)]
-                if body:
-                    found = _text_table(page, (x0 - 1, tops[i] - 1, x1 + 1, body[-1].bottom + 1),
-                                        chars)
+                if j < last:
+                    big = read(x0, x1, tops[i], tops[last])
+                    if big is not None and _grows(found, big):
+                        found, j = big, last
+                    else:  # bisect for the last rule that still grows the table
+                        lo, hi = j, last
+                        while hi - lo > 1:
+                            mid = (lo + hi) // 2
+                            cand = read(x0, x1, tops[i], tops[mid])
+                            if cand is not None and _grows(found, cand):
+                                found, lo = cand, mid
+                            else:
+                                hi = mid
+                        j = lo
+                if j == last:  # on over the page: rows below the last rule
+                    end = foot_of(x0, x1, tops[last])
+                    if end is not None:
+                        cand = read(x0, x1, tops[i], end)
+                        if cand is not None and _grows(found, cand):
+                            found = cand
             if found is not None:
                 out.append(found)
             i = j + 1 if found is not None else i + 1
@@ -409,24 +485,37 @@ def _append_text(target: GridCell, cell: GridCell) -> None:
     target.text = normalise_text(_join_wrapped_numbers(f"{target.text}\n{cell.text}"))
 
 
-def _merge_wrapped_rows(rows: list[list[GridCell]]) -> list[list[GridCell]]:
-    """Text strategy (no rules, e.g. a three-line table): every wrapped line of a cell
-    comes out as a row of its own. A row with an empty 序号 that fills fewer than half
-    the columns continues the row above; a row of its own fills its target columns."""
+def _merge_wrapped_rows(rows: list[list[GridCell]], bands: list[int] | None = None
+                        ) -> list[list[GridCell]]:
+    """Text strategy (no vertical rules, e.g. a three-line table): every wrapped line of a
+    cell comes out as a row of its own. A row with an empty 序号 that fills fewer than
+    half the columns continues the row above; a row of its own fills its target columns.
+
+    ``bands``: for each row, the band between two horizontal rules it lies in. No row
+    goes on over a rule, and a band with at most one 序号 (a table with a rule under
+    every row, or the header) is one row, however many columns its wrapped lines fill."""
     if not rows:
         return rows
     seq = _seq_column(rows)
+    one_row: set[int] = set()
+    if bands is not None:
+        numbered = Counter(b for row, b in zip(rows, bands, strict=True) if row[seq].text)
+        one_row = {b for b in bands if numbered[b] <= 1}
     out: list[list[GridCell]] = []
-    for row in rows:
+    last_band: int | None = None
+    for k, row in enumerate(rows):
+        band = bands[k] if bands is not None else None
         filled = sum(1 for cell in row if cell.text)
         if not filled:  # the gap between two text lines: no row at all
             continue
-        if out and not row[seq].text and filled * 2 < len(row):
+        same_band = bool(out) and band == last_band
+        if same_band and (band in one_row or (not row[seq].text and filled * 2 < len(row))):
             for above, cell in zip(out[-1], row, strict=True):
                 if cell.text:
                     _append_text(above, cell)
         else:
             out.append(row)
+        last_band = band
     for r, row in enumerate(out):
         for c, cell in enumerate(row):
             cell.origin = (r, c)

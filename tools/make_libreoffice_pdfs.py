@@ -7,7 +7,7 @@ The test compares each PDF's records with its DOCX source's, provenance aside,
 so no gold file is needed. Needs `soffice` (Debian: libreoffice-writer-nogui
 fonts-noto-cjk); the PDFs are committed, so the tests do not.
 
-    .venv/bin/python tools/make_libreoffice_pdfs.py
+    .venv/bin/python tools/make_libreoffice_pdfs.py [STEM ...]   # all, or only these
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ SOURCES = (
 )
 
 
-def main() -> int:
+def main(only: set[str] | None = None) -> int:
+    """Render every source, or only those whose stem is in ``only``."""
     soffice = shutil.which("soffice")
     if not soffice:
         print("soffice not found: apt-get install libreoffice-writer-nogui fonts-noto-cjk",
@@ -36,6 +37,8 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         for src in SOURCES:
+            if only and src.stem not in only:
+                continue
             subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", tmp,
                             str(src)], check=True, capture_output=True, timeout=300)
             pdf = Path(tmp) / (src.stem + ".pdf")
@@ -45,4 +48,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(set(sys.argv[1:]) or None))

@@ -41,13 +41,19 @@ def _border(parent, edge: str, val: str, size: str = "8") -> None:
 
 
 def add_table(doc, rows: list[list[Cell]], *, header_rows: int = 1, three_line: bool = False,
+              h_rules: bool = False, rules_under: frozenset[int] = frozenset(),
               size: float = 9) -> None:
-    """A table; ``three_line``: rules above and below the header and at the bottom only."""
+    """A table; ``three_line``: rules above and below the header and at the bottom only,
+    and under the rows numbered in ``rules_under`` (between groups of rows);
+    ``h_rules``: a rule above and under every row, no vertical rules."""
     n_cols = sum(c[2] if isinstance(c, tuple) else 1 for c in rows[0] if c is not None)
     table = doc.add_table(rows=len(rows), cols=n_cols)
     borders = OxmlElement("w:tblBorders")
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        ruled = not three_line or edge in ("top", "bottom")
+        if h_rules:
+            ruled = edge in ("top", "bottom", "insideH")
+        else:
+            ruled = not three_line or edge in ("top", "bottom")
         _border(borders, edge, "single" if ruled else "nil", "12" if three_line else "8")
     table._tbl.tblPr.append(borders)
     taken: set[tuple[int, int]] = set()
@@ -74,7 +80,7 @@ def add_table(doc, rows: list[list[Cell]], *, header_rows: int = 1, three_line: 
         for para in cell.paragraphs:
             for run in para.runs:
                 run.font.size = Pt(size)
-        if three_line and r == header_rows - 1:  # the rule under the header
+        if three_line and (r == header_rows - 1 or r in rules_under):  # the rule under the header
             tc_borders = OxmlElement("w:tcBorders")
             _border(tc_borders, "bottom", "single")
             cell._tc.get_or_add_tcPr().append(tc_borders)
@@ -209,6 +215,37 @@ def superscript_footnotes() -> None:
     save(doc, "superscript_footnotes.docx")
 
 
+def rule_under_every_row() -> None:
+    """Tables with a rule under every row and no vertical rules (LibreOffice draws each
+    row's rule), both layouts; cells wrap over several lines between two rules."""
+    doc = new_doc("某市民政事业发展“十三五”规划")
+    doc.add_heading("一、年度目标", level=2)
+    add_table(doc, [HEAD_A, *ROWS_A], h_rules=True)
+    doc.add_heading("二、主要指标", level=2)
+    add_table(doc, [HEAD_B, *ROWS_B], h_rules=True)
+    save(doc, "rule_under_every_row.docx")
+
+
+def rule_under_every_row_over_pages() -> None:
+    """40 rows, each under a rule, over two pages (header repeated on the second)."""
+    doc = new_doc("某市民政事业发展“十三五”规划")
+    doc.add_heading("一、主要指标", level=2)
+    rows = [[cat, str(i + 1), f"{name}{i + 1}", *rest]
+            for i, (cat, _, name, *rest) in enumerate(ROWS_B * 8)]
+    add_table(doc, [HEAD_B, *rows], h_rules=True)
+    save(doc, "rule_under_every_row_over_pages.docx")
+
+
+def rules_between_groups() -> None:
+    """A three-line table with a further full-width rule between its groups of rows
+    (社会福利 | 社会救助)."""
+    doc = new_doc("某市民政事业发展“十三五”规划")
+    doc.add_heading("一、主要指标", level=2)
+    add_table(doc, [HEAD_B, *ROWS_B], three_line=True, rules_under=frozenset({2}))
+    doc.add_paragraph("注:[ ]内为五年累计数。")
+    save(doc, "rules_between_groups.docx")
+
+
 def main() -> None:
     three_line_beside_ruled()
     three_line_over_pages()
@@ -216,6 +253,9 @@ def main() -> None:
     footnote_markers()
     key_indicators_by_year()
     superscript_footnotes()
+    rule_under_every_row()
+    rule_under_every_row_over_pages()
+    rules_between_groups()
 
 
 if __name__ == "__main__":
