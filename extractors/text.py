@@ -22,10 +22,11 @@ _IDEOGRAPHS = (
 # remaining full/half-width forms, and the quotes, dashes, ellipsis and middle dot
 # used in Chinese text.
 _CJK_PUNCT = "\u3001-\u3004\u3008-\u3020\u3030\u303d\uff00-\uffef\u2014-\u2026\u00b7"
-# Enclosed numbers (①, ⑴, ⒈, ❶, ㉑ …) mark footnotes and list items. NFKC would make
-# them plain digits or "(1)", "1.", which read as quantities ("全覆盖①" as 1): they are
-# kept as written, and so are superscript digits (¹, ²).
-_ENCLOSED = "\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf"
+# Circled numbers (①–⑳, ⓪, ⓫, ⓵, ❶, ㉑ …) mark footnotes. NFKC would make them plain
+# digits, which read as quantities ("全覆盖①" as 1): they are kept as written, and so
+# are superscript digits (¹, ²). Parenthesised and full-stop numbers (⑴, ⒈) number
+# headings and list items: NFKC makes them "(1)" and "1." as the heading patterns expect.
+_ENCLOSED = "\u2460-\u2473\u24ea-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf"
 # Superscript digits likewise (the readers write a superscript footnote number so).
 SUPERSCRIPT_DIGITS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _SUPERSCRIPTS = "\u00b9\u00b2\u00b3\u2070\u2074-\u2079"

@@ -252,3 +252,19 @@ def test_period(texts, period):
 ])
 def test_sniff_format(head, fmt):
     assert sniff_format(head) == fmt
+
+
+@pytest.mark.parametrize("raw,norm", [
+    ("⑴养老服务体系建设", "(1)养老服务体系建设"),
+    ("⒈养老服务体系建设", "1.养老服务体系建设"),
+])
+def test_parenthesised_and_full_stop_numbers_head_sections(raw, norm):
+    from extractors.layouts import is_section_heading
+    from extractors.text import normalise_text
+    assert normalise_text(raw) == norm and is_section_heading(normalise_text(raw))
+
+
+@pytest.mark.parametrize("mark", ["①", "⑳", "❶", "㉑", "¹"])
+def test_footnote_marks_stay_as_written(mark):
+    from extractors.text import normalise_text
+    assert normalise_text(f"全覆盖{mark}") == f"全覆盖{mark}"

@@ -35,7 +35,7 @@ def test_wrapped_cjk_text_is_joined(raw: str, expected: str) -> None:
         ("全覆盖①", "全覆盖①"),  # NFKC would give 全覆盖1, read as a quantity
         ("不低于４张 ②", "不低于4张②"),
         ("①养老 ②救助", "①养老②救助"),
-        ("试点⑴", "试点⑴"),
+        ("试点⑴", "试点(1)"),  # ⑴ numbers a list item: NFKC
         ("全覆盖²", "全覆盖²"),
     ],
 )
