@@ -207,14 +207,17 @@ def detect_layout(grid: TableGrid) -> Layout | None:
 
 def _layout_b(start, count, paths, years, seq, ind, unit) -> Layout | None:
     """Key-indicator table: the base-year column (marked 基数/基期/…, else the first
-    year when there are only two, or when it is the year before a five-year period
-    such as 2015 before 2016-2020) and one target column per other year (annual
-    targets across the columns, 2016年 … 2020年, give one record each)."""
+    year when there are only two, or when it ends a five-year period (a multiple
+    of 5) and the next year has a column, as 2015 before annual targets 2016-2020)
+    and one target column per other year (annual targets across the columns,
+    2016年 … 2020年, give one record each; so do targets five years apart, 2025年 |
+    2030年 | 2035年)."""
     base = [y for y in years if y[2]]
     others = [y for y in years if not y[2]]
     if not base and len(others) >= 2:
         first = min(others, key=lambda y: y[1])
-        if len(others) == 2 or first[1] % 5 == 0:
+        annual_after = any(y[1] == first[1] + 1 for y in others)
+        if len(others) == 2 or (first[1] % 5 == 0 and annual_after):
             base, others = [first], [y for y in others if y is not first]
     if not others:
         return None

@@ -26,11 +26,12 @@ from extractors.text import normalise_text
 _DASH_CELL = re.compile(r"[\s\-‐‑‒–—―─━−﹣/\\…⋯.·]+")
 # Footnote markers, which are no part of the target: enclosed numbers (①) and
 # superscript digits (kept so by normalise_text; the readers write a number set in
-# superscript so), * and ※, and 注1 / (注1) at the end of the cell or of a clause.
+# superscript so), * and ※ unless between two digits (2*3), and 注1 / (注1) at the
+# end of the cell or of a clause, unless 注 ends a word (关注10: "attend to 10").
 _FOOTNOTE = re.compile(
     r"[\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf"
-    r"\u00b9\u00b2\u00b3\u2070\u2074-\u2079]+|[*※]+"
-    r"|\(注\s*\d{1,2}\)|注\d{1,2}(?=$|[,;。)\s])"
+    r"\u00b9\u00b2\u00b3\u2070\u2074-\u2079]+|(?<!\d)[*※]+|[*※]+(?!\d)"
+    r"|\(注\s*\d{1,2}\)|(?<![关标备附投专倾灌])注\d{1,2}(?=$|[,;。)\s])"
 )
 
 # Scope words a cell may split on (城市 city / 农村 rural, 城镇 towns, 市区 urban

@@ -172,6 +172,8 @@ def test_layout_b_years_across_give_one_record_per_year():
     (["2016年", "2017年", "2018年", "2019年", "2020年"], None),  # annual targets, no base
     (["2015年", "2016年", "2017年", "2018年", "2019年", "2020年"], 2015),  # year before the period
     (["2020年", "2021年", "2022年"], 2020),
+    (["2025年", "2030年", "2035年"], None),  # targets five years apart, no base
+    (["2015年", "2020年"], 2015),  # base and target
 ])
 def test_layout_b_unmarked_years_base_only_before_a_period(years, base):
     spec = [["序号", "指标", "单位", *years], ["1", "养老床位", "张", *["50"] * len(years)]]

@@ -233,10 +233,20 @@ def test_rule_milestone(text: str) -> None:
         ("试点启动³", ("milestone", None, None, None)),
         ("11万⁴", (">=", "110000", None, None)),
         ("关注1000户", (">=", "1000", None, "户")),  # 注 of a word, not a footnote
+        ("关注10", (">=", "10", None, None)),  # ... even when its number ends the cell
+        ("标注3", (">=", "3", None, None)),
     ],
 )
 def test_footnote_markers_are_no_part_of_the_target(text: str, expected: Row) -> None:
     check(only(text), expected)
+
+
+def test_a_star_between_digits_is_no_footnote() -> None:
+    """2*3 is no 23: only a * that does not join two digits is a footnote mark."""
+    from extractors.targets import _FOOTNOTE
+
+    assert _FOOTNOTE.sub("", "2*3") == "2*3"
+    assert _FOOTNOTE.sub("", "25%*") == "25%" and _FOOTNOTE.sub("", "*全覆盖") == "全覆盖"
 
 
 @pytest.mark.parametrize("text", ["①", "—①", "*"])
