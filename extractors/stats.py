@@ -21,16 +21,23 @@ Yearbook tables as statistics offices publish them:
   or a units row (``单位 | 个 | （张）``) below the names.
 - a unit comes from the header, the units row or the ``单位：`` line above the
   table (for the columns whose metric it fits); ``万人`` multiplies by 10^4.
-- rows repeating the header are skipped; without a year column, a title right
-  above a repeated header that names a year starts that year (two years
-  stacked in one sheet).
+- rows repeating the header are skipped; without a year column, the nearest
+  line above a repeated header that names exactly one year starts that year
+  (two years stacked in one sheet; a footnote of the first table naming
+  another year, 注：2017年起…, is farther up and does not count).
 - the year of a wide table: a year column, else a title row, the sheet name
   (``2019年``, ``2018年数据``), the file name.
 - 合计/总计/全市 rows resolve to the city through its aliases in districts.csv;
   other rows that are not districts (市区, footnotes with figures) are issues;
   footnotes and titles without figures are ignored.
 - a workbook sheet without a header and without a number (a cover or notes
-  sheet) is skipped; an XLSX formula without a computed value is an issue.
+  sheet) is skipped; an XLSX formula without a computed value (``<f>`` and no
+  ``<v>``, or an empty ``<v>`` in a cell not of string type, as openpyxl
+  writes it) is an issue; an empty text result as Excel stores it
+  (``=IF(x,"",…)``: ``t="str"``, empty ``<v>``) is a missing figure. The
+  formula cells are found by a streaming lxml parse of the sheet parts that
+  hold a formula (mapped through xl/workbook.xml and its rels; no DTD, no
+  entities, no network), not by a second openpyxl pass.
 - years across the columns, or districts across, are not read: one issue
   names the layout.
 
@@ -293,8 +300,18 @@ def _grids(path: Path, lookup: Mapping[str, str]) -> list[Grid]:
 
 
 def _xlsx_grids(path: Path) -> list[Grid]:
+    import zipfile
+
     import openpyxl
 
+    try:  # openpyxl's parser would expand entities: refuse a DTD before it reads
+        with zipfile.ZipFile(path) as z:
+            for name in z.namelist():
+                if name.endswith((".xml", ".rels")):
+                    with z.open(name) as f:
+                        _refuse_dtd(f.read(4096), name, path.name)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError):
+        pass  # reported below, as not a readable workbook
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # corrupt zip, not a workbook, encrypted
@@ -309,51 +326,156 @@ def _xlsx_grids(path: Path) -> list[Grid]:
             grids.append(_small_grid(ws.title, rows))
     finally:
         wb.close()
-    if _has_formulas(path):
-        _show_uncomputed_formulas(path, grids)
+    _show_uncomputed_formulas(path, grids)
     return grids
 
 
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
+_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_DOC_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_CELL_REF_RE = re.compile(r"([A-Z]{1,3})(\d+)")
 
 
-def _has_formulas(path: Path) -> bool:
-    import zipfile
+def _xml_parser_settings() -> dict:
+    """The parser settings of extractors/docx_tables.py: no DTD, no entities,
+    no network, no huge trees."""
+    return {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
 
-    with zipfile.ZipFile(path) as z:
-        for name in z.namelist():
-            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                with z.open(name) as f:
-                    tail = b""
-                    while chunk := f.read(1 << 20):
-                        if _FORMULA_TAG.search(tail + chunk):
-                            return True
-                        tail = chunk[-16:]
-    return False
+
+def _zip_xml(z, name: str, source: str):
+    """One small package part (workbook.xml, its rels) parsed safely."""
+    from lxml import etree
+
+    data = z.read(name)
+    _refuse_dtd(data, name, source)
+    try:
+        root = etree.fromstring(data, etree.XMLParser(**_xml_parser_settings()))
+    except etree.XMLSyntaxError as e:
+        raise UnreadableStatsFile(source, f"XLSX part {name} is not well-formed XML ({e.msg})") from None
+    if root.getroottree().docinfo.doctype:
+        _refuse_dtd(b"<!DOCTYPE", name, source)
+    return root
+
+
+def _refuse_dtd(head: bytes, name: str, source: str) -> None:
+    head = head[:4096].lstrip(b"\xef\xbb\xbf")
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+        raise UnreadableStatsFile(source, f"XLSX part {name} declares a DTD or entities (refused)")
+
+
+def _worksheet_parts(z, source: str) -> dict[str, str]:
+    """Sheet name -> its XML part, from xl/workbook.xml and its rels (the
+    part names need not follow the sheet order)."""
+    import posixpath
+
+    names = set(z.namelist())
+    if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+        return {}
+    targets = {}
+    for rel in _zip_xml(z, "xl/_rels/workbook.xml.rels", source).iter(f"{_REL_NS}Relationship"):
+        target = rel.get("Target", "")
+        if rel.get("TargetMode") == "External":
+            continue
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+        targets[rel.get("Id")] = part
+    parts = {}
+    for sheet in _zip_xml(z, "xl/workbook.xml", source).iter(f"{_SHEET_NS}sheet"):
+        part = targets.get(sheet.get(_DOC_REL_ID))
+        if part in names and sheet.get("name") is not None:
+            parts[sheet.get("name")] = part
+    return parts
+
+
+def _column_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _uncomputed_formulas(z, part: str, source: str) -> list[tuple[int, int, str]]:
+    """(row, column, formula) of the cells of one worksheet part (1-based)
+    that have a formula and no computed value, read by a streaming parse that
+    keeps only those cells.
+
+    Uncomputed: an ``<f>`` without a ``<v>``, or with an empty ``<v>`` in a
+    cell that is not of string type (openpyxl writes ``<f>…</f><v></v>``).
+    Excel stores an empty text result (``=IF(x,"",…)``) as ``t="str"`` with
+    an empty ``<v>``: a computed blank, so a missing figure, not an issue."""
+    from lxml import etree
+
+    with z.open(part) as f:
+        _refuse_dtd(f.read(4096), part, source)
+    found: list[tuple[int, int, str]] = []
+    shared: dict[str, tuple[str, str]] = {}  # si -> (master formula, master cell)
+    row_tag, cell_tag = f"{_SHEET_NS}row", f"{_SHEET_NS}c"
+    f_tag, v_tag = f"{_SHEET_NS}f", f"{_SHEET_NS}v"
+    r = 0
+    with z.open(part) as f:
+        # one event per row (not per cell): the rows without a formula cost
+        # one C-level search; each row is dropped once read
+        rows = etree.iterparse(f, events=("end",), tag=row_tag, **_xml_parser_settings())
+        try:
+            for _, row in rows:
+                r = int(row.get("r") or r + 1)
+                if row.find(f"{cell_tag}/{f_tag}") is not None:
+                    c = 0
+                    for cell in row.iterchildren(cell_tag):
+                        ref = cell.get("r")
+                        m = _CELL_REF_RE.fullmatch(ref) if ref else None
+                        c = _column_index(m.group(1)) if m else c + 1
+                        formula = cell.find(f_tag)
+                        if formula is None:
+                            continue
+                        text = formula.text or ""
+                        si = formula.get("si")
+                        if formula.get("t") == "shared" and si is not None:
+                            here = f"{_column_letter(c - 1)}{r}"
+                            if text:
+                                shared[si] = (text, here)
+                            elif si in shared:
+                                from openpyxl.formula.translate import Translator
+
+                                master, origin = shared[si]
+                                text = Translator(f"={master}", origin).translate_formula(here)[1:]
+                        value = cell.find(v_tag)
+                        if value is None or (not value.text and cell.get("t") not in ("str", "inlineStr")):
+                            found.append((r, c, f"={text}"))
+                row.clear()
+                while row.getprevious() is not None:
+                    del row.getparent()[0]
+        except etree.XMLSyntaxError as e:
+            raise UnreadableStatsFile(source, f"XLSX part {part} is not well-formed XML ({e.msg})") from None
+    return found
 
 
 def _show_uncomputed_formulas(path: Path, grids: list[Grid]) -> None:
     """A formula cell holds no value when the program that wrote the file did
     not compute it (openpyxl, many exporters): give such cells the formula's
-    text, so they become issues instead of silently missing figures."""
-    import openpyxl
+    text, so they become issues instead of silently missing figures. Only the
+    worksheet parts that contain a formula tag are parsed, once, streaming."""
+    import zipfile
 
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    try:
-        for ws, grid in zip(wb.worksheets, grids, strict=True):
-            assert grid.rows is not None
-            for r, row in enumerate(ws.iter_rows(min_row=1, values_only=True)):
-                for c, value in enumerate(row):
-                    if (
-                        isinstance(value, str)
-                        and value.startswith("=")
-                        and r < len(grid.rows)
-                        and c < len(grid.rows[r])
-                        and grid.rows[r][c] == ""
-                    ):
-                        grid.rows[r][c] = value
-    finally:
-        wb.close()
+    by_title = {g.sheet: g for g in grids}
+    with zipfile.ZipFile(path) as z:
+        for title, part in _worksheet_parts(z, path.name).items():
+            grid = by_title.get(title)
+            if grid is None or grid.rows is None or not _part_has_formulas(z, part):
+                continue
+            for r, c, formula in _uncomputed_formulas(z, part, path.name):
+                if r <= len(grid.rows) and c <= len(grid.rows[r - 1]) and grid.rows[r - 1][c - 1] == "":
+                    grid.rows[r - 1][c - 1] = formula
+
+
+def _part_has_formulas(z, part: str) -> bool:
+    with z.open(part) as f:
+        tail = b""
+        while chunk := f.read(1 << 20):
+            if _FORMULA_TAG.search(tail + chunk):
+                return True
+            tail = chunk[-16:]
+    return False
 
 
 def _xls_grids(path: Path) -> list[Grid]:
@@ -829,9 +951,11 @@ def _encode(arr: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, list[str]]:
 def _drop_repeated_headers(layout: Layout, header_rows: list[list[str]], cols, rows, year):
     """(cols, rows, year) without the body rows that repeat the header: a
     header repeated at a page break, or a second table stacked below the
-    first. Without a year column, a title right above a repeated header that
-    names a year (2019年各区县…) gives the year of the rows below it, so year
-    becomes a string column."""
+    first. Without a year column, a title above a repeated header that names
+    a year (2019年各区县…) gives the year of the rows below it, so year
+    becomes a string column: the nearest line above the header that names
+    exactly one year, so a footnote of the table above (注：2017年起…) does
+    not hide the title."""
     keys = [[_header_key(c) for c in h] for h in header_rows]
     n = len(rows)
     repeat = np.zeros(n, dtype=bool)
@@ -852,13 +976,20 @@ def _drop_repeated_headers(layout: Layout, header_rows: list[list[str]], cols, r
         value_cols = list(layout.metric_columns) if layout.kind == "wide" else [layout.value]
         years = np.full(n, year, dtype=np.int64)
         for r in np.flatnonzero(repeat & ~np.roll(repeat, 1)).tolist():  # first header row
-            titles, k = [], r - 1
+            lines, k = [], r - 1  # the lines above the header, nearest first
             while k >= 0 and not repeat[k]:
                 if any((cols[j][k].as_py() or "").strip() for j in value_cols):
                     break  # a data row: the titles end here
-                titles += [c for col in cols if (c := (col[k].as_py() or "").strip())]
+                line = " ".join(c for col in cols if (c := (col[k].as_py() or "").strip()))
+                if line:
+                    lines.append(line)
                 k -= 1
-            found = _year_from_text(" ".join(reversed(titles)))
+            # the nearest line that names one year (a footnote of the table
+            # above, 注：2017年起…, is farther up); else all lines together
+            found = next(
+                (y for line in lines if (y := _year_from_text(line)) is not None),
+                _year_from_text(" ".join(reversed(lines))),
+            )
             if found is not None:
                 years[r:] = found
         year = pc.filter(pa.array(years.astype(str)), keep)

@@ -296,3 +296,68 @@ def test_repeated_header_on_the_fast_path(tmp_path, monkeypatch, resolver, metri
         ["elderly_care_beds", "330102", 2019, 4700.0, "张", "row 6, column B"],
     ]
     assert result.issues == []
+
+
+def _rezip(src, dest, replace):
+    import zipfile
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w") as zout:
+        for item in zin.infolist():
+            zout.writestr(item, replace.get(item.filename, zin.read(item.filename)))
+
+
+def test_excel_blank_formula_result_is_missing_not_an_issue(resolver, metrics):
+    # =IF(B3>100,B3,"") as Excel stores it: t="str", <f>, an empty <v>
+    result = read_stats_file(FIX / "excel_formulas.xlsx", resolver, metrics)
+    locations = {i.location for i in result.issues}
+    assert "sheet 2019年, row 3, column C" not in locations
+    assert "sheet 2019年, row 3, column C" not in set(result.frame["location"])
+    # openpyxl writes an uncomputed formula as <f>…</f><v></v> (no type): still an issue
+    assert [i.location for i in read_stats_file(FIX / "formula_total.xlsx", resolver, metrics).issues] == [
+        "sheet 2019年, row 4, column B"
+    ]
+
+
+def test_uncomputed_formulas_are_found_by_streaming_the_sheet_parts():
+    import zipfile
+
+    with zipfile.ZipFile(FIX / "excel_formulas.xlsx") as z:
+        # sheet parts by workbook.xml + its rels, not by sheetN order
+        parts = stats._worksheet_parts(z, "excel_formulas.xlsx")
+        assert parts == {"2019年": "xl/worksheets/sheet2.xml", "2018年": "xl/worksheets/sheet1.xml"}
+        assert stats._uncomputed_formulas(z, parts["2019年"], "x") == [(4, 3, "=SUM(C2:C3)")]
+        # a shared formula, and a row and cells without r attributes
+        assert stats._uncomputed_formulas(z, parts["2018年"], "x") == [
+            (2, 3, "=B2*500"),
+            (3, 3, "=B3*500"),
+        ]
+
+
+def test_xlsx_part_with_a_dtd_is_refused(tmp_path, resolver, metrics):
+    src = FIX / "excel_formulas.xlsx"
+    import zipfile
+
+    with zipfile.ZipFile(src) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    evil = sheet.replace(
+        "<worksheet ", '<!DOCTYPE worksheet [<!ENTITY d "上城区">]>\n<worksheet ', 1
+    ).replace("西湖区", "&d;")
+    path = tmp_path / "dtd_2018.xlsx"
+    _rezip(src, path, {"xl/worksheets/sheet1.xml": evil.encode()})
+    result = read_stats_file(path, resolver, metrics)
+    assert result.frame.empty
+    assert [(i.location, i.reason) for i in result.issues] == [
+        ("file", "XLSX part xl/worksheets/sheet1.xml declares a DTD or entities (refused)")
+    ]
+
+
+def test_stacked_years_footnote_naming_a_year_does_not_hide_the_title(resolver, metrics):
+    result = read_stats_file(FIX / "stacked_footnote.csv", resolver, metrics)
+    assert result.issues == []
+    years = dict(zip(result.frame["location"], result.frame["year"].astype(int), strict=True))
+    assert years == {
+        "row 3, column B": 2018,
+        "row 4, column B": 2018,
+        "row 9, column B": 2019,
+        "row 10, column B": 2019,
+    }

@@ -481,6 +481,28 @@ VARIANTS: dict[str, tuple[list, list]] = {
             ("row 10, column B", ok("elderly_care_beds", "330106", 2019, 6200, "张")),
         ],
     ),
+    # two years stacked, a footnote naming another year (2017) under the first
+    # table: the second table still takes the year of its own title
+    "stacked_footnote.csv": (
+        [(None, [
+            ["2018年各区县养老机构床位"],
+            ["地区", "养老机构床位数（张）"],
+            ["上城区", "4600"],
+            ["西湖区", "5100"],
+            ["注：2017年起含民办机构床位"],
+            [],
+            ["2019年各区县养老机构床位"],
+            ["地区", "养老机构床位数（张）"],
+            ["上城区", "4700"],
+            ["西湖区", "5200"],
+        ], [])],
+        [
+            ("row 3, column B", ok("elderly_care_beds", "330102", 2018, 4600, "张")),
+            ("row 4, column B", ok("elderly_care_beds", "330106", 2018, 5100, "张")),
+            ("row 9, column B", ok("elderly_care_beds", "330102", 2019, 4700, "张")),
+            ("row 10, column B", ok("elderly_care_beds", "330106", 2019, 5200, "张")),
+        ],
+    ),
     # a total computed by a formula that the writing program (openpyxl, like
     # many exporters) never calculated: an issue, not a silently missing figure
     "formula_total.xlsx": (
@@ -550,6 +572,117 @@ def write_variants(gold: Gold) -> None:
             gold.cell(name, location, outcome)
 
 
+# ----------------------------------------------------------------------------- Excel formulas
+# Written part by part (openpyxl cannot write cached formula results): cells as
+# Excel stores them. A computed result is a <v> after the <f>; an empty text
+# result (=IF(x,"",…)) is t="str" with an empty <v>: a computed blank, missing,
+# no issue. A formula without <v> was never computed: an issue. The sheet parts
+# are not in sheet order (2019年 is sheet2.xml, 2018年 /xl/worksheets/sheet1.xml),
+# one row and its cells have no r attribute, and C2:C3 is a shared formula.
+EXCEL_FORMULAS_NAME = "excel_formulas.xlsx"
+_NOT_COMPUTED = (
+    "has no computed value: the program that wrote the file did not calculate it "
+    "(open and save it in Excel or LibreOffice)"
+)
+EXCEL_FORMULAS_EXPECTED = [
+    ("sheet 2019年, row 2, column B", ok("communities", "330102", 2019, 10, "个")),
+    ("sheet 2019年, row 2, column C", ok("elderly_care_beds", "330102", 2019, 4600, "张")),
+    ("sheet 2019年, row 3, column B", ok("communities", "330106", 2019, 12, "个")),
+    ("sheet 2019年, row 3, column C", MISS),  # =IF(B3>100,B3,""): computed blank
+    ("sheet 2019年, row 4, column B", ok("communities", "330100", 2019, 22, "个")),
+    ("sheet 2019年, row 4, column C", issue(f"formula =SUM(C2:C3) {_NOT_COMPUTED}")),
+    ("sheet 2018年, row 2, column B", ok("communities", "330102", 2018, 9, "个")),
+    ("sheet 2018年, row 2, column C", issue(f"formula =B2*500 {_NOT_COMPUTED}")),
+    ("sheet 2018年, row 3, column B", ok("communities", "330106", 2018, 11, "个")),
+    ("sheet 2018年, row 3, column C", issue(f"formula =B3*500 {_NOT_COMPUTED}")),
+]
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _inline(ref: str | None, text: str) -> str:
+    r = f' r="{ref}"' if ref else ""
+    return f'<c{r} t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def _sheet_xml(rows: list[str]) -> str:
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_MAIN_NS}" '
+        f'xmlns:r="{_R_NS}"><sheetData>{"".join(rows)}</sheetData></worksheet>'
+    )
+
+
+def excel_formulas_parts() -> dict[str, str]:
+    head = "".join(
+        _inline(ref, text)
+        for ref, text in (("A1", "地区"), ("B1", "城乡社区数（个）"), ("C1", "养老机构床位数（张）"))
+    )
+    sheet_2019 = _sheet_xml([
+        f'<row r="1">{head}</row>',
+        f'<row r="2">{_inline("A2", "上城区")}<c r="B2"><v>10</v></c><c r="C2"><v>4600</v></c></row>',
+        f'<row r="3">{_inline("A3", "西湖区")}<c r="B3"><v>12</v></c>'
+        '<c r="C3" t="str"><f>IF(B3&gt;100,B3,"")</f><v></v></c></row>',
+        f'<row r="4">{_inline("A4", "合计")}<c r="B4"><f>SUM(B2:B3)</f><v>22</v></c>'
+        '<c r="C4"><f>SUM(C2:C3)</f></c></row>',
+    ])  # fmt: skip
+    sheet_2018 = _sheet_xml([
+        f'<row r="1">{head}</row>',
+        f'<row r="2">{_inline("A2", "上城区")}<c r="B2"><v>9</v></c>'
+        '<c r="C2"><f t="shared" ref="C2:C3" si="0">B2*500</f></c></row>',
+        f'<row>{_inline(None, "西湖区")}<c><v>11</v></c><c><f t="shared" si="0"/></c></row>',
+    ])  # fmt: skip
+    ct = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    pkg = "http://schemas.openxmlformats.org/package/2006"
+    return {
+        "[Content_Types].xml": (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="{pkg}/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{ct}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{ct}.worksheet+xml"/>'
+            f'<Override PartName="/xl/worksheets/sheet2.xml" ContentType="{ct}.worksheet+xml"/>'
+            "</Types>"
+        ),
+        "_rels/.rels": (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{pkg}/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/workbook.xml": (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="{_MAIN_NS}" '
+            f'xmlns:r="{_R_NS}"><sheets>'
+            '<sheet name="2019年" sheetId="1" r:id="rId1"/>'
+            '<sheet name="2018年" sheetId="2" r:id="rId2"/>'
+            "</sheets></workbook>"
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{pkg}/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet2.xml"/>'
+            f'<Relationship Id="rId2" Type="{rel}/worksheet" Target="/xl/worksheets/sheet1.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/worksheets/sheet1.xml": sheet_2018,
+        "xl/worksheets/sheet2.xml": sheet_2019,
+    }
+
+
+def write_zip_parts(path: Path, parts: dict[str, str]) -> None:
+    """A zip with a fixed timestamp, so the bytes do not change between runs."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in parts.items():
+            z.writestr(zipfile.ZipInfo(name, (2020, 1, 1, 0, 0, 0)), text.encode("utf-8"))
+
+
+def write_excel_formulas(gold: Gold) -> None:
+    write_zip_parts(OUT / EXCEL_FORMULAS_NAME, excel_formulas_parts())
+    gold.file(EXCEL_FORMULAS_NAME)
+    for location, outcome in EXCEL_FORMULAS_EXPECTED:
+        gold.cell(EXCEL_FORMULAS_NAME, location, outcome)
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.iterdir():
@@ -563,6 +696,7 @@ def main() -> None:
     write_xls(gold)
     write_broken(gold)
     write_variants(gold)
+    write_excel_formulas(gold)
     (OUT / "gold.json").write_text(
         json.dumps(gold.files, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
