@@ -67,10 +67,13 @@ class _Style:
 # --------------------------------------------------------------------------- zip
 
 
+# No DTD, no entities, no network, no huge trees: for every XML part planwh parses.
+SAFE_XML_OPTIONS = {"resolve_entities": False, "no_network": True, "load_dtd": False,
+                    "huge_tree": False}
+
+
 def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-    )
+    return etree.XMLParser(**SAFE_XML_OPTIONS)
 
 
 def _read_member(zf: zipfile.ZipFile, name: str, source: str) -> bytes:

@@ -337,24 +337,17 @@ _DOC_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationsh
 _CELL_REF_RE = re.compile(r"([A-Z]{1,3})(\d+)")
 
 
-def _xml_parser_settings() -> dict:
-    """The parser settings of extractors/docx_tables.py: no DTD, no entities,
-    no network, no huge trees."""
-    return {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
-
-
 def _zip_xml(z, name: str, source: str):
     """One small package part (workbook.xml, its rels) parsed safely."""
     from lxml import etree
 
-    data = z.read(name)
-    _refuse_dtd(data, name, source)
+    from extractors.docx_tables import SAFE_XML_OPTIONS
+
+    data = z.read(name)  # _xlsx_grids refused any part with a DTD before
     try:
-        root = etree.fromstring(data, etree.XMLParser(**_xml_parser_settings()))
+        root = etree.fromstring(data, etree.XMLParser(**SAFE_XML_OPTIONS))
     except etree.XMLSyntaxError as e:
         raise UnreadableStatsFile(source, f"XLSX part {name} is not well-formed XML ({e.msg})") from None
-    if root.getroottree().docinfo.doctype:
-        _refuse_dtd(b"<!DOCTYPE", name, source)
     return root
 
 
@@ -405,8 +398,8 @@ def _uncomputed_formulas(z, part: str, source: str) -> list[tuple[int, int, str]
     an empty ``<v>``: a computed blank, so a missing figure, not an issue."""
     from lxml import etree
 
-    with z.open(part) as f:
-        _refuse_dtd(f.read(4096), part, source)
+    from extractors.docx_tables import SAFE_XML_OPTIONS
+
     found: list[tuple[int, int, str]] = []
     shared: dict[str, tuple[str, str]] = {}  # si -> (master formula, master cell)
     row_tag, cell_tag = f"{_SHEET_NS}row", f"{_SHEET_NS}c"
@@ -415,7 +408,7 @@ def _uncomputed_formulas(z, part: str, source: str) -> list[tuple[int, int, str]
     with z.open(part) as f:
         # one event per row (not per cell): the rows without a formula cost
         # one C-level search; each row is dropped once read
-        rows = etree.iterparse(f, events=("end",), tag=row_tag, **_xml_parser_settings())
+        rows = etree.iterparse(f, events=("end",), tag=row_tag, **SAFE_XML_OPTIONS)
         try:
             for _, row in rows:
                 r = int(row.get("r") or r + 1)

@@ -36,19 +36,15 @@ PLAN_PRIORITY = "1"
 REFRESH_PRIORITY = "0"
 
 
-def _list_files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
-    return input_files(folder, suffixes)
-
-
 def list_stats_files(stats_dir: Path) -> list[Path]:
     """Statistics files of raw/stats: the types the reader takes (``STATS_SUFFIXES``);
     hidden and temporary files skipped."""
-    return _list_files(stats_dir, STATS_SUFFIXES)
+    return input_files(stats_dir, STATS_SUFFIXES)
 
 
 def list_reference_files(reference_dir: Path) -> list[Path]:
     """The CSV files of raw/reference."""
-    return _list_files(reference_dir, REFERENCE_SUFFIXES)
+    return input_files(reference_dir, REFERENCE_SUFFIXES)
 
 
 def fingerprint(files: list[Path], known: dict) -> dict:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
-from warehouse.schema import rebuild_duckdb_table
+from warehouse.schema import fct_attainment, rebuild_duckdb_table
 
 DEFAULT_TOLERANCE = 0.05
 # Comparisons allow a relative slack of 1e-9 so that float noise of a computed
@@ -260,7 +260,7 @@ def _rebuild_postgres(cx) -> None:
     cx.exec_driver_sql(f"ALTER TABLE fct_attainment DROP CONSTRAINT IF EXISTS {_PG_PK}")
     cx.exec_driver_sql("DELETE FROM fct_attainment")
     cx.exec_driver_sql(BUILD_SQL)
-    cx.exec_driver_sql(f"ALTER TABLE fct_attainment ADD CONSTRAINT {_PG_PK} "
-                       "PRIMARY KEY (indicator_id, district_code, year)")
+    key = ", ".join(c.name for c in fct_attainment.primary_key.columns)
+    cx.exec_driver_sql(f"ALTER TABLE fct_attainment ADD CONSTRAINT {_PG_PK} PRIMARY KEY ({key})")
     cx.exec_driver_sql(f"ALTER TABLE fct_attainment ADD CONSTRAINT {_PG_FK} "
                        "FOREIGN KEY (indicator_id) REFERENCES dim_indicator (indicator_id)")
