@@ -29,7 +29,10 @@ test: $(DEVSTAMP)  ## run the whole test suite (CI calls this)
 	$(BIN)/pytest
 
 dev: $(STAMP)  ## start the Dagster UI on http://127.0.0.1:3000
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/dagster_home} sh -c 'mkdir -p "$$DAGSTER_HOME" && $(BIN)/dagster dev -h 127.0.0.1 -p 3000'
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/dagster_home} sh -c 'mkdir -p "$$DAGSTER_HOME" && \
+	  if [ ! -f "$$DAGSTER_HOME/dagster.yaml" ]; then cp $(CURDIR)/dagster_home/dagster.yaml "$$DAGSTER_HOME/" && \
+	    echo "make dev: $$DAGSTER_HOME had no dagster.yaml; copied dagster_home/dagster.yaml (warehouse pool limit 1)"; fi && \
+	  $(BIN)/dagster dev -h 127.0.0.1 -p 3000'
 
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check .
