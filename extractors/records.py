@@ -83,6 +83,13 @@ class TableGrid:
     row_pages: list[int] | None = None  # 1-based page where each row starts (PDF only)
     strategy: str = "docx"  # "docx", "lines" or "text" (pdfplumber fallback)
     context: str = ""  # text of the paragraphs between the heading and the table
+    # Cells the reader removed while stitching parts into this grid (a repeated
+    # header on a continuation page or Word table): (page or None, text, why).
+    # The cell ledger counts them as seen and structural.
+    dropped: list[tuple[int | None, str, str]] = field(default_factory=list)
+    # How the grid was assembled, in words, for `planwh explain`
+    # (e.g. "page 3: continues table 2 (same 7 column edges, header not repeated)").
+    continuations: list[str] = field(default_factory=list)
 
     @property
     def n_rows(self) -> int:
