@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from extractors import stats
+from extractors.stats import csvgrid
 from extractors.reference import DistrictResolver, load_districts, load_metrics
 from extractors.stats import (
     FRAME_COLUMNS,
@@ -140,8 +141,8 @@ def test_fast_path_gives_the_same_result(name, monkeypatch, resolver, metrics):
         used.append(grid is not None)
         return grid
 
-    monkeypatch.setattr(stats, "FAST_PATH_BYTES", 0)
-    monkeypatch.setattr(stats, "_fast_csv_grid", spy)
+    monkeypatch.setattr(csvgrid, "FAST_PATH_BYTES", 0)
+    monkeypatch.setattr(csvgrid, "_fast_csv_grid", spy)
     result = read_stats_file(FIX / name, resolver, metrics)
     # the English file has a blank line: the fast path declines (row numbers)
     assert used == [name != "tidy_english.csv"]
@@ -222,7 +223,7 @@ def test_tab_separated_utf16_export(tmp_path, resolver, metrics):
 def test_large_file_with_gbk_bytes_after_an_ascii_start(tmp_path, monkeypatch, resolver, metrics):
     """The fast path must not guess UTF-8 from the first bytes: a GBK row far
     down makes pyarrow decline and the strict detection decode the file."""
-    monkeypatch.setattr(stats, "FAST_PATH_BYTES", 0)
+    monkeypatch.setattr(csvgrid, "FAST_PATH_BYTES", 0)
     ascii_rows = "".join(f"330102,{2000 + i % 20},elderly_care_beds,{i},\n" for i in range(5000))
     body = "district,year,metric,value,unit\n" + ascii_rows + "上城区,2021,elderly_care_beds,7,张\n"
     p = tmp_path / "big_gbk.csv"
@@ -283,7 +284,7 @@ def test_district_header_spellings(header, is_district):
 def test_repeated_header_on_the_fast_path(tmp_path, monkeypatch, resolver, metrics):
     """pyarrow's body (large UTF-8 CSVs) drops repeated headers and takes the
     year of the title above them, like the exact reader."""
-    monkeypatch.setattr(stats, "FAST_PATH_BYTES", 0)
+    monkeypatch.setattr(csvgrid, "FAST_PATH_BYTES", 0)
     p = tmp_path / "stacked.csv"
     p.write_text(
         "2018年,\n地区,养老机构床位数（张）\n上城区,4600\n2019年,\n地区,养老机构床位数（张）\n"

@@ -1,0 +1,134 @@
+"""District statistics files -> tidy rows + issues (CONTRACT §5).
+
+Accepted: tidy files (district, year, metric, value[, unit]) and yearbook
+wide files (districts down, metrics across, the year in a column, a title
+row, the sheet name or the file name); CSV in UTF-8 (with or without BOM),
+GB18030/GBK or UTF-16, detected from the bytes; XLSX (every sheet) and
+legacy XLS. Every figure either loads or becomes an ``IngestIssue`` with its
+file, location and reason; missing markers (``—``, ``-``, ``…``, empty) are
+skipped, never read as 0.
+
+Yearbook tables as statistics offices publish them:
+
+- the header is the first of the top 30 rows that has a district column and
+  metric names across (or the tidy columns); title rows, a ``单位：万人`` line
+  and blank rows above it are allowed. District headers: 地区, 区县, 区（县、市）,
+  区县名称, District Name, a diagonal corner cell (``地区＼指标``) or a blank
+  top-left cell. Year headers include 年份, 年度, 时间.
+- a metric header is a metric code or name, optionally with its unit
+  (``城乡社区数（个）``, ``（单位：个）``, ``/个``) and a leading 其中 ("of which").
+- a wide header may take two rows: a group header merged over metric columns,
+  or a units row (``单位 | 个 | （张）``) below the names.
+- a unit comes from the header, the units row or the ``单位：`` line above the
+  table (for the columns whose metric it fits); ``万人`` multiplies by 10^4.
+- rows repeating the header are skipped; without a year column, the nearest
+  line above a repeated header that names exactly one year starts that year
+  (two years stacked in one sheet; a footnote of the first table naming
+  another year, 注：2017年起…, is farther up and does not count).
+- the year of a wide table: a year column, else a title row, the sheet name
+  (``2019年``, ``2018年数据``), the file name.
+- 合计/总计/全市 rows resolve to the city through its aliases in districts.csv;
+  other rows that are not districts (市区, footnotes with figures) are issues;
+  footnotes and titles without figures are ignored.
+- a workbook sheet without a header and without a number (a cover or notes
+  sheet) is skipped; an XLSX formula without a computed value (``<f>`` and no
+  ``<v>``, or an empty ``<v>`` in a cell not of string type, as openpyxl
+  writes it) is an issue; an empty text result as Excel stores it
+  (``=IF(x,"",…)``: ``t="str"``, empty ``<v>``) is a missing figure. The
+  formula cells are found by a streaming lxml parse of the sheet parts that
+  hold a formula (mapped through xl/workbook.xml and its rels; no DTD, no
+  entities, no network), not by a second openpyxl pass.
+- years across the columns, or districts across, are not read: one issue
+  names the layout.
+
+The happy path is vectorised (pyarrow compute + numpy): names, metrics,
+years and units are resolved once per distinct value, not once per row, and
+large clean UTF-8 CSVs are parsed by pyarrow's multithreaded reader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from extractors.files import input_files, unsupported_file_issues
+from extractors.records import IngestIssue, Metric, UnreadableStatsFile
+from extractors.reference import DistrictResolver
+
+# the package's parts, re-exported for the importers of the former module
+from extractors.stats.csvgrid import (  # noqa: F401
+    FAST_PATH_BYTES,
+    _csv_grid,
+    _fast_csv_grid,
+    _sniff_delimiter,
+    detect_encoding,
+)
+from extractors.stats.dedupe import _concat, _dedupe
+from extractors.stats.grid import HEAD_ROWS, Grid, _cell_text  # noqa: F401
+from extractors.stats.header import (  # noqa: F401
+    Layout,
+    _classify,
+    _column_letter,
+    _find_header,
+    _header_key,
+    _is_district_header,
+    _metric_lookup,
+    match_metric_header,
+)
+from extractors.stats.result import ERROR, FRAME_COLUMNS, StatsResult, empty_frame  # noqa: F401
+from extractors.stats.sources import _grids
+from extractors.stats.table import _TableReader
+from extractors.stats.units import _check_unit, _unit_line, clean_unit  # noqa: F401
+from extractors.stats.values import (  # noqa: F401
+    BAD,
+    MISSING,
+    OK,
+    PERCENT,
+    PLAIN,
+    SCALED,
+    _parse_values,
+    parse_value,
+)
+from extractors.stats.xlsx import _uncomputed_formulas, _worksheet_parts  # noqa: F401
+from extractors.stats.years import _sheet_year, _year_from_text, _year_of_cell  # noqa: F401
+
+STATS_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls")
+
+
+def read_stats_folder(
+    folder: str | Path, resolver: DistrictResolver, metrics: Mapping[str, Metric]
+) -> StatsResult:
+    """Every statistics file of ``folder`` (sorted by name), concatenated; a
+    (metric, district, year) given again by a later file is an issue when its
+    value differs and dropped silently when it is equal. A file of another type
+    (not ``STATS_SUFFIXES``, not ``.md`` notes) is one issue."""
+    files = input_files(folder, STATS_SUFFIXES)
+    frames, issues = [], unsupported_file_issues(folder, STATS_SUFFIXES, "statistics")
+    for path in files:
+        result = read_stats_file(path, resolver, metrics)
+        frames.append(result.frame)
+        issues.extend(result.issues)
+    frame = _concat(frames)
+    if len(frames) > 1:
+        frame = _dedupe(frame, issues)
+    return StatsResult(frame, issues)
+
+
+def read_stats_file(
+    path: str | Path, resolver: DistrictResolver, metrics: Mapping[str, Metric]
+) -> StatsResult:
+    """One statistics file -> StatsResult(frame, issues). Never raises for bad
+    input: an unreadable file or a file without a recognisable layout is one
+    issue."""
+    path = Path(path)
+    issues: list[IngestIssue] = []
+    reader = _TableReader(path.name, resolver, metrics, issues)
+    try:
+        frames = [reader.read(grid) for grid in _grids(path, reader.lookup)]
+    except UnreadableStatsFile as e:
+        issues.append(IngestIssue(path.name, e.location or "file", ERROR, e.reason))
+        return StatsResult(empty_frame(), issues)
+    frame = _dedupe(_concat(frames), issues)
+    if frame.empty and not issues:
+        issues.append(IngestIssue(path.name, "file", ERROR, "no statistics found"))
+    return StatsResult(frame, issues)

@@ -1,0 +1,331 @@
+"""A table -> statistics rows + issues: the header's layout applied to the body."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from extractors.records import IngestIssue, Metric
+from extractors.reference import DistrictResolver
+from extractors.stats.grid import Grid
+from extractors.stats.header import (
+    Layout,
+    _column_letter,
+    _find_header,
+    _header_key,
+    _metric_lookup,
+    match_metric_header,
+)
+from extractors.stats.result import ERROR, empty_frame
+from extractors.stats.stacking import _drop_repeated_headers
+from extractors.stats.units import _check_unit, _unit_line, clean_unit
+from extractors.stats.values import (
+    BAD,
+    MISSING,
+    OK,
+    PLAIN,
+    _dense_codes,
+    _encode,
+    _fmt,
+    _has_number,
+    _parse_values,
+    _strings,
+    parse_value,
+)
+from extractors.stats.years import _sheet_year, _year_from_text, _year_of_cell
+from extractors.vocabulary import UNIT_HEADERS
+
+
+class _TableReader:
+    """Reads the grids of one file into frames, appending issues."""
+
+    def __init__(
+        self,
+        source_file: str,
+        resolver: DistrictResolver,
+        metrics: Mapping[str, Metric],
+        issues: list[IngestIssue],
+    ):
+        self.source_file = source_file
+        self.resolver = resolver
+        self.metrics = metrics
+        self.lookup = _metric_lookup(metrics)
+        self.issues = issues
+
+    def _where(self, sheet: str | None, row: int | None = None, col: str | None = None) -> str:
+        parts = [f"sheet {sheet}"] if sheet is not None else []
+        if row is not None:
+            parts.append(f"row {row}")
+        if col is not None:
+            parts.append(f"column {col}")
+        return ", ".join(parts) or "file"
+
+    def _issue(self, location: str, reason: str) -> None:
+        self.issues.append(IngestIssue(self.source_file, location, ERROR, reason))
+
+    def read(self, grid: Grid) -> pd.DataFrame:
+        if not any(any(c.strip() for c in row) for row in grid.head):
+            if grid.sheet is None:
+                self._issue("file", "no data: the file holds only blank lines")
+            return empty_frame()  # an empty sheet of a workbook with data is not an issue
+        found = _find_header(grid.head, self.lookup)
+        if found is None:
+            if grid.sheet is not None and grid.rows is not None and not _has_number(grid.rows):
+                return empty_frame()  # a cover, notes or contents sheet: no figure to lose
+            self._issue(self._where(grid.sheet), self._unknown_layout(grid.head))
+            return empty_frame()
+        layout, header = found
+        cols, rows, over = grid.body(header, layout.width)
+        for reason in over:
+            self._issue(self._where(grid.sheet), reason)
+        year: int | None = None
+        if layout.year is None:
+            titles = " ".join(c for row in grid.head[:header] for c in row if c)
+            year = (
+                _year_from_text(titles)
+                or _sheet_year(grid.sheet)
+                or _year_from_text(Path(self.source_file).stem)
+            )
+            if year is None:
+                self._issue(
+                    self._where(grid.sheet),
+                    "no year: no year column, and none in a title row, the sheet name "
+                    "or the file name",
+                )
+                return empty_frame()
+        header_rows = grid.head[header + 1 - layout.rows : header + 1]
+        cols, rows, year = _drop_repeated_headers(layout, header_rows, cols, rows, year)
+        if layout.kind == "tidy":
+            unit = cols[layout.unit] if layout.unit is not None else None
+            return self._rows(
+                grid.sheet,
+                rows,
+                cols[layout.district],
+                cols[layout.metric],
+                cols[layout.value],
+                unit,
+                cols[layout.year] if layout.year is not None else year,
+                None,
+            )
+        return self._wide(grid.sheet, layout, cols, rows, year, _unit_line(grid.head[:header]))
+
+    def _unknown_layout(self, head: list[list[str]]) -> str:
+        """The reason for a table without a header; names the two transposed
+        layouts outside CONTRACT §5 when a row of the head looks like one."""
+        for row in head:
+            cells = [c.strip() for c in row if c.strip()]
+            years = [c for c in cells if _year_of_cell(c)]
+            if len(years) >= 2:
+                return (
+                    f"unknown layout: years across the columns ({', '.join(years[:3])}, …) are "
+                    "not read; give one year per file or sheet, or a year column"
+                )
+            districts = [c for c in cells if self._is_district_name(c)]
+            if len(districts) >= 2:
+                return (
+                    f"unknown layout: districts across the columns ({', '.join(districts[:3])}, "
+                    "…) are not read; put districts down the first column and metrics across"
+                )
+        return (
+            "unknown layout: no header row with a district column and a metric "
+            "column (tidy) or metric names across (wide)"
+        )
+
+    def _is_district_name(self, text: str) -> bool:
+        found = self.resolver.try_resolve(text, 2000)
+        return not (isinstance(found, str) and found.startswith(("unknown", "empty")))
+
+    def _wide(self, sheet, layout: Layout, cols, rows, year, unit_line=None) -> pd.DataFrame:
+        matched = {j: match_metric_header(h, self.lookup) for j, h in layout.metric_columns.items()}
+        header_units = {j: unit for j, (_code, unit) in matched.items()}
+        # a units row right below the header (单位 | 个 | 张 ...)
+        if len(rows) and layout.metric_columns:
+            first = {j: cols[j][0].as_py() for j in layout.metric_columns}
+            label = _header_key(cols[layout.district][0].as_py())
+            if (
+                label in UNIT_HEADERS | {""}
+                and any(first.values())
+                and all(parse_value(v)[1] != OK for v in first.values())
+            ):
+                for j, v in first.items():
+                    if v and not header_units[j]:
+                        header_units[j] = clean_unit(v)
+                cols = [c[1:] for c in cols]
+                rows = rows[1:]
+        if unit_line:
+            # 单位：万人 above the table: the unit of every metric column without
+            # its own whose metric it fits; when it fits none, of them all (so
+            # the mismatch is reported instead of values read in the wrong unit)
+            bare = [j for j in header_units if not header_units[j] and matched[j][0]]
+            fits = [
+                j
+                for j in bare
+                if _check_unit(self.metrics[matched[j][0]], unit_line, PLAIN)[1] is None
+            ]
+            for j in fits or bare:
+                header_units[j] = unit_line
+        n = len(rows)
+        parts = []
+        for j, header_text in layout.metric_columns.items():
+            parts.append((j, header_text))
+        if not parts or n == 0:
+            return empty_frame()
+        k = len(parts)
+        district = pa.chunked_array([cols[layout.district]] * k) if k else None
+        metric = pa.chunked_array([pa.array([h] * n, pa.string()) for _, h in parts])
+        value = pa.chunked_array([cols[j] for j, _ in parts])
+        unit = pa.chunked_array(
+            [pa.array([header_units[j] or ""] * n, pa.string()) for j, _ in parts]
+        )
+        if layout.year is not None:
+            yr = pa.chunked_array([cols[layout.year]] * k)
+        else:
+            yr = year if isinstance(year, int) else pa.chunked_array([year] * k)
+        col_labels = np.repeat(np.array([_column_letter(j) for j, _ in parts], dtype=object), n)
+        frame = self._rows(sheet, np.tile(rows, k), district, metric, value, unit, yr, col_labels)
+        return frame
+
+    def _rows(
+        self, sheet, rows: np.ndarray, district, metric, value, unit, year, col_labels
+    ) -> pd.DataFrame:
+        """The common core: string columns -> frame rows + issues. Every lookup
+        runs once per distinct value (or distinct pair), then is broadcast."""
+        n = len(rows)
+        if n == 0:
+            return empty_frame()
+        values, status, suffix = _parse_values(value)
+        # years
+        if isinstance(year, int):
+            year_idx, year_vals = np.zeros(n, dtype=np.int64), [year]
+            year_texts = [str(year)]
+        else:
+            year_idx, year_texts = _encode(year)
+            year_vals = [_year_of_cell(t) for t in year_texts]
+        ny = len(year_vals)
+        year_bad_of = np.array([y is None for y in year_vals])
+        years_of = np.array([y or 0 for y in year_vals], dtype=np.int64)
+        # districts: one resolution per distinct (name, year)
+        name_idx, names = _encode(district)
+        pair_idx, pairs = _dense_codes(name_idx * ny + year_idx, len(names) * ny)
+        code_list: dict[str, int] = {}
+        pair_code = np.full(len(pairs), -1, dtype=np.int32)
+        pair_reason: dict[int, str] = {}
+        for k, key in enumerate(pairs.tolist()):
+            ni, yi = divmod(key, ny)
+            if year_vals[yi] is None:
+                continue  # reported as a bad year
+            found = self.resolver.try_resolve(names[ni], year_vals[yi])
+            if isinstance(found, str):
+                pair_reason[k] = found
+            else:
+                pair_code[k] = code_list.setdefault(found.code, len(code_list))
+        # metrics
+        metric_idx, metric_texts = _encode(metric)
+        matched = [match_metric_header(t, self.lookup) for t in metric_texts]
+        metric_of = [code for code, _u in matched]
+        # units: one check per distinct (metric text, unit text, value suffix)
+        if unit is not None:
+            unit_idx, unit_texts = _encode(unit)
+        else:
+            unit_idx, unit_texts = np.zeros(n, dtype=np.int64), [""]
+        nu = len(unit_texts)
+        combo_idx, combos = _dense_codes(
+            (metric_idx * nu + unit_idx) * 4 + suffix, len(metric_texts) * nu * 4
+        )
+        multiplier, unit_reason = [], []
+        for key in combos.tolist():
+            kind, rest = key % 4, key // 4
+            mi, ui = divmod(rest, nu)
+            code = metric_of[mi]
+            explicit = clean_unit(unit_texts[ui]) or matched[mi][1]
+            mult, reason = _check_unit(self.metrics.get(code) if code else None, explicit, kind)
+            multiplier.append(mult)
+            unit_reason.append(reason)
+        mult_of = np.array(multiplier, dtype=np.float64)
+        if (mult_of != 1.0).any():
+            mult = mult_of[combo_idx]
+            scaled = mult != 1.0  # 1.2 万人 -> 12000, not 12000.000000000002
+            values[scaled] = np.round(values[scaled] * mult[scaled], 6)
+        # failures, in order of precedence
+        # masks are built only when a per-distinct table has a failure
+        zeros = np.zeros(n, dtype=bool)
+        has_value = status != MISSING
+        yr_bad = year_bad_of[year_idx] if year_bad_of.any() else zeros
+        d_bad = (pair_code < 0)[pair_idx] & ~yr_bad if (pair_code < 0).any() else zeros
+        m_none = np.array([c is None for c in metric_of])
+        m_bad = m_none[metric_idx] if m_none.any() else zeros
+        u_none = np.array([r is not None for r in unit_reason])
+        u_bad = u_none[combo_idx] if u_none.any() else zeros
+        sum_of = np.array(
+            [c is not None and self.metrics[c].aggregation == "sum" for c in metric_of]
+        )
+        negative = values < 0
+        if negative.any() and not sum_of.all():
+            negative &= sum_of[metric_idx]
+        bad = status == BAD
+        for mask in (yr_bad, d_bad, m_bad, u_bad, negative):
+            if mask is not zeros:
+                bad |= mask
+        bad &= has_value
+        for i in np.flatnonzero(bad).tolist():
+            if yr_bad[i]:
+                reason = f"bad year {year_texts[year_idx[i]]!r}"
+            elif d_bad[i]:
+                reason = pair_reason[int(pair_idx[i])]
+            elif m_bad[i]:
+                reason = f"unknown metric {metric_texts[metric_idx[i]]!r}"
+            elif status[i] == BAD:
+                text = value[i].as_py()
+                reason = (
+                    f"formula {text} has no computed value: the program that wrote the "
+                    "file did not calculate it (open and save it in Excel or LibreOffice)"
+                    if text.startswith("=")
+                    else f"not a number: {text!r}"
+                )
+            elif u_bad[i]:
+                reason = unit_reason[combo_idx[i]]
+            else:
+                reason = (
+                    f"negative value {_fmt(values[i])} for sum metric {metric_of[metric_idx[i]]}"
+                )
+            col = col_labels[i] if col_labels is not None else None
+            self._issue(self._where(sheet, int(rows[i]), col), reason)
+        good = has_value & ~bad
+        if good.all():
+            sel = None
+        elif good.any():
+            sel = np.flatnonzero(good)
+        else:
+            return empty_frame()
+        pick = (lambda a: a) if sel is None else (lambda a: a[sel])
+        metric_units = [self.metrics[c].unit if c else None for c in metric_of]
+        prefix = f"sheet {sheet}, row " if sheet is not None else "row "
+        location = pc.binary_join_element_wise(
+            prefix, pc.cast(pa.array(pick(rows)), pa.string()), ""
+        )
+        if col_labels is not None:
+            location = pc.binary_join_element_wise(
+                location, pa.array(pick(col_labels).tolist(), pa.string()), ", column "
+            )
+        m_sel = pa.array(pick(metric_idx))
+        m = len(m_sel)
+        return pd.DataFrame(
+            {
+                "metric_code": _strings(pc.take(pa.array(metric_of, pa.string()), m_sel)),
+                "district_code": _strings(
+                    pc.take(
+                        pa.array(list(code_list), pa.string()), pa.array(pick(pair_code[pair_idx]))
+                    )
+                ),
+                "year": pick(years_of[year_idx]),
+                "value": pick(values),
+                "unit": _strings(pc.take(pa.array(metric_units, pa.string()), m_sel)),
+                "source_file": _strings(pa.repeat(pa.scalar(self.source_file), m)),
+                "location": _strings(location),
+            }
+        )
