@@ -362,3 +362,27 @@ def test_stacked_years_footnote_naming_a_year_does_not_hide_the_title(resolver, 
         "row 9, column B": 2019,
         "row 10, column B": 2019,
     }
+
+
+# --------------------------------------------------------------------------- the cell ledger
+
+LEDGER_FILES = sorted(p for p in FIX.rglob("*") if p.is_file() and p.name != "gold.json") + sorted(
+    (ROOT / "raw" / "stats").glob("*.csv")
+)
+
+
+@pytest.mark.parametrize("path", LEDGER_FILES, ids=lambda p: p.name)
+def test_every_cell_has_one_fate(path, resolver, metrics):
+    """The invariant of the ledger: every non-empty cell the reader saw ends
+    in a record, as structure, or as an issue; none twice, none forgotten."""
+    result = read_stats_file(path, resolver, metrics)
+    ledger = result.ledger
+    summary = ledger.summary()
+    assert summary["unaccounted"] == 0, (summary, ledger.tables)
+    assert summary["over_accounted"] == 0, (summary, ledger.tables)
+    assert ledger.double_booked() == []
+    # every loaded row is one record cell (a tidy row also books its key cells)
+    if all(t.kind == "wide" for t in ledger.tables if t.kind not in ("empty",)):
+        assert summary["in_records"] == len(result.frame)
+    # an issue row exists whenever a cell is booked as an issue
+    assert (summary["issues"] > 0) <= bool(result.issues)

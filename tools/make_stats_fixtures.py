@@ -96,7 +96,15 @@ WIDE_METRICS = [
     ("elderly_population", "人"),
     (None, None),
 ]
-UNKNOWN_NURSES = issue("unknown metric '护理员数（人）'")
+def unknown_column(path: str, letter: str, cells: int) -> tuple:
+    """The one issue of a column whose header path names no metric."""
+    return issue(
+        f"unknown metric {path!r}: column {letter} names no metric of metrics.csv; "
+        f"{cells} value{'s' if cells > 1 else ''} not loaded"
+    )
+
+
+UNKNOWN_NURSES = ("unknown column",)  # a cell of the 护理员数 column: one issue per column
 
 
 def wide_sheet(year: int, linan: str, linan_code: str, extra: int) -> list:
@@ -209,19 +217,24 @@ def write_english(gold: Gold) -> None:
 
 def _wide_gold(gold, name, sheet, year, header_row, rows, metrics) -> None:
     prefix = f"sheet {sheet}, " if sheet else ""
+    unknown: dict[int, int] = {}  # column -> its non-empty cells
     for r, (_label, district, cells) in enumerate(rows, start=header_row + 1):
-        for c, ((_text, expected), (metric, unit)) in enumerate(zip(cells, metrics, strict=True)):
+        for c, ((text, expected), (metric, unit)) in enumerate(zip(cells, metrics, strict=True)):
             loc = f"{prefix}row {r}, column {chr(66 + c)}"
+            if metric is None:
+                unknown[c] = unknown.get(c, 0) + bool(str(text).strip())
+                continue
             if expected == MISS or expected == SAME or district is None:
                 continue
             if isinstance(district, tuple):
                 gold.cell(name, loc, district)
             elif isinstance(expected, tuple):
                 gold.cell(name, loc, expected)
-            elif metric is None:
-                gold.cell(name, loc, UNKNOWN_NURSES)
             else:
                 gold.cell(name, loc, ok(metric, district, year, expected, unit))
+    for c, count in unknown.items():
+        if count:
+            gold.cell(name, f"{prefix}column {chr(66 + c)}", unknown_column("护理员数（人）", chr(66 + c), count))
 
 
 def write_xlsx(gold: Gold) -> None:
@@ -316,8 +329,7 @@ def write_broken(gold: Gold) -> None:
         ),
         "unknown_layout.csv": (
             b"a,b,c\r\n1,2,3\r\n",
-            "unknown layout: no header row with a district column and a metric column "
-            "(tidy) or metric names across (wide)",
+            "unknown layout: no region column: looked for *",
         ),
         "no_year.csv": (
             "地区,养老机构床位数（张）\r\n上城区,100\r\n".encode(),
@@ -434,9 +446,7 @@ VARIANTS: dict[str, tuple[list, list]] = {
         ],
         [
             ("sheet 2019, row 2, column B", ok("care_centres", "330127", 2019, 210, "家")),
-            ("sheet 附表", issue(
-                "unknown layout: no header row with a district column and a metric column "
-                "(tidy) or metric names across (wide)")),
+            ("sheet 附表", issue("unknown layout: no region column: looked for *")),
         ],
     ),
     # a two-row header: a group header merged over three columns, the other
@@ -452,7 +462,7 @@ VARIANTS: dict[str, tuple[list, list]] = {
         [
             ("sheet 2018, row 4, column B", ok("elderly_care_beds", "330102", 2018, 4700, "张")),
             ("sheet 2018, row 4, column C", ok("care_centres", "330102", 2018, 120, "家")),
-            ("sheet 2018, row 4, column D", issue("unknown metric '护理员数（人）'")),
+            ("sheet 2018, column D", unknown_column("养老服务设施 > 护理员数（人）", "D", 1)),
             ("sheet 2018, row 4, column E", ok("elderly_population", "330102", 2018, 95000, "人")),
             ("sheet 2018, row 5, column B", ok("elderly_care_beds", "330103", 2018, 5200, "张")),
             ("sheet 2018, row 5, column E", ok("elderly_population", "330103", 2018, 121000, "人")),

@@ -52,10 +52,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from extractors.files import input_files, unsupported_file_issues
-from extractors.records import IngestIssue, Metric, UnreadableStatsFile
-from extractors.reference import DistrictResolver
 
 # the package's parts, re-exported for the importers of the former module
+from extractors.ledger import Ledger
+from extractors.records import IngestIssue, Metric, UnreadableStatsFile
+from extractors.reference import DistrictResolver
+from extractors.stats.accounts import COL_COL, LEDGER_COLUMNS, ROW_COL, TABLE_COL
 from extractors.stats.csvgrid import (  # noqa: F401
     FAST_PATH_BYTES,
     _csv_grid,
@@ -104,31 +106,45 @@ def read_stats_folder(
     (not ``STATS_SUFFIXES``, not ``.md`` notes) is one issue."""
     files = input_files(folder, STATS_SUFFIXES)
     frames, issues = [], unsupported_file_issues(folder, STATS_SUFFIXES, "statistics")
+    ledgers = []
     for path in files:
         result = read_stats_file(path, resolver, metrics)
         frames.append(result.frame)
         issues.extend(result.issues)
+        ledgers.extend(result.ledgers)
     frame = _concat(frames)
     if len(frames) > 1:
         frame = _dedupe(frame, issues)
-    return StatsResult(frame, issues)
+    return StatsResult(frame, issues, None, ledgers)
 
 
 def read_stats_file(
     path: str | Path, resolver: DistrictResolver, metrics: Mapping[str, Metric]
 ) -> StatsResult:
-    """One statistics file -> StatsResult(frame, issues). Never raises for bad
-    input: an unreadable file or a file without a recognisable layout is one
-    issue."""
+    """One statistics file -> StatsResult(frame, issues, ledger). Never raises
+    for bad input: an unreadable file or a file without a recognisable layout
+    is one issue. Every non-empty cell read gets a fate in the ledger."""
     path = Path(path)
     issues: list[IngestIssue] = []
-    reader = _TableReader(path.name, resolver, metrics, issues)
+    ledger = Ledger(path.name)
+    reader = _TableReader(path.name, resolver, metrics, issues, ledger)
     try:
         frames = [reader.read(grid) for grid in _grids(path, reader.lookup)]
     except UnreadableStatsFile as e:
         issues.append(IngestIssue(path.name, e.location or "file", ERROR, e.reason))
-        return StatsResult(empty_frame(), issues)
-    frame = _dedupe(_concat(frames), issues)
+        reader.acc.close()
+        return StatsResult(empty_frame(), issues, ledger, [ledger])
+
+    def dropped(row, reason):
+        t, r, c = getattr(row, TABLE_COL), getattr(row, ROW_COL), getattr(row, COL_COL)
+        if reason is None:
+            reader.acc.move(t, r, c, "structural", "duplicate of an equal value", None)
+        else:
+            reader.acc.move(t, r, c, "issue", "value", reason)
+
+    frame = _dedupe(_concat(frames), issues, dropped)
+    reader.acc.close()
+    frame = frame.drop(columns=[c for c in LEDGER_COLUMNS if c in frame.columns])
     if frame.empty and not issues:
         issues.append(IngestIssue(path.name, "file", ERROR, "no statistics found"))
-    return StatsResult(frame, issues)
+    return StatsResult(frame, issues, ledger, [ledger])

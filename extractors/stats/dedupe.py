@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -19,9 +21,12 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _dedupe(frame: pd.DataFrame, issues: list[IngestIssue]) -> pd.DataFrame:
+def _dedupe(
+    frame: pd.DataFrame, issues: list[IngestIssue], on_drop: Callable | None = None
+) -> pd.DataFrame:
     """Keep the first value of each (metric, district, year); a later different
-    value is an issue, an equal one is dropped silently."""
+    value is an issue, an equal one is dropped silently. ``on_drop(row,
+    reason)`` is told of each dropped row (reason None for an equal value)."""
     if len(frame) < 2:
         return frame
     key = ["metric_code", "district_code", "year"]
@@ -41,6 +46,8 @@ def _dedupe(frame: pd.DataFrame, issues: list[IngestIssue]) -> pd.DataFrame:
     later = sub.drop(first.index)
     for row in later.itertuples(index=False):
         ref = firsts.loc[(row.metric_code, row.district_code, row.year)]
+        if row.value == ref.value and on_drop is not None:
+            on_drop(row, None)
         if row.value != ref.value:
             where = (
                 ref.location
@@ -57,4 +64,6 @@ def _dedupe(frame: pd.DataFrame, issues: list[IngestIssue]) -> pd.DataFrame:
                     f"at {where} kept",
                 )
             )
+            if on_drop is not None:
+                on_drop(row, issues[-1].reason)
     return frame.drop(later.index).reset_index(drop=True)

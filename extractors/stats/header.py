@@ -4,13 +4,13 @@ and the metric columns (wide) or the tidy columns."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from extractors.records import Metric
 from extractors.reference import normalise_name
 from extractors.stats.units import clean_unit
-from extractors.stats.values import OK, parse_value
+from extractors.stats.values import MISSING, OK, parse_value
 from extractors.vocabulary import (
     CODE_HEADERS,
     DISTRICT_HEADERS,
@@ -18,6 +18,7 @@ from extractors.vocabulary import (
     METRIC_HEADERS,
     UNIT_HEADERS,
     VALUE_HEADERS,
+    WEAK_DISTRICT_HEADERS,
     YEAR_HEADERS,
 )
 from extractors.vocabulary import (
@@ -76,6 +77,10 @@ class Layout:
     metric_columns: dict[int, str] = field(default_factory=dict)  # wide: column -> header
     width: int = 0  # cells of the header (the widest of its rows)
     rows: int = 1  # rows of the header
+    # wide: column -> full header path, of every column but region and year
+    paths: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    unknown_columns: dict[int, str] = field(default_factory=dict)  # path naming no metric
+    ignored_columns: dict[int, str] = field(default_factory=dict)  # notes, codes
 
 
 def _classify(row: list[str], lookup: Mapping[str, str]) -> Layout | None:
@@ -140,52 +145,190 @@ def _is_district_header(key: str) -> bool:
     return False
 
 
-def _find_header(head: list[list[str]], lookup: Mapping[str, str]) -> tuple[Layout, int] | None:
-    """(layout, index of its last row) of the first header, or None. A wide
-    header may take two rows (see _second_header_row)."""
+PATH_SEP = " > "  # between the levels of a header path (group > sub-column)
+MAX_HEADER_ROWS = 6  # rows one header may take (group headers over sub-columns)
+
+
+def _find_header(
+    head: list[list[str]], lookup: Mapping[str, str], is_region: Callable[[str], bool] | None = None
+) -> tuple[Layout, int] | None:
+    """(layout, index of its last row) of the first header, or None.
+
+    A header row is one with a region column (by its header word, see
+    ``_region_column``) and other header cells, or the tidy columns. A wide
+    header may take several rows (group headers merged over sub-columns, a
+    units row): the rows below the first one that hold no figure and no
+    region name belong to it, and every column resolves to its leaf with its
+    full header path (``_resolve_columns``)."""
     for i, row in enumerate(head[:HEAD_ROWS]):
         layout = _classify(row, lookup)
-        if layout is not None:
-            if layout.kind == "wide" and i + 1 < len(head):
-                two_rows = _second_header_row(layout, head[i + 1], lookup)
-                if two_rows is not None:
-                    return two_rows, i + 1
+        if layout is not None and layout.kind == "tidy":
             return layout, i
+        if layout is None:
+            layout = _region_anchor(row, head[i + 1 : i + 6], lookup, is_region)
+            if layout is None:
+                continue
+        last = _header_block_end(head, i, layout, is_region)
+        resolved = _resolve_columns(layout, head[i : last + 1], lookup)
+        if resolved.metric_columns or last == i:
+            return resolved, last
     return None
 
 
-def _second_header_row(layout: Layout, below: list[str], lookup: Mapping[str, str]) -> Layout | None:
-    """The layout of a two-row wide header, or None when ``below`` is not its
-    second row. Yearbooks put a group header (养老服务设施, merged over two
-    columns) above metric names, with the other metrics merged down both rows
-    (their lower cell blank). ``below`` continues the header when it names a
-    metric where the row above names none, and holds no number."""
-    cells = [c.strip() for c in below]
-    if layout.district < len(cells) and cells[layout.district]:
-        if not _is_district_header(_header_key(cells[layout.district])):
-            return None
-    if any(parse_value(c)[1] == OK for c in cells if c):
+def _region_anchor(
+    row: list[str], below: list[list[str]], lookup: Mapping[str, str],
+    is_region: Callable[[str], bool] | None,
+) -> Layout | None:
+    """A wide header's first row that names no metric yet (group headers
+    above sub-columns): a region column by its header word (a weak word such
+    as 单位 or 名称 only when the cells below it are region names), other
+    header cells, no figure."""
+    keys = [_header_key(c) for c in row]
+    if any(k and parse_value(c)[1] == OK for c, k in zip(row, keys, strict=True)):
         return None
-    known = {j for j, c in enumerate(cells) if c and match_metric_header(c, lookup)[0]}
-    above = layout.metric_columns
-    if not any(j not in above or match_metric_header(above[j], lookup)[0] is None for j in known):
+    if sum(1 for k in keys if _YEAR_KEY_RE.fullmatch(k)) >= 2:
+        return None  # years across the columns: not a layout of CONTRACT §5
+    district = next((j for j, k in enumerate(keys) if k and _is_district_header(k)), None)
+    if district is None and is_region is not None:
+        for j, k in enumerate(keys):
+            if k in WEAK_DISTRICT_HEADERS and _region_cells(below, j, is_region):
+                district = j
+                break
+    if district is None:
         return None
-    used = {layout.district, layout.year}
-    columns = {}
-    for j in sorted(set(above) | {j for j, c in enumerate(cells) if c}):
-        key = _header_key(cells[j]) if j < len(cells) else ""
-        if j in used or key in IGNORED_HEADERS or key in CODE_HEADERS:
-            continue
-        if j in known or (key and j not in above):
-            columns[j] = cells[j]
-        elif j in above and (not key or match_metric_header(above[j], lookup)[0]):
-            columns[j] = above[j]  # merged down both rows, or a metric above its unit
-        else:
-            columns[j] = cells[j]  # an unknown name under a group header
-    width = max(layout.width, len(below))
-    return Layout(
-        "wide", layout.district, layout.year, metric_columns=columns, width=width, rows=2
+    others = [j for j, k in enumerate(keys) if k and j != district]
+    if not others:
+        return None
+    year = next((j for j, k in enumerate(keys) if k in YEAR_HEADERS and j != district), None)
+    return Layout("wide", district, year, width=len(row))
+
+
+_YEAR_KEY_RE = re.compile(r"(?:19|20)\d{2}(?:年度|年)?")
+
+
+def _region_cells(rows: list[list[str]], j: int, is_region: Callable[[str], bool]) -> bool:
+    cells = [r[j].strip() for r in rows if j < len(r) and r[j].strip()]
+    return bool(cells) and sum(map(is_region, cells)) >= max(1, len(cells) // 2)
+
+
+def _header_block_end(
+    head: list[list[str]], first: int, layout: Layout, is_region: Callable[[str], bool] | None
+) -> int:
+    """The last row of a header that starts at ``first``: the rows below that
+    hold no figure, whose region cell is blank or a header word (not a region
+    name), and that have a cell under a header column."""
+    last = first
+    for r in range(first + 1, min(first + MAX_HEADER_ROWS, len(head))):
+        cells = [c.strip() for c in head[r]]
+        if not any(cells):
+            break
+        if any(c and parse_value(c)[1] == OK for c in cells):
+            break
+        if any(c and parse_value(c)[1] == MISSING and c.strip("-—–―─−.…· ") == "" for c in cells):
+            break  # a body row of missing markers (—, …)
+        d = layout.district
+        label = cells[d] if d < len(cells) else ""
+        if label:
+            key = _header_key(label)
+            if not (
+                _is_district_header(key) or key in WEAK_DISTRICT_HEADERS or key in UNIT_HEADERS
+                or key in _CORNER_WORDS
+            ):
+                break
+            if is_region is not None and is_region(label):
+                break
+        if not any(c for j, c in enumerate(cells) if j != d):
+            break
+        last = r
+    return last
+
+
+def _unit_like(text: str) -> bool:
+    """A header cell that only gives a unit: （张）, 单位：个, /人, or a short
+    unit word."""
+    t = normalise_name(text)
+    if not t:
+        return False
+    if t[0] in "([【" and t[-1] in ")]】" or _UNIT_ONLY_RE.fullmatch(t) or t.startswith("/"):
+        return True
+    return clean_unit(t) in _UNIT_WORDS
+
+
+_UNIT_ONLY_RE = re.compile(r"(?:计量)?单位[:：].{1,8}")
+_UNIT_WORDS = frozenset(
+    "个 家 张 人 万人 户 所 座 间 元 万元 亿元 千元 % ‰ 平方米 万平方米 米 公里 千米 吨 岁 年 "
+    "次 人次 万人次 床 张/百人 张/千人 人/千人 辆 台 项 件 名 处".split()
+)
+
+
+def _resolve_columns(anchor: Layout, rows: list[list[str]], lookup: Mapping[str, str]) -> Layout:
+    """Every column of a wide header of ``len(rows)`` rows -> its leaf and full
+    header path (a group header merged over sub-columns is written in its
+    first column only: the columns to its right whose own cells start lower
+    inherit it). A path names a metric by its leaf, or by its levels joined
+    (养老机构 > 床位数), a level that is only a unit giving the unit. Columns
+    whose path names no metric are ``unknown_columns``; notes and codes are
+    ``ignored_columns``."""
+    n = len(rows)
+    width = max(len(r) for r in rows)
+    grid = [[(r[j].strip() if j < len(r) else "") for j in range(width)] for r in rows]
+    used = {anchor.district, anchor.year}
+    # columns of a multi-row header that have a cell below row r
+    below = [[any(grid[k][j] for k in range(r + 1, n)) for j in range(width)] for r in range(n)]
+    filled = [row[:] for row in grid]
+    for r in range(n - 1):
+        for j in range(1, width):
+            if (
+                not grid[r][j] and filled[r][j - 1] and below[r][j] and below[r][j - 1]
+                and j - 1 not in used and j not in used
+            ):
+                filled[r][j] = filled[r][j - 1]
+    layout = Layout(
+        "wide", anchor.district, anchor.year, width=max(width, anchor.width), rows=n,
     )
+    for j in range(width):
+        if j in used:
+            continue
+        path: list[str] = []
+        for r in range(n):
+            text = filled[r][j]
+            if text and (not path or path[-1] != text):
+                path.append(text)
+        if not path:
+            continue
+        keys = [_header_key(t) for t in path]
+        if keys[-1] in YEAR_HEADERS and layout.year is None:
+            layout.year = j
+            continue
+        if any(k in IGNORED_HEADERS or k in CODE_HEADERS for k in keys):
+            layout.ignored_columns[j] = PATH_SEP.join(path)
+            continue
+        layout.paths[j] = tuple(path)
+        header = _match_path(path, lookup)
+        if header is None:
+            layout.unknown_columns[j] = PATH_SEP.join(path)
+        else:
+            layout.metric_columns[j] = header
+    return layout
+
+
+def _match_path(path: list[str], lookup: Mapping[str, str]) -> str | None:
+    """The header text (as ``match_metric_header`` reads it) that names a
+    metric from a header path, or None: the levels joined from the widest to
+    the leaf alone; a trailing level that is only a unit is attached to the
+    name as （unit）."""
+    unit = None
+    names = list(path)
+    while len(names) > 1 and _unit_like(names[-1]):
+        unit = clean_unit(names.pop())
+    for k in range(len(names)):
+        text = "".join(_OF_WHICH_RE.sub("", n) if i else n for i, n in enumerate(names[k:]))
+        code, own_unit = match_metric_header(text, lookup)
+        if code is not None:
+            if own_unit or not unit:
+                return text
+            return f"{text}（{unit}）"
+    return None
 
 
 def _column_letter(i: int) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from extractors.ledger import Ledger
 from extractors.records import STAT_FRAME_COLUMNS, IngestIssue
 
 FRAME_COLUMNS = list(STAT_FRAME_COLUMNS)
@@ -16,8 +17,15 @@ ERROR = "error"
 
 @dataclass
 class StatsResult:
+    """Rows, issues, and the cell ledgers: ``ledger`` of the file (read_stats_file),
+    ``ledgers`` of every file read (read_stats_folder; a file's ledger shows
+    it as read alone: a value conflicting with an earlier file stays counted
+    in its records there, and is an issue of the folder)."""
+
     frame: pd.DataFrame
     issues: list[IngestIssue] = field(default_factory=list)
+    ledger: Ledger | None = None
+    ledgers: list[Ledger] = field(default_factory=list)
 
 
 def empty_frame() -> pd.DataFrame:

@@ -10,8 +10,19 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from extractors.ledger import Ledger, TableView
 from extractors.records import IngestIssue, Metric
 from extractors.reference import DistrictResolver
+from extractors.stats.accounts import (
+    COL_COL,
+    ROW_COL,
+    TABLE_COL,
+    Accounts,
+    describe_columns,
+    explain_no_header,
+    grid_size,
+    non_empty_counts,
+)
 from extractors.stats.grid import Grid
 from extractors.stats.header import (
     Layout,
@@ -42,7 +53,8 @@ from extractors.vocabulary import UNIT_HEADERS
 
 
 class _TableReader:
-    """Reads the grids of one file into frames, appending issues."""
+    """Reads the grids of one file into frames, appending issues and giving
+    every non-empty cell it sees a fate in ``ledger`` (see ``accounts``)."""
 
     def __init__(
         self,
@@ -50,12 +62,16 @@ class _TableReader:
         resolver: DistrictResolver,
         metrics: Mapping[str, Metric],
         issues: list[IngestIssue],
+        ledger: Ledger | None = None,
     ):
         self.source_file = source_file
         self.resolver = resolver
         self.metrics = metrics
         self.lookup = _metric_lookup(metrics)
         self.issues = issues
+        self.ledger = ledger if ledger is not None else Ledger(source_file)
+        self.acc = Accounts(self.ledger)
+        self._t = -1  # the ledger's table index of the grid being read
 
     def _where(self, sheet: str | None, row: int | None = None, col: str | None = None) -> str:
         parts = [f"sheet {sheet}"] if sheet is not None else []
@@ -69,20 +85,36 @@ class _TableReader:
         self.issues.append(IngestIssue(self.source_file, location, ERROR, reason))
 
     def read(self, grid: Grid) -> pd.DataFrame:
-        if not any(any(c.strip() for c in row) for row in grid.head):
+        view = self.ledger.see_table(TableView(len(self.ledger.tables), 0, sheet=grid.sheet))
+        self._t = view.table
+        view.non_empty, view.n_rows, view.n_cols = grid_size(grid)
+        if view.non_empty == 0:
+            view.kind = "empty"
             if grid.sheet is None:
                 self._issue("file", "no data: the file holds only blank lines")
             return empty_frame()  # an empty sheet of a workbook with data is not an issue
-        found = _find_header(grid.head, self.lookup)
+        found = _find_header(grid.head, self.lookup, self._is_district_name)
         if found is None:
             if grid.sheet is not None and grid.rows is not None and not _has_number(grid.rows):
+                view.kind = "cover or notes sheet (no header, no figure)"
+                self.acc.grid_cells(self._t, grid, 0, None, "structural", "cover or notes text")
                 return empty_frame()  # a cover, notes or contents sheet: no figure to lose
-            self._issue(self._where(grid.sheet), self._unknown_layout(grid.head))
+            reason = self._unknown_layout(grid.head, grid.sheet)
+            view.kind = "unknown layout"
+            self._issue(self._where(grid.sheet), reason)
+            self.acc.grid_cells(self._t, grid, 0, None, "issue", "cell of an unread table", reason)
             return empty_frame()
         layout, header = found
+        first = header + 1 - layout.rows
+        view.kind = layout.kind
+        view.header_rows = tuple(range(first + 1, header + 2))
+        view.columns = describe_columns(layout)
+        self.acc.head_cells(self._t, grid, 0, first, "structural", "title")
+        self.acc.head_cells(self._t, grid, first, header + 1, "structural", "header")
         cols, rows, over = grid.body(header, layout.width)
         for reason in over:
             self._issue(self._where(grid.sheet), reason)
+        self.acc.over_width(self._t, grid, header, layout.width)
         year: int | None = None
         if layout.year is None:
             titles = " ".join(c for row in grid.head[:header] for c in row if c)
@@ -92,17 +124,20 @@ class _TableReader:
                 or _year_from_text(Path(self.source_file).stem)
             )
             if year is None:
-                self._issue(
-                    self._where(grid.sheet),
+                reason = (
                     "no year: no year column, and none in a title row, the sheet name "
-                    "or the file name",
+                    "or the file name"
                 )
+                self._issue(self._where(grid.sheet), reason)
+                self.acc.body_blocks(self._t, cols, rows, range(len(cols)), "issue", "value", reason)
                 return empty_frame()
-        header_rows = grid.head[header + 1 - layout.rows : header + 1]
+        header_rows = grid.head[first : header + 1]
+        before = non_empty_counts(cols)
         cols, rows, year = _drop_repeated_headers(layout, header_rows, cols, rows, year)
+        self.acc.dropped(self._t, before, non_empty_counts(cols), rows, "structural", "repeated header")
         if layout.kind == "tidy":
             unit = cols[layout.unit] if layout.unit is not None else None
-            return self._rows(
+            frame, good, bad = self._rows(
                 grid.sheet,
                 rows,
                 cols[layout.district],
@@ -111,10 +146,13 @@ class _TableReader:
                 unit,
                 cols[layout.year] if layout.year is not None else year,
                 None,
+                layout.value,
             )
+            self.acc.tidy(self._t, layout, cols, rows, good, bad)
+            return frame
         return self._wide(grid.sheet, layout, cols, rows, year, _unit_line(grid.head[:header]))
 
-    def _unknown_layout(self, head: list[list[str]]) -> str:
+    def _unknown_layout(self, head: list[list[str]], sheet: str | None = None) -> str:
         """The reason for a table without a header; names the two transposed
         layouts outside CONTRACT §5 when a row of the head looks like one."""
         for row in head:
@@ -131,10 +169,7 @@ class _TableReader:
                     f"unknown layout: districts across the columns ({', '.join(districts[:3])}, "
                     "…) are not read; put districts down the first column and metrics across"
                 )
-        return (
-            "unknown layout: no header row with a district column and a metric "
-            "column (tidy) or metric names across (wide)"
-        )
+        return "unknown layout: " + explain_no_header(head, sheet)
 
     def _is_district_name(self, text: str) -> bool:
         found = self.resolver.try_resolve(text, 2000)
@@ -155,8 +190,10 @@ class _TableReader:
                 for j, v in first.items():
                     if v and not header_units[j]:
                         header_units[j] = clean_unit(v)
+                before = non_empty_counts(cols)
                 cols = [c[1:] for c in cols]
                 rows = rows[1:]
+                self.acc.dropped(self._t, before, non_empty_counts(cols), rows, "structural", "unit row")
         if unit_line:
             # 单位：万人 above the table: the unit of every metric column without
             # its own whose metric it fits; when it fits none, of them all (so
@@ -173,6 +210,7 @@ class _TableReader:
         parts = []
         for j, header_text in layout.metric_columns.items():
             parts.append((j, header_text))
+        self._other_columns(sheet, layout, cols, rows)
         if not parts or n == 0:
             return empty_frame()
         k = len(parts)
@@ -186,18 +224,61 @@ class _TableReader:
             yr = pa.chunked_array([cols[layout.year]] * k)
         else:
             yr = year if isinstance(year, int) else pa.chunked_array([year] * k)
-        col_labels = np.repeat(np.array([_column_letter(j) for j, _ in parts], dtype=object), n)
-        frame = self._rows(sheet, np.tile(rows, k), district, metric, value, unit, yr, col_labels)
+        col_idx = np.repeat(np.array([j for j, _ in parts], dtype=np.int64), n)
+        frame, good, bad = self._rows(
+            sheet, np.tile(rows, k), district, metric, value, unit, yr, col_idx
+        )
+        self.acc.wide_values(self._t, [j for j, _ in parts], value, rows, good, bad)
         return frame
 
+    def _other_columns(self, sheet, layout: Layout, cols, rows) -> None:
+        """The fates of the body cells outside the metric columns: region and
+        year labels, notes; a column whose header path names no metric, or a
+        column without a header, is one issue (not one per cell)."""
+        counts = non_empty_counts(cols)
+        for j, c in enumerate(counts):
+            if j in layout.metric_columns or not c:
+                continue
+            if j == layout.district:
+                self.acc.block(self._t, j, rows, "structural", "region (row label)", c)
+            elif j == layout.year:
+                self.acc.block(self._t, j, rows, "structural", "year", c)
+            elif j in layout.ignored_columns:
+                self.acc.block(self._t, j, rows, "structural", "note or code column", c)
+            else:
+                letter = _column_letter(j)
+                if j in layout.unknown_columns:
+                    path = layout.unknown_columns[j]
+                    reason = (
+                        f"unknown metric {path!r}: column {letter} names no metric of "
+                        f"metrics.csv; {c} value{'s' if c > 1 else ''} not loaded"
+                    )
+                else:
+                    reason = (
+                        f"column {letter} has no header: {c} value{'s' if c > 1 else ''} "
+                        "not loaded"
+                    )
+                self._issue(self._where(sheet, col=letter), reason)
+                self.acc.block(self._t, j, rows, "issue", "value", c, reason)
+
     def _rows(
-        self, sheet, rows: np.ndarray, district, metric, value, unit, year, col_labels
-    ) -> pd.DataFrame:
-        """The common core: string columns -> frame rows + issues. Every lookup
-        runs once per distinct value (or distinct pair), then is broadcast."""
+        self, sheet, rows: np.ndarray, district, metric, value, unit, year, col_idx, value_col=0
+    ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+        """The common core: string columns -> (frame rows, good, bad) + issues,
+        with ``good``/``bad`` the elements loaded / rejected (the others are
+        missing figures). ``col_idx``: the column of each element (wide), or
+        None with ``value_col`` the value column (tidy). Every lookup runs once
+        per distinct value (or distinct pair), then is broadcast."""
         n = len(rows)
         if n == 0:
-            return empty_frame()
+            return empty_frame(), np.zeros(0, bool), np.zeros(0, bool)
+        col_labels = None
+        if col_idx is not None:
+            letters = {j: _column_letter(j) for j in np.unique(col_idx).tolist()}
+            col_labels = np.empty(max(letters) + 1, dtype=object)
+            for j, letter in letters.items():
+                col_labels[j] = letter
+            col_labels = col_labels[col_idx]
         values, status, suffix = _parse_values(value)
         # years
         if isinstance(year, int):
@@ -295,13 +376,15 @@ class _TableReader:
                 )
             col = col_labels[i] if col_labels is not None else None
             self._issue(self._where(sheet, int(rows[i]), col), reason)
+            j = int(col_idx[i]) if col_idx is not None else value_col
+            self.acc.cell(self._t, int(rows[i]), j, "issue", "value", reason, value[i].as_py())
         good = has_value & ~bad
         if good.all():
             sel = None
         elif good.any():
             sel = np.flatnonzero(good)
         else:
-            return empty_frame()
+            return empty_frame(), good, bad
         pick = (lambda a: a) if sel is None else (lambda a: a[sel])
         metric_units = [self.metrics[c].unit if c else None for c in metric_of]
         prefix = f"sheet {sheet}, row " if sheet is not None else "row "
@@ -327,5 +410,12 @@ class _TableReader:
                 "unit": _strings(pc.take(pa.array(metric_units, pa.string()), m_sel)),
                 "source_file": _strings(pa.repeat(pa.scalar(self.source_file), m)),
                 "location": _strings(location),
+                # where each row came from, for the ledger (dropped by read_stats_file)
+                TABLE_COL: np.full(m, self._t, dtype=np.int32),
+                ROW_COL: pick(rows).astype(np.int32),
+                COL_COL: (
+                    pick(col_idx).astype(np.int32) if col_idx is not None
+                    else np.full(m, value_col, dtype=np.int32)
+                ),
             }
-        )
+        ), good, bad
