@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from extractors import stats
-from extractors.stats import csvgrid
 from extractors.reference import DistrictResolver, load_districts, load_metrics
 from extractors.stats import (
     FRAME_COLUMNS,
@@ -16,6 +15,7 @@ from extractors.stats import (
     OK,
     PERCENT,
     SCALED,
+    csvgrid,
     detect_encoding,
     parse_value,
     read_stats_file,
@@ -176,6 +176,11 @@ def test_fast_path_gives_the_same_result(name, monkeypatch, resolver, metrics):
         ("12张", None, stats.BAD, 0),
         ("1e-05", 1e-05, OK, 0),
         (".5", None, stats.BAD, 0),
+        ("1e309", None, stats.RANGE, 0),
+        ("9" * 400, None, stats.RANGE, 0),
+        ("1e-400", None, stats.RANGE, 0),
+        ("-0", 0.0, OK, 0),
+        ("0e5", 0.0, OK, 0),
     ],
 )
 def test_parse_value(text, value, status, suffix):
@@ -185,7 +190,8 @@ def test_parse_value(text, value, status, suffix):
 def test_value_column_vectorised_equals_scalar():
     import pyarrow as pa
 
-    texts = ["1", "1.5", "-2", "1,234", "—", "", "暂无", "10.5万", "3%", ".5", "1e5", "1."]
+    texts = ["1", "1.5", "-2", "1,234", "—", "", "暂无", "10.5万", "3%", ".5", "1e5", "1.",
+             "1e309", "9" * 400, "1e-400", "-0", "0.0", "1" + ",000" * 120]
     values, status, suffix = stats._parse_values(pa.array(texts))
     for t, v, s, k in zip(texts, values, status, suffix, strict=True):
         pv, ps, pk = parse_value(t)
@@ -386,3 +392,18 @@ def test_every_cell_has_one_fate(path, resolver, metrics):
         assert summary["in_records"] == len(result.frame)
     # an issue row exists whenever a cell is booked as an issue
     assert (summary["issues"] > 0) <= bool(result.issues)
+
+
+def test_numbers_float64_cannot_hold_are_issues_and_minus_zero_is_zero(tmp_path, resolver, metrics):
+    p = tmp_path / "range_2019.csv"
+    big = "9" * 400
+    p.write_text(
+        f"地区,养老机构床位数（张）\n上城区,1e309\n下城区,{big}\n西湖区,1e-400\n拱墅区,-0\n",
+        encoding="utf-8",
+    )
+    result = read_stats_file(p, resolver, metrics)
+    assert result.frame["value"].tolist() == [0.0]
+    assert np.signbit(result.frame["value"].to_numpy()).tolist() == [False]
+    assert [i.location for i in result.issues] == [f"row {r}, column B" for r in (2, 3, 4)]
+    assert all(i.reason.startswith("number out of range") for i in result.issues)
+    assert result.ledger.summary()["unaccounted"] == 0

@@ -87,6 +87,7 @@ from extractors.stats.values import (  # noqa: F401
     OK,
     PERCENT,
     PLAIN,
+    RANGE,
     SCALED,
     _parse_values,
     parse_value,

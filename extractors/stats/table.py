@@ -40,6 +40,7 @@ from extractors.stats.values import (
     MISSING,
     OK,
     PLAIN,
+    RANGE,
     _dense_codes,
     _encode,
     _fmt,
@@ -348,7 +349,7 @@ class _TableReader:
         negative = values < 0
         if negative.any() and not sum_of.all():
             negative &= sum_of[metric_idx]
-        bad = status == BAD
+        bad = status >= BAD  # BAD or RANGE
         for mask in (yr_bad, d_bad, m_bad, u_bad, negative):
             if mask is not zeros:
                 bad |= mask
@@ -360,6 +361,11 @@ class _TableReader:
                 reason = pair_reason[int(pair_idx[i])]
             elif m_bad[i]:
                 reason = f"unknown metric {metric_texts[metric_idx[i]]!r}"
+            elif status[i] == RANGE:
+                reason = (
+                    f"number out of range: {value[i].as_py()[:40]!r} is too large or too "
+                    "small for a float64 (not stored as infinity or 0)"
+                )
             elif status[i] == BAD:
                 text = value[i].as_py()
                 reason = (

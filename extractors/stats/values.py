@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from decimal import Decimal
@@ -28,7 +29,8 @@ _PLAIN_RE = r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$"
 
 
 # value parse status
-OK, MISSING, BAD = 0, 1, 2
+OK, MISSING, BAD, RANGE = 0, 1, 2, 3  # RANGE: a number float64 cannot hold
+MAX_NUMBER_CHARS = 64  # longer "numbers" are out of range, not parsed digit by digit
 
 
 # value suffix kinds
@@ -49,12 +51,32 @@ def parse_value(text: str) -> tuple[float | None, int, int]:
     if not m:
         return None, BAD, PLAIN
     sign, digits, frac, exponent, suffix = m.groups()
+    if len(t) > MAX_NUMBER_CHARS:
+        return None, RANGE, PLAIN
     number = Decimal(sign + digits.replace(",", "") + (frac or "") + (exponent or ""))
+    kind = PLAIN
     if suffix == "%":
-        return float(number), OK, PERCENT
-    if suffix in ("万", "亿"):
-        return float(number * (10_000 if suffix == "万" else 100_000_000)), OK, SCALED
-    return float(number), OK, PLAIN
+        kind = PERCENT
+    elif suffix in ("万", "亿"):
+        number, kind = number * (10_000 if suffix == "万" else 100_000_000), SCALED
+    value = float(number)
+    if not math.isfinite(value) or (value == 0.0 and number != 0):
+        return None, RANGE, PLAIN  # 1e309, 400 digits: overflow; 1e-400: underflow to 0
+    return value + 0.0, OK, kind  # -0 -> 0
+
+
+def _out_of_range(arr, values: np.ndarray, plain: np.ndarray, status: np.ndarray) -> None:
+    """Plain numbers that float64 cannot hold: overflow (1e309, 400 digits)
+    and underflow to 0 of a non-zero number (1e-400) are RANGE; -0 is 0."""
+    inf = np.isinf(values)
+    zero = values == 0
+    if zero.any():
+        values[zero] = 0.0  # -0 -> 0
+        nonzero_text = pc.match_substring_regex(arr, r"^[^eE]*[1-9]").to_numpy(zero_copy_only=False)
+        inf |= zero & plain & nonzero_text
+    if inf.any():
+        values[inf] = np.nan
+        status[inf] = RANGE
 
 
 def _parse_values(arr: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -70,6 +92,7 @@ def _parse_values(arr: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarr
     plain = plain.to_numpy(zero_copy_only=False)
     status = np.zeros(n, dtype=np.int8)  # OK
     suffix = np.zeros(n, dtype=np.int8)
+    _out_of_range(arr, values, plain, status)
     rest = np.flatnonzero(~plain)
     if not len(rest):
         return values, status, suffix
@@ -79,6 +102,8 @@ def _parse_values(arr: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarr
         text = pc.if_else(grouped, pc.replace_substring(sub, ",", ""), pa.scalar(None, pa.string()))
         cast = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
         g = grouped.to_numpy(zero_copy_only=False)
+        cast = np.where(np.isinf(cast), np.nan, cast)
+        status[rest[g & np.isnan(cast)]] = RANGE
         values[rest[g]] = cast[g]
         rest, sub = rest[~g], pc.filter(sub, pc.invert(grouped))
     if not len(rest):
@@ -87,6 +112,7 @@ def _parse_values(arr: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarr
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
     parsed = [parse_value(t) for t in encoded.dictionary.to_pylist()]
+
     idx = encoded.indices.to_numpy(zero_copy_only=False)
     values[rest] = np.array([np.nan if v is None else v for v, _, _ in parsed])[idx]
     status[rest] = np.array([st for _, st, _ in parsed], dtype=np.int8)[idx]
