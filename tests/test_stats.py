@@ -407,3 +407,84 @@ def test_numbers_float64_cannot_hold_are_issues_and_minus_zero_is_zero(tmp_path,
     assert [i.location for i in result.issues] == [f"row {r}, column B" for r in (2, 3, 4)]
     assert all(i.reason.startswith("number out of range") for i in result.issues)
     assert result.ledger.summary()["unaccounted"] == 0
+
+
+# --------------------------------------------------------------------------- the reader's own budgets
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def test_xlsx_declaring_the_whole_sheet_reads_only_the_cells_present(tmp_path, resolver, metrics):
+    """A 1.6 KB workbook declaring A1:XFD1048576 with one far cell must not
+    allocate the declared dimension."""
+    import zipfile
+
+    src = FIX / "excel_formulas.xlsx"
+    with zipfile.ZipFile(src) as z:
+        sheet = z.read("xl/worksheets/sheet2.xml").decode()
+    import re
+
+    sheet = re.sub(r'<dimension ref="[^"]*"\s*/>', '<dimension ref="A1:XFD1048576"/>', sheet)
+    if "<dimension" not in sheet:
+        sheet = sheet.replace("<sheetData", '<dimension ref="A1:XFD1048576"/><sheetData', 1)
+    far = '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    sheet = sheet.replace("</sheetData>", far + "</sheetData>")
+    path = tmp_path / "far_2019.xlsx"
+    _rezip(src, path, {"xl/worksheets/sheet2.xml": sheet.encode()})
+    before = _peak_rss_mb()
+    result = read_stats_file(path, resolver, metrics)
+    assert _peak_rss_mb() - before < 600
+    # the far cell is one cell, beyond the header: an issue, never silence
+    far_fates = [f for f in result.ledger.fates if f.row == 1048576]
+    assert [(f.fate, f.col) for f in far_fates] == [("issue", 16383)]
+    assert result.ledger.summary()["unaccounted"] == 0
+
+
+def test_one_line_csv_fails_fast_with_one_issue(tmp_path, resolver, metrics):
+    import time
+
+    p = tmp_path / "ones.csv"
+    with p.open("wb") as f:
+        for _ in range(64):
+            f.write(b"1," * (1 << 20))  # 128 MiB of "1,"
+    before, t0 = _peak_rss_mb(), time.monotonic()
+    result = read_stats_file(p, resolver, metrics)
+    assert time.monotonic() - t0 < 60
+    assert _peak_rss_mb() - before < 400
+    assert result.frame.empty
+    assert [(i.location, i.reason[:25]) for i in result.issues] == [
+        ("row 1", "a line longer than 1,048,")
+    ]
+
+
+def test_exact_csv_reader_has_a_cell_budget(tmp_path, monkeypatch, resolver, metrics):
+    from extractors.stats import csvgrid as cg
+
+    monkeypatch.setattr(cg, "MAX_CSV_CELLS", 50)
+    p = tmp_path / "big_2019.csv"
+    p.write_text("地区,养老机构床位数（张）\n" + "上城区,1\n\n" * 40, encoding="utf-8")
+    result = read_stats_file(p, resolver, metrics)
+    assert result.frame.empty
+    assert len(result.issues) == 1 and "beyond the statistics reader's budget" in result.issues[0].reason
+
+
+def test_utf16_xlsx_part_with_a_dtd_is_refused(tmp_path, resolver, metrics):
+    import zipfile
+
+    src = FIX / "excel_formulas.xlsx"
+    with zipfile.ZipFile(src) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    evil = sheet.replace(
+        "<worksheet ", '<!DOCTYPE worksheet [<!ENTITY d "上城区">]>\n<worksheet ', 1
+    ).replace("西湖区", "&d;").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    path = tmp_path / "dtd16_2018.xlsx"
+    _rezip(src, path, {"xl/worksheets/sheet1.xml": evil.encode("utf-16")})
+    result = read_stats_file(path, resolver, metrics)
+    assert result.frame.empty
+    assert [i.reason for i in result.issues] == [
+        "XLSX part xl/worksheets/sheet1.xml declares a DTD or entities (refused)"
+    ]

@@ -9,6 +9,7 @@ import io
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from extractors.records import UnreadableStatsFile
@@ -91,21 +92,93 @@ def _csv_grid(path: Path, size: int, lookup: Mapping[str, str]) -> Grid:
         if grid is not None:
             return grid
     enc = detect_encoding(path)
-    text = path.read_bytes().decode(enc)
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    delim = _sniff_delimiter(text.splitlines()[:HEAD_ROWS])
+    _check_line_lengths(path, enc)
+    with path.open("rb") as raw:
+        head_text = io.TextIOWrapper(raw, encoding=enc, newline="").read(1 << 16)
+    delim = _sniff_delimiter(head_text.lstrip("\ufeff").splitlines()[:HEAD_ROWS])
     rows, numbers = [], []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
-    last = 0
-    try:
-        for row in reader:
-            rows.append(row)
-            numbers.append(last + 1)
-            last = reader.line_num
-    except csv.Error as e:
-        raise UnreadableStatsFile(path.name, f"malformed CSV: {e}", f"row {last + 1}") from None
+    cells = 0
+    with path.open("rb") as raw:
+        stream = io.TextIOWrapper(raw, encoding=enc, newline="")
+        first = stream.read(1)
+        if first and first != "\ufeff":
+            stream = _Prefixed(first, stream)
+        reader = csv.reader(stream, delimiter=delim)
+        last = 0
+        try:
+            for row in reader:
+                cells += max(len(row), 1)
+                if cells > MAX_CSV_CELLS:
+                    raise UnreadableStatsFile(
+                        path.name,
+                        f"more than {MAX_CSV_CELLS:,} cells for the exact CSV reader (it reads "
+                        "files the fast reader declines: blank lines, ragged rows, quoted line "
+                        "breaks, not UTF-8): beyond the statistics reader's budget",
+                        f"row {last + 1}",
+                    )
+                rows.append(row)
+                numbers.append(last + 1)
+                last = reader.line_num
+        except csv.Error as e:
+            raise UnreadableStatsFile(path.name, f"malformed CSV: {e}", f"row {last + 1}") from None
     return Grid(None, rows[:HEAD_ROWS], rows, numbers)
+
+
+MAX_CSV_CELLS = 5_000_000  # cells the exact (Python) CSV reader holds at once
+MAX_LINE_BYTES = 1 << 20  # a line longer than this is no statistics row
+
+
+class _Prefixed:
+    """A text stream with one character put back (the BOM check read it)."""
+
+    def __init__(self, first: str, stream):
+        self.first, self.stream = first, stream
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = self.stream.readline()
+        if self.first:
+            line, self.first = self.first + line, ""
+        if not line:
+            raise StopIteration
+        return line
+
+
+def _check_line_lengths(path: Path, enc: str) -> None:
+    """Refuse, before decoding, a file with a line longer than MAX_LINE_BYTES
+    (a 1 GiB one-line file, megabytes of ``1,``): one issue, in bounded
+    memory (16 MiB chunks; newline positions found by numpy)."""
+    if path.stat().st_size <= MAX_LINE_BYTES:
+        return
+    newline = b"\n\x00" if enc == "utf-16" else b"\n"
+    start = 0  # offset of the current line's start
+    offset = 0
+    line = 1
+    with path.open("rb") as f:
+        while chunk := f.read(16 << 20):
+            arr = np.frombuffer(chunk, dtype=np.uint8)
+            ends = np.flatnonzero(arr == newline[0]) + offset
+            if len(ends):
+                lengths = np.diff(np.concatenate(([start], ends + 1)))
+                longest = int(np.argmax(lengths))
+                if lengths[longest] > MAX_LINE_BYTES:
+                    line += longest
+                    break
+                line += len(ends)
+                start = int(ends[-1]) + 1
+            offset += len(chunk)
+            if offset - start > MAX_LINE_BYTES:
+                break
+        else:
+            return
+    raise UnreadableStatsFile(
+        path.name,
+        f"a line longer than {MAX_LINE_BYTES:,} bytes: not a statistics table "
+        "(refused before reading it whole)",
+        f"row {line}",
+    )
 
 
 def _fast_csv_grid(path: Path, enc: str, lookup: Mapping[str, str]) -> Grid | None:

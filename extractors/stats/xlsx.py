@@ -21,7 +21,7 @@ def _xlsx_grids(path: Path) -> list[Grid]:
             for name in z.namelist():
                 if name.endswith((".xml", ".rels")):
                     with z.open(name) as f:
-                        _refuse_dtd(f.read(4096), name, path.name)
+                        _refuse_dtd(f.read(PROLOG_BYTES), name, path.name)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError):
         pass  # reported below, as not a readable workbook
     try:
@@ -31,15 +31,39 @@ def _xlsx_grids(path: Path) -> list[Grid]:
     grids = []
     try:
         for ws in wb.worksheets:
-            rows = [
-                [_cell_text(c.value, getattr(c, "number_format", None)) for c in row]
-                for row in ws.iter_rows(min_row=1)
-            ]
-            grids.append(_small_grid(ws.title, rows))
+            grids.append(_small_grid(ws.title, _sheet_rows(ws, path.name)))
     finally:
         wb.close()
     _show_uncomputed_formulas(path, grids)
     return grids
+
+
+MAX_SHEET_CELLS = 5_000_000  # cells (up to each row's last non-empty one) read per sheet
+
+
+def _sheet_rows(ws, source: str) -> list[list[str]]:
+    """A sheet's rows as text, bounded by the cells actually present: the
+    declared dimension (``A1:XFD1048576``) is ignored, each row ends at its
+    last non-empty cell, and a sheet of more than MAX_SHEET_CELLS cells is
+    refused (UnreadableStatsFile) instead of filling memory."""
+    ws.reset_dimensions()
+    rows: list[list[str]] = []
+    cells = 0
+    for row in ws.iter_rows(min_row=1):
+        texts = [_cell_text(c.value, getattr(c, "number_format", None)) for c in row]
+        while texts and not texts[-1]:
+            texts.pop()
+        cells += max(len(texts), 1)
+        if cells > MAX_SHEET_CELLS:
+            raise UnreadableStatsFile(
+                source,
+                f"sheet {ws.title} holds more than {MAX_SHEET_CELLS:,} cells (up to row "
+                f"{len(rows) + 1}): beyond the statistics reader's budget; split the workbook",
+            )
+        rows.append(texts)
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows
 
 
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
@@ -71,10 +95,27 @@ def _zip_xml(z, name: str, source: str):
     return root
 
 
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
+
+
 def _refuse_dtd(head: bytes, name: str, source: str) -> None:
-    head = head[:4096].lstrip(b"\xef\xbb\xbf")
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-        raise UnreadableStatsFile(source, f"XLSX part {name} declares a DTD or entities (refused)")
+    """Refuse a part whose prolog (before the root element) declares a DTD
+    or entities, in any encoding: UTF-16/32 parts are checked with their
+    zero bytes removed (the markup is ASCII)."""
+    for text in (head.lstrip(b"\xef\xbb\xbf"), head.replace(b"\x00", b"")):
+        root = _ROOT_START.search(text)
+        prolog = text[: root.start()] if root else text
+        if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog:
+            raise UnreadableStatsFile(
+                source, f"XLSX part {name} declares a DTD or entities (refused)"
+            )
+        if root is None and len(head) >= PROLOG_BYTES:
+            raise UnreadableStatsFile(
+                source, f"XLSX part {name} has no root element in its first {PROLOG_BYTES} bytes"
+            )
+
+
+PROLOG_BYTES = 1 << 16
 
 
 def _worksheet_parts(z, source: str) -> dict[str, str]:
@@ -163,6 +204,9 @@ def _uncomputed_formulas(z, part: str, source: str) -> list[tuple[int, int, str]
     return found
 
 
+MAX_FORMULA_COLUMN = 1024  # an uncomputed formula farther right is not padded to
+
+
 def _show_uncomputed_formulas(path: Path, grids: list[Grid]) -> None:
     """A formula cell holds no value when the program that wrote the file did
     not compute it (openpyxl, many exporters): give such cells the formula's
@@ -177,8 +221,13 @@ def _show_uncomputed_formulas(path: Path, grids: list[Grid]) -> None:
             if grid is None or grid.rows is None or not _part_has_formulas(z, part):
                 continue
             for r, c, formula in _uncomputed_formulas(z, part, path.name):
-                if r <= len(grid.rows) and c <= len(grid.rows[r - 1]) and grid.rows[r - 1][c - 1] == "":
-                    grid.rows[r - 1][c - 1] = formula
+                if r > len(grid.rows) or c > MAX_FORMULA_COLUMN:
+                    continue
+                row = grid.rows[r - 1]
+                if c > len(row):  # rows end at their last value: an empty formula cell is past it
+                    row.extend([""] * (c - len(row)))
+                if row[c - 1] == "":
+                    row[c - 1] = formula
 
 
 def _part_has_formulas(z, part: str) -> bool:
