@@ -65,7 +65,7 @@ def test_fixture_against_gold(name, resolver, metrics):
 
 
 def test_every_fixture_has_gold():
-    files = {p.name for p in FIX.iterdir() if p.name != "gold.json"}
+    files = {p.name for p in FIX.iterdir() if p.is_file() and p.name != "gold.json"}
     assert files == set(GOLD)
 
 
@@ -488,3 +488,59 @@ def test_utf16_xlsx_part_with_a_dtd_is_refused(tmp_path, resolver, metrics):
     assert [i.reason for i in result.issues] == [
         "XLSX part xl/worksheets/sheet1.xml declares a DTD or entities (refused)"
     ]
+
+
+# --------------------------------------------------------------------------- yearbook look-alikes
+
+LOOK = FIX / "lookalikes"
+LOOK_GOLD = json.loads((LOOK / "gold.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", sorted(LOOK_GOLD))
+def test_yearbook_lookalike_against_gold(name, resolver, metrics):
+    """Region header 城市 (one and two header rows), a three-row header with
+    group headers merged over sub-columns and a units row, a 单位：万人 line
+    with years across sheets, city totals only for some years (tools/make_stats_lookalikes.py)."""
+    gold = LOOK_GOLD[name]
+    result = read_stats_file(LOOK / name, resolver, metrics)
+    assert _rows(result.frame) == sorted(gold["rows"])
+    assert sorted([i.location, i.reason] for i in result.issues) == sorted(gold["issues"])
+    assert result.ledger.summary()["unaccounted"] == 0
+    views = {t.sheet: t for t in result.ledger.tables}
+    for sheet, header_rows in gold["header_rows"].items():
+        assert list(views[sheet].header_rows) == header_rows
+    for sheet, columns in gold["columns"].items():
+        for j, role in columns.items():
+            assert views[sheet].columns[int(j)] == role
+
+
+def test_every_lookalike_has_gold():
+    assert {p.name for p in LOOK.iterdir() if p.name != "gold.json"} == set(LOOK_GOLD)
+
+
+def test_region_header_city_is_found_by_its_word_and_weak_words_by_content(tmp_path, resolver, metrics):
+    # 单位 (reporting unit) heads the region column only when its cells are region names
+    p = tmp_path / "weak_2019.csv"
+    p.write_text("单位,养老机构床位数（张）,居家养老服务照料中心数（家）\n上城区,4700,120\n西湖区,6100,80\n",
+                 encoding="utf-8")
+    result = read_stats_file(p, resolver, metrics)
+    assert len(result.frame) == 4 and result.issues == []
+
+
+def test_unknown_layout_says_what_was_looked_for_where(tmp_path, resolver, metrics):
+    p = tmp_path / "odd_2019.csv"
+    p.write_text("标题\n省份,养老机构床位数\n浙江,100\n", encoding="utf-8")
+    (issue,) = read_stats_file(p, resolver, metrics).issues
+    assert issue.reason.startswith("unknown layout: no region column: looked for 地区/区县")
+    assert "in rows 1-3" in issue.reason and "found row 2: 省份, 养老机构床位数" in issue.reason
+
+
+def test_unheaded_column_with_values_is_one_issue(tmp_path, resolver, metrics):
+    p = tmp_path / "unheaded_2019.csv"
+    p.write_text("地区,养老机构床位数（张）,\n上城区,4700,5\n西湖区,6100,6\n", encoding="utf-8")
+    result = read_stats_file(p, resolver, metrics)
+    assert len(result.frame) == 2
+    assert [(i.location, i.reason) for i in result.issues] == [
+        ("column C", "column C has no header: 2 values not loaded")
+    ]
+    assert result.ledger.summary()["unaccounted"] == 0

@@ -281,6 +281,7 @@ def _resolve_columns(anchor: Layout, rows: list[list[str]], lookup: Mapping[str,
             if (
                 not grid[r][j] and filled[r][j - 1] and below[r][j] and below[r][j - 1]
                 and j - 1 not in used and j not in used
+                and not any(grid[k][j] for k in range(r))  # not a cell merged down from above
             ):
                 filled[r][j] = filled[r][j - 1]
     layout = Layout(
