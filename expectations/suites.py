@@ -333,16 +333,29 @@ def prepare_district_stats(
     return df
 
 
+COVERAGE_COLUMNS = ["metric_code", "year", "file", "districts_reported", "districts_missing",
+                    "missing", PRESENT]
+MISSING_SHOWN = 5  # district names listed in a summary warning
+
+
 def district_coverage_grid(
     frame: pd.DataFrame, *, districts: Iterable[District] | pd.DataFrame,
     metrics: Mapping[str, Metric] | pd.DataFrame | None = None, **_: Any,
 ) -> pd.DataFrame:
-    """Every (metric, year) present in the statistics x every non-city district
-    valid in that year; ``present`` says whether the statistics have the row,
-    or, for a ``ratio`` metric, both its numerator and denominator rows (the
-    ratio is then derived, CONTRACT §6)."""
+    """One row per (metric, year) present in the statistics, summarising which
+    non-city districts valid in that year have no value (a ``ratio`` metric
+    counts as present through both its numerator and denominator, CONTRACT
+    §6); ``present`` is False when some are missing, so a failing row is one
+    summary warning per (file, metric, year), never one per district.
+
+    A (metric, year) that only has the city total is normal: it fails (one
+    warning) only when the same file gives that metric by district in
+    another year; a metric that a file gives at city level only raises
+    nothing. ``file`` names the file(s) holding the (metric, year)."""
     df = _ensure(frame.copy(), STATS_COLUMNS)
-    dists = [d for d in districts_of(districts) if d.district_type != "city"]
+    all_dists = districts_of(districts)
+    city_codes = {d.code for d in all_dists if d.district_type == "city"}
+    dists = [d for d in all_dists if d.district_type != "city"]
     parts: dict[str, tuple[str, str]] = {}
     if metrics is not None:
         t = metrics.copy() if isinstance(metrics, pd.DataFrame) else pd.DataFrame(
@@ -352,8 +365,18 @@ def district_coverage_grid(
         for r in t.to_dict("records"):
             if r["aggregation"] == "ratio" and r["numerator"] and r["denominator"]:
                 parts[str(r["metric_code"])] = (str(r["numerator"]), str(r["denominator"]))
-    have = set(zip(df["metric_code"].astype(str), df["district_code"].astype(str),
-                   pd.to_numeric(df["year"], errors="coerce"), strict=True))
+    metric_s = df["metric_code"].astype(str)
+    code_s = df["district_code"].astype(str)
+    year_s = pd.to_numeric(df["year"], errors="coerce")
+    file_s = df["source_file"].astype(str)
+    have = set(zip(metric_s, code_s, year_s, strict=True))
+    files_of: dict[tuple, set[str]] = {}
+    by_district_in_file: set[tuple[str, str]] = set()  # (file, metric) with a non-city row
+    for m, c, y, f in zip(metric_s, code_s, year_s, file_s, strict=True):
+        if y == y:
+            files_of.setdefault((m, y), set()).add(f)
+        if c not in city_codes:
+            by_district_in_file.add((f, m))
 
     def present(metric: str, code: str, y) -> bool:
         if (metric, code, y) in have:
@@ -362,13 +385,36 @@ def district_coverage_grid(
         return bool(num_den) and all((m, code, y) in have for m in num_den)
 
     rows = []
-    for metric, y in sorted({(m, y) for m, _, y in have if y == y}):
-        for d in dists:
-            if d.valid_in_year(int(y)):
-                rows.append({"metric_code": metric, "district_code": d.code, "year": int(y),
-                             "district_name": d.name, PRESENT: present(metric, d.code, y)})
-    return pd.DataFrame(rows, columns=["metric_code", "district_code", "year", "district_name",
-                                       PRESENT])
+    for metric, y in sorted(files_of):
+        expected = [d for d in dists if d.valid_in_year(int(y))]
+        missing = [d for d in expected if not present(metric, d.code, y)]
+        files = sorted(files_of[(metric, y)])
+        reported = len(expected) - len(missing)
+        ok = not missing
+        if missing and reported == 0:
+            # only the city total: a finding only when the file(s) give this
+            # metric by district in another year
+            ok = not any((f, metric) in by_district_in_file for f in files)
+        names = ", ".join(d.name for d in missing[:MISSING_SHOWN])
+        if len(missing) > MISSING_SHOWN:
+            names += f" … (+{len(missing) - MISSING_SHOWN})"
+        rows.append({
+            "metric_code": metric, "year": int(y), "file": ", ".join(files),
+            "districts_reported": reported, "districts_missing": len(missing),
+            "missing": ("only the city total" if reported == 0 else names) if missing else "",
+            PRESENT: ok,
+        })
+    return pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
+
+
+def issue_counts(issues: Iterable[Any]) -> dict[str, int]:
+    """Ingest issues counted apart: ``rejected`` (error: input held back or
+    not loaded) and ``warnings`` (reported, nothing held back, e.g. the
+    completeness summaries), for a run summary."""
+    counts = {"rejected": 0, "warnings": 0}
+    for i in issues:
+        counts["rejected" if getattr(i, "severity", "error") == "error" else "warnings"] += 1
+    return counts
 
 
 _KEY_S = ("metric_code", "district_code", "year")
@@ -402,8 +448,9 @@ STATS_COVERAGE_RULES = (
     _native_rule(
         "district_stats.every_district_present", "warning",
         "every district valid in the year has a value for each metric and year in the statistics "
-        "(a ratio metric: its value, or its numerator and denominator)",
-        _KEY_S + ("district_name",),
+        "(a ratio metric: its value, or its numerator and denominator); one summary per "
+        "(file, metric, year); a metric a file gives at city level only is not a finding",
+        ("metric_code", "year", "file", "districts_missing", "missing"),
         "ExpectColumnValuesToBeInSet", column=PRESENT, value_set=[True]),
 )
 

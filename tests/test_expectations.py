@@ -225,7 +225,8 @@ def test_issues_from_rows_and_coverage():
     missing = [i for i in issues if i.check == "district_stats.every_district_present"]
     # 2018 cover/330112 and 2019 beds/330112
     assert len(missing) == 2 and all(i.severity == "warning" for i in missing)
-    assert any("district_code=330112" in i.location for i in missing)
+    assert all("districts_missing=1" in i.location and "missing=临安区" in i.location
+               and "file=stats.csv" in i.location for i in missing)
 
 
 def test_data_docs_written(tmp_path):
@@ -259,3 +260,56 @@ def test_data_docs_failure_does_not_fail_validation(tmp_path):
 def test_unknown_suite():
     with pytest.raises(KeyError):
         run_suite("nope", pd.DataFrame())
+
+
+# --------------------------------------------------------------------------- completeness summaries
+
+
+def _coverage_warnings(frame, ctx=STATS_CTX):
+    res = run_suite("district_stats", frame, **ctx)
+    return [i for i in issues_from(res, frame) if i.check == "district_stats.every_district_present"]
+
+
+def test_city_level_only_metric_raises_no_warning():
+    # a file giving beds at city level only, over several years: normal, nothing to say
+    frame = pd.DataFrame([stat(district_code="330100", year=y, source_file="city.csv")
+                          for y in (2016, 2017, 2018, 2019)])
+    assert _coverage_warnings(frame) == []
+
+
+def test_city_only_years_give_one_summary_per_file_metric_year():
+    from extractors.reference import DistrictResolver, load_districts, load_metrics
+    from extractors.stats import read_stats_file
+    from tests.conftest import ROOT
+
+    ref = ROOT / "raw" / "reference"
+    districts = load_districts(ref / "districts.csv")
+    result = read_stats_file(ROOT / "tests" / "fixtures" / "stats" / "lookalikes" /
+                             "city_totals_only.csv", DistrictResolver(districts),
+                             load_metrics(ref / "metrics.csv"))
+    ctx = {"districts": districts, "metrics": load_metrics(ref / "metrics.csv")}
+    warnings = _coverage_warnings(result.frame, ctx)
+    # 2016-2018: the city total only, while 2019 is by district: one summary each;
+    # 2019: two districts given, the others missing: one summary listing them
+    assert len(warnings) == 4
+    assert all(i.severity == "warning" for i in warnings)
+    by_year = {int(i.location.split("year=")[1].split(",")[0]): i.location for i in warnings}
+    assert sorted(by_year) == [2016, 2017, 2018, 2019]
+    assert "missing=only the city total" in by_year[2016]
+    assert "districts_reported=2" in by_year[2019] and "…" in by_year[2019]
+    assert all("file=city_totals_only.csv" in loc for loc in by_year.values())
+
+
+def test_partial_years_of_a_by_district_metric_are_one_summary_each():
+    frame = pd.DataFrame([stat(district_code="330102", year=y) for y in (2019, 2020, 2021)])
+    warnings = _coverage_warnings(frame)
+    assert len(warnings) == 3  # 临安区 missing in each year: one row per (file, metric, year)
+
+
+def test_issue_counts_keep_warnings_apart_from_rejected_input():
+    from expectations.suites import issue_counts
+
+    frame = stats_frame(stat(value=-1.0, year=2019), complete=False)
+    issues = issues_from(run_suite("district_stats", frame, **STATS_CTX), frame)
+    counts = issue_counts(issues)
+    assert counts == {"rejected": 1, "warnings": 2}
