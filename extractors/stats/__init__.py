@@ -57,7 +57,6 @@ from extractors.files import input_files, unsupported_file_issues
 from extractors.ledger import Ledger
 from extractors.records import IngestIssue, Metric, UnreadableStatsFile
 from extractors.reference import DistrictResolver
-from extractors.stats.accounts import COL_COL, LEDGER_COLUMNS, ROW_COL, TABLE_COL
 from extractors.stats.csvgrid import (  # noqa: F401
     FAST_PATH_BYTES,
     _csv_grid,
@@ -136,8 +135,8 @@ def read_stats_file(
         reader.acc.close()
         return StatsResult(empty_frame(), issues, ledger, [ledger])
 
-    def dropped(row, reason):
-        t, r, c = getattr(row, TABLE_COL), getattr(row, ROW_COL), getattr(row, COL_COL)
+    def dropped(position: int, reason: str | None) -> None:
+        t, r, c = reader.origin(position)
         if reason is None:
             reader.acc.move(t, r, c, "structural", "duplicate of an equal value", None)
         else:
@@ -145,7 +144,6 @@ def read_stats_file(
 
     frame = _dedupe(_concat(frames), issues, dropped)
     reader.acc.close()
-    frame = frame.drop(columns=[c for c in LEDGER_COLUMNS if c in frame.columns])
     if frame.empty and not issues:
         issues.append(IngestIssue(path.name, "file", ERROR, "no statistics found"))
     return StatsResult(frame, issues, ledger, [ledger])

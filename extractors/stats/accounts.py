@@ -32,11 +32,6 @@ from extractors.ledger import Fate, Ledger
 from extractors.stats.header import HEAD_ROWS, PATH_SEP, Layout, _column_letter
 from extractors.vocabulary import REGION_HEADER_WORDS
 
-# frame columns that carry each row's cell to the ledger, dropped before the
-# frame leaves read_stats_file
-TABLE_COL, ROW_COL, COL_COL = "ledger_table", "ledger_row", "ledger_col"
-LEDGER_COLUMNS = [TABLE_COL, ROW_COL, COL_COL]
-
 
 def _filled(text: str | None) -> bool:
     return bool(text and text.strip())
@@ -48,22 +43,23 @@ def grid_size(grid) -> tuple[int, int, int]:
         n = sum(1 for row in grid.rows for c in row if _filled(c))
         return n, len(grid.rows), max((len(r) for r in grid.rows), default=0)
     head = grid.head[: grid.arrow_header_index + 1]
-    n = sum(1 for row in head for c in row if _filled(c))
-    n += sum(non_empty_counts([grid.arrow.column(i) for i in range(grid.arrow.num_columns)]))
+    n = sum(1 for row in head for c in row if _filled(c))  # the body's cells: added by the reader
     return n, len(head) + grid.arrow.num_rows, grid.arrow.num_columns
 
 
+def _non_empty(col):
+    """Arrow booleans: the cell holds a non-blank character (no string is
+    allocated: an empty test and a whitespace-only test)."""
+    col = pc.fill_null(col, "")
+    return pc.and_(pc.not_equal(col, ""), pc.invert(pc.utf8_is_space(col)))
+
+
 def non_empty_mask(col) -> np.ndarray:
-    trimmed = pc.utf8_trim_whitespace(col)
-    return pc.not_equal(pc.fill_null(trimmed, ""), "").to_numpy(zero_copy_only=False)
+    return _non_empty(col).to_numpy(zero_copy_only=False)
 
 
 def non_empty_counts(cols) -> list[int]:
-    out = []
-    for col in cols:
-        trimmed = pc.utf8_trim_whitespace(col)
-        out.append(int(pc.sum(pc.not_equal(pc.fill_null(trimmed, ""), "")).as_py() or 0))
-    return out
+    return [int(pc.sum(_non_empty(col)).as_py() or 0) for col in cols]
 
 
 def describe_columns(layout: Layout) -> dict[int, str]:
@@ -222,7 +218,7 @@ class Accounts:
             self.block(t, j, rows, "structural", "missing marker", int((f & ~g & ~b).sum()))
 
     def tidy(self, t: int, layout: Layout, cols, rows: np.ndarray, good: np.ndarray,
-             bad: np.ndarray) -> None:
+             bad: np.ndarray, masks: list[np.ndarray] | None = None) -> None:
         n = len(rows)
         if not len(good):
             good, bad = np.zeros(n, bool), np.zeros(n, bool)
@@ -232,7 +228,7 @@ class Accounts:
         if layout.unit is not None:
             roles[layout.unit] = "unit"
         for j, col in enumerate(cols):
-            f = non_empty_mask(col)
+            f = masks[j] if masks is not None else non_empty_mask(col)
             if j not in roles:
                 self.block(t, j, rows, "structural", "column not read (note)", int(f.sum()))
                 continue

@@ -25,8 +25,9 @@ def _dedupe(
     frame: pd.DataFrame, issues: list[IngestIssue], on_drop: Callable | None = None
 ) -> pd.DataFrame:
     """Keep the first value of each (metric, district, year); a later different
-    value is an issue, an equal one is dropped silently. ``on_drop(row,
-    reason)`` is told of each dropped row (reason None for an equal value)."""
+    value is an issue, an equal one is dropped silently. ``on_drop(position,
+    reason)`` is told of each dropped row (its position in ``frame``, whose
+    index must be a RangeIndex; reason None for an equal value)."""
     if len(frame) < 2:
         return frame
     key = ["metric_code", "district_code", "year"]
@@ -44,10 +45,10 @@ def _dedupe(
     first = sub.groupby(key, sort=False, observed=True).head(1)
     firsts = first.set_index(key)
     later = sub.drop(first.index)
-    for row in later.itertuples(index=False):
+    for position, row in zip(later.index.tolist(), later.itertuples(index=False), strict=True):
         ref = firsts.loc[(row.metric_code, row.district_code, row.year)]
         if row.value == ref.value and on_drop is not None:
-            on_drop(row, None)
+            on_drop(position, None)
         if row.value != ref.value:
             where = (
                 ref.location
@@ -65,5 +66,5 @@ def _dedupe(
                 )
             )
             if on_drop is not None:
-                on_drop(row, issues[-1].reason)
+                on_drop(position, issues[-1].reason)
     return frame.drop(later.index).reset_index(drop=True)

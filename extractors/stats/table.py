@@ -14,14 +14,12 @@ from extractors.ledger import Ledger, TableView
 from extractors.records import IngestIssue, Metric
 from extractors.reference import DistrictResolver
 from extractors.stats.accounts import (
-    COL_COL,
-    ROW_COL,
-    TABLE_COL,
     Accounts,
     describe_columns,
     explain_no_header,
     grid_size,
     non_empty_counts,
+    non_empty_mask,
 )
 from extractors.stats.grid import Grid
 from extractors.stats.header import (
@@ -73,6 +71,17 @@ class _TableReader:
         self.ledger = ledger if ledger is not None else Ledger(source_file)
         self.acc = Accounts(self.ledger)
         self._t = -1  # the ledger's table index of the grid being read
+        # (table, rows, columns) of each non-empty frame _rows made, in order
+        self._origins: list[tuple[int, np.ndarray, np.ndarray]] = []
+
+    def origin(self, position: int) -> tuple[int, int, int]:
+        """(table, row, column) of the row at ``position`` of the file's frames
+        concatenated in the order they were made."""
+        for t, rows, cols in self._origins:
+            if position < len(rows):
+                return t, int(rows[position]), int(cols[position])
+            position -= len(rows)
+        raise IndexError(position)
 
     def _where(self, sheet: str | None, row: int | None = None, col: str | None = None) -> str:
         parts = [f"sheet {sheet}"] if sheet is not None else []
@@ -113,6 +122,10 @@ class _TableReader:
         self.acc.head_cells(self._t, grid, 0, first, "structural", "title")
         self.acc.head_cells(self._t, grid, first, header + 1, "structural", "header")
         cols, rows, over = grid.body(header, layout.width)
+        masks = None
+        if grid.rows is None:  # an Arrow body: its cells are counted here, once
+            masks = [non_empty_mask(c) for c in cols]
+            view.non_empty += int(sum(int(m.sum()) for m in masks))
         for reason in over:
             self._issue(self._where(grid.sheet), reason)
         self.acc.over_width(self._t, grid, header, layout.width)
@@ -133,9 +146,14 @@ class _TableReader:
                 self.acc.body_blocks(self._t, cols, rows, range(len(cols)), "issue", "value", reason)
                 return empty_frame()
         header_rows = grid.head[first : header + 1]
-        before = non_empty_counts(cols)
-        cols, rows, year = _drop_repeated_headers(layout, header_rows, cols, rows, year)
-        self.acc.dropped(self._t, before, non_empty_counts(cols), rows, "structural", "repeated header")
+        kept = _drop_repeated_headers(layout, header_rows, cols, rows, year)
+        if kept[0] is not cols:
+            self.acc.dropped(
+                self._t, non_empty_counts(cols), non_empty_counts(kept[0]), rows, "structural",
+                "repeated header",
+            )
+            masks = None
+        cols, rows, year = kept
         if layout.kind == "tidy":
             unit = cols[layout.unit] if layout.unit is not None else None
             frame, good, bad = self._rows(
@@ -149,7 +167,7 @@ class _TableReader:
                 None,
                 layout.value,
             )
-            self.acc.tidy(self._t, layout, cols, rows, good, bad)
+            self.acc.tidy(self._t, layout, cols, rows, good, bad, masks)
             return frame
         return self._wide(grid.sheet, layout, cols, rows, year, _unit_line(grid.head[:header]))
 
@@ -403,7 +421,7 @@ class _TableReader:
             )
         m_sel = pa.array(pick(metric_idx))
         m = len(m_sel)
-        return pd.DataFrame(
+        frame = pd.DataFrame(
             {
                 "metric_code": _strings(pc.take(pa.array(metric_of, pa.string()), m_sel)),
                 "district_code": _strings(
@@ -416,12 +434,11 @@ class _TableReader:
                 "unit": _strings(pc.take(pa.array(metric_units, pa.string()), m_sel)),
                 "source_file": _strings(pa.repeat(pa.scalar(self.source_file), m)),
                 "location": _strings(location),
-                # where each row came from, for the ledger (dropped by read_stats_file)
-                TABLE_COL: np.full(m, self._t, dtype=np.int32),
-                ROW_COL: pick(rows).astype(np.int32),
-                COL_COL: (
-                    pick(col_idx).astype(np.int32) if col_idx is not None
-                    else np.full(m, value_col, dtype=np.int32)
-                ),
             }
-        ), good, bad
+        )
+        # where each row came from, for the ledger (a dropped duplicate)
+        self._origins.append((
+            self._t, pick(rows),
+            pick(col_idx) if col_idx is not None else np.full(m, value_col, dtype=np.int64),
+        ))
+        return frame, good, bad

@@ -72,8 +72,11 @@ def _out_of_range(arr, values: np.ndarray, plain: np.ndarray, status: np.ndarray
     zero = values == 0
     if zero.any():
         values[zero] = 0.0  # -0 -> 0
-        nonzero_text = pc.match_substring_regex(arr, r"^[^eE]*[1-9]").to_numpy(zero_copy_only=False)
-        inf |= zero & plain & nonzero_text
+        idx = np.flatnonzero(zero & plain)
+        if len(idx):  # only the zeros' texts are looked at: 1e-400 is not 0
+            texts = pc.take(arr, pa.array(idx))
+            nonzero = pc.match_substring_regex(texts, r"^[^eE]*[1-9]").to_numpy(zero_copy_only=False)
+            inf[idx[nonzero]] = True
     if inf.any():
         values[inf] = np.nan
         status[inf] = RANGE
