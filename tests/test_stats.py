@@ -544,3 +544,16 @@ def test_unheaded_column_with_values_is_one_issue(tmp_path, resolver, metrics):
         ("column C", "column C has no header: 2 values not loaded")
     ]
     assert result.ledger.summary()["unaccounted"] == 0
+
+
+def test_unseen_region_header_found_by_its_cells(tmp_path, resolver, metrics):
+    """A region column headed by a word the vocabulary lacks is found by its
+    content: a column of names that resolve to districts."""
+    p = tmp_path / "unseen_2019.csv"
+    p.write_text("行政单位,养老机构床位数（张）\n上城区,4700\n西湖区,6100\n全市,67000\n",
+                 encoding="utf-8")
+    result = read_stats_file(p, resolver, metrics)
+    assert sorted(result.frame["district_code"]) == ["330100", "330102", "330106"]
+    assert result.issues == []
+    (view,) = result.ledger.tables
+    assert view.columns[0] == "region" and view.header_rows == (1,)

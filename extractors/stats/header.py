@@ -166,8 +166,10 @@ def _find_header(
             return layout, i
         if layout is None:
             layout = _region_anchor(row, head[i + 1 : i + 6], lookup, is_region)
-            if layout is None:
-                continue
+        if layout is None and is_region is not None:
+            layout = _region_by_content(row, head[i + 1 : i + 9], lookup, is_region)
+        if layout is None:
+            continue
         last = _header_block_end(head, i, layout, is_region)
         resolved = _resolve_columns(layout, head[i : last + 1], lookup)
         if resolved.metric_columns or last == i:
@@ -204,6 +206,26 @@ def _region_anchor(
 
 
 _YEAR_KEY_RE = re.compile(r"(?:19|20)\d{2}(?:年度|年)?")
+
+
+def _region_by_content(
+    row: list[str], below: list[list[str]], lookup: Mapping[str, str],
+    is_region: Callable[[str], bool],
+) -> Layout | None:
+    """A header row with metric names across and no region header word (an
+    unseen label such as 省辖市 or 行政单位): the region column is the first
+    column, not a metric, whose cells below are mostly region names."""
+    if any(c.strip() and parse_value(c)[1] == OK for c in row):
+        return None
+    known = {j for j, c in enumerate(row) if c.strip() and match_metric_header(c, lookup)[0]}
+    if not known:
+        return None
+    for j in range(len(row)):
+        if j not in known and _region_cells(below, j, is_region):
+            keys = [_header_key(c) for c in row]
+            year = next((k for k, key in enumerate(keys) if key in YEAR_HEADERS and k != j), None)
+            return Layout("wide", j, year, width=len(row))
+    return None
 
 
 def _region_cells(rows: list[list[str]], j: int, is_region: Callable[[str], bool]) -> bool:
