@@ -148,6 +148,8 @@ def test_fast_path_gives_the_same_result(name, monkeypatch, resolver, metrics):
     assert used == [name != "tidy_english.csv"]
     assert _rows(result.frame) == sorted(GOLD[name]["rows"])
     _check_issues(result.issues, GOLD[name]["issues"], name)
+    assert result.ledger.summary()["unaccounted"] == 0
+    assert result.ledger.summary()["over_accounted"] == 0
 
 
 @pytest.mark.parametrize(
@@ -557,3 +559,45 @@ def test_unseen_region_header_found_by_its_cells(tmp_path, resolver, metrics):
     assert result.issues == []
     (view,) = result.ledger.tables
     assert view.columns[0] == "region" and view.header_rows == (1,)
+
+
+# --------------------------------------------------------------------------- the variety generator
+
+VARIETY_SEED, VARIETY_N = 2026, 40  # CI: small and fixed; see tools/make_stats_variety.py
+
+
+def test_variety_of_yearbook_tables_is_read_exactly(tmp_path, resolver, metrics):
+    """Seeded tables along every axis real yearbooks vary on (region header
+    word, 1-3 header rows with merged groups, units in header / units row /
+    unit line, year in title / sheet / file name / column, totals and 市区
+    subtotals, notes and unknown columns, XLSX / CSV UTF-8 / GB18030): every
+    row loaded with its exact value, every issue as the spec says, every cell
+    accounted."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "make_stats_variety", ROOT / "tools" / "make_stats_variety.py"
+    )
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    gold = mod.generate(VARIETY_SEED, VARIETY_N, tmp_path)
+    axes_seen = {k: {str(g["axes"][k]) for g in gold.values()} for k in ("depth", "format", "year")}
+    assert axes_seen["depth"] == {"1", "2", "3"} and len(axes_seen["format"]) == 3
+    wrong = []
+    for name, g in sorted(gold.items()):
+        result = read_stats_file(tmp_path / name, resolver, metrics)
+        got = (_rows(result.frame), sorted([i.location, i.reason] for i in result.issues))
+        if got != (sorted(g["rows"]), sorted(g["issues"])):
+            wrong.append((name, g["axes"]))
+        summary = result.ledger.summary()
+        assert summary["unaccounted"] == 0 and summary["over_accounted"] == 0, name
+    assert wrong == []
+
+
+def test_gbk_file_full_of_em_dashes_is_read(tmp_path, resolver, metrics):
+    """— is 0xA1AA in GBK, outside Python's GB2312 mapping: a GB18030 file of
+    mostly missing markers is still Chinese text, not byte soup."""
+    p = tmp_path / "dashes_2019.csv"
+    p.write_bytes("地区,养老机构床位数\n上城区,—\n西湖区,—\n滨江区,—\n拱墅区,10\n".encode("gb18030"))
+    result = read_stats_file(p, resolver, metrics)
+    assert result.issues == [] and result.frame["value"].tolist() == [10.0]

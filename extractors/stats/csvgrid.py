@@ -61,7 +61,13 @@ def _plausible_chinese(text: str) -> bool:
             ch.encode("gb2312")
             common += 1
         except UnicodeEncodeError:
-            pass
+            # GBK's symbol rows (A1-A9: — as 0xA1AA, which Python's GB2312 codec
+            # maps to ― instead) are as common in statistics as GB2312 itself
+            try:
+                b = ch.encode("gbk")
+            except UnicodeEncodeError:
+                continue
+            common += len(b) == 2 and 0xA1 <= b[0] <= 0xA9
     return common >= 0.95 * len(non_ascii)
 
 

@@ -170,11 +170,35 @@ def _find_header(
             layout = _region_by_content(row, head[i + 1 : i + 9], lookup, is_region)
         if layout is None:
             continue
+        first = _header_top(head, i, layout)
         last = _header_block_end(head, i, layout, is_region)
-        resolved = _resolve_columns(layout, head[i : last + 1], lookup)
+        resolved = _resolve_columns(layout, head[first : last + 1], lookup)
         if resolved.metric_columns or last == i:
             return resolved, last
     return None
+
+
+def _header_top(head: list[list[str]], i: int, layout: Layout) -> int:
+    """The first row of a header found at row ``i`` by a blank region cell
+    (a corner left blank): the rows above whose region cell is blank too,
+    with several cells and no figure, are its upper levels (group headers,
+    metrics merged down), not titles (a title or unit line starts in the
+    first column, or is one cell)."""
+    d = layout.district
+    if i == 0 or (d < len(head[i]) and head[i][d].strip()):
+        return i
+    top = i
+    for k in range(i - 1, max(i - MAX_HEADER_ROWS, -1), -1):
+        cells = [c.strip() for c in head[k]]
+        if (d < len(cells) and cells[d]) or sum(1 for c in cells if c) < 1:
+            break
+        if any(c and parse_value(c)[1] == OK for c in cells):
+            break
+        filled = [j for j, c in enumerate(cells) if c]
+        if len(filled) == 1 and filled[0] <= d + 1 and len(cells[filled[0]]) > 12:
+            break  # a title in the cell next to the corner
+        top = k
+    return top
 
 
 def _region_anchor(
