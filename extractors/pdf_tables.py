@@ -10,6 +10,7 @@ does it). pypdfium2 gives a fast text-layer test before the full parse.
 from __future__ import annotations
 
 import re
+import tempfile
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -466,12 +467,24 @@ def _read_page(page, page_no: int, settings: dict, strategy: str, state: _State,
     return [pt for _, pt in placed]
 
 
+class _Refused(Exception):
+    """pdfminer (under pdfplumber) cannot open the file at all."""
+
+
 def _read_pages(path: Path, source: str, settings: dict, strategy: str,
                 warnings: list[str]) -> tuple[list[_PageTable], _State]:
     state = _State()
     tables: list[_PageTable] = []
-    with pdfplumber.open(path) as pdf:
-        for i, page in enumerate(pdf.pages, start=1):
+    try:
+        pdf = pdfplumber.open(path)
+    except Exception as exc:  # pdfminer's errors on a file it cannot parse (No /Root, ...)
+        raise _Refused(f"{type(exc).__name__}: {exc}") from None
+    with pdf:
+        try:
+            pages = pdf.pages
+        except Exception as exc:
+            raise _Refused(f"{type(exc).__name__}: {exc}") from None
+        for i, page in enumerate(pages, start=1):
             try:
                 tables.extend(_read_page(page, i, settings, strategy, state, source, warnings))
             finally:
@@ -689,12 +702,47 @@ def _title(lines: list[_Line]) -> str | None:
     return normalise_text("\n".join(parts)) or None
 
 
+def _repaired_copy(path: Path, folder: str, source: str, why: str) -> Path:
+    """The PDF re-saved by PDFium (which rebuilds a broken cross-reference, reads
+    linearized files with bytes after ``%%EOF``, ...) into ``folder``."""
+    out = Path(folder) / "repaired.pdf"
+    try:
+        pdf = pypdfium2.PdfDocument(str(path))
+        try:
+            pdf.save(str(out))
+        finally:
+            pdf.close()
+    except pypdfium2.PdfiumError as exc:
+        raise UnreadableDocument(source, f"corrupt PDF ({why}; PDFium: {exc})") from None
+    return out
+
+
 def read_pdf(path: str | Path) -> PdfContent:
-    """Tables (stitched, with section and page of each row), title and first lines of a PDF."""
+    """Tables (stitched, with section and page of each row), title and first lines of a PDF.
+
+    A file pdfminer refuses but PDFium opens is re-saved by PDFium to a temporary
+    file and read from there (with a warning); "corrupt" only when neither can."""
     path = Path(path)
     source = path.name
     n_pages = _check_text_layer(path, source)
-    warnings: list[str] = []
+    try:
+        return _read_pdf(path, source, n_pages, [])
+    except _Refused as exc:
+        why = str(exc)
+    with tempfile.TemporaryDirectory(prefix="planwh-pdf-") as folder:
+        copy = _repaired_copy(path, folder, source, why)
+        note = (f"pdfminer could not open the file ({why}); read from a copy re-saved by "
+                "PDFium, which repaired it")
+        try:
+            return _read_pdf(copy, source, n_pages, [note])
+        except _Refused as again:
+            raise UnreadableDocument(
+                source, f"corrupt PDF ({why}; even after repair by PDFium: {again})"
+            ) from None
+
+
+def _read_pdf(path: Path, source: str, n_pages: int, notes: list[str]) -> PdfContent:
+    warnings: list[str] = list(notes)
     parts, state = _read_pages(path, source, LINES, "lines", warnings)
     grids = stitch(parts)
     if state.text_pages:
@@ -702,7 +750,7 @@ def read_pdf(path: str | Path) -> PdfContent:
         warnings.append(f"tables without vertical rules (page {pages}): columns guessed from "
                         "text alignment (text strategy)")
     if not grids:
-        warnings = []  # the second pass reads every page again: its own warnings only
+        warnings = list(notes)  # the second pass reads every page again: its own warnings only
         parts, state = _read_pages(path, source, TEXT, "text", warnings)
         grids = [g for g in stitch(parts) if detect_layout(g) is not None]
         for i, g in enumerate(grids):
