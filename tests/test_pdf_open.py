@@ -58,11 +58,12 @@ def test_a_file_no_library_opens_is_corrupt(tmp_path):
 
 def test_pdfium_readable_but_unrepairable_says_corrupt_with_both_reasons(tmp_path, monkeypatch):
     """When the PDFium copy is refused too, the message names both failures."""
-    import extractors.pdf_tables as pdf_tables
+    import extractors.pdf.reader as reader
+    from extractors.pdf.open import Refused
 
     def refuse(*_a, **_k):
-        raise pdf_tables._Refused("PSSyntaxError: broken")
+        raise Refused("PSSyntaxError: broken")
 
-    monkeypatch.setattr(pdf_tables, "_read_pages", refuse)
+    monkeypatch.setattr(reader, "read_pages", refuse)
     with pytest.raises(UnreadableDocument, match="even after repair by PDFium"):
         read_pdf(SOURCE)
