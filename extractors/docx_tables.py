@@ -14,7 +14,8 @@ from pathlib import Path, PurePosixPath
 
 from lxml import etree
 
-from extractors.layouts import is_section_heading
+from extractors.continuation import Part, StitchSettings, append, decide, is_continued_label
+from extractors.layouts import detect_layout, is_section_heading
 from extractors.records import GridCell, TableGrid, UnreadableDocument
 from extractors.text import SUPERSCRIPT_DIGITS, normalise_text
 
@@ -403,10 +404,49 @@ def _body_blocks(container: etree._Element):
             yield from _body_blocks(child)
 
 
-def read_docx(path: str | Path) -> DocxContent:
-    """Tables (with section and context), paragraphs and title of a DOCX."""
+def table_edges(tbl: etree._Element) -> list[float]:
+    """Column boundaries of a ``w:tbl`` in points, from its grid (``w:tblGrid`` widths,
+    after the table's indent): the geometry continuations are matched on. Columns
+    without a width count as 0 wide (the count of columns still tells)."""
+    pr = _child(tbl, _w("tblPr"))
+    ind = _child(pr, _w("tblInd")) if pr is not None else None
+    x = (_int(ind.get(_w("w")), 0) or 0) / 20 if ind is not None else 0.0
+    edges = [x]
+    for col in tbl.iterfind(f"{_w('tblGrid')}/{_w('gridCol')}"):
+        x += max(_int(col.get(_w("w")), 0) or 0, 0) / 20
+        edges.append(x)
+    return edges
+
+
+def _join_paragraphs(target: GridCell, cell: GridCell) -> None:
+    """Continue ``target`` with the text of ``cell`` (a row split over two Word tables)."""
+    target.raw = f"{target.raw}\n{cell.raw}" if target.raw else cell.raw
+    target.text = normalise_text(target.raw)
+
+
+def opens_plan_table(row: list[str]) -> bool:
+    """Plan meaning: the texts of one row are a plan table's header (the row, above a
+    row of numbers standing in for data, reads as a plan table)."""
+    if not any(row):
+        return False
+    head = [GridCell(t, t, (0, c)) for c, t in enumerate(row)]
+    data = [GridCell("1", "1", (1, c)) for c in range(len(row))]
+    return detect_layout(TableGrid([head, data], 0)) is not None
+
+
+def read_docx(path: str | Path, opens_table=None,
+              stitch: StitchSettings | None = None) -> DocxContent:
+    """Tables (with section and context), paragraphs and title of a DOCX.
+
+    A Word table that follows another with nothing but empty paragraphs, page or
+    section breaks or a 续表 label between them, and has the same grid columns,
+    continues it (``extractors.continuation``): one table, its rows numbered on.
+    ``opens_table``: plan meaning, whether a row's texts are a table's own header
+    (by default ``opens_plan_table``)."""
     path = Path(path)
     source = path.name
+    opens = opens_table or opens_plan_table
+    settings = stitch or StitchSettings()
     doc, styles_root = _load_parts(path, source)
     etree.strip_elements(doc, *_STRIP, with_tail=False)
     styles = _read_styles(styles_root)
@@ -419,15 +459,30 @@ def read_docx(path: str | Path) -> DocxContent:
     title: str | None = None
     section: str | None = None
     context: list[str] = []
+    last: Part | None = None  # the last Word table read
+    clear = False  # nothing but empty paragraphs/breaks/续表 since the last Word table
+    n_word = 0
     for block in _body_blocks(body):
         if block.tag == W_TBL:
+            n_word += 1
             grid = table_grid(block, len(tables), warnings)
-            grid.section, grid.context = section, "\n".join(context)
-            tables.append(grid)
+            part = Part(rows=grid.rows, edges=table_edges(block), where=f"Word table #{n_word}",
+                        follows=clear and last is not None)
+            d = decide(tables[-1], last, part, opens, settings) if last is not None else None
+            if d is not None and d.warning:
+                warnings.append(d.warning)
+            if d is not None and d.join:
+                append(tables[-1], part, d, _join_paragraphs)
+            else:
+                grid.section, grid.context = section, "\n".join(context)
+                tables.append(grid)
+            last, clear = part, True
             continue
         text = normalise_text(_paragraph_raw(block))
         if not text:
             continue
+        if not is_continued_label(text):
+            clear = False
         kind = _paragraph_kind(block, styles)
         if kind == "title" and title is None and not tables:
             title = text

@@ -6,6 +6,9 @@ Look-alikes of documents written by others that planwh lost records from:
 - ``annual_no_repeat_2016``: a layout-A annual table over 3+ pages, header row not
   repeated, years written ``2016`` (no 年), long 主要工作举措 cells so that rows
   break across pages; ``annual_no_repeat`` is the same with ``2016年``.
+- ``annual_centred_running_head``: the same with every cell centred vertically (a
+  broken row's 序号 printed on its second part), a running head longer than a
+  short label and page numbers ``— N —``.
 - ``indicator_single_header``: one header row ``序号 | 指标名称 | 现状 | 主要工作举措 |
   2016 … 2020`` continuing over pages without a repeated header.
 - ``split_word_tables``: plan tables each written as two Word tables, the second
@@ -83,9 +86,12 @@ def new_doc(title: str):
     return doc
 
 
-def add_table(doc, rows: list[list[str]], widths_cm: list[float], size: float = 9) -> None:
+def add_table(doc, rows: list[list[str]], widths_cm: list[float], size: float = 9,
+              centred: bool = False) -> None:
     """A ruled table with these column widths; no row is marked as a repeated header
-    (w:tblHeader), so LibreOffice and Word do not repeat it on later pages."""
+    (w:tblHeader), so LibreOffice and Word do not repeat it on later pages.
+    ``centred``: every cell's text centred vertically, as most government documents
+    set them (a broken row's 序号 may then be printed on the row's second part)."""
     table = doc.add_table(rows=len(rows), cols=len(widths_cm))
     table.autofit = False
     borders = OxmlElement("w:tblBorders")
@@ -102,6 +108,10 @@ def add_table(doc, rows: list[list[str]], widths_cm: list[float], size: float = 
             cell = table.cell(r, c)
             cell.width = Cm(widths_cm[c])
             cell.text = text
+            if centred:
+                v = OxmlElement("w:vAlign")
+                v.set(qn("w:val"), "center")
+                cell._tc.get_or_add_tcPr().append(v)
             for para in cell.paragraphs:
                 for run in para.runs:
                     run.font.size = Pt(size)
@@ -137,9 +147,31 @@ def _records_a(table: int, rows: list[list[str]], year_cols: list[int], seq: int
 # --------------------------------------------------------------------------- documents
 
 
-def annual_no_repeat(year_suffix: str, stem: str, n_rows: int = 24) -> None:
-    """Layout A over 3+ pages, header not repeated, long rows breaking across pages."""
+def _running_head_and_page_numbers(doc, head: str) -> None:
+    """A running head longer than a short label, and centred page numbers (— N —)."""
+    section = doc.sections[0]
+    section.header.paragraphs[0].text = head
+    para = section.footer.paragraphs[0]
+    para.alignment = 1
+    para.add_run("— ")
+    run = para.add_run()
+    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        if kind:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        else:
+            el = OxmlElement("w:instrText")
+            el.text = text
+        run._r.append(el)
+    para.add_run(" —")
+
+
+def annual_no_repeat(year_suffix: str, stem: str, n_rows: int = 24, centred: bool = False) -> None:
+    """Layout A over 3+ pages, header not repeated, long rows breaking across pages;
+    ``centred``: cells centred vertically, a running head and page numbers."""
     doc = new_doc("某市民政局“十三五”年度目标分解")
+    if centred:
+        _running_head_and_page_numbers(doc, "某市民政局“十三五”年度目标分解（征求意见稿）")
     doc.add_heading("一、年度目标", level=2)
     doc.add_paragraph("各项年度目标见下表。")
     head = ["序号", "工作任务", "主要工作举措", "相关工作目标(指标)",
@@ -149,7 +181,7 @@ def annual_no_repeat(year_suffix: str, stem: str, n_rows: int = 24) -> None:
         m = i % len(MEASURES)
         rows.append([str(i + 1), TASKS[m], _action(i), f"{MEASURES[m]}{i + 1}",
                      *[_target(i, k) for k in range(5)]])
-    add_table(doc, rows, [1.0, 2.2, 4.4, 2.4, 1.6, 1.6, 1.6, 1.6, 1.6])
+    add_table(doc, rows, [1.0, 2.2, 4.4, 2.4, 1.6, 1.6, 1.6, 1.6, 1.6], centred=centred)
     doc.add_paragraph("注:目标值为年末数。")
     save(doc, f"{stem}.docx")
     write_spec(stem, [rows], _records_a(0, rows, [4, 5, 6, 7, 8], indicator=3),
@@ -251,6 +283,7 @@ def render_pdfs() -> None:
 def main(argv: list[str]) -> int:
     annual_no_repeat("", "annual_no_repeat_2016")
     annual_no_repeat("年", "annual_no_repeat")
+    annual_no_repeat("年", "annual_centred_running_head", centred=True)
     indicator_single_header()
     split_word_tables()
     if "--no-pdf" not in argv:

@@ -48,13 +48,18 @@ def make_line(chars: list[dict], page_no: int, s: PdfSettings | None = None) -> 
     )
 
 
+def in_margin(line: Line, height: float, s: PdfSettings) -> bool:
+    """The line lies in the top or bottom margin band, where running heads/feet live."""
+    return line.top < s.margin * height or line.bottom > (1 - s.margin) * height
+
+
 def is_running(line: Line, height: float, is_heading: Callable[[str], bool],
                s: PdfSettings) -> bool:
-    """Page numbers and running heads/feet in the page margins."""
-    in_margin = line.top < s.margin * height or line.bottom > (1 - s.margin) * height
+    """Page numbers and short running heads/feet in the page margins (a longer line
+    there is kept as text, but no gap between a table and its continuation)."""
     if _PAGE_NUMBER.match(line.text):
         return True
-    return in_margin and len(line.text) <= 12 and not is_heading(line.text)
+    return in_margin(line, height, s) and len(line.text) <= 12 and not is_heading(line.text)
 
 
 def is_heading_line(line: Line, right_edge: float, is_heading: Callable[[str], bool]) -> bool:

@@ -10,7 +10,7 @@ import pdfplumber
 from extractors.continuation import is_continued_label
 from extractors.pdf.chars import drop_cid, table_of
 from extractors.pdf.grid import fill_text, grid_from_cells, merge_wrapped_rows
-from extractors.pdf.lines import Line, is_heading_line, is_running, text_lines
+from extractors.pdf.lines import Line, in_margin, is_heading_line, is_running, text_lines
 from extractors.pdf.open import Refused
 from extractors.pdf.settings import PdfSettings, Predicates
 from extractors.pdf.three_line import three_line_tables
@@ -97,8 +97,11 @@ def read_page(page, page_no: int, strategy: str, state: PageState, source: str,
             obj.gap_above, gap = gap, []
             last = obj
             continue
-        gap.append(obj.text)
-        if is_heading_line(obj, right_edge, p.is_heading):
+        heading = is_heading_line(obj, right_edge, p.is_heading)
+        if heading or not in_margin(obj, height, s):
+            # a running head of any length (a title, 征求意见稿) stays out of the gap
+            gap.append(obj.text)
+        if heading:
             state.section, state.context = obj.text, []
         else:
             state.context.append(obj.text)
