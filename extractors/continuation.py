@@ -137,7 +137,8 @@ def decide(grid: TableGrid, last: Part, part: Part, opens_table: Callable[[list[
     n = len(part.edges)
     if geometry == "other":
         warning = None
-        if rep:
+        header = [t for t in texts(grid.rows[0]) if t]
+        if len(header) >= 2 and [t for t in texts(part.rows[0]) if t] == header:
             warning = (f"{part.where}: repeats the header of table {k} but has other columns "
                        f"({n - 1} instead of {len(last.edges) - 1}): read as a new table")
         return Decision(False, rep, geometry, warning=warning)
