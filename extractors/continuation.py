@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from extractors.records import GridCell, TableGrid
 
@@ -70,10 +70,16 @@ class Decision:
 
 
 def compare_edges(a: list[float], b: list[float], tol: float) -> tuple[str, float]:
-    """('same' | 'shifted' | 'off' | 'other', largest difference): how the column edges
-    ``b`` of a following table relate to ``a``. 'off' is the same count of columns
-    with edges (and widths) further apart than ``tol``; 'other' another count."""
-    if len(a) != len(b) or len(a) < 2:
+    """('same' | 'shifted' | 'coarser' | 'off' | 'other', largest difference): how the
+    column edges ``b`` of a following table relate to ``a``. 'coarser': fewer edges,
+    each one of ``a``'s, outer edges equal (every row there merges some columns, so a
+    rule is never drawn); 'off': the same count of columns with edges (and widths)
+    further apart than ``tol``; 'other' anything else."""
+    if len(a) < 2 or len(b) < 2:
+        return "other", 0.0
+    if len(b) < len(a) and column_map(b, a, tol) is not None:
+        return "coarser", 0.0
+    if len(a) != len(b):
         return "other", 0.0
     diff = max(abs(x - y) for x, y in zip(a, b, strict=True))
     if diff <= tol:
@@ -82,6 +88,42 @@ def compare_edges(a: list[float], b: list[float], tol: float) -> tuple[str, floa
     if widths <= tol:
         return "shifted", b[0] - a[0]
     return "off", max(diff, widths)
+
+
+def column_map(coarse: list[float], fine: list[float], tol: float) -> list[tuple[int, int]] | None:
+    """For each column of ``coarse``, the range of ``fine`` columns it covers, when
+    every edge of ``coarse`` is one of ``fine``'s (outer edges included); else None."""
+    idx: list[int] = []
+    for x in coarse:
+        j = min(range(len(fine)), key=lambda k: abs(fine[k] - x))
+        if abs(fine[j] - x) > tol or (idx and j <= idx[-1]):
+            return None
+        idx.append(j)
+    if idx[0] != 0 or idx[-1] != len(fine) - 1:
+        return None
+    return [(idx[k], idx[k + 1]) for k in range(len(idx) - 1)]
+
+
+def widen(rows: list[list[GridCell]], spans: list[tuple[int, int]]) -> list[list[GridCell]]:
+    """Rows of a coarser part on the finer grid: each cell covers the columns its own
+    column spans there (a merged cell: origin column and colspan mapped)."""
+    n = spans[-1][1]
+    copies: dict[int, GridCell] = {}  # the part's own cells stay as they are
+    out: list[list[GridCell]] = []
+    for row in rows:
+        new: list[GridCell] = [row[0]] * n
+        for j, cell in enumerate(row):
+            copy = copies.get(id(cell))
+            if copy is None:
+                c0 = min(cell.origin[1], len(spans) - 1)
+                last = min(c0 + cell.colspan - 1, len(spans) - 1)
+                copy = copies[id(cell)] = replace(
+                    cell, origin=(cell.origin[0], spans[c0][0]),
+                    colspan=spans[last][1] - spans[c0][0])
+            a, b = spans[j]
+            new[a:b] = [copy] * (b - a)
+        out.append(new)
+    return out
 
 
 # --------------------------------------------------------------------------- headers
@@ -132,9 +174,18 @@ def decide(grid: TableGrid, last: Part, part: Part, opens_table: Callable[[list[
     if not part.follows or not part.rows or not grid.rows:
         return Decision(False)
     geometry, diff = compare_edges(last.edges, part.edges, s.edge_tol)
+    if geometry == "coarser":
+        if grid.n_cols != len(last.edges) - 1:
+            return Decision(False)
+        spans = column_map(part.edges, last.edges, s.edge_tol)
+        assert spans is not None
+        widened = widen(part.rows, spans)
+        if any(opens_table(texts(row)) for row in widened[:1]):
+            return Decision(False, 0, geometry)
+        part.rows, part.edges = widened, list(last.edges)  # joined or not, only this Part
     rep = repeated_rows(grid, part.rows, s)
     k = grid.table_index
-    n = len(part.edges)
+    n = len(part.edges)  # (a coarser part now has the grid's edges)
     if geometry == "other":
         warning = None
         header = [t for t in texts(grid.rows[0]) if t]
@@ -165,6 +216,8 @@ def note(part: Part, grid: TableGrid, d: Decision, broken: bool) -> str:
     n = len(part.edges)
     if d.geometry == "same":
         how = f"same {n} column edges"
+    elif d.geometry == "coarser":
+        how = f"its column edges among these {n}, merged cells widened to them"
     elif d.geometry == "shifted":
         how = f"same {n - 1} column widths, shifted {d.shift:+.0f} pt"
     else:

@@ -476,6 +476,7 @@ def read_docx(path: str | Path, opens_table=None,
             else:
                 grid.section, grid.context = section, "\n".join(context)
                 tables.append(grid)
+                part = Part(rows=grid.rows, edges=table_edges(block), where=part.where)
             last, clear = part, True
             continue
         text = normalise_text(_paragraph_raw(block))

@@ -324,3 +324,22 @@ def test_docx_own_header_same_widths_is_a_new_table(tmp_path):
           + _tbl([head_b, ["福利", "1", "床位", "张", "40", "50", "—", "约束性"]], W8))
     content = read_docx(path)
     assert len(content.tables) == 2 and content.warnings == []
+
+
+def test_decide_coarser_part_is_widened_to_the_grid():
+    """On a page where every row merges two columns, one rule is never drawn: the
+    part's edges are a subset of the grid's. It is joined, its cells widened."""
+    from extractors.continuation import append
+
+    merged = GridCell("全年保持", "全年保持", (0, 2), 1, 1)
+    part = _part([GridCell("2", "2", (0, 0)), GridCell("救助", "救助", (0, 1)), merged],
+                 edges=(0, 40, 200, 320))
+    grid = _grid()
+    d = decide(grid, LAST, part, lambda _r: False, S)
+    assert d.join and d.geometry == "coarser"
+    assert merged.colspan == 1  # the page's own cells are left alone until joined
+    append(grid, part, d, lambda a, b: None)
+    assert grid_texts(grid)[-1] == ["2", "救助", "全年保持", "全年保持"]
+    cell = grid.rows[-1][2]
+    assert cell is grid.rows[-1][3] and cell.colspan == 2 and cell.origin == (2, 2)
+    assert "merged cells widened" in grid.continuations[0]

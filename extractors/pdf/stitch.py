@@ -53,9 +53,9 @@ def _as_part(pt: PageTable, last: PageTable | None) -> cont.Part:
                      follows=last is not None and follows(last, pt))
 
 
-def _decide(grid: TableGrid, last: PageTable, part: PageTable, s: PdfSettings,
+def _decide(grid: TableGrid, last: PageTable, part: PageTable, here: cont.Part, s: PdfSettings,
             p: Predicates) -> cont.Decision:
-    here, prev = _as_part(part, last), _as_part(last, None)
+    prev = _as_part(last, None)
     if part.strategy == last.strategy == "text":
         # columns guessed from text alignment: only a repeated header proves a continuation
         if not (here.follows and part.rows and len(part.xs) == len(last.xs)
@@ -74,11 +74,13 @@ def stitch(parts: list[PageTable], s: PdfSettings, p: Predicates,
     grids: list[TableGrid] = []
     last: PageTable | None = None
     for part in parts:
-        d = _decide(grids[-1], last, part, s, p) if last is not None and grids else None
+        here = _as_part(part, last)
+        d = _decide(grids[-1], last, part, here, s, p) if last is not None and grids else None
         if d is not None and d.warning and warnings is not None:
             warnings.append(d.warning)
         if d is not None and d.join:
-            cont.append(grids[-1], _as_part(part, last), d, append_text)
+            cont.append(grids[-1], here, d, append_text)
+            part.xs = here.edges  # a coarser part joined: the next compares with the full grid
         else:
             grids.append(TableGrid(
                 rows=part.rows, table_index=len(grids), section=part.section,
