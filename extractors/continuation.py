@@ -192,6 +192,12 @@ def decide(grid: TableGrid, last: Part, part: Part, opens_table: Callable[[list[
         if len(header) >= 2 and [t for t in texts(part.rows[0]) if t] == header:
             warning = (f"{part.where}: repeats the header of table {k} but has other columns "
                        f"({n - 1} instead of {len(last.edges) - 1}): read as a new table")
+        elif (abs(part.edges[0] - last.edges[0]) <= s.edge_tol
+              and abs(part.edges[-1] - last.edges[-1]) <= s.edge_tol
+              and not opens_table(texts(part.rows[0]))):
+            warning = (f"{part.where}: a table right after table {k}, as wide, with {n - 1} "
+                       f"columns instead of {len(last.edges) - 1} and no header: not joined (if "
+                       f"it continues table {k}, its rows are not read as plan rows)")
         return Decision(False, rep, geometry, warning=warning)
     first = part.rows[0]
     if not rep and header_like_grid(first, grid.rows[0]):

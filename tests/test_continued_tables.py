@@ -343,3 +343,11 @@ def test_decide_coarser_part_is_widened_to_the_grid():
     cell = grid.rows[-1][2]
     assert cell is grid.rows[-1][3] and cell.colspan == 2 and cell.origin == (2, 2)
     assert "merged cells widened" in grid.continuations[0]
+
+
+def test_decide_as_wide_other_columns_no_header_warns():
+    other = _part(_row("2", "救助", "1", "2", "3"), edges=(0, 40, 120, 200, 260, 320))
+    d = decide(_grid(), LAST, other, lambda _r: False, S)
+    assert not d.join and "instead of 4 and no header" in d.warning
+    narrower = _part(_row("2", "救助", "1", "2", "3"), edges=(0, 40, 120, 200, 260, 300))
+    assert decide(_grid(), LAST, narrower, lambda _r: False, S).warning is None
