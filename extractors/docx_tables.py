@@ -14,7 +14,8 @@ from pathlib import Path, PurePosixPath
 
 from lxml import etree
 
-from extractors.layouts import is_section_heading
+from extractors.continuation import Part, StitchSettings, append, decide, is_continued_label
+from extractors.layouts import detect_layout, is_section_heading
 from extractors.records import GridCell, TableGrid, UnreadableDocument
 from extractors.text import SUPERSCRIPT_DIGITS, normalise_text
 
@@ -55,6 +56,7 @@ class DocxContent:
     tables: list[TableGrid]
     paragraphs: list[str] = field(default_factory=list)  # normalised, non-empty, body order
     title: str | None = None
+    warnings: list[str] = field(default_factory=list)  # for the plan reader's ingest issues
 
 
 @dataclass(frozen=True)
@@ -89,9 +91,28 @@ def _read_member(zf: zipfile.ZipFile, name: str, source: str) -> bytes:
     return bytes(out)
 
 
+_BOMS = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\xfe\xff", "utf-16-be"), (b"\xff\xfe", "utf-16-le"), (b"\xef\xbb\xbf", "utf-8"),
+    # no BOM: the first characters of "<?xml" tell the width and order (XML 1.0 App. F)
+    (b"\x00\x00\x00<", "utf-32-be"), (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<\x00?", "utf-16-be"), (b"<\x00?\x00", "utf-16-le"),
+)
+DTD_SCAN_BYTES = 16384
+
+
+def declares_dtd(data: bytes) -> bool:
+    """The XML document in ``data`` declares a DTD or entities, in whatever encoding it is
+    written (UTF-8, UTF-16/32 with or without BOM, or an ASCII-compatible one):
+    ``<!DOCTYPE`` can only come before the root element, near the start."""
+    head = data[:DTD_SCAN_BYTES]
+    encoding = next((enc for bom, enc in _BOMS if head.startswith(bom)), "latin-1")
+    text = head.decode(encoding, errors="ignore").lstrip("\ufeff")
+    return "<!DOCTYPE" in text or "<!ENTITY" in text
+
+
 def _parse_xml(data: bytes, part: str, source: str) -> etree._Element:
-    head = data[:4096].lstrip(b"\xef\xbb\xbf")
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+    if declares_dtd(data):
         raise UnreadableDocument(source, f"DOCX part {part} declares a DTD or entities (refused)")
     try:
         root = etree.fromstring(data, _parser())
@@ -304,23 +325,48 @@ def _tr_skip(tr: etree._Element) -> tuple[int, int]:
     )
 
 
-def table_grid(tbl: etree._Element, table_index: int) -> TableGrid:
-    """A ``w:tbl`` as a rectangular grid with gridSpan/vMerge/gridBefore resolved."""
+def table_grid(tbl: etree._Element, table_index: int, warnings: list[str] | None = None
+               ) -> TableGrid:
+    """A ``w:tbl`` as a rectangular grid with gridSpan/vMerge/gridBefore resolved.
+
+    Spans and skips are bounded by the table actually present: no row is wider
+    than the table's grid (``w:tblGrid``) or, without one, than its most cells in
+    a row; a larger ``gridSpan``/``gridBefore``/``gridAfter`` (a 734-byte file can
+    ask for two billion columns) is clamped, with a warning."""
     n_grid = len(tbl.findall(f"{_w('tblGrid')}/{_w('gridCol')}"))
+    trs = list(tbl.iterchildren(W_TR))
+    row_cells = [_row_cells(tr) for tr in trs]
+    limit = max(n_grid, max((len(cells) for cells in row_cells), default=0), 1)
+    clamped: set[str] = set()
+
+    def bounded(value: int, room: int, what: str) -> int:
+        if value > room:
+            clamped.add(what)
+            return max(room, 0)
+        return value
+
     specs: list[list[tuple[int, int, str | None, etree._Element]]] = []
     covered: list[tuple[int, int]] = []  # per row: the grid columns its cells cover
     width = n_grid
-    for tr in tbl.iterchildren(W_TR):
+    for tr, cells in zip(trs, row_cells, strict=True):
         before, after = _tr_skip(tr)
+        before = bounded(before, limit - len(cells), "gridBefore")
         col = before
         row: list[tuple[int, int, str | None, etree._Element]] = []
-        for tc in _row_cells(tr):
+        for k, tc in enumerate(cells):
             span, vmerge = _tc_props(tc)
+            # room for this cell: the cells after it keep one column each
+            span = max(1, bounded(span, limit - col - (len(cells) - k - 1), "gridSpan"))
             row.append((col, span, vmerge, tc))
             col += span
         specs.append(row)
         covered.append((before, col))
-        width = max(width, col + after)
+        width = max(width, col + bounded(after, limit - col, "gridAfter"))
+    if clamped and warnings is not None:
+        warnings.append(
+            f"table {table_index}: {'/'.join(sorted(clamped))} wider than the table "
+            f"({limit} grid columns) clamped to it"
+        )
     rows: list[list[GridCell | None]] = [[None] * width for _ in specs]
     for r, row in enumerate(specs):
         grid_row = rows[r]
@@ -358,10 +404,49 @@ def _body_blocks(container: etree._Element):
             yield from _body_blocks(child)
 
 
-def read_docx(path: str | Path) -> DocxContent:
-    """Tables (with section and context), paragraphs and title of a DOCX."""
+def table_edges(tbl: etree._Element) -> list[float]:
+    """Column boundaries of a ``w:tbl`` in points, from its grid (``w:tblGrid`` widths,
+    after the table's indent): the geometry continuations are matched on. Columns
+    without a width count as 0 wide (the count of columns still tells)."""
+    pr = _child(tbl, _w("tblPr"))
+    ind = _child(pr, _w("tblInd")) if pr is not None else None
+    x = (_int(ind.get(_w("w")), 0) or 0) / 20 if ind is not None else 0.0
+    edges = [x]
+    for col in tbl.iterfind(f"{_w('tblGrid')}/{_w('gridCol')}"):
+        x += max(_int(col.get(_w("w")), 0) or 0, 0) / 20
+        edges.append(x)
+    return edges
+
+
+def _join_paragraphs(target: GridCell, cell: GridCell) -> None:
+    """Continue ``target`` with the text of ``cell`` (a row split over two Word tables)."""
+    target.raw = f"{target.raw}\n{cell.raw}" if target.raw else cell.raw
+    target.text = normalise_text(target.raw)
+
+
+def opens_plan_table(row: list[str]) -> bool:
+    """Plan meaning: the texts of one row are a plan table's header (the row, above a
+    row of numbers standing in for data, reads as a plan table)."""
+    if not any(row):
+        return False
+    head = [GridCell(t, t, (0, c)) for c, t in enumerate(row)]
+    data = [GridCell("1", "1", (1, c)) for c in range(len(row))]
+    return detect_layout(TableGrid([head, data], 0)) is not None
+
+
+def read_docx(path: str | Path, opens_table=None,
+              stitch: StitchSettings | None = None) -> DocxContent:
+    """Tables (with section and context), paragraphs and title of a DOCX.
+
+    A Word table that follows another with nothing but empty paragraphs, page or
+    section breaks or a 续表 label between them, and has the same grid columns,
+    continues it (``extractors.continuation``): one table, its rows numbered on.
+    ``opens_table``: plan meaning, whether a row's texts are a table's own header
+    (by default ``opens_plan_table``)."""
     path = Path(path)
     source = path.name
+    opens = opens_table or opens_plan_table
+    settings = stitch or StitchSettings()
     doc, styles_root = _load_parts(path, source)
     etree.strip_elements(doc, *_STRIP, with_tail=False)
     styles = _read_styles(styles_root)
@@ -370,18 +455,35 @@ def read_docx(path: str | Path) -> DocxContent:
         raise UnreadableDocument(source, "DOCX without a document body")
     tables: list[TableGrid] = []
     paragraphs: list[str] = []
+    warnings: list[str] = []
     title: str | None = None
     section: str | None = None
     context: list[str] = []
+    last: Part | None = None  # the last Word table read
+    clear = False  # nothing but empty paragraphs/breaks/续表 since the last Word table
+    n_word = 0
     for block in _body_blocks(body):
         if block.tag == W_TBL:
-            grid = table_grid(block, len(tables))
-            grid.section, grid.context = section, "\n".join(context)
-            tables.append(grid)
+            n_word += 1
+            grid = table_grid(block, len(tables), warnings)
+            part = Part(rows=grid.rows, edges=table_edges(block), where=f"Word table #{n_word}",
+                        follows=clear and last is not None)
+            d = decide(tables[-1], last, part, opens, settings) if last is not None else None
+            if d is not None and d.warning:
+                warnings.append(d.warning)
+            if d is not None and d.join:
+                append(tables[-1], part, d, _join_paragraphs)
+            else:
+                grid.section, grid.context = section, "\n".join(context)
+                tables.append(grid)
+                part = Part(rows=grid.rows, edges=table_edges(block), where=part.where)
+            last, clear = part, True
             continue
         text = normalise_text(_paragraph_raw(block))
         if not text:
             continue
+        if not is_continued_label(text):
+            clear = False
         kind = _paragraph_kind(block, styles)
         if kind == "title" and title is None and not tables:
             title = text
@@ -392,4 +494,4 @@ def read_docx(path: str | Path) -> DocxContent:
         paragraphs.append(text)
     if title is None and paragraphs:
         title = paragraphs[0]
-    return DocxContent(tables=tables, paragraphs=paragraphs, title=title)
+    return DocxContent(tables=tables, paragraphs=paragraphs, title=title, warnings=warnings)

@@ -106,7 +106,7 @@ def _read_tables(path: Path, fmt: str) -> tuple[list[TableGrid], str | None, lis
         from extractors.docx_tables import read_docx
 
         d = read_docx(path)
-        return d.tables, d.title, d.paragraphs[:12], None, []
+        return d.tables, d.title, d.paragraphs[:12], None, d.warnings
     from extractors.pdf_tables import read_pdf
 
     p = read_pdf(path)

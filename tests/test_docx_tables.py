@@ -223,3 +223,89 @@ def test_big_merged_table_reads_like_python_docx(tmp_path):
     ours = read_docx(f).tables[0]
     assert ours.n_rows == len(theirs) == 601
     assert [[cell.text for cell in row] for row in ours.rows] == theirs
+
+
+# --------------------------------------------------------------------------- issue #12: bounds
+
+
+def _bounded_run(code: str, limit_mb: int = 600, timeout: float = 20):
+    """Run ``code`` in a child with an address-space limit: a span that allocates its
+    value's worth of columns dies there instead of taking the machine."""
+    import resource
+    import subprocess
+    import sys
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (limit_mb << 20, limit_mb << 20))
+
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=timeout, preexec_fn=limit)
+
+
+@pytest.mark.parametrize("row", [
+    tr(tc("a", span=2000000000), tc("b")),
+    tr(tc("a"), tc("b"), before=2000000000),
+    tr(tc("a"), tc("b"), after=2000000000),
+], ids=["gridSpan", "gridBefore", "gridAfter"])
+def test_huge_spans_are_clamped_to_the_table_with_a_warning(tmp_path, row):
+    path = tmp_path / "span.docx"
+    write_docx(path, tbl(tr(tc("序号"), tc("指标")), row, cols=2))
+    assert path.stat().st_size < 2000
+    code = ("from extractors.docx_tables import read_docx\n"
+            f"d = read_docx({str(path)!r})\n"
+            "g = d.tables[0]\n"
+            "print(g.n_cols, '|'.join(c.text for c in g.rows[1]))\n"
+            "print(d.warnings)\n")
+    done = _bounded_run(code)
+    assert done.returncode == 0, done.stderr[-500:]
+    first, warnings = done.stdout.splitlines()
+    n_cols, cells = first.split(" ", 1)
+    assert int(n_cols) == 2
+    assert "a" in cells.split("|")[0] or "a" in cells  # no text lost
+    assert "b" in cells.split("|")
+    assert "clamped" in warnings and "2 grid columns" in warnings
+
+
+def test_spans_within_the_grid_give_no_warning(tmp_path):
+    path = tmp_path / "ok.docx"
+    write_docx(path, tbl(tr(tc("a", span=2), tc("b")), tr(tc("c"), tc("d"), tc("e")), cols=3))
+    d = read_docx(path)
+    assert d.warnings == []
+    assert texts(d.tables[0]) == [["a", "a", "b"], ["c", "d", "e"]]
+
+
+def test_span_warning_becomes_a_plan_warning(tmp_path):
+    path = tmp_path / "plan.docx"
+    years = [f"{y}年" for y in range(2016, 2021)]
+    head = tr(*(tc(t) for t in ["序号", "工作任务", "相关工作目标(指标)", *years]))
+    body = tr(tc("1"), tc("养老床位", span=999), *(tc(f"{n}张") for n in range(5)), tc("x"))
+    write_docx(path, tbl(head, body, cols=8))
+    doc = extract_plan(path)
+    assert any("gridSpan" in w and "clamped" in w for w in doc.warnings)
+
+
+@pytest.mark.parametrize("encoding,bom", [
+    ("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"), ("utf-16-le", b""),
+    ("utf-32-le", b"\xff\xfe\x00\x00"), ("utf-8", b"\xef\xbb\xbf"),
+])
+def test_dtd_is_refused_in_every_encoding(tmp_path, encoding, bom):
+    enc_name = encoding.split("-")[0].upper() + "-" + encoding.split("-")[1]
+    xml = (f'<?xml version="1.0" encoding="{enc_name}"?>'
+           '<!DOCTYPE d [<!ENTITY x "planwh-entity">]>'
+           f'<w:document xmlns:w="{W_NS}"><w:body>{p("&x;")}</w:body></w:document>')
+    path = tmp_path / "dtd.docx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("[Content_Types].xml", CT)
+        zf.writestr("_rels/.rels", RELS)
+        zf.writestr("word/document.xml", bom + xml.encode(encoding))
+    with pytest.raises(UnreadableDocument, match="DTD"):
+        read_docx(path)
+
+
+def test_declares_dtd_sees_through_encodings():
+    from extractors.docx_tables import declares_dtd
+
+    doc = '<?xml version="1.0"?><!DOCTYPE a><a/>'
+    for enc in ("utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32"):
+        assert declares_dtd(doc.encode(enc)), enc
+    assert not declares_dtd('<?xml version="1.0" encoding="UTF-16"?><a>DOCTYPE</a>'.encode("utf-16"))

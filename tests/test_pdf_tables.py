@@ -211,9 +211,9 @@ def test_plan_document_fields(tmp_path):
 
 
 def _line(text, top, size, page=1):
-    from extractors.pdf_tables import _Line
+    from extractors.pdf.lines import Line
 
-    return _Line(text=text, top=top, bottom=top + size, x1=500.0, size=size, page=page)
+    return Line(text=text, top=top, bottom=top + size, x1=500.0, size=size, page=page)
 
 
 @pytest.mark.parametrize("lines,title", [
@@ -228,6 +228,7 @@ def _line(text, top, size, page=1):
       ("正文", 150, 12)], "杭州市民政局“十三五”绩效管理规划"),
 ])
 def test_title_lines(lines, title):
-    from extractors.pdf_tables import _title
+    from extractors.layouts import is_section_heading
+    from extractors.pdf.lines import title as pdf_title
 
-    assert _title([_line(*ln) for ln in lines]) == title
+    assert pdf_title([_line(*ln) for ln in lines], is_section_heading) == title

@@ -1,0 +1,295 @@
+"""Plan tables continued by geometry: over pages without a repeated header, rows broken
+across a page, and one table written as two Word tables (issue #11 item 4).
+
+Look-alikes of documents written by others that planwh lost records from:
+
+- ``annual_no_repeat_2016``: a layout-A annual table over 3+ pages, header row not
+  repeated, years written ``2016`` (no 年), long 主要工作举措 cells so that rows
+  break across pages; ``annual_no_repeat`` is the same with ``2016年``.
+- ``annual_centred_running_head``: the same with every cell centred vertically (a
+  broken row's 序号 printed on its second part), a running head longer than a
+  short label and page numbers ``— N —``.
+- ``indicator_single_header``: one header row ``序号 | 指标名称 | 现状 | 主要工作举措 |
+  2016 … 2020`` continuing over pages without a repeated header.
+- ``split_word_tables``: plan tables each written as two Word tables, the second
+  without a header, separated by an empty paragraph, by a page break, and by a
+  section break; and, as controls, a second table with other column widths and
+  its own header (a new table), and one with the same column count but other
+  widths and no header (ambiguous: not joined, a warning).
+
+Each is written with python-docx to tests/fixtures/plans/continued/ and rendered
+to PDF by LibreOffice (``soffice --headless --convert-to pdf``; the PDFs are
+committed, tests need no office suite). Next to each document, ``<stem>.spec.json``
+holds what a careful reader finds, written here from the spec (never from parsing):
+the logical tables (each a list of rows of cell texts, header included) and the
+target records (table, row, 序号, indicator, year, target text).
+
+    .venv/bin/python tools/make_continued_plans.py [--no-pdf]
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_SECTION
+from docx.enum.text import WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from plan_writer import FIXED_DATE, _stable_zip  # noqa: E402  (byte-stable DOCX, as the corpus)
+
+OUT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "plans" / "continued"
+YEARS = [2016, 2017, 2018, 2019, 2020]
+
+TASKS = ["推进养老服务设施建设", "推进社区居家养老", "深化医养结合改革", "加强低保对象动态管理",
+         "发展社会组织", "完善社区服务体系", "提升殡葬服务水平", "加强婚姻登记管理"]
+MEASURES = ["每千名老年人拥有养老床位数", "居家养老服务照料中心数", "医养结合机构数",
+            "低保对象人数", "社会组织数", "城乡社区服务中心数", "公益性公墓数", "婚姻登记机关数"]
+UNITS = ["张", "个", "家", "万人", "家", "个", "座", "个"]
+ACTION = ("坚持政府主导、社会参与、市场运作，统筹推进城乡养老服务设施规划建设，"
+          "完善扶持政策，加大财政投入，鼓励社会力量兴办养老服务机构，"
+          "提升服务质量和管理水平，强化督查考核，确保各项任务落到实处")
+
+
+def _action(i: int) -> str:
+    """A 主要工作举措 text: most rows a few lines, every fifth one long (breaks pages)."""
+    n = 260 if i % 5 == 3 else 40 + (i * 37) % 90
+    return (ACTION * 4)[:n] + "。"
+
+
+def _target(i: int, k: int) -> str:
+    base = 10 + 3 * i
+    return f"不低于{base + 2 * k}{UNITS[i % len(UNITS)]}"
+
+
+# --------------------------------------------------------------------------- docx
+
+
+def new_doc(title: str):
+    doc = Document()
+    cp = doc.core_properties
+    cp.author = "planwh fixtures"
+    cp.created = cp.modified = cp.last_printed = FIXED_DATE
+    for section in doc.sections:  # A4
+        section.page_height, section.page_width = Cm(29.7), Cm(21.0)
+        section.left_margin = section.right_margin = Cm(2.0)
+    doc.add_heading(title, level=1)
+    return doc
+
+
+def add_table(doc, rows: list[list[str]], widths_cm: list[float], size: float = 9,
+              centred: bool = False) -> None:
+    """A ruled table with these column widths; no row is marked as a repeated header
+    (w:tblHeader), so LibreOffice and Word do not repeat it on later pages.
+    ``centred``: every cell's text centred vertically, as most government documents
+    set them (a broken row's 序号 may then be printed on the row's second part)."""
+    table = doc.add_table(rows=len(rows), cols=len(widths_cm))
+    table.autofit = False
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        e = OxmlElement(f"w:{edge}")
+        e.set(qn("w:val"), "single")
+        e.set(qn("w:sz"), "8")
+        borders.append(e)
+    table._tbl.tblPr.append(borders)
+    for gc, w in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths_cm, strict=True):
+        gc.set(qn("w:w"), str(int(Cm(w).twips)))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            cell = table.cell(r, c)
+            cell.width = Cm(widths_cm[c])
+            cell.text = text
+            if centred:
+                v = OxmlElement("w:vAlign")
+                v.set(qn("w:val"), "center")
+                cell._tc.get_or_add_tcPr().append(v)
+            for para in cell.paragraphs:
+                for run in para.runs:
+                    run.font.size = Pt(size)
+
+
+def save(doc, name: str) -> Path:
+    OUT.mkdir(parents=True, exist_ok=True)
+    buf = io.BytesIO()
+    doc.save(buf)
+    path = OUT / name
+    path.write_bytes(_stable_zip(buf.getvalue()))
+    print(f"wrote {path}")
+    return path
+
+
+def write_spec(stem: str, tables: list[list[list[str]]], records: list[dict],
+               notes: dict | None = None) -> None:
+    spec = {"tables": tables, "records": records, **(notes or {})}
+    (OUT / f"{stem}.spec.json").write_text(
+        json.dumps(spec, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def _records_a(table: int, rows: list[list[str]], year_cols: list[int], seq: int = 0,
+               indicator: int = 2) -> list[dict]:
+    out = []
+    for r, row in enumerate(rows[1:], start=1):
+        for y, c in zip(YEARS, year_cols, strict=True):
+            out.append({"source_table": table, "source_row": r, "task_no": row[seq],
+                        "indicator_name": row[indicator], "year": y, "target_text": row[c]})
+    return out
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def _running_head_and_page_numbers(doc, head: str) -> None:
+    """A running head longer than a short label, and centred page numbers (— N —)."""
+    section = doc.sections[0]
+    section.header.paragraphs[0].text = head
+    para = section.footer.paragraphs[0]
+    para.alignment = 1
+    para.add_run("— ")
+    run = para.add_run()
+    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        if kind:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        else:
+            el = OxmlElement("w:instrText")
+            el.text = text
+        run._r.append(el)
+    para.add_run(" —")
+
+
+def annual_no_repeat(year_suffix: str, stem: str, n_rows: int = 24, centred: bool = False) -> None:
+    """Layout A over 3+ pages, header not repeated, long rows breaking across pages;
+    ``centred``: cells centred vertically, a running head and page numbers."""
+    doc = new_doc("某市民政局“十三五”年度目标分解")
+    if centred:
+        _running_head_and_page_numbers(doc, "某市民政局“十三五”年度目标分解（征求意见稿）")
+    doc.add_heading("一、年度目标", level=2)
+    doc.add_paragraph("各项年度目标见下表。")
+    head = ["序号", "工作任务", "主要工作举措", "相关工作目标(指标)",
+            *[f"{y}{year_suffix}" for y in YEARS]]
+    rows = [head]
+    for i in range(n_rows):
+        m = i % len(MEASURES)
+        rows.append([str(i + 1), TASKS[m], _action(i), f"{MEASURES[m]}{i + 1}",
+                     *[_target(i, k) for k in range(5)]])
+    add_table(doc, rows, [1.0, 2.2, 4.4, 2.4, 1.6, 1.6, 1.6, 1.6, 1.6], centred=centred)
+    doc.add_paragraph("注:目标值为年末数。")
+    save(doc, f"{stem}.docx")
+    write_spec(stem, [rows], _records_a(0, rows, [4, 5, 6, 7, 8], indicator=3),
+               {"min_pages": 3, "header_repeated": False})
+
+
+def indicator_single_header(n_rows: int = 22) -> None:
+    """序号 | 指标名称 | 现状 | 主要工作举措 | 2016 … 2020, one header row, not repeated."""
+    stem = "indicator_single_header"
+    doc = new_doc("某区民政事业发展主要指标")
+    doc.add_heading("一、主要指标", level=2)
+    head = ["序号", "指标名称", "现状", "主要工作举措", *[str(y) for y in YEARS]]
+    rows = [head]
+    for i in range(n_rows):
+        m = i % len(MEASURES)
+        rows.append([str(i + 1), f"{MEASURES[m]}{i + 1}", f"{8 + 3 * i}{UNITS[m]}", _action(i),
+                     *[_target(i, k) for k in range(5)]])
+    add_table(doc, rows, [1.0, 2.8, 1.6, 4.6, 1.6, 1.6, 1.6, 1.6, 1.6])
+    save(doc, f"{stem}.docx")
+    write_spec(stem, [rows], _records_a(0, rows, [4, 5, 6, 7, 8], indicator=1),
+               {"min_pages": 3, "header_repeated": False})
+
+
+def _page_break(doc) -> None:
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+
+def split_word_tables() -> None:
+    """Plan tables each written as two Word tables (the second without header)."""
+    stem = "split_word_tables"
+    doc = new_doc("某市民政局绩效管理规划")
+    head = ["序号", "工作任务", "相关工作目标(指标)", *[f"{y}年" for y in YEARS]]
+    widths = [1.2, 3.6, 3.6, 1.7, 1.7, 1.7, 1.7, 1.8]
+    tables: list[list[list[str]]] = []
+    records: list[dict] = []
+
+    def rows_from(start: int, n: int) -> list[list[str]]:
+        return [[str(i + 1), TASKS[i % 8], f"{MEASURES[i % 8]}{i + 1}",
+                 *[_target(i, k) for k in range(5)]] for i in range(start, start + n)]
+
+    def split(heading: str, between, first: int, n1: int, n2: int) -> None:
+        doc.add_heading(heading, level=2)
+        a, b = rows_from(first, n1), rows_from(first + n1, n2)
+        add_table(doc, [head, *a], widths)
+        between()
+        add_table(doc, b, widths)
+        logical = [head, *a, *b]
+        records.extend(_records_a(len(tables), logical, [3, 4, 5, 6, 7]))
+        tables.append(logical)
+
+    split("一、空段落分隔", lambda: doc.add_paragraph(), 0, 4, 3)
+    split("二、分页符分隔", lambda: _page_break(doc), 10, 3, 4)
+    split("三、分节符分隔", lambda: doc.add_section(WD_SECTION.NEW_PAGE), 20, 5, 2)
+
+    # controls: a new table (own header, other widths) right after a plan table
+    doc.add_heading("四、两张表", level=2)
+    a = rows_from(30, 3)
+    add_table(doc, [head, *a], widths)
+    doc.add_paragraph()
+    other_head = ["序号", "指标", "单位", "2015年", "2020年", "属性"]
+    other = [other_head, ["1", "城乡低保标准", "元/月", "744", "不低于900", "预期性"]]
+    add_table(doc, other, [1.2, 5.0, 1.6, 2.0, 3.0, 2.2])
+    records.extend(_records_a(len(tables), [head, *a], [3, 4, 5, 6, 7]))
+    tables.append([head, *a])
+    tables.append(other)  # a key-indicator table: its record is for the layout reader
+
+    # ambiguous: same column count, other widths, no header -> not joined, a warning
+    doc.add_heading("五、列宽不同", level=2)
+    a, b = rows_from(40, 2), rows_from(42, 2)
+    add_table(doc, [head, *a], widths)
+    doc.add_paragraph()
+    add_table(doc, b, [2.5, 2.5, 2.5, 1.5, 1.5, 1.5, 1.5, 2.5])
+    records.extend(_records_a(len(tables), [head, *a], [3, 4, 5, 6, 7]))
+    tables.append([head, *a])
+    tables.append(b)
+    save(doc, f"{stem}.docx")
+    write_spec(stem, tables, records, {"ambiguous_tables": [len(tables) - 1],
+                                       "continued_tables": [0, 1, 2]})
+
+
+# --------------------------------------------------------------------------- pdf
+
+
+def render_pdfs() -> None:
+    soffice = shutil.which("soffice")
+    if not soffice:
+        print("soffice not found: apt-get install libreoffice-writer-nogui fonts-noto-cjk",
+              file=sys.stderr)
+        raise SystemExit(1)
+    with tempfile.TemporaryDirectory() as tmp:
+        for src in sorted(OUT.glob("*.docx")):
+            subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", tmp,
+                            str(src)], check=True, capture_output=True, timeout=300)
+            pdf = Path(tmp) / (src.stem + ".pdf")
+            shutil.copy(pdf, OUT / pdf.name)
+            print(f"rendered {OUT / pdf.name}")
+
+
+def main(argv: list[str]) -> int:
+    annual_no_repeat("", "annual_no_repeat_2016")
+    annual_no_repeat("年", "annual_no_repeat")
+    annual_no_repeat("年", "annual_centred_running_head", centred=True)
+    indicator_single_header()
+    split_word_tables()
+    if "--no-pdf" not in argv:
+        render_pdfs()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
