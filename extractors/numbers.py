@@ -48,9 +48,13 @@ _NUM_RE = re.compile(
     r"(?:(?P<ar>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)"
     rf"|(?P<cn>[{_CN_NUM_CHARS}]+(?:点[{''.join(CN_DIGITS)}]+)?))"
 )
+_KNOWN_UNITS_ALT = "|".join(sorted(map(re.escape, KNOWN_UNITS), key=len, reverse=True))
+# A compound unit's denominator (微克/立方米, 人次/年): up to four
+# CJK characters, none starting a comparator word written after the unit
+# (控制在55微克/立方米以内: the unit is 微克/立方米, 以内 the comparator).
+_DENOMINATOR_STOP = r"(?!以上|以下|以内|之内|左右|上下|及|或|[,;。、])"
 _UNIT_RE = re.compile(
-    "(?:" + "|".join(sorted(map(re.escape, KNOWN_UNITS), key=len, reverse=True)) + ")"
-    r"(?:/[\u4e00-\u9fff]{1,4})?"
+    f"(?:{_KNOWN_UNITS_ALT})(?:/(?:{_DENOMINATOR_STOP}[\u4e00-\u9fff]){{1,4}})?"
 )
 _CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _YEAR_AFTER = re.compile(r"\s*(?:年|[-~〜至到—–]\s*[0-9]{4}\s*年)")
