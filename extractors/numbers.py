@@ -235,6 +235,23 @@ def read_unit(text: str, pos: int) -> tuple[str | None, int]:
     return None, pos
 
 
+_PAREN_UNIT = re.compile(r"[(\[【]\s*(?:单位\s*[:：]?\s*)?([^()\[\]【】]{1,10}?)\s*[)\]】]\s*$")
+_UNIT_WORDS = re.compile(rf"(?:[万亿千百]?(?:{_KNOWN_UNITS_ALT})|%|‰)(?:/[\u4e00-\u9fff]{{1,4}})?")
+
+
+def unit_in_parentheses(text: str | None) -> str | None:
+    """The unit a header or an indicator name gives at its end in parentheses:
+    ``城镇登记失业率(%)`` -> ``%``, ``2020年目标(单位:万人)`` -> ``万人``,
+    ``地区生产总值(亿元)`` -> ``亿元``; None when the parentheses hold no unit."""
+    if not text:
+        return None
+    m = _PAREN_UNIT.search(text)
+    if m is None:
+        return None
+    unit = m.group(1).strip()
+    return unit if _UNIT_WORDS.fullmatch(unit) else None
+
+
 def find_numbers(text: str) -> list[NumberMatch]:
     """Every number of a normalised text, in order, with the unit after it.
 

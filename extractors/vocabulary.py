@@ -116,6 +116,7 @@ _QUALIFIER_RE = re.compile(
 )
 
 
+_PAREN_NOTE = re.compile(r"[(\[【][^()\[\]【】\d]{1,8}[)\]】]")
 _BRACKETS = str.maketrans("", "", "()[]【】:: ")
 
 
@@ -129,7 +130,7 @@ def year_word(text: str) -> tuple[int, bool] | None:
     years = YEAR_TOKEN.findall(t)
     if len(years) != 1:
         return None
-    rest = YEAR_TOKEN.sub("", t, count=1)
+    rest = _PAREN_NOTE.sub("", YEAR_TOKEN.sub("", t, count=1))  # 2020年目标(%): a unit
     if _QUALIFIER_RE.sub("", rest).translate(_BRACKETS):
         return None
     return int(years[0]), any(w in rest for w in BASE_WORDS)

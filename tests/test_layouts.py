@@ -487,3 +487,15 @@ def test_repeated_header_and_dropped_cells_are_structural():
     roles = {(f.row, f.role) for f in result.fates if f.fate == "structural"}
     assert (2, "repeated header") in roles and (-1, "dropped") in roles
     assert _summary(result) == {"record": 4, "structural": 16 + 2, "issue": 0}  # + dropped
+
+
+@pytest.mark.parametrize("spec, unit", [
+    ([["序号", "指标", "2015年", "2020年(%)"], ["1", "城镇化率", "60", "70"]], "%"),
+    ([["序号", "指标", "2015年基数", "2020年目标(单位:万人)"], ["1", "新增就业", "10", "12"]], "万人"),
+    ([["序号", "指标", "2015年", "2020年"], ["1", "城镇登记失业率(%)", "2.1", "3.5以内"]], "%"),
+    ([["序号", "指标", "单位", "2015年", "2020年(%)"], ["1", "城镇化率", "张", "60", "70"]], "张"),
+])
+def test_unit_in_the_header_or_after_the_indicator(spec, unit):
+    recs = table_records(grid_of(spec), plan_id="p", source_file="f")
+    assert len(recs) == 1 and recs[0].target_unit == unit and recs[0].indicator_unit == unit
+    assert recs[0].baseline_value is not None

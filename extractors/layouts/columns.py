@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from extractors.layouts.headings import SENTENCE_PUNCT
-from extractors.numbers import find_numbers
+from extractors.numbers import find_numbers, unit_in_parentheses
 from extractors.records import GridCell, TableGrid
 from extractors.vocabulary import PLAN_ROLES, best_role, has_year, score_roles, year_word
 
@@ -180,10 +180,12 @@ class Column:
     year: int | None = None
     is_base: bool = False
     score: int = 0  # length of the vocabulary word that gave the role
+    unit: str | None = None  # a unit the header gives in parentheses: 2020年目标(%)
 
     def describe(self) -> str:
         label = f"{self.role} {self.year}" if self.year is not None else self.role
-        return f"{label} ← {self.path or '(no header)'} ({self.why})"
+        unit = f", unit {self.unit}" if self.unit else ""
+        return f"{label} ← {self.path or '(no header)'} ({self.why}{unit})"
 
 
 def _year_of(path: str) -> tuple[int, bool] | None:
@@ -238,6 +240,9 @@ def read_columns(grid: TableGrid, start: int, count: int) -> list[Column]:
         else:
             why = f"under the same header as column {c - 1}" if same_header else "no header word"
             cols.append(Column(c, path, "other", why))
+    for col in cols:
+        parts = col.path.split("/") if col.path else []
+        col.unit = next((u for p in reversed(parts) if (u := unit_in_parentheses(p))), None)
     return cols
 
 

@@ -23,6 +23,7 @@ from extractors.layouts.columns import (
 )
 from extractors.layouts.headings import SENTENCE_PUNCT
 from extractors.ledger import Fate, TableView
+from extractors.numbers import unit_in_parentheses
 from extractors.records import IngestIssue, TableGrid, TargetRecord
 from extractors.targets import parse_target
 from extractors.vocabulary import PLAN_GLOSS
@@ -76,7 +77,9 @@ class _RowContext:
 def _row_context(grid: TableGrid, layout: Layout, r: int) -> tuple[_RowContext | None, str]:
     """The labels of a body row, or (None, why) for a row that is not a data row."""
     row = grid.rows[r]
-    unit = _cell_text(grid, r, layout.unit_col) or None
+    # the unit column's cell, else a unit in parentheses after the indicator (失业率(%))
+    unit = _cell_text(grid, r, layout.unit_col) or unit_in_parentheses(
+        _cell_text(grid, r, layout.indicator_col)) or None
     if layout.kind == "A":
         task = _cell_text(grid, r, layout.task_col)
         name = indicator_name_a(_cell_text(grid, r, layout.indicator_col), task)
@@ -84,9 +87,11 @@ def _row_context(grid: TableGrid, layout: Layout, r: int) -> tuple[_RowContext |
         label_cols = (layout.seq_col, layout.task_col, layout.indicator_col)
     else:
         name = _cell_text(grid, r, layout.indicator_col) or ""
+        base_unit = unit or (layout.columns[layout.base_col].unit if layout.base_col is not None
+                             and layout.base_col < len(layout.columns) else None)
         ctx = _RowContext(
             _cell_text(grid, r, layout.seq_col), "", name, unit,
-            _number(_cell_text(grid, r, layout.base_col), unit),
+            _number(_cell_text(grid, r, layout.base_col), base_unit),
             _cell_text(grid, r, layout.binding_col) or None,
         )
         label_cols = (layout.seq_col, layout.indicator_col)
@@ -111,6 +116,7 @@ def _records(grid: TableGrid, layout: Layout, plan_id: str, source_file: str):
     out: list[TargetRecord] = []
     contexts: dict[int, tuple[_RowContext | None, str]] = {}
     header = _header_words(grid, layout)
+    col_units = {c.index: c.unit for c in layout.columns if c.unit}
     for r in range(layout.first_data_row, grid.n_rows):
         ctx, why = _row_context(grid, layout, r)
         if ctx is not None and _is_repeated_header(grid, r, header):
@@ -122,7 +128,8 @@ def _records(grid: TableGrid, layout: Layout, plan_id: str, source_file: str):
             text = grid.rows[r][c].text
             if not text:
                 continue
-            for pt in parse_target(text, ctx.indicator_name, default_unit=ctx.unit):
+            unit = ctx.unit or col_units.get(c)  # else a unit the year header gives: 2020年(%)
+            for pt in parse_target(text, ctx.indicator_name, default_unit=unit):
                 out.append(TargetRecord(
                     plan_id=plan_id, source_file=source_file, source_page=grid.page_of(r),
                     source_table=grid.table_index, source_row=r, section=grid.section,
@@ -130,7 +137,7 @@ def _records(grid: TableGrid, layout: Layout, plan_id: str, source_file: str):
                     indicator_name=ctx.indicator_name, year=year, scope=pt.scope,
                     target_text=text, comparator=pt.comparator, target_value=pt.value,
                     target_value_high=pt.value_high, target_unit=pt.unit, layout=layout.kind,
-                    indicator_unit=ctx.unit, baseline_value=ctx.baseline,
+                    indicator_unit=unit, baseline_value=ctx.baseline,
                     baseline_year=layout.base_year if ctx.baseline is not None else None,
                     binding=ctx.binding, extraction=grid.strategy,
                 ))
