@@ -48,9 +48,13 @@ _NUM_RE = re.compile(
     r"(?:(?P<ar>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)"
     rf"|(?P<cn>[{_CN_NUM_CHARS}]+(?:点[{''.join(CN_DIGITS)}]+)?))"
 )
+_KNOWN_UNITS_ALT = "|".join(sorted(map(re.escape, KNOWN_UNITS), key=len, reverse=True))
+# A compound unit's denominator (微克/立方米, 人次/年): up to four
+# CJK characters, none starting a comparator word written after the unit
+# (控制在55微克/立方米以内: the unit is 微克/立方米, 以内 the comparator).
+_DENOMINATOR_STOP = r"(?!以上|以下|以内|之内|左右|上下|及|或|[,;。、])"
 _UNIT_RE = re.compile(
-    "(?:" + "|".join(sorted(map(re.escape, KNOWN_UNITS), key=len, reverse=True)) + ")"
-    r"(?:/[\u4e00-\u9fff]{1,4})?"
+    f"(?:{_KNOWN_UNITS_ALT})(?:/(?:{_DENOMINATOR_STOP}[\u4e00-\u9fff]){{1,4}})?"
 )
 _CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _YEAR_AFTER = re.compile(r"\s*(?:年|[-~〜至到—–]\s*[0-9]{4}\s*年)")
@@ -229,6 +233,23 @@ def read_unit(text: str, pos: int) -> tuple[str | None, int]:
     if _CJK_CHAR.match(ch) and ch not in _NOT_UNIT:
         return ch, pos + 1
     return None, pos
+
+
+_PAREN_UNIT = re.compile(r"[(\[【]\s*(?:单位\s*[:：]?\s*)?([^()\[\]【】]{1,10}?)\s*[)\]】]\s*$")
+_UNIT_WORDS = re.compile(rf"(?:[万亿千百]?(?:{_KNOWN_UNITS_ALT})|%|‰)(?:/[\u4e00-\u9fff]{{1,4}})?")
+
+
+def unit_in_parentheses(text: str | None) -> str | None:
+    """The unit a header or an indicator name gives at its end in parentheses:
+    ``城镇登记失业率(%)`` -> ``%``, ``2020年目标(单位:万人)`` -> ``万人``,
+    ``地区生产总值(亿元)`` -> ``亿元``; None when the parentheses hold no unit."""
+    if not text:
+        return None
+    m = _PAREN_UNIT.search(text)
+    if m is None:
+        return None
+    unit = m.group(1).strip()
+    return unit if _UNIT_WORDS.fullmatch(unit) else None
 
 
 def find_numbers(text: str) -> list[NumberMatch]:

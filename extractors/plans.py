@@ -10,7 +10,8 @@ import hashlib
 import re
 from pathlib import Path
 
-from extractors.layouts import table_records
+from extractors.layouts import read_plan_table
+from extractors.ledger import Ledger
 from extractors.numbers import CN_DIGITS
 from extractors.records import (
     NoPlanTable,
@@ -114,7 +115,25 @@ def _read_tables(path: Path, fmt: str) -> tuple[list[TableGrid], str | None, lis
 
 
 def extract_plan(path: str | Path) -> PlanDocument:
-    """Parse one plan document into its target records (document order)."""
+    """Parse one plan document into its target records (document order).
+
+    Raises ``NoPlanTable`` when no table gives a layout (``read_plan`` does not).
+    """
+    doc = read_plan(path)
+    if not doc.tables_found:
+        n = len(doc.ledger.tables) if doc.ledger else 0
+        if not n:
+            raise NoPlanTable(doc.source_file, "no recognisable plan table (the document has no tables)")
+        why = "; ".join(f"table {v.table}: {note}" for v in doc.ledger.tables for note in v.notes)
+        raise NoPlanTable(doc.source_file, f"no recognisable plan table (layout A or B) among {n} "
+                                           f"table(s)" + (f" ({why})" if why else ""))
+    return doc
+
+
+def read_plan(path: str | Path) -> PlanDocument:
+    """A plan document's records and its cell ledger, even when no table is a plan
+    table (``tables_found`` 0; ``planwh explain`` shows why). Raises
+    ``UnreadableDocument`` only."""
     path = Path(path)
     source = path.name
     head, sha = _head_and_sha256(path)
@@ -130,17 +149,20 @@ def extract_plan(path: str | Path) -> PlanDocument:
         raise UnreadableDocument(source, f"{fmt.upper()} too large to read in memory") from None
     except Exception as exc:  # parser internals (pdfminer, zlib, lxml) on corrupt input
         raise UnreadableDocument(source, f"corrupt {fmt.upper()} ({type(exc).__name__}: {exc})") from None
-    if not tables:
-        raise NoPlanTable(source, "no recognisable plan table (the document has no tables)")
     plan_id = plan_id_from_sha256(sha)
     records, found = [], 0
+    # The cell ledger: every table's view and the fate of each of its cells.
+    ledger = Ledger(source)
+    issues = []
     for grid in tables:
-        recs = table_records(grid, plan_id=plan_id, source_file=source)
-        if recs is not None:
+        result = read_plan_table(grid, plan_id=plan_id, source_file=source)
+        ledger.see_table(result.view)
+        ledger.extend(result.fates)
+        issues.extend(result.issues)
+        if result.records is not None:
             found += 1
-            records.extend(recs)
-    if not found:
-        raise NoPlanTable(source, f"no recognisable plan table (layout A or B) among {len(tables)} table(s)")
+            records.extend(result.records)
+    warnings = [*warnings, *(f"{i.location}: {i.reason}" for i in issues)]
     title = normalise_text(title) or path.stem
     period = period_of([title, *texts])
     if period is None and records:
@@ -150,5 +172,5 @@ def extract_plan(path: str | Path) -> PlanDocument:
         plan_id=plan_id, title=title, issuer=issuer_of(title),
         period_start=period[0] if period else None, period_end=period[1] if period else None,
         source_file=source, source_sha256=sha, source_format=fmt, pages=pages,
-        tables_found=found, records=records, warnings=warnings,
+        tables_found=found, records=records, warnings=warnings, ledger=ledger, issues=issues,
     )

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from extractors.ledger import Ledger
+
 COMPARATORS = (">=", "<=", ">", "<", "=", "between", "about", "milestone")
 NUMERIC_COMPARATORS = tuple(c for c in COMPARATORS if c != "milestone")
 CITY_SCOPE = "全市"  # whole city: the default target scope
@@ -181,6 +183,10 @@ class PlanDocument:
     tables_found: int = 0  # plan tables recognised (layout A or B)
     records: list[TargetRecord] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # e.g. text-strategy fallback
+    # The cell ledger: what became of every non-empty cell of every table read
+    # (extractors.ledger); its issues are also in ``issues`` and, as text, in ``warnings``.
+    ledger: Ledger | None = None
+    issues: list[IngestIssue] = field(default_factory=list)
 
 
 def plan_id_from_sha256(sha256_hex: str) -> str:

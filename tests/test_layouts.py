@@ -270,3 +270,232 @@ def test_parenthesised_and_full_stop_numbers_head_sections(raw, norm):
 def test_footnote_marks_stay_as_written(mark):
     from extractors.text import normalise_text
     assert normalise_text(f"全覆盖{mark}") == f"全覆盖{mark}"
+
+
+# ------------------------------------------------ columns by meaning: generated variety
+
+import random  # noqa: E402
+
+from extractors.layouts import read_plan_table, read_table  # noqa: E402
+
+TASK_LABELS = ["工作任务", "重点任务", "主要任务", "任务"]
+STATUS_LABELS = ["现状", "现状（包括影响工作的主要因素）", "工作现状", "基本情况"]
+MEASURE_LABELS = ["主要工作举措", "工作措施", "主要措施", "举措"]
+INDICATOR_A_LABELS = ["相关工作目标（指标）", "指标名称", "工作目标", "考核指标", "绩效指标", "指标"]
+GROUP_LABELS = ["年度目标", "年度目标值", "2016-2020年年度目标", "分年度目标", "目标值"]
+EXTRA = [("备注", "每年评估"), ("责任单位", "市民政局"), ("备注1950", "1950年代旧址")]
+CN = "〇一二三四五六七八九"
+
+
+def year_label(year: int, style: str) -> str:
+    return {
+        "bare": str(year),
+        "nian": f"{year}年",
+        "cn": "".join(CN[int(d)] for d in str(year)) + "年",
+        "fullwidth": "".join(chr(0xFF10 + int(d)) for d in str(year)) + "年",
+        "target": f"{year}年目标",
+        "spaced": f"{year} 年",
+    }[style]
+
+
+def layout_a_case(seed: int):
+    """A layout-A table drawn at random along the axes the contract names: label
+    synonyms, 1-3 header rows, year styles, column order, extra columns."""
+    rnd = random.Random(seed)
+    years = list(range(2016, 2016 + rnd.randint(2, 5)))
+    style = rnd.choice(["bare", "nian", "cn", "fullwidth", "target", "spaced"])
+    depth = rnd.randint(1, 3)
+    labels = {"seq": "序号", "task": rnd.choice(TASK_LABELS), "status": rnd.choice(STATUS_LABELS),
+              "measures": rnd.choice(MEASURE_LABELS), "indicator": rnd.choice(INDICATOR_A_LABELS)}
+    names = [k for k in labels if rnd.random() > 0.25 or k in ("indicator",)]
+    rnd.shuffle(names)
+    extras = rnd.sample(EXTRA, rnd.randint(0, 2))
+    n_rows = rnd.randint(1, 4)
+    body_values = {
+        "seq": lambda i: str(i + 1), "task": lambda i: f"任务{i + 1}建设",
+        "status": lambda i: "现有床位不足，服务水平有待提高。需要进一步加强基础设施建设和人才队伍建设。",
+        "measures": lambda i: "一是加强规划引导；二是加大财政投入；三是完善政策体系，推动服务提质增效。",
+        "indicator": lambda i: f"养老床位数{i + 1}",
+    }
+    # header: label columns span all header rows; the year block has group rows above it
+    top, second, third = [], [], []
+    for k in names:
+        top.append((labels[k], depth, 1))
+    for label, _ in extras:
+        top.append((label, depth, 1))
+    ylabels = [year_label(y, style) for y in years]
+    if depth == 1:
+        top += ylabels
+        header = [top]
+    elif depth == 2:
+        top.append((rnd.choice(GROUP_LABELS), 1, len(years)))
+        header = [top, ylabels]
+    else:
+        top.append(("规划目标", 1, len(years)))
+        second.append((rnd.choice(GROUP_LABELS), 1, len(years)))
+        third = ylabels
+        header = [top, second, third]
+    body = []
+    for i in range(n_rows):
+        row = [body_values[k](i) for k in names] + [v for _, v in extras]
+        row += [f"不低于{50 + i + j}张" for j in range(len(years))]
+        body.append(row)
+    expected_name = lambda i: f"养老床位数{i + 1}"  # noqa: E731
+    return header + body, years, n_rows, expected_name, depth
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_layout_a_generated_variety_is_read_by_meaning(seed):
+    spec, years, n_rows, name, depth = layout_a_case(seed)
+    grid = grid_of(spec)
+    result = read_plan_table(grid, plan_id="p", source_file="f")
+    assert result.layout is not None, (spec, read_table(grid).why_not)
+    assert result.layout.header_rows == depth
+    assert [y for _, y in result.layout.year_cols] == years
+    recs = result.records
+    assert len(recs) == n_rows * len(years)
+    for rec in recs:
+        i = rec.source_row - depth
+        assert rec.indicator_name == name(i)
+        assert rec.target_value == Decimal(50 + i + years.index(rec.year))
+    summary = _summary(result)
+    assert summary == {"record": n_rows * len(years), "issue": 0,
+                       "structural": summary["structural"]}
+    assert not result.issues
+
+
+def _summary(result) -> dict[str, int]:
+    out = {"record": 0, "structural": 0, "issue": 0}
+    for f in result.fates:
+        out[f.fate] += f.count
+    assert sum(out.values()) == result.view.non_empty  # every cell exactly once
+    assert len({(f.row, f.col) for f in result.fates}) == len(result.fates)
+    return out
+
+
+B_INDICATOR = ["指标", "指标名称", "主要指标", "名称", "考核指标"]
+B_UNIT = ["单位", "计量单位", "单位名称 "]
+B_BASE = ["{y}年基数", "{y}年", "基期{y}", "{y}年(基数)", "{y}年现状值"]
+B_TARGET = ["{y}年目标", "{y}年", "{y}", "{y}年预期目标", "{y}E"]
+B_GROWTH = ["年均增长（%）", "年均增速", "累计增长"]
+B_BINDING = ["属性", "指标属性", "性质"]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_layout_b_generated_variety_is_read_by_meaning(seed):
+    rnd = random.Random(1000 + seed)
+    unit_label = rnd.choice(B_UNIT[:2])
+    cols = [("序号", lambda i: str(i + 1)), (rnd.choice(B_INDICATOR), lambda i: f"城镇登记人数{i}"),
+            (unit_label, lambda i: "万人"),
+            (rnd.choice(B_BASE).format(y=2015), lambda i: str(40 + i)),
+            (rnd.choice(B_TARGET).format(y=2020), lambda i: f"{50 + i}"),
+            (rnd.choice(B_GROWTH), lambda i: "[5]"), (rnd.choice(B_BINDING), lambda i: "预期性")]
+    if rnd.random() < 0.5:
+        cols.insert(0, ("类别", lambda i: "经济"))
+    if rnd.random() < 0.5:
+        cols.append(("备注", lambda i: "新增指标"))
+    head, rest = cols[:1], cols[1:]
+    rnd.shuffle(rest)
+    cols = head + rest
+    n = rnd.randint(1, 4)
+    spec = [[h for h, _ in cols]] + [[f(i) for _, f in cols] for i in range(n)]
+    result = read_plan_table(grid_of(spec), plan_id="p", source_file="f")
+    layout = result.layout
+    assert layout is not None and layout.kind == "B", spec
+    assert layout.base_year == 2015 and [y for _, y in layout.year_cols] == [2020]
+    assert [(r.indicator_name, r.target_value, r.baseline_value, r.indicator_unit, r.binding)
+            for r in result.records] == [
+        (f"城镇登记人数{i}", Decimal(50 + i), Decimal(40 + i), "万人", "预期性") for i in range(n)]
+    s = _summary(result)
+    assert s["issue"] == 0 and s["record"] == 2 * n  # the target and the baseline of each row
+
+
+def test_single_header_row_with_indicator_name_status_and_measures():
+    """The unseen LibreOffice table: one header row 工作任务 | 指标名称 | 现状 |
+    主要工作举措 | 2016 … 2020 (years without 年): keyed under the indicator."""
+    years = ["2016", "2017", "2018", "2019", "2020"]
+    spec = [["序号", "工作任务", "指标名称", "现状", "主要工作举措", *years],
+            ["1", "完善养老服务体系", "每千名老人养老床位数", "现有床位3万张。", "一是新建；二是改建。",
+             "38张", "40张", "42张", "45张", "50张"],
+            ["2", "完善养老服务体系", "护理型床位占比", "占比偏低。", "加快转型。",
+             "30%", "35%", "40%", "45%", "不低于50%"]]
+    result = read_plan_table(grid_of(spec), plan_id="p", source_file="f")
+    assert result.layout.kind == "A" and result.layout.header_rows == 1
+    assert {r.indicator_name for r in result.records} == {"每千名老人养老床位数", "护理型床位占比"}
+    assert len(result.records) == 10 and {r.task_name for r in result.records} == {"完善养老服务体系"}
+
+
+def test_remark_with_digits_is_not_a_year_column():
+    spec = [["序号", "指标", "单位", "2015年", "2020年", "备注1950"],
+            ["1", "床位数", "张", "45", "50", "1950年建成"]]
+    layout = read_table(grid_of(spec)).layout
+    assert layout.kind == "B" and layout.year_cols == [(4, 2020)] and layout.base_year == 2015
+    assert layout.columns[5].role == "note"
+
+
+@pytest.mark.parametrize("label", ["考察项目名目", "评价事项"])  # no known header word
+def test_unknown_indicator_label_found_by_content(label):
+    spec = [["序号", label, "单位", "2015年", "2020年"],
+            ["1", "每千名老人养老床位数", "张", "45", "50"],
+            ["2", "社会组织数", "家", "300", "500"]]
+    result = read_plan_table(grid_of(spec), plan_id="p", source_file="f")
+    assert result.layout is not None and result.layout.indicator_col == 1
+    assert [r.indicator_name for r in result.records] == ["每千名老人养老床位数", "社会组织数"]
+    assert "content" in result.layout.columns[1].why
+
+
+def test_plan_like_table_without_records_is_an_issue_not_silence():
+    spec = [["编码", "2016年", "2017年"], ["", "不低于90%", "95%以上"]]
+    result = read_plan_table(grid_of(spec), plan_id="p", source_file="f.docx")
+    assert result.records is None
+    assert result.issues and "looks like a plan table" in result.issues[0].reason
+    assert _summary(result) == {"record": 0, "structural": 0, "issue": 5}
+
+
+def test_target_like_column_without_a_year_is_an_issue():
+    spec = [["序号", "指标", "单位", "2020年", "目标值"],
+            ["1", "床位数", "张", "50", "不低于60张"]]
+    result = read_plan_table(grid_of(spec), plan_id="p", source_file="f")
+    assert len(result.records) == 1
+    assert [(f.row, f.col) for f in result.fates if f.fate == "issue"] == [(1, 4)]
+    assert result.issues[0].location == "table 0, row 1, column 4"
+
+
+def test_non_plan_table_cells_are_structural():
+    spec = [["姓名", "电话", "地址"], ["张三", "123", "杭州"]]
+    result = read_plan_table(grid_of(spec), plan_id="p", source_file="f")
+    assert result.records is None and not result.issues
+    assert _summary(result) == {"record": 0, "structural": 6, "issue": 0}
+
+
+def test_target_words_in_a_table_without_header_make_it_plan_like():
+    spec = [["养老", "不低于90%", "达到95%"], ["救助", "不低于80%", "85%以上"]]
+    result = read_plan_table(grid_of(spec), plan_id="p", source_file="f")
+    assert result.records is None and result.issues
+    assert _summary(result)["issue"] == 6
+
+
+def test_repeated_header_and_dropped_cells_are_structural():
+    spec = [["序号", "指标", "单位", "2015年", "2020年"],
+            ["1", "床位数", "张", "45", "50"],
+            ["序号", "指标", "单位", "2015年", "2020年"],
+            ["2", "社会组织数", "家", "300", "500"]]
+    grid = grid_of(spec)
+    grid.dropped = [(2, "序号", "repeated header"), (2, "指标", "repeated header")]
+    result = read_plan_table(grid, plan_id="p", source_file="f")
+    assert [r.indicator_name for r in result.records] == ["床位数", "社会组织数"]
+    roles = {(f.row, f.role) for f in result.fates if f.fate == "structural"}
+    assert (2, "repeated header") in roles and (-1, "dropped") in roles
+    assert _summary(result) == {"record": 4, "structural": 16 + 2, "issue": 0}  # + dropped
+
+
+@pytest.mark.parametrize("spec, unit", [
+    ([["序号", "指标", "2015年", "2020年(%)"], ["1", "城镇化率", "60", "70"]], "%"),
+    ([["序号", "指标", "2015年基数", "2020年目标(单位:万人)"], ["1", "新增就业", "10", "12"]], "万人"),
+    ([["序号", "指标", "2015年", "2020年"], ["1", "城镇登记失业率(%)", "2.1", "3.5以内"]], "%"),
+    ([["序号", "指标", "单位", "2015年", "2020年(%)"], ["1", "城镇化率", "张", "60", "70"]], "张"),
+])
+def test_unit_in_the_header_or_after_the_indicator(spec, unit):
+    recs = table_records(grid_of(spec), plan_id="p", source_file="f")
+    assert len(recs) == 1 and recs[0].target_unit == unit and recs[0].indicator_unit == unit
+    assert recs[0].baseline_value is not None

@@ -173,3 +173,14 @@ def test_never_raises(s: str) -> None:
     assert value is None or isinstance(value, Decimal)
     for n in find_numbers(s):
         assert isinstance(n.value, Decimal) and 0 <= n.start <= n.end <= n.unit_end <= len(s)
+
+
+@pytest.mark.parametrize("text, unit", [
+    ("城镇登记失业率(%)", "%"), ("城镇登记失业率（%）", None),  # not NFKC-normalised: no match
+    ("2020年目标(单位:万人)", "万人"), ("地区生产总值(亿元)", "亿元"),
+    ("细颗粒物浓度(微克/立方米)", "微克/立方米"), ("每千人床位(张)", "张"),
+    ("建成区、县(市)级福利中心", None), ("覆盖率(城市)", None), ("床位数", None), ("", None),
+])
+def test_unit_in_parentheses(text, unit):
+    from extractors.numbers import unit_in_parentheses
+    assert unit_in_parentheses(text) == unit

@@ -433,3 +433,26 @@ def test_never_raises_on_odd_inputs() -> None:
 def test_comparator_words_with_chinese_numerals(text, comparator, value, unit):
     (pt,) = parse_target(text)
     assert (pt.comparator, pt.value, pt.unit) == (comparator, value, unit)
+
+
+# ------------------------------------------------- comparator words after a unit
+
+
+@pytest.mark.parametrize(
+    ("text", "indicator", "expected"),
+    [
+        ("控制在55微克/立方米以内", "", ("<=", "55", None, "微克/立方米")),
+        ("48微克/立方米以下", "", ("<=", "48", None, "微克/立方米")),
+        ("48微克/立方米以内", "", ("<=", "48", None, "微克/立方米")),
+        ("35微克/立方米之内", "", ("<=", "35", None, "微克/立方米")),
+        ("100万元以上", "", (">=", "100", None, "万元")),
+        ("5万人次/年以上", "", (">=", "50000", None, "人次/年")),
+        ("10吨/日及以上", "", (">=", "10", None, "吨/日")),
+        ("3人/千人左右", "", ("about", "3", None, "人/千人")),
+        ("0.5吨标准煤/万元以下", "单位GDP能耗", ("<=", "0.5", None, "吨标准煤/万元")),
+        ("35微克/立方米", "", (">=", "35", None, "微克/立方米")),  # bare: a floor
+        ("35微克/立方米", "PM2.5浓度下降", ("<=", "35", None, "微克/立方米")),
+    ],
+)
+def test_comparator_word_after_a_compound_unit(text, indicator, expected):
+    check(only(text, indicator), expected)

@@ -1,0 +1,305 @@
+"""A plan table -> target records, and the fate of each of its cells.
+
+``read_plan_table`` gives the records of one grid together with its view and
+fates for the cell ledger (extractors.ledger): every non-empty cell (a merged
+cell once, at its top-left position) is in a record, structural, or an issue.
+A table that looks like a plan table but gives no record is an issue, cell by
+cell, never silence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from extractors.layouts.columns import (
+    MAX_INDICATOR_CHARS,
+    Layout,
+    Reading,
+    compact,
+    header_text,
+    is_target_like,
+    read_table,
+)
+from extractors.layouts.headings import SENTENCE_PUNCT
+from extractors.ledger import Fate, TableView
+from extractors.numbers import unit_in_parentheses
+from extractors.records import IngestIssue, TableGrid, TargetRecord
+from extractors.targets import parse_target
+from extractors.vocabulary import PLAN_GLOSS
+
+_LIST_START = re.compile(r"^(?:[一二三四五六七八九十]+是|[0-9一二三四五六七八九十]+[.、)]|\([一二三四五六七八九十\d]{1,3}\))")
+_DASH = re.compile(r"^[\s\-‐‑‒–—―─━−﹣/\\…⋯.·无]+$")
+# Roles whose cells are structure in a body row (their text is in the record's
+# labels, or is text that is not a target).
+_STRUCTURAL_ROLES = {
+    "seq", "category", "task", "indicator", "unit", "binding", "status", "measures", "note",
+    "responsible", "growth", "text", "name", "other", "target_group", "base",
+}
+
+
+def indicator_name_a(indicator: str | None, task: str | None) -> str:
+    """相关工作目标(指标) when it names a measure, else 工作任务 (conventions)."""
+    if indicator and (
+        len(indicator) <= MAX_INDICATOR_CHARS
+        and not SENTENCE_PUNCT.search(indicator)
+        and not _LIST_START.match(indicator)
+    ):
+        return indicator
+    return task or indicator or ""
+
+
+def _cell_text(grid: TableGrid, r: int, c: int | None) -> str | None:
+    """Text of a cell ("" when empty), None when the table has no such column."""
+    return None if c is None else grid.rows[r][c].text
+
+
+def _number(text: str | None, unit: str | None) -> object:
+    """The single number of a baseline cell, else None."""
+    if not text:
+        return None
+    parsed = parse_target(text, "", default_unit=unit)
+    if len(parsed) == 1 and parsed[0].comparator not in ("milestone", "between"):
+        return parsed[0].value
+    return None
+
+
+@dataclass
+class _RowContext:
+    task_no: str | None
+    task_name: str | None
+    indicator_name: str
+    unit: str | None = None
+    baseline: object = None
+    binding: str | None = None
+
+
+def _row_context(grid: TableGrid, layout: Layout, r: int) -> tuple[_RowContext | None, str]:
+    """The labels of a body row, or (None, why) for a row that is not a data row."""
+    row = grid.rows[r]
+    # the unit column's cell, else a unit in parentheses after the indicator (失业率(%))
+    unit = _cell_text(grid, r, layout.unit_col) or unit_in_parentheses(
+        _cell_text(grid, r, layout.indicator_col)) or None
+    if layout.kind == "A":
+        task = _cell_text(grid, r, layout.task_col)
+        name = indicator_name_a(_cell_text(grid, r, layout.indicator_col), task)
+        ctx = _RowContext(_cell_text(grid, r, layout.seq_col), task, name, unit)
+        label_cols = (layout.seq_col, layout.task_col, layout.indicator_col)
+    else:
+        name = _cell_text(grid, r, layout.indicator_col) or ""
+        base_unit = unit or (layout.columns[layout.base_col].unit if layout.base_col is not None
+                             and layout.base_col < len(layout.columns) else None)
+        ctx = _RowContext(
+            _cell_text(grid, r, layout.seq_col), "", name, unit,
+            _number(_cell_text(grid, r, layout.base_col), base_unit),
+            _cell_text(grid, r, layout.binding_col) or None,
+        )
+        label_cols = (layout.seq_col, layout.indicator_col)
+    labels = [row[c] for c in label_cols if c is not None]
+    # a spanning row (category or note) covers the target columns too: not a data row
+    if any(row[c] is lab for c, _ in layout.year_cols for lab in labels):
+        return None, "section"
+    if layout.kind == "B" and not ctx.indicator_name:
+        return None, "no_name"
+    return ctx, ""
+
+
+def layout_records(
+    grid: TableGrid, layout: Layout, *, plan_id: str, source_file: str
+) -> list[TargetRecord]:
+    """Target records of a plan table, in row, year, scope order."""
+    return _records(grid, layout, plan_id, source_file)[0]
+
+
+def _records(grid: TableGrid, layout: Layout, plan_id: str, source_file: str):
+    """(records, row contexts by row, rows that gave a record)."""
+    out: list[TargetRecord] = []
+    contexts: dict[int, tuple[_RowContext | None, str]] = {}
+    header = _header_words(grid, layout)
+    col_units = {c.index: c.unit for c in layout.columns if c.unit}
+    for r in range(layout.first_data_row, grid.n_rows):
+        ctx, why = _row_context(grid, layout, r)
+        if ctx is not None and _is_repeated_header(grid, r, header):
+            ctx, why = None, "repeated header"
+        contexts[r] = (ctx, why)
+        if ctx is None:
+            continue
+        for c, year in layout.year_cols:
+            text = grid.rows[r][c].text
+            if not text:
+                continue
+            unit = ctx.unit or col_units.get(c)  # else a unit the year header gives: 2020年(%)
+            for pt in parse_target(text, ctx.indicator_name, default_unit=unit):
+                out.append(TargetRecord(
+                    plan_id=plan_id, source_file=source_file, source_page=grid.page_of(r),
+                    source_table=grid.table_index, source_row=r, section=grid.section,
+                    task_no=ctx.task_no, task_name=ctx.task_name,
+                    indicator_name=ctx.indicator_name, year=year, scope=pt.scope,
+                    target_text=text, comparator=pt.comparator, target_value=pt.value,
+                    target_value_high=pt.value_high, target_unit=pt.unit, layout=layout.kind,
+                    indicator_unit=unit, baseline_value=ctx.baseline,
+                    baseline_year=layout.base_year if ctx.baseline is not None else None,
+                    binding=ctx.binding, extraction=grid.strategy,
+                ))
+    return out, contexts
+
+
+# --------------------------------------------------------------------------- ledger
+
+
+@dataclass
+class TableResult:
+    """One grid as read: its records (None when it is no plan table), its view and
+    the fate of each of its cells, and the issues among them."""
+
+    records: list[TargetRecord] | None
+    view: TableView
+    fates: list[Fate] = field(default_factory=list)
+    issues: list[IngestIssue] = field(default_factory=list)
+    layout: Layout | None = None
+
+
+def _where(grid: TableGrid, r: int | None = None, c: int | None = None) -> str:
+    page = grid.page_of(r if r is not None and r >= 0 else 0)
+    parts = [f"page {page}"] if page is not None else []
+    parts.append(f"table {grid.table_index}")
+    if r is not None:
+        parts.append(f"row {r}")
+    if c is not None:
+        parts.append(f"column {c}")
+    return ", ".join(parts)
+
+
+def _origins(grid: TableGrid):
+    """Each non-empty cell once: (row, col, text) at its top-left position."""
+    for r, row in enumerate(grid.rows):
+        for c, cell in enumerate(row):
+            if cell.origin == (r, c) and cell.text:
+                yield r, c, cell.text
+
+
+def _view(grid: TableGrid, reading: Reading, kind: str) -> TableView:
+    pages = tuple(sorted(set(grid.row_pages))) if grid.row_pages else ()
+    non_empty = sum(1 for _ in _origins(grid)) + sum(1 for d in grid.dropped if d[1])
+    header_rows = tuple(range(reading.header_start, reading.header_start + reading.header_rows))
+    columns = {}
+    for col in reading.columns:
+        gloss = PLAN_GLOSS.get(col.role, col.role)
+        columns[col.index] = f"{col.describe()} — {gloss}"
+    return TableView(
+        table=grid.table_index, non_empty=non_empty, n_rows=grid.n_rows, n_cols=grid.n_cols,
+        kind=kind, pages=pages, header_rows=header_rows, columns=columns,
+        continuations=list(grid.continuations),
+    )
+
+
+def _dropped_fates(grid: TableGrid) -> list[Fate]:
+    """Cells the reader removed while stitching (repeated headers): structural."""
+    out = []
+    for i, (page, text, why) in enumerate(grid.dropped):
+        if text:
+            where = f"page {page}: " if page is not None else ""
+            out.append(Fate.cell(grid.table_index, -1, i, "structural", "dropped", text,
+                                 reason=f"{where}{why}"))
+    return out
+
+
+def read_plan_table(grid: TableGrid, *, plan_id: str, source_file: str) -> TableResult:
+    """Records of a grid with the fate of every one of its non-empty cells."""
+    reading = read_table(grid)
+    layout = reading.layout
+    t = grid.table_index
+    if layout is None:
+        if reading.plan_like is None:
+            view = _view(grid, reading, "not a plan table")
+            fates = [Fate.cell(t, r, c, "structural", "not a plan table", text)
+                     for r, c, text in _origins(grid)]
+            return TableResult(None, view, fates + _dropped_fates(grid))
+        reason = (f"looks like a plan table ({reading.plan_like}) but no target was read: "
+                  f"{reading.why_not}")
+        view = _view(grid, reading, "plan-like, unread")
+        view.notes.append(reason)
+        fates = [Fate.cell(t, r, c, "issue", "unread", text, reason) for r, c, text in _origins(grid)]
+        issue = IngestIssue(source_file, _where(grid), "warning",
+                            f"{reason} ({len(fates)} cells not loaded)", check="plan table")
+        return TableResult(None, view, fates + _dropped_fates(grid), [issue])
+
+    records, contexts = _records(grid, layout, plan_id, source_file)
+    view = _view(grid, reading, f"layout {layout.kind}")
+    if layout.base_year is not None:
+        view.notes.append(f"base year {layout.base_year} (column {layout.base_col})")
+    rows_with_records = {rec.source_row for rec in records}
+    fates: list[Fate] = []
+    issues: list[IngestIssue] = []
+
+    def issue(r: int, c: int, text: str, role: str, reason: str) -> None:
+        fates.append(Fate.cell(t, r, c, "issue", role, text, reason))
+        issues.append(IngestIssue(source_file, _where(grid, r, c), "warning",
+                                  f"{reason}: {text[:60]!r}", check="plan table"))
+
+    target_cols = {c for c, _ in layout.year_cols}
+    for r, c, text in _origins(grid):
+        if r < layout.header_start:
+            fates.append(Fate.cell(t, r, c, "structural", "title", text))
+            continue
+        if r < layout.first_data_row:
+            fates.append(Fate.cell(t, r, c, "structural", "header", text))
+            continue
+        ctx, why = contexts[r]
+        role = layout.role_of(c)
+        if ctx is None and why == "section":
+            fates.append(Fate.cell(t, r, c, "structural", "section row", text))
+            continue
+        if ctx is None and why == "repeated header":
+            fates.append(Fate.cell(t, r, c, "structural", "repeated header", text))
+            continue
+        if role == "target" or c in target_cols:
+            if _DASH.match(text):
+                fates.append(Fate.cell(t, r, c, "structural", "no target (dash)", text))
+            elif ctx is None:
+                issue(r, c, text, "target", "a target in a row without an indicator name")
+            elif parse_target(text, ctx.indicator_name, default_unit=ctx.unit):
+                fates.append(Fate.cell(t, r, c, "record", "target", text))
+            else:
+                issue(r, c, text, "target", "a target cell that gave no record")
+            continue
+        if role == "base_year":
+            if layout.kind == "B" and ctx is not None and ctx.baseline is not None \
+                    and r in rows_with_records:
+                fates.append(Fate.cell(t, r, c, "record", "baseline", text))
+            elif _DASH.match(text):
+                fates.append(Fate.cell(t, r, c, "structural", "baseline (dash)", text))
+            elif layout.kind == "A":
+                fates.append(Fate.cell(t, r, c, "structural", "base-year value (layout A keeps none)",
+                                       text))
+            else:
+                issue(r, c, text, "baseline", "base-year value not read as one number")
+            continue
+        if role in ("values", "target_group") and is_target_like(text):
+            issue(r, c, text, "values", "a target-like value under a header that names no year "
+                                        f"({layout.columns[c].path or 'no header'})")
+            continue
+        fates.append(Fate.cell(t, r, c, "structural", role if role in _STRUCTURAL_ROLES else "other",
+                               text))
+    return TableResult(records, view, fates + _dropped_fates(grid), issues, layout)
+
+
+def _header_words(grid: TableGrid, layout: Layout) -> set[str]:
+    return {compact(header_text(grid.rows[r][c].text))
+            for r in range(layout.header_start, layout.first_data_row)
+            for c in range(grid.n_cols)} - {""}
+
+
+def _is_repeated_header(grid: TableGrid, r: int, header: set[str]) -> bool:
+    """A body row that repeats the header's words (a continued table's header)."""
+    texts = [compact(header_text(cell.text)) for c, cell in enumerate(grid.rows[r])
+             if cell.origin == (r, c) and cell.text]
+    return len(texts) >= 2 and sum(t in header for t in texts) >= max(2, len(texts) - 1)
+
+
+def table_records(grid: TableGrid, *, plan_id: str, source_file: str) -> list[TargetRecord] | None:
+    """Records of a grid, or None when the grid is neither layout A nor B."""
+    layout = read_table(grid).layout
+    if layout is None:
+        return None
+    return layout_records(grid, layout, plan_id=plan_id, source_file=source_file)

@@ -1,0 +1,105 @@
+"""The plan cell ledger: every non-empty cell of every table has exactly one fate.
+
+Invariant over every plan fixture (tests/fixtures/plans/** and raw/plans):
+unaccounted == 0, nothing counted twice, every record's cell is a ``record``
+fate and every ``record`` fate's text is in a record; issues are also
+``PlanDocument.issues`` and warnings (which the pipeline writes to ingest_issues).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from extractors.ledger import Ledger
+from extractors.plans import extract_plan, read_plan
+from extractors.records import NoPlanTable
+from tests.conftest import FIXTURES, RAW
+
+PLAN_DOCS = sorted(
+    p for p in [*(FIXTURES / "plans").rglob("*"), *(RAW / "plans").glob("*")]
+    if p.suffix in (".docx", ".pdf")
+)
+UNSEEN = FIXTURES / "plans" / "unseen"
+
+
+def test_every_fixture_is_found():
+    assert len(PLAN_DOCS) >= 30
+    assert any(p.parent == UNSEEN for p in PLAN_DOCS)
+
+
+def _grid_cells(doc_path: Path) -> int:
+    """Non-empty cells as the readers give them, counted independently of the ledger."""
+    from extractors.plans import _read_tables, sniff_format
+
+    fmt = sniff_format(doc_path.read_bytes()[:1024])
+    tables = _read_tables(doc_path, fmt)[0]
+    n = 0
+    for grid in tables:
+        n += sum(1 for r, row in enumerate(grid.rows) for c, cell in enumerate(row)
+                 if cell.origin == (r, c) and cell.text)
+        n += sum(1 for d in grid.dropped if d[1])
+    return n
+
+
+@pytest.mark.parametrize("doc_path", PLAN_DOCS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_ledger_accounts_for_every_cell(doc_path: Path):
+    doc = read_plan(doc_path)
+    ledger = doc.ledger
+    assert isinstance(ledger, Ledger) and ledger.source_file == doc_path.name
+    s = ledger.summary()
+    assert s["unaccounted"] == 0 and s["over_accounted"] == 0, ledger.summary_line()
+    assert not ledger.double_booked()
+    assert s["cells"] == _grid_cells(doc_path)
+    assert s["cells"] == s["in_records"] + s["structural"] + s["issues"]
+    assert ledger.summary_line().endswith("unaccounted 0")
+    # every record's target cell is a record fate of its table, and back
+    record_texts = Counter((f.table, f.text) for f in ledger.fates
+                           if f.fate == "record" and f.role == "target")
+    for rec in doc.records:
+        assert (rec.source_table, rec.target_text) in record_texts, rec
+    rec_texts = {(r.source_table, r.target_text) for r in doc.records}
+    assert set(record_texts) == rec_texts
+    # issues are reported, never silent
+    issue_cells = sum(f.count for f in ledger.fates if f.fate == "issue")
+    assert (issue_cells > 0) == bool(doc.issues)
+    assert len(doc.warnings) >= len(doc.issues)
+    for issue in doc.issues:
+        assert issue.source_file == doc_path.name and "table" in issue.location
+        assert any(issue.reason in w for w in doc.warnings)
+
+
+@pytest.mark.parametrize("suffix", [".docx", ".pdf"])
+def test_plan_like_table_without_indicator_is_reported(suffix):
+    doc = read_plan(UNSEEN / f"key_indicators_synonyms{suffix}")
+    unread = [t for t in doc.ledger.tables if t.kind == "plan-like, unread"]
+    assert [t.table for t in unread] == [1]
+    cells = [f for f in doc.ledger.fates if f.table == 1]
+    assert cells and all(f.fate == "issue" for f in cells)
+    assert len(cells) == unread[0].non_empty == 9
+    assert len(doc.issues) == 1 and "looks like a plan table" in doc.issues[0].reason
+    assert "9 cells not loaded" in doc.issues[0].reason
+    # the key-indicator table beside it is read whole: 备注1950 is a note, not a year
+    view = doc.ledger.tables[0]
+    assert view.kind == "layout B" and view.columns[8].startswith("note")
+    assert not [f for f in doc.ledger.fates if f.table == 0 and f.fate == "issue"]
+
+
+def test_non_plan_table_is_structure():
+    doc = read_plan(UNSEEN / "single_header_row_indicator_name.docx")
+    other = doc.ledger.tables[1]
+    assert other.kind == "not a plan table"
+    fates = [f for f in doc.ledger.fates if f.table == 1]
+    assert {f.fate for f in fates} == {"structural"} and len(fates) == other.non_empty == 6
+
+
+def test_a_document_without_tables_has_an_empty_ledger_and_extract_refuses_it():
+    path = FIXTURES / "hostile" / "no_tables.docx"
+    doc = read_plan(path)
+    assert doc.tables_found == 0 and doc.records == [] and doc.ledger.tables == []
+    assert doc.ledger.summary_line() == (
+        "cells 0 · in records 0 · structural 0 · issues 0 · unaccounted 0")
+    with pytest.raises(NoPlanTable, match="the document has no tables"):
+        extract_plan(path)
