@@ -69,7 +69,7 @@ def records_preview(targets: pd.DataFrame) -> pd.DataFrame:
 )
 def plan_targets(context: dg.AssetExecutionContext, raw: RawFolder, warehouse: WarehouseResource):
     from expectations.runner import issues_from, run_suite
-    from extractors.plans import extract_plan
+    from extractors.budget import extract_plan
     from warehouse.load import replace_issues
 
     name = context.partition_key
