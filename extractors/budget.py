@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from extractors.files import display_name, file_problem
+from extractors.files import display_name, file_problem, find_input
 from extractors.records import (
     IngestIssue,
     Metric,
@@ -267,14 +267,15 @@ def _wait(pid: int) -> tuple[int, int]:
 def _readable_path(path: Path) -> Iterator[Path]:
     """``path``, or, when its name is not valid UTF-8, a symbolic link to it in a
     temporary folder named by ``display_name`` (readers name their rows and
-    issues by ``path.name``, which must encode)."""
-    name = display_name(path.name)
-    if name == path.name:
+    issues by ``Path(path).name``, which must encode)."""
+    real = os.path.basename(os.fspath(path))
+    name = display_name(real)
+    if name == real:
         yield path
         return
     with tempfile.TemporaryDirectory(prefix="planwh-name-") as tmp:
         link = Path(tmp) / name
-        os.symlink(os.path.abspath(path), link)
+        os.symlink(os.path.abspath(os.fspath(path)), link)
         yield link
 
 
@@ -292,6 +293,8 @@ def extract_plan(path: str | os.PathLike, budget: Budget | None = None) -> PlanD
     from extractors.plans import extract_plan as _extract
 
     path = Path(path)
+    if not os.path.lexists(path):  # listed under its display name (extractors.files)
+        path = find_input(path.parent, path.name)
     name = display_name(path.name)
     problem = file_problem(path)
     if problem is not None:

@@ -13,8 +13,11 @@ link to a regular file inside the raw folder is read. Subdirectories without
 an input suffix are not inputs and are passed over, as before.
 
 File names need not be valid UTF-8 (a GBK archive unzipped on Linux): they are
-listed like any other, and issues name them by ``display_name`` (undecodable
-bytes as ``\\xNN``), so that one odd name never stops the others.
+listed like any other, as an :class:`InputPath` whose ``.name`` is the
+``display_name`` (undecodable bytes as ``\\xNN``) while the path itself opens
+the real file, so that partition keys, issues and warehouse rows carry a name
+that encodes; :func:`find_input` maps such a name back to the file. One odd
+name never stops the others.
 """
 
 from __future__ import annotations
@@ -39,6 +42,33 @@ def display_name(name: str | os.PathLike) -> str:
         return name
     except UnicodeEncodeError:
         return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+class InputPath(type(Path())):  # type: ignore[misc]
+    """The path of a file whose name is not valid UTF-8: ``.name`` is its
+    :func:`display_name`; opening, ``stat()`` and ``os.fspath`` use the real name."""
+
+    @property
+    def name(self) -> str:
+        return display_name(super().name)
+
+
+def _listed(p: Path) -> Path:
+    """``p``, as an :class:`InputPath` when its name is not valid UTF-8."""
+    return p if display_name(p.name) == p.name else InputPath(p)
+
+
+def find_input(folder: str | Path, name: str) -> Path:
+    """The file of ``folder`` listed under ``name`` (its display name): ``folder / name``
+    when that exists, else the entry whose name displays as ``name``."""
+    folder = Path(folder)
+    direct = folder / name
+    if os.path.lexists(direct) or "\\x" not in name:
+        return direct
+    for p in _entries(folder):
+        if display_name(p.name) == name:
+            return _listed(p)
+    return direct
 
 
 def _kind(mode: int) -> str:
@@ -93,10 +123,11 @@ def _is_input(p: Path, suffixes: tuple[str, ...]) -> bool:
 
 def input_files(folder: str | Path, suffixes: tuple[str, ...]) -> list[Path]:
     """The regular files of ``folder`` with one of ``suffixes`` (lower case), sorted
-    by name (links to regular files inside the raw folder count)."""
+    by name (links to regular files inside the raw folder count); a name that is
+    not UTF-8 comes as an :class:`InputPath`."""
     folder = Path(folder)
     root = _root(folder) if folder.is_dir() else None
-    return [p for p in _entries(folder)
+    return [_listed(p) for p in _entries(folder)
             if _is_input(p, suffixes) and file_problem(p, root) is None]
 
 

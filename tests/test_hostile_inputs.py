@@ -378,3 +378,51 @@ def test_unlimited_budget_reads_in_process():
 
     assert run_budgeted(os.getpid, source_file="x", budget=Budget(0, 0)) == os.getpid()
     assert run_budgeted(os.getpid, source_file="x", budget=Budget(10, 256)) != os.getpid()
+
+
+# --------------------------------------------------------------------------- a whole run
+
+
+def test_run_over_hostile_folder_loads_the_rest(tmp_path, monkeypatch):
+    """``planwh run`` (in-process Dagster) over raw/ plus a looping PDF, an XLSX
+    over budget, a GBK-named plan and statistics file, a FIFO, links and a
+    directory: one issue row each, the rest loads, no step fails."""
+    import shutil
+
+    import sqlalchemy as sa
+
+    from planwh.run_cmd import execute
+    from tests.conftest import copy_raw
+
+    monkeypatch.setenv("PLANWH_READ_TIMEOUT", "5")
+    monkeypatch.setenv("PLANWH_READ_MEMORY_MB", "512")
+    raw = copy_raw(tmp_path / "raw")
+    shutil.copy(INPUTS / "self_length.pdf", raw / "plans")
+    shutil.copy(INPUTS / "huge_dimension.xlsx", raw / "stats")
+    entries = hostile.make_entries(raw / "plans", tmp_path / "elsewhere")
+    hostile.make_odd_names(raw / "plans", hostile.plan_bytes(), "plan")
+    stats_gbk = os.path.join(os.fsencode(raw / "stats"), hostile.GBK_STATS)
+    with open(stats_gbk, "wb") as f:
+        f.write("地区,年份,指标,数值,单位\n上城区,2030,养老机构床位数,4321,张\n".encode())
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    monkeypatch.chdir(tmp_path)
+
+    outcomes = execute(str(raw), url)
+
+    assert not [o for o in outcomes if o.failed]
+    engine = sa.create_engine(url)
+    with engine.connect() as c:
+        issues = {r[0]: r[1] for r in c.execute(sa.text(
+            "SELECT source_file, reason FROM ingest_issues"))}
+        plans = {r[0] for r in c.execute(sa.text("SELECT source_file FROM dim_plan"))}
+        gbk_rows = c.execute(sa.text("SELECT COUNT(*) FROM fct_district_stat WHERE source_file = "
+                                     ":f"), {"f": hostile.GBK_STATS.decode("utf-8", "backslashreplace")}
+                             ).scalar()
+    engine.dispose()
+    assert "exceeded the time budget" in issues["self_length.pdf"]
+    assert "budget" in issues["huge_dimension.xlsx"]
+    for path in entries.values():
+        assert path.name in issues, path.name
+    assert "refused" in issues["outside_link.docx"]
+    assert hostile.GBK_PLAN.decode("utf-8", "backslashreplace") in plans
+    assert gbk_rows == 1
