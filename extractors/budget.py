@@ -290,8 +290,6 @@ def extract_plan(path: str | os.PathLike, budget: Budget | None = None) -> PlanD
     for a FIFO, device, directory or dangling link) or ``NoPlanTable``; names
     that are not UTF-8 come back as :func:`display_name`.
     """
-    from extractors.plans import extract_plan as _extract
-
     path = Path(path)
     if not os.path.lexists(path):  # listed under its display name (extractors.files)
         path = find_input(path.parent, path.name)
@@ -299,6 +297,8 @@ def extract_plan(path: str | os.PathLike, budget: Budget | None = None) -> PlanD
     problem = file_problem(path)
     if problem is not None:
         raise UnreadableDocument(name, problem)
+    from extractors.plans import extract_plan as _extract
+
     try:
         with _readable_path(path) as readable:
             doc = run_budgeted(_extract, readable, source_file=name, budget=budget,

@@ -136,7 +136,7 @@ def test_self_referencing_length_pdf_is_stopped_by_the_time_budget():
     out = extract(INPUTS / "self_length.pdf", env={"PLANWH_READ_TIMEOUT": "5"})
     out.assert_bounded()
     assert "exceeded the time budget (5 s, PLANWH_READ_TIMEOUT)" in reason_of(out)
-    assert out.seconds < 15
+    assert out.seconds < 25  # 5 s budget plus start-up on a loaded machine
 
 
 def test_gridspan_two_billion_docx_is_bounded():
