@@ -150,7 +150,7 @@ def bare_python_docx(path: Path) -> None:
 
 
 def planwh_extract(path: Path) -> int:
-    from extractors.plans import extract_plan
+    from extractors.budget import extract_plan
 
     return len(extract_plan(path).records)
 
@@ -158,7 +158,7 @@ def planwh_extract(path: Path) -> int:
 CHILD = """
 import sys
 sys.path.insert(0, {root!r})
-from extractors.plans import extract_plan
+from extractors.budget import extract_plan
 print(len(extract_plan({path!r}).records))
 """
 

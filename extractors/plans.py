@@ -101,6 +101,15 @@ def _head_and_sha256(path: Path) -> tuple[bytes, str]:
     return head, digest.hexdigest()
 
 
+def _signature(path: Path) -> tuple[int, int, int, int] | None:
+    """(inode, size, mtime ns, ctime ns) of the file: a rewrite or replacement changes it."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
 def _read_tables(path: Path, fmt: str) -> tuple[list[TableGrid], str | None, list[str], int | None, list[str]]:
     """(tables, title, first texts, pages, warnings) of a DOCX or PDF."""
     if fmt == "docx":
@@ -136,6 +145,7 @@ def read_plan(path: str | Path) -> PlanDocument:
     ``UnreadableDocument`` only."""
     path = Path(path)
     source = path.name
+    before = _signature(path)
     head, sha = _head_and_sha256(path)
     fmt = sniff_format(head)
     if fmt not in ("docx", "pdf"):
@@ -149,6 +159,9 @@ def read_plan(path: str | Path) -> PlanDocument:
         raise UnreadableDocument(source, f"{fmt.upper()} too large to read in memory") from None
     except Exception as exc:  # parser internals (pdfminer, zlib, lxml) on corrupt input
         raise UnreadableDocument(source, f"corrupt {fmt.upper()} ({type(exc).__name__}: {exc})") from None
+    if _signature(path) != before:  # hashed and parsed from the same bytes, or not at all
+        raise UnreadableDocument(source, "the file changed while it was read (still being "
+                                         "written?); it is read again on the next run")
     plan_id = plan_id_from_sha256(sha)
     records, found = [], 0
     # The cell ledger: every table's view and the fate of each of its cells.

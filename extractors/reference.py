@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 
 from extractors.records import BadReference, District, IndicatorMetric, Metric, UnknownDistrict
@@ -198,20 +199,37 @@ def load_indicator_metrics(
     return out
 
 
+# Indicator names are a few dozen characters; a longer "name" is a text block
+# swept into the indicator column. Only its first MAX_MATCH_CHARS characters
+# are matched, so that a regex pattern such as 照料中心.*覆盖 (backtracking,
+# quadratic in the text) stays bounded: a 2 MB cell costs what 1000 characters do.
+MAX_MATCH_CHARS = 1000
+
+
+@lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> tuple[str, re.Pattern | None]:
+    """(normalised pattern, its regex or None when it has no regex syntax or does not compile)."""
+    norm = normalise_name(pattern)
+    if not _REGEX_CHARS.search(norm):
+        return norm, None
+    try:
+        return norm, re.compile(norm)
+    except re.error:
+        return norm, None
+
+
 def match_metric(indicator_name: str, mappings: Iterable[IndicatorMetric]) -> str | None:
     """Metric code of the first mapping whose pattern matches the indicator name:
-    as a substring, or as a regex when the pattern has regex syntax and compiles."""
-    name = normalise_name(indicator_name)
+    as a substring, or as a regex when the pattern has regex syntax and compiles.
+    Only the first ``MAX_MATCH_CHARS`` characters of the (normalised) name are
+    matched, so the cost is bounded whatever the cell holds."""
+    name = normalise_name(str(indicator_name)[: MAX_MATCH_CHARS * 4])[:MAX_MATCH_CHARS]
     for m in mappings:
-        pattern = normalise_name(m.pattern)
+        pattern, regex = _compiled(m.pattern)
         if pattern in name:
             return m.metric_code
-        if _REGEX_CHARS.search(pattern):
-            try:
-                if re.search(pattern, name):
-                    return m.metric_code
-            except re.error:
-                continue
+        if regex is not None and regex.search(name):
+            return m.metric_code
     return None
 
 

@@ -95,7 +95,7 @@ def plan_files(raw: Path) -> list[Path]:
 
 
 def extract_plans(raw: Path, report: CheckReport) -> list[PlanDocument]:
-    from extractors.plans import extract_plan
+    from extractors.budget import extract_plan
     from extractors.records import NoPlanTable, UnreadableDocument
 
     files = plan_files(raw)
@@ -124,8 +124,8 @@ def targets_frame(plans: Iterable[PlanDocument]) -> pd.DataFrame:
 
 
 def read_stats(raw: Path, districts, metrics, report: CheckReport):
+    from extractors.budget import read_stats_folder
     from extractors.reference import DistrictResolver
-    from extractors.stats import read_stats_folder
 
     folder = raw / "stats"
     if not folder.is_dir():

@@ -55,7 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="parse one plan document and print its target records",
         description=(
             "Parse one plan document (DOCX or PDF) and write its target records to stdout. "
-            "A file that cannot be parsed gives exit 2 and one line on stderr."
+            "A file that cannot be parsed, is not a regular file, or exceeds the reader "
+            "budget ($PLANWH_READ_TIMEOUT s, default 300; $PLANWH_READ_MEMORY_MB, default "
+            "2048) gives exit 2 and one line on stderr. CSV cells beginning with =, +, -, @, "
+            "tab or CR are prefixed with ' (CSV injection)."
         ),
     )
     ex.add_argument("file", metavar="FILE", help="a .docx or .pdf plan document")

@@ -1,7 +1,15 @@
 """``planwh extract FILE [--format jsonl|csv]``: one plan document's target records on stdout.
 
 No Dagster here: this command must start as fast as the parse it wraps.
-A file that cannot be parsed gives exit 2 and one line on stderr.
+A file that cannot be parsed gives exit 2 and one line on stderr; so does a
+file that is not a regular file (a FIFO, a device, a directory, a dangling
+link) and a document whose reader exceeds its time or memory budget
+(``extractors.budget``: PLANWH_READ_TIMEOUT, PLANWH_READ_MEMORY_MB).
+
+``--format csv`` escapes cells that a spreadsheet would run as a formula
+(OWASP "CSV injection"): a cell beginning with ``=``, ``+``, ``-``, ``@``, a
+tab or a carriage return gets a leading apostrophe. Numeric columns are
+written as plain numbers and never escaped. JSONL is written unchanged.
 """
 
 from __future__ import annotations
@@ -13,6 +21,9 @@ from decimal import Decimal
 from typing import Any, TextIO
 
 from extractors.records import NoPlanTable, TargetRecord, UnreadableDocument
+
+# Cells starting with one of these are escaped in CSV output (OWASP CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 EXIT_UNPARSABLE = 2
 
@@ -44,12 +55,22 @@ def write_jsonl(records: list[TargetRecord], out: TextIO) -> None:
         out.write(json.dumps(record_row(rec), ensure_ascii=False) + "\n")
 
 
+def csv_cell(value: Any) -> Any:
+    """A value for a CSV cell: None is empty; a string a spreadsheet would take
+    for a formula gets a leading apostrophe; numbers stay numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def write_csv(records: list[TargetRecord], out: TextIO) -> None:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(FIELDS)
     for rec in records:
         row = record_row(rec)
-        w.writerow(["" if row[k] is None else row[k] for k in FIELDS])
+        w.writerow([csv_cell(row[k]) for k in FIELDS])
 
 
 def _fail(file: str, reason: str) -> int:
@@ -60,13 +81,16 @@ def _fail(file: str, reason: str) -> int:
 
 def run(args) -> int:
     """Entry point called by ``planwh.cli``."""
-    from extractors.plans import extract_plan
+    from extractors.budget import BadBudgetSetting, Budget, display_name, extract_plan
 
+    shown = display_name(args.file)
     try:
-        doc = extract_plan(args.file)
+        doc = extract_plan(args.file, Budget.from_env())
+    except BadBudgetSetting as exc:
+        return _fail(shown, str(exc))
     except (UnreadableDocument, NoPlanTable) as exc:
         where = f" ({exc.location})" if exc.location else ""
-        return _fail(args.file, f"{exc.reason}{where}")
+        return _fail(shown, f"{exc.reason}{where}")
     out = sys.stdout
     if hasattr(out, "reconfigure"):
         out.reconfigure(encoding="utf-8")

@@ -69,11 +69,12 @@ def records_preview(targets: pd.DataFrame) -> pd.DataFrame:
 )
 def plan_targets(context: dg.AssetExecutionContext, raw: RawFolder, warehouse: WarehouseResource):
     from expectations.runner import issues_from, run_suite
-    from extractors.plans import extract_plan
+    from extractors.budget import extract_plan
+    from extractors.files import find_input
     from warehouse.load import replace_issues
 
     name = context.partition_key
-    path = raw.plans_dir / name
+    path = find_input(raw.plans_dir, name)  # a non-UTF-8 name is listed by its display name
     scope = f"plan:{name}"
     engine = warehouse.get_engine()
     try:

@@ -30,7 +30,7 @@ STATS_SCOPE = "stats"
 )
 def district_stats(context: dg.AssetExecutionContext, raw: RawFolder, warehouse: WarehouseResource):
     from expectations.runner import issues_from, run_suite, write_data_docs
-    from extractors.stats import read_stats_folder
+    from extractors.budget import read_stats_folder
     from warehouse.load import replace_issues
 
     ref = read_reference(raw.reference_dir)

@@ -1,0 +1,375 @@
+"""Every reader runs under a budget: a worker process with a wall-time and a memory limit.
+
+A hostile or broken document can make a parser loop forever (a PDF whose
+stream ``/Length`` refers to itself) or allocate without bound (a DOCX cell
+spanning two billion columns, a one-line CSV of a gigabyte). planwh therefore
+reads each plan document and each statistics file in a forked worker process:
+
+- the worker's address space may grow by at most ``PLANWH_READ_MEMORY_MB``
+  (``RLIMIT_AS``, default 2048 MB) over what it inherited at the fork;
+- the worker is killed after ``PLANWH_READ_TIMEOUT`` seconds (default 300).
+
+Exceeding either is :class:`ReaderBudgetExceeded` (for a plan document, the
+subclass :class:`PlanBudgetExceeded`, which is also an ``UnreadableDocument``),
+whose reason says which budget was exceeded; no traceback. The worker sends
+its result back pickled (a ``PlanDocument`` or a ``StatsResult``).
+
+Setting both variables to 0 reads in-process without any limit (debugging);
+a worker never forks another worker. Platforms without ``fork`` read in-process.
+
+The worker is a bare ``os.fork`` (not ``multiprocessing``) so that it also
+works inside Dagster's steps: the in-process executor and the subprocesses of
+the multiprocess executor alike, daemonic or not. This module never imports
+Dagster.
+
+File names that are not valid UTF-8 (bytes left by unzipping a GBK archive)
+reach Python as surrogate escapes; :func:`display_name` is the readable form
+every result and issue carries instead (``\\xd1\\xf8…`` for undecodable bytes;
+``extractors.files``).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import resource
+import select
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from extractors.files import display_name, file_problem, find_input
+from extractors.records import (
+    IngestIssue,
+    Metric,
+    NoPlanTable,
+    PlanDocument,
+    PlanwhError,
+    UnreadableDocument,
+)
+
+DEFAULT_TIMEOUT_S = 300.0
+DEFAULT_MEMORY_MB = 2048
+TIMEOUT_ENV = "PLANWH_READ_TIMEOUT"
+MEMORY_ENV = "PLANWH_READ_MEMORY_MB"
+BUDGET_CHECK = "reader_budget"
+
+T = TypeVar("T")
+_IN_WORKER = False  # set in a worker: a worker never forks another
+
+
+class ReaderBudgetExceeded(PlanwhError):
+    """A reader stopped because it exceeded its time or memory budget (or crashed)."""
+
+
+class PlanBudgetExceeded(ReaderBudgetExceeded, UnreadableDocument):
+    """A plan document whose reader exceeded its budget: also an ``UnreadableDocument``,
+    so that every caller handling unreadable plans handles it."""
+
+
+class BadBudgetSetting(ValueError):
+    """PLANWH_READ_TIMEOUT or PLANWH_READ_MEMORY_MB is not a number >= 0."""
+
+
+# --------------------------------------------------------------------------- budget
+
+
+def _env_number(var: str, default: float) -> float:
+    text = os.environ.get(var, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise BadBudgetSetting(f"{var}={text!r} is not a number") from None
+    if not value >= 0 or value == float("inf"):
+        raise BadBudgetSetting(f"{var}={text!r} must be a finite number >= 0 (0: no limit)")
+    return value
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Wall-time (seconds) and memory (MB of address-space growth); 0 = no limit."""
+
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    memory_mb: int = DEFAULT_MEMORY_MB
+
+    @classmethod
+    def from_env(cls) -> Budget:
+        """From PLANWH_READ_TIMEOUT and PLANWH_READ_MEMORY_MB (BadBudgetSetting when invalid)."""
+        return cls(_env_number(TIMEOUT_ENV, DEFAULT_TIMEOUT_S),
+                   int(_env_number(MEMORY_ENV, DEFAULT_MEMORY_MB)))
+
+    @property
+    def unlimited(self) -> bool:
+        return not self.timeout_s and not self.memory_mb
+
+    def describe(self) -> str:
+        time_part = f"{self.timeout_s:g} s" if self.timeout_s else "no time limit"
+        mem_part = f"{self.memory_mb} MB" if self.memory_mb else "no memory limit"
+        return f"{time_part}, {mem_part}"
+
+
+def _address_space_bytes() -> int:
+    """This process's current virtual size (Linux /proc; 0 where unknown)."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _limit_memory(memory_mb: int) -> None:
+    if not memory_mb:
+        return
+    limit = _address_space_bytes() + memory_mb * 1024 * 1024
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    if soft != resource.RLIM_INFINITY:
+        limit = min(limit, soft) if soft > 0 else limit
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _child(fn: Callable[..., Any], args: tuple, budget: Budget, wfd: int) -> None:
+    """Worker side: never returns."""
+    global _IN_WORKER
+    _IN_WORKER = True
+    code = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _limit_memory(budget.memory_mb)
+        try:
+            message: tuple = ("ok", fn(*args))
+        except MemoryError:
+            message = ("memory",)
+        except PlanwhError as exc:
+            message = ("planwh", type(exc), exc.source_file, exc.reason, exc.location)
+        except RecursionError as exc:
+            message = ("bug", type(exc).__name__, str(exc)[:500], "")
+        except Exception as exc:  # noqa: BLE001 - a reader bug: the parent re-raises it
+            message = ("bug", type(exc).__name__, str(exc)[:2000], traceback.format_exc())
+        try:
+            data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        except MemoryError:
+            data = pickle.dumps(("memory",))
+        view = memoryview(data)
+        while view:
+            n = os.write(wfd, view[: 1 << 20])
+            view = view[n:]
+    except MemoryError:
+        code = 3
+    except BaseException:  # noqa: BLE001 - nothing may escape a forked child
+        code = 4
+    finally:
+        os._exit(code)
+
+
+def _signal_name(signum: int) -> str:
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
+
+
+def run_budgeted(fn: Callable[..., T], *args: Any, source_file: str,
+                 budget: Budget | None = None,
+                 exceeded: type[ReaderBudgetExceeded] = ReaderBudgetExceeded) -> T:
+    """``fn(*args)`` in a forked worker under ``budget`` (default: from the environment).
+
+    Returns what ``fn`` returns (it must pickle). A ``PlanwhError`` raised by
+    ``fn`` is raised again here (same class, file, reason, location). Running
+    out of time or memory, or a worker killed by a signal, raises ``exceeded``
+    with the reason. Any other exception of ``fn`` (a reader bug) is raised as
+    ``RuntimeError`` with the worker's traceback in its message.
+    """
+    budget = budget or Budget.from_env()
+    if budget.unlimited or _IN_WORKER or not hasattr(os, "fork"):
+        return fn(*args)
+    rfd, wfd = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the worker (its coverage is not collected)
+        os.close(rfd)
+        _child(fn, args, budget, wfd)
+    os.close(wfd)
+    chunks: list[bytes] = []
+    timed_out = False
+    deadline = time.monotonic() + budget.timeout_s if budget.timeout_s else None
+    try:
+        while True:
+            wait = None if deadline is None else deadline - time.monotonic()
+            if wait is not None and wait <= 0:
+                timed_out = True
+                break
+            ready, _, _ = select.select([rfd], [], [], wait)
+            if not ready:
+                continue
+            block = os.read(rfd, 1 << 20)
+            if not block:
+                break
+            chunks.append(block)
+    except BaseException:  # Ctrl-C in the parent: the worker goes too
+        os.kill(pid, signal.SIGKILL)
+        _wait(pid)
+        raise
+    finally:
+        os.close(rfd)
+    if timed_out:
+        os.kill(pid, signal.SIGKILL)
+    _, status = _wait(pid)
+    if timed_out:
+        raise exceeded(source_file, f"reading stopped: exceeded the time budget "
+                                    f"({budget.timeout_s:g} s, {TIMEOUT_ENV})")
+    data = b"".join(chunks)
+    message = pickle.loads(data) if data else None
+    if message is None:
+        if os.WIFSIGNALED(status):
+            why = f"the reader was killed by {_signal_name(os.WTERMSIG(status))}"
+        else:
+            why = f"the reader stopped (exit {os.WEXITSTATUS(status)})"
+        raise exceeded(source_file, f"reading stopped: {why}, probably because it exceeded "
+                                    f"the memory budget ({budget.memory_mb} MB, {MEMORY_ENV})")
+    kind = message[0]
+    if kind == "ok":
+        return message[1]
+    if kind == "memory":
+        raise exceeded(source_file, f"reading stopped: exceeded the memory budget "
+                                    f"({budget.memory_mb} MB, {MEMORY_ENV})")
+    if kind == "planwh":
+        _, cls, src, reason, location = message
+        raise cls(src, reason, location)
+    _, name, text, tb = message
+    raise RuntimeError(f"{source_file}: reader failed ({name}: {text})\n{tb}".rstrip())
+
+
+def _wait(pid: int) -> tuple[int, int]:
+    while True:
+        try:
+            return os.waitpid(pid, 0)
+        except InterruptedError:  # pragma: no cover - PEP 475 retries already
+            continue
+
+
+# --------------------------------------------------------------------------- plans
+
+
+@contextmanager
+def _readable_path(path: Path) -> Iterator[Path]:
+    """``path``, or, when its name is not valid UTF-8, a symbolic link to it in a
+    temporary folder named by ``display_name`` (readers name their rows and
+    issues by ``Path(path).name``, which must encode)."""
+    real = os.path.basename(os.fspath(path))
+    name = display_name(real)
+    if name == real:
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="planwh-name-") as tmp:
+        link = Path(tmp) / name
+        os.symlink(os.path.abspath(os.fspath(path)), link)
+        yield link
+
+
+def _renamed(exc: PlanwhError, name: str) -> PlanwhError:
+    return type(exc)(name, exc.reason, exc.location)
+
+
+def extract_plan(path: str | os.PathLike, budget: Budget | None = None) -> PlanDocument:
+    """``extractors.plans.extract_plan`` under the reader budget.
+
+    Raises ``UnreadableDocument`` (``PlanBudgetExceeded`` when over budget, or
+    for a FIFO, device, directory or dangling link) or ``NoPlanTable``; names
+    that are not UTF-8 come back as :func:`display_name`.
+    """
+    path = Path(path)
+    if not os.path.lexists(path):  # listed under its display name (extractors.files)
+        path = find_input(path.parent, path.name)
+    name = display_name(path.name)
+    problem = file_problem(path)
+    if problem is not None:
+        raise UnreadableDocument(name, problem)
+    from extractors.plans import extract_plan as _extract
+
+    try:
+        with _readable_path(path) as readable:
+            doc = run_budgeted(_extract, readable, source_file=name, budget=budget,
+                               exceeded=PlanBudgetExceeded)
+    except (UnreadableDocument, NoPlanTable) as exc:
+        if exc.source_file != name:
+            raise _renamed(exc, name) from None
+        raise
+    if doc.source_file != name:
+        doc.source_file = name
+        for rec in doc.records:
+            rec.source_file = name
+    return doc
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def read_stats_file(path: str | os.PathLike, resolver, metrics: Mapping[str, Metric],
+                    budget: Budget | None = None):
+    """``extractors.stats.read_stats_file`` under the reader budget: never raises
+    for bad input; a file over budget, not regular, unreadable, or on which the
+    reader fails (a bug) is one issue, and the other files are still read."""
+    from extractors.stats import StatsResult, empty_frame
+    from extractors.stats import read_stats_file as _read
+
+    path = Path(path)
+    name = display_name(path.name)
+
+    def one_issue(reason: str, check: str | None = None) -> StatsResult:
+        return StatsResult(empty_frame(), [IngestIssue(name, "file", "error", reason, check)])
+
+    problem = file_problem(path)
+    if problem is not None:
+        return one_issue(f"not read: {problem}", "file_type")
+    try:
+        with _readable_path(path) as readable:
+            result = run_budgeted(_read, readable, resolver, metrics, source_file=name,
+                                  budget=budget)
+    except ReaderBudgetExceeded as exc:
+        return one_issue(exc.reason, BUDGET_CHECK)
+    except PlanwhError as exc:
+        return one_issue(exc.reason)
+    except RuntimeError as exc:  # a reader bug on this file: the others are still read
+        return one_issue("not read: " + str(exc).splitlines()[0].split(": ", 1)[-1],
+                         "reader_error")
+    if name != path.name:
+        if len(result.frame):
+            result.frame["source_file"] = name
+        for issue in result.issues:
+            if issue.source_file == path.name:
+                issue.source_file = name
+    return result
+
+
+def read_stats_folder(folder: str | os.PathLike, resolver, metrics: Mapping[str, Metric],
+                      budget: Budget | None = None):
+    """``extractors.stats.read_stats_folder`` with each file read under the budget
+    (one file over budget is one issue; the others are read)."""
+    from extractors import stats
+    from extractors.files import input_files, unsupported_file_issues
+
+    budget = budget or Budget.from_env()
+    files = input_files(folder, stats.STATS_SUFFIXES)
+    frames = []
+    issues = unsupported_file_issues(folder, stats.STATS_SUFFIXES, "statistics")
+    for path in files:
+        result = read_stats_file(path, resolver, metrics, budget)
+        frames.append(result.frame)
+        issues.extend(result.issues)
+    frame = stats._concat(frames)
+    if len(frames) > 1:
+        frame = stats._dedupe(frame, issues)
+    return stats.StatsResult(frame, issues)
