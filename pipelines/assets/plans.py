@@ -72,6 +72,7 @@ def plan_targets(context: dg.AssetExecutionContext, raw: RawFolder, warehouse: W
     from extractors.plans import extract_plan
     from warehouse.load import replace_issues
 
+    raw.require_layout()
     name = context.partition_key
     path = raw.plans_dir / name
     scope = f"plan:{name}"
@@ -127,6 +128,7 @@ def plan_tables(context: dg.AssetExecutionContext, plan_targets: PlanDocument | 
     from pipelines.reference_data import read_reference
     from warehouse.load import load_plan
 
+    raw.require_layout()
     if plan_targets is None:  # unreadable: keep what was loaded before
         return dg.MaterializeResult(metadata={"status": "kept previous rows"})
     ref = read_reference(raw.reference_dir)
@@ -161,6 +163,7 @@ def plan_registry(context: dg.AssetExecutionContext, raw: RawFolder,
     from extractors.files import unsupported_file_issues
     from warehouse.load import delete_plan, replace_issues
 
+    raw.require_layout()  # a missing raw/plans must not read as "every plan deleted"
     engine = warehouse.get_engine()
     present = {p.name for p in list_plan_files(raw.plans_dir)}
     with engine.connect() as c:
