@@ -19,6 +19,7 @@ from pipelines.raw_layout import raw_folder_problem
 from warehouse.urls import scrub, shown_url
 
 CHECK_FAILED_ERROR = "DagsterAssetCheckFailedError"
+EXPLAINED_ERRORS = {"WarehouseLocked"}
 # Dagster's console log only above ERROR: a quarantined plan is a failed step to
 # Dagster (an ERROR event with a stack trace), and every failure is in the summary.
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -53,7 +54,11 @@ def classify(label: str, result, url: str | None = None) -> RunOutcome:
         if any(e.cls_name == CHECK_FAILED_ERROR for e in chain):
             out.quarantined.append(ev.step_key)
         else:
-            msg = (chain[-1].message.strip().splitlines() or ["?"])[0] if chain else "failed"
+            # our own explanation when there is one (a lock timeout names the blocking
+            # session), else the root cause (the driver's message)
+            own = [e for e in chain if e.cls_name in EXPLAINED_ERRORS]
+            cause = own[0] if own else (chain[-1] if chain else None)
+            msg = (cause.message.strip().splitlines() or ["?"])[0] if cause else "failed"
             out.failed.append(f"{ev.step_key}: {scrub(msg, url)}")
     return out
 

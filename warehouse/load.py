@@ -34,6 +34,7 @@ from extractors.records import (
 from extractors.reference import match_metric
 from extractors.targets import is_down_indicator
 from warehouse.attainment import build_plan_attainment
+from warehouse.locks import LOCK_NOT_AVAILABLE, locked_error
 from warehouse.schema import (
     OPEN_VALID_FROM,
     dim_district,
@@ -564,17 +565,20 @@ def _sql_list(values: list[str]) -> str:
 
 
 def _replace_duckdb(cx: Connection, select: str, unchanged: list[str], stale: list[str]) -> None:
-    """The rows of ``stale`` files replaced by ``select`` (the changed files' rows), those
-    of ``unchanged`` files kept: a fresh table swapped in (see ``rebuild_duckdb_table``)
-    when most rows change, else DELETE and INSERT. DuckDB is MVCC throughout: a reader
-    sees the table before or after the commit."""
-    kept = f"source_file IN ({_sql_list(unchanged)})" if unchanged else "FALSE"
-    if not unchanged and rebuild_duckdb_table(
-            cx, "fct_district_stat", lambda t: f"INSERT INTO {t} {select}"):
+    """The rows of ``unchanged`` files kept and the changed files' rows (``select``)
+    added, in a fresh table swapped in (see ``rebuild_duckdb_table``): DuckDB refuses a
+    key deleted and inserted again in one transaction, and a bulk copy is faster than
+    deleting indexed rows. DuckDB is MVCC throughout: a reader sees the table before or
+    after the commit."""
+    cols = ", ".join(STAT_COPY_COLUMNS)
+    kept = (f"SELECT {cols} FROM fct_district_stat WHERE source_file IN ({_sql_list(unchanged)})"
+            " UNION ALL " if unchanged else "")
+    if rebuild_duckdb_table(cx, "fct_district_stat",
+                            lambda t: f"INSERT INTO {t} ({cols}) {kept}{select}"):
         return
     if stale:
-        cx.exec_driver_sql(f"DELETE FROM fct_district_stat WHERE NOT ({kept})")
-    cx.exec_driver_sql(f"INSERT INTO fct_district_stat {select}")
+        cx.exec_driver_sql(f"DELETE FROM fct_district_stat WHERE source_file IN ({_sql_list(stale)})")
+    cx.exec_driver_sql(f"INSERT INTO fct_district_stat ({cols}) {select}")
 
 
 _STAT_PK = "pk_fct_district_stat"
@@ -619,6 +623,8 @@ def _replace_postgres(cx: Connection, batches, stale: list[str], new_rows: int,
                     f"({', '.join(c.name for c in fct_district_stat.primary_key.columns)})"
                 )
     except psycopg.Error as err:  # the same exception types as any SQLAlchemy statement
+        if getattr(err, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            raise locked_error(cx.engine) from None
         raise sa.exc.DBAPIError.instance(statement, None, err, psycopg.Error) from err
 
 
