@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     role.add_argument("--warehouse", default=None, metavar="URL",
                       help="PostgreSQL SQLAlchemy URL of an owner (default: $PLANWH_WAREHOUSE_URL)")
     role.add_argument("--role", default="planwh_analyst", help="role name (default: planwh_analyst)")
+    role.add_argument("--allow-temp", action="store_true",
+                      help="keep PUBLIC's TEMP privilege on the warehouse database (by default "
+                           "it is revoked, so the role cannot create temporary tables)")
 
     return p
 

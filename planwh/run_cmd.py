@@ -247,11 +247,11 @@ def run(args) -> int:
     try:
         _execute(raw, args.warehouse, quiet, accept, outcomes)
         rows = _summary_counts(args.warehouse, outcomes)
-    except Exception as err:  # noqa: BLE001 - the warehouse went away mid-run: one line
-        print(f"planwh run: the warehouse failed during the run "
-              f"({shown_url(args.warehouse)}): {first_line(err, args.warehouse)}; every "
-              "load is one transaction, so each table holds its previous or its new state; "
-              "run again when the warehouse is back", file=sys.stderr)
+    except Exception as err:  # noqa: BLE001 - e.g. the warehouse went away mid-run: one line
+        print(f"planwh run: stopped by an error of the warehouse {shown_url(args.warehouse)} "
+              f"or the run: {first_line(err, args.warehouse)}; every load is one transaction, "
+              "so each table holds its previous or its new state; run again once it is "
+              "fixed", file=sys.stderr)
         for line in outcome_lines(outcomes):
             print(f"  {line}")
         return 1

@@ -788,3 +788,74 @@ def test_idle_analyst_transaction_makes_a_load_fail_not_hang(loaded, monkeypatch
     finally:
         loader.dispose()
         analyst.dispose()
+
+
+def test_analyst_role_by_a_non_superuser_owner(pg_url, capsys):
+    """An owner with CREATEROLE but no SUPERUSER runs the command twice (the second run
+    rotates the password); the role gets no TEMP; no output shows a password."""
+    from argparse import Namespace
+
+    from planwh import role_cmd
+    from tests.conftest import PG_ADMIN_URL, create_database, drop_database
+
+    tag = uuid.uuid4().hex[:8]
+    owner, role, db = f"nolost_owner_{tag}", f"nolost_analyst_{tag}", f"nolost_db_{tag}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(sa.text(f'CREATE ROLE "{owner}" LOGIN CREATEROLE PASSWORD \'OwnerPw-{tag}\''))
+    create_database(admin, db)
+    with admin.connect() as c:
+        c.execute(sa.text(f'ALTER DATABASE "{db}" OWNER TO "{owner}"'))
+    base = sa.engine.make_url(PG_ADMIN_URL).set(database=db)
+    owner_url = base.set(username=owner, password=f"OwnerPw-{tag}").render_as_string(False)
+    try:
+        for password in (f"first-{tag}", f"second-{tag}"):
+            os_env = {"PLANWH_ANALYST_PASSWORD": password}
+            with pytest.MonkeyPatch.context() as mp:
+                for k, v in os_env.items():
+                    mp.setenv(k, v)
+                assert role_cmd.run(Namespace(warehouse=owner_url, role=role)) == 0
+            out = capsys.readouterr()
+            for secret in (f"OwnerPw-{tag}", password):
+                assert secret not in out.out + out.err
+        with admin.connect() as c:
+            assert c.execute(sa.text("SELECT has_database_privilege(:r, :d, 'TEMP'), "
+                                     "has_database_privilege(:r, :d, 'CONNECT')"),
+                             {"r": role, "d": db}).one() == (False, True)
+            assert c.execute(sa.text("SELECT has_database_privilege(:o, :d, 'TEMP')"),
+                             {"o": owner, "d": db}).scalar() is True
+        # refusal by the database (no CREATEROLE any more): one line, exit 1, no password
+        with admin.connect() as c:
+            c.execute(sa.text(f'ALTER ROLE "{owner}" NOCREATEROLE'))
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("PLANWH_ANALYST_PASSWORD", f"third-{tag}")
+            assert role_cmd.run(Namespace(warehouse=owner_url, role=role)) == 1
+        out = capsys.readouterr()
+        assert out.err.count("\n") == 1 and f"OwnerPw-{tag}" not in out.err + out.out
+        assert f"third-{tag}" not in out.err + out.out
+    finally:
+        drop_database(admin, db)
+        with admin.connect() as c:
+            c.execute(sa.text(f'DROP ROLE IF EXISTS "{role}"'))
+            c.execute(sa.text(f'DROP ROLE IF EXISTS "{owner}"'))
+        admin.dispose()
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql+psycopg://owner:Hunter2secret@127.0.0.1:notaport/db",
+    "postgresql+psycopg://owner:Hunter2secret@127.0.0.1:5999/db",
+    "postgresql+psycopg://owner:Hunter2secret@[::1/db",
+    "mysql://owner:Hunter2secret@127.0.0.1/db",
+    "owner:Hunter2secret@127.0.0.1/db",
+])
+def test_analyst_role_bad_url_is_one_line_without_password(url, monkeypatch, capsys):
+    from argparse import Namespace
+
+    from planwh import role_cmd
+
+    monkeypatch.setenv("PLANWH_ANALYST_PASSWORD", "AnalystPw9")
+    assert role_cmd.run(Namespace(warehouse=url, role="planwh_analyst")) in (1, 2)
+    out = capsys.readouterr()
+    assert out.out == "" and out.err.count("\n") == 1, out.err
+    assert "Hunter2secret" not in out.err and "AnalystPw9" not in out.err
+    assert "Traceback" not in out.err

@@ -13,6 +13,8 @@ from urllib.parse import quote, unquote
 MASK = "***"
 # scheme://user:password@ ... (the password ends at the last @ before the host part)
 _USERINFO = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*:)(?P<pw>[^\s]*)@")
+# the same without a scheme: user:password@host
+_BARE_USERINFO = re.compile(r"(?P<head>(?<![:/\w.%\-])[\w.%\-]+:)(?P<pw>[^\s@/]+)@")
 # key=value connection strings: password=secret
 _KEYWORD = re.compile(r"(?i)(password\s*=\s*)('[^']*'|\S+)")
 
@@ -31,6 +33,7 @@ def shown_url(url: str | None) -> str:
 
 def _mask_pattern(text: str) -> str:
     text = _USERINFO.sub(lambda m: f"{m['head']}{MASK}@", text)
+    text = _BARE_USERINFO.sub(lambda m: f"{m['head']}{MASK}@", text)
     return _KEYWORD.sub(lambda m: f"{m[1]}{MASK}", text)
 
 
@@ -46,7 +49,7 @@ def password_of(url: str | None) -> str | None:
             return str(pw)
     except Exception:  # noqa: BLE001
         pass
-    m = _USERINFO.search(url)
+    m = _USERINFO.search(url) or _BARE_USERINFO.search(url)
     return m["pw"] if m and m["pw"] else None
 
 
