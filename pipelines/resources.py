@@ -21,10 +21,24 @@ class RawFolder(dg.ConfigurableResource):
     """The raw input folder (CONTRACT section 2): plans/, stats/, reference/."""
 
     path: str = DEFAULT_RAW_DIR
+    # statistics files (names, or "all") whose sharp shrink against their last good load
+    # is accepted; otherwise such a file is held back whole (docs/operations.md)
+    accept_shrink: list[str] = []
 
     @property
     def root(self) -> Path:
         return Path(self.path)
+
+    def require_layout(self) -> None:
+        """Refuse (dg.Failure) a folder without plans/, stats/ and reference/, before
+        anything reads or writes: a wrong folder must change nothing."""
+        from pipelines.raw_layout import raw_folder_problem
+
+        if problem := raw_folder_problem(self.root):
+            raise dg.Failure(description=problem)
+
+    def shrink_accepted(self, name: str) -> bool:
+        return "all" in self.accept_shrink or name in self.accept_shrink
 
     @property
     def plans_dir(self) -> Path:
@@ -66,9 +80,11 @@ def data_path(*parts: str) -> Path:
     return Path("data", *parts).resolve()
 
 
-def default_resources(raw: str | None = None, warehouse_url: str | None = None) -> dict:
+def default_resources(raw: str | None = None, warehouse_url: str | None = None,
+                      accept_shrink: list[str] | None = None) -> dict:
     return {
-        "raw": RawFolder(path=raw if raw else _env_or("PLANWH_RAW_DIR", DEFAULT_RAW_DIR)),
+        "raw": RawFolder(path=raw if raw else _env_or("PLANWH_RAW_DIR", DEFAULT_RAW_DIR),
+                         accept_shrink=list(accept_shrink or [])),
         "warehouse": WarehouseResource(
             url=warehouse_url if warehouse_url else _env_or("PLANWH_WAREHOUSE_URL", DEFAULT_WAREHOUSE_URL)
         ),

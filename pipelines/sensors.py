@@ -77,6 +77,11 @@ def _issue(base: str, issued: dict) -> str:
 def evaluate(raw: RawFolder, cursor: str | None, partitions: set[str]) -> tuple[dg.SensorResult, str]:
     """The sensor's logic on plain inputs (raw folder, previous cursor, current partitions),
     so it can be tested and reasoned about directly. Returns the result and the new cursor."""
+    from pipelines.raw_layout import raw_folder_problem
+
+    if problem := raw_folder_problem(raw.root):  # a wrong or unmounted folder: touch nothing
+        cursor = cursor or ""
+        return dg.SensorResult(skip_reason=problem, cursor=cursor), cursor
     state = json.loads(cursor) if cursor else {}
     known_plans = state.get("plans", {})
     issued = dict(state.get("issued", {}))

@@ -40,7 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
             "Materialise every asset (all plan partitions) over DIR into the warehouse, "
             "in-process through Dagster. Progress goes to stderr, a summary table to stdout. "
             "Exit 0 when the run succeeded (quarantined input is not a failure), 1 when a step "
-            "failed, 2 when the raw folder or the warehouse cannot be opened (one line on stderr)."
+            "failed, 2 when the raw folder (it must hold plans/, stats/ and reference/) or the "
+            "warehouse cannot be opened (one line on stderr, nothing changed). A statistics "
+            "file that cannot be read, is still being written or shrank sharply is held back "
+            "whole: its previous rows stay and ingest_issues says why."
         ),
     )
     run.add_argument("--raw", default=None, metavar="DIR",
@@ -49,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="SQLAlchemy URL (default: $PLANWH_WAREHOUSE_URL or "
                           "duckdb:///data/warehouse.duckdb)")
     run.add_argument("--quiet", action="store_true", help="no progress display; summary only")
+    run.add_argument("--accept-shrink", action="append", default=[], metavar="FILE",
+                     help="load the statistics file FILE (its name in raw/stats, or 'all') even "
+                          "though it has more than 20%% fewer rows than its last good load; "
+                          "without it such a file is held back and keeps its previous rows "
+                          "(repeatable)")
 
     ex = sub.add_parser(
         "extract",
@@ -107,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     role.add_argument("--warehouse", default=None, metavar="URL",
                       help="PostgreSQL SQLAlchemy URL of an owner (default: $PLANWH_WAREHOUSE_URL)")
     role.add_argument("--role", default="planwh_analyst", help="role name (default: planwh_analyst)")
+    role.add_argument("--allow-temp", action="store_true",
+                      help="keep PUBLIC's TEMP privilege on the warehouse database (by default "
+                           "it is revoked, so the role cannot create temporary tables)")
 
     return p
 

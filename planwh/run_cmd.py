@@ -15,7 +15,11 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines.raw_layout import raw_folder_problem
+from warehouse.urls import scrub, shown_url
+
 CHECK_FAILED_ERROR = "DagsterAssetCheckFailedError"
+EXPLAINED_ERRORS = {"WarehouseLocked"}
 # Dagster's console log only above ERROR: a quarantined plan is a failed step to
 # Dagster (an ERROR event with a stack trace), and every failure is in the summary.
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -33,7 +37,7 @@ class RunOutcome:
     checks_failed: int = 0
 
 
-def classify(label: str, result) -> RunOutcome:
+def classify(label: str, result, url: str | None = None) -> RunOutcome:
     out = RunOutcome(label=label)
     import dagster as dg
 
@@ -50,8 +54,12 @@ def classify(label: str, result) -> RunOutcome:
         if any(e.cls_name == CHECK_FAILED_ERROR for e in chain):
             out.quarantined.append(ev.step_key)
         else:
-            msg = (chain[-1].message.strip().splitlines() or ["?"])[0] if chain else "failed"
-            out.failed.append(f"{ev.step_key}: {msg}")
+            # our own explanation when there is one (a lock timeout names the blocking
+            # session), else the root cause (the driver's message)
+            own = [e for e in chain if e.cls_name in EXPLAINED_ERRORS]
+            cause = own[0] if own else (chain[-1] if chain else None)
+            msg = (cause.message.strip().splitlines() or ["?"])[0] if cause else "failed"
+            out.failed.append(f"{ev.step_key}: {scrub(msg, url)}")
     return out
 
 
@@ -80,8 +88,12 @@ def sync_partitions(instance, plan_names: list[str]) -> None:
         instance.delete_dynamic_partition(plan_files.name, name)
 
 
-def execute(raw: str, warehouse_url: str, progress=None) -> list[RunOutcome]:
-    """Run the whole graph; ``progress(label, done, total)`` is called around each run."""
+def execute(raw: str, warehouse_url: str, progress=None,
+            accept_shrink: list[str] | None = None,
+            outcomes: list[RunOutcome] | None = None) -> list[RunOutcome]:
+    """Run the whole graph; ``progress(label, done, total)`` is called around each run.
+    Each run's outcome is appended to ``outcomes`` (when given) as soon as it ends, so a
+    caller still knows what finished when a later run raises."""
     import dagster as dg
 
     from pipelines.assets.plans import list_plan_files, plan_tables, plan_targets
@@ -91,12 +103,12 @@ def execute(raw: str, warehouse_url: str, progress=None) -> list[RunOutcome]:
 
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
-    resources = default_resources(raw, warehouse_url)
+    resources = default_resources(raw, warehouse_url, accept_shrink)
     instance = _instance()
     names = [p.name for p in list_plan_files(Path(raw) / "plans")]
     sync_partitions(instance, names)
     total = len(names) + 2
-    outcomes: list[RunOutcome] = []
+    outcomes = outcomes if outcomes is not None else []
     graph = dg.Definitions(assets=ALL_ASSETS, resources=resources).resolve_asset_graph()
     order = [a.key for a in ALL_ASSETS]  # the graph's order, upstream first
 
@@ -110,7 +122,7 @@ def execute(raw: str, warehouse_url: str, progress=None) -> list[RunOutcome]:
             partition_key=partition_key, raise_on_error=False, run_config=QUIET_LOGS,
             tags={"planwh/command": "run"},
         )
-        out = classify(label, result)
+        out = classify(label, result, warehouse_url)
         outcomes.append(out)
         return out
 
@@ -161,7 +173,7 @@ def print_summary(rows, outcomes: list[RunOutcome], warehouse_url: str, seconds:
     from rich.table import Table
 
     console = Console(file=sys.stdout, soft_wrap=True)
-    table = Table(title=f"planwh run: {warehouse_url} ({seconds:.1f} s)")
+    table = Table(title=f"planwh run: {shown_url(warehouse_url)} ({seconds:.1f} s)")
     table.add_column("what")
     table.add_column("count")
     for what, count in rows:
@@ -180,10 +192,11 @@ def warehouse_problem(url: str) -> str | None:
 
     from warehouse.schema import make_engine
 
+    shown = shown_url(url)
     try:
-        shown = sa.engine.make_url(url).render_as_string(hide_password=True)
+        sa.engine.make_url(url)
     except Exception:  # noqa: BLE001 - any parse failure is a bad URL
-        return f"not a warehouse URL: {url!r} (e.g. duckdb:///data/warehouse.duckdb)"
+        return f"not a warehouse URL: {shown!r} (e.g. duckdb:///data/warehouse.duckdb)"
     try:
         engine = make_engine(url)
         try:
@@ -194,46 +207,86 @@ def warehouse_problem(url: str) -> str | None:
     except Exception as err:  # noqa: BLE001 - driver errors differ by back-end
         orig = getattr(err, "orig", None) or err
         first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
-        return f"cannot open the warehouse {shown}: {first}"
+        return f"cannot open the warehouse {shown}: {scrub(first, url)}"
     return None
+
+
+def first_line(err: BaseException, url: str) -> str:
+    """An exception as one line without the password: the driver's own message when
+    SQLAlchemy wraps one."""
+    orig = getattr(err, "orig", None) or err
+    text = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    return scrub(text, url)
+
+
+def outcome_lines(outcomes: list[RunOutcome]) -> list[str]:
+    """What each finished run did, for a summary without table counts."""
+    lines = []
+    for o in outcomes:
+        if o.failed:
+            lines.append(f"{o.label}: failed ({'; '.join(o.failed)})")
+        elif o.quarantined:
+            lines.append(f"{o.label}: quarantined ({', '.join(o.quarantined)})")
+        else:
+            lines.append(f"{o.label}: done")
+    return lines
 
 
 def run(args) -> int:
     raw = Path(args.raw)
-    if not raw.is_dir():
-        print(f"planwh run: {raw}: no such raw folder", file=sys.stderr)
+    if problem := raw_folder_problem(raw):
+        print(f"planwh run: {problem}", file=sys.stderr)
         return 2
     if problem := warehouse_problem(args.warehouse):
         print(f"planwh run: {problem}", file=sys.stderr)
         return 2
     started = time.monotonic()
     quiet = getattr(args, "quiet", False)
+    accept = list(getattr(args, "accept_shrink", None) or [])
+    outcomes: list[RunOutcome] = []
+    try:
+        _execute(raw, args.warehouse, quiet, accept, outcomes)
+        rows = _summary_counts(args.warehouse, outcomes)
+    except Exception as err:  # noqa: BLE001 - e.g. the warehouse went away mid-run: one line
+        print(f"planwh run: stopped by an error of the warehouse {shown_url(args.warehouse)} "
+              f"or the run: {first_line(err, args.warehouse)}; every load is one transaction, "
+              "so each table holds its previous or its new state; run again once it is "
+              "fixed", file=sys.stderr)
+        for line in outcome_lines(outcomes):
+            print(f"  {line}")
+        return 1
+    print_summary(rows, outcomes, args.warehouse, time.monotonic() - started)
+    return 1 if any(o.failed for o in outcomes) else 0
 
+
+def _execute(raw: Path, url: str, quiet: bool, accept: list[str],
+             outcomes: list[RunOutcome]) -> None:
+    if quiet:
+        execute(str(raw), url, accept_shrink=accept, outcomes=outcomes)
+        return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     err = Console(file=sys.stderr)
-    if quiet:
-        outcomes = execute(str(raw), args.warehouse)
-    else:
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=err, transient=False) as bar:
-            task = bar.add_task("starting", total=1)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=False) as bar:
+        task = bar.add_task("starting", total=1)
 
-            def progress(label: str, done: int, total: int) -> None:
-                bar.update(task, description=label, completed=done, total=total)
+        def progress(label: str, done: int, total: int) -> None:
+            bar.update(task, description=label, completed=done, total=total)
 
-            outcomes = execute(str(raw), args.warehouse, progress)
+        execute(str(raw), url, progress, accept_shrink=accept, outcomes=outcomes)
 
+
+def _summary_counts(url: str, outcomes: list[RunOutcome]):
     from warehouse.load import table_counts
     from warehouse.queries import attainment_summary
     from warehouse.schema import make_engine
 
-    engine = make_engine(args.warehouse)
+    engine = make_engine(url)
     try:
         rows = summary_rows(table_counts(engine), outcomes, attainment_summary(engine)[1],
                             second_renderings(engine))
     finally:
         engine.dispose()
-    print_summary(rows, outcomes, args.warehouse, time.monotonic() - started)
-    return 1 if any(o.failed for o in outcomes) else 0
+    return rows

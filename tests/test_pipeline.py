@@ -195,3 +195,181 @@ def test_files_of_other_types_are_reported_not_ignored(tmp_path):
     (raw / "plans" / "旧格式规划.doc").unlink()
     run_pipeline(raw, url, tmp_path)
     assert query(url, "SELECT COUNT(*) FROM ingest_issues WHERE scope = 'plans'")[0][0] == 0
+
+
+# --------------------------------------------------------------------------- held back
+
+SEED_STATS = RAW / "stats" / "hangzhou-elderly-care-2016-2020.csv"
+
+
+def split_stats(raw: Path) -> tuple[Path, Path]:
+    """The seed statistics as two files, a.csv (first half of the rows) and b.csv."""
+    (raw / "stats" / SEED_STATS.name).unlink()
+    lines = SEED_STATS.read_bytes().splitlines(keepends=True)
+    header, rows = lines[0], lines[1:]
+    half = len(rows) // 2
+    a, b = raw / "stats" / "a.csv", raw / "stats" / "b.csv"
+    a.write_bytes(header + b"".join(rows[:half]))
+    b.write_bytes(header + b"".join(rows[half:]))
+    return a, b
+
+
+def stat_rows(url: str, source_file: str) -> list:
+    return sorted(query(url, "SELECT metric_code, district_code, year, value, unit, location, "
+                             "loaded_at FROM fct_district_stat WHERE source_file = :f",
+                        f=source_file))
+
+
+def held_issue(url: str, source_file: str) -> str:
+    rows = query(url, "SELECT reason, severity FROM ingest_issues WHERE check_name = 'held_back' "
+                      "AND source_file = :f", f=source_file)
+    assert len(rows) == 1 and rows[0][1] == "error", rows
+    return rows[0][0]
+
+
+def mid_character_cut(data: bytes) -> int:
+    """A byte offset in the middle of the file that splits a multi-byte UTF-8 character."""
+    i = len(data) // 2
+    while not (data[i] & 0xC0 == 0x80 and data[i - 1] & 0x80):
+        i += 1
+    return i
+
+
+@pytest.fixture()
+def two_files(tmp_path):
+    raw = tmp_path / "raw"
+    copy_raw(raw, plans=False, stats=True)
+    a, b = split_stats(raw)
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    run_pipeline(raw, url, tmp_path)
+    before = {f: stat_rows(url, f) for f in ("a.csv", "b.csv")}
+    assert all(before.values())
+    return tmp_path, raw, url, a, b, before
+
+
+def change_one_value(path: Path) -> tuple[str, str]:
+    """Rewrite the first numeric value of ``path`` (+1); returns (district, metric)."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    for n, line in enumerate(lines[1:], 1):
+        cells = line.rstrip("\n").split(",")
+        try:
+            value = int(cells[3])
+        except ValueError:
+            continue
+        cells[3] = str(value + 1)
+        lines[n] = ",".join(cells) + "\n"
+        path.write_text("".join(lines), encoding="utf-8")
+        return cells[0], cells[2]
+    raise AssertionError("no integer value")
+
+
+@pytest.mark.parametrize("cut", ["mid_character", "mid_character_then_newline",
+                                 "row_boundary", "last_row_value"])
+def test_truncated_statistics_file_keeps_its_previous_rows(two_files, cut):
+    """A statistics file cut short (as a copy still under way leaves it) is held back
+    whole: its previous rows stay, an error issue says why, and the other file's
+    change still loads."""
+    tmp_path, raw, url, a, b, before = two_files
+    data = a.read_bytes()
+    if cut == "mid_character":
+        a.write_bytes(data[:mid_character_cut(data)])
+    elif cut == "mid_character_then_newline":
+        a.write_bytes(data[:mid_character_cut(data)] + b"\n")
+    elif cut == "row_boundary":
+        lines = data.splitlines(keepends=True)
+        a.write_bytes(b"".join(lines[: len(lines) // 2]))
+    else:  # 西湖区,2022,…,123 cut to …,12: the last row has no line end
+        lines = data.splitlines(keepends=True)
+        a.write_bytes(b"".join(lines[:-1]) + lines[-1].rstrip(b"\r\n")[:-1])
+    district, metric = change_one_value(b)
+
+    outcomes = run_pipeline(raw, url, tmp_path)
+
+    assert not any(o.failed for o in outcomes)
+    assert stat_rows(url, "a.csv") == before["a.csv"]
+    assert "held back whole" in held_issue(url, "a.csv")
+    assert stat_rows(url, "b.csv") != before["b.csv"]  # the other file's new value loaded
+    assert len(stat_rows(url, "b.csv")) == len(before["b.csv"])
+
+
+def test_accept_shrink_loads_a_real_shrink(two_files):
+    tmp_path, raw, url, a, b, before = two_files
+    lines = a.read_bytes().splitlines(keepends=True)
+    a.write_bytes(b"".join(lines[: len(lines) // 2]))
+    run_pipeline(raw, url, tmp_path)
+    assert stat_rows(url, "a.csv") == before["a.csv"]
+    assert "--accept-shrink" in held_issue(url, "a.csv")
+
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        execute(str(raw), url, accept_shrink=["a.csv"])
+    finally:
+        os.chdir(old)
+    now = stat_rows(url, "a.csv")
+    assert 0 < len(now) < len(before["a.csv"]) * 0.8
+    assert query(url, "SELECT COUNT(*) FROM ingest_issues WHERE check_name = 'held_back'") == [(0,)]
+
+
+def test_file_changing_during_the_read_is_held_back(two_files, monkeypatch):
+    """The file grows while the reader reads it (a copy under way): held back whole."""
+    import extractors.stats
+
+    tmp_path, raw, url, a, b, before = two_files
+    real = extractors.stats.read_stats_folder
+
+    def read_while_growing(*args, **kwargs):
+        result = real(*args, **kwargs)
+        with a.open("ab") as f:  # the copy goes on
+            f.write("西湖区,2020,养老机构床位数,1".encode())
+        return result
+
+    monkeypatch.setattr(extractors.stats, "read_stats_folder", read_while_growing)
+    change_one_value(a)
+    run_pipeline(raw, url, tmp_path)
+    assert stat_rows(url, "a.csv") == before["a.csv"]
+    assert "changed while it was read" in held_issue(url, "a.csv")
+
+
+def test_first_load_of_a_cut_file_loads_nothing_from_it(tmp_path):
+    raw = tmp_path / "raw"
+    copy_raw(raw, plans=False, stats=True)
+    data = SEED_STATS.read_bytes()
+    (raw / "stats" / SEED_STATS.name).write_bytes(data[:mid_character_cut(data)])
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    run_pipeline(raw, url, tmp_path)
+    assert query(url, "SELECT COUNT(*) FROM fct_district_stat") == [(0,)]
+    assert "nothing was loaded from it before" in held_issue(url, SEED_STATS.name)
+
+
+def test_deleted_statistics_file_removes_only_its_rows(two_files):
+    tmp_path, raw, url, a, b, before = two_files
+    b.unlink()
+    run_pipeline(raw, url, tmp_path)
+    assert stat_rows(url, "b.csv") == []
+    assert stat_rows(url, "a.csv") == before["a.csv"]
+
+
+def test_assets_refuse_a_raw_folder_without_its_parts(tmp_path):
+    """Through Dagster (the sensor's and the schedule's path): a raw folder without plans/
+    fails the steps and removes nothing."""
+    from dagster import DagsterInstance
+
+    from tests.conftest import materialise_graph
+
+    raw = tmp_path / "raw"
+    copy_raw(raw, plans=True, stats=True)
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    run_pipeline(raw, url, tmp_path)
+    before = snapshot(url)
+    assert query(url, "SELECT COUNT(*) FROM dim_plan")[0][0] > 0
+    shutil.rmtree(raw / "plans")
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        results = materialise_graph(raw, url, DagsterInstance.ephemeral(), [],
+                                    raise_on_error=False)
+    finally:
+        os.chdir(old)
+    assert not results["stats"].success and not results["refresh"].success
+    assert snapshot(url) == before

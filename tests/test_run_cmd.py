@@ -83,3 +83,115 @@ def test_quarantine_prints_no_stack_trace(tmp_path):
     assert "quarantined: plan empty.pdf" in p.stdout
     assert "Stack Trace" not in p.stderr and "STEP_FAILURE" not in p.stderr, p.stderr
     assert re.search(r"checks\s*│\s*\d+ passed, \d+ warned, 1 failed", p.stdout), p.stdout
+
+
+# --------------------------------------------------------------------------- nothing lost
+
+
+def snapshot(url: str) -> dict:
+    import sqlalchemy as sa
+
+    from warehouse.schema import TABLES
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as c:
+            out = {t: sorted(map(repr, c.execute(sa.text(f"SELECT * FROM {t}")))) for t in TABLES}
+            out["v_attainment"] = sorted(map(repr, c.execute(sa.text("SELECT * FROM v_attainment"))))
+            return out
+    finally:
+        engine.dispose()
+
+
+def test_wrong_raw_folder_changes_nothing(tmp_path):
+    """A folder without plans/ (or stats/, reference/): exit 2, one line, nothing touched."""
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    assert planwh("run", "--raw", str(raw), "--warehouse", url, "--quiet",
+                  cwd=tmp_path).returncode == 0
+    before = snapshot(url)
+    assert before["fct_target"] and before["v_attainment"]
+    for part in ("plans", "stats", "reference"):
+        wrong = tmp_path / f"without-{part}"
+        shutil.copytree(raw, wrong)
+        shutil.rmtree(wrong / part)
+        p = planwh("run", "--raw", str(wrong), "--warehouse", url, "--quiet", cwd=tmp_path)
+        assert p.returncode == 2, p.stdout + p.stderr
+        assert p.stderr.strip().count("\n") == 0 and f"{part}/ missing" in p.stderr, p.stderr
+        assert p.stdout == ""
+        assert snapshot(url) == before
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    p = planwh("run", "--raw", str(empty), "--warehouse", url, "--quiet", cwd=tmp_path)
+    assert p.returncode == 2 and snapshot(url) == before
+
+
+def test_duckdb_held_by_another_process_is_one_line(tmp_path):
+    raw = tmp_path / "raw"
+    copy_raw(raw, plans=False, stats=False)
+    db = tmp_path / "w.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('ready', flush=True); time.sleep(60)", str(db)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        p = planwh("run", "--raw", str(raw), "--warehouse", f"duckdb:///{db}", "--quiet",
+                   cwd=tmp_path)
+        assert p.returncode in (1, 2), p.stdout + p.stderr
+        assert p.stderr.strip().count("\n") == 0 and "lock" in p.stderr.lower(), p.stderr
+        assert "Traceback" not in p.stderr + p.stdout
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+PASSWORD = "Sup3r-Secret-Pw"
+
+
+def with_password(url: str) -> str:
+    import sqlalchemy as sa
+
+    return sa.engine.make_url(url).set(password=PASSWORD).render_as_string(hide_password=False)
+
+
+def test_no_password_in_any_output(tmp_path, pg_url):
+    """PostgreSQL here trusts local connections, so any password is accepted: the URL
+    carries one and no output of run, check, extract or --help shows it, in success or
+    failure."""
+    import os
+
+    raw = tmp_path / "raw"
+    copy_raw(raw, plans=sorted((RAW / "plans").glob("*.docx"))[:1], stats=True)
+    url = with_password(pg_url)
+    env_url = {"PLANWH_WAREHOUSE_URL": url}
+    outputs = []
+
+    def call(*args, env=None):
+        full = dict(os.environ, **(env or {}))
+        p = subprocess.run([sys.executable, "-m", "planwh.cli", *args], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=600, env=full)
+        outputs.append((args, p.returncode, p.stdout + p.stderr))
+        return p
+
+    assert call("run", "--raw", str(raw), "--warehouse", url, "--quiet").returncode == 0
+    assert call("run", "--raw", str(raw), "--quiet", env=env_url).returncode == 0
+    bad_port = url.replace(":5432/", ":5999/")
+    assert call("run", "--raw", str(raw), "--warehouse", bad_port).returncode == 2
+    assert call("run", "--raw", str(raw), "--warehouse", url.replace("+psycopg", "+nodriver")
+                ).returncode == 2
+    assert call("run", "--raw", str(raw), "--warehouse", url.replace(":5432", ":port")
+                ).returncode == 2
+    call("run", "--help", env=env_url)
+    call("check", "--raw", str(raw), env=env_url)
+    doc = next((raw / "plans").iterdir())
+    assert call("extract", str(doc), env=env_url).returncode == 0
+    call("extract", str(tmp_path / "missing.docx"), env=env_url)
+    call("create-analyst-role", "--warehouse", bad_port,
+         env={**env_url, "PLANWH_ANALYST_PASSWORD": "An4lyst-Pw"})
+    for args, _rc, text in outputs:
+        assert PASSWORD not in text, (args, text)
+        assert "An4lyst-Pw" not in text, (args, text)
+        assert "Traceback" not in text, (args, text)
+    assert "***" in outputs[0][2]  # the summary's title shows the URL, masked

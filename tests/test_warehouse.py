@@ -689,3 +689,173 @@ def test_overlapping_district_versions_stop_the_build(loaded):
     with pytest.raises(ValueError, match="overlapping versions of 330106"):
         build_attainment(loaded)
     assert snapshot(loaded)["fct_attainment"] == before
+
+
+# --------------------------------------------------------------------------- nothing lost
+
+
+def test_held_back_file_keeps_its_rows_while_another_file_changes(loaded):
+    """keep_files: a held-back file's rows stay exactly (loaded_at too), even when the
+    frame has other rows of it; another file is replaced; a key the held file holds is
+    not taken over by the other file."""
+    before = fetch(loaded, "SELECT * FROM fct_district_stat WHERE source_file = 'stats_2020.csv' "
+                           "ORDER BY metric_code, district_code, year")
+    assert before
+    rows = [r if r[:3] != ("beds", "330106", 2021) else ("beds", "330106", 2021, 601)
+            for r in STATS if r[2] == 2021]
+    frame = stats_frame(rows)
+    n_2021 = len(frame)
+    clash = stats_frame([("beds", "330106", 2020, 999)])  # a key stats_2020.csv holds
+    clash["source_file"] = "stats_2021.csv"
+    frame = pd.concat([frame, clash], ignore_index=True)
+    # a stray partial row of the held-back file: ignored
+    stray = stats_frame([("beds", "330106", 2020, 1)])
+    stray["source_file"] = "stats_2020.csv"
+    frame = pd.concat([stray, frame], ignore_index=True)
+    assert wl.load_stats(loaded, frame, keep_files={"stats_2020.csv"}) == "loaded"
+    after = fetch(loaded, "SELECT * FROM fct_district_stat WHERE source_file = 'stats_2020.csv' "
+                          "ORDER BY metric_code, district_code, year")
+    assert after == before
+    assert fetch(loaded, "SELECT COUNT(*) FROM fct_district_stat "
+                         "WHERE source_file = 'stats_2021.csv'") == [(n_2021,)]  # clash dropped
+    assert fetch(loaded, "SELECT value FROM fct_district_stat WHERE metric_code = 'beds' "
+                         "AND district_code = '330106' AND year = 2021") == [(601.0,)]
+    # held back again with the same frame: nothing changes
+    snap = snapshot(loaded)
+    assert wl.load_stats(loaded, frame, keep_files={"stats_2020.csv"}) == "unchanged"
+    assert snapshot(loaded) == snap
+
+
+def test_plan_reload_keeps_its_attainment_rows(loaded):
+    """A plan's attainment rows change in the transaction that replaces its targets: right
+    after load_plan (no refresh yet) v_attainment still has the plan's rows."""
+    n = fetch(loaded, "SELECT COUNT(*) FROM v_attainment")[0][0]
+    assert n > 0
+    assert wl.load_plan(loaded, make_plan(sha="d" * 64), MAPPINGS) == "loaded"
+    assert fetch(loaded, "SELECT COUNT(*) FROM v_attainment")[0][0] == n
+    before = snapshot(loaded)
+    build_attainment(loaded)  # the full rebuild agrees with the per-plan rows
+    assert snapshot(loaded)["fct_attainment"] == before["fct_attainment"]
+
+
+def test_repeatable_read_reader_sees_old_or_new_statistics(loaded):
+    """A reader whose snapshot predates a statistics load sees the old rows, never an
+    empty table (no TRUNCATE under readers)."""
+    if loaded.dialect.name != "postgresql":
+        pytest.skip("isolation levels: PostgreSQL")
+    n = fetch(loaded, "SELECT COUNT(*) FROM fct_district_stat")[0][0]
+    reader = loaded.connect().execution_options(isolation_level="REPEATABLE READ")
+    try:
+        reader.begin()
+        assert reader.execute(sa.text("SELECT COUNT(*) FROM fct_district_stat")).scalar() == n
+        rows = [r for r in STATS if r[2] == 2021]
+        assert wl.load_stats(loaded, stats_frame(rows)) == "loaded"
+        assert reader.execute(sa.text("SELECT COUNT(*) FROM fct_district_stat")).scalar() == n
+        reader.rollback()
+        assert reader.execute(sa.text("SELECT COUNT(*) FROM fct_district_stat")).scalar() \
+            == len(stats_frame(rows))
+    finally:
+        reader.close()
+
+
+def test_idle_analyst_transaction_makes_a_load_fail_not_hang(loaded, monkeypatch):
+    """An analyst's transaction left open holds a lock the attainment rebuild needs: the
+    rebuild gives up after PLANWH_LOCK_TIMEOUT with a message naming that session."""
+    import time
+
+    from warehouse.locks import WarehouseLocked
+
+    if loaded.dialect.name != "postgresql":
+        pytest.skip("table locks: PostgreSQL")
+    monkeypatch.setenv("PLANWH_LOCK_TIMEOUT", "1.5")
+    url = loaded.url.render_as_string(hide_password=False)
+    loader = make_engine(url)
+    analyst = sa.create_engine(url, connect_args={"application_name": "analyst-notebook"})
+    before = snapshot(loaded)
+    try:
+        with analyst.connect() as a:
+            a.begin()
+            pid = a.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+            a.execute(sa.text("SELECT COUNT(*) FROM v_attainment")).scalar()  # then idle
+            started = time.monotonic()
+            with pytest.raises(WarehouseLocked) as err:
+                build_attainment(loader)
+            assert time.monotonic() - started < 30
+            assert f"pid {pid}" in str(err.value) and "analyst-notebook" in str(err.value)
+            a.rollback()
+        assert snapshot(loaded) == before
+        build_attainment(loader)  # once the analyst is gone, the load goes through
+    finally:
+        loader.dispose()
+        analyst.dispose()
+
+
+def test_analyst_role_by_a_non_superuser_owner(pg_url, capsys):
+    """An owner with CREATEROLE but no SUPERUSER runs the command twice (the second run
+    rotates the password); the role gets no TEMP; no output shows a password."""
+    from argparse import Namespace
+
+    from planwh import role_cmd
+    from tests.conftest import PG_ADMIN_URL, create_database, drop_database
+
+    tag = uuid.uuid4().hex[:8]
+    owner, role, db = f"nolost_owner_{tag}", f"nolost_analyst_{tag}", f"nolost_db_{tag}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(sa.text(f'CREATE ROLE "{owner}" LOGIN CREATEROLE PASSWORD \'OwnerPw-{tag}\''))
+    create_database(admin, db)
+    with admin.connect() as c:
+        c.execute(sa.text(f'ALTER DATABASE "{db}" OWNER TO "{owner}"'))
+    base = sa.engine.make_url(PG_ADMIN_URL).set(database=db)
+    owner_url = base.set(username=owner, password=f"OwnerPw-{tag}").render_as_string(False)
+    try:
+        for password in (f"first-{tag}", f"second-{tag}"):
+            os_env = {"PLANWH_ANALYST_PASSWORD": password}
+            with pytest.MonkeyPatch.context() as mp:
+                for k, v in os_env.items():
+                    mp.setenv(k, v)
+                assert role_cmd.run(Namespace(warehouse=owner_url, role=role)) == 0
+            out = capsys.readouterr()
+            for secret in (f"OwnerPw-{tag}", password):
+                assert secret not in out.out + out.err
+        with admin.connect() as c:
+            assert c.execute(sa.text("SELECT has_database_privilege(:r, :d, 'TEMP'), "
+                                     "has_database_privilege(:r, :d, 'CONNECT')"),
+                             {"r": role, "d": db}).one() == (False, True)
+            assert c.execute(sa.text("SELECT has_database_privilege(:o, :d, 'TEMP')"),
+                             {"o": owner, "d": db}).scalar() is True
+        # refusal by the database (no CREATEROLE any more): one line, exit 1, no password
+        with admin.connect() as c:
+            c.execute(sa.text(f'ALTER ROLE "{owner}" NOCREATEROLE'))
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("PLANWH_ANALYST_PASSWORD", f"third-{tag}")
+            assert role_cmd.run(Namespace(warehouse=owner_url, role=role)) == 1
+        out = capsys.readouterr()
+        assert out.err.count("\n") == 1 and f"OwnerPw-{tag}" not in out.err + out.out
+        assert f"third-{tag}" not in out.err + out.out
+    finally:
+        drop_database(admin, db)
+        with admin.connect() as c:
+            c.execute(sa.text(f'DROP ROLE IF EXISTS "{role}"'))
+            c.execute(sa.text(f'DROP ROLE IF EXISTS "{owner}"'))
+        admin.dispose()
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql+psycopg://owner:Hunter2secret@127.0.0.1:notaport/db",
+    "postgresql+psycopg://owner:Hunter2secret@127.0.0.1:5999/db",
+    "postgresql+psycopg://owner:Hunter2secret@[::1/db",
+    "mysql://owner:Hunter2secret@127.0.0.1/db",
+    "owner:Hunter2secret@127.0.0.1/db",
+])
+def test_analyst_role_bad_url_is_one_line_without_password(url, monkeypatch, capsys):
+    from argparse import Namespace
+
+    from planwh import role_cmd
+
+    monkeypatch.setenv("PLANWH_ANALYST_PASSWORD", "AnalystPw9")
+    assert role_cmd.run(Namespace(warehouse=url, role="planwh_analyst")) in (1, 2)
+    out = capsys.readouterr()
+    assert out.out == "" and out.err.count("\n") == 1, out.err
+    assert "Hunter2secret" not in out.err and "AnalystPw9" not in out.err
+    assert "Traceback" not in out.err

@@ -25,7 +25,9 @@ PostgreSQL (on DuckDB into a fresh copy of the table that is swapped in). Rules 
 
 from __future__ import annotations
 
-from sqlalchemy.engine import Engine
+import re
+
+from sqlalchemy.engine import Connection, Engine
 
 from warehouse.schema import fct_attainment, rebuild_duckdb_table
 
@@ -83,7 +85,7 @@ WITH t AS (  -- evaluated targets: 全市 scope, indicator mapped to a known met
     FROM fct_target ft
     JOIN dim_indicator i ON i.indicator_id = ft.indicator_id
     JOIN dim_metric m ON m.metric_code = i.metric_code
-    WHERE ft.scope = '全市'
+    WHERE ft.scope = '全市'{{plan_filter}}
 ),
 p AS (  -- evaluated metric x year (several targets may share one)
     SELECT DISTINCT metric_code, year, aggregation, numerator, denominator, scale FROM t
@@ -211,6 +213,29 @@ ORDER BY a.district_code
 """
 
 
+_PLAN_ID = re.compile(r"^[0-9a-f]{16}$")
+
+
+def _build_sql(plan_ids: list[str] | None = None) -> str:
+    """BUILD_SQL for every target, or only for the targets of ``plan_ids``."""
+    if plan_ids is None:
+        return BUILD_SQL.replace("{plan_filter}", "")
+    if not all(_PLAN_ID.match(p) for p in plan_ids):
+        raise ValueError(f"not plan ids: {plan_ids!r}")
+    ids = ", ".join(f"'{p}'" for p in plan_ids) or "NULL"
+    return BUILD_SQL.replace("{plan_filter}", f" AND ft.plan_id IN ({ids})")
+
+
+def build_plan_attainment(cx: Connection, plan_ids: list[str]) -> int:
+    """Insert the attainment rows of ``plan_ids`` (their old rows already deleted), in the
+    caller's transaction: a plan's targets and its attainment change together, so
+    v_attainment never shows a loaded plan without its rows. Skipped (0) when district
+    versions overlap: the full build refuses that with a message."""
+    if not plan_ids or cx.exec_driver_sql(OVERLAPPING_VERSIONS_SQL).first():
+        return 0
+    return cx.exec_driver_sql(_build_sql(plan_ids)).rowcount or 0
+
+
 def build_attainment(engine: Engine) -> int:
     """Rebuild fct_attainment in one transaction; returns its row count.
 
@@ -225,14 +250,14 @@ def build_attainment(engine: Engine) -> int:
                 "dim_district has overlapping versions of "
                 f"{', '.join(overlapping[:5])}{' ...' if len(overlapping) > 5 else ''}: "
                 "fix valid_from/valid_to in districts.csv; fct_attainment was left as it was")
-        into_copy = lambda t: BUILD_SQL.replace(  # noqa: E731
+        into_copy = lambda t: _build_sql().replace(  # noqa: E731
             "INSERT INTO fct_attainment (", f"INSERT INTO {t} (", 1)
         if cx.dialect.name == "postgresql":
             _rebuild_postgres(cx)
         elif not (cx.dialect.name == "duckdb"
                   and rebuild_duckdb_table(cx, "fct_attainment", into_copy, unique_key=False)):
             cx.exec_driver_sql("DELETE FROM fct_attainment")
-            cx.exec_driver_sql(BUILD_SQL)
+            cx.exec_driver_sql(_build_sql())
         n = cx.exec_driver_sql("SELECT COUNT(*) FROM fct_attainment").scalar()
     return int(n)
 
@@ -259,7 +284,7 @@ def _rebuild_postgres(cx) -> None:
     cx.exec_driver_sql(f"ALTER TABLE fct_attainment DROP CONSTRAINT IF EXISTS {_PG_FK}")
     cx.exec_driver_sql(f"ALTER TABLE fct_attainment DROP CONSTRAINT IF EXISTS {_PG_PK}")
     cx.exec_driver_sql("DELETE FROM fct_attainment")
-    cx.exec_driver_sql(BUILD_SQL)
+    cx.exec_driver_sql(_build_sql())
     key = ", ".join(c.name for c in fct_attainment.primary_key.columns)
     cx.exec_driver_sql(f"ALTER TABLE fct_attainment ADD CONSTRAINT {_PG_PK} PRIMARY KEY ({key})")
     cx.exec_driver_sql(f"ALTER TABLE fct_attainment ADD CONSTRAINT {_PG_FK} "

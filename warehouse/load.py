@@ -33,6 +33,8 @@ from extractors.records import (
 )
 from extractors.reference import match_metric
 from extractors.targets import is_down_indicator
+from warehouse.attainment import build_plan_attainment
+from warehouse.locks import LOCK_NOT_AVAILABLE, locked_error
 from warehouse.schema import (
     OPEN_VALID_FROM,
     dim_district,
@@ -298,7 +300,8 @@ def _insert_plan_rows(cx: Connection, plan_row: dict, indicators: list[dict], ta
 
 
 def load_plan(engine: Engine, plan: PlanDocument, indicator_metrics: list[IndicatorMetric]) -> str:
-    """Replace one plan's rows (by source_file) in one transaction.
+    """Replace one plan's rows (by source_file), its attainment rows included, in one
+    transaction.
 
     Returns "unchanged" when the same file content was already loaded with the
     same metric mappings and metric directions, else "loaded". A plan with the
@@ -339,6 +342,9 @@ def load_plan(engine: Engine, plan: PlanDocument, indicator_metrics: list[Indica
             cx, plan_row, _indicator_rows(plan, indicator_metrics, directions), _target_rows(plan)
         )
         _mark_duplicates(cx, groups | {content})
+        # the plan's attainment rows (deleted with its old rows above) are rebuilt in this
+        # same transaction: v_attainment never shows the plan without them
+        build_plan_attainment(cx, [plan.plan_id])
         refresh_dim_year(cx)
     return "loaded"
 
@@ -430,17 +436,25 @@ def _prepare_stats(duck, frame: pd.DataFrame) -> tuple[dict[str, tuple[str, int]
     return prints, years
 
 
-def load_stats(engine: Engine, frame: pd.DataFrame) -> str:
-    """Replace all statistics atomically; "unchanged" when the content is identical.
+def load_stats(engine: Engine, frame: pd.DataFrame, keep_files: Iterable[str] = ()) -> str:
+    """Replace the statistics per source file; "unchanged" when nothing differs.
 
-    The frame is normalised in DuckDB (the warehouse itself, or an in-memory
-    DuckDB in front of PostgreSQL), then bulk-inserted: INSERT … SELECT on
-    DuckDB, COPY on PostgreSQL.
+    A file whose rows in ``frame`` equal its last load (same fingerprint in load_log,
+    same row count in the table) keeps its rows untouched; a changed file's rows are
+    replaced; a file neither in ``frame`` nor in ``keep_files`` (deleted from
+    raw/stats) loses its rows. ``keep_files`` are held back: their previously loaded
+    rows stay exactly as they were (any rows of theirs in ``frame`` are ignored).
+    Everything happens in one transaction. The frame is normalised in DuckDB (the
+    warehouse itself, or an in-memory DuckDB in front of PostgreSQL), then
+    bulk-inserted: INSERT … SELECT on DuckDB, COPY on PostgreSQL.
     """
+    keep = sorted(set(keep_files))
     registered_on = None  # the warehouse's own DuckDB connection, when the frame is on it
     try:
         with engine.begin() as cx:
             own = cx.dialect.name == "duckdb"
+            if keep:
+                frame = _with_kept_rows(cx, frame, keep)
             duck = cx.connection.dbapi_connection if own else duckdb.connect()
             try:
                 if own:
@@ -461,24 +475,44 @@ def load_stats(engine: Engine, frame: pd.DataFrame) -> str:
                 pass
 
 
+def _with_kept_rows(cx: Connection, frame: pd.DataFrame, keep: list[str]) -> pd.DataFrame:
+    """The frame with the held-back files' rows replaced by their rows in the warehouse,
+    placed first (their keys win over a later file's repetition, as before)."""
+    cols = [fct_district_stat.c[c] for c in STAT_COLUMNS]
+    result = cx.execute(sa.select(*cols).where(fct_district_stat.c.source_file.in_(keep))
+                        .order_by(fct_district_stat.c.source_file, fct_district_stat.c.location))
+    kept = pd.DataFrame(result.fetchall(), columns=STAT_COLUMNS)
+    rest = frame[~frame["source_file"].isin(keep)] if len(frame) else frame
+    if kept.empty:
+        return rest
+    if rest.empty:
+        return kept
+    return pd.concat([kept, rest[STAT_COLUMNS]], ignore_index=True)
+
+
 def _load_stats(cx: Connection, duck, frame: pd.DataFrame, own: bool) -> str:
     prints, years = _prepare_stats(duck, frame)
     old = {
         r.load_key[len(STATS_KEY):]: r
         for r in cx.execute(sa.select(load_log).where(load_log.c.load_key.like(STATS_KEY + "%")))
     }
-    same = set(old) == set(prints) and all(old[f].content_sha256 == prints[f][0] for f in prints)
-    if same:
-        current = cx.execute(sa.select(sa.func.count()).select_from(fct_district_stat)).scalar()
-        if current == sum(n for _, n in prints.values()):
-            return "unchanged"
+    in_table = dict(cx.execute(
+        sa.select(fct_district_stat.c.source_file, sa.func.count())
+        .group_by(fct_district_stat.c.source_file)).all())
+    # a file is untouched when its content and its rows in the table are as last loaded
+    unchanged = {f for f, (d, n) in prints.items()
+                 if f in old and old[f].content_sha256 == d and in_table.get(f) == n}
+    changed = sorted(set(prints) - unchanged)
+    stale = sorted(set(in_table) - unchanged)  # rows to remove: changed or gone files
+    if not changed and not stale and set(old) == set(prints):
+        return "unchanged"
     now = _now()
     loaded_at = {
         f: (old[f].loaded_at if f in old and old[f].content_sha256 == d else now)
         for f, (d, _) in prints.items()
     }
-    stamps = pa.table({"source_file": list(loaded_at),
-                       "loaded_at": pa.array(list(loaded_at.values()), pa.timestamp("us"))})
+    stamps = pa.table({"source_file": changed,
+                       "loaded_at": pa.array([loaded_at[f] for f in changed], pa.timestamp("us"))})
     duck.register("_planwh_stamps", stamps)
     select = (
         "SELECT s.metric_code, s.district_code, s.year, s.value, s.unit, s.source_file, "
@@ -486,9 +520,11 @@ def _load_stats(cx: Connection, duck, frame: pd.DataFrame, own: bool) -> str:
     )
     try:
         if own:
-            _replace_duckdb(cx, select)
+            _replace_duckdb(cx, select, sorted(unchanged), stale)
         else:
-            _replace_postgres(cx, duck.execute(select).fetch_record_batch(200_000))
+            new_rows = sum(prints[f][1] for f in changed)
+            _replace_postgres(cx, duck.execute(select).fetch_record_batch(200_000),
+                              stale, new_rows, sum(in_table.get(f, 0) for f in unchanged))
     finally:
         duck.unregister("_planwh_stamps")
     cx.execute(load_log.delete().where(load_log.c.load_key.like(STATS_KEY + "%")))
@@ -506,23 +542,61 @@ def _load_stats(cx: Connection, duck, frame: pd.DataFrame, own: bool) -> str:
 
 
 STAT_COPY_COLUMNS = STAT_COLUMNS + ["loaded_at"]
-def _replace_duckdb(cx: Connection, select: str) -> None:
-    """All statistics replaced by ``select``: a fresh table swapped in (see
-    ``rebuild_duckdb_table``), else DELETE and INSERT."""
-    if not rebuild_duckdb_table(cx, "fct_district_stat", lambda t: f"INSERT INTO {t} {select}"):
-        cx.exec_driver_sql("DELETE FROM fct_district_stat")
-        cx.exec_driver_sql(f"INSERT INTO fct_district_stat {select}")
+
+
+def stats_rows_loaded(engine: Engine) -> dict[str, int]:
+    """Rows of each statistics file at its last good load (load_log)."""
+    with engine.connect() as cx:
+        return {r.load_key[len(STATS_KEY):]: int(r.row_count) for r in cx.execute(
+            sa.select(load_log.c.load_key, load_log.c.row_count)
+            .where(load_log.c.load_key.like(STATS_KEY + "%")))}
+
+
+def held_back_stats_files(engine: Engine, check: str = "held_back") -> set[str]:
+    """Statistics files the last read held back (error issues of the ``stats`` scope)."""
+    with engine.connect() as cx:
+        return {r[0] for r in cx.execute(
+            sa.select(ingest_issues.c.source_file).distinct()
+            .where(ingest_issues.c.scope == "stats", ingest_issues.c.check_name == check))}
+
+
+def _sql_list(values: list[str]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+def _replace_duckdb(cx: Connection, select: str, unchanged: list[str], stale: list[str]) -> None:
+    """The rows of ``unchanged`` files kept and the changed files' rows (``select``)
+    added, in a fresh table swapped in (see ``rebuild_duckdb_table``): DuckDB refuses a
+    key deleted and inserted again in one transaction, and a bulk copy is faster than
+    deleting indexed rows. DuckDB is MVCC throughout: a reader sees the table before or
+    after the commit."""
+    cols = ", ".join(STAT_COPY_COLUMNS)
+    kept = (f"SELECT {cols} FROM fct_district_stat WHERE source_file IN ({_sql_list(unchanged)})"
+            " UNION ALL " if unchanged else "")
+    if rebuild_duckdb_table(cx, "fct_district_stat",
+                            lambda t: f"INSERT INTO {t} ({cols}) {kept}{select}"):
+        return
+    if stale:
+        cx.exec_driver_sql(f"DELETE FROM fct_district_stat WHERE source_file IN ({_sql_list(stale)})")
+    cx.exec_driver_sql(f"INSERT INTO fct_district_stat ({cols}) {select}")
 
 
 _STAT_PK = "pk_fct_district_stat"
+# Above this many new rows (and more than the rows kept), the key index is dropped and
+# rebuilt once after COPY rather than maintained row by row.
+_BULK_ROWS = 50_000
 
 
-def _replace_postgres(cx: Connection, batches) -> None:
-    """TRUNCATE and COPY (CSV written by Arrow) through psycopg 3, in the caller's transaction.
+def _replace_postgres(cx: Connection, batches, stale: list[str], new_rows: int,
+                      kept_rows: int) -> None:
+    """DELETE the stale files' rows and COPY the changed files' rows (CSV written by
+    Arrow) through psycopg 3, in the caller's transaction.
 
-    TRUNCATE rather than DELETE: replacing millions of rows by DELETE leaves as
-    many dead tuples; it takes an exclusive lock until commit, so analysts'
-    reads of fct_district_stat wait for the load (seconds).
+    DELETE, never TRUNCATE: TRUNCATE is not MVCC-safe (a REPEATABLE READ reader whose
+    snapshot predates the load would find the table empty). For a bulk load the key is
+    dropped and rebuilt after COPY; that takes an exclusive lock until the commit, so
+    analysts' reads of fct_district_stat wait for the load (seconds) and then see the
+    new state whole.
     """
     import psycopg
 
@@ -531,22 +605,26 @@ def _replace_postgres(cx: Connection, batches) -> None:
         f"COPY fct_district_stat ({', '.join(STAT_COPY_COLUMNS)}) FROM STDIN WITH (FORMAT csv)"
     )
     options = pacsv.WriteOptions(include_header=False)
+    bulk = new_rows > _BULK_ROWS and new_rows > kept_rows
     try:
         with raw.cursor() as cur:
-            cur.execute("TRUNCATE fct_district_stat")
-            # the key index is built once after COPY rather than row by row (PostgreSQL
-            # manual, "Populating a Database"); same name as the Alembic revision
-            cur.execute(f"ALTER TABLE fct_district_stat DROP CONSTRAINT {_STAT_PK}")
+            if stale:
+                cur.execute("DELETE FROM fct_district_stat WHERE source_file = ANY(%s)", (stale,))
+            if bulk:  # PostgreSQL manual, "Populating a Database"; name as in Alembic
+                cur.execute(f"ALTER TABLE fct_district_stat DROP CONSTRAINT {_STAT_PK}")
             with cur.copy(statement) as cp:
                 for batch in batches:
                     buf = io.BytesIO()
                     pacsv.write_csv(batch, buf, options)
                     cp.write(buf.getbuffer())
-            cur.execute(
-                f"ALTER TABLE fct_district_stat ADD CONSTRAINT {_STAT_PK} "
-                f"PRIMARY KEY ({', '.join(c.name for c in fct_district_stat.primary_key.columns)})"
-            )
+            if bulk:
+                cur.execute(
+                    f"ALTER TABLE fct_district_stat ADD CONSTRAINT {_STAT_PK} PRIMARY KEY "
+                    f"({', '.join(c.name for c in fct_district_stat.primary_key.columns)})"
+                )
     except psycopg.Error as err:  # the same exception types as any SQLAlchemy statement
+        if getattr(err, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            raise locked_error(cx.engine) from None
         raise sa.exc.DBAPIError.instance(statement, None, err, psycopg.Error) from err
 
 

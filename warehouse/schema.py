@@ -319,13 +319,25 @@ V_ATTAINMENT_COMMENT = (
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for a SQLAlchemy URL; creates the folder of a DuckDB file."""
+    """An engine for a SQLAlchemy URL; creates the folder of a DuckDB file. PostgreSQL
+    connections wait at most ``PLANWH_LOCK_TIMEOUT`` seconds for a lock
+    (``warehouse.locks``)."""
     u = make_url(url)
     if u.get_backend_name() == "duckdb":
         db = u.database
         if db and db != ":memory:" and not db.startswith("md:"):
             Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
         return sa.create_engine(u)
+    if u.get_backend_name() == "postgresql" and u.get_driver_name() == "psycopg":
+        from warehouse import locks
+
+        options = f"-c lock_timeout={locks.lock_timeout_ms()}"
+        if u.query.get("options"):  # keep the URL's own server options
+            options = f"{u.query['options']} {options}"
+            u = u.difference_update_query(["options"])
+        engine = sa.create_engine(u, pool_pre_ping=True, connect_args={"options": options})
+        locks.install(engine)
+        return engine
     return sa.create_engine(u, pool_pre_ping=True)
 
 

@@ -73,6 +73,7 @@ def plan_targets(context: dg.AssetExecutionContext, raw: RawFolder, warehouse: W
     from extractors.files import find_input
     from warehouse.load import replace_issues
 
+    raw.require_layout()
     name = context.partition_key
     path = find_input(raw.plans_dir, name)  # a non-UTF-8 name is listed by its display name
     scope = f"plan:{name}"
@@ -128,6 +129,7 @@ def plan_tables(context: dg.AssetExecutionContext, plan_targets: PlanDocument | 
     from pipelines.reference_data import read_reference
     from warehouse.load import load_plan
 
+    raw.require_layout()
     if plan_targets is None:  # unreadable: keep what was loaded before
         return dg.MaterializeResult(metadata={"status": "kept previous rows"})
     ref = read_reference(raw.reference_dir)
@@ -162,6 +164,7 @@ def plan_registry(context: dg.AssetExecutionContext, raw: RawFolder,
     from extractors.files import unsupported_file_issues
     from warehouse.load import delete_plan, replace_issues
 
+    raw.require_layout()  # a missing raw/plans must not read as "every plan deleted"
     engine = warehouse.get_engine()
     present = {p.name for p in list_plan_files(raw.plans_dir)}
     with engine.connect() as c:

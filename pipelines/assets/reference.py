@@ -20,6 +20,7 @@ def reference(context: dg.AssetExecutionContext, raw: RawFolder,
               warehouse: WarehouseResource) -> dg.MaterializeResult:
     from warehouse.load import load_reference
 
+    raw.require_layout()
     try:
         ref = read_reference(raw.reference_dir)
     except (BadReference, FileNotFoundError) as e:
