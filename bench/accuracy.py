@@ -207,6 +207,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"goals (recall ≥ {GOALS['recall']}, precision ≥ {GOALS['precision']}, value accuracy ≥ "
           f"{GOALS['value_accuracy']}): plans {'PASS' if verdict else 'FAIL'}")
     if a.examples:
+        axes_of = {d["source_file"]: d["axes"] for d in gold["plans"] + gold["stats"]}
+        for what in ("plans", "stats"):
+            worst = sorted(res[what]["per_doc"].items(), key=lambda kv: (kv[1].worst, kv[0]))
+            worst = [(src, t) for src, t in worst if t.worst < 1.0][: a.examples]
+            if worst:
+                print(f"\nworst {what} files (recall / precision / value accuracy):")
+            for src, t in worst:
+                print(f"  {src}: {t.recall:.2f} / {t.precision:.2f} / {t.value_accuracy:.2f} "
+                      f"(gold {t.gold})  {_axes_brief(axes_of[src])}")
         print("\nplan failures (examples):")
         print("\n".join(examples(res["plans"], a.examples)) or "  none")
         print("\nstatistics failures (examples):")

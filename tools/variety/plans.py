@@ -227,7 +227,7 @@ def layout_a_tables(rng: random.Random, axes: dict, names: list, first_task: int
     else:  # 3 rows: 目标 over (indicator [unit] | year group over years)
         ind = roles.index("indicator")
         between = set(roles[ind:yc0])
-        span_start = ind if between <= {"indicator", "unit", "dept"} else yc0
+        span_start = ind if between <= {"indicator", "unit"} else yc0
         spanned = list(range(span_start, yc0 + ny))
         for i, r in enumerate(roles):
             if i not in spanned:

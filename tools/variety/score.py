@@ -79,6 +79,7 @@ def score_plans(docs: list[dict], results: dict[str, dict]) -> dict:
     Returns {overall: Tally, axes: {(axis, value): Tally}, failures: [...], ...}."""
     overall = Tally()
     by_axis: dict[tuple, Tally] = defaultdict(Tally)
+    per_doc: dict[str, Tally] = {}
     failures: list[dict] = []
     unaccounted, ledgers, errors = 0, 0, []
     for doc in docs:
@@ -93,7 +94,8 @@ def score_plans(docs: list[dict], results: dict[str, dict]) -> dict:
         for r in res["records"]:
             got[plan_key(r)].append(r)
         doc_axes = [(a, str(v)) for a, v in doc["axes"].items()]
-        doc_tallies = [overall] + [by_axis[k] for k in doc_axes]
+        mine = per_doc[src] = Tally()
+        doc_tallies = [overall, mine] + [by_axis[k] for k in doc_axes]
         for t in doc_tallies[1:]:
             t.docs += 1
         used: set[tuple] = set()
@@ -126,7 +128,7 @@ def score_plans(docs: list[dict], results: dict[str, dict]) -> dict:
                 failures.append(dict(kind="spurious", source_file=src, axes=doc["axes"], gold=None,
                                      got=r))
     return dict(overall=overall, axes=dict(by_axis), failures=failures, errors=errors,
-                unaccounted=unaccounted if ledgers else None, ledgers=ledgers)
+                unaccounted=unaccounted if ledgers else None, ledgers=ledgers, per_doc=per_doc)
 
 
 def score_stats(files: list[dict], results: dict[str, dict]) -> dict:
@@ -135,13 +137,15 @@ def score_stats(files: list[dict], results: dict[str, dict]) -> dict:
     overall = Tally()
     by_axis: dict[tuple, Tally] = defaultdict(Tally)
     failures, silent, noisy = [], [], []
+    per_doc: dict[str, Tally] = {}
     for f in files:
         src = f["source_file"]
         res = results.get(src) or {"values": [], "issues": [], "error": "not read"}
         got: dict[tuple, list[float]] = defaultdict(list)
         for m, d, y, v in res["values"]:
             got[(m, str(d), int(y))].append(v)
-        tallies = [overall] + [by_axis[(a, str(v))] for a, v in f["axes"].items()]
+        mine = per_doc[src] = Tally()
+        tallies = [overall, mine] + [by_axis[(a, str(v))] for a, v in f["axes"].items()]
         for t in tallies[1:]:
             t.docs += 1
         used = set()
@@ -178,7 +182,7 @@ def score_stats(files: list[dict], results: dict[str, dict]) -> dict:
         if not f.get("expect_issue_rows") and n_issues and not lost:
             noisy.append((src, res["issues"][:3]))
     return dict(overall=overall, axes=dict(by_axis), failures=failures, silent=sorted(set(silent)),
-                noisy=noisy)
+                noisy=noisy, per_doc=per_doc)
 
 
 def format_report(title: str, result: dict, top: int = 15) -> str:
@@ -191,12 +195,22 @@ def format_report(title: str, result: dict, top: int = 15) -> str:
         u = result["unaccounted"]
         lines.append("   ledger: " + ("absent (readers return no .ledger yet)" if u is None
                                       else f"unaccounted {u} over {result['ledgers']} document(s)"))
+    per_doc = result.get("per_doc") or {}
+    if per_doc:
+        perfect = sum(1 for t in per_doc.values() if t.worst == 1.0)
+        empty = sum(1 for t in per_doc.values() if t.gold and not t.matched)
+        lines.append(f"   files read perfectly: {perfect} of {len(per_doc)}; files with no gold "
+                     f"record found: {empty}")
     if result.get("errors"):
         lines.append(f"   documents refused: {len(result['errors'])}")
     if "silent" in result:
         lines.append(f"   files losing values with no issue: {len(result['silent'])}"
                      + (f" ({', '.join(result['silent'][:5])})" if result["silent"] else ""))
-    axes = sorted(((k, t) for k, t in result["axes"].items() if k[1] != "n/a"),
+    unmatched = result["axes"].get(("target_kind", "(unmatched extraction)"))
+    if unmatched is not None:
+        lines.append(f"   extracted records matching no gold record: {unmatched.extracted}")
+    axes = sorted(((k, t) for k, t in result["axes"].items()
+                   if k[1] not in ("n/a", "(unmatched extraction)")),
                   key=lambda kv: (kv[1].worst, -kv[1].gold))
     lines.append(f"   {'axis = value':52} {'docs':>5} {'gold':>6} {'recall':>7} {'prec':>7} "
                  f"{'value':>7}")

@@ -79,10 +79,10 @@ def sample_stats_axes(rng: random.Random) -> dict:
         axes["unit_style"] = rng.choice(("unit_column", "none", "wan_unit_column"))
         axes["year_place"] = "column"
     else:
-        if axes["year_place"] == "sheet_name" and axes["format"] != "xlsx":
-            axes["year_place"] = rng.choice(("title", "file_name", "column"))
-        if axes["unit_style"] == "units_row" and axes["header_depth"] != 1:
-            axes["unit_style"] = "in_header"
+        if axes["year_place"] == "sheet_name":
+            axes["format"] = "xlsx"  # years across sheets: a workbook
+        if axes["unit_style"] == "units_row":
+            axes["header_depth"] = 1  # a units row sits under one row of metric names
     return axes
 
 
@@ -118,7 +118,15 @@ def stats_spec(seed: int, index: int, ref: Path) -> StatsSpec:
         n_years = rng.randint(1, 3)
     first = rng.choice(range(2015, 2023 - n_years + 1))
     years = list(range(first, first + n_years))
-    chosen = rng.sample(metrics, rng.randint(2, 5))
+    if axes["unit_style"] == "unit_line":
+        # one 单位： line for the table: metrics that share a unit (人 is written 万人)
+        units = sorted({m["unit"] for m in metrics
+                        if sum(x["unit"] == m["unit"] for x in metrics) >= 2})
+        unit = rng.choice(units)
+        pool = [m for m in metrics if m["unit"] == unit]
+        chosen = rng.sample(pool, rng.randint(2, len(pool)))
+    else:
+        chosen = rng.sample(metrics, rng.randint(2, 5))
     stem = f"stats{index:05d}"
     if axes["year_place"] == "file_name":
         stem += f"_{years[0]}年"
