@@ -175,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--examples", type=int, default=10)
     ap.add_argument("--all-axes", action="store_true")
     ap.add_argument("--json", type=Path, help="write the figures as JSON")
+    ap.add_argument("--only", action="append", default=[], metavar="AXIS=VALUE",
+                    help="score only files with this axis value (repeatable, all must hold)")
     a = ap.parse_args(argv)
     t0 = time.perf_counter()
     tmp = None
@@ -191,6 +193,10 @@ def main(argv: list[str] | None = None) -> int:
             tmp = tempfile.TemporaryDirectory(prefix=f"planwh-accuracy-{a.seed}-")
             folder = Path(tmp.name)
         gold = generate(a.seed, a.n, a.stats, formats, folder)
+    for cond in a.only:
+        axis, _, value = cond.partition("=")
+        for what in ("plans", "stats"):
+            gold[what] = [d for d in gold[what] if str(d["axes"].get(axis)) == value]
     t1 = time.perf_counter()
     res = evaluate(folder, gold, a.workers)
     t2 = time.perf_counter()

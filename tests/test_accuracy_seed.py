@@ -1,7 +1,7 @@
 """The variety yardstick on a small fixed seed (tests/fixtures/variety, seed 7).
 
 The documents and gold.json there were written by
-``tools/make_variety.py --seed 7 --n 12 --stats 6 --out tests/fixtures/variety``
+``tools/make_variety.py --seed 7 --n 18 --stats 8 --out tests/fixtures/variety``
 (LibreOffice PDFs included, so CI needs no office suite). These tests hold the
 generator to its promises (deterministic, gold sane, every axis value reachable,
 the scorer honest) and measure the real readers against the issue #11 goals.
@@ -21,14 +21,14 @@ import pytest
 
 from extractors.records import COMPARATORS
 from tools.variety import REFERENCE, dumps, generate
-from tools.variety.plans import PLAN_AXES
+from tools.variety.plans import OBSERVED, PLAN_AXES
 from tools.variety.score import plan_key, score_plans, score_stats
 from tools.variety.stats import STATS_AXES
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "variety"
 GOLD = json.loads((FIXTURES / "gold.json").read_text(encoding="utf-8"))
-SEED, N_PLANS, N_STATS = 7, 12, 6
+SEED, N_PLANS, N_STATS = 7, 18, 8
 
 
 def _regenerate(n=N_PLANS, m=N_STATS, formats=None) -> dict:
@@ -120,6 +120,8 @@ def test_every_axis_value_is_reachable():
             seen[name].add(value)
     kinds = {r["target_kind"] for d in gold["plans"] for r in d["gold"]}
     for name, values in {**PLAN_AXES, **STATS_AXES}.items():
+        if name in OBSERVED:  # what a reportlab layout did: not sampled
+            continue
         missing = set(values) - seen[name]
         assert not missing, f"axis {name}: never generated {sorted(map(str, missing))}"
     from tools.variety.targets import KINDS

@@ -1,7 +1,7 @@
 """Write a seeded variety set: plan documents (DOCX, LibreOffice PDF, reportlab
 PDF) and statistics files (CSV UTF-8/BOM/GBK, XLSX) with gold.json.
 
-    .venv/bin/python tools/make_variety.py --seed 7 --n 12 --stats 6 --out tests/fixtures/variety
+    .venv/bin/python tools/make_variety.py --seed 7 --n 18 --stats 8 --out tests/fixtures/variety
 
 Each document samples every axis of tools/variety (header words, header rows,
 year labels, column order, merges, continuations, target grammar, ...)

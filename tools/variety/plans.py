@@ -53,7 +53,11 @@ PLAN_AXES: dict[str, tuple] = {
     "b_target_label": ("2020年", "2020", "2020年目标", "２０２０年"),
     "b_category": ("merged", "repeated"),
     "b_unit_in_cell": ("no", "yes"),
+    # observed, not sampled: what the reportlab page layout did (n/a for other formats)
+    "rl_table_over_pages": ("yes", "no"),
+    "rl_row_broken": ("yes", "no"),
 }
+OBSERVED = ("rl_table_over_pages", "rl_row_broken")
 LAYOUT_A_ONLY = ("indicator_head", "task_head", "year_group", "status_head", "measures_head",
                  "year_label", "period", "column_order", "extra_columns", "unit_place",
                  "task_merge", "indicator_cell")
@@ -125,7 +129,8 @@ class Spec:
 
 
 def sample_axes(rng: random.Random, fmt: str) -> dict:
-    axes = {name: rng.choice(values) for name, values in PLAN_AXES.items()}
+    axes = {name: rng.choice(values) for name, values in PLAN_AXES.items()
+            if name not in OBSERVED}
     axes["format"] = fmt
     if axes["layout"] == "B":
         axes["header_rows"] = rng.choice((1, 2))
@@ -142,6 +147,7 @@ def sample_axes(rng: random.Random, fmt: str) -> dict:
             axes["status_head"] = "n/a"
     if fmt == "docx":
         axes["repeat_header"] = "n/a"  # a DOCX has no pages: the header is not redrawn
+    axes["rl_table_over_pages"] = axes["rl_row_broken"] = "n/a"  # set after a reportlab layout
     return axes
 
 
@@ -174,16 +180,27 @@ def _target_cell(rng, kind, unit, indicator, unit_in_cell, unit_column) -> tuple
     return Cell(text, targets=targets), exp
 
 
-def _widths(roles: list[str], n_years: int, total: float = 475.0) -> list[float]:
-    fixed = {"no": 20.0, "unit": 30.0, "indicator": 56.0, "remark": 34.0, "dept": 40.0,
-             "year": 44.0, "category": 30.0, "growth": 44.0, "binding": 36.0, "base": 44.0}
+FONT_SIZES = (7.5, 6.5, 5.5)  # table font sizes tried in turn until the columns fit
+
+
+def _widths(roles: list[str], total: float = 475.0) -> tuple[list[float], float]:
+    """Column widths (points) for A4 portrait and the table's font size: the
+    largest of FONT_SIZES at which every column holds its longest unbreakable
+    text (years, ranges such as 92.5～95.5%, 各区、县（市）政府)."""
+    fixed = {"no": 20.0, "unit": 44.0, "indicator": 56.0, "remark": 36.0, "dept": 60.0,
+             "year": 48.0, "category": 30.0, "growth": 44.0, "binding": 36.0, "base": 44.0}
     flex = {"task": 2.0, "status": 3.0, "measures": 4.0}
-    used = sum(fixed[r] for r in roles if r in fixed)
-    weights = sum(flex[r] for r in roles if r in flex)
-    rest = total - used
-    if weights and rest < 34.0 * sum(1 for r in roles if r in flex):
-        raise ValueError("too many columns")
-    return [fixed[r] if r in fixed else rest * flex[r] / weights for r in roles]
+    least = {"task": 40.0, "status": 48.0, "measures": 40.0}
+    for size in FONT_SIZES:
+        k = size / FONT_SIZES[0]
+        used = sum(fixed[r] * k for r in roles if r in fixed)
+        weights = sum(flex[r] for r in roles if r in flex)
+        rest = total - used
+        widths = [fixed[r] * k if r in fixed else rest * flex[r] / weights for r in roles]
+        if all(w >= least[r] * k for w, r in zip(widths, roles, strict=True) if r in flex) \
+                and rest >= 0:
+            return widths, size
+    raise ValueError("too many columns for A4 portrait")
 
 
 def layout_a_tables(rng: random.Random, axes: dict, names: list, first_task: int) -> list[dict]:
@@ -203,7 +220,7 @@ def layout_a_tables(rng: random.Random, axes: dict, names: list, first_task: int
     before = ["dept"] if extra == "责任单位_before_years" else []
     after = {"备注": ["remark"], "责任单位": ["dept"], "both": ["dept", "remark"]}.get(extra, [])
     roles = lead + before + ["year"] * len(years) + after
-    widths = _widths(roles, len(years))
+    widths, size = _widths(roles)
     heads = {
         "no": "序号", "task": axes["task_head"], "status": axes["status_head"],
         "measures": axes["measures_head"], "indicator": axes["indicator_head"], "unit": "单位",
@@ -266,7 +283,7 @@ def layout_a_tables(rng: random.Random, axes: dict, names: list, first_task: int
                     else:
                         row[i] = Cell(lead_cells[r])
             if sentence:
-                ind_text = f"到{years[-1]}年，{name}稳步提升。"
+                ind_text = f"{name}稳步提升，达到全省先进水平。"
             else:
                 ind_text = name
             row[roles.index("indicator")] = Cell(ind_text)
@@ -293,7 +310,7 @@ def layout_a_tables(rng: random.Random, axes: dict, names: list, first_task: int
     if axes["indicator_cell"] == "sentence" and not used_sentence:
         axes["indicator_cell"] = "measure"  # no single-indicator task: say what was written
     return [dict(header=header, body=body, widths=widths, gold=gold, groups=groups,
-                 columns={"task_no": roles.index("no")})]
+                 columns={"task_no": roles.index("no")}, font_size=size)]
 
 
 # --------------------------------------------------------------------------- layout B
@@ -301,7 +318,7 @@ def layout_a_tables(rng: random.Random, axes: dict, names: list, first_task: int
 
 def layout_b_tables(rng: random.Random, axes: dict, names: list, first_no: int) -> list[dict]:
     base_year, target_year = rng.choice([(2015, 2020), (2020, 2025)])
-    widths = _widths(["category", "no", "task", "unit", "base", "year", "growth", "binding"], 1)
+    widths, size = _widths(["category", "no", "task", "unit", "base", "year", "growth", "binding"])
     target_label = axes["b_target_label"].replace("2020", str(target_year)).replace(
         "２０２０", "".join(chr(0xFF10 + int(d)) for d in str(target_year)))
     heads = ["类别", "序号", axes["b_header"], "单位", f"{base_year}年", target_label,
@@ -347,25 +364,32 @@ def layout_b_tables(rng: random.Random, axes: dict, names: list, first_no: int) 
         if axes["b_category"] != "merged":
             groups[-1:] = [(r, r + 1) for r in range(g0, len(body))]
     return [dict(header=header, body=body, widths=widths, gold=gold, groups=groups,
-                 columns={"task_no": 1})]
+                 columns={"task_no": 1}, font_size=size)]
 
 
 # --------------------------------------------------------------------------- document
 
 
 def plan_spec(seed: int, index: int, formats: tuple[str, ...]) -> Spec:
-    """Document ``index`` of ``seed``: deterministic, independent of the others."""
-    for attempt in range(50):
-        rng = random.Random(f"plan:{seed}:{index}:{attempt}")
-        fmt = formats[(seed + index) % len(formats)]  # formats in turn: each equally often
-        axes = sample_axes(rng, fmt)
-        try:
-            spec = _build(rng, seed, index, fmt, axes)
-            if fmt == "rl-pdf":
-                _check_pdf_layout(spec)
-        except (ValueError, IndexError):
-            continue
-        return spec
+    """Document ``index`` of ``seed``: deterministic, independent of the others.
+
+    The axes are drawn once; when the content drawn for them cannot be laid
+    out (the reportlab writer refuses a merged group taller than a page), only
+    the content is drawn again, so that no axis value is favoured by the
+    retries. Axes are drawn anew only when no content fits them."""
+    fmt = formats[(seed + index) % len(formats)]  # formats in turn: each equally often
+    for round_ in range(10):
+        axes0 = sample_axes(random.Random(f"plan-axes:{seed}:{index}:{round_}"), fmt)
+        for attempt in range(12):
+            rng = random.Random(f"plan:{seed}:{index}:{round_}:{attempt}")
+            axes = dict(axes0)
+            try:
+                spec = _build(rng, seed, index, fmt, axes)
+                if fmt == "rl-pdf":
+                    _check_pdf_layout(spec)
+            except (ValueError, IndexError):
+                continue
+            return spec
     raise RuntimeError(f"no valid spec for seed {seed} document {index}")
 
 
@@ -417,6 +441,7 @@ def _split(rng: random.Random, axes: dict, part: dict) -> list[Table]:
     repeat = axes["repeat_header"] != "no"
     header, body, widths, groups = part["header"], part["body"], part["widths"], part["groups"]
     kw = dict(layout=None, columns=part["columns"], repeat_header=repeat,
+              font_size=part["font_size"],
               split_rows=axes["text_length"] == "long")
     if axes["split"] == "one_table" or len(groups) < 2:
         return [Table(header, body, widths, **kw)]
@@ -435,9 +460,12 @@ def _check_pdf_layout(spec: Spec) -> None:
     fd, tmp = tempfile.mkstemp(suffix=".pdf")
     os.close(fd)
     try:
-        write_pdf(spec.doc, tmp)
+        layout = write_pdf(spec.doc, tmp)
     finally:
         os.unlink(tmp)
+    # what the page layout did (known for reportlab only: the writer decides the pages)
+    spec.axes["rl_table_over_pages"] = "yes" if any(a != b for a, b in layout.table_pages) else "no"
+    spec.axes["rl_row_broken"] = "yes" if layout.split_rows else "no"
 
 
 def sample_plans(seed: int, n: int, formats: tuple[str, ...]) -> list[Spec]:

@@ -81,7 +81,14 @@ def make_target(rng: random.Random, kind: str, unit: str, indicator: str,
         return f"{t}{u}以下", [(CITY, "<=", v, None, exp_unit)]
     if kind == "between":
         lo = Decimal(v)
-        hi = lo + (Decimal(3) if unit == "%" and lo <= 95 else Decimal(2) if unit == "%" else lo // 2 + 1)
+        if lo >= 1000:  # keep a range narrow enough for a year column: 30-36
+            lo = Decimal(rng.choice([30, 45, 120, 350]))
+        if unit == "%":
+            hi = lo + 3
+        elif unit == "岁":
+            hi = lo + 2
+        else:
+            hi = lo + max(Decimal(2), (lo / 5).to_integral_value())
         if unit == "%" and hi > 100:
             lo, hi = Decimal(95), Decimal(98)
         sep = rng.choice(["-", "～", "至"])
