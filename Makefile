@@ -5,7 +5,7 @@ GB2260 ?= ../shared/reference/gb2260-history.csv
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-DEVSTAMP := $(VENV)/.installed-dev
+DEVSTAMP := $(VENV)/.installed-dev-distributed
 
 .PHONY: run test dev lint fixtures bench clean
 
@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
+# dev: test tools; distributed: the Celery executor test (tests/test_distributed.py), bench/run.py
 $(DEVSTAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,distributed]'
 	touch $@ $(STAMP)
 
 run: $(STAMP)  ## run the whole pipeline over raw/ into data/warehouse.duckdb

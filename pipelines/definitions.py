@@ -8,6 +8,7 @@ from pipelines.assets.plans import plan_registry, plan_tables, plan_targets
 from pipelines.assets.reference import reference
 from pipelines.assets.stats import district_stats, fct_district_stat
 from pipelines.assets.warehouse import attainment_report, fct_attainment, ingest_issues
+from pipelines.executors import make_executor
 from pipelines.jobs import ALL_JOBS
 from pipelines.resources import default_resources
 from pipelines.schedules import nightly_refresh
@@ -26,14 +27,16 @@ ALL_ASSETS = [
 ]
 
 
-def build_definitions(raw: str | None = None, warehouse_url: str | None = None) -> dg.Definitions:
+def build_definitions(raw: str | None = None, warehouse_url: str | None = None,
+                      executor: dg.ExecutorDefinition | None = None) -> dg.Definitions:
+    """``executor``: default the one ``PLANWH_EXECUTOR`` names (pipelines/executors.py)."""
     return dg.Definitions(
         assets=ALL_ASSETS,
         jobs=ALL_JOBS,
         schedules=[nightly_refresh],
         sensors=[raw_files_sensor],
         resources=default_resources(raw, warehouse_url),
-        executor=dg.multiprocess_executor.configured({"max_concurrent": 2}),
+        executor=executor or make_executor(),
     )
 
 
