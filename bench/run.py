@@ -340,7 +340,7 @@ def stats_duckdb(args, tmp: Path) -> list[Row]:
                 f"peak {rss:.0f} MB", f"read_csv {median(base):.2f} s, peak "
                 f"{median(base, 'rss_mb'):.0f} MB", ratio, "<= 10, RSS <= 1 GB",
                 ratio <= 10 and rss <= 1024,
-                f"loaded {loaded['fct_district_stat']:,} rows, {loaded['ingest_issues']:,} issues")]
+                f"loaded {loaded['fct_district_stat']:,} rows, {loaded['ingest_issues']:,} ingest_issues rows")]
 
 
 def stats_postgres(args, tmp: Path) -> list[Row]:
@@ -397,7 +397,7 @@ def stats_postgres(args, tmp: Path) -> list[Row]:
     return [Row("d", f"{args.rows:,} statistics rows, PostgreSQL",
                 f"{median(runs):.1f} s, peak {median(runs, 'rss_mb'):.0f} MB",
                 f"COPY {median(base):.2f} s", ratio, "<= 10", ratio <= 10,
-                f"loaded {loaded['fct_district_stat']:,} rows, {loaded['ingest_issues']:,} issues")]
+                f"loaded {loaded['fct_district_stat']:,} rows, {loaded['ingest_issues']:,} ingest_issues rows")]
 
 
 PDFPLUMBER_BASELINE = """
