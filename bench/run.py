@@ -2,7 +2,7 @@
 them, against bare library baselines on the same inputs, in the same session.
 
     .venv/bin/python bench/run.py            # the sizes of issue #13 (an hour or more)
-    .venv/bin/python bench/run.py --small    # every scenario at small sizes, a few minutes
+    .venv/bin/python bench/run.py --small    # every scenario, small sizes (~10 min on a busy 2-core machine)
     .venv/bin/python bench/run.py --only a,b --plans 20 --runs 3
 
 Every figure is a child process timed from outside: wall time, CPU time (user + system
@@ -340,7 +340,7 @@ def stats_duckdb(args, tmp: Path) -> list[Row]:
                 f"peak {rss:.0f} MB", f"read_csv {median(base):.2f} s, peak "
                 f"{median(base, 'rss_mb'):.0f} MB", ratio, "<= 10, RSS <= 1 GB",
                 ratio <= 10 and rss <= 1024,
-                f"loaded {loaded['fct_district_stat']:,} rows, {loaded['ingest_issues']:,} issues")]
+                f"loaded {loaded['fct_district_stat']:,} rows, {loaded['ingest_issues']:,} ingest_issues rows")]
 
 
 def stats_postgres(args, tmp: Path) -> list[Row]:
@@ -397,7 +397,7 @@ def stats_postgres(args, tmp: Path) -> list[Row]:
     return [Row("d", f"{args.rows:,} statistics rows, PostgreSQL",
                 f"{median(runs):.1f} s, peak {median(runs, 'rss_mb'):.0f} MB",
                 f"COPY {median(base):.2f} s", ratio, "<= 10", ratio <= 10,
-                f"loaded {loaded['fct_district_stat']:,} rows, {loaded['ingest_issues']:,} issues")]
+                f"loaded {loaded['fct_district_stat']:,} rows, {loaded['ingest_issues']:,} ingest_issues rows")]
 
 
 PDFPLUMBER_BASELINE = """
@@ -441,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
                                  epilog="\n".join(__doc__.splitlines()[1:]))
     ap.add_argument("--small", action="store_true",
-                    help=f"small sizes, a few minutes: {SMALL}")
+                    help=f"small sizes (minutes): {SMALL}")
     ap.add_argument("--plans", type=int, help=f"N plans for a, b, e (default {FULL['plans']})")
     ap.add_argument("--plan-tables", type=int,
                     help="40-row layout-A tables per generated plan (default 1, ~5 PDF pages)")
