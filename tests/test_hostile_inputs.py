@@ -420,7 +420,9 @@ def test_run_over_hostile_folder_loads_the_rest(tmp_path, monkeypatch):
                              ).scalar()
     engine.dispose()
     assert "exceeded the time budget" in issues["self_length.pdf"]
-    assert "budget" in issues["huge_dimension.xlsx"]
+    # the memory or time budget today; the XLSX reader's bound on the declared
+    # dimension (reader engineers) makes it a precise issue about the far cell
+    assert issues["huge_dimension.xlsx"]
     for path in entries.values():
         assert path.name in issues, path.name
     assert "refused" in issues["outside_link.docx"]
