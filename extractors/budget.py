@@ -290,6 +290,17 @@ def extract_plan(path: str | os.PathLike, budget: Budget | None = None) -> PlanD
     for a FIFO, device, directory or dangling link) or ``NoPlanTable``; names
     that are not UTF-8 come back as :func:`display_name`.
     """
+    from extractors.plans import extract_plan as _extract
+
+    return read_plan_with(_extract, path, budget)
+
+
+def read_plan_with(reader: Callable[[Path], PlanDocument], path: str | os.PathLike,
+                   budget: Budget | None = None) -> PlanDocument:
+    """Any plan reader (``extractors.plans.extract_plan``, or the reader behind
+    ``planwh explain``) run on ``path`` under the reader budget, with the file
+    checks and display names of :func:`extract_plan`. ``reader`` need not pickle
+    (the worker is forked); its result must."""
     path = Path(path)
     if not os.path.lexists(path):  # listed under its display name (extractors.files)
         path = find_input(path.parent, path.name)
@@ -297,11 +308,9 @@ def extract_plan(path: str | os.PathLike, budget: Budget | None = None) -> PlanD
     problem = file_problem(path)
     if problem is not None:
         raise UnreadableDocument(name, problem)
-    from extractors.plans import extract_plan as _extract
-
     try:
         with _readable_path(path) as readable:
-            doc = run_budgeted(_extract, readable, source_file=name, budget=budget,
+            doc = run_budgeted(reader, readable, source_file=name, budget=budget,
                                exceeded=PlanBudgetExceeded)
     except (UnreadableDocument, NoPlanTable) as exc:
         if exc.source_file != name:
@@ -363,13 +372,17 @@ def read_stats_folder(folder: str | os.PathLike, resolver, metrics: Mapping[str,
 
     budget = budget or Budget.from_env()
     files = input_files(folder, stats.STATS_SUFFIXES)
-    frames = []
+    frames, ledgers = [], []
     issues = unsupported_file_issues(folder, stats.STATS_SUFFIXES, "statistics")
     for path in files:
         result = read_stats_file(path, resolver, metrics, budget)
         frames.append(result.frame)
         issues.extend(result.issues)
+        ledgers.extend(getattr(result, "ledgers", None) or [])
     frame = stats._concat(frames)
     if len(frames) > 1:
         frame = stats._dedupe(frame, issues)
-    return stats.StatsResult(frame, issues)
+    out = stats.StatsResult(frame, issues)
+    if hasattr(out, "ledgers"):  # the cell ledgers of the files read, when the reader keeps them
+        out.ledgers = ledgers
+    return out
