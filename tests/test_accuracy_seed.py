@@ -182,7 +182,6 @@ def measured():
     return evaluate(FIXTURES, GOLD, workers=1)
 
 
-@pytest.mark.xfail(reason=GOAL_REASON, strict=False)
 def test_plan_accuracy_goals(measured):
     o = measured["plans"]["overall"]
     assert not measured["plans"]["errors"]
@@ -191,7 +190,6 @@ def test_plan_accuracy_goals(measured):
     assert o.value_accuracy >= 0.99, f"value accuracy {o.value_accuracy:.3f}"
 
 
-@pytest.mark.xfail(reason=GOAL_REASON, strict=False)
 def test_plan_ledger_accounts_for_every_cell(measured):
     assert measured["plans"]["unaccounted"] == 0  # None: the readers return no ledger yet
 

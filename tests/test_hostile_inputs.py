@@ -338,8 +338,6 @@ def test_big_csvs_are_bounded(tmp_path, case):
     assert got["issues"] and all(i[2] == "error" for i in got["issues"])
 
 
-@pytest.mark.xfail(reason="non-finite and overflowing statistics values become issues with the "
-                          "statistics reader's fix (reader engineers, #12 item 8)", strict=False)
 def test_non_finite_values_are_issues_not_infinity():
     _, got = read_stats(INPUTS / "nonfinite_values.csv")
     values = [float(r[3]) for r in got["rows"]]
