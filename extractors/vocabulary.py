@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -41,22 +42,33 @@ def _longest_hit(header: str, role: Role) -> int:
 def score_roles(header: str, roles: tuple[Role, ...]) -> dict[str, int]:
     """Role name -> score (longest matching word) for one header text; roles
     without a hit are left out."""
-    h = header.lower()
-    out = {}
-    for role in roles:
-        s = _longest_hit(h, role)
-        if s:
-            out[role.name] = s
-    return out
+    return dict(_scores(header, roles))
+
+
+_MEMO: dict[tuple[str, int], tuple[tuple[str, int], ...]] = {}
+_MEMO_MAX = 8192
+
+
+def _scores(header: str, roles: tuple[Role, ...]) -> tuple[tuple[str, int], ...]:
+    """Memoised per (header, role set): headers repeat across tables and rows."""
+    key = (header, id(roles))
+    found = _MEMO.get(key)
+    if found is None:
+        h = header.lower()
+        found = tuple((role.name, s) for role in roles if (s := _longest_hit(h, role)))
+        if len(_MEMO) >= _MEMO_MAX:
+            _MEMO.clear()
+        _MEMO[key] = found
+    return found
 
 
 def best_role(header: str, roles: tuple[Role, ...]) -> str | None:
     """The role whose word is longest in ``header`` (earlier roles win ties)."""
-    scores = score_roles(header, roles)
+    scores = _scores(header, roles)
     if not scores:
         return None
-    top = max(scores.values())
-    return next(r.name for r in roles if scores.get(r.name) == top)
+    top = max(s for _, s in scores)
+    return next(name for name, s in scores if s == top)
 
 
 # --------------------------------------------------------------------------- plans
@@ -76,7 +88,7 @@ PLAN_ROLES: tuple[Role, ...] = (
     Role("indicator", "indicator (指标, 相关工作目标(指标))",
          ("指标", "指标名称", "工作目标", "相关工作目标", "目标(指标)", "目标指标", "主要指标",
           "考核指标", "绩效指标", "考核内容", "评价指标", "指标项", "indicator"),
-         exact=("名称",)),
+         exact=("名称", "项目")),
     Role("unit", "unit of measure",
          ("计量单位", "计算单位", "统计单位", "度量单位", "unit"), exact=("单位",)),
     Role("target_group", "targets (a group header over year columns)",
@@ -97,6 +109,7 @@ PLAN_GLOSS = {r.name: r.gloss for r in PLAN_ROLES} | {
     "base_year": "base-year value",
     "text": "text (no known header word; long sentences)",
     "name": "names (no known header word; short labels)",
+    "dates": "years or dates in the body (a deadline, not a target year)",
     "values": "target-like values under a header that names no year",
     "other": "other column",
 }
@@ -120,6 +133,7 @@ _PAREN_NOTE = re.compile(r"[(\[【][^()\[\]【】\d]{1,8}[)\]】]")
 _BRACKETS = str.maketrans("", "", "()[]【】:: ")
 
 
+@lru_cache(maxsize=4096)
 def year_word(text: str) -> tuple[int, bool] | None:
     """(year, is_base) when ``text`` (a compact header, Chinese-numeral years
     already digits) is a year header: one 4-digit year 1949-2100 with nothing

@@ -499,3 +499,13 @@ def test_unit_in_the_header_or_after_the_indicator(spec, unit):
     recs = table_records(grid_of(spec), plan_id="p", source_file="f")
     assert len(recs) == 1 and recs[0].target_unit == unit and recs[0].indicator_unit == unit
     assert recs[0].baseline_value is not None
+
+
+def test_a_deadline_column_is_not_taken_for_the_indicator():
+    spec = [["序号", "工作任务", "完成时限", "2016年", "2017年"],
+            ["1", "社区建设", "2017年底", "达到50%", "达到60%"],
+            ["2", "养老服务", "2018年6月", "达到70%", "80%以上"]]
+    layout = read_table(grid_of(spec)).layout
+    assert layout.kind == "A" and layout.indicator_col is None and layout.columns[2].role == "dates"
+    recs = table_records(grid_of(spec), plan_id="p", source_file="f")
+    assert [r.indicator_name for r in recs] == ["社区建设"] * 2 + ["养老服务"] * 2

@@ -42,7 +42,7 @@ _A_INDICATOR_WORDS = ("工作目标", "目标(指标)", "目标指标")
 
 
 def compact(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    return "".join(text.split())
 
 
 def header_text(text: str) -> str:
@@ -129,6 +129,7 @@ class Profile:
     seq: float = 0.0
     long_text: float = 0.0
     short_name: float = 0.0
+    dates: float = 0.0
 
     def kind(self) -> str | None:
         """The column's role from content alone, or None when it says nothing."""
@@ -136,6 +137,8 @@ class Profile:
             return None
         if self.seq >= 0.8:
             return "seq"
+        if self.dates >= 0.6:
+            return "dates"
         if self.target >= 0.6:
             return "values"
         if self.long_text >= 0.5:
@@ -154,7 +157,10 @@ def profile(grid: TableGrid, col: int, first_row: int) -> Profile:
     if not texts:
         return Profile()
     n = len(texts)
+    found = [find_numbers(t) for t in texts]
     return Profile(
+        dates=sum(bool(f) and all(m.kind in ("year", "date") for m in f) and len(t) <= 20
+                  for t, f in zip(texts, found, strict=True)) / n,
         cells=n,
         target=sum(is_target_like(t) for t in texts) / n,
         seq=sum(_SEQ.match(t) is not None for t in texts) / n,
@@ -231,8 +237,7 @@ def read_columns(grid: TableGrid, start: int, count: int) -> list[Column]:
             top = max(scores.values())
             role = next(r.name for r in PLAN_ROLES if scores.get(r.name) == top)
             word_score = top
-        prof = profile(grid, c, first_body)
-        content = prof.kind()
+        content = None if role is not None else profile(grid, c, first_body).kind()
         if role is not None:
             cols.append(Column(c, path, role, "header word", score=word_score))
         elif content is not None:
@@ -248,6 +253,7 @@ def read_columns(grid: TableGrid, start: int, count: int) -> list[Column]:
 
 _CONTENT_WHY = {
     "seq": "sequence numbers",
+    "dates": "years or dates (a deadline, not a target year)",
     "values": "cells in the target grammar",
     "text": "long sentences",
     "name": "short names",
