@@ -153,11 +153,16 @@ def read_plan(path: str | Path) -> PlanDocument:
     # The cell ledger: every table's view and the fate of each of its cells.
     ledger = PlanLedger(source)
     issues = []
+    warnings = list(warnings)
+    previous = previous_grid = None
     for grid in tables:
-        result = read_plan_table(grid, plan_id=plan_id, source_file=source)
+        result = read_plan_table(grid, plan_id=plan_id, source_file=source,
+                                 previous=previous, previous_grid=previous_grid)
+        previous, previous_grid = result, grid
         ledger.see_table(result.view)
         ledger.add_cells(result.cells)
         issues.extend(result.issues)
+        warnings.extend(f"{i.location}: {i.reason}" for i in result.notices)
         if result.records is not None:
             found += 1
             records.extend(result.records)

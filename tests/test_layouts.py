@@ -509,3 +509,59 @@ def test_a_deadline_column_is_not_taken_for_the_indicator():
     assert layout.kind == "A" and layout.indicator_col is None and layout.columns[2].role == "dates"
     recs = table_records(grid_of(spec), plan_id="p", source_file="f")
     assert [r.indicator_name for r in recs] == ["社区建设"] * 2 + ["养老服务"] * 2
+
+
+@pytest.mark.parametrize("label, year, base", [
+    ("到2020年", 2020, False), ("2020年力争达到", 2020, False), ("截至2015年", 2015, True),
+    ("2015年完成情况", 2015, True), ("2015年底", 2015, False), ("“十三五”期末2020年", 2020, False),
+])
+def test_year_header_phrasings(label, year, base):
+    from extractors.vocabulary import year_word
+    assert year_word(normalise_text(label)) == (year, base)
+
+
+@pytest.mark.parametrize("label", ["备注1950", "2016-2020年", "年均增长2016", "电话85100001",
+                                   "1950年代", "第2020号"])
+def test_not_year_headers(label):
+    from extractors.vocabulary import year_word
+    assert year_word(normalise_text(label)) is None
+
+
+def test_yearless_target_word_over_names_is_the_indicator():
+    spec = [["序号", "工作任务", "主要目标", "2016年", "2017年"],
+            ["1", "社区建设", "社区服务中心覆盖率", "达到50%", "达到60%"],
+            ["2", "社区建设", "社会组织数量", "不少于300家", "350家以上"]]
+    recs = table_records(grid_of(spec), plan_id="p", source_file="f")
+    assert [r.indicator_name for r in recs] == ["社区服务中心覆盖率"] * 2 + ["社会组织数量"] * 2
+
+
+def _first_and_rest(rest_rows, *, section="1.构建大养老体系", n_years=3):
+    years = [f"{2016 + i}" for i in range(n_years)]
+    first = grid_of([["序号", "工作任务", "相关工作目标(指标)", *years],
+                     ["1", "养老", "床位数", *[f"{40 + i}张" for i in range(n_years)]]])
+    rest = grid_of(rest_rows, table_index=1, section=section)
+    a = read_plan_table(first, plan_id="p", source_file="f")
+    return a, first, rest
+
+
+def test_headerless_table_after_a_plan_table_continues_it():
+    a, first, rest = _first_and_rest([["2", "救助", "低保覆盖率", "不低于90%", "95%以上", "98%"],
+                                      ["3", "救助", "救助站数", "10个", "12个", "15个"]])
+    b = read_plan_table(rest, plan_id="p", source_file="f", previous=a, previous_grid=first)
+    assert [(r.source_table, r.source_row, r.year, r.indicator_name) for r in b.records][:3] == [
+        (1, 0, 2016, "低保覆盖率"), (1, 0, 2017, "低保覆盖率"), (1, 0, 2018, "低保覆盖率")]
+    assert len(b.records) == 6 and "continuing table 0" in b.view.kind
+    assert b.notices and "continuation of table 0" in b.notices[0].reason
+    assert _summary(b) == {"record": 6, "structural": 6, "issue": 0}
+
+
+@pytest.mark.parametrize("rows, section", [
+    ([["2", "救助", "低保覆盖率", "不低于90%", "95%以上", "98%"]], "2.另一节"),  # another section
+    ([["2", "救助", "低保覆盖率", "不低于90%", "95%以上"]], "1.构建大养老体系"),  # other width
+    ([["说明", "本表", "数据", "来源于统计年鉴和部门统计，最终以正式公布数据为准，下同。", "", ""]],
+     "1.构建大养老体系"),  # prose, no targets
+])
+def test_headerless_table_that_does_not_continue(rows, section):
+    a, first, rest = _first_and_rest(rows, section=section)
+    b = read_plan_table(rest, plan_id="p", source_file="f", previous=a, previous_grid=first)
+    assert b.records is None and not b.notices

@@ -363,12 +363,13 @@ def read_table(grid: TableGrid) -> Reading:
     if not years:
         reading.why_not = "no column headed by a year (2016, 2016年, 二〇一六年, 2020年目标…)"
         return reading
-    layout, why = _layout(start, count, cols, years)
+    layout, why = _layout(start, count, cols, years, grid)
     reading.layout, reading.why_not = layout, why
     return reading
 
 
-def _layout(start: int, count: int, cols: list[Column], years: list[Column]) -> tuple[Layout | None, str | None]:
+def _layout(start: int, count: int, cols: list[Column], years: list[Column],
+            grid: TableGrid | None = None) -> tuple[Layout | None, str | None]:
     task = _first(cols, "task")
     indicator = _best(cols, "indicator")
     seq = _first(cols, "seq")
@@ -379,12 +380,16 @@ def _layout(start: int, count: int, cols: list[Column], years: list[Column]) -> 
                or (indicator is not None and any(w in indicator.path for w in _A_INDICATOR_WORDS)))
     if indicator is None:
         # no header names the indicator: the column of short names (under a header
-        # without a known word) nearest before the years, and after the task
+        # without a known word, or a yearless target word: 主要目标) nearest before
+        # the years, and after the task
         after = task.index if task is not None else -1
-        names = [c for c in cols if c.role == "name" and after < c.index < years[0].index]
+        names = [c for c in cols if after < c.index < years[0].index and (
+            c.role == "name" or (c.role in ("target_group", "other") and grid is not None
+                                 and profile(grid, c.index, start + count).kind() == "name"))]
         if names:
             indicator = names[-1]
-            indicator.role, indicator.why = "indicator", indicator.why + " before the year columns"
+            why = indicator.why if indicator.role == "name" else f"{indicator.why}, content: short names"
+            indicator.role, indicator.why = "indicator", why + " before the year columns"
     if indicator is None and task is None:
         return None, "no indicator or task column (指标, 指标名称, 相关工作目标(指标), 工作任务 …)"
     if not a_marks and indicator is None:

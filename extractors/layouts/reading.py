@@ -158,8 +158,9 @@ class TableResult:
     records: list[TargetRecord] | None
     view: TableView
     cells: list[tuple] = field(default_factory=list)  # Fate fields, built into Fates on demand
-    issues: list[IngestIssue] = field(default_factory=list)
+    issues: list[IngestIssue] = field(default_factory=list)  # each with issue fates
     layout: Layout | None = None
+    notices: list[IngestIssue] = field(default_factory=list)  # warnings about the whole table
 
     @property
     def fates(self) -> list[Fate]:
@@ -242,11 +243,41 @@ def _dropped_fates(grid: TableGrid) -> list[tuple]:
     return out
 
 
-def read_plan_table(grid: TableGrid, *, plan_id: str, source_file: str) -> TableResult:
-    """Records of a grid with the fate of every one of its non-empty cells."""
+def _continues(grid: TableGrid, reading: Reading, previous: TableResult | None,
+               previous_grid: TableGrid | None) -> Layout | None:
+    """The previous table's layout (without header rows) when ``grid`` reads as its
+    continuation: no header of its own, right after a plan table of the same
+    section with the same number of columns, and short cells (targets, not prose)
+    in that table's target columns. The PDF and DOCX readers join most continued
+    tables; this catches a split they left (a Word table split in two, a page
+    whose table edges moved)."""
+    if (reading.header_rows or previous is None or previous.layout is None
+            or previous_grid is None or previous_grid.table_index != grid.table_index - 1
+            or previous_grid.n_cols != grid.n_cols or previous_grid.section != grid.section):
+        return None
+    layout = previous.layout
+    texts = [grid.rows[r][c].text for r in range(grid.n_rows) for c, _ in layout.year_cols
+             if grid.rows[r][c].text]
+    if not texts or not any(is_target_like(x) for x in texts) or sum(len(x) > 40 for x in texts) * 2 > len(texts):
+        return None
+    return Layout(**{**layout.__dict__, "header_start": 0, "header_rows": 0})
+
+
+def read_plan_table(grid: TableGrid, *, plan_id: str, source_file: str,
+                    previous: TableResult | None = None,
+                    previous_grid: TableGrid | None = None) -> TableResult:
+    """Records of a grid with the fate of every one of its non-empty cells.
+
+    ``previous`` (and its grid) is the result of the table just before, for a
+    table without header that continues it."""
     reading = read_table(grid)
     layout = reading.layout
     t = grid.table_index
+    continued = None
+    if layout is None:
+        layout = continued = _continues(grid, reading, previous, previous_grid)
+        if continued is not None:
+            reading = Reading(continued, 0, 0, continued.columns, "continuation")
     if layout is None:
         if reading.plan_like is None:
             view = _view(grid, reading, "not a plan table")
@@ -264,6 +295,12 @@ def read_plan_table(grid: TableGrid, *, plan_id: str, source_file: str) -> Table
 
     records, contexts, produced = _records(grid, layout, plan_id, source_file)
     view = _view(grid, reading, f"layout {layout.kind}")
+    if continued is not None:
+        note = (f"no header: read as a continuation of table {t - 1} (same {grid.n_cols} columns, "
+                f"same section, targets in its year columns)")
+        view.kind += f", continuing table {t - 1}"
+        view.continuations.append(note)
+        issues_note = IngestIssue(source_file, _where(grid), "warning", note, check="continuation")
     if layout.base_year is not None:
         view.notes.append(f"base year {layout.base_year} (column {layout.base_col})")
     rows_with_records = {rec.source_row for rec in records}
@@ -321,7 +358,10 @@ def read_plan_table(grid: TableGrid, *, plan_id: str, source_file: str) -> Table
             continue
         fates.append(_cell(t, r, c, "structural", role if role in _STRUCTURAL_ROLES else "other",
                                text))
-    return TableResult(records, view, fates + _dropped_fates(grid), issues, layout)
+    result = TableResult(records, view, fates + _dropped_fates(grid), issues, layout)
+    if continued is not None:
+        result.notices.append(issues_note)
+    return result
 
 
 
