@@ -98,6 +98,7 @@ PLAN_ROLES: tuple[Role, ...] = (
     Role("growth", "annual growth or cumulative change (not a target)",
          ("年均增长", "年均增速", "累计", "增长率", "增幅", "年均", "growth")),
     Role("binding", "binding (约束性/预期性)", ("属性", "指标属性", "指标性质", "性质", "约束性/预期性")),
+    Role("weight", "weight or score (not a target)", ("权重", "分值", "分数", "评分", "考核分", "weight")),
     Role("note", "note", ("备注", "说明", "附注", "note"), exact=("注",)),
     Role("responsible", "responsible body",
          ("责任单位", "牵头单位", "责任部门", "牵头部门", "配合单位", "责任主体", "实施主体",
@@ -110,6 +111,7 @@ PLAN_GLOSS = {r.name: r.gloss for r in PLAN_ROLES} | {
     "text": "text (no known header word; long sentences)",
     "name": "names (no known header word; short labels)",
     "dates": "years or dates in the body (a deadline, not a target year)",
+    "numbers": "plain numbers under a header that names no role or year",
     "values": "target-like values under a header that names no year",
     "other": "other column",
 }

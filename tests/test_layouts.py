@@ -565,3 +565,18 @@ def test_headerless_table_that_does_not_continue(rows, section):
     a, first, rest = _first_and_rest(rows, section=section)
     b = read_plan_table(rest, plan_id="p", source_file="f", previous=a, previous_grid=first)
     assert b.records is None and not b.notices
+
+
+@pytest.mark.parametrize("head, cell, fate", [
+    ("目标值", "60", "issue"),  # a target word without a year over a number: not loaded, said so
+    ("目标值", "不低于60张", "issue"),
+    ("", "60", "issue"),  # numbers under no header at all
+    ("分值", "10", "structural"),  # a score column is no target
+    ("权重", "10%", "structural"),
+    ("考核方式", "60", "structural"),  # an unknown header over plain numbers: structure, shown by explain
+])
+def test_numbers_outside_year_columns(head, cell, fate):
+    spec = [["序号", "指标", "单位", "2020年", head], ["1", "床位数", "张", "50", cell]]
+    result = read_plan_table(grid_of(spec), plan_id="p", source_file="f")
+    assert len(result.records) == 1
+    assert [f.fate for f in result.fates if (f.row, f.col) == (1, 4)] == [fate]

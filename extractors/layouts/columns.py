@@ -130,6 +130,7 @@ class Profile:
     long_text: float = 0.0
     short_name: float = 0.0
     dates: float = 0.0
+    numbers: float = 0.0
 
     def kind(self) -> str | None:
         """The column's role from content alone, or None when it says nothing."""
@@ -141,11 +142,25 @@ class Profile:
             return "dates"
         if self.target >= 0.6:
             return "values"
+        if self.numbers >= 0.6:
+            return "numbers"
         if self.long_text >= 0.5:
             return "text"
         if self.short_name >= 0.6:
             return "name"
         return None
+
+
+def _seq_share(texts: list[str]) -> float:
+    """Share of sequence numbers (1, 2, 3 / 一、 / (1)); plain digits count only when
+    they count up (1, 2, 3 …), so a column of values (60, 45) is no sequence."""
+    marks = [t for t in texts if _SEQ.match(t)]
+    digits = [int(t) for t in marks if t.isdigit()]
+    if digits:
+        ups = sum(b == a + 1 for a, b in zip(digits, digits[1:], strict=False))
+        if not (digits[0] <= 1 or (len(digits) > 1 and ups >= 0.8 * (len(digits) - 1))):
+            marks = [t for t in marks if not t.isdigit()]
+    return len(marks) / len(texts)
 
 
 def profile(grid: TableGrid, col: int, first_row: int) -> Profile:
@@ -159,11 +174,13 @@ def profile(grid: TableGrid, col: int, first_row: int) -> Profile:
     n = len(texts)
     found = [find_numbers(t) for t in texts]
     return Profile(
+        numbers=sum(len(f) == 1 and f[0].kind == "number" and f[0].end - f[0].start >= len(t) - 1
+                    for t, f in zip(texts, found, strict=True)) / n,
         dates=sum(bool(f) and all(m.kind in ("year", "date") for m in f) and len(t) <= 20
                   for t, f in zip(texts, found, strict=True)) / n,
         cells=n,
         target=sum(is_target_like(t) for t in texts) / n,
-        seq=sum(_SEQ.match(t) is not None for t in texts) / n,
+        seq=_seq_share(texts),
         long_text=sum(len(t) > MAX_INDICATOR_CHARS or SENTENCE_PUNCT.search(t) is not None
                       for t in texts) / n,
         short_name=sum(len(t) <= MAX_INDICATOR_CHARS and not SENTENCE_PUNCT.search(t)
@@ -254,6 +271,7 @@ def read_columns(grid: TableGrid, start: int, count: int) -> list[Column]:
 _CONTENT_WHY = {
     "seq": "sequence numbers",
     "dates": "years or dates (a deadline, not a target year)",
+    "numbers": "plain numbers",
     "values": "cells in the target grammar",
     "text": "long sentences",
     "name": "short names",

@@ -22,7 +22,7 @@ from extractors.layouts.columns import (
 )
 from extractors.layouts.headings import SENTENCE_PUNCT
 from extractors.ledger import Fate, Ledger, TableView
-from extractors.numbers import unit_in_parentheses
+from extractors.numbers import find_numbers, unit_in_parentheses
 from extractors.records import IngestIssue, TableGrid, TargetRecord
 from extractors.targets import parse_target
 from extractors.vocabulary import PLAN_GLOSS
@@ -33,7 +33,8 @@ _DASH = re.compile(r"^[\s\-‐‑‒–—―─━−﹣/\\…⋯.·无]+$")
 # labels, or is text that is not a target).
 _STRUCTURAL_ROLES = {
     "seq", "category", "task", "indicator", "unit", "binding", "status", "measures", "note",
-    "responsible", "growth", "text", "name", "other", "target_group", "base",
+    "responsible", "growth", "text", "name", "other", "target_group", "base", "weight", "dates",
+    "numbers", "values",
 }
 
 
@@ -46,6 +47,10 @@ def indicator_name_a(indicator: str | None, task: str | None) -> str:
     ):
         return indicator
     return task or indicator or ""
+
+
+def _has_number(text: str) -> bool:
+    return is_target_like(text) or any(n.kind == "number" for n in find_numbers(text))
 
 
 def _cell_text(grid: TableGrid, r: int, c: int | None) -> str | None:
@@ -352,7 +357,8 @@ def read_plan_table(grid: TableGrid, *, plan_id: str, source_file: str,
             else:
                 issue(r, c, text, "baseline", "base-year value not read as one number")
             continue
-        if role in ("values", "target_group") and is_target_like(text):
+        if (role in ("values", "target_group") and _has_number(text)) or (
+                role == "numbers" and not layout.columns[c].path):
             issue(r, c, text, "values", "a target-like value under a header that names no year "
                                         f"({layout.columns[c].path or 'no header'})")
             continue
