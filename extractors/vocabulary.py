@@ -62,6 +62,16 @@ def _scores(header: str, roles: tuple[Role, ...]) -> tuple[tuple[str, int], ...]
     return found
 
 
+def role_word(header: str, role_name: str, roles: tuple[Role, ...]) -> str | None:
+    """The word of role ``role_name`` found in ``header`` (the longest), for explanations."""
+    h = header.lower()
+    role = next((r for r in roles if r.name == role_name), None)
+    if role is None:
+        return None
+    found = [w for w in role.words if w in h] + [w for w in role.exact if h.startswith(w)]
+    return max(found, key=len) if found else None
+
+
 def best_role(header: str, roles: tuple[Role, ...]) -> str | None:
     """The role whose word is longest in ``header`` (earlier roles win ties)."""
     scores = _scores(header, roles)

@@ -580,3 +580,12 @@ def test_numbers_outside_year_columns(head, cell, fate):
     result = read_plan_table(grid_of(spec), plan_id="p", source_file="f")
     assert len(result.records) == 1
     assert [f.fate for f in result.fates if (f.row, f.col) == (1, 4)] == [fate]
+
+
+def test_second_column_under_a_merged_year_header_is_not_silent():
+    spec = [["序号", "指标", "单位", ("2020年", 1, 2)],
+            ["1", "床位数", "张", "50", "不低于55张"]]
+    result = read_plan_table(grid_of(spec), plan_id="p", source_file="f")
+    assert [(r.year, r.target_value) for r in result.records] == [(2020, Decimal(50))]
+    assert [(f.col, f.fate) for f in result.fates if f.row == 1 and f.col >= 3] == [
+        (3, "record"), (4, "issue")]

@@ -21,7 +21,14 @@ from dataclasses import dataclass, field
 from extractors.layouts.headings import SENTENCE_PUNCT
 from extractors.numbers import find_numbers, unit_in_parentheses
 from extractors.records import GridCell, TableGrid
-from extractors.vocabulary import PLAN_ROLES, best_role, has_year, score_roles, year_word
+from extractors.vocabulary import (
+    PLAN_ROLES,
+    best_role,
+    has_year,
+    role_word,
+    score_roles,
+    year_word,
+)
 
 MAX_HEADER_START = 3  # title rows tolerated above the header
 MAX_HEADER_ROWS = 6  # header depth
@@ -206,7 +213,8 @@ class Column:
     unit: str | None = None  # a unit the header gives in parentheses: 2020年目标(%)
 
     def describe(self) -> str:
-        label = f"{self.role} {self.year}" if self.year is not None else self.role
+        role = "base year" if self.role == "year" and self.is_base else self.role
+        label = f"{role} {self.year}" if self.year is not None else role
         unit = f", unit {self.unit}" if self.unit else ""
         return f"{label} ← {self.path or '(no header)'} ({self.why}{unit})"
 
@@ -241,14 +249,14 @@ def read_columns(grid: TableGrid, start: int, count: int) -> list[Column]:
     for c, path in enumerate(paths):
         same_header = c > 0 and leaf_row[c] is leaf_row[c - 1] and path
         year = _year_of(path)
-        if year is not None:
-            if same_header:  # a year header merged over several columns: its first column
-                cols.append(Column(c, path, "other", f"under the same header as column {c - 1}"))
-            else:
-                cols.append(Column(c, path, "year", "year header", year[0], year[1]))
+        if year is not None and not same_header:
+            cols.append(Column(c, path, "year", "year header", year[0], year[1]))
             continue
+        # (a year header merged over several columns is the year of its first column;
+        # the others are read by their content below: targets there are issues)
         leaf = path.split("/")[-1] if path else ""
-        scores = score_roles(leaf, PLAN_ROLES) or score_roles(path.replace("/", ""), PLAN_ROLES)
+        scored = leaf if score_roles(leaf, PLAN_ROLES) else path.replace("/", "")
+        scores = score_roles(scored, PLAN_ROLES)
         role = None
         if scores and not same_header:
             top = max(scores.values())
@@ -256,7 +264,8 @@ def read_columns(grid: TableGrid, start: int, count: int) -> list[Column]:
             word_score = top
         content = None if role is not None else profile(grid, c, first_body).kind()
         if role is not None:
-            cols.append(Column(c, path, role, "header word", score=word_score))
+            word = role_word(scored, role, PLAN_ROLES)
+            cols.append(Column(c, path, role, f"header word {word}", score=word_score))
         elif content is not None:
             cols.append(Column(c, path, content, f"content: {_CONTENT_WHY[content]}"))
         else:

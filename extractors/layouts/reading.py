@@ -228,7 +228,8 @@ def _view(grid: TableGrid, reading: Reading, kind: str) -> TableView:
     header_rows = tuple(range(reading.header_start, reading.header_start + reading.header_rows))
     columns = {}
     for col in reading.columns:
-        gloss = PLAN_GLOSS.get(col.role, col.role)
+        role = "base_year" if col.role == "year" and col.is_base else col.role
+        gloss = PLAN_GLOSS.get(role, role)
         columns[col.index] = f"{col.describe()} — {gloss}"
     return TableView(
         table=grid.table_index, non_empty=non_empty, n_rows=grid.n_rows, n_cols=grid.n_cols,
