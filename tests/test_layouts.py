@@ -589,3 +589,13 @@ def test_second_column_under_a_merged_year_header_is_not_silent():
     assert [(r.year, r.target_value) for r in result.records] == [(2020, Decimal(50))]
     assert [(f.col, f.fate) for f in result.fates if f.row == 1 and f.col >= 3] == [
         (3, "record"), (4, "issue")]
+
+
+def test_actuals_under_a_completion_group_are_not_targets():
+    spec = [[("指标", 2, 1), ("单位", 2, 1), ("“十二五”完成情况", 1, 2), ("2020年目标", 2, 1)],
+            [None, None, "2014年", "2015年", None],
+            ["床位数", "张", "30", "35", "50"]]
+    layout = read_table(grid_of(spec)).layout
+    assert layout.kind == "B" and layout.year_cols == [(4, 2020)]
+    assert (layout.base_col, layout.base_year) == (3, 2015)  # the latest actual is the baseline
+    assert read_plan_table(grid_of(spec), plan_id="p", source_file="f").records[0].baseline_value == 35

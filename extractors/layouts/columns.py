@@ -327,7 +327,8 @@ class Layout:
             return "unit"
         if col == self.binding_col:
             return "binding"
-        return self.columns[col].role if col < len(self.columns) else "other"
+        role = self.columns[col].role if col < len(self.columns) else "other"
+        return "other base or actual year" if role == "year" else role
 
 
 @dataclass
@@ -424,7 +425,7 @@ def _layout(start: int, count: int, cols: list[Column], years: list[Column],
     kind = "A" if a_marks else "B"
     base_marked = [y for y in years if y.is_base]
     targets = [y for y in years if not y.is_base]
-    base = base_marked[0] if base_marked else None
+    base = max(base_marked, key=lambda y: (y.year, -y.index)) if base_marked else None  # the latest
     if kind == "B" and base is None and len(targets) >= 2:
         first = min(targets, key=lambda y: y.year)
         annual_after = any(y.year == first.year + 1 for y in targets)

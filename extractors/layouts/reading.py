@@ -34,7 +34,7 @@ _DASH = re.compile(r"^[\s\-‐‑‒–—―─━−﹣/\\…⋯.·无]+$")
 _STRUCTURAL_ROLES = {
     "seq", "category", "task", "indicator", "unit", "binding", "status", "measures", "note",
     "responsible", "growth", "text", "name", "other", "target_group", "base", "weight", "dates",
-    "numbers", "values",
+    "numbers", "values", "other base or actual year",
 }
 
 
