@@ -29,13 +29,6 @@ from extractors.vocabulary import PLAN_GLOSS
 
 _LIST_START = re.compile(r"^(?:[一二三四五六七八九十]+是|[0-9一二三四五六七八九十]+[.、)]|\([一二三四五六七八九十\d]{1,3}\))")
 _DASH = re.compile(r"^[\s\-‐‑‒–—―─━−﹣/\\…⋯.·无]+$")
-# Roles whose cells are structure in a body row (their text is in the record's
-# labels, or is text that is not a target).
-_STRUCTURAL_ROLES = {
-    "seq", "category", "task", "indicator", "unit", "binding", "status", "measures", "note",
-    "responsible", "growth", "text", "name", "other", "target_group", "base", "weight", "dates",
-    "numbers", "values", "other base or actual year",
-}
 
 
 def indicator_name_a(indicator: str | None, task: str | None) -> str:
@@ -301,12 +294,13 @@ def read_plan_table(grid: TableGrid, *, plan_id: str, source_file: str,
 
     records, contexts, produced = _records(grid, layout, plan_id, source_file)
     view = _view(grid, reading, f"layout {layout.kind}")
+    notices: list[IngestIssue] = []
     if continued is not None:
         note = (f"no header: read as a continuation of table {t - 1} (same {grid.n_cols} columns, "
                 f"same section, targets in its year columns)")
         view.kind += f", continuing table {t - 1}"
         view.continuations.append(note)
-        issues_note = IngestIssue(source_file, _where(grid), "warning", note, check="continuation")
+        notices.append(IngestIssue(source_file, _where(grid), "warning", note, check="continuation"))
     if layout.base_year is not None:
         view.notes.append(f"base year {layout.base_year} (column {layout.base_col})")
     rows_with_records = {rec.source_row for rec in records}
@@ -363,12 +357,10 @@ def read_plan_table(grid: TableGrid, *, plan_id: str, source_file: str,
             issue(r, c, text, "values", "a target-like value under a header that names no year "
                                         f"({layout.columns[c].path or 'no header'})")
             continue
-        fates.append(_cell(t, r, c, "structural", role if role in _STRUCTURAL_ROLES else "other",
-                               text))
-    result = TableResult(records, view, fates + _dropped_fates(grid), issues, layout)
-    if continued is not None:
-        result.notices.append(issues_note)
-    return result
+        # any other body cell gives the row its labels (seq, task, indicator, unit,
+        # binding) or is text that is no target (status quo, measures, notes, …)
+        fates.append(_cell(t, r, c, "structural", role, text))
+    return TableResult(records, view, fates + _dropped_fates(grid), issues, layout, notices)
 
 
 
