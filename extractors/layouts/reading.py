@@ -46,9 +46,13 @@ def _has_number(text: str) -> bool:
     return is_target_like(text) or any(n.kind == "number" for n in find_numbers(text))
 
 
-def _cell_text(grid: TableGrid, r: int, c: int | None) -> str | None:
-    """Text of a cell ("" when empty), None when the table has no such column."""
-    return None if c is None else grid.rows[r][c].text
+def _cell_text(grid: TableGrid, r: int, c: int | None, first_body: int = 0) -> str | None:
+    """Text of a cell ("" when empty or when it is a header cell merged down into
+    the body), None when the table has no such column."""
+    if c is None:
+        return None
+    cell = grid.rows[r][c]
+    return cell.text if cell.origin[0] >= first_body else ""
 
 
 def _number(text: str | None, unit: str | None) -> object:
@@ -74,22 +78,23 @@ class _RowContext:
 def _row_context(grid: TableGrid, layout: Layout, r: int) -> tuple[_RowContext | None, str]:
     """The labels of a body row, or (None, why) for a row that is not a data row."""
     row = grid.rows[r]
+    fb = layout.first_data_row
     # the unit column's cell, else a unit in parentheses after the indicator (失业率(%))
-    unit = _cell_text(grid, r, layout.unit_col) or unit_in_parentheses(
-        _cell_text(grid, r, layout.indicator_col)) or None
+    unit = _cell_text(grid, r, layout.unit_col, fb) or unit_in_parentheses(
+        _cell_text(grid, r, layout.indicator_col, fb)) or None
     if layout.kind == "A":
-        task = _cell_text(grid, r, layout.task_col)
-        name = indicator_name_a(_cell_text(grid, r, layout.indicator_col), task)
-        ctx = _RowContext(_cell_text(grid, r, layout.seq_col), task, name, unit)
+        task = _cell_text(grid, r, layout.task_col, fb)
+        name = indicator_name_a(_cell_text(grid, r, layout.indicator_col, fb), task)
+        ctx = _RowContext(_cell_text(grid, r, layout.seq_col, fb), task, name, unit)
         label_cols = (layout.seq_col, layout.task_col, layout.indicator_col)
     else:
-        name = _cell_text(grid, r, layout.indicator_col) or ""
+        name = _cell_text(grid, r, layout.indicator_col, fb) or ""
         base_unit = unit or (layout.columns[layout.base_col].unit if layout.base_col is not None
                              and layout.base_col < len(layout.columns) else None)
         ctx = _RowContext(
-            _cell_text(grid, r, layout.seq_col), "", name, unit,
-            _number(_cell_text(grid, r, layout.base_col), base_unit),
-            _cell_text(grid, r, layout.binding_col) or None,
+            _cell_text(grid, r, layout.seq_col, fb), "", name, unit,
+            _number(_cell_text(grid, r, layout.base_col, fb), base_unit),
+            _cell_text(grid, r, layout.binding_col, fb) or None,
         )
         label_cols = (layout.seq_col, layout.indicator_col)
     labels = [row[c] for c in label_cols if c is not None]
@@ -123,7 +128,7 @@ def _records(grid: TableGrid, layout: Layout, plan_id: str, source_file: str):
         if ctx is None:
             continue
         for c, year in layout.year_cols:
-            text = grid.rows[r][c].text
+            text = _cell_text(grid, r, c, layout.first_data_row)
             if not text:
                 continue
             unit = ctx.unit or col_units.get(c)  # else a unit the year header gives: 2020年(%)
