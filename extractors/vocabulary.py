@@ -45,20 +45,22 @@ def score_roles(header: str, roles: tuple[Role, ...]) -> dict[str, int]:
     return dict(_scores(header, roles))
 
 
-_MEMO: dict[tuple[str, int], tuple[tuple[str, int], ...]] = {}
+_MEMO: dict[tuple[str, int], tuple[tuple[Role, ...], tuple[tuple[str, int], ...]]] = {}
 _MEMO_MAX = 8192
 
 
 def _scores(header: str, roles: tuple[Role, ...]) -> tuple[tuple[str, int], ...]:
-    """Memoised per (header, role set): headers repeat across tables and rows."""
+    """Memoised per (header, role set): headers repeat across tables and rows. The
+    entry keeps the role tuple itself, so its id is not reused while cached."""
     key = (header, id(roles))
-    found = _MEMO.get(key)
-    if found is None:
-        h = header.lower()
-        found = tuple((role.name, s) for role in roles if (s := _longest_hit(h, role)))
-        if len(_MEMO) >= _MEMO_MAX:
-            _MEMO.clear()
-        _MEMO[key] = found
+    entry = _MEMO.get(key)
+    if entry is not None and entry[0] is roles:
+        return entry[1]
+    h = header.lower()
+    found = tuple((role.name, s) for role in roles if (s := _longest_hit(h, role)))
+    if len(_MEMO) >= _MEMO_MAX:
+        _MEMO.clear()
+    _MEMO[key] = (roles, found)
     return found
 
 

@@ -599,3 +599,21 @@ def test_actuals_under_a_completion_group_are_not_targets():
     assert layout.kind == "B" and layout.year_cols == [(4, 2020)]
     assert (layout.base_col, layout.base_year) == (3, 2015)  # the latest actual is the baseline
     assert read_plan_table(grid_of(spec), plan_id="p", source_file="f").records[0].baseline_value == 35
+
+
+@pytest.mark.parametrize("header, role", [
+    ("主要工作举措", "measures"), ("相关工作目标(指标)", "indicator"), ("指标名称", "indicator"),
+    ("指标属性", "binding"), ("责任单位", "responsible"), ("单位", "unit"), ("单位(万元)", "unit"),
+    ("单位名称", None), ("年均增长(%)", "growth"), ("指标类别", "category"), ("年度目标值", "target_group"),
+    ("“十二五”完成情况", "base"), ("分值", "weight"), ("备注", "note"), ("工作任务", "task"),
+])
+def test_longest_header_word_decides_the_role(header, role):
+    from extractors.vocabulary import PLAN_ROLES, best_role
+    assert best_role(header, PLAN_ROLES) == role
+
+
+def test_role_scores_are_memoised_per_role_set_not_per_id():
+    from extractors.vocabulary import REGION_ROLE, Role, best_role
+    for _ in range(50):  # fresh tuples: a reused id must not return another set's answer
+        assert best_role("城市", (REGION_ROLE,)) == "region"
+        assert best_role("城市", (Role("x", "x", ("乡村",)),)) is None
