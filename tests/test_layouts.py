@@ -514,6 +514,7 @@ def test_a_deadline_column_is_not_taken_for_the_indicator():
 @pytest.mark.parametrize("label, year, base", [
     ("到2020年", 2020, False), ("2020年力争达到", 2020, False), ("截至2015年", 2015, True),
     ("2015年完成情况", 2015, True), ("2015年底", 2015, False), ("“十三五”期末2020年", 2020, False),
+    ("2020年指标值", 2020, False),
 ])
 def test_year_header_phrasings(label, year, base):
     from extractors.vocabulary import year_word
