@@ -10,8 +10,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from extractors.layouts import read_plan_table
-from extractors.ledger import Ledger
+from extractors.layouts import PlanLedger, read_plan_table
 from extractors.numbers import CN_DIGITS
 from extractors.records import (
     NoPlanTable,
@@ -165,13 +164,18 @@ def read_plan(path: str | Path) -> PlanDocument:
     plan_id = plan_id_from_sha256(sha)
     records, found = [], 0
     # The cell ledger: every table's view and the fate of each of its cells.
-    ledger = Ledger(source)
+    ledger = PlanLedger(source)
     issues = []
+    warnings = list(warnings)
+    previous = previous_grid = None
     for grid in tables:
-        result = read_plan_table(grid, plan_id=plan_id, source_file=source)
+        result = read_plan_table(grid, plan_id=plan_id, source_file=source,
+                                 previous=previous, previous_grid=previous_grid)
+        previous, previous_grid = result, grid
         ledger.see_table(result.view)
-        ledger.extend(result.fates)
+        ledger.add_cells(result.cells)
         issues.extend(result.issues)
+        warnings.extend(f"{i.location}: {i.reason}" for i in result.notices)
         if result.records is not None:
             found += 1
             records.extend(result.records)

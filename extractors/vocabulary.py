@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -41,22 +42,45 @@ def _longest_hit(header: str, role: Role) -> int:
 def score_roles(header: str, roles: tuple[Role, ...]) -> dict[str, int]:
     """Role name -> score (longest matching word) for one header text; roles
     without a hit are left out."""
+    return dict(_scores(header, roles))
+
+
+_MEMO: dict[tuple[str, int], tuple[tuple[Role, ...], tuple[tuple[str, int], ...]]] = {}
+_MEMO_MAX = 8192
+
+
+def _scores(header: str, roles: tuple[Role, ...]) -> tuple[tuple[str, int], ...]:
+    """Memoised per (header, role set): headers repeat across tables and rows. The
+    entry keeps the role tuple itself, so its id is not reused while cached."""
+    key = (header, id(roles))
+    entry = _MEMO.get(key)
+    if entry is not None and entry[0] is roles:
+        return entry[1]
     h = header.lower()
-    out = {}
-    for role in roles:
-        s = _longest_hit(h, role)
-        if s:
-            out[role.name] = s
-    return out
+    found = tuple((role.name, s) for role in roles if (s := _longest_hit(h, role)))
+    if len(_MEMO) >= _MEMO_MAX:
+        _MEMO.clear()
+    _MEMO[key] = (roles, found)
+    return found
+
+
+def role_word(header: str, role_name: str, roles: tuple[Role, ...]) -> str | None:
+    """The word of role ``role_name`` found in ``header`` (the longest), for explanations."""
+    h = header.lower()
+    role = next((r for r in roles if r.name == role_name), None)
+    if role is None:
+        return None
+    found = [w for w in role.words if w in h] + [w for w in role.exact if h.startswith(w)]
+    return max(found, key=len) if found else None
 
 
 def best_role(header: str, roles: tuple[Role, ...]) -> str | None:
     """The role whose word is longest in ``header`` (earlier roles win ties)."""
-    scores = score_roles(header, roles)
+    scores = _scores(header, roles)
     if not scores:
         return None
-    top = max(scores.values())
-    return next(r.name for r in roles if scores.get(r.name) == top)
+    top = max(s for _, s in scores)
+    return next(name for name, s in scores if s == top)
 
 
 # --------------------------------------------------------------------------- plans
@@ -76,16 +100,18 @@ PLAN_ROLES: tuple[Role, ...] = (
     Role("indicator", "indicator (指标, 相关工作目标(指标))",
          ("指标", "指标名称", "工作目标", "相关工作目标", "目标(指标)", "目标指标", "主要指标",
           "考核指标", "绩效指标", "考核内容", "评价指标", "指标项", "indicator"),
-         exact=("名称",)),
+         exact=("名称", "项目")),
     Role("unit", "unit of measure",
          ("计量单位", "计算单位", "统计单位", "度量单位", "unit"), exact=("单位",)),
     Role("target_group", "targets (a group header over year columns)",
          ("年度目标", "目标值", "目标", "规划目标", "预期目标", "分年度目标", "年度计划", "target")),
-    Role("base", "base-year value (基数)",
-         ("基数", "基期", "基准", "基期值", "基准值", "现状值", "baseline")),
+    Role("base", "base-year or actual value (基数, 完成情况), not a target",
+         ("基数", "基期", "基准", "基期值", "基准值", "现状值", "完成情况", "实际完成", "完成值", "实际值",
+          "执行情况", "baseline")),
     Role("growth", "annual growth or cumulative change (not a target)",
          ("年均增长", "年均增速", "累计", "增长率", "增幅", "年均", "growth")),
     Role("binding", "binding (约束性/预期性)", ("属性", "指标属性", "指标性质", "性质", "约束性/预期性")),
+    Role("weight", "weight or score (not a target)", ("权重", "分值", "分数", "评分", "考核分", "weight")),
     Role("note", "note", ("备注", "说明", "附注", "note"), exact=("注",)),
     Role("responsible", "responsible body",
          ("责任单位", "牵头单位", "责任部门", "牵头部门", "配合单位", "责任主体", "实施主体",
@@ -97,6 +123,8 @@ PLAN_GLOSS = {r.name: r.gloss for r in PLAN_ROLES} | {
     "base_year": "base-year value",
     "text": "text (no known header word; long sentences)",
     "name": "names (no known header word; short labels)",
+    "dates": "years or dates in the body (a deadline, not a target year)",
+    "numbers": "plain numbers under a header that names no role or year",
     "values": "target-like values under a header that names no year",
     "other": "other column",
 }
@@ -106,8 +134,9 @@ YEAR_QUALIFIERS = (
     "年度", "年", "目标值", "目标", "预期值", "预期", "规划值", "规划", "计划", "基数", "基期值",
     "基期", "基准值", "基准", "现状值", "现状", "实际值", "实际", "完成值", "完成", "预计", "数", "值",
     "末", "底", "水平", "e", "(e)", "(预期)", "(目标)", "(基数)", "(预计)",
+    "到", "至", "达到", "力争", "截至", "截止", "完成情况", "情况", "期末", "期初", "指标值",
 )
-BASE_WORDS = ("基数", "基期", "基准", "现状", "实际", "完成", "预计")
+BASE_WORDS = ("基数", "基期", "基准", "现状", "实际", "完成", "预计", "截至", "截止", "期初")
 # A 4-digit year 1949-2100, standing alone (not inside a longer number).
 YEAR_TOKEN = re.compile(r"(?<!\d)(19[5-9]\d|1949|20\d\d|2100)(?!\d)")
 _QUALIFIER_RE = re.compile(
@@ -120,6 +149,7 @@ _PAREN_NOTE = re.compile(r"[(\[【][^()\[\]【】\d]{1,8}[)\]】]")
 _BRACKETS = str.maketrans("", "", "()[]【】:: ")
 
 
+@lru_cache(maxsize=4096)
 def year_word(text: str) -> tuple[int, bool] | None:
     """(year, is_base) when ``text`` (a compact header, Chinese-numeral years
     already digits) is a year header: one 4-digit year 1949-2100 with nothing

@@ -499,3 +499,122 @@ def test_unit_in_the_header_or_after_the_indicator(spec, unit):
     recs = table_records(grid_of(spec), plan_id="p", source_file="f")
     assert len(recs) == 1 and recs[0].target_unit == unit and recs[0].indicator_unit == unit
     assert recs[0].baseline_value is not None
+
+
+def test_a_deadline_column_is_not_taken_for_the_indicator():
+    spec = [["序号", "工作任务", "完成时限", "2016年", "2017年"],
+            ["1", "社区建设", "2017年底", "达到50%", "达到60%"],
+            ["2", "养老服务", "2018年6月", "达到70%", "80%以上"]]
+    layout = read_table(grid_of(spec)).layout
+    assert layout.kind == "A" and layout.indicator_col is None and layout.columns[2].role == "dates"
+    recs = table_records(grid_of(spec), plan_id="p", source_file="f")
+    assert [r.indicator_name for r in recs] == ["社区建设"] * 2 + ["养老服务"] * 2
+
+
+@pytest.mark.parametrize("label, year, base", [
+    ("到2020年", 2020, False), ("2020年力争达到", 2020, False), ("截至2015年", 2015, True),
+    ("2015年完成情况", 2015, True), ("2015年底", 2015, False), ("“十三五”期末2020年", 2020, False),
+    ("2020年指标值", 2020, False),
+])
+def test_year_header_phrasings(label, year, base):
+    from extractors.vocabulary import year_word
+    assert year_word(normalise_text(label)) == (year, base)
+
+
+@pytest.mark.parametrize("label", ["备注1950", "2016-2020年", "年均增长2016", "电话85100001",
+                                   "1950年代", "第2020号"])
+def test_not_year_headers(label):
+    from extractors.vocabulary import year_word
+    assert year_word(normalise_text(label)) is None
+
+
+def test_yearless_target_word_over_names_is_the_indicator():
+    spec = [["序号", "工作任务", "主要目标", "2016年", "2017年"],
+            ["1", "社区建设", "社区服务中心覆盖率", "达到50%", "达到60%"],
+            ["2", "社区建设", "社会组织数量", "不少于300家", "350家以上"]]
+    recs = table_records(grid_of(spec), plan_id="p", source_file="f")
+    assert [r.indicator_name for r in recs] == ["社区服务中心覆盖率"] * 2 + ["社会组织数量"] * 2
+
+
+def _first_and_rest(rest_rows, *, section="1.构建大养老体系", n_years=3):
+    years = [f"{2016 + i}" for i in range(n_years)]
+    first = grid_of([["序号", "工作任务", "相关工作目标(指标)", *years],
+                     ["1", "养老", "床位数", *[f"{40 + i}张" for i in range(n_years)]]])
+    rest = grid_of(rest_rows, table_index=1, section=section)
+    a = read_plan_table(first, plan_id="p", source_file="f")
+    return a, first, rest
+
+
+def test_headerless_table_after_a_plan_table_continues_it():
+    a, first, rest = _first_and_rest([["2", "救助", "低保覆盖率", "不低于90%", "95%以上", "98%"],
+                                      ["3", "救助", "救助站数", "10个", "12个", "15个"]])
+    b = read_plan_table(rest, plan_id="p", source_file="f", previous=a, previous_grid=first)
+    assert [(r.source_table, r.source_row, r.year, r.indicator_name) for r in b.records][:3] == [
+        (1, 0, 2016, "低保覆盖率"), (1, 0, 2017, "低保覆盖率"), (1, 0, 2018, "低保覆盖率")]
+    assert len(b.records) == 6 and "continuing table 0" in b.view.kind
+    assert b.notices and "continuation of table 0" in b.notices[0].reason
+    assert _summary(b) == {"record": 6, "structural": 6, "issue": 0}
+
+
+@pytest.mark.parametrize("rows, section", [
+    ([["2", "救助", "低保覆盖率", "不低于90%", "95%以上", "98%"]], "2.另一节"),  # another section
+    ([["2", "救助", "低保覆盖率", "不低于90%", "95%以上"]], "1.构建大养老体系"),  # other width
+    ([["说明", "本表", "数据", "来源于统计年鉴和部门统计，最终以正式公布数据为准，下同。", "", ""]],
+     "1.构建大养老体系"),  # prose, no targets
+])
+def test_headerless_table_that_does_not_continue(rows, section):
+    a, first, rest = _first_and_rest(rows, section=section)
+    b = read_plan_table(rest, plan_id="p", source_file="f", previous=a, previous_grid=first)
+    assert b.records is None and not b.notices
+
+
+@pytest.mark.parametrize("head, cell, fate", [
+    ("目标值", "60", "issue"),  # a target word without a year over a number: not loaded, said so
+    ("目标值", "不低于60张", "issue"),
+    ("", "60", "issue"),  # numbers under no header at all
+    ("分值", "10", "structural"),  # a score column is no target
+    ("权重", "10%", "structural"),
+    ("考核方式", "60", "structural"),  # an unknown header over plain numbers: structure, shown by explain
+])
+def test_numbers_outside_year_columns(head, cell, fate):
+    spec = [["序号", "指标", "单位", "2020年", head], ["1", "床位数", "张", "50", cell]]
+    result = read_plan_table(grid_of(spec), plan_id="p", source_file="f")
+    assert len(result.records) == 1
+    assert [f.fate for f in result.fates if (f.row, f.col) == (1, 4)] == [fate]
+
+
+def test_second_column_under_a_merged_year_header_is_not_silent():
+    spec = [["序号", "指标", "单位", ("2020年", 1, 2)],
+            ["1", "床位数", "张", "50", "不低于55张"]]
+    result = read_plan_table(grid_of(spec), plan_id="p", source_file="f")
+    assert [(r.year, r.target_value) for r in result.records] == [(2020, Decimal(50))]
+    assert [(f.col, f.fate) for f in result.fates if f.row == 1 and f.col >= 3] == [
+        (3, "record"), (4, "issue")]
+
+
+def test_actuals_under_a_completion_group_are_not_targets():
+    spec = [[("指标", 2, 1), ("单位", 2, 1), ("“十二五”完成情况", 1, 2), ("2020年目标", 2, 1)],
+            [None, None, "2014年", "2015年", None],
+            ["床位数", "张", "30", "35", "50"]]
+    layout = read_table(grid_of(spec)).layout
+    assert layout.kind == "B" and layout.year_cols == [(4, 2020)]
+    assert (layout.base_col, layout.base_year) == (3, 2015)  # the latest actual is the baseline
+    assert read_plan_table(grid_of(spec), plan_id="p", source_file="f").records[0].baseline_value == 35
+
+
+@pytest.mark.parametrize("header, role", [
+    ("主要工作举措", "measures"), ("相关工作目标(指标)", "indicator"), ("指标名称", "indicator"),
+    ("指标属性", "binding"), ("责任单位", "responsible"), ("单位", "unit"), ("单位(万元)", "unit"),
+    ("单位名称", None), ("年均增长(%)", "growth"), ("指标类别", "category"), ("年度目标值", "target_group"),
+    ("“十二五”完成情况", "base"), ("分值", "weight"), ("备注", "note"), ("工作任务", "task"),
+])
+def test_longest_header_word_decides_the_role(header, role):
+    from extractors.vocabulary import PLAN_ROLES, best_role
+    assert best_role(header, PLAN_ROLES) == role
+
+
+def test_role_scores_are_memoised_per_role_set_not_per_id():
+    from extractors.vocabulary import REGION_ROLE, Role, best_role
+    for _ in range(50):  # fresh tuples: a reused id must not return another set's answer
+        assert best_role("城市", (REGION_ROLE,)) == "region"
+        assert best_role("城市", (Role("x", "x", ("乡村",)),)) is None

@@ -103,3 +103,60 @@ def test_a_document_without_tables_has_an_empty_ledger_and_extract_refuses_it():
         "cells 0 · in records 0 · structural 0 · issues 0 · unaccounted 0")
     with pytest.raises(NoPlanTable, match="the document has no tables"):
         extract_plan(path)
+
+
+# ------------------------------------------------ any grid: every cell exactly once
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from extractors.layouts import read_plan_table  # noqa: E402
+from extractors.records import GridCell, TableGrid  # noqa: E402
+from extractors.text import normalise_text  # noqa: E402
+
+WORDS = ["序号", "工作任务", "指标名称", "相关工作目标(指标)", "单位", "现状", "主要工作举措", "年度目标",
+         "2016", "2017年", "二〇一八年", "2015年基数", "2020年目标(%)", "备注1950", "属性", "责任单位",
+         "年均增长", "目标值", "不低于90%", "48微克/立方米以下", "试点启动", "—", "", "", "1", "2",
+         "养老床位数", "每年评估一次。加强统筹。", "约束性", "万人", "2018年底", "60"]
+
+
+@st.composite
+def grids(draw):
+    n_rows = draw(st.integers(1, 7))
+    n_cols = draw(st.integers(1, 8))
+    rows: list[list[GridCell | None]] = [[None] * n_cols for _ in range(n_rows)]
+    for r in range(n_rows):
+        for c in range(n_cols):
+            if rows[r][c] is not None:
+                continue
+            rs = draw(st.integers(1, min(2, n_rows - r)))
+            cs = draw(st.integers(1, min(3, n_cols - c)))
+            if any(rows[r + i][c + j] is not None for i in range(rs) for j in range(cs)):
+                rs = cs = 1
+            text = draw(st.sampled_from(WORDS))
+            cell = GridCell(normalise_text(text), text, (r, c), rs, cs)
+            for i in range(rs):
+                for j in range(cs):
+                    rows[r + i][c + j] = cell
+    dropped = [(None, draw(st.sampled_from(WORDS)), "repeated header")
+               for _ in range(draw(st.integers(0, 2)))]
+    return TableGrid(rows=rows, table_index=draw(st.integers(0, 3)), section="一、目标",
+                     dropped=dropped)
+
+
+@settings(max_examples=300, deadline=None)
+@given(grids(), grids())
+def test_any_grid_gives_every_cell_exactly_one_fate(first, second):
+    second.table_index = first.table_index + 1
+    a = read_plan_table(first, plan_id="p", source_file="f")
+    b = read_plan_table(second, plan_id="p", source_file="f", previous=a, previous_grid=first)
+    for grid, result in ((first, a), (second, b)):
+        cells = {(r, c) for r, row in enumerate(grid.rows) for c, cell in enumerate(row)
+                 if cell.origin == (r, c) and cell.text}
+        fated = [(f.row, f.col) for f in result.fates if f.row >= 0]
+        assert sorted(fated) == sorted(cells)  # each non-empty cell once, nothing else
+        assert result.view.non_empty == len(cells) + sum(1 for d in grid.dropped if d[1])
+        issue_cells = [f for f in result.fates if f.fate == "issue"]
+        assert bool(issue_cells) == bool(result.issues)
+        if result.records:
+            assert any(f.fate == "record" for f in result.fates)

@@ -7,8 +7,9 @@ compound unit (``控制在55微克/立方米以内``, ``48微克/立方米以下
 备注1950 column that is no year, synonyms for every header (主要指标, 计量单位,
 年均增速, 指标属性), and, beside the plan tables, a table that is no plan table
 and one that looks like one but names no indicator (its cells must be ledger
-issues, never silence). Each spec is written as DOCX and PDF with gold records
-from the spec (never from parsing).
+issues, never silence), and (DOCX only, in docx_only/) a plan table split into
+two Word tables, the second without a header. Each spec is written as DOCX and
+PDF with gold records from the spec (never from parsing).
 
     .venv/bin/python tools/make_unseen_plans.py
 """
@@ -117,16 +118,43 @@ def key_indicators_with_synonyms() -> PlanDoc:
     ])
 
 
+def split_word_table() -> PlanDoc:
+    """A layout-A table split into two Word tables, the second without a header
+    (DOCX only: how a PDF renders the split is the PDF reader's matter)."""
+    heads = ["序号", "工作任务", "相关工作目标(指标)", *(f"{y}年" for y in YEARS)]
+    cols = {"task_no": 0, "task_name": 1, "indicator": 2,
+            "years": {3 + i: y for i, y in enumerate(YEARS)}}
+    widths = [24.0, 80.0, 120.0] + [50.0] * 5
+
+    def row(no, task, ind, base, unit):
+        return [Cell(no), Cell(task), Cell(ind)] + [
+            T(f"{base + i}{unit}以上", ">=", base + i, None, unit) for i in range(5)]
+
+    first = Table([[Cell(h) for h in heads]],
+                  [row("1", "养老服务", "养老机构数", 100, "家"),
+                   row("2", "养老服务", "护理员人数", 3000, "人")], widths, layout="A", columns=cols)
+    second = Table([], [row("3", "社会救助", "救助站数", 10, "个"),
+                        row("4", "社会救助", "临时救助人次", 500, "人次")], widths, layout="A",
+                   columns=dict(cols))
+    return PlanDoc("某市民政事业年度目标", [Heading("一、年度目标"), first, second])
+
+
 SPECS = {
     "single_header_row_indicator_name": single_header_row,
     "key_indicators_synonyms": key_indicators_with_synonyms,
 }
 
 
+DOCX_ONLY = {"split_word_table": split_word_table}
+
+
 def main() -> None:
     for stem, make in SPECS.items():
         res = write_pair(make(), OUT, stem)
         print(f"{stem}: pdf pages={res['pdf'][1].pages}")
+    for stem, make in DOCX_ONLY.items():
+        write_pair(make(), OUT / "docx_only", stem, formats=("docx",))
+        print(f"{stem}: docx")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,14 @@ from dataclasses import dataclass, field
 from extractors.layouts.headings import SENTENCE_PUNCT
 from extractors.numbers import find_numbers, unit_in_parentheses
 from extractors.records import GridCell, TableGrid
-from extractors.vocabulary import PLAN_ROLES, best_role, has_year, score_roles, year_word
+from extractors.vocabulary import (
+    PLAN_ROLES,
+    best_role,
+    has_year,
+    role_word,
+    score_roles,
+    year_word,
+)
 
 MAX_HEADER_START = 3  # title rows tolerated above the header
 MAX_HEADER_ROWS = 6  # header depth
@@ -42,7 +49,7 @@ _A_INDICATOR_WORDS = ("工作目标", "目标(指标)", "目标指标")
 
 
 def compact(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    return "".join(text.split())
 
 
 def header_text(text: str) -> str:
@@ -129,6 +136,8 @@ class Profile:
     seq: float = 0.0
     long_text: float = 0.0
     short_name: float = 0.0
+    dates: float = 0.0
+    numbers: float = 0.0
 
     def kind(self) -> str | None:
         """The column's role from content alone, or None when it says nothing."""
@@ -136,13 +145,29 @@ class Profile:
             return None
         if self.seq >= 0.8:
             return "seq"
+        if self.dates >= 0.6:
+            return "dates"
         if self.target >= 0.6:
             return "values"
+        if self.numbers >= 0.6:
+            return "numbers"
         if self.long_text >= 0.5:
             return "text"
         if self.short_name >= 0.6:
             return "name"
         return None
+
+
+def _seq_share(texts: list[str]) -> float:
+    """Share of sequence numbers (1, 2, 3 / 一、 / (1)); plain digits count only when
+    they count up (1, 2, 3 …), so a column of values (60, 45) is no sequence."""
+    marks = [t for t in texts if _SEQ.match(t)]
+    digits = [int(t) for t in marks if t.isdigit()]
+    if digits:
+        ups = sum(b == a + 1 for a, b in zip(digits, digits[1:], strict=False))
+        if not (digits[0] <= 1 or (len(digits) > 1 and ups >= 0.8 * (len(digits) - 1))):
+            marks = [t for t in marks if not t.isdigit()]
+    return len(marks) / len(texts)
 
 
 def profile(grid: TableGrid, col: int, first_row: int) -> Profile:
@@ -154,10 +179,15 @@ def profile(grid: TableGrid, col: int, first_row: int) -> Profile:
     if not texts:
         return Profile()
     n = len(texts)
+    found = [find_numbers(t) for t in texts]
     return Profile(
+        numbers=sum(len(f) == 1 and f[0].kind == "number" and f[0].end - f[0].start >= len(t) - 1
+                    for t, f in zip(texts, found, strict=True)) / n,
+        dates=sum(bool(f) and all(m.kind in ("year", "date") for m in f) and len(t) <= 20
+                  for t, f in zip(texts, found, strict=True)) / n,
         cells=n,
         target=sum(is_target_like(t) for t in texts) / n,
-        seq=sum(_SEQ.match(t) is not None for t in texts) / n,
+        seq=_seq_share(texts),
         long_text=sum(len(t) > MAX_INDICATOR_CHARS or SENTENCE_PUNCT.search(t) is not None
                       for t in texts) / n,
         short_name=sum(len(t) <= MAX_INDICATOR_CHARS and not SENTENCE_PUNCT.search(t)
@@ -183,7 +213,8 @@ class Column:
     unit: str | None = None  # a unit the header gives in parentheses: 2020年目标(%)
 
     def describe(self) -> str:
-        label = f"{self.role} {self.year}" if self.year is not None else self.role
+        role = "base year" if self.role == "year" and self.is_base else self.role
+        label = f"{role} {self.year}" if self.year is not None else role
         unit = f", unit {self.unit}" if self.unit else ""
         return f"{label} ← {self.path or '(no header)'} ({self.why}{unit})"
 
@@ -218,23 +249,23 @@ def read_columns(grid: TableGrid, start: int, count: int) -> list[Column]:
     for c, path in enumerate(paths):
         same_header = c > 0 and leaf_row[c] is leaf_row[c - 1] and path
         year = _year_of(path)
-        if year is not None:
-            if same_header:  # a year header merged over several columns: its first column
-                cols.append(Column(c, path, "other", f"under the same header as column {c - 1}"))
-            else:
-                cols.append(Column(c, path, "year", "year header", year[0], year[1]))
+        if year is not None and not same_header:
+            cols.append(Column(c, path, "year", "year header", year[0], year[1]))
             continue
+        # (a year header merged over several columns is the year of its first column;
+        # the others are read by their content below: targets there are issues)
         leaf = path.split("/")[-1] if path else ""
-        scores = score_roles(leaf, PLAN_ROLES) or score_roles(path.replace("/", ""), PLAN_ROLES)
+        scored = leaf if score_roles(leaf, PLAN_ROLES) else path.replace("/", "")
+        scores = score_roles(scored, PLAN_ROLES)
         role = None
         if scores and not same_header:
             top = max(scores.values())
             role = next(r.name for r in PLAN_ROLES if scores.get(r.name) == top)
             word_score = top
-        prof = profile(grid, c, first_body)
-        content = prof.kind()
+        content = None if role is not None else profile(grid, c, first_body).kind()
         if role is not None:
-            cols.append(Column(c, path, role, "header word", score=word_score))
+            word = role_word(scored, role, PLAN_ROLES)
+            cols.append(Column(c, path, role, f"header word {word}", score=word_score))
         elif content is not None:
             cols.append(Column(c, path, content, f"content: {_CONTENT_WHY[content]}"))
         else:
@@ -248,6 +279,8 @@ def read_columns(grid: TableGrid, start: int, count: int) -> list[Column]:
 
 _CONTENT_WHY = {
     "seq": "sequence numbers",
+    "dates": "years or dates (a deadline, not a target year)",
+    "numbers": "plain numbers",
     "values": "cells in the target grammar",
     "text": "long sentences",
     "name": "short names",
@@ -294,7 +327,8 @@ class Layout:
             return "unit"
         if col == self.binding_col:
             return "binding"
-        return self.columns[col].role if col < len(self.columns) else "other"
+        role = self.columns[col].role if col < len(self.columns) else "other"
+        return "other base or actual year" if role == "year" else role
 
 
 @dataclass
@@ -357,12 +391,13 @@ def read_table(grid: TableGrid) -> Reading:
     if not years:
         reading.why_not = "no column headed by a year (2016, 2016年, 二〇一六年, 2020年目标…)"
         return reading
-    layout, why = _layout(start, count, cols, years)
+    layout, why = _layout(start, count, cols, years, grid)
     reading.layout, reading.why_not = layout, why
     return reading
 
 
-def _layout(start: int, count: int, cols: list[Column], years: list[Column]) -> tuple[Layout | None, str | None]:
+def _layout(start: int, count: int, cols: list[Column], years: list[Column],
+            grid: TableGrid | None = None) -> tuple[Layout | None, str | None]:
     task = _first(cols, "task")
     indicator = _best(cols, "indicator")
     seq = _first(cols, "seq")
@@ -373,12 +408,16 @@ def _layout(start: int, count: int, cols: list[Column], years: list[Column]) -> 
                or (indicator is not None and any(w in indicator.path for w in _A_INDICATOR_WORDS)))
     if indicator is None:
         # no header names the indicator: the column of short names (under a header
-        # without a known word) nearest before the years, and after the task
+        # without a known word, or a yearless target word: 主要目标) nearest before
+        # the years, and after the task
         after = task.index if task is not None else -1
-        names = [c for c in cols if c.role == "name" and after < c.index < years[0].index]
+        names = [c for c in cols if after < c.index < years[0].index and (
+            c.role == "name" or (c.role in ("target_group", "other") and grid is not None
+                                 and profile(grid, c.index, start + count).kind() == "name"))]
         if names:
             indicator = names[-1]
-            indicator.role, indicator.why = "indicator", indicator.why + " before the year columns"
+            why = indicator.why if indicator.role == "name" else f"{indicator.why}, content: short names"
+            indicator.role, indicator.why = "indicator", why + " before the year columns"
     if indicator is None and task is None:
         return None, "no indicator or task column (指标, 指标名称, 相关工作目标(指标), 工作任务 …)"
     if not a_marks and indicator is None:
@@ -386,7 +425,7 @@ def _layout(start: int, count: int, cols: list[Column], years: list[Column]) -> 
     kind = "A" if a_marks else "B"
     base_marked = [y for y in years if y.is_base]
     targets = [y for y in years if not y.is_base]
-    base = base_marked[0] if base_marked else None
+    base = max(base_marked, key=lambda y: (y.year, -y.index)) if base_marked else None  # the latest
     if kind == "B" and base is None and len(targets) >= 2:
         first = min(targets, key=lambda y: y.year)
         annual_after = any(y.year == first.year + 1 for y in targets)

@@ -16,26 +16,19 @@ from extractors.layouts.columns import (
     MAX_INDICATOR_CHARS,
     Layout,
     Reading,
-    compact,
     header_text,
     is_target_like,
     read_table,
 )
 from extractors.layouts.headings import SENTENCE_PUNCT
-from extractors.ledger import Fate, TableView
-from extractors.numbers import unit_in_parentheses
+from extractors.ledger import Fate, Ledger, TableView
+from extractors.numbers import find_numbers, unit_in_parentheses
 from extractors.records import IngestIssue, TableGrid, TargetRecord
 from extractors.targets import parse_target
 from extractors.vocabulary import PLAN_GLOSS
 
 _LIST_START = re.compile(r"^(?:[一二三四五六七八九十]+是|[0-9一二三四五六七八九十]+[.、)]|\([一二三四五六七八九十\d]{1,3}\))")
 _DASH = re.compile(r"^[\s\-‐‑‒–—―─━−﹣/\\…⋯.·无]+$")
-# Roles whose cells are structure in a body row (their text is in the record's
-# labels, or is text that is not a target).
-_STRUCTURAL_ROLES = {
-    "seq", "category", "task", "indicator", "unit", "binding", "status", "measures", "note",
-    "responsible", "growth", "text", "name", "other", "target_group", "base",
-}
 
 
 def indicator_name_a(indicator: str | None, task: str | None) -> str:
@@ -49,9 +42,17 @@ def indicator_name_a(indicator: str | None, task: str | None) -> str:
     return task or indicator or ""
 
 
-def _cell_text(grid: TableGrid, r: int, c: int | None) -> str | None:
-    """Text of a cell ("" when empty), None when the table has no such column."""
-    return None if c is None else grid.rows[r][c].text
+def _has_number(text: str) -> bool:
+    return is_target_like(text) or any(n.kind == "number" for n in find_numbers(text))
+
+
+def _cell_text(grid: TableGrid, r: int, c: int | None, first_body: int = 0) -> str | None:
+    """Text of a cell ("" when empty or when it is a header cell merged down into
+    the body), None when the table has no such column."""
+    if c is None:
+        return None
+    cell = grid.rows[r][c]
+    return cell.text if cell.origin[0] >= first_body else ""
 
 
 def _number(text: str | None, unit: str | None) -> object:
@@ -77,22 +78,23 @@ class _RowContext:
 def _row_context(grid: TableGrid, layout: Layout, r: int) -> tuple[_RowContext | None, str]:
     """The labels of a body row, or (None, why) for a row that is not a data row."""
     row = grid.rows[r]
+    fb = layout.first_data_row
     # the unit column's cell, else a unit in parentheses after the indicator (失业率(%))
-    unit = _cell_text(grid, r, layout.unit_col) or unit_in_parentheses(
-        _cell_text(grid, r, layout.indicator_col)) or None
+    unit = _cell_text(grid, r, layout.unit_col, fb) or unit_in_parentheses(
+        _cell_text(grid, r, layout.indicator_col, fb)) or None
     if layout.kind == "A":
-        task = _cell_text(grid, r, layout.task_col)
-        name = indicator_name_a(_cell_text(grid, r, layout.indicator_col), task)
-        ctx = _RowContext(_cell_text(grid, r, layout.seq_col), task, name, unit)
+        task = _cell_text(grid, r, layout.task_col, fb)
+        name = indicator_name_a(_cell_text(grid, r, layout.indicator_col, fb), task)
+        ctx = _RowContext(_cell_text(grid, r, layout.seq_col, fb), task, name, unit)
         label_cols = (layout.seq_col, layout.task_col, layout.indicator_col)
     else:
-        name = _cell_text(grid, r, layout.indicator_col) or ""
+        name = _cell_text(grid, r, layout.indicator_col, fb) or ""
         base_unit = unit or (layout.columns[layout.base_col].unit if layout.base_col is not None
                              and layout.base_col < len(layout.columns) else None)
         ctx = _RowContext(
-            _cell_text(grid, r, layout.seq_col), "", name, unit,
-            _number(_cell_text(grid, r, layout.base_col), base_unit),
-            _cell_text(grid, r, layout.binding_col) or None,
+            _cell_text(grid, r, layout.seq_col, fb), "", name, unit,
+            _number(_cell_text(grid, r, layout.base_col, fb), base_unit),
+            _cell_text(grid, r, layout.binding_col, fb) or None,
         )
         label_cols = (layout.seq_col, layout.indicator_col)
     labels = [row[c] for c in label_cols if c is not None]
@@ -112,24 +114,28 @@ def layout_records(
 
 
 def _records(grid: TableGrid, layout: Layout, plan_id: str, source_file: str):
-    """(records, row contexts by row, rows that gave a record)."""
+    """(records, row contexts by row, origins of the cells that gave a record)."""
     out: list[TargetRecord] = []
+    produced: set[tuple[int, int]] = set()
     contexts: dict[int, tuple[_RowContext | None, str]] = {}
     header = _header_words(grid, layout)
     col_units = {c.index: c.unit for c in layout.columns if c.unit}
     for r in range(layout.first_data_row, grid.n_rows):
         ctx, why = _row_context(grid, layout, r)
-        if ctx is not None and _is_repeated_header(grid, r, header):
+        if ctx is not None and _is_repeated_header(grid, layout, r, header):
             ctx, why = None, "repeated header"
         contexts[r] = (ctx, why)
         if ctx is None:
             continue
         for c, year in layout.year_cols:
-            text = grid.rows[r][c].text
+            text = _cell_text(grid, r, c, layout.first_data_row)
             if not text:
                 continue
             unit = ctx.unit or col_units.get(c)  # else a unit the year header gives: 2020年(%)
-            for pt in parse_target(text, ctx.indicator_name, default_unit=unit):
+            parsed = parse_target(text, ctx.indicator_name, default_unit=unit)
+            if parsed:
+                produced.add(grid.rows[r][c].origin)
+            for pt in parsed:
                 out.append(TargetRecord(
                     plan_id=plan_id, source_file=source_file, source_page=grid.page_of(r),
                     source_table=grid.table_index, source_row=r, section=grid.section,
@@ -141,7 +147,7 @@ def _records(grid: TableGrid, layout: Layout, plan_id: str, source_file: str):
                     baseline_year=layout.base_year if ctx.baseline is not None else None,
                     binding=ctx.binding, extraction=grid.strategy,
                 ))
-    return out, contexts
+    return out, contexts, produced
 
 
 # --------------------------------------------------------------------------- ledger
@@ -154,9 +160,45 @@ class TableResult:
 
     records: list[TargetRecord] | None
     view: TableView
-    fates: list[Fate] = field(default_factory=list)
-    issues: list[IngestIssue] = field(default_factory=list)
+    cells: list[tuple] = field(default_factory=list)  # Fate fields, built into Fates on demand
+    issues: list[IngestIssue] = field(default_factory=list)  # each with issue fates
     layout: Layout | None = None
+    notices: list[IngestIssue] = field(default_factory=list)  # warnings about the whole table
+
+    @property
+    def fates(self) -> list[Fate]:
+        return [Fate(*x) for x in self.cells]
+
+
+def _cell(t: int, r: int, c: int, fate: str, role: str, text: str | None,
+          reason: str | None = None) -> tuple:
+    """One cell's fate as a tuple of Fate's first fields (a Fate costs ~2 µs to build and
+    a large plan has hundreds of thousands of cells; see PlanLedger)."""
+    return (t, r, c, fate, role, reason, text)
+
+
+class PlanLedger(Ledger):
+    """A ``Ledger`` whose single-cell fates are kept as tuples until first read:
+    ``extract`` pays for the ledger only when someone looks at it."""
+
+    def __init__(self, source_file: str):
+        self._pending: list[tuple] = []
+        self._fates: list[Fate] = []
+        super().__init__(source_file)
+
+    @property
+    def fates(self) -> list[Fate]:  # type: ignore[override]
+        if self._pending:
+            self._fates.extend(Fate(*x) for x in self._pending)
+            self._pending = []
+        return self._fates
+
+    @fates.setter
+    def fates(self, value: list[Fate]) -> None:
+        self._fates = list(value)
+
+    def add_cells(self, cells: list[tuple]) -> None:
+        self._pending.extend(cells)
 
 
 def _where(grid: TableGrid, r: int | None = None, c: int | None = None) -> str:
@@ -174,7 +216,7 @@ def _origins(grid: TableGrid):
     """Each non-empty cell once: (row, col, text) at its top-left position."""
     for r, row in enumerate(grid.rows):
         for c, cell in enumerate(row):
-            if cell.origin == (r, c) and cell.text:
+            if cell.text and cell.origin[0] == r and cell.origin[1] == c:
                 yield r, c, cell.text
 
 
@@ -184,7 +226,8 @@ def _view(grid: TableGrid, reading: Reading, kind: str) -> TableView:
     header_rows = tuple(range(reading.header_start, reading.header_start + reading.header_rows))
     columns = {}
     for col in reading.columns:
-        gloss = PLAN_GLOSS.get(col.role, col.role)
+        role = "base_year" if col.role == "year" and col.is_base else col.role
+        gloss = PLAN_GLOSS.get(role, role)
         columns[col.index] = f"{col.describe()} — {gloss}"
     return TableView(
         table=grid.table_index, non_empty=non_empty, n_rows=grid.n_rows, n_cols=grid.n_cols,
@@ -193,108 +236,163 @@ def _view(grid: TableGrid, reading: Reading, kind: str) -> TableView:
     )
 
 
-def _dropped_fates(grid: TableGrid) -> list[Fate]:
+def _dropped_fates(grid: TableGrid) -> list[tuple]:
     """Cells the reader removed while stitching (repeated headers): structural."""
     out = []
     for i, (page, text, why) in enumerate(grid.dropped):
         if text:
             where = f"page {page}: " if page is not None else ""
-            out.append(Fate.cell(grid.table_index, -1, i, "structural", "dropped", text,
-                                 reason=f"{where}{why}"))
+            out.append(_cell(grid.table_index, -1, i, "structural", "dropped", text,
+                             reason=f"{where}{why}"))
     return out
 
 
-def read_plan_table(grid: TableGrid, *, plan_id: str, source_file: str) -> TableResult:
-    """Records of a grid with the fate of every one of its non-empty cells."""
+def _continues(grid: TableGrid, reading: Reading, previous: TableResult | None,
+               previous_grid: TableGrid | None) -> Layout | None:
+    """The previous table's layout (without header rows) when ``grid`` reads as its
+    continuation: no header of its own, right after a plan table of the same
+    section with the same number of columns, and short cells (targets, not prose)
+    in that table's target columns. The PDF and DOCX readers join most continued
+    tables; this catches a split they left (a Word table split in two, a page
+    whose table edges moved)."""
+    if (reading.header_rows or previous is None or previous.layout is None
+            or previous_grid is None or previous_grid.table_index != grid.table_index - 1
+            or previous_grid.n_cols != grid.n_cols or previous_grid.section != grid.section):
+        return None
+    layout = previous.layout
+    texts = [grid.rows[r][c].text for r in range(grid.n_rows) for c, _ in layout.year_cols
+             if grid.rows[r][c].text]
+    if not texts or not any(is_target_like(x) for x in texts) or sum(len(x) > 40 for x in texts) * 2 > len(texts):
+        return None
+    return Layout(**{**layout.__dict__, "header_start": 0, "header_rows": 0})
+
+
+def read_plan_table(grid: TableGrid, *, plan_id: str, source_file: str,
+                    previous: TableResult | None = None,
+                    previous_grid: TableGrid | None = None) -> TableResult:
+    """Records of a grid with the fate of every one of its non-empty cells.
+
+    ``previous`` (and its grid) is the result of the table just before, for a
+    table without header that continues it."""
     reading = read_table(grid)
     layout = reading.layout
     t = grid.table_index
+    continued = None
+    if layout is None:
+        layout = continued = _continues(grid, reading, previous, previous_grid)
+        if continued is not None:
+            reading = Reading(continued, 0, 0, continued.columns, "continuation")
     if layout is None:
         if reading.plan_like is None:
             view = _view(grid, reading, "not a plan table")
-            fates = [Fate.cell(t, r, c, "structural", "not a plan table", text)
+            fates = [_cell(t, r, c, "structural", "not a plan table", text)
                      for r, c, text in _origins(grid)]
             return TableResult(None, view, fates + _dropped_fates(grid))
         reason = (f"looks like a plan table ({reading.plan_like}) but no target was read: "
                   f"{reading.why_not}")
         view = _view(grid, reading, "plan-like, unread")
         view.notes.append(reason)
-        fates = [Fate.cell(t, r, c, "issue", "unread", text, reason) for r, c, text in _origins(grid)]
+        fates = [_cell(t, r, c, "issue", "unread", text, reason) for r, c, text in _origins(grid)]
         issue = IngestIssue(source_file, _where(grid), "warning",
                             f"{reason} ({len(fates)} cells not loaded)", check="plan table")
         return TableResult(None, view, fates + _dropped_fates(grid), [issue])
 
-    records, contexts = _records(grid, layout, plan_id, source_file)
+    records, contexts, produced = _records(grid, layout, plan_id, source_file)
     view = _view(grid, reading, f"layout {layout.kind}")
+    notices: list[IngestIssue] = []
+    if continued is not None:
+        note = (f"no header: read as a continuation of table {t - 1} (same {grid.n_cols} columns, "
+                f"same section, targets in its year columns)")
+        view.kind += f", continuing table {t - 1}"
+        view.continuations.append(note)
+        notices.append(IngestIssue(source_file, _where(grid), "warning", note, check="continuation"))
     if layout.base_year is not None:
         view.notes.append(f"base year {layout.base_year} (column {layout.base_col})")
     rows_with_records = {rec.source_row for rec in records}
-    fates: list[Fate] = []
+    fates: list[tuple] = []
     issues: list[IngestIssue] = []
 
     def issue(r: int, c: int, text: str, role: str, reason: str) -> None:
-        fates.append(Fate.cell(t, r, c, "issue", role, text, reason))
+        fates.append(_cell(t, r, c, "issue", role, text, reason))
         issues.append(IngestIssue(source_file, _where(grid, r, c), "warning",
                                   f"{reason}: {text[:60]!r}", check="plan table"))
 
     target_cols = {c for c, _ in layout.year_cols}
+    roles = [layout.role_of(c) for c in range(grid.n_cols)]
     for r, c, text in _origins(grid):
         if r < layout.header_start:
-            fates.append(Fate.cell(t, r, c, "structural", "title", text))
+            fates.append(_cell(t, r, c, "structural", "title", text))
             continue
         if r < layout.first_data_row:
-            fates.append(Fate.cell(t, r, c, "structural", "header", text))
+            fates.append(_cell(t, r, c, "structural", "header", text))
+            continue
+        if (r, c) in produced:
+            fates.append(_cell(t, r, c, "record", "target", text))
             continue
         ctx, why = contexts[r]
-        role = layout.role_of(c)
+        role = roles[c]
         if ctx is None and why == "section":
-            fates.append(Fate.cell(t, r, c, "structural", "section row", text))
+            fates.append(_cell(t, r, c, "structural", "section row", text))
             continue
         if ctx is None and why == "repeated header":
-            fates.append(Fate.cell(t, r, c, "structural", "repeated header", text))
+            fates.append(_cell(t, r, c, "structural", "repeated header", text))
             continue
         if role == "target" or c in target_cols:
             if _DASH.match(text):
-                fates.append(Fate.cell(t, r, c, "structural", "no target (dash)", text))
+                fates.append(_cell(t, r, c, "structural", "no target (dash)", text))
             elif ctx is None:
                 issue(r, c, text, "target", "a target in a row without an indicator name")
-            elif parse_target(text, ctx.indicator_name, default_unit=ctx.unit):
-                fates.append(Fate.cell(t, r, c, "record", "target", text))
             else:
                 issue(r, c, text, "target", "a target cell that gave no record")
             continue
         if role == "base_year":
             if layout.kind == "B" and ctx is not None and ctx.baseline is not None \
                     and r in rows_with_records:
-                fates.append(Fate.cell(t, r, c, "record", "baseline", text))
+                fates.append(_cell(t, r, c, "record", "baseline", text))
             elif _DASH.match(text):
-                fates.append(Fate.cell(t, r, c, "structural", "baseline (dash)", text))
+                fates.append(_cell(t, r, c, "structural", "baseline (dash)", text))
             elif layout.kind == "A":
-                fates.append(Fate.cell(t, r, c, "structural", "base-year value (layout A keeps none)",
+                fates.append(_cell(t, r, c, "structural", "base-year value (layout A keeps none)",
                                        text))
             else:
                 issue(r, c, text, "baseline", "base-year value not read as one number")
             continue
-        if role in ("values", "target_group") and is_target_like(text):
+        if (role in ("values", "target_group") and _has_number(text)) or (
+                role == "numbers" and not layout.columns[c].path):
             issue(r, c, text, "values", "a target-like value under a header that names no year "
                                         f"({layout.columns[c].path or 'no header'})")
             continue
-        fates.append(Fate.cell(t, r, c, "structural", role if role in _STRUCTURAL_ROLES else "other",
-                               text))
-    return TableResult(records, view, fates + _dropped_fates(grid), issues, layout)
+        # any other body cell gives the row its labels (seq, task, indicator, unit,
+        # binding) or is text that is no target (status quo, measures, notes, …)
+        fates.append(_cell(t, r, c, "structural", role, text))
+    return TableResult(records, view, fates + _dropped_fates(grid), issues, layout, notices)
+
 
 
 def _header_words(grid: TableGrid, layout: Layout) -> set[str]:
-    return {compact(header_text(grid.rows[r][c].text))
+    return {header_text(grid.rows[r][c].text)
             for r in range(layout.header_start, layout.first_data_row)
             for c in range(grid.n_cols)} - {""}
 
 
-def _is_repeated_header(grid: TableGrid, r: int, header: set[str]) -> bool:
+def _is_repeated_header(grid: TableGrid, layout: Layout, r: int, header: set[str]) -> bool:
     """A body row that repeats the header's words (a continued table's header)."""
-    texts = [compact(header_text(cell.text)) for c, cell in enumerate(grid.rows[r])
-             if cell.origin == (r, c) and cell.text]
-    return len(texts) >= 2 and sum(t in header for t in texts) >= max(2, len(texts) - 1)
+    row = grid.rows[r]
+    label = next((c for c in (layout.indicator_col, layout.task_col, layout.seq_col)
+                  if c is not None and row[c].text), None)
+    if label is not None and row[label].text not in header and header_text(row[label].text) not in header:
+        return False  # fast path: a repeated header repeats its label column's header
+    texts = [cell.text for c, cell in enumerate(row) if cell.origin == (r, c) and cell.text]
+    if len(texts) < 2:
+        return False
+    need = max(2, len(texts) - 1)
+    misses = 0
+    for t in texts:
+        if t not in header and header_text(t) not in header:
+            misses += 1
+            if len(texts) - misses < need:
+                return False
+    return True
 
 
 def table_records(grid: TableGrid, *, plan_id: str, source_file: str) -> list[TargetRecord] | None:
