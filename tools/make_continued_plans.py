@@ -188,6 +188,49 @@ def annual_no_repeat(year_suffix: str, stem: str, n_rows: int = 24, centred: boo
                {"min_pages": 3, "header_repeated": False})
 
 
+def annual_merged_groups(stem: str, long_every: int = 0, n_groups: int = 14) -> None:
+    """Layout A with 序号 and 工作任务 merged down over each task's indicator rows (three
+    or four), over pages without a repeated header: a page break falls inside a
+    merged group, so the continuation page opens with an empty 序号 that is *not* a
+    broken row. ``long_every``: every n-th indicator is long enough to break a row."""
+    doc = new_doc("某市民政局“十三五”年度目标分解")
+    doc.add_heading("一、年度目标", level=2)
+    head = ["序号", "工作任务", "相关工作目标(指标)", *[f"{y}年" for y in YEARS]]
+    widths = [1.2, 3.0, 4.2, 1.6, 1.6, 1.6, 1.6, 1.6]
+    rows = [head]
+    groups: list[tuple[int, int]] = []  # (first row, row count) of each merged group
+    k = 0
+    for g in range(n_groups):
+        n = 3 + g % 2
+        groups.append((len(rows), n))
+        for _ in range(n):
+            k += 1
+            name = f"{MEASURES[k % 8]}{k}"
+            if long_every and k % long_every == 0:
+                name += "，" + (ACTION * 3)[:150]
+            rows.append([str(g + 1), TASKS[g % 8], name, *[_target(k, y) for y in range(5)]])
+    add_table(doc, rows, widths)
+    table = doc.tables[-1]
+    for first, n in groups:
+        for c in (0, 1):
+            text = rows[first][c]
+            merged = table.cell(first, c).merge(table.cell(first + n - 1, c))
+            merged.text = text
+            for para in merged.paragraphs:
+                for run in para.runs:
+                    run.font.size = Pt(9)
+    save(doc, f"{stem}.docx")
+    records = []
+    for r, row in enumerate(rows[1:], start=1):
+        # conventions: the 相关工作目标(指标) cell names the indicator when it is a
+        # measure of at most 30 characters, else 工作任务 does
+        indicator = row[2] if len(row[2]) <= 30 else row[1]
+        for y, c in zip(YEARS, range(3, 8), strict=True):
+            records.append({"source_table": 0, "source_row": r, "task_no": row[0],
+                            "indicator_name": indicator, "year": y, "target_text": row[c]})
+    write_spec(stem, [rows], records, {"min_pages": 2, "header_repeated": False})
+
+
 def indicator_single_header(n_rows: int = 22) -> None:
     """序号 | 指标名称 | 现状 | 主要工作举措 | 2016 … 2020, one header row, not repeated."""
     stem = "indicator_single_header"
@@ -285,6 +328,8 @@ def main(argv: list[str]) -> int:
     annual_no_repeat("年", "annual_no_repeat")
     annual_no_repeat("年", "annual_centred_running_head", centred=True)
     indicator_single_header()
+    annual_merged_groups("annual_merged_groups")
+    annual_merged_groups("annual_merged_groups_long_rows", long_every=5)
     split_word_tables()
     if "--no-pdf" not in argv:
         render_pdfs()
