@@ -24,7 +24,7 @@ holds what a careful reader finds, written here from the spec (never from parsin
 the logical tables (each a list of rows of cell texts, header included) and the
 target records (table, row, 序号, indicator, year, target text).
 
-    .venv/bin/python tools/make_continued_plans.py [--no-pdf]
+    .venv/bin/python tools/make_continued_plans.py [--no-pdf] [STEM ...]  # PDFs: all, or these
 """
 
 from __future__ import annotations
@@ -308,7 +308,7 @@ def split_word_tables() -> None:
 # --------------------------------------------------------------------------- pdf
 
 
-def render_pdfs() -> None:
+def render_pdfs(only: set[str] | None = None) -> None:
     soffice = shutil.which("soffice")
     if not soffice:
         print("soffice not found: apt-get install libreoffice-writer-nogui fonts-noto-cjk",
@@ -316,6 +316,8 @@ def render_pdfs() -> None:
         raise SystemExit(1)
     with tempfile.TemporaryDirectory() as tmp:
         for src in sorted(OUT.glob("*.docx")):
+            if only and src.stem not in only:
+                continue
             subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", tmp,
                             str(src)], check=True, capture_output=True, timeout=300)
             pdf = Path(tmp) / (src.stem + ".pdf")
@@ -331,8 +333,8 @@ def main(argv: list[str]) -> int:
     annual_merged_groups("annual_merged_groups")
     annual_merged_groups("annual_merged_groups_long_rows", long_every=5)
     split_word_tables()
-    if "--no-pdf" not in argv:
-        render_pdfs()
+    if "--no-pdf" not in argv:  # LibreOffice stamps each PDF: render only what changed
+        render_pdfs({a for a in argv if not a.startswith("--")} or None)
     return 0
 
 
