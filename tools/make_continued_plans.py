@@ -60,9 +60,10 @@ ACTION = ("坚持政府主导、社会参与、市场运作，统筹推进城乡
           "提升服务质量和管理水平，强化督查考核，确保各项任务落到实处")
 
 
-def _action(i: int) -> str:
-    """A 主要工作举措 text: most rows a few lines, every fifth one long (breaks pages)."""
-    n = 260 if i % 5 == 3 else 40 + (i * 37) % 90
+def _action(i: int, all_long: bool = False) -> str:
+    """A 主要工作举措 text: most rows a few lines, every fifth one long (breaks pages);
+    ``all_long``: every row 120-420 characters."""
+    n = 120 + (i * 97) % 300 if all_long else 260 if i % 5 == 3 else 40 + (i * 37) % 90
     return (ACTION * 4)[:n] + "。"
 
 
@@ -166,7 +167,8 @@ def _running_head_and_page_numbers(doc, head: str) -> None:
     para.add_run(" —")
 
 
-def annual_no_repeat(year_suffix: str, stem: str, n_rows: int = 24, centred: bool = False) -> None:
+def annual_no_repeat(year_suffix: str, stem: str, n_rows: int = 24, centred: bool = False,
+                     all_long: bool = False) -> None:
     """Layout A over 3+ pages, header not repeated, long rows breaking across pages;
     ``centred``: cells centred vertically, a running head and page numbers."""
     doc = new_doc("某市民政局“十三五”年度目标分解")
@@ -179,7 +181,7 @@ def annual_no_repeat(year_suffix: str, stem: str, n_rows: int = 24, centred: boo
     rows = [head]
     for i in range(n_rows):
         m = i % len(MEASURES)
-        rows.append([str(i + 1), TASKS[m], _action(i), f"{MEASURES[m]}{i + 1}",
+        rows.append([str(i + 1), TASKS[m], _action(i, all_long), f"{MEASURES[m]}{i + 1}",
                      *[_target(i, k) for k in range(5)]])
     add_table(doc, rows, [1.0, 2.2, 4.4, 2.4, 1.6, 1.6, 1.6, 1.6, 1.6], centred=centred)
     doc.add_paragraph("注:目标值为年末数。")
@@ -329,6 +331,7 @@ def main(argv: list[str]) -> int:
     annual_no_repeat("", "annual_no_repeat_2016")
     annual_no_repeat("年", "annual_no_repeat")
     annual_no_repeat("年", "annual_centred_running_head", centred=True)
+    annual_no_repeat("年", "annual_centred_long_rows", n_rows=16, centred=True, all_long=True)
     indicator_single_header()
     annual_merged_groups("annual_merged_groups")
     annual_merged_groups("annual_merged_groups_long_rows", long_every=5)
