@@ -263,7 +263,11 @@ def first_row_kind(grid: TableGrid, rows: list[list[GridCell]], seq: int) -> str
     whose 序号 is merged down from above, as 工作任务 over its indicators: the grid's last
     row has its 序号 from a row above it, and the first row fills every column the last
     row fills itself, so it is no rest); None for a row with its own 序号."""
-    if not rows or grid.n_rows <= 1 or not is_broken_row(rows[0], seq):
+    if not rows or grid.n_rows <= 1:
+        return None
+    if not any("序号" in cell.text for row in grid.rows[:3] for cell in row):
+        return "broken" if is_partial_rest(grid.rows[-1], rows[0]) else None
+    if not is_broken_row(rows[0], seq):
         return None
     last, r = grid.rows[-1], grid.n_rows - 1
     if last[seq].origin[0] < r:
@@ -272,6 +276,15 @@ def first_row_kind(grid: TableGrid, rows: list[list[GridCell]], seq: int) -> str
         if filled_above and filled_above <= filled:
             return "group"
     return "broken"
+
+
+def is_partial_rest(above: list[GridCell], row: list[GridCell]) -> bool:
+    """A table without 序号: ``row`` is the rest of ``above`` broken across the break when
+    it fills fewer than half the columns, all of them columns ``above`` fills too (the
+    long cells that overflowed; a row of its own fills its short target cells)."""
+    filled = {c for c, cell in enumerate(row) if cell.text}
+    filled_above = {c for c, cell in enumerate(above) if cell.text}
+    return bool(filled) and filled < filled_above and len(filled) * 2 < len(row)
 
 
 def extend_merged(above: list[GridCell], r: int, rows: list[list[GridCell]]) -> None:
