@@ -200,6 +200,8 @@ def decide(grid: TableGrid, last: Part, part: Part, opens_table: Callable[[list[
                        f"it continues table {k}, its rows are not read as plan rows)")
         return Decision(False, rep, geometry, warning=warning)
     first = part.rows[0]
+    if any(len(row) != grid.n_cols for row in part.rows):  # a grid wider than its edges say
+        return Decision(False, 0, geometry)
     if not rep and header_like_grid(first, grid.rows[0]):
         return Decision(False, 0, geometry, warning=(
             f"{part.where}: right after table {k}, with its {n - 1} columns, but a header that "
