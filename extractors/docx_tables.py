@@ -1,7 +1,10 @@
 """DOCX -> table grids (merged cells resolved), paragraphs, headings and title.
 
 One lxml pass over the main document part, read from the zip by hand so that
-its uncompressed size is bounded and the XML parser never resolves entities.
+its uncompressed size is bounded and the XML parser never resolves entities
+(nor reads a DTD, in whatever encoding the part is written). Spans are bounded
+by the table present. A Word table continuing the one before it (a plan table
+written as two Word tables) is joined to it by ``extractors.continuation``.
 ``Row.cells`` in python-docx rebuilds the grid on each call; this does not.
 """
 
