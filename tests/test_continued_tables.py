@@ -42,9 +42,9 @@ DOCS = [CONTINUED / f"{stem}.{ext}" for stem in STEMS for ext in ("docx", "pdf")
 
 # The lead sets this once extractors.layouts reads a single header row
 # 序号 | 指标名称 | 现状 | 主要工作举措 | 2016 … (an annual table keyed by 指标名称, with no
-# 单位 and no 工作任务 column); that document's records are then compared too.
+# 单位 column, with or without 工作任务); those documents' records are then compared too.
 LAYOUTS_READ_THESE_HEADERS = False
-NEEDS_LAYOUTS = {"indicator_single_header"}
+NEEDS_LAYOUTS = {"indicator_single_header", "indicator_single_header_with_task"}
 
 
 def spec(stem: str) -> dict:

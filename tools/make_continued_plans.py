@@ -10,7 +10,8 @@ Look-alikes of documents written by others that planwh lost records from:
   broken row's 序号 printed on its second part), a running head longer than a
   short label and page numbers ``— N —``.
 - ``indicator_single_header``: one header row ``序号 | 指标名称 | 现状 | 主要工作举措 |
-  2016 … 2020`` continuing over pages without a repeated header.
+  2016 … 2020`` continuing over pages without a repeated header; ``…_with_task``
+  the same with a 工作任务 column (the indicator is still 指标名称).
 - ``split_word_tables``: plan tables each written as two Word tables, the second
   without a header, separated by an empty paragraph, by a page break, and by a
   section break; and, as controls, a second table with other column widths and
@@ -233,20 +234,26 @@ def annual_merged_groups(stem: str, long_every: int = 0, n_groups: int = 14) -> 
     write_spec(stem, [rows], records, {"min_pages": 2, "header_repeated": False})
 
 
-def indicator_single_header(n_rows: int = 22) -> None:
-    """序号 | 指标名称 | 现状 | 主要工作举措 | 2016 … 2020, one header row, not repeated."""
-    stem = "indicator_single_header"
+def indicator_single_header(n_rows: int = 22, with_task: bool = False) -> None:
+    """序号 | 指标名称 | 现状 | 主要工作举措 | 2016 … 2020, one header row, not repeated;
+    ``with_task``: a 工作任务 column after 序号 (the indicator is still 指标名称)."""
+    stem = "indicator_single_header" + ("_with_task" if with_task else "")
     doc = new_doc("某区民政事业发展主要指标")
     doc.add_heading("一、主要指标", level=2)
-    head = ["序号", "指标名称", "现状", "主要工作举措", *[str(y) for y in YEARS]]
+    task = ["工作任务"] if with_task else []
+    head = ["序号", *task, "指标名称", "现状", "主要工作举措", *[str(y) for y in YEARS]]
     rows = [head]
     for i in range(n_rows):
         m = i % len(MEASURES)
-        rows.append([str(i + 1), f"{MEASURES[m]}{i + 1}", f"{8 + 3 * i}{UNITS[m]}", _action(i),
-                     *[_target(i, k) for k in range(5)]])
-    add_table(doc, rows, [1.0, 2.8, 1.6, 4.6, 1.6, 1.6, 1.6, 1.6, 1.6])
+        rows.append([str(i + 1), *([TASKS[m]] if with_task else []), f"{MEASURES[m]}{i + 1}",
+                     f"{8 + 3 * i}{UNITS[m]}", _action(i), *[_target(i, k) for k in range(5)]])
+    widths = [1.0, *([2.0] if with_task else []), 2.8, 1.6, 4.6 - (1.4 if with_task else 0),
+              1.6, 1.6, 1.6, 1.6, 1.6]
+    add_table(doc, rows, widths)
     save(doc, f"{stem}.docx")
-    write_spec(stem, [rows], _records_a(0, rows, [4, 5, 6, 7, 8], indicator=1),
+    first_year = len(head) - 5
+    write_spec(stem, [rows], _records_a(0, rows, list(range(first_year, first_year + 5)),
+                                        indicator=1 + len(task)),
                {"min_pages": 3, "header_repeated": False})
 
 
@@ -333,6 +340,7 @@ def main(argv: list[str]) -> int:
     annual_no_repeat("年", "annual_centred_running_head", centred=True)
     annual_no_repeat("年", "annual_centred_long_rows", n_rows=16, centred=True, all_long=True)
     indicator_single_header()
+    indicator_single_header(with_task=True)
     annual_merged_groups("annual_merged_groups")
     annual_merged_groups("annual_merged_groups_long_rows", long_every=5)
     split_word_tables()
