@@ -8,10 +8,9 @@ target records a careful reader finds.
 The grid-level tests hold the continuation rules (one table however many pages
 or Word tables it spans, header not repeated, rows broken across a page joined,
 the same ``source_row`` in DOCX and PDF) and do not depend on how the layouts
-read a header. The record-level tests compare with the spec's records; the
-document whose header layouts does not read yet (指标名称/现状/主要工作举措 and
-years as one header row, no 单位 or 任务 column) is skipped until
-``LAYOUTS_READ_THESE_HEADERS``.
+read a header. The record-level tests compare with the spec's records,
+including the single-header-row table (指标名称/现状/主要工作举措 and years in
+one header row, no 单位 or 任务 column).
 """
 
 from __future__ import annotations
@@ -42,9 +41,7 @@ DOCS = [CONTINUED / f"{stem}.{ext}" for stem in STEMS for ext in ("docx", "pdf")
 
 # The lead sets this once extractors.layouts reads a single header row
 # 序号 | 指标名称 | 现状 | 主要工作举措 | 2016 … (an annual table keyed by 指标名称, with no
-# 单位 column, with or without 工作任务); those documents' records are then compared too.
-LAYOUTS_READ_THESE_HEADERS = False
-NEEDS_LAYOUTS = {"indicator_single_header", "indicator_single_header_with_task"}
+# 单位 and no 工作任务 column); that document's records are then compared too.
 
 
 def spec(stem: str) -> dict:
@@ -174,8 +171,6 @@ def _spec_records(stem: str) -> list[dict]:
 @pytest.mark.parametrize("doc", DOCS, ids=[d.name for d in DOCS])
 def test_records_are_the_spec_records(doc):
     stem = doc.name.rsplit(".", 1)[0]
-    if stem in NEEDS_LAYOUTS and not LAYOUTS_READ_THESE_HEADERS:
-        pytest.skip("layouts does not read this header yet (LAYOUTS_READ_THESE_HEADERS)")
     got = _content(extract_plan(doc).records)
     want = _spec_records(stem)
     missing = [r for r in want if r not in got]
