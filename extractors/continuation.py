@@ -200,6 +200,8 @@ def decide(grid: TableGrid, last: Part, part: Part, opens_table: Callable[[list[
                        f"it continues table {k}, its rows are not read as plan rows)")
         return Decision(False, rep, geometry, warning=warning)
     first = part.rows[0]
+    if any(len(row) != grid.n_cols for row in part.rows):  # a grid wider than its edges say
+        return Decision(False, 0, geometry)
     if not rep and header_like_grid(first, grid.rows[0]):
         return Decision(False, 0, geometry, warning=(
             f"{part.where}: right after table {k}, with its {n - 1} columns, but a header that "
@@ -218,7 +220,7 @@ def decide(grid: TableGrid, last: Part, part: Part, opens_table: Callable[[list[
     return Decision(True, rep, geometry, diff)
 
 
-def note(part: Part, grid: TableGrid, d: Decision, broken: bool) -> str:
+def note(part: Part, grid: TableGrid, d: Decision, kind: str | None) -> str:
     n = len(part.edges)
     if d.geometry == "same":
         how = f"same {n} column edges"
@@ -231,8 +233,11 @@ def note(part: Part, grid: TableGrid, d: Decision, broken: bool) -> str:
     header = (f"header repeated ({d.repeated} row{'s' if d.repeated > 1 else ''} dropped)"
               if d.repeated else "header not repeated")
     text = f"{part.where}: continues table {grid.table_index} ({how}, {header})"
-    if broken:
+    if kind == "broken":
         text += f"; its first row continues row {grid.n_rows - 1} broken across the break"
+    elif kind == "group":
+        text += (f"; its first row is a row of its own under the cells merged down from "
+                 f"row {grid.n_rows - 1} (序号 not repeated)")
     return text
 
 
@@ -252,6 +257,52 @@ def is_broken_row(row: list[GridCell], seq: int) -> bool:
     """The first row of a continuation is the rest of the row above: no 序号 (or first
     column) of its own, and text elsewhere."""
     return not row[seq].text and any(cell.text for cell in row)
+
+
+def first_row_kind(grid: TableGrid, rows: list[list[GridCell]], seq: int) -> str | None:
+    """What the continuation's first row is when it has no 序号 of its own: 'broken' (the
+    rest of the grid's last row, broken across the break) or 'group' (a row of its own
+    whose 序号 is merged down from above, as 工作任务 over its indicators: the grid's last
+    row has its 序号 from a row above it, and the first row fills every column the last
+    row fills itself, so it is no rest); None for a row with its own 序号."""
+    if not rows or grid.n_rows <= 1:
+        return None
+    if not any("序号" in cell.text for row in grid.rows[:3] for cell in row):
+        return "broken" if is_partial_rest(grid.rows[-1], rows[0]) else None
+    if not is_broken_row(rows[0], seq):
+        return None
+    last, r = grid.rows[-1], grid.n_rows - 1
+    if last[seq].origin[0] < r:
+        filled_above = {c for c, cell in enumerate(last) if cell.origin[0] == r and cell.text}
+        filled = {c for c, cell in enumerate(rows[0]) if cell.text}
+        if filled_above and filled_above <= filled:
+            return "group"
+    return "broken"
+
+
+def is_partial_rest(above: list[GridCell], row: list[GridCell]) -> bool:
+    """A table without 序号: ``row`` is the rest of ``above`` broken across the break when
+    it fills fewer than half the columns, all of them columns ``above`` fills too (the
+    long cells that overflowed; a row of its own fills its short target cells)."""
+    filled = {c for c, cell in enumerate(row) if cell.text}
+    filled_above = {c for c, cell in enumerate(above) if cell.text}
+    return bool(filled) and filled < filled_above and len(filled) * 2 < len(row)
+
+
+def extend_merged(above: list[GridCell], r: int, rows: list[list[GridCell]]) -> None:
+    """The cells of ``above`` merged down from earlier rows go on over the empty cells
+    of the continuation's first row (and as far as those reach)."""
+    seen: set[int] = set()
+    for c, cell in enumerate(rows[0]):
+        target = above[c]
+        if id(cell) in seen or cell.text or target.origin[0] >= r or cell.colspan != target.colspan:
+            continue
+        seen.add(id(cell))
+        target.rowspan += cell.rowspan
+        for row in rows:
+            for j, other in enumerate(row):
+                if other is cell:
+                    row[j] = target
 
 
 def merge_broken_row(above: list[GridCell], rows: list[list[GridCell]],
@@ -296,18 +347,24 @@ def append(grid: TableGrid, part: Part, d: Decision,
                 cell.text = cell.text[len(suffix):]
                 cell.raw = cell.raw[len(suffix):] if cell.raw.startswith(suffix) else cell.raw
                 grid.dropped.append((part.page, suffix, "repeated header"))
+    own = {id(cell) for row in rows for cell in row}  # the part's cells (not the grid's)
     seq = seq_column(grid.rows)
-    broken = bool(rows) and grid.n_rows > 1 and is_broken_row(rows[0], seq)
-    grid.continuations.append(note(part, grid, d, broken))
-    if broken:
+    kind = first_row_kind(grid, rows, seq)
+    grid.continuations.append(note(part, grid, d, kind))
+    if kind == "broken":
         merge_broken_row(grid.rows[-1], rows, join_text)
         rows, skip = rows[1:], skip + 1
+    elif kind == "group":
+        extend_merged(grid.rows[-1], grid.n_rows - 1, rows)
     offset = grid.n_rows - skip
     moved: set[int] = set()
     for row in rows:
         for cell in row:
-            if id(cell) not in moved and cell.origin[0] >= skip:
+            if id(cell) in own and id(cell) not in moved:
                 moved.add(id(cell))
+                if cell.origin[0] < skip:  # began in a dropped row: begins at the first kept
+                    cell.rowspan = max(1, cell.rowspan - (skip - cell.origin[0]))
+                    cell.origin = (skip, cell.origin[1])
                 cell.origin = (cell.origin[0] + offset, cell.origin[1])
     grid.rows.extend(rows)
     if grid.row_pages is not None:

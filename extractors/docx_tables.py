@@ -1,7 +1,10 @@
 """DOCX -> table grids (merged cells resolved), paragraphs, headings and title.
 
 One lxml pass over the main document part, read from the zip by hand so that
-its uncompressed size is bounded and the XML parser never resolves entities.
+its uncompressed size is bounded and the XML parser never resolves entities
+(nor reads a DTD, in whatever encoding the part is written). Spans are bounded
+by the table present. A Word table continuing the one before it (a plan table
+written as two Word tables) is joined to it by ``extractors.continuation``.
 ``Row.cells`` in python-docx rebuilds the grid on each call; this does not.
 """
 
@@ -20,6 +23,9 @@ from extractors.records import GridCell, TableGrid, UnreadableDocument
 from extractors.text import SUPERSCRIPT_DIGITS, normalise_text
 
 MAX_UNCOMPRESSED = 200 * 1024 * 1024  # bytes, whole archive and any one part
+# rows x grid columns of one table: far above any plan (Word allows 63 columns), far
+# below what exhausts memory (a compressed part can declare a million <w:gridCol/>)
+MAX_GRID_POSITIONS = 2_000_000
 _CHUNK = 1 << 20
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -362,6 +368,10 @@ def table_grid(tbl: etree._Element, table_index: int, warnings: list[str] | None
         specs.append(row)
         covered.append((before, col))
         width = max(width, col + bounded(after, limit - col, "gridAfter"))
+    if len(specs) * width > MAX_GRID_POSITIONS:
+        raise UnreadableDocument(
+            "", f"table {table_index} too large ({len(specs)} rows x {width} grid columns, "
+                f"more than {MAX_GRID_POSITIONS:,} positions)")
     if clamped and warnings is not None:
         warnings.append(
             f"table {table_index}: {'/'.join(sorted(clamped))} wider than the table "
@@ -465,7 +475,10 @@ def read_docx(path: str | Path, opens_table=None,
     for block in _body_blocks(body):
         if block.tag == W_TBL:
             n_word += 1
-            grid = table_grid(block, len(tables), warnings)
+            try:
+                grid = table_grid(block, len(tables), warnings)
+            except UnreadableDocument as exc:
+                raise UnreadableDocument(source, exc.reason) from None
             part = Part(rows=grid.rows, edges=table_edges(block), where=f"Word table #{n_word}",
                         follows=clear and last is not None)
             d = decide(tables[-1], last, part, opens, settings) if last is not None else None

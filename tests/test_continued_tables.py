@@ -119,6 +119,23 @@ def test_docx_and_pdf_give_the_same_source_rows(stem):
     docx_tables = read_docx(CONTINUED / f"{stem}.docx").tables
     pdf_tables = read_pdf(CONTINUED / f"{stem}.pdf").tables
     assert [grid_texts(g) for g in docx_tables] == [grid_texts(g) for g in pdf_tables]
+    # merged cells too: 序号/工作任务 merged over a group that a page break cuts
+    origins = [[[(c.origin, c.rowspan, c.colspan) for c in row] for row in g.rows]
+               for g in docx_tables]
+    assert origins == [[[(c.origin, c.rowspan, c.colspan) for c in row] for row in g.rows]
+                       for g in pdf_tables]
+
+
+def test_a_page_break_inside_a_merged_group():
+    """序号 and 工作任务 merged down over a task's indicators: the page after the break
+    opens with empty merged cells. A full row there is a row of its own under them,
+    a rest of a row is joined to it; the notes tell which."""
+    kinds = []
+    for stem in ("annual_merged_groups", "annual_merged_groups_long_rows"):
+        grid = read_pdf(CONTINUED / f"{stem}.pdf").tables[0]
+        kinds += ["group" if "row of its own" in n else "broken" if "broken" in n else "plain"
+                  for n in grid.continuations]
+    assert "group" in kinds and "broken" in kinds
 
 
 @pytest.mark.parametrize("ext", ["docx", "pdf"])
@@ -348,3 +365,22 @@ def test_decide_as_wide_other_columns_no_header_warns():
     assert not d.join and "instead of 4 and no header" in d.warning
     narrower = _part(_row("2", "救助", "1", "2", "3"), edges=(0, 40, 120, 200, 260, 300))
     assert decide(_grid(), LAST, narrower, lambda _r: False, S).warning is None
+
+
+def test_without_xuhao_a_partial_first_row_is_the_rest_of_the_row_above(tmp_path):
+    """No 序号 column: a first row that fills fewer than half the columns, all filled
+    above too, is the rest of a row broken across the break; a full row is a row."""
+    head = ["指标名称", "现状", *YEARS]
+    w7 = [1800, 900, 900, 900, 900, 900, 900]
+    full = ["养老床位数", "40张", "45", "46", "47", "48", "50"]
+    rest = ["(含民办)", "", "", "", "", "", ""]
+    path = tmp_path / "rest.docx"
+    _docx(path, _tbl([head, full], w7) + _p() + _tbl([rest, ["社会组织数", "300家", "1", "2",
+                                                             "3", "4", "5"]], w7))
+    (grid,) = read_docx(path).tables
+    assert grid.n_rows == 3 and grid.rows[1][0].text.endswith("(含民办)")
+    path2 = tmp_path / "row.docx"
+    _docx(path2, _tbl([head, full], w7) + _p() + _tbl([["社会组织数", "300家", "1", "2", "3",
+                                                        "4", "5"]], w7))
+    (grid2,) = read_docx(path2).tables
+    assert grid2.n_rows == 3 and grid2.rows[2][0].text == "社会组织数"

@@ -309,3 +309,15 @@ def test_declares_dtd_sees_through_encodings():
     for enc in ("utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32"):
         assert declares_dtd(doc.encode(enc)), enc
     assert not declares_dtd('<?xml version="1.0" encoding="UTF-16"?><a>DOCTYPE</a>'.encode("utf-16"))
+
+
+def test_a_grid_too_large_for_memory_is_refused(tmp_path):
+    """A compressed part can declare a million grid columns in a few KB: rows x columns
+    is bounded before any row is built."""
+    path = tmp_path / "wide.docx"
+    rows = "".join(tr(tc(str(i))) for i in range(3000))
+    write_docx(path, tbl(rows, cols=1000))
+    assert path.stat().st_size < 100_000
+    with pytest.raises(UnreadableDocument, match="too large") as err:
+        read_docx(path)
+    assert err.value.source_file == "wide.docx"

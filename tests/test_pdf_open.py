@@ -67,3 +67,22 @@ def test_pdfium_readable_but_unrepairable_says_corrupt_with_both_reasons(tmp_pat
     monkeypatch.setattr(reader, "read_pages", refuse)
     with pytest.raises(UnreadableDocument, match="even after repair by PDFium"):
         read_pdf(SOURCE)
+
+
+def test_an_error_while_reading_a_page_is_retried_on_the_pdfium_copy(tmp_path):
+    """pdfminer may fail on a broken object only when a page is read: the file is then
+    re-saved by PDFium and read again, and called corrupt only if that fails too."""
+    from extractors.pdf import Predicates
+    from extractors.pdf import read_pdf as bare_read_pdf
+    from extractors.pdf_tables import PLAN
+
+    calls = []
+
+    def failing_heading(text: str) -> bool:
+        calls.append(text)
+        raise ValueError("broken object")
+
+    broken = Predicates(PLAN.is_plan_table, failing_heading, PLAN.opens_table)
+    with pytest.raises(UnreadableDocument, match="page 1: ValueError.*even after repair"):
+        bare_read_pdf(SOURCE, broken)
+    assert calls  # read twice: the file, then its PDFium copy

@@ -10,7 +10,8 @@ Look-alikes of documents written by others that planwh lost records from:
   broken row's 序号 printed on its second part), a running head longer than a
   short label and page numbers ``— N —``.
 - ``indicator_single_header``: one header row ``序号 | 指标名称 | 现状 | 主要工作举措 |
-  2016 … 2020`` continuing over pages without a repeated header.
+  2016 … 2020`` continuing over pages without a repeated header; ``…_with_task``
+  the same with a 工作任务 column (the indicator is still 指标名称).
 - ``split_word_tables``: plan tables each written as two Word tables, the second
   without a header, separated by an empty paragraph, by a page break, and by a
   section break; and, as controls, a second table with other column widths and
@@ -24,7 +25,7 @@ holds what a careful reader finds, written here from the spec (never from parsin
 the logical tables (each a list of rows of cell texts, header included) and the
 target records (table, row, 序号, indicator, year, target text).
 
-    .venv/bin/python tools/make_continued_plans.py [--no-pdf]
+    .venv/bin/python tools/make_continued_plans.py [--no-pdf] [STEM ...]  # PDFs: all, or these
 """
 
 from __future__ import annotations
@@ -60,9 +61,10 @@ ACTION = ("坚持政府主导、社会参与、市场运作，统筹推进城乡
           "提升服务质量和管理水平，强化督查考核，确保各项任务落到实处")
 
 
-def _action(i: int) -> str:
-    """A 主要工作举措 text: most rows a few lines, every fifth one long (breaks pages)."""
-    n = 260 if i % 5 == 3 else 40 + (i * 37) % 90
+def _action(i: int, all_long: bool = False) -> str:
+    """A 主要工作举措 text: most rows a few lines, every fifth one long (breaks pages);
+    ``all_long``: every row 120-420 characters."""
+    n = 120 + (i * 97) % 300 if all_long else 260 if i % 5 == 3 else 40 + (i * 37) % 90
     return (ACTION * 4)[:n] + "。"
 
 
@@ -166,7 +168,8 @@ def _running_head_and_page_numbers(doc, head: str) -> None:
     para.add_run(" —")
 
 
-def annual_no_repeat(year_suffix: str, stem: str, n_rows: int = 24, centred: bool = False) -> None:
+def annual_no_repeat(year_suffix: str, stem: str, n_rows: int = 24, centred: bool = False,
+                     all_long: bool = False) -> None:
     """Layout A over 3+ pages, header not repeated, long rows breaking across pages;
     ``centred``: cells centred vertically, a running head and page numbers."""
     doc = new_doc("某市民政局“十三五”年度目标分解")
@@ -179,7 +182,7 @@ def annual_no_repeat(year_suffix: str, stem: str, n_rows: int = 24, centred: boo
     rows = [head]
     for i in range(n_rows):
         m = i % len(MEASURES)
-        rows.append([str(i + 1), TASKS[m], _action(i), f"{MEASURES[m]}{i + 1}",
+        rows.append([str(i + 1), TASKS[m], _action(i, all_long), f"{MEASURES[m]}{i + 1}",
                      *[_target(i, k) for k in range(5)]])
     add_table(doc, rows, [1.0, 2.2, 4.4, 2.4, 1.6, 1.6, 1.6, 1.6, 1.6], centred=centred)
     doc.add_paragraph("注:目标值为年末数。")
@@ -188,20 +191,69 @@ def annual_no_repeat(year_suffix: str, stem: str, n_rows: int = 24, centred: boo
                {"min_pages": 3, "header_repeated": False})
 
 
-def indicator_single_header(n_rows: int = 22) -> None:
-    """序号 | 指标名称 | 现状 | 主要工作举措 | 2016 … 2020, one header row, not repeated."""
-    stem = "indicator_single_header"
+def annual_merged_groups(stem: str, long_every: int = 0, n_groups: int = 14) -> None:
+    """Layout A with 序号 and 工作任务 merged down over each task's indicator rows (three
+    or four), over pages without a repeated header: a page break falls inside a
+    merged group, so the continuation page opens with an empty 序号 that is *not* a
+    broken row. ``long_every``: every n-th indicator is long enough to break a row."""
+    doc = new_doc("某市民政局“十三五”年度目标分解")
+    doc.add_heading("一、年度目标", level=2)
+    head = ["序号", "工作任务", "相关工作目标(指标)", *[f"{y}年" for y in YEARS]]
+    widths = [1.2, 3.0, 4.2, 1.6, 1.6, 1.6, 1.6, 1.6]
+    rows = [head]
+    groups: list[tuple[int, int]] = []  # (first row, row count) of each merged group
+    k = 0
+    for g in range(n_groups):
+        n = 3 + g % 2
+        groups.append((len(rows), n))
+        for _ in range(n):
+            k += 1
+            name = f"{MEASURES[k % 8]}{k}"
+            if long_every and k % long_every == 0:
+                name += "，" + (ACTION * 3)[:150]
+            rows.append([str(g + 1), TASKS[g % 8], name, *[_target(k, y) for y in range(5)]])
+    add_table(doc, rows, widths)
+    table = doc.tables[-1]
+    for first, n in groups:
+        for c in (0, 1):
+            text = rows[first][c]
+            merged = table.cell(first, c).merge(table.cell(first + n - 1, c))
+            merged.text = text
+            for para in merged.paragraphs:
+                for run in para.runs:
+                    run.font.size = Pt(9)
+    save(doc, f"{stem}.docx")
+    records = []
+    for r, row in enumerate(rows[1:], start=1):
+        # conventions: the 相关工作目标(指标) cell names the indicator when it is a
+        # measure of at most 30 characters, else 工作任务 does
+        indicator = row[2] if len(row[2]) <= 30 else row[1]
+        for y, c in zip(YEARS, range(3, 8), strict=True):
+            records.append({"source_table": 0, "source_row": r, "task_no": row[0],
+                            "indicator_name": indicator, "year": y, "target_text": row[c]})
+    write_spec(stem, [rows], records, {"min_pages": 2, "header_repeated": False})
+
+
+def indicator_single_header(n_rows: int = 22, with_task: bool = False) -> None:
+    """序号 | 指标名称 | 现状 | 主要工作举措 | 2016 … 2020, one header row, not repeated;
+    ``with_task``: a 工作任务 column after 序号 (the indicator is still 指标名称)."""
+    stem = "indicator_single_header" + ("_with_task" if with_task else "")
     doc = new_doc("某区民政事业发展主要指标")
     doc.add_heading("一、主要指标", level=2)
-    head = ["序号", "指标名称", "现状", "主要工作举措", *[str(y) for y in YEARS]]
+    task = ["工作任务"] if with_task else []
+    head = ["序号", *task, "指标名称", "现状", "主要工作举措", *[str(y) for y in YEARS]]
     rows = [head]
     for i in range(n_rows):
         m = i % len(MEASURES)
-        rows.append([str(i + 1), f"{MEASURES[m]}{i + 1}", f"{8 + 3 * i}{UNITS[m]}", _action(i),
-                     *[_target(i, k) for k in range(5)]])
-    add_table(doc, rows, [1.0, 2.8, 1.6, 4.6, 1.6, 1.6, 1.6, 1.6, 1.6])
+        rows.append([str(i + 1), *([TASKS[m]] if with_task else []), f"{MEASURES[m]}{i + 1}",
+                     f"{8 + 3 * i}{UNITS[m]}", _action(i), *[_target(i, k) for k in range(5)]])
+    widths = [1.0, *([2.0] if with_task else []), 2.8, 1.6, 4.6 - (1.4 if with_task else 0),
+              1.6, 1.6, 1.6, 1.6, 1.6]
+    add_table(doc, rows, widths)
     save(doc, f"{stem}.docx")
-    write_spec(stem, [rows], _records_a(0, rows, [4, 5, 6, 7, 8], indicator=1),
+    first_year = len(head) - 5
+    write_spec(stem, [rows], _records_a(0, rows, list(range(first_year, first_year + 5)),
+                                        indicator=1 + len(task)),
                {"min_pages": 3, "header_repeated": False})
 
 
@@ -265,7 +317,7 @@ def split_word_tables() -> None:
 # --------------------------------------------------------------------------- pdf
 
 
-def render_pdfs() -> None:
+def render_pdfs(only: set[str] | None = None) -> None:
     soffice = shutil.which("soffice")
     if not soffice:
         print("soffice not found: apt-get install libreoffice-writer-nogui fonts-noto-cjk",
@@ -273,6 +325,8 @@ def render_pdfs() -> None:
         raise SystemExit(1)
     with tempfile.TemporaryDirectory() as tmp:
         for src in sorted(OUT.glob("*.docx")):
+            if only and src.stem not in only:
+                continue
             subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", tmp,
                             str(src)], check=True, capture_output=True, timeout=300)
             pdf = Path(tmp) / (src.stem + ".pdf")
@@ -284,10 +338,14 @@ def main(argv: list[str]) -> int:
     annual_no_repeat("", "annual_no_repeat_2016")
     annual_no_repeat("年", "annual_no_repeat")
     annual_no_repeat("年", "annual_centred_running_head", centred=True)
+    annual_no_repeat("年", "annual_centred_long_rows", n_rows=16, centred=True, all_long=True)
     indicator_single_header()
+    indicator_single_header(with_task=True)
+    annual_merged_groups("annual_merged_groups")
+    annual_merged_groups("annual_merged_groups_long_rows", long_every=5)
     split_word_tables()
-    if "--no-pdf" not in argv:
-        render_pdfs()
+    if "--no-pdf" not in argv:  # LibreOffice stamps each PDF: render only what changed
+        render_pdfs({a for a in argv if not a.startswith("--")} or None)
     return 0
 
 

@@ -14,7 +14,7 @@ from extractors.pdf.lines import Line, in_margin, is_heading_line, is_running, t
 from extractors.pdf.open import Refused
 from extractors.pdf.settings import PdfSettings, Predicates
 from extractors.pdf.three_line import three_line_tables
-from extractors.records import GridCell
+from extractors.records import GridCell, PlanwhError
 
 
 @dataclass
@@ -127,6 +127,10 @@ def read_pages(path: Path, source: str, strategy: str, warnings: list[str], s: P
         for i, page in enumerate(pages, start=1):
             try:
                 tables.extend(read_page(page, i, strategy, state, source, warnings, s, p))
+            except (PlanwhError, MemoryError):
+                raise
+            except Exception as exc:  # pdfminer on a broken object or content stream
+                raise Refused(f"page {i}: {type(exc).__name__}: {exc}") from None
             finally:
                 page.close()
     return tables, state
