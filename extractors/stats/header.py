@@ -112,8 +112,13 @@ def _classify(row: list[str], lookup: Mapping[str, str]) -> Layout | None:
     if not known:
         return None
     if district is None:
-        if keys and keys[0] == "" and 0 not in known:
-            district = 0  # yearbook tables often leave the top-left cell blank
+        # yearbook tables often leave the region's header cell blank: the
+        # first column that is not a row number or code (checked against the
+        # cells below by _region_by_cells when a resolver is at hand)
+        first = next((j for j, k in enumerate(keys) if k not in IGNORED_HEADERS
+                      and k not in CODE_HEADERS), None)
+        if first is not None and keys[first] == "" and first not in known:
+            district = first
         else:
             return None
     used = {district, roles.get("year"), roles.get("code")}
@@ -164,6 +169,8 @@ def _find_header(
         layout = _classify(row, lookup)
         if layout is not None and layout.kind == "tidy":
             return layout, i
+        if layout is not None and is_region is not None and not _cell(row, layout.district):
+            _region_by_cells(layout, row, head[i + 1 : i + 9], lookup, is_region)
         if layout is None:
             layout = _region_anchor(row, head[i + 1 : i + 6], lookup, is_region)
         if layout is None and is_region is not None:
@@ -199,6 +206,28 @@ def _header_top(head: list[list[str]], i: int, layout: Layout) -> int:
             break  # a title in the cell next to the corner
         top = k
     return top
+
+
+def _cell(row: list[str], j: int) -> str:
+    return row[j].strip() if j < len(row) else ""
+
+
+def _region_by_cells(
+    layout: Layout, row: list[str], below: list[list[str]], lookup: Mapping[str, str],
+    is_region: Callable[[str], bool],
+) -> None:
+    """A region column taken for its blank header cell must hold region
+    names below; else the first other column, not a metric, that does (a 序号
+    column merged down also leaves a blank cell)."""
+    if _region_cells(below, layout.district, is_region):
+        return
+    for j in range(max(len(row), max((len(r) for r in below), default=0))):
+        if j == layout.district or (_cell(row, j) and match_metric_header(row[j], lookup)[0]):
+            continue
+        if _region_cells(below, j, is_region):
+            layout.district = j
+            layout.metric_columns.pop(j, None)
+            return
 
 
 def _region_anchor(
