@@ -20,7 +20,8 @@ Axes, each drawn independently per file:
 - ``format``: XLSX, CSV in UTF-8 or GB18030 (CSV: one sheet);
 - ``serial_column`` (a 序号 column first), ``wrapped_header`` (line breaks in
   header cells), ``aliases`` (上城 for 上城区, names indented with full-width
-  spaces), ``footnotes`` (注：…, 资料来源：… rows), ``separators`` (1,234).
+  spaces), ``footnotes`` (注：…, 资料来源：… rows), ``separators`` (1,234),
+  ``region_low`` (the region header word in the lowest header row).
 
     python tools/make_stats_variety.py SEED N OUT_DIR
 
@@ -124,6 +125,8 @@ def make_table(rng: random.Random, year: int, axes: dict) -> dict:
         for r in range(1, depth):  # the region and year cells are merged down
             for j in range(base):
                 rows[r][j] = ""
+        if axes.get("region_low"):  # written in the lowest header row instead
+            rows[0][0], rows[depth - 1][0] = "", axes["region_word"]
         header = rows
     if serial:
         header = [["序号" if r == 0 else ""] + row for r, row in enumerate(header)]
@@ -191,17 +194,20 @@ def make_table(rng: random.Random, year: int, axes: dict) -> dict:
                                 f"metrics.csv; {unknown_cells} value"
                                 f"{'s' if unknown_cells > 1 else ''} not loaded"])
     return {"rows": above + header + body, "gold_rows": gold_rows, "gold_issues": gold_issues,
-            "merges": _merges(len(above), n_lead, len(columns), depth, span)}
+            "merges": _merges(len(above), n_lead, len(columns), depth, span,
+                              skip_region=bool(axes.get("region_low")), serial=serial)}
 
 
-def _merges(offset: int, n_lead: int, n_cols: int, depth: int, span: int) -> list[str]:
+def _merges(offset: int, n_lead: int, n_cols: int, depth: int, span: int,
+            skip_region: bool = False, serial: bool = False) -> list[str]:
     """Merged ranges as Excel holds them (XLSX only): the region and year
     cells and the leaves outside the group merged down the header's rows,
     the group merged across its columns."""
     if depth == 1:
         return []
     top, bottom = offset + 1, offset + depth
-    out = [f"{_letter(j)}{top}:{_letter(j)}{bottom}" for j in range(n_lead)]
+    out = [f"{_letter(j)}{top}:{_letter(j)}{bottom}" for j in range(n_lead)
+           if not (skip_region and j == int(serial))]
     if span > 1:
         out.append(f"{_letter(n_lead)}{top}:{_letter(n_lead + span - 1)}{top}")
     for j in range(n_lead + span, n_lead + n_cols):
@@ -230,6 +236,7 @@ def draw_axes(rng: random.Random) -> dict:
         "aliases": rng.random() < 0.3,
         "footnotes": rng.random() < 0.3,
         "separators": rng.random() < 0.3,
+        "region_low": rng.random() < 0.3,
     }
 
 

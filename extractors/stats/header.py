@@ -185,14 +185,17 @@ def _find_header(
     return None
 
 
+_UNIT_LINE_CELL_RE = re.compile(r"(?:计量)?单位[:：].*")
+
+
 def _header_top(head: list[list[str]], i: int, layout: Layout) -> int:
-    """The first row of a header found at row ``i`` by a blank region cell
-    (a corner left blank): the rows above whose region cell is blank too,
-    with several cells and no figure, are its upper levels (group headers,
-    metrics merged down), not titles (a title or unit line starts in the
-    first column, or is one cell)."""
+    """The first row of a header found at row ``i``: the rows above whose
+    region cell is blank, with a cell and no figure, are its upper levels
+    (group headers, metrics merged down, a blank corner's upper cells), not
+    titles (a title starts in the first column or is one long cell), unit
+    lines or year lines."""
     d = layout.district
-    if i == 0 or (d < len(head[i]) and head[i][d].strip()):
+    if i == 0:
         return i
     top = i
     for k in range(i - 1, max(i - MAX_HEADER_ROWS, -1), -1):
@@ -204,6 +207,9 @@ def _header_top(head: list[list[str]], i: int, layout: Layout) -> int:
         filled = [j for j, c in enumerate(cells) if c]
         if len(filled) == 1 and filled[0] <= d + 1 and len(cells[filled[0]]) > 12:
             break  # a title in the cell next to the corner
+        if all(_UNIT_LINE_CELL_RE.fullmatch(normalise_name(cells[j])) or _YEAR_KEY_RE.search(cells[j])
+               for j in filled):
+            break  # a 单位：万人 line or a date/year line at the right of the title block
         top = k
     return top
 
