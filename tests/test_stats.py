@@ -601,3 +601,13 @@ def test_gbk_file_full_of_em_dashes_is_read(tmp_path, resolver, metrics):
     p.write_bytes("地区,养老机构床位数\n上城区,—\n西湖区,—\n滨江区,—\n拱墅区,10\n".encode("gb18030"))
     result = read_stats_file(p, resolver, metrics)
     assert result.issues == [] and result.frame["value"].tolist() == [10.0]
+
+
+def test_year_column_found_by_its_cells(tmp_path, resolver, metrics):
+    p = tmp_path / "years.csv"
+    p.write_text("地区,统计期,养老机构床位数（张）\n上城区,2021,4700\n上城区,2022年,4800\n",
+                 encoding="utf-8")
+    result = read_stats_file(p, resolver, metrics)
+    assert sorted(result.frame["year"].tolist()) == [2021, 2022] and result.issues == []
+    assert result.ledger.tables[0].columns[1] == "year"
+    assert result.ledger.summary()["unaccounted"] == 0

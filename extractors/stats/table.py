@@ -129,9 +129,12 @@ class _TableReader:
         for reason in over:
             self._issue(self._where(grid.sheet), reason)
         self.acc.over_width(self._t, grid, header, layout.width)
+        if layout.kind == "wide" and layout.year is None:
+            self._year_column_by_content(layout, cols)
+            view.columns = describe_columns(layout)
         year: int | None = None
         if layout.year is None:
-            titles = " ".join(c for row in grid.head[:header] for c in row if c)
+            titles = " ".join(c for row in grid.head[:first] for c in row if c)
             year = (
                 _year_from_text(titles)
                 or _sheet_year(grid.sheet)
@@ -170,6 +173,19 @@ class _TableReader:
             self.acc.tidy(self._t, layout, cols, rows, good, bad, masks)
             return frame
         return self._wide(grid.sheet, layout, cols, rows, year, _unit_line(grid.head[:header]))
+
+    def _year_column_by_content(self, layout: Layout, cols) -> None:
+        """A column whose header names nothing known (or is blank) but whose
+        cells are all years (2019, 2019年) is the year column."""
+        for j, col in enumerate(cols):
+            if j == layout.district or j in layout.metric_columns or j in layout.ignored_columns:
+                continue
+            texts = [t for t in pc.unique(pc.utf8_trim_whitespace(col)).to_pylist() if t]
+            if texts and len(texts) <= 200 and all(_year_of_cell(t) for t in texts):
+                layout.year = j
+                layout.unknown_columns.pop(j, None)
+                layout.paths.pop(j, None)
+                return
 
     def _unknown_layout(self, head: list[list[str]], sheet: str | None = None) -> str:
         """The reason for a table without a header; names the two transposed
