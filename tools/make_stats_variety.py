@@ -21,7 +21,9 @@ Axes, each drawn independently per file:
 - ``serial_column`` (a 序号 column first), ``wrapped_header`` (line breaks in
   header cells), ``aliases`` (上城 for 上城区, names indented with full-width
   spaces), ``footnotes`` (注：…, 资料来源：… rows), ``separators`` (1,234),
-  ``region_low`` (the region header word in the lowest header row).
+  ``region_low`` (the region header word in the lowest header row),
+  ``column_numbers`` (a 甲 | 1 | 2 | … row under the header), ``chinese_year``
+  (二〇二一年 in the title).
 
     python tools/make_stats_variety.py SEED N OUT_DIR
 
@@ -138,7 +140,10 @@ def make_table(rng: random.Random, year: int, axes: dict) -> dict:
         paths = [p + [u] if u else p for p, u in zip(paths, unit_cells, strict=True)]
     above: list[list[str]] = []
     if axes["year"] == "title":
-        above.append([f"{year}年各区县养老服务统计"])
+        written_year = str(year)
+        if axes.get("chinese_year"):
+            written_year = "".join("〇一二三四五六七八九"[int(c)] for c in written_year)
+        above.append([f"{written_year}年各区县养老服务统计"])
         if rng.random() < 0.5:
             above.append([])
     if units == "line":
@@ -151,7 +156,11 @@ def make_table(rng: random.Random, year: int, axes: dict) -> dict:
         labels.insert(rng.randint(0, len(labels)), "市区")
     body = []
     gold_rows, gold_issues = [], []
-    first_body = len(above) + len(header) + 1  # 1-based row of the first body row
+    if axes.get("column_numbers"):
+        numbered = [""] * serial + ["甲"] + (["乙"] if year_col else [])
+        numbered += [str(k + 1) for k in range(len(columns))]
+        body.append(numbered)
+    first_body = len(above) + len(header) + len(body) + 1  # 1-based row of the first data row
     unknown_cells = 0
     for i, label in enumerate(labels):
         r = first_body + i
@@ -237,6 +246,8 @@ def draw_axes(rng: random.Random) -> dict:
         "footnotes": rng.random() < 0.3,
         "separators": rng.random() < 0.3,
         "region_low": rng.random() < 0.3,
+        "column_numbers": rng.random() < 0.25,
+        "chinese_year": rng.random() < 0.3,
     }
 
 

@@ -48,7 +48,7 @@ from extractors.stats.values import (
     parse_value,
 )
 from extractors.stats.years import _sheet_year, _year_from_text, _year_of_cell
-from extractors.vocabulary import UNIT_HEADERS
+from extractors.vocabulary import COLUMN_NUMBER_LABELS, UNIT_HEADERS
 
 
 class _TableReader:
@@ -174,6 +174,21 @@ class _TableReader:
             return frame
         return self._wide(grid.sheet, layout, cols, rows, year, _unit_line(grid.head[:header]))
 
+    @staticmethod
+    def _column_numbers(layout: Layout, cols) -> bool:
+        """The first body row numbers the columns: its label is blank or 甲/乙/
+        栏次…, and its figures count up by one from column to column."""
+        first = [(cols[j][0].as_py() or "").strip() for j in range(len(cols))]
+        label = _header_key(first[layout.district]) if layout.district < len(first) else ""
+        if label and label not in COLUMN_NUMBER_LABELS:
+            return False
+        numbers = [c for j, c in enumerate(first) if c and j not in (layout.district, layout.year)
+                   and _header_key(c) not in COLUMN_NUMBER_LABELS]
+        if len(numbers) < 2 or not all(n.isdigit() for n in numbers):
+            return False
+        ints = [int(n) for n in numbers]
+        return ints[0] >= 1 and all(b == a + 1 for a, b in zip(ints, ints[1:], strict=False))
+
     def _year_column_by_content(self, layout: Layout, cols) -> None:
         """A column whose header names nothing known (or is blank) but whose
         cells are all years (2019, 2019年) is the year column."""
@@ -213,6 +228,13 @@ class _TableReader:
     def _wide(self, sheet, layout: Layout, cols, rows, year, unit_line=None) -> pd.DataFrame:
         matched = {j: match_metric_header(h, self.lookup) for j, h in layout.metric_columns.items()}
         header_units = {j: unit for j, (_code, unit) in matched.items()}
+        # a column-number row right below the header (甲 | 1 | 2 | 3 ...)
+        if len(rows) and layout.metric_columns and self._column_numbers(layout, cols):
+            before = non_empty_counts(cols)
+            cols = [c[1:] for c in cols]
+            rows = rows[1:]
+            self.acc.dropped(self._t, before, non_empty_counts(cols), rows, "structural",
+                             "column-number row")
         # a units row right below the header (单位 | 个 | 张 ...)
         if len(rows) and layout.metric_columns:
             first = {j: cols[j][0].as_py() for j in layout.metric_columns}
