@@ -611,3 +611,25 @@ def test_year_column_found_by_its_cells(tmp_path, resolver, metrics):
     assert sorted(result.frame["year"].tolist()) == [2021, 2022] and result.issues == []
     assert result.ledger.tables[0].columns[1] == "year"
     assert result.ledger.summary()["unaccounted"] == 0
+
+
+def test_column_number_row_and_chinese_numeral_year(tmp_path, resolver, metrics):
+    p = tmp_path / "report.csv"
+    p.write_text(
+        "二〇二一年各区县养老服务统计\n地区,城乡社区数（个）,养老机构床位数（张）\n甲,1,2\n"
+        "上城区,190,4700\n",
+        encoding="utf-8",
+    )
+    result = read_stats_file(p, resolver, metrics)
+    assert result.issues == []
+    assert sorted(result.frame["value"].tolist()) == [190.0, 4700.0]
+    assert set(result.frame["year"]) == {2021}
+    roles = {f.role for f in result.ledger.fates if f.row == 3}
+    assert roles == {"column-number row"}
+    assert result.ledger.summary()["unaccounted"] == 0
+
+
+def test_a_row_of_consecutive_figures_under_a_district_is_data(tmp_path, resolver, metrics):
+    p = tmp_path / "real_2021.csv"
+    p.write_text("地区,城乡社区数（个）,养老机构床位数（张）\n上城区,1,2\n", encoding="utf-8")
+    assert sorted(read_stats_file(p, resolver, metrics).frame["value"].tolist()) == [1.0, 2.0]

@@ -152,8 +152,8 @@ class _TableReader:
         kept = _drop_repeated_headers(layout, header_rows, cols, rows, year)
         if kept[0] is not cols:
             self.acc.dropped(
-                self._t, non_empty_counts(cols), non_empty_counts(kept[0]), rows, "structural",
-                "repeated header",
+                self._t, non_empty_counts(cols), non_empty_counts(kept[0]),
+                np.setdiff1d(rows, kept[1]), "structural", "repeated header",
             )
             masks = None
         cols, rows, year = kept
@@ -232,8 +232,8 @@ class _TableReader:
         if len(rows) and layout.metric_columns and self._column_numbers(layout, cols):
             before = non_empty_counts(cols)
             cols = [c[1:] for c in cols]
-            rows = rows[1:]
-            self.acc.dropped(self._t, before, non_empty_counts(cols), rows, "structural",
+            dropped_rows, rows = rows[:1], rows[1:]
+            self.acc.dropped(self._t, before, non_empty_counts(cols), dropped_rows, "structural",
                              "column-number row")
         # a units row right below the header (单位 | 个 | 张 ...)
         if len(rows) and layout.metric_columns:
@@ -249,8 +249,9 @@ class _TableReader:
                         header_units[j] = clean_unit(v)
                 before = non_empty_counts(cols)
                 cols = [c[1:] for c in cols]
-                rows = rows[1:]
-                self.acc.dropped(self._t, before, non_empty_counts(cols), rows, "structural", "unit row")
+                dropped_rows, rows = rows[:1], rows[1:]
+                self.acc.dropped(self._t, before, non_empty_counts(cols), dropped_rows, "structural",
+                                 "unit row")
         if unit_line:
             # 单位：万人 above the table: the unit of every metric column without
             # its own whose metric it fits; when it fits none, of them all (so
