@@ -633,3 +633,28 @@ def test_a_row_of_consecutive_figures_under_a_district_is_data(tmp_path, resolve
     p = tmp_path / "real_2021.csv"
     p.write_text("地区,城乡社区数（个）,养老机构床位数（张）\n上城区,1,2\n", encoding="utf-8")
     assert sorted(read_stats_file(p, resolver, metrics).frame["value"].tolist()) == [1.0, 2.0]
+
+
+def test_year_end_qualifier_before_a_metric_name(metrics):
+    lookup = stats._metric_lookup(metrics)
+    assert stats.match_metric_header("年末户籍老年人口（人）", lookup) == ("elderly_population", "人")
+    assert stats.match_metric_header("2019年户籍老年人口", lookup) == (None, None)
+
+
+def test_notes_sheet_with_a_region_word_and_no_figure_is_structure(tmp_path, resolver, metrics):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "说明"
+    ws.append(["地区", "说明"])
+    ws.append(["全市", "含民办机构"])
+    data = wb.create_sheet("2019")
+    data.append(["地区", "养老机构床位数（张）"])
+    data.append(["上城区", 4700])
+    p = tmp_path / "notes.xlsx"
+    wb.save(p)
+    result = read_stats_file(p, resolver, metrics)
+    assert result.issues == [] and result.frame["value"].tolist() == [4700.0]
+    assert result.ledger.summary()["unaccounted"] == 0
+    assert result.ledger.tables[0].kind.startswith("cover or notes sheet")

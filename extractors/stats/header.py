@@ -63,7 +63,15 @@ def match_metric_header(text: str, lookup: Mapping[str, str]) -> tuple[str | Non
     for i, ch in enumerate(key):  # 养老机构床位数/张
         if ch == "/" and key[:i] in lookup:
             return lookup[key[:i]], clean_unit(key[i + 1 :])
+    bare = _TIME_QUALIFIER_RE.sub("", key)  # 年末户籍老年人口: the year-end figure
+    if bare != key and bare:
+        return match_metric_header(bare, lookup)
     return None, None
+
+
+# a statement of when a figure is taken, before a metric name (not a year:
+# 2019年床位数 beside 2020年床位数 is years across, not one metric)
+_TIME_QUALIFIER_RE = re.compile(r"^(?:年末|年底|期末|年初|全年|本年|当年|年度)")
 
 
 @dataclass

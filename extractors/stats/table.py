@@ -115,6 +115,13 @@ class _TableReader:
             self.acc.grid_cells(self._t, grid, 0, None, "issue", "cell of an unread table", reason)
             return empty_frame()
         layout, header = found
+        if (
+            layout.kind == "wide" and not layout.metric_columns and grid.rows is not None
+            and not _has_number(grid.rows)
+        ):
+            view.kind = "cover or notes sheet (region header, no metric, no figure)"
+            self.acc.grid_cells(self._t, grid, 0, None, "structural", "cover or notes text")
+            return empty_frame()
         first = header + 1 - layout.rows
         view.kind = layout.kind
         view.header_rows = tuple(range(first + 1, header + 2))
