@@ -658,3 +658,39 @@ def test_notes_sheet_with_a_region_word_and_no_figure_is_structure(tmp_path, res
     assert result.issues == [] and result.frame["value"].tolist() == [4700.0]
     assert result.ledger.summary()["unaccounted"] == 0
     assert result.ledger.tables[0].kind.startswith("cover or notes sheet")
+
+
+def test_years_as_group_headers_over_metrics(tmp_path, resolver, metrics):
+    """2019年 and 2020年 merged over the same metrics: each column takes its
+    group's year (never the title's year for both, which would collide)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "床位"
+    ws.append(["各区县养老机构床位"])
+    ws.append(["地区", "2019年", None, "2020年", None])
+    ws.append([None, "养老机构床位数（张）", "城乡社区数（个）", "养老机构床位数（张）", "城乡社区数（个）"])
+    ws.append(["西湖区", 6100, 200, 6200, 210])
+    ws.merge_cells("B2:C2")
+    ws.merge_cells("D2:E2")
+    p = tmp_path / "years_grouped.xlsx"
+    wb.save(p)
+    result = read_stats_file(p, resolver, metrics)
+    assert result.issues == []
+    got = sorted(zip(result.frame["metric_code"], result.frame["year"].astype(int),
+                     result.frame["value"], strict=True))
+    assert got == [("communities", 2019, 200.0), ("communities", 2020, 210.0),
+                   ("elderly_care_beds", 2019, 6100.0), ("elderly_care_beds", 2020, 6200.0)]
+    assert result.ledger.summary()["unaccounted"] == 0
+
+
+def test_total_leaf_under_a_group_names_the_group(tmp_path, resolver, metrics):
+    p = tmp_path / "beds_2019.csv"
+    p.write_text("地区,养老机构床位数（张）,,\n,合计,公办,民办\n上城区,4700,3000,1700\n",
+                 encoding="utf-8")
+    result = read_stats_file(p, resolver, metrics)
+    assert result.frame["value"].tolist() == [4700.0]
+    # the sub-columns name no metric: one issue each, naming their path
+    assert sorted(i.location for i in result.issues) == ["column C", "column D"]
+    assert "'养老机构床位数（张） > 公办'" in min(i.reason for i in result.issues)

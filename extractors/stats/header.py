@@ -88,6 +88,7 @@ class Layout:
     # wide: column -> full header path, of every column but region and year
     paths: dict[int, tuple[str, ...]] = field(default_factory=dict)
     unknown_columns: dict[int, str] = field(default_factory=dict)  # path naming no metric
+    column_years: dict[int, int] = field(default_factory=dict)  # year named by a group header
     ignored_columns: dict[int, str] = field(default_factory=dict)  # notes, codes
 
 
@@ -255,8 +256,11 @@ def _region_anchor(
     keys = [_header_key(c) for c in row]
     if any(k and parse_value(c)[1] == OK for c, k in zip(row, keys, strict=True)):
         return None
-    if sum(1 for k in keys if _YEAR_KEY_RE.fullmatch(k)) >= 2:
-        return None  # years across the columns: not a layout of CONTRACT §5
+    if sum(1 for k in keys if _YEAR_KEY_RE.fullmatch(k)) >= 2 and not (
+        below and any(c.strip() and match_metric_header(c, lookup)[0] for c in below[0])
+        and not any(c.strip() and parse_value(c)[1] == OK for c in below[0])
+    ):
+        return None  # years across the columns, no metric under them: not CONTRACT §5
     district = next((j for j, k in enumerate(keys) if k and _is_district_header(k)), None)
     if district is None and is_region is not None:
         for j, k in enumerate(keys):
@@ -394,6 +398,9 @@ def _resolve_columns(anchor: Layout, rows: list[list[str]], lookup: Mapping[str,
             layout.ignored_columns[j] = PATH_SEP.join(path)
             continue
         layout.paths[j] = tuple(path)
+        years = {int(k[:4]) for k in keys[:-1] if _YEAR_KEY_RE.fullmatch(k)}
+        if len(years) == 1:  # a year as a group header over its metrics (2019年 > 床位数)
+            layout.column_years[j] = years.pop()
         header = _match_path(path, lookup)
         if header is None:
             layout.unknown_columns[j] = PATH_SEP.join(path)
@@ -402,15 +409,20 @@ def _resolve_columns(anchor: Layout, rows: list[list[str]], lookup: Mapping[str,
     return layout
 
 
+_TOTAL_LEAVES = frozenset({"合计", "小计", "总计", "计", "总数", "合", "total", "subtotal"})
+
+
 def _match_path(path: list[str], lookup: Mapping[str, str]) -> str | None:
     """The header text (as ``match_metric_header`` reads it) that names a
     metric from a header path, or None: the levels joined from the widest to
     the leaf alone; a trailing level that is only a unit is attached to the
     name as （unit）."""
     unit = None
-    names = list(path)
+    names = [n for n in path if not _YEAR_KEY_RE.fullmatch(_header_key(n))] or list(path)
     while len(names) > 1 and _unit_like(names[-1]):
         unit = clean_unit(names.pop())
+    if len(names) > 1 and _header_key(names[-1]) in _TOTAL_LEAVES:
+        names.pop()  # 床位数 > 合计: the group's own total
     for k in range(len(names)):
         text = "".join(_OF_WHICH_RE.sub("", n) if i else n for i, n in enumerate(names[k:]))
         code, own_unit = match_metric_header(text, lookup)

@@ -140,7 +140,10 @@ class _TableReader:
             self._year_column_by_content(layout, cols)
             view.columns = describe_columns(layout)
         year: int | None = None
-        if layout.year is None:
+        years_in_header = layout.kind == "wide" and bool(layout.metric_columns) and all(
+            j in layout.column_years for j in layout.metric_columns
+        )
+        if layout.year is None and not years_in_header:
             titles = " ".join(c for row in grid.head[:first] for c in row if c)
             year = (
                 _year_from_text(titles)
@@ -287,6 +290,12 @@ class _TableReader:
         )
         if layout.year is not None:
             yr = pa.chunked_array([cols[layout.year]] * k)
+        elif layout.column_years:  # 2019年 > 床位数 | 2020年 > 床位数: a year per column
+            yr = pa.chunked_array([
+                pa.array([str(layout.column_years[j])] * n, pa.string()) if j in layout.column_years
+                else (pa.array([str(year)] * n, pa.string()) if isinstance(year, int) else year)
+                for j, _ in parts
+            ])
         else:
             yr = year if isinstance(year, int) else pa.chunked_array([year] * k)
         col_idx = np.repeat(np.array([j for j, _ in parts], dtype=np.int64), n)
