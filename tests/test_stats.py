@@ -694,3 +694,10 @@ def test_total_leaf_under_a_group_names_the_group(tmp_path, resolver, metrics):
     # the sub-columns name no metric: one issue each, naming their path
     assert sorted(i.location for i in result.issues) == ["column C", "column D"]
     assert "'养老机构床位数（张） > 公办'" in min(i.reason for i in result.issues)
+
+
+def test_table_view_says_where_the_year_came_from(resolver, metrics):
+    result = read_stats_file(FIX / "wide_2016-2018.xlsx", resolver, metrics)
+    notes = {t.sheet: t.notes for t in result.ledger.tables if t.kind == "wide"}
+    assert "year 2016 from a title row" in notes["2016"]
+    assert "year 2018 from the sheet name" in notes["2018"]

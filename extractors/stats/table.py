@@ -139,17 +139,26 @@ class _TableReader:
         if layout.kind == "wide" and layout.year is None:
             self._year_column_by_content(layout, cols)
             view.columns = describe_columns(layout)
+        view.notes.append("rows numbered as shown (from 1), columns from 0 (A)")
+        if layout.year is not None:
+            view.notes.append(f"year from column {_column_letter(layout.year)}")
         year: int | None = None
         years_in_header = layout.kind == "wide" and bool(layout.metric_columns) and all(
             j in layout.column_years for j in layout.metric_columns
         )
+        if years_in_header:
+            view.notes.append("year of each column from its group header")
         if layout.year is None and not years_in_header:
             titles = " ".join(c for row in grid.head[:first] for c in row if c)
-            year = (
-                _year_from_text(titles)
-                or _sheet_year(grid.sheet)
-                or _year_from_text(Path(self.source_file).stem)
-            )
+            for source, found_year in (
+                ("a title row", lambda: _year_from_text(titles)),
+                ("the sheet name", lambda: _sheet_year(grid.sheet)),
+                ("the file name", lambda: _year_from_text(Path(self.source_file).stem)),
+            ):
+                year = found_year()
+                if year is not None:
+                    view.notes.append(f"year {year} from {source}")
+                    break
             if year is None:
                 reason = (
                     "no year: no year column, and none in a title row, the sheet name "
