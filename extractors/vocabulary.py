@@ -250,6 +250,14 @@ TOTAL_ROW_WORDS: dict[str, str] = {
     "小计": "subtotal", "total": "total", "subtotal": "subtotal",
 }  # fmt: skip
 
+# Labels of a column-number row under a header (甲 | 乙 | 1 | 2 | 3 …), as
+# Chinese statistical report forms print it.
+COLUMN_NUMBER_WORDS: dict[str, str] = {
+    "甲": "column A (first label column)", "乙": "column B (second label column)",
+    "丙": "column C (third label column)", "栏次": "column number", "列次": "column number",
+    "栏号": "column number", "列号": "column number",
+}  # fmt: skip
+
 # Sets, as the statistics reader compares them.
 DISTRICT_HEADERS = frozenset(REGION_HEADER_WORDS)
 WEAK_DISTRICT_HEADERS = frozenset(WEAK_REGION_HEADER_WORDS)
@@ -260,3 +268,4 @@ VALUE_HEADERS = frozenset(VALUE_HEADER_WORDS)
 UNIT_HEADERS = frozenset(UNIT_HEADER_WORDS)
 IGNORED_HEADERS = frozenset(IGNORED_HEADER_WORDS)
 TOTAL_ROWS = frozenset(TOTAL_ROW_WORDS)
+COLUMN_NUMBER_LABELS = frozenset(COLUMN_NUMBER_WORDS)

@@ -601,3 +601,103 @@ def test_gbk_file_full_of_em_dashes_is_read(tmp_path, resolver, metrics):
     p.write_bytes("地区,养老机构床位数\n上城区,—\n西湖区,—\n滨江区,—\n拱墅区,10\n".encode("gb18030"))
     result = read_stats_file(p, resolver, metrics)
     assert result.issues == [] and result.frame["value"].tolist() == [10.0]
+
+
+def test_year_column_found_by_its_cells(tmp_path, resolver, metrics):
+    p = tmp_path / "years.csv"
+    p.write_text("地区,统计期,养老机构床位数（张）\n上城区,2021,4700\n上城区,2022年,4800\n",
+                 encoding="utf-8")
+    result = read_stats_file(p, resolver, metrics)
+    assert sorted(result.frame["year"].tolist()) == [2021, 2022] and result.issues == []
+    assert result.ledger.tables[0].columns[1] == "year"
+    assert result.ledger.summary()["unaccounted"] == 0
+
+
+def test_column_number_row_and_chinese_numeral_year(tmp_path, resolver, metrics):
+    p = tmp_path / "report.csv"
+    p.write_text(
+        "二〇二一年各区县养老服务统计\n地区,城乡社区数（个）,养老机构床位数（张）\n甲,1,2\n"
+        "上城区,190,4700\n",
+        encoding="utf-8",
+    )
+    result = read_stats_file(p, resolver, metrics)
+    assert result.issues == []
+    assert sorted(result.frame["value"].tolist()) == [190.0, 4700.0]
+    assert set(result.frame["year"]) == {2021}
+    roles = {f.role for f in result.ledger.fates if f.row == 3}
+    assert roles == {"column-number row"}
+    assert result.ledger.summary()["unaccounted"] == 0
+
+
+def test_a_row_of_consecutive_figures_under_a_district_is_data(tmp_path, resolver, metrics):
+    p = tmp_path / "real_2021.csv"
+    p.write_text("地区,城乡社区数（个）,养老机构床位数（张）\n上城区,1,2\n", encoding="utf-8")
+    assert sorted(read_stats_file(p, resolver, metrics).frame["value"].tolist()) == [1.0, 2.0]
+
+
+def test_year_end_qualifier_before_a_metric_name(metrics):
+    lookup = stats._metric_lookup(metrics)
+    assert stats.match_metric_header("年末户籍老年人口（人）", lookup) == ("elderly_population", "人")
+    assert stats.match_metric_header("2019年户籍老年人口", lookup) == (None, None)
+
+
+def test_notes_sheet_with_a_region_word_and_no_figure_is_structure(tmp_path, resolver, metrics):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "说明"
+    ws.append(["地区", "说明"])
+    ws.append(["全市", "含民办机构"])
+    data = wb.create_sheet("2019")
+    data.append(["地区", "养老机构床位数（张）"])
+    data.append(["上城区", 4700])
+    p = tmp_path / "notes.xlsx"
+    wb.save(p)
+    result = read_stats_file(p, resolver, metrics)
+    assert result.issues == [] and result.frame["value"].tolist() == [4700.0]
+    assert result.ledger.summary()["unaccounted"] == 0
+    assert result.ledger.tables[0].kind.startswith("cover or notes sheet")
+
+
+def test_years_as_group_headers_over_metrics(tmp_path, resolver, metrics):
+    """2019年 and 2020年 merged over the same metrics: each column takes its
+    group's year (never the title's year for both, which would collide)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "床位"
+    ws.append(["各区县养老机构床位"])
+    ws.append(["地区", "2019年", None, "2020年", None])
+    ws.append([None, "养老机构床位数（张）", "城乡社区数（个）", "养老机构床位数（张）", "城乡社区数（个）"])
+    ws.append(["西湖区", 6100, 200, 6200, 210])
+    ws.merge_cells("B2:C2")
+    ws.merge_cells("D2:E2")
+    p = tmp_path / "years_grouped.xlsx"
+    wb.save(p)
+    result = read_stats_file(p, resolver, metrics)
+    assert result.issues == []
+    got = sorted(zip(result.frame["metric_code"], result.frame["year"].astype(int),
+                     result.frame["value"], strict=True))
+    assert got == [("communities", 2019, 200.0), ("communities", 2020, 210.0),
+                   ("elderly_care_beds", 2019, 6100.0), ("elderly_care_beds", 2020, 6200.0)]
+    assert result.ledger.summary()["unaccounted"] == 0
+
+
+def test_total_leaf_under_a_group_names_the_group(tmp_path, resolver, metrics):
+    p = tmp_path / "beds_2019.csv"
+    p.write_text("地区,养老机构床位数（张）,,\n,合计,公办,民办\n上城区,4700,3000,1700\n",
+                 encoding="utf-8")
+    result = read_stats_file(p, resolver, metrics)
+    assert result.frame["value"].tolist() == [4700.0]
+    # the sub-columns name no metric: one issue each, naming their path
+    assert sorted(i.location for i in result.issues) == ["column C", "column D"]
+    assert "'养老机构床位数（张） > 公办'" in min(i.reason for i in result.issues)
+
+
+def test_table_view_says_where_the_year_came_from(resolver, metrics):
+    result = read_stats_file(FIX / "wide_2016-2018.xlsx", resolver, metrics)
+    notes = {t.sheet: t.notes for t in result.ledger.tables if t.kind == "wide"}
+    assert "year 2016 from a title row" in notes["2016"]
+    assert "year 2018 from the sheet name" in notes["2018"]

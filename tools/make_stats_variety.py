@@ -17,7 +17,13 @@ Axes, each drawn independently per file:
   per figure, never a district);
 - ``extras``: a 备注 column (not read), a column whose header names no
   metric (one issue for the column), missing markers (—, …);
-- ``format``: XLSX, CSV in UTF-8 or GB18030 (CSV: one sheet).
+- ``format``: XLSX, CSV in UTF-8 or GB18030 (CSV: one sheet);
+- ``serial_column`` (a 序号 column first), ``wrapped_header`` (line breaks in
+  header cells), ``aliases`` (上城 for 上城区, names indented with full-width
+  spaces), ``footnotes`` (注：…, 资料来源：… rows), ``separators`` (1,234),
+  ``region_low`` (the region header word in the lowest header row),
+  ``column_numbers`` (a 甲 | 1 | 2 | … row under the header), ``chinese_year``
+  (二〇二一年 in the title).
 
     python tools/make_stats_variety.py SEED N OUT_DIR
 
@@ -71,18 +77,26 @@ def make_table(rng: random.Random, year: int, axes: dict) -> dict:
     if units == "line" and len({METRICS[c][1] for c in codes}) > 1:
         units = "header"
     year_col = axes["year"] == "column"
+    serial = axes.get("serial_column", False)
     lead = ["年份"] if year_col else []
-    n_lead = 1 + len(lead)
+    n_lead = 1 + len(lead) + serial  # columns before the metrics
+
+    def wrap(text):
+        if not axes.get("wrapped_header") or len(text) < 6:
+            return text
+        cut = len(text) // 2
+        return text[:cut] + "\n" + text[cut:]
 
     def name_of(kind, code):
         if kind == "metric":
             name, unit = METRICS[code]
-            return f"{name}（{unit}）" if units == "header" else name
+            return wrap(f"{name}（{unit}）" if units == "header" else name)
         if kind == "unknown":
             return "护理员数（人）" if units == "header" else "护理员数"
         return code
 
     depth = axes["depth"]
+    base = 1 + len(lead)  # columns before the metrics, without the 序号 column
     span = 0
     header: list[list[str]] = []
     paths: list[list[str]] = []
@@ -96,7 +110,7 @@ def make_table(rng: random.Random, year: int, axes: dict) -> dict:
         group = rng.choice(GROUPS)
         rows = [[axes["region_word"], *lead] + [""] * len(columns) for _ in range(depth)]
         for j in range(len(columns)):
-            col = n_lead + j
+            col = base + j
             if j < span:
                 rows[0][col] = group if j == 0 else ""
                 if depth == 3:
@@ -111,34 +125,49 @@ def make_table(rng: random.Random, year: int, axes: dict) -> dict:
                 rows[0][col] = leaves[j]  # merged down: the cells below stay blank
                 paths.append([leaves[j]])
         for r in range(1, depth):  # the region and year cells are merged down
-            for j in range(n_lead):
+            for j in range(base):
                 rows[r][j] = ""
+        if axes.get("region_low"):  # written in the lowest header row instead
+            rows[0][0], rows[depth - 1][0] = "", axes["region_word"]
         header = rows
+    if serial:
+        header = [["序号" if r == 0 else ""] + row for r, row in enumerate(header)]
     if units == "row":
         unit_cells = []
         for k, c in columns:
             unit_cells.append(METRICS[c][1] if k == "metric" else ("人" if k == "unknown" else ""))
-        header.append(["单位", *([""] * len(lead)), *unit_cells])
+        header.append([""] * serial + ["单位", *([""] * len(lead)), *unit_cells])
         paths = [p + [u] if u else p for p, u in zip(paths, unit_cells, strict=True)]
     above: list[list[str]] = []
     if axes["year"] == "title":
-        above.append([f"{year}年各区县养老服务统计"])
+        written_year = str(year)
+        if axes.get("chinese_year"):
+            written_year = "".join("〇一二三四五六七八九"[int(c)] for c in written_year)
+        above.append([f"{written_year}年各区县养老服务统计"])
         if rng.random() < 0.5:
             above.append([])
     if units == "line":
         above.append([f"单位：{METRICS[codes[0]][1]}"])
     body_labels = rng.sample(sorted(DISTRICTS), rng.randint(3, 6))
+    aliases = axes.get("aliases", False)
     total_label = rng.choice(["合计", "全市"])
     labels = ([total_label] + body_labels) if axes["total_first"] else (body_labels + [total_label])
     if axes["subtotal"]:
         labels.insert(rng.randint(0, len(labels)), "市区")
     body = []
     gold_rows, gold_issues = [], []
-    first_body = len(above) + len(header) + 1  # 1-based row of the first body row
+    if axes.get("column_numbers"):
+        numbered = [""] * serial + ["甲"] + (["乙"] if year_col else [])
+        numbered += [str(k + 1) for k in range(len(columns))]
+        body.append(numbered)
+    first_body = len(above) + len(header) + len(body) + 1  # 1-based row of the first data row
     unknown_cells = 0
     for i, label in enumerate(labels):
         r = first_body + i
-        cells = [label] + ([str(year)] if year_col else [])
+        written = label[:-1] if aliases and label in DISTRICTS and rng.random() < 0.5 else label
+        if aliases and rng.random() < 0.3:
+            written = "\u3000\u3000" + written  # indented with full-width spaces
+        cells = ([str(i + 1)] if serial else []) + [written] + ([str(year)] if year_col else [])
         for j, (kind, code) in enumerate(columns):
             col = n_lead + j
             if kind == "note":
@@ -151,17 +180,20 @@ def make_table(rng: random.Random, year: int, axes: dict) -> dict:
                     unknown_cells += 1
                 continue
             value = rng.randint(1, 200_000)
-            cells.append(value)
+            cells.append(f"{value:,}" if axes.get("separators") and value >= 1000 else value)
             if kind == "unknown":
                 unknown_cells += 1
                 continue
             loc = (r, col)
             if label == "市区":
-                gold_issues.append([loc, "unknown district '市区'"])
+                gold_issues.append([loc, f"unknown district {written!r}"])
             else:
                 code_of = CITY if label in ("合计", "全市") else DISTRICTS[label]
                 gold_rows.append([code, code_of, year, float(value), METRICS[code][1], loc])
         body.append(cells)
+    if axes.get("footnotes"):
+        body.append([""] * serial + ["注：本表数据为年末数。"])
+        body.append([""] * serial + ["资料来源：杭州市民政局"])
     for j, (kind, _code) in enumerate(columns):
         if kind == "unknown" and unknown_cells:
             path = " > ".join(paths[j])
@@ -171,17 +203,20 @@ def make_table(rng: random.Random, year: int, axes: dict) -> dict:
                                 f"metrics.csv; {unknown_cells} value"
                                 f"{'s' if unknown_cells > 1 else ''} not loaded"])
     return {"rows": above + header + body, "gold_rows": gold_rows, "gold_issues": gold_issues,
-            "merges": _merges(len(above), n_lead, len(columns), depth, span)}
+            "merges": _merges(len(above), n_lead, len(columns), depth, span,
+                              skip_region=bool(axes.get("region_low")), serial=serial)}
 
 
-def _merges(offset: int, n_lead: int, n_cols: int, depth: int, span: int) -> list[str]:
+def _merges(offset: int, n_lead: int, n_cols: int, depth: int, span: int,
+            skip_region: bool = False, serial: bool = False) -> list[str]:
     """Merged ranges as Excel holds them (XLSX only): the region and year
     cells and the leaves outside the group merged down the header's rows,
     the group merged across its columns."""
     if depth == 1:
         return []
     top, bottom = offset + 1, offset + depth
-    out = [f"{_letter(j)}{top}:{_letter(j)}{bottom}" for j in range(n_lead)]
+    out = [f"{_letter(j)}{top}:{_letter(j)}{bottom}" for j in range(n_lead)
+           if not (skip_region and j == int(serial))]
     if span > 1:
         out.append(f"{_letter(n_lead)}{top}:{_letter(n_lead + span - 1)}{top}")
     for j in range(n_lead + span, n_lead + n_cols):
@@ -205,6 +240,14 @@ def draw_axes(rng: random.Random) -> dict:
         "subtotal": rng.random() < 0.3,
         "note_column": rng.random() < 0.3,
         "unknown_column": rng.random() < 0.3,
+        "serial_column": rng.random() < 0.25,
+        "wrapped_header": rng.random() < 0.25,
+        "aliases": rng.random() < 0.3,
+        "footnotes": rng.random() < 0.3,
+        "separators": rng.random() < 0.3,
+        "region_low": rng.random() < 0.3,
+        "column_numbers": rng.random() < 0.25,
+        "chinese_year": rng.random() < 0.3,
     }
 
 
@@ -214,6 +257,16 @@ def _loc(sheet: str | None, r: int | None, c: int) -> str:
         parts.append(f"row {r}")
     parts.append(f"column {_letter(c)}")
     return ", ".join(parts)
+
+
+def _csv_lines(rows: list[list]) -> callable:
+    """Record number -> the line a CSV record starts on (a header cell with a
+    line break takes two lines; the reader numbers rows as an editor shows them)."""
+    starts, line = [], 1
+    for row in rows:
+        starts.append(line)
+        line += 1 + sum(str(c).count("\n") for c in row)
+    return lambda r: starts[r - 1]
 
 
 def generate(seed: int, n: int, out: Path) -> dict:
@@ -255,10 +308,11 @@ def generate(seed: int, n: int, out: Path) -> dict:
             (out / name).write_bytes(data.encode("utf-8" if axes["format"] == "csv-utf8" else "gb18030"))
         for sheet, t in tables:
             s = sheet if axes["format"] == "xlsx" else None
+            line = _csv_lines(t["rows"]) if s is None else (lambda r: r)
             for m, d, y, v, u, (r, c) in t["gold_rows"]:
-                g["rows"].append([m, d, y, v, u, _loc(s, r, c)])
+                g["rows"].append([m, d, y, v, u, _loc(s, line(r), c)])
             for (r, c), reason in t["gold_issues"]:
-                g["issues"].append([_loc(s, r, c), reason])
+                g["issues"].append([_loc(s, line(r) if r else r, c), reason])
         gold[name] = g
     (out / "gold.json").write_text(json.dumps(gold, ensure_ascii=False, indent=1), encoding="utf-8")
     return gold

@@ -10,15 +10,23 @@ skipped, never read as 0.
 
 Yearbook tables as statistics offices publish them:
 
-- the header is the first of the top 30 rows that has a district column and
+- the header is the first of the top 30 rows that has a region column and
   metric names across (or the tidy columns); title rows, a ``单位：万人`` line
-  and blank rows above it are allowed. District headers: 地区, 区县, 区（县、市）,
-  区县名称, District Name, a diagonal corner cell (``地区＼指标``) or a blank
-  top-left cell. Year headers include 年份, 年度, 时间.
+  and blank rows above it are allowed. Region headers are the words of
+  ``extractors.vocabulary`` (地区, 城市, 市县, 区县, 县（市、区）, 区（县、市）,
+  district, region, city …), a diagonal corner cell (``地区＼指标``), a blank
+  cell over region names, a weak word (单位, 名称) over region names, or no
+  known word at all over a column of names that resolve to districts.
+  Year headers include 年份, 年度, 时间; a column of years is a year column
+  whatever its header.
 - a metric header is a metric code or name, optionally with its unit
   (``城乡社区数（个）``, ``（单位：个）``, ``/个``) and a leading 其中 ("of which").
-- a wide header may take two rows: a group header merged over metric columns,
-  or a units row (``单位 | 个 | （张）``) below the names.
+- a wide header may take any number of rows (up to 6): group headers merged
+  over sub-columns, metrics merged down, a units row (``单位 | 个 | （张）``);
+  each column resolves to its leaf with its full header path
+  (``养老服务 > 机构养老 > 养老机构床位数``). A column whose path names no
+  metric, or without a header, is one issue for the column naming its path.
+  A column-number row under the header (``甲 | 1 | 2 | …``) is structure.
 - a unit comes from the header, the units row or the ``单位：`` line above the
   table (for the columns whose metric it fits); ``万人`` multiplies by 10^4.
 - rows repeating the header are skipped; without a year column, the nearest
@@ -39,7 +47,11 @@ Yearbook tables as statistics offices publish them:
   hold a formula (mapped through xl/workbook.xml and its rels; no DTD, no
   entities, no network), not by a second openpyxl pass.
 - years across the columns, or districts across, are not read: one issue
-  names the layout.
+  names the layout; a table without a header is one issue saying which
+  region words were looked for in which rows and what was found there.
+- every non-empty cell gets one fate in ``StatsResult.ledger`` (see
+  ``extractors.stats.accounts``); numbers float64 cannot hold are issues;
+  the reader bounds what it allocates (see docs/ARCHITECTURE.md).
 
 The happy path is vectorised (pyarrow compute + numpy): names, metrics,
 years and units are resolved once per distinct value, not once per row, and

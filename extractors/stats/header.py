@@ -63,7 +63,15 @@ def match_metric_header(text: str, lookup: Mapping[str, str]) -> tuple[str | Non
     for i, ch in enumerate(key):  # 养老机构床位数/张
         if ch == "/" and key[:i] in lookup:
             return lookup[key[:i]], clean_unit(key[i + 1 :])
+    bare = _TIME_QUALIFIER_RE.sub("", key)  # 年末户籍老年人口: the year-end figure
+    if bare != key and bare:
+        return match_metric_header(bare, lookup)
     return None, None
+
+
+# a statement of when a figure is taken, before a metric name (not a year:
+# 2019年床位数 beside 2020年床位数 is years across, not one metric)
+_TIME_QUALIFIER_RE = re.compile(r"^(?:年末|年底|期末|年初|全年|本年|当年|年度)")
 
 
 @dataclass
@@ -80,6 +88,7 @@ class Layout:
     # wide: column -> full header path, of every column but region and year
     paths: dict[int, tuple[str, ...]] = field(default_factory=dict)
     unknown_columns: dict[int, str] = field(default_factory=dict)  # path naming no metric
+    column_years: dict[int, int] = field(default_factory=dict)  # year named by a group header
     ignored_columns: dict[int, str] = field(default_factory=dict)  # notes, codes
 
 
@@ -112,8 +121,13 @@ def _classify(row: list[str], lookup: Mapping[str, str]) -> Layout | None:
     if not known:
         return None
     if district is None:
-        if keys and keys[0] == "" and 0 not in known:
-            district = 0  # yearbook tables often leave the top-left cell blank
+        # yearbook tables often leave the region's header cell blank: the
+        # first column that is not a row number or code (checked against the
+        # cells below by _region_by_cells when a resolver is at hand)
+        first = next((j for j, k in enumerate(keys) if k not in IGNORED_HEADERS
+                      and k not in CODE_HEADERS), None)
+        if first is not None and keys[first] == "" and first not in known:
+            district = first
         else:
             return None
     used = {district, roles.get("year"), roles.get("code")}
@@ -164,6 +178,8 @@ def _find_header(
         layout = _classify(row, lookup)
         if layout is not None and layout.kind == "tidy":
             return layout, i
+        if layout is not None and is_region is not None and not _cell(row, layout.district):
+            _region_by_cells(layout, row, head[i + 1 : i + 9], lookup, is_region)
         if layout is None:
             layout = _region_anchor(row, head[i + 1 : i + 6], lookup, is_region)
         if layout is None and is_region is not None:
@@ -178,14 +194,17 @@ def _find_header(
     return None
 
 
+_UNIT_LINE_CELL_RE = re.compile(r"(?:计量)?单位[:：].*")
+
+
 def _header_top(head: list[list[str]], i: int, layout: Layout) -> int:
-    """The first row of a header found at row ``i`` by a blank region cell
-    (a corner left blank): the rows above whose region cell is blank too,
-    with several cells and no figure, are its upper levels (group headers,
-    metrics merged down), not titles (a title or unit line starts in the
-    first column, or is one cell)."""
+    """The first row of a header found at row ``i``: the rows above whose
+    region cell is blank, with a cell and no figure, are its upper levels
+    (group headers, metrics merged down, a blank corner's upper cells), not
+    titles (a title starts in the first column or is one long cell), unit
+    lines or year lines."""
     d = layout.district
-    if i == 0 or (d < len(head[i]) and head[i][d].strip()):
+    if i == 0:
         return i
     top = i
     for k in range(i - 1, max(i - MAX_HEADER_ROWS, -1), -1):
@@ -197,8 +216,33 @@ def _header_top(head: list[list[str]], i: int, layout: Layout) -> int:
         filled = [j for j, c in enumerate(cells) if c]
         if len(filled) == 1 and filled[0] <= d + 1 and len(cells[filled[0]]) > 12:
             break  # a title in the cell next to the corner
+        if all(_UNIT_LINE_CELL_RE.fullmatch(normalise_name(cells[j])) or _YEAR_KEY_RE.search(cells[j])
+               for j in filled):
+            break  # a 单位：万人 line or a date/year line at the right of the title block
         top = k
     return top
+
+
+def _cell(row: list[str], j: int) -> str:
+    return row[j].strip() if j < len(row) else ""
+
+
+def _region_by_cells(
+    layout: Layout, row: list[str], below: list[list[str]], lookup: Mapping[str, str],
+    is_region: Callable[[str], bool],
+) -> None:
+    """A region column taken for its blank header cell must hold region
+    names below; else the first other column, not a metric, that does (a 序号
+    column merged down also leaves a blank cell)."""
+    if _region_cells(below, layout.district, is_region):
+        return
+    for j in range(max(len(row), max((len(r) for r in below), default=0))):
+        if j == layout.district or (_cell(row, j) and match_metric_header(row[j], lookup)[0]):
+            continue
+        if _region_cells(below, j, is_region):
+            layout.district = j
+            layout.metric_columns.pop(j, None)
+            return
 
 
 def _region_anchor(
@@ -212,8 +256,11 @@ def _region_anchor(
     keys = [_header_key(c) for c in row]
     if any(k and parse_value(c)[1] == OK for c, k in zip(row, keys, strict=True)):
         return None
-    if sum(1 for k in keys if _YEAR_KEY_RE.fullmatch(k)) >= 2:
-        return None  # years across the columns: not a layout of CONTRACT §5
+    if sum(1 for k in keys if _YEAR_KEY_RE.fullmatch(k)) >= 2 and not (
+        below and any(c.strip() and match_metric_header(c, lookup)[0] for c in below[0])
+        and not any(c.strip() and parse_value(c)[1] == OK for c in below[0])
+    ):
+        return None  # years across the columns, no metric under them: not CONTRACT §5
     district = next((j for j, k in enumerate(keys) if k and _is_district_header(k)), None)
     if district is None and is_region is not None:
         for j, k in enumerate(keys):
@@ -351,6 +398,9 @@ def _resolve_columns(anchor: Layout, rows: list[list[str]], lookup: Mapping[str,
             layout.ignored_columns[j] = PATH_SEP.join(path)
             continue
         layout.paths[j] = tuple(path)
+        years = {int(k[:4]) for k in keys[:-1] if _YEAR_KEY_RE.fullmatch(k)}
+        if len(years) == 1:  # a year as a group header over its metrics (2019年 > 床位数)
+            layout.column_years[j] = years.pop()
         header = _match_path(path, lookup)
         if header is None:
             layout.unknown_columns[j] = PATH_SEP.join(path)
@@ -359,15 +409,20 @@ def _resolve_columns(anchor: Layout, rows: list[list[str]], lookup: Mapping[str,
     return layout
 
 
+_TOTAL_LEAVES = frozenset({"合计", "小计", "总计", "计", "总数", "合", "total", "subtotal"})
+
+
 def _match_path(path: list[str], lookup: Mapping[str, str]) -> str | None:
     """The header text (as ``match_metric_header`` reads it) that names a
     metric from a header path, or None: the levels joined from the widest to
     the leaf alone; a trailing level that is only a unit is attached to the
     name as （unit）."""
     unit = None
-    names = list(path)
+    names = [n for n in path if not _YEAR_KEY_RE.fullmatch(_header_key(n))] or list(path)
     while len(names) > 1 and _unit_like(names[-1]):
         unit = clean_unit(names.pop())
+    if len(names) > 1 and _header_key(names[-1]) in _TOTAL_LEAVES:
+        names.pop()  # 床位数 > 合计: the group's own total
     for k in range(len(names)):
         text = "".join(_OF_WHICH_RE.sub("", n) if i else n for i, n in enumerate(names[k:]))
         code, own_unit = match_metric_header(text, lookup)

@@ -35,7 +35,7 @@ def _drop_repeated_headers(layout: Layout, header_rows: list[list[str]], cols, r
     if not repeat.any():
         return cols, rows, year
     keep = pa.array(~repeat)
-    if layout.year is None:
+    if layout.year is None and year is not None:
         value_cols = list(layout.metric_columns) if layout.kind == "wide" else [layout.value]
         years = np.full(n, year, dtype=np.int64)
         for r in np.flatnonzero(repeat & ~np.roll(repeat, 1)).tolist():  # first header row

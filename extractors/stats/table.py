@@ -48,7 +48,7 @@ from extractors.stats.values import (
     parse_value,
 )
 from extractors.stats.years import _sheet_year, _year_from_text, _year_of_cell
-from extractors.vocabulary import UNIT_HEADERS
+from extractors.vocabulary import COLUMN_NUMBER_LABELS, UNIT_HEADERS
 
 
 class _TableReader:
@@ -115,6 +115,13 @@ class _TableReader:
             self.acc.grid_cells(self._t, grid, 0, None, "issue", "cell of an unread table", reason)
             return empty_frame()
         layout, header = found
+        if (
+            layout.kind == "wide" and not layout.metric_columns and grid.rows is not None
+            and not _has_number(grid.rows)
+        ):
+            view.kind = "cover or notes sheet (region header, no metric, no figure)"
+            self.acc.grid_cells(self._t, grid, 0, None, "structural", "cover or notes text")
+            return empty_frame()
         first = header + 1 - layout.rows
         view.kind = layout.kind
         view.header_rows = tuple(range(first + 1, header + 2))
@@ -129,14 +136,29 @@ class _TableReader:
         for reason in over:
             self._issue(self._where(grid.sheet), reason)
         self.acc.over_width(self._t, grid, header, layout.width)
+        if layout.kind == "wide" and layout.year is None:
+            self._year_column_by_content(layout, cols)
+            view.columns = describe_columns(layout)
+        view.notes.append("rows numbered as shown (from 1), columns from 0 (A)")
+        if layout.year is not None:
+            view.notes.append(f"year from column {_column_letter(layout.year)}")
         year: int | None = None
-        if layout.year is None:
-            titles = " ".join(c for row in grid.head[:header] for c in row if c)
-            year = (
-                _year_from_text(titles)
-                or _sheet_year(grid.sheet)
-                or _year_from_text(Path(self.source_file).stem)
-            )
+        years_in_header = layout.kind == "wide" and bool(layout.metric_columns) and all(
+            j in layout.column_years for j in layout.metric_columns
+        )
+        if years_in_header:
+            view.notes.append("year of each column from its group header")
+        if layout.year is None and not years_in_header:
+            titles = " ".join(c for row in grid.head[:first] for c in row if c)
+            for source, found_year in (
+                ("a title row", lambda: _year_from_text(titles)),
+                ("the sheet name", lambda: _sheet_year(grid.sheet)),
+                ("the file name", lambda: _year_from_text(Path(self.source_file).stem)),
+            ):
+                year = found_year()
+                if year is not None:
+                    view.notes.append(f"year {year} from {source}")
+                    break
             if year is None:
                 reason = (
                     "no year: no year column, and none in a title row, the sheet name "
@@ -149,8 +171,8 @@ class _TableReader:
         kept = _drop_repeated_headers(layout, header_rows, cols, rows, year)
         if kept[0] is not cols:
             self.acc.dropped(
-                self._t, non_empty_counts(cols), non_empty_counts(kept[0]), rows, "structural",
-                "repeated header",
+                self._t, non_empty_counts(cols), non_empty_counts(kept[0]),
+                np.setdiff1d(rows, kept[1]), "structural", "repeated header",
             )
             masks = None
         cols, rows, year = kept
@@ -170,6 +192,34 @@ class _TableReader:
             self.acc.tidy(self._t, layout, cols, rows, good, bad, masks)
             return frame
         return self._wide(grid.sheet, layout, cols, rows, year, _unit_line(grid.head[:header]))
+
+    @staticmethod
+    def _column_numbers(layout: Layout, cols) -> bool:
+        """The first body row numbers the columns: its label is blank or 甲/乙/
+        栏次…, and its figures count up by one from column to column."""
+        first = [(cols[j][0].as_py() or "").strip() for j in range(len(cols))]
+        label = _header_key(first[layout.district]) if layout.district < len(first) else ""
+        if label and label not in COLUMN_NUMBER_LABELS:
+            return False
+        numbers = [c for j, c in enumerate(first) if c and j not in (layout.district, layout.year)
+                   and _header_key(c) not in COLUMN_NUMBER_LABELS]
+        if len(numbers) < 2 or not all(n.isdigit() for n in numbers):
+            return False
+        ints = [int(n) for n in numbers]
+        return ints[0] >= 1 and all(b == a + 1 for a, b in zip(ints, ints[1:], strict=False))
+
+    def _year_column_by_content(self, layout: Layout, cols) -> None:
+        """A column whose header names nothing known (or is blank) but whose
+        cells are all years (2019, 2019年) is the year column."""
+        for j, col in enumerate(cols):
+            if j == layout.district or j in layout.metric_columns or j in layout.ignored_columns:
+                continue
+            texts = [t for t in pc.unique(pc.utf8_trim_whitespace(col)).to_pylist() if t]
+            if texts and len(texts) <= 200 and all(_year_of_cell(t) for t in texts):
+                layout.year = j
+                layout.unknown_columns.pop(j, None)
+                layout.paths.pop(j, None)
+                return
 
     def _unknown_layout(self, head: list[list[str]], sheet: str | None = None) -> str:
         """The reason for a table without a header; names the two transposed
@@ -197,6 +247,13 @@ class _TableReader:
     def _wide(self, sheet, layout: Layout, cols, rows, year, unit_line=None) -> pd.DataFrame:
         matched = {j: match_metric_header(h, self.lookup) for j, h in layout.metric_columns.items()}
         header_units = {j: unit for j, (_code, unit) in matched.items()}
+        # a column-number row right below the header (甲 | 1 | 2 | 3 ...)
+        if len(rows) and layout.metric_columns and self._column_numbers(layout, cols):
+            before = non_empty_counts(cols)
+            cols = [c[1:] for c in cols]
+            dropped_rows, rows = rows[:1], rows[1:]
+            self.acc.dropped(self._t, before, non_empty_counts(cols), dropped_rows, "structural",
+                             "column-number row")
         # a units row right below the header (单位 | 个 | 张 ...)
         if len(rows) and layout.metric_columns:
             first = {j: cols[j][0].as_py() for j in layout.metric_columns}
@@ -211,8 +268,9 @@ class _TableReader:
                         header_units[j] = clean_unit(v)
                 before = non_empty_counts(cols)
                 cols = [c[1:] for c in cols]
-                rows = rows[1:]
-                self.acc.dropped(self._t, before, non_empty_counts(cols), rows, "structural", "unit row")
+                dropped_rows, rows = rows[:1], rows[1:]
+                self.acc.dropped(self._t, before, non_empty_counts(cols), dropped_rows, "structural",
+                                 "unit row")
         if unit_line:
             # 单位：万人 above the table: the unit of every metric column without
             # its own whose metric it fits; when it fits none, of them all (so
@@ -241,6 +299,12 @@ class _TableReader:
         )
         if layout.year is not None:
             yr = pa.chunked_array([cols[layout.year]] * k)
+        elif layout.column_years:  # 2019年 > 床位数 | 2020年 > 床位数: a year per column
+            yr = pa.chunked_array([
+                pa.array([str(layout.column_years[j])] * n, pa.string()) if j in layout.column_years
+                else (pa.array([str(year)] * n, pa.string()) if isinstance(year, int) else year)
+                for j, _ in parts
+            ])
         else:
             yr = year if isinstance(year, int) else pa.chunked_array([year] * k)
         col_idx = np.repeat(np.array([j for j, _ in parts], dtype=np.int64), n)
