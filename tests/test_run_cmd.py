@@ -156,10 +156,42 @@ def with_password(url: str) -> str:
     return sa.engine.make_url(url).set(password=PASSWORD).render_as_string(hide_password=False)
 
 
+def dagster_storage_mentions(home, secret: str) -> list[str]:
+    """Files (and SQLite rows, compressed or not) of a Dagster instance holding ``secret``."""
+    import sqlite3
+    import zlib
+
+    hits = []
+    for path in home.rglob("*"):
+        if not path.is_file():
+            continue
+        if secret.encode() in path.read_bytes():
+            hits.append(str(path))
+        if path.suffix == ".db":
+            db = sqlite3.connect(path)
+            try:
+                tables = [r[0] for r in db.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'")]
+                for t in tables:
+                    for row in db.execute(f'SELECT * FROM "{t}"'):
+                        for v in row:
+                            if isinstance(v, bytes):
+                                try:
+                                    v = zlib.decompress(v)
+                                except zlib.error:
+                                    pass
+                                v = v.decode("utf-8", "ignore")
+                            if isinstance(v, str) and secret in v:
+                                hits.append(f"{path}:{t}")
+            finally:
+                db.close()
+    return hits
+
+
 def test_no_password_in_any_output(tmp_path, pg_url):
     """PostgreSQL here trusts local connections, so any password is accepted: the URL
     carries one and no output of run, check, extract or --help shows it, in success or
-    failure."""
+    failure, nor does a persistent Dagster instance's storage."""
     import os
 
     raw = tmp_path / "raw"
@@ -176,7 +208,13 @@ def test_no_password_in_any_output(tmp_path, pg_url):
         return p
 
     assert call("run", "--raw", str(raw), "--warehouse", url, "--quiet").returncode == 0
-    assert call("run", "--raw", str(raw), "--quiet", env=env_url).returncode == 0
+    home = tmp_path / "dagster_home"  # a persistent instance records every run
+    home.mkdir()
+    assert call("run", "--raw", str(raw), "--quiet",
+                env={**env_url, "DAGSTER_HOME": str(home)}).returncode == 0
+    assert call("run", "--raw", str(raw), "--warehouse", url, "--quiet",
+                env={"DAGSTER_HOME": str(home)}).returncode == 0
+    assert dagster_storage_mentions(home, PASSWORD) == []
     bad_port = url.replace(":5432/", ":5999/")
     assert call("run", "--raw", str(raw), "--warehouse", bad_port).returncode == 2
     assert call("run", "--raw", str(raw), "--warehouse", url.replace("+psycopg", "+nodriver")
