@@ -233,3 +233,36 @@ def test_no_password_in_any_output(tmp_path, pg_url):
         assert "An4lyst-Pw" not in text, (args, text)
         assert "Traceback" not in text, (args, text)
     assert "***" in outputs[0][2]  # the summary's title shows the URL, masked
+
+
+def test_idle_analyst_transaction_fails_the_run_with_its_pid(tmp_path, pg_url):
+    """An analyst's transaction left open on v_attainment: `planwh run` does not hang; the
+    attainment step fails after PLANWH_LOCK_TIMEOUT and the summary names the session."""
+    import os
+    import time
+
+    import sqlalchemy as sa
+
+    raw = tmp_path / "raw"
+    copy_raw(raw, plans=False, stats=True)
+    assert planwh("run", "--raw", str(raw), "--warehouse", pg_url, "--quiet",
+                  cwd=tmp_path).returncode == 0
+    analyst = sa.create_engine(pg_url, connect_args={"application_name": "dbeaver-analyst"})
+    try:
+        with analyst.connect() as a:
+            a.begin()
+            pid = a.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+            a.execute(sa.text("SELECT COUNT(*) FROM v_attainment")).scalar()
+            started = time.monotonic()
+            p = subprocess.run(
+                [sys.executable, "-m", "planwh.cli", "run", "--raw", str(raw), "--warehouse",
+                 pg_url, "--quiet"], cwd=tmp_path, capture_output=True, text=True,
+                timeout=300, env=dict(os.environ, PLANWH_LOCK_TIMEOUT="2"))
+            assert time.monotonic() - started < 240
+            a.rollback()
+    finally:
+        analyst.dispose()
+    assert p.returncode == 1, p.stdout + p.stderr
+    failed = [line for line in p.stdout.splitlines() if line.startswith("failed")]
+    assert failed and f"pid {pid}" in failed[0] and "dbeaver-analyst" in failed[0], p.stdout
+    assert "Traceback" not in p.stdout + p.stderr

@@ -275,3 +275,27 @@ def test_postgres_gone_mid_run(pg_setup, trial):
     assert_legal(url, seen, f"server gone at {when:.1f} s")
     run_to_completion(raw_b, url, work)
     assert checksums(url) == final
+
+
+# --------------------------------------------------------------------------- concurrency
+
+
+def test_two_runs_at_once_on_duckdb(duck_setup):
+    """A second `planwh run` started while the first holds the DuckDB file: whichever way
+    the lock falls, each prints at most one line on stderr and no traceback, and the
+    warehouse ends in a step-boundary state from which a run reaches B."""
+    work, raw_b, base, final, seen, span = duck_setup
+    db = work / "concurrent.duckdb"
+    shutil.copy(base, db)
+    url = f"duckdb:///{db}"
+    first = start_run(raw_b, url, work)
+    time.sleep(min(6.0, span / 3))
+    second = start_run(raw_b, url, work)
+    results = [p.communicate(timeout=300) + (p.returncode,) for p in (first, second)]
+    for out, err, code in results:
+        assert code in (0, 1, 2), (code, out, err)
+        assert "Traceback" not in out + err, err
+        assert len(err.strip().splitlines()) <= 1, err
+    assert_legal(url, seen, "two runs at once")
+    run_to_completion(raw_b, url, work)
+    assert checksums(url) == final
