@@ -80,12 +80,29 @@ def data_path(*parts: str) -> Path:
     return Path("data", *parts).resolve()
 
 
+# A URL given in code (planwh run --warehouse) reaches the resource through this
+# variable of the running process: Dagster stores a resource's configured values in the
+# job snapshot of every run (runs.db), and an EnvVar is stored by name only.
+RUN_WAREHOUSE_ENV = "PLANWH_RUN_WAREHOUSE_URL"
+
+
+def _warehouse_url(url: str | None):
+    if not url:
+        return _env_or("PLANWH_WAREHOUSE_URL", DEFAULT_WAREHOUSE_URL)
+    from warehouse.urls import password_of
+
+    if password_of(url) is None:
+        return url
+    os.environ[RUN_WAREHOUSE_ENV] = url
+    return dg.EnvVar(RUN_WAREHOUSE_ENV)
+
+
 def default_resources(raw: str | None = None, warehouse_url: str | None = None,
                       accept_shrink: list[str] | None = None) -> dict:
+    """The resources of a run; a warehouse URL holding a password is passed by
+    environment variable, so that no Dagster storage records the password."""
     return {
         "raw": RawFolder(path=raw if raw else _env_or("PLANWH_RAW_DIR", DEFAULT_RAW_DIR),
                          accept_shrink=list(accept_shrink or [])),
-        "warehouse": WarehouseResource(
-            url=warehouse_url if warehouse_url else _env_or("PLANWH_WAREHOUSE_URL", DEFAULT_WAREHOUSE_URL)
-        ),
+        "warehouse": WarehouseResource(url=_warehouse_url(warehouse_url)),
     }

@@ -156,10 +156,42 @@ def with_password(url: str) -> str:
     return sa.engine.make_url(url).set(password=PASSWORD).render_as_string(hide_password=False)
 
 
+def dagster_storage_mentions(home, secret: str) -> list[str]:
+    """Files (and SQLite rows, compressed or not) of a Dagster instance holding ``secret``."""
+    import sqlite3
+    import zlib
+
+    hits = []
+    for path in home.rglob("*"):
+        if not path.is_file():
+            continue
+        if secret.encode() in path.read_bytes():
+            hits.append(str(path))
+        if path.suffix == ".db":
+            db = sqlite3.connect(path)
+            try:
+                tables = [r[0] for r in db.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'")]
+                for t in tables:
+                    for row in db.execute(f'SELECT * FROM "{t}"'):
+                        for v in row:
+                            if isinstance(v, bytes):
+                                try:
+                                    v = zlib.decompress(v)
+                                except zlib.error:
+                                    pass
+                                v = v.decode("utf-8", "ignore")
+                            if isinstance(v, str) and secret in v:
+                                hits.append(f"{path}:{t}")
+            finally:
+                db.close()
+    return hits
+
+
 def test_no_password_in_any_output(tmp_path, pg_url):
     """PostgreSQL here trusts local connections, so any password is accepted: the URL
     carries one and no output of run, check, extract or --help shows it, in success or
-    failure."""
+    failure, nor does a persistent Dagster instance's storage."""
     import os
 
     raw = tmp_path / "raw"
@@ -176,7 +208,13 @@ def test_no_password_in_any_output(tmp_path, pg_url):
         return p
 
     assert call("run", "--raw", str(raw), "--warehouse", url, "--quiet").returncode == 0
-    assert call("run", "--raw", str(raw), "--quiet", env=env_url).returncode == 0
+    home = tmp_path / "dagster_home"  # a persistent instance records every run
+    home.mkdir()
+    assert call("run", "--raw", str(raw), "--quiet",
+                env={**env_url, "DAGSTER_HOME": str(home)}).returncode == 0
+    assert call("run", "--raw", str(raw), "--warehouse", url, "--quiet",
+                env={"DAGSTER_HOME": str(home)}).returncode == 0
+    assert dagster_storage_mentions(home, PASSWORD) == []
     bad_port = url.replace(":5432/", ":5999/")
     assert call("run", "--raw", str(raw), "--warehouse", bad_port).returncode == 2
     assert call("run", "--raw", str(raw), "--warehouse", url.replace("+psycopg", "+nodriver")
@@ -195,3 +233,36 @@ def test_no_password_in_any_output(tmp_path, pg_url):
         assert "An4lyst-Pw" not in text, (args, text)
         assert "Traceback" not in text, (args, text)
     assert "***" in outputs[0][2]  # the summary's title shows the URL, masked
+
+
+def test_idle_analyst_transaction_fails_the_run_with_its_pid(tmp_path, pg_url):
+    """An analyst's transaction left open on v_attainment: `planwh run` does not hang; the
+    attainment step fails after PLANWH_LOCK_TIMEOUT and the summary names the session."""
+    import os
+    import time
+
+    import sqlalchemy as sa
+
+    raw = tmp_path / "raw"
+    copy_raw(raw, plans=False, stats=True)
+    assert planwh("run", "--raw", str(raw), "--warehouse", pg_url, "--quiet",
+                  cwd=tmp_path).returncode == 0
+    analyst = sa.create_engine(pg_url, connect_args={"application_name": "dbeaver-analyst"})
+    try:
+        with analyst.connect() as a:
+            a.begin()
+            pid = a.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+            a.execute(sa.text("SELECT COUNT(*) FROM v_attainment")).scalar()
+            started = time.monotonic()
+            p = subprocess.run(
+                [sys.executable, "-m", "planwh.cli", "run", "--raw", str(raw), "--warehouse",
+                 pg_url, "--quiet"], cwd=tmp_path, capture_output=True, text=True,
+                timeout=300, env=dict(os.environ, PLANWH_LOCK_TIMEOUT="2"))
+            assert time.monotonic() - started < 240
+            a.rollback()
+    finally:
+        analyst.dispose()
+    assert p.returncode == 1, p.stdout + p.stderr
+    failed = [line for line in p.stdout.splitlines() if line.startswith("failed")]
+    assert failed and f"pid {pid}" in failed[0] and "dbeaver-analyst" in failed[0], p.stdout
+    assert "Traceback" not in p.stdout + p.stderr

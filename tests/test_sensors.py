@@ -290,3 +290,23 @@ def _rows_of(engine, source_file: str) -> tuple[int, int, int]:
             "SELECT COUNT(*) FROM fct_target WHERE indicator_id NOT IN "
             "(SELECT indicator_id FROM dim_indicator)")).scalar()
     return plans, targets, orphans
+
+
+def test_a_vanished_raw_folder_skips_the_tick(raw):
+    """raw/plans gone (an unmounted share, a wrong path): the sensor removes no partition
+    and requests no run; the cursor is kept, so the folder's return changes nothing."""
+    import shutil
+
+    t = Ticker(raw)
+    (raw / "plans" / "a.docx").write_bytes(b"a")
+    t.tick()
+    assert t.partitions == {"a.docx"}
+    cursor = t.cursor
+    shutil.rmtree(raw / "plans")
+    result = t.tick()
+    assert result.run_requests == [] and not result.dynamic_partitions_requests
+    assert "plans/ missing" in result.skip_reason.skip_message
+    assert t.partitions == {"a.docx"} and t.cursor == cursor
+    (raw / "plans").mkdir()
+    (raw / "plans" / "a.docx").write_bytes(b"a")
+    assert t.tick().run_requests == []  # back as it was: nothing to do
