@@ -58,6 +58,10 @@ PLAN_AXES: dict[str, tuple] = {
     "rl_row_broken": ("yes", "no"),
 }
 OBSERVED = ("rl_table_over_pages", "rl_row_broken")
+# axes of one record (not of its document): the grammar rule its cell exercises, which
+# Word table of a split table holds it, whether a reportlab page break put it on a
+# continuation page
+RECORD_AXES = ("target_kind", "word_table", "rl_page")
 LAYOUT_A_ONLY = ("indicator_head", "task_head", "year_group", "status_head", "measures_head",
                  "year_label", "period", "column_order", "extra_columns", "unit_place",
                  "task_merge", "indicator_cell")
@@ -304,7 +308,7 @@ def layout_a_tables(rng: random.Random, axes: dict, names: list, first_task: int
                     gold.append(dict(indicator_name=indicator_name, year=years[k_y], scope=scope,
                                      comparator=c, target_value=v, target_value_high=h,
                                      target_unit=u, target_text=normalise(cell.text),
-                                     task_no=task_no, target_kind=kind))
+                                     task_no=task_no, target_kind=kind, _body_row=len(body)))
             body.append(row)
         groups.append((g0, len(body)))
     if axes["indicator_cell"] == "sentence" and not used_sentence:
@@ -359,7 +363,7 @@ def layout_b_tables(rng: random.Random, axes: dict, names: list, first_no: int) 
                 gold.append(dict(indicator_name=normalise(name), year=target_year, scope=scope,
                                  comparator=c, target_value=v, target_value_high=h,
                                  target_unit=u, target_text=normalise(cell.text),
-                                 task_no=str(no), target_kind=kind))
+                                 task_no=str(no), target_kind=kind, _body_row=len(body) - 1))
         groups.append((g0, len(body)) if axes["b_category"] == "merged" else (g0, g0 + 1))
         if axes["b_category"] != "merged":
             groups[-1:] = [(r, r + 1) for r in range(g0, len(body))]
@@ -389,6 +393,10 @@ def plan_spec(seed: int, index: int, formats: tuple[str, ...]) -> Spec:
                     _check_pdf_layout(spec)
             except (ValueError, IndexError):
                 continue
+            for g in spec.gold:
+                g.setdefault("rl_page", "n/a")
+                for k in ("_block", "_first_block", "_grid_row"):
+                    del g[k]
             return spec
     raise RuntimeError(f"no valid spec for seed {seed} document {index}")
 
@@ -411,14 +419,24 @@ def _build(rng: random.Random, seed: int, index: int, fmt: str, axes: dict) -> S
             parts = layout_b_tables(rng, axes, names, first)
         part = parts[0]
         first += len(part["groups"])
-        tables = _split(rng, axes, part)
+        tables, cut = _split(rng, axes, part)
         n_split += len(tables) > 1
+        first_block = sum(isinstance(b, Table) for b in blocks)
         for k, tbl in enumerate(tables):
             if k > 0 and axes["split"] == "word_tables_page_break":
                 blocks.append(PageBreak())
             blocks.append(tbl)
+        n_head = len(part["header"])
         for g in part["gold"]:
-            gold.append(dict(g, section=normalise(section), table_part=t_index))
+            g = dict(g, section=normalise(section), table_part=t_index)
+            row = g.pop("_body_row")
+            second = cut is not None and row >= cut
+            g["word_table"] = "n/a" if cut is None else "second (no header)" if second else "first"
+            # where the row is, for the reportlab page layout (see _check_pdf_layout)
+            g["_first_block"] = first_block
+            g["_block"] = first_block + second
+            g["_grid_row"] = row - cut if second else n_head + row
+            gold.append(g)
         t_index += 1
         blocks.append(Paragraph("注：以上目标为约束性或预期性指标，由各责任单位分解落实。"))
     if not n_split:
@@ -444,9 +462,9 @@ def _split(rng: random.Random, axes: dict, part: dict) -> list[Table]:
               font_size=part["font_size"],
               split_rows=axes["text_length"] == "long")
     if axes["split"] == "one_table" or len(groups) < 2:
-        return [Table(header, body, widths, **kw)]
+        return [Table(header, body, widths, **kw)], None
     cut = groups[rng.randint(1, len(groups) - 1)][0]
-    return [Table(header, body[:cut], widths, **kw), Table([], body[cut:], widths, **kw)]
+    return [Table(header, body[:cut], widths, **kw), Table([], body[cut:], widths, **kw)], cut
 
 
 def _check_pdf_layout(spec: Spec) -> None:
@@ -466,6 +484,10 @@ def _check_pdf_layout(spec: Spec) -> None:
     # what the page layout did (known for reportlab only: the writer decides the pages)
     spec.axes["rl_table_over_pages"] = "yes" if any(a != b for a, b in layout.table_pages) else "no"
     spec.axes["rl_row_broken"] = "yes" if layout.split_rows else "no"
+    for g in spec.gold:
+        page = layout.row_pages[g["_block"]][g["_grid_row"]]
+        head = layout.row_pages[g["_first_block"]][0]
+        g["rl_page"] = "continuation page" if page > head else "header page"
 
 
 def sample_plans(seed: int, n: int, formats: tuple[str, ...]) -> list[Spec]:

@@ -16,6 +16,8 @@ import unicodedata
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
+RECORD_AXES = ("target_kind", "word_table", "rl_page")  # as tools.variety.plans.RECORD_AXES
+
 
 def norm_name(s: str | None) -> str:
     s = unicodedata.normalize("NFKC", s or "")
@@ -101,8 +103,8 @@ def score_plans(docs: list[dict], results: dict[str, dict]) -> dict:
         used: set[tuple] = set()
         for g in doc["gold"]:
             key = plan_key(g)
-            kind_t = by_axis[("target_kind", g["target_kind"])]
-            for t in doc_tallies + [kind_t]:
+            kind_t = [by_axis[(a, str(g[a]))] for a in RECORD_AXES if a in g]
+            for t in doc_tallies + kind_t:
                 t.gold += 1
             cands = got.get(key)
             if not cands or key in used:
@@ -112,7 +114,7 @@ def score_plans(docs: list[dict], results: dict[str, dict]) -> dict:
             used.add(key)
             r = cands[0]
             ok = value_equal(g, r)
-            for t in doc_tallies + [kind_t]:
+            for t in doc_tallies + kind_t:
                 t.matched += 1
                 t.extracted += 1
                 t.correct += ok
