@@ -51,7 +51,7 @@ PLAN_AXES: dict[str, tuple] = {
     "table_rows": ("short", "long"),
     "b_header": ("指标", "指标名称", "主要指标"),
     "b_target_label": ("2020年", "2020", "2020年目标", "２０２０年"),
-    "b_category": ("merged", "repeated"),
+    "b_category": ("merged", "repeated", "row"),  # row: a category row spanning the table
     "b_unit_in_cell": ("no", "yes"),
     # observed, not sampled: what the reportlab page layout did (n/a for other formats)
     "rl_table_over_pages": ("yes", "no"),
@@ -341,10 +341,13 @@ def layout_b_tables(rng: random.Random, axes: dict, names: list, first_no: int) 
     gold: list[dict] = []
     groups = []
     no = first_no
+    cat_row = axes["b_category"] == "row"
     for cat in range(n_cat):
         k = rng.randint(2, 4) if axes["table_rows"] == "short" else rng.randint(3, 6)
         cat_name = ["经济发展", "民生福祉", "资源环境", "社会保障", "公共服务"][cat % 5]
         g0 = len(body)
+        if cat_row:  # 一、经济发展 across the table (no 类别 column): no record
+            body.append([Cell(f"{'一二三四五'[cat]}、{cat_name}", colspan=7)] + [None] * 6)
         for j in range(k):
             name, unit, direction = names.pop()
             no += 1
@@ -357,18 +360,24 @@ def layout_b_tables(rng: random.Random, axes: dict, names: list, first_no: int) 
             base_text, _ = rng.choice([("85", 1), ("4.1", 1), ("—", 0), ("1200", 1)])
             growth = rng.choice(["[5]", "3.5%", "—", "〔10〕"])
             binding = rng.choice(["约束性", "预期性"])
-            body.append([category, Cell(str(no)), Cell(name), Cell(unit), Cell(base_text), cell,
-                         Cell(growth), Cell(binding)])
+            row = [category, Cell(str(no)), Cell(name), Cell(unit), Cell(base_text), cell,
+                   Cell(growth), Cell(binding)]
+            body.append(row[1:] if cat_row else row)
             for scope, c, v, h, u in exp:
                 gold.append(dict(indicator_name=normalise(name), year=target_year, scope=scope,
                                  comparator=c, target_value=v, target_value_high=h,
                                  target_unit=u, target_text=normalise(cell.text),
                                  task_no=str(no), target_kind=kind, _body_row=len(body) - 1))
-        groups.append((g0, len(body)) if axes["b_category"] == "merged" else (g0, g0 + 1))
-        if axes["b_category"] != "merged":
-            groups[-1:] = [(r, r + 1) for r in range(g0, len(body))]
+        if axes["b_category"] == "repeated":
+            groups += [(r, r + 1) for r in range(g0, len(body))]
+        else:  # merged 类别, or a category row: the group is split only before it
+            groups.append((g0, len(body)))
+    if cat_row:
+        header = [[c for c in row[1:]] for row in header]
+        freed, widths = widths[0], widths[1:]
+        widths[1] += freed  # the 类别 column's width goes to 指标
     return [dict(header=header, body=body, widths=widths, gold=gold, groups=groups,
-                 columns={"task_no": 1}, font_size=size)]
+                 columns={"task_no": 0 if cat_row else 1}, font_size=size)]
 
 
 # --------------------------------------------------------------------------- document
