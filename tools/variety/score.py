@@ -193,7 +193,7 @@ def format_report(title: str, result: dict, top: int = 15) -> str:
              f"correct {o.correct}",
              f"   recall {o.recall:.4f} · precision {o.precision:.4f} · "
              f"value accuracy {o.value_accuracy:.4f}"]
-    if "unaccounted" in result:
+    if "unaccounted" in result and (o.gold or o.extracted):
         u = result["unaccounted"]
         lines.append("   ledger: " + ("absent (readers return no .ledger yet)" if u is None
                                       else f"unaccounted {u} over {result['ledgers']} document(s)"))
@@ -217,7 +217,8 @@ def format_report(title: str, result: dict, top: int = 15) -> str:
     lines.append(f"   {'axis = value':52} {'docs':>5} {'gold':>6} {'recall':>7} {'prec':>7} "
                  f"{'value':>7}")
     for (a, v), t in axes[:top]:
-        lines.append(f"   {(a + ' = ' + v)[:52]:52} {t.docs:>5} {t.gold:>6} {t.recall:>7.3f} "
+        docs = str(t.docs) if t.docs else "-"  # a record-level axis (target_kind, ...)
+        lines.append(f"   {(a + ' = ' + v)[:52]:52} {docs:>5} {t.gold:>6} {t.recall:>7.3f} "
                      f"{t.precision:>7.3f} {t.value_accuracy:>7.3f}")
     if len(axes) > top:
         lines.append(f"   … {len(axes) - top} more axis values (--all-axes)")
