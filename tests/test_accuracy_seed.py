@@ -41,6 +41,9 @@ def _regenerate(n=N_PLANS, m=N_STATS, formats=None) -> dict:
 def test_gold_is_deterministic_and_matches_the_committed_fixtures():
     first, second = _regenerate(), _regenerate()
     assert dumps(first) == dumps(second)
+    if first["rl_font"] != GOLD["rl_font"]:
+        pytest.skip(f"reportlab font {first['rl_font']} here, {GOLD['rl_font']} for the fixtures "
+                    "(apt-get install fonts-wqy-zenhei): layouts differ")
     # the committed set was written by this generator: regenerate it after a change
     assert dumps(first) == dumps(GOLD), "tests/fixtures/variety is stale: rerun tools/make_variety.py"
 
