@@ -45,7 +45,10 @@ PLAN_AXES: dict[str, tuple] = {
     "unit_place": ("cell", "column"),
     "task_merge": ("merged", "single", "repeated"),
     "indicator_cell": ("measure", "sentence"),
-    "split": ("one_table", "word_tables_page_break", "word_tables_no_break"),
+    # a table split into two Word tables: the second without a header, after a page
+    # break or not, after a 续表 ("table continued") line, or repeating the header
+    "split": ("one_table", "word_tables_page_break", "word_tables_no_break",
+              "word_tables_xubiao", "word_tables_own_header"),
     "repeat_header": ("yes", "no"),
     "text_length": ("short", "wrapped", "long"),
     "table_rows": ("short", "long"),
@@ -432,19 +435,23 @@ def _build(rng: random.Random, seed: int, index: int, fmt: str, axes: dict) -> S
         n_split += len(tables) > 1
         first_block = sum(isinstance(b, Table) for b in blocks)
         for k, tbl in enumerate(tables):
-            if k > 0 and axes["split"] == "word_tables_page_break":
+            if k > 0 and axes["split"] != "word_tables_no_break":
                 blocks.append(PageBreak())
+            if k > 0 and axes["split"] == "word_tables_xubiao":
+                blocks.append(Paragraph("续表", indent=False))
             blocks.append(tbl)
         n_head = len(part["header"])
         for g in part["gold"]:
             g = dict(g, section=normalise(section), table_part=t_index)
             row = g.pop("_body_row")
             second = cut is not None and row >= cut
-            g["word_table"] = "n/a" if cut is None else "second (no header)" if second else "first"
+            own = axes["split"] == "word_tables_own_header"
+            g["word_table"] = ("n/a" if cut is None else "first" if not second
+                               else "second (own header)" if own else "second (no header)")
             # where the row is, for the reportlab page layout (see _check_pdf_layout)
             g["_first_block"] = first_block
             g["_block"] = first_block + second
-            g["_grid_row"] = row - cut if second else n_head + row
+            g["_grid_row"] = row - cut + (n_head if own else 0) if second else n_head + row
             gold.append(g)
         t_index += 1
         blocks.append(Paragraph("注：以上目标为约束性或预期性指标，由各责任单位分解落实。"))
@@ -473,7 +480,9 @@ def _split(rng: random.Random, axes: dict, part: dict) -> list[Table]:
     if axes["split"] == "one_table" or len(groups) < 2:
         return [Table(header, body, widths, **kw)], None
     cut = groups[rng.randint(1, len(groups) - 1)][0]
-    return [Table(header, body[:cut], widths, **kw), Table([], body[cut:], widths, **kw)], cut
+    second_header = header if axes["split"] == "word_tables_own_header" else []
+    return [Table(header, body[:cut], widths, **kw),
+            Table(second_header, body[cut:], widths, **kw)], cut
 
 
 def _check_pdf_layout(spec: Spec) -> None:
