@@ -201,8 +201,17 @@ def test_plan_ledger_accounts_for_every_cell(measured):
 
 @pytest.mark.xfail(reason=GOAL_REASON, strict=False)
 def test_stats_every_value_loaded_or_reported(measured):
+    """Issue #11's statistics goal: no file loses a value, or holds a row to
+    report, without an issue; the ledger accounts for every cell."""
     s = measured["stats"]
-    o = s["overall"]
     assert s["silent"] == []
-    assert o.recall >= 0.995 and o.precision >= 0.995 and o.value_accuracy >= 0.99
-    assert s["unaccounted"] == 0
+    assert s["unaccounted"] == 0  # None: the reader returns no ledger
+
+
+@pytest.mark.xfail(reason=GOAL_REASON, strict=False)
+def test_stats_accuracy_goals(measured):
+    """Every value a person reads is loaded, under the plan goals' figures."""
+    o = measured["stats"]["overall"]
+    assert o.recall >= 0.995, f"recall {o.recall:.3f}"
+    assert o.precision >= 0.995, f"precision {o.precision:.3f}"
+    assert o.value_accuracy >= 0.99, f"value accuracy {o.value_accuracy:.3f}"
