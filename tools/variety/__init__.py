@@ -22,8 +22,12 @@ def generate(seed: int, n: int, m: int = 0, formats=FORMATS, out: Path | None = 
 
     specs = sample_plans(seed, n, tuple(formats))
     sspecs = [stats_spec(seed, i, reference) for i in range(m)]
+    from tools.plan_writer import FONT
+
     gold = {
         "seed": seed,
+        # reportlab layouts (which specs fit, rl_* axes) depend on the font's metrics
+        "rl_font": FONT,
         "formats": list(formats),
         "plans": [dict(source_file=s.file_name, axes=s.axes, gold=s.gold) for s in specs],
         "stats": [dict(source_file=s.file_name, axes=s.axes, expect_issue_rows=s.expect_issue_rows,

@@ -45,19 +45,26 @@ PLAN_AXES: dict[str, tuple] = {
     "unit_place": ("cell", "column"),
     "task_merge": ("merged", "single", "repeated"),
     "indicator_cell": ("measure", "sentence"),
-    "split": ("one_table", "word_tables_page_break", "word_tables_no_break"),
+    # a table split into two Word tables: the second without a header, after a page
+    # break or not, after a 续表 ("table continued") line, or repeating the header
+    "split": ("one_table", "word_tables_page_break", "word_tables_no_break",
+              "word_tables_xubiao", "word_tables_own_header"),
     "repeat_header": ("yes", "no"),
     "text_length": ("short", "wrapped", "long"),
     "table_rows": ("short", "long"),
     "b_header": ("指标", "指标名称", "主要指标"),
     "b_target_label": ("2020年", "2020", "2020年目标", "２０２０年"),
-    "b_category": ("merged", "repeated"),
+    "b_category": ("merged", "repeated", "row"),  # row: a category row spanning the table
     "b_unit_in_cell": ("no", "yes"),
     # observed, not sampled: what the reportlab page layout did (n/a for other formats)
     "rl_table_over_pages": ("yes", "no"),
     "rl_row_broken": ("yes", "no"),
 }
 OBSERVED = ("rl_table_over_pages", "rl_row_broken")
+# axes of one record (not of its document): the grammar rule its cell exercises, which
+# Word table of a split table holds it, whether a reportlab page break put it on a
+# continuation page
+RECORD_AXES = ("target_kind", "word_table", "rl_page")
 LAYOUT_A_ONLY = ("indicator_head", "task_head", "year_group", "status_head", "measures_head",
                  "year_label", "period", "column_order", "extra_columns", "unit_place",
                  "task_merge", "indicator_cell")
@@ -304,7 +311,7 @@ def layout_a_tables(rng: random.Random, axes: dict, names: list, first_task: int
                     gold.append(dict(indicator_name=indicator_name, year=years[k_y], scope=scope,
                                      comparator=c, target_value=v, target_value_high=h,
                                      target_unit=u, target_text=normalise(cell.text),
-                                     task_no=task_no, target_kind=kind))
+                                     task_no=task_no, target_kind=kind, _body_row=len(body)))
             body.append(row)
         groups.append((g0, len(body)))
     if axes["indicator_cell"] == "sentence" and not used_sentence:
@@ -337,10 +344,13 @@ def layout_b_tables(rng: random.Random, axes: dict, names: list, first_no: int) 
     gold: list[dict] = []
     groups = []
     no = first_no
+    cat_row = axes["b_category"] == "row"
     for cat in range(n_cat):
         k = rng.randint(2, 4) if axes["table_rows"] == "short" else rng.randint(3, 6)
         cat_name = ["经济发展", "民生福祉", "资源环境", "社会保障", "公共服务"][cat % 5]
         g0 = len(body)
+        if cat_row:  # 一、经济发展 across the table (no 类别 column): no record
+            body.append([Cell(f"{'一二三四五'[cat]}、{cat_name}", colspan=7)] + [None] * 6)
         for j in range(k):
             name, unit, direction = names.pop()
             no += 1
@@ -353,18 +363,24 @@ def layout_b_tables(rng: random.Random, axes: dict, names: list, first_no: int) 
             base_text, _ = rng.choice([("85", 1), ("4.1", 1), ("—", 0), ("1200", 1)])
             growth = rng.choice(["[5]", "3.5%", "—", "〔10〕"])
             binding = rng.choice(["约束性", "预期性"])
-            body.append([category, Cell(str(no)), Cell(name), Cell(unit), Cell(base_text), cell,
-                         Cell(growth), Cell(binding)])
+            row = [category, Cell(str(no)), Cell(name), Cell(unit), Cell(base_text), cell,
+                   Cell(growth), Cell(binding)]
+            body.append(row[1:] if cat_row else row)
             for scope, c, v, h, u in exp:
                 gold.append(dict(indicator_name=normalise(name), year=target_year, scope=scope,
                                  comparator=c, target_value=v, target_value_high=h,
                                  target_unit=u, target_text=normalise(cell.text),
-                                 task_no=str(no), target_kind=kind))
-        groups.append((g0, len(body)) if axes["b_category"] == "merged" else (g0, g0 + 1))
-        if axes["b_category"] != "merged":
-            groups[-1:] = [(r, r + 1) for r in range(g0, len(body))]
+                                 task_no=str(no), target_kind=kind, _body_row=len(body) - 1))
+        if axes["b_category"] == "repeated":
+            groups += [(r, r + 1) for r in range(g0, len(body))]
+        else:  # merged 类别, or a category row: the group is split only before it
+            groups.append((g0, len(body)))
+    if cat_row:
+        header = [[c for c in row[1:]] for row in header]
+        freed, widths = widths[0], widths[1:]
+        widths[1] += freed  # the 类别 column's width goes to 指标
     return [dict(header=header, body=body, widths=widths, gold=gold, groups=groups,
-                 columns={"task_no": 1}, font_size=size)]
+                 columns={"task_no": 0 if cat_row else 1}, font_size=size)]
 
 
 # --------------------------------------------------------------------------- document
@@ -389,6 +405,10 @@ def plan_spec(seed: int, index: int, formats: tuple[str, ...]) -> Spec:
                     _check_pdf_layout(spec)
             except (ValueError, IndexError):
                 continue
+            for g in spec.gold:
+                g.setdefault("rl_page", "n/a")
+                for k in ("_block", "_first_block", "_grid_row"):
+                    del g[k]
             return spec
     raise RuntimeError(f"no valid spec for seed {seed} document {index}")
 
@@ -411,14 +431,28 @@ def _build(rng: random.Random, seed: int, index: int, fmt: str, axes: dict) -> S
             parts = layout_b_tables(rng, axes, names, first)
         part = parts[0]
         first += len(part["groups"])
-        tables = _split(rng, axes, part)
+        tables, cut = _split(rng, axes, part)
         n_split += len(tables) > 1
+        first_block = sum(isinstance(b, Table) for b in blocks)
         for k, tbl in enumerate(tables):
-            if k > 0 and axes["split"] == "word_tables_page_break":
+            if k > 0 and axes["split"] != "word_tables_no_break":
                 blocks.append(PageBreak())
+            if k > 0 and axes["split"] == "word_tables_xubiao":
+                blocks.append(Paragraph("续表", indent=False))
             blocks.append(tbl)
+        n_head = len(part["header"])
         for g in part["gold"]:
-            gold.append(dict(g, section=normalise(section), table_part=t_index))
+            g = dict(g, section=normalise(section), table_part=t_index)
+            row = g.pop("_body_row")
+            second = cut is not None and row >= cut
+            own = axes["split"] == "word_tables_own_header"
+            g["word_table"] = ("n/a" if cut is None else "first" if not second
+                               else "second (own header)" if own else "second (no header)")
+            # where the row is, for the reportlab page layout (see _check_pdf_layout)
+            g["_first_block"] = first_block
+            g["_block"] = first_block + second
+            g["_grid_row"] = row - cut + (n_head if own else 0) if second else n_head + row
+            gold.append(g)
         t_index += 1
         blocks.append(Paragraph("注：以上目标为约束性或预期性指标，由各责任单位分解落实。"))
     if not n_split:
@@ -444,9 +478,11 @@ def _split(rng: random.Random, axes: dict, part: dict) -> list[Table]:
               font_size=part["font_size"],
               split_rows=axes["text_length"] == "long")
     if axes["split"] == "one_table" or len(groups) < 2:
-        return [Table(header, body, widths, **kw)]
+        return [Table(header, body, widths, **kw)], None
     cut = groups[rng.randint(1, len(groups) - 1)][0]
-    return [Table(header, body[:cut], widths, **kw), Table([], body[cut:], widths, **kw)]
+    second_header = header if axes["split"] == "word_tables_own_header" else []
+    return [Table(header, body[:cut], widths, **kw),
+            Table(second_header, body[cut:], widths, **kw)], cut
 
 
 def _check_pdf_layout(spec: Spec) -> None:
@@ -466,6 +502,10 @@ def _check_pdf_layout(spec: Spec) -> None:
     # what the page layout did (known for reportlab only: the writer decides the pages)
     spec.axes["rl_table_over_pages"] = "yes" if any(a != b for a, b in layout.table_pages) else "no"
     spec.axes["rl_row_broken"] = "yes" if layout.split_rows else "no"
+    for g in spec.gold:
+        page = layout.row_pages[g["_block"]][g["_grid_row"]]
+        head = layout.row_pages[g["_first_block"]][0]
+        g["rl_page"] = "continuation page" if page > head else "header page"
 
 
 def sample_plans(seed: int, n: int, formats: tuple[str, ...]) -> list[Spec]:

@@ -16,6 +16,8 @@ import unicodedata
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
+RECORD_AXES = ("target_kind", "word_table", "rl_page")  # as tools.variety.plans.RECORD_AXES
+
 
 def norm_name(s: str | None) -> str:
     s = unicodedata.normalize("NFKC", s or "")
@@ -101,8 +103,8 @@ def score_plans(docs: list[dict], results: dict[str, dict]) -> dict:
         used: set[tuple] = set()
         for g in doc["gold"]:
             key = plan_key(g)
-            kind_t = by_axis[("target_kind", g["target_kind"])]
-            for t in doc_tallies + [kind_t]:
+            kind_t = [by_axis[(a, str(g[a]))] for a in RECORD_AXES if a in g]
+            for t in doc_tallies + kind_t:
                 t.gold += 1
             cands = got.get(key)
             if not cands or key in used:
@@ -112,7 +114,7 @@ def score_plans(docs: list[dict], results: dict[str, dict]) -> dict:
             used.add(key)
             r = cands[0]
             ok = value_equal(g, r)
-            for t in doc_tallies + [kind_t]:
+            for t in doc_tallies + kind_t:
                 t.matched += 1
                 t.extracted += 1
                 t.correct += ok
@@ -191,7 +193,7 @@ def format_report(title: str, result: dict, top: int = 15) -> str:
              f"correct {o.correct}",
              f"   recall {o.recall:.4f} · precision {o.precision:.4f} · "
              f"value accuracy {o.value_accuracy:.4f}"]
-    if "unaccounted" in result:
+    if "unaccounted" in result and (o.gold or o.extracted):
         u = result["unaccounted"]
         lines.append("   ledger: " + ("absent (readers return no .ledger yet)" if u is None
                                       else f"unaccounted {u} over {result['ledgers']} document(s)"))
@@ -215,7 +217,8 @@ def format_report(title: str, result: dict, top: int = 15) -> str:
     lines.append(f"   {'axis = value':52} {'docs':>5} {'gold':>6} {'recall':>7} {'prec':>7} "
                  f"{'value':>7}")
     for (a, v), t in axes[:top]:
-        lines.append(f"   {(a + ' = ' + v)[:52]:52} {t.docs:>5} {t.gold:>6} {t.recall:>7.3f} "
+        docs = str(t.docs) if t.docs else "-"  # a record-level axis (target_kind, ...)
+        lines.append(f"   {(a + ' = ' + v)[:52]:52} {docs:>5} {t.gold:>6} {t.recall:>7.3f} "
                      f"{t.precision:>7.3f} {t.value_accuracy:>7.3f}")
     if len(axes) > top:
         lines.append(f"   … {len(axes) - top} more axis values (--all-axes)")

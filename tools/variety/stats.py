@@ -25,7 +25,8 @@ STATS_AXES: dict[str, tuple] = {
     "header_depth": (1, 2, 3),
     "unit_style": ("in_header", "unit_line", "units_row", "none", "wan_in_header"),
     "totals": ("none", "全市_first", "合计_last", "市区_subtotal"),
-    "year_place": ("title", "file_name", "sheet_name", "column"),
+    # stacked_titles: one sheet, a table per year, each under a title naming its year
+    "year_place": ("title", "file_name", "sheet_name", "column", "stacked_titles"),
     "name_form": ("official", "short", "mixed"),
     "number_style": ("plain", "grouped"),
     "missing": ("none", "dashes"),
@@ -114,6 +115,8 @@ def stats_spec(seed: int, index: int, ref: Path) -> StatsSpec:
     districts, metrics = _load_reference(ref)
     axes = sample_stats_axes(rng)
     n_years = 1 if axes["year_place"] in ("title", "file_name") else rng.randint(1, 3)
+    if axes["year_place"] == "stacked_titles":
+        n_years = rng.randint(2, 3)
     if axes["shape"] == "tidy":
         n_years = rng.randint(1, 3)
     first = rng.choice(range(2015, 2023 - n_years + 1))
@@ -146,6 +149,15 @@ def stats_spec(seed: int, index: int, ref: Path) -> StatsSpec:
             blocks.append((y, r, merges))
         if per_sheet:
             spec.sheets = [(f"{y}年", r, m) for y, r, m in blocks]
+        elif axes["year_place"] == "stacked_titles":
+            rows, merges = [], []
+            for _, r, m in blocks:
+                if rows:
+                    rows.append([""] * len(rows[0]))
+                off = len(rows)
+                rows += [x for x in r if x is not None]
+                merges += [(r0 + off, c0, r1 + off, c1) for r0, c0, r1, c1 in m]
+            spec.sheets.append((None, rows, merges))
         elif axes["year_place"] == "column":
             # one table, a 年份 column after the region column: years stacked
             rows, merges = [], []
@@ -201,7 +213,7 @@ def _wide(rng, axes, districts, chosen, year):
             names.append(m["name"])
         units.append(u)
     top = []
-    if axes["year_place"] == "title":
+    if axes["year_place"] in ("title", "stacked_titles"):
         top.append([f"{year}年杭州市各区、县（市）养老服务基本情况"])
     elif rng.random() < 0.5:
         top.append(["杭州市各区、县（市）养老服务基本情况"])

@@ -148,6 +148,6 @@ def kind_fits(kind: str, unit: str, unit_in_cell: bool) -> bool:
         return unit == "人" and unit_in_cell
     if kind in ("full", "scope_split"):
         return unit == "%" and unit_in_cell
-    if kind == "n_done":
-        return unit_in_cell
+    if kind == "n_done":  # N个区、县（市）完成: a count of districts, or of a coverage
+        return unit_in_cell and unit in ("%", "个")
     return True
