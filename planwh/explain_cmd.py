@@ -32,11 +32,12 @@ class _Refused(Exception):
 
 
 def _plan_ledger(path: Path) -> tuple[Ledger, dict]:
+    from extractors.budget import read_plan_with
     from extractors.plans import read_plan
     from extractors.records import PlanwhError
 
     try:
-        doc = read_plan(path)
+        doc = read_plan_with(read_plan, path)  # under the reader budget, like extract
     except PlanwhError as exc:
         where = f" ({exc.location})" if exc.location else ""
         raise _Refused(f"{exc.reason}{where}") from None
@@ -47,9 +48,9 @@ def _plan_ledger(path: Path) -> tuple[Ledger, dict]:
 
 
 def _stats_ledger(path: Path, raw: Path) -> tuple[Ledger, dict]:
+    from extractors.budget import read_stats_file
     from extractors.records import PlanwhError
     from extractors.reference import DistrictResolver, load_districts, load_metrics
-    from extractors.stats import read_stats_file
 
     ref = raw / "reference"
     try:
@@ -60,9 +61,11 @@ def _stats_ledger(path: Path, raw: Path) -> tuple[Ledger, dict]:
     except OSError as exc:
         raise _Refused(f"cannot read the reference in {ref}: {exc.strerror or exc}") from None
     result = read_stats_file(path, DistrictResolver(districts), metrics)
-    ledger = getattr(result, "ledger", None)
-    if ledger is None:
-        raise _Refused("the statistics reader gives no cell ledger yet")
+    ledger = result.ledger
+    if ledger is None or not ledger.tables:  # refused whole (over budget, hostile, unreadable)
+        errors = [i for i in result.issues if i.severity == "error"]
+        if errors or ledger is None:
+            raise _Refused(errors[0].reason if errors else "the file could not be read")
     info = {"kind": "statistics", "rows": len(result.frame),
             "issues": [f"{i.location}: {i.reason}" for i in result.issues]}
     return ledger, info

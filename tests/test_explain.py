@@ -28,7 +28,8 @@ sys.exit(3 if "dagster" in sys.modules else code)
 
 
 def planwh_explain(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8",
+           "PLANWH_READ_TIMEOUT": "5"}
     env.pop("PLANWH_RAW_DIR", None)
     return subprocess.run([sys.executable, "-c", SCRIPT, *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=240)
@@ -78,6 +79,8 @@ def test_issues_are_shown_with_their_reasons():
     ("missing.pdf", "no such file"),
     ("hostile/scanned.pdf", "no text layer"),
     ("hostile/truncated.docx", ""),
+    ("hostile/inputs/self_length.pdf", "exceeded the time budget"),  # pdfminer would loop
+    ("hostile/inputs/utf16_dtd.xlsx", "declares a DTD"),  # a statistics file refused whole
 ])
 def test_unreadable_file_is_one_line_and_exit_2(name, reason):
     path = FIXTURES / name
