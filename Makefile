@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev-distributed
 
-.PHONY: run test dev lint fixtures bench clean
+.PHONY: run test test-fast dev lint fixtures bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ run: $(STAMP)  ## run the whole pipeline over raw/ into data/warehouse.duckdb
 test: $(DEVSTAMP)  ## run the whole test suite (CI calls this)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+test-fast: $(DEVSTAMP)  ## the pure tiers only (no PostgreSQL, no Dagster runs, nothing slow), on every core
+	$(BIN)/ruff check .
+	$(BIN)/pytest -m "not pg and not e2e and not slow" -n auto -q
 
 dev: $(STAMP)  ## start the Dagster UI on http://127.0.0.1:3000
 	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/dagster_home} sh -c 'mkdir -p "$$DAGSTER_HOME" && \

@@ -117,3 +117,29 @@ def pg_url():
 @pytest.fixture()
 def duckdb_url(tmp_path):
     return f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+
+
+# --------------------------------------------------------------------------- test tiers
+# `make test-fast` runs the pure tiers (no marker); `make test` runs everything.
+# Markers are given here by what a test needs, so a new test lands in the right tier
+# without remembering to mark it: `pg` (the PostgreSQL server), `e2e` (the pipeline
+# through Dagster, the CLI in a subprocess, the webserver), `slow` (fault trials, the
+# distributed executor, whole hostile runs). Tests may also mark themselves.
+E2E_FILES = {
+    "test_asset_metadata.py", "test_check_cmd.py", "test_definitions.py", "test_distributed.py",
+    "test_pipeline.py", "test_prod_instance.py", "test_run_cmd.py", "test_schedule.py",
+    "test_sensors.py", "test_webserver.py", "test_executors.py",
+}
+SLOW_FILES = {"test_distributed.py", "test_hostile_inputs.py", "test_accuracy_seed.py",
+              "test_attainment_oracle.py", "test_migrations.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = Path(str(item.fspath))
+        if "pg_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.pg)
+        if path.name in E2E_FILES:
+            item.add_marker(pytest.mark.e2e)
+        if path.name in SLOW_FILES or "faults" in path.parts:
+            item.add_marker(pytest.mark.slow)
