@@ -373,3 +373,29 @@ def test_assets_refuse_a_raw_folder_without_its_parts(tmp_path):
         os.chdir(old)
     assert not results["stats"].success and not results["refresh"].success
     assert snapshot(url) == before
+
+
+def test_unreadable_xlsx_keeps_its_previous_rows(tmp_path):
+    """An XLSX cut in half (a broken zip) after a good load: held back whole."""
+    import openpyxl
+
+    raw = tmp_path / "raw"
+    copy_raw(raw, plans=False, stats=True)
+    (raw / "stats" / SEED_STATS.name).unlink()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    with SEED_STATS.open(encoding="utf-8-sig") as f:
+        for row in csv.reader(f):
+            sheet.append(row)
+    xlsx = raw / "stats" / "stats.xlsx"
+    book.save(xlsx)
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    run_pipeline(raw, url, tmp_path)
+    before = stat_rows(url, "stats.xlsx")
+    assert len(before) > 100
+    data = xlsx.read_bytes()
+    xlsx.write_bytes(data[: len(data) // 2])
+    outcomes = run_pipeline(raw, url, tmp_path)
+    assert not any(o.failed for o in outcomes)
+    assert stat_rows(url, "stats.xlsx") == before
+    assert "held back whole" in held_issue(url, "stats.xlsx")

@@ -66,8 +66,19 @@ def holders(engine: sa.Engine, tables: list[str]) -> list[str]:
 
 
 def install(engine: sa.Engine) -> None:
-    """Turn a lock timeout on ``engine`` into ``WarehouseLocked`` naming the holders."""
+    """Give every connection of ``engine`` the lock timeout (a plain SET when it connects:
+    unlike a startup ``options`` parameter, connection poolers such as PgBouncer accept
+    it), and turn a lock timeout into ``WarehouseLocked`` naming the holders."""
     from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _set_lock_timeout(dbapi_connection, connection_record):  # noqa: ANN001
+        cur = dbapi_connection.cursor()
+        try:
+            cur.execute(f"SET lock_timeout = {lock_timeout_ms()}")
+        finally:
+            cur.close()
+        dbapi_connection.commit()
 
     @event.listens_for(engine, "handle_error")
     def _explain(ctx):  # noqa: ANN001 - SQLAlchemy's ExceptionContext

@@ -328,14 +328,10 @@ def make_engine(url: str) -> Engine:
         if db and db != ":memory:" and not db.startswith("md:"):
             Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
         return sa.create_engine(u)
-    if u.get_backend_name() == "postgresql" and u.get_driver_name() == "psycopg":
+    if u.get_backend_name() == "postgresql":
         from warehouse import locks
 
-        options = f"-c lock_timeout={locks.lock_timeout_ms()}"
-        if u.query.get("options"):  # keep the URL's own server options
-            options = f"{u.query['options']} {options}"
-            u = u.difference_update_query(["options"])
-        engine = sa.create_engine(u, pool_pre_ping=True, connect_args={"options": options})
+        engine = sa.create_engine(u, pool_pre_ping=True)
         locks.install(engine)
         return engine
     return sa.create_engine(u, pool_pre_ping=True)

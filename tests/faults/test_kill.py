@@ -132,11 +132,11 @@ def start_run(raw: Path, url: str, workdir: Path) -> subprocess.Popen:
 def kill_after(proc: subprocess.Popen, seconds: float) -> bool:
     """SIGKILL the run's process group after ``seconds``; False when it ended first."""
     try:
-        proc.wait(timeout=seconds)
+        proc.communicate(timeout=seconds)
         return False
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+        proc.communicate()
         return True
 
 
@@ -163,10 +163,21 @@ def assert_legal(url: str, seen: dict[str, set], label: str) -> None:
     assert not missing, f"{label}: v_attainment lost the rows of {missing}"
 
 
-def moments(n: int, span: float, salt: str) -> list[float]:
-    """``n`` kill moments spread over the run (one per stratum, jittered, seeded)."""
+def startup_seconds() -> float:
+    """How long a fresh `planwh run` process takes before it starts work (imports)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-c", "import dagster, pipelines.definitions, planwh.run_cmd"],
+                   env=env, check=True, timeout=120)
+    return time.monotonic() - started
+
+
+def moments(n: int, span: tuple[float, float], salt: str) -> list[float]:
+    """``n`` kill moments spread over the run's work (start-up, then the in-process run
+    time): one per stratum, jittered, seeded."""
     rng = random.Random(f"{SEED}:{salt}")
-    return [span * (i + rng.random()) / n for i in range(n)]
+    startup, work = span
+    return [startup + work * (i + rng.random()) / n for i in range(n)]
 
 
 # --------------------------------------------------------------------------- DuckDB
@@ -182,7 +193,7 @@ def duck_setup(tmp_path_factory):
     shutil.copy(base, ref)
     started = time.monotonic()
     final, seen = reference_states(raw_b, f"duckdb:///{ref}", work)
-    span = time.monotonic() - started + 4.0  # a subprocess also imports Dagster first
+    span = (startup_seconds(), time.monotonic() - started)
     return work, raw_b, base, final, seen, span
 
 
@@ -194,6 +205,8 @@ def test_kill_during_duckdb_run(duck_setup, trial):
     url = f"duckdb:///{db}"
     when = moments(TRIALS, span, "duckdb")[trial]
     killed = kill_after(start_run(raw_b, url, work), when)
+    print(f"duckdb trial {trial}: kill at {when:.1f} s of {sum(span):.1f}, killed={killed}, "
+          f"tables already new: {sum(checksums(url)[t] == d for t, d in final.items())}")
     assert_legal(url, seen, f"kill at {when:.1f} s (killed={killed})")
     run_to_completion(raw_b, url, work)
     assert checksums(url) == final
@@ -229,7 +242,7 @@ def pg_setup(tmp_path_factory):
     ref_url = clone(f"planwh_fault_ref_{tag}")
     started = time.monotonic()
     final, seen = reference_states(raw_b, ref_url, work)
-    span = time.monotonic() - started + 4.0
+    span = (startup_seconds(), time.monotonic() - started)
     try:
         yield work, raw_b, clone, tag, admin, final, seen, span
     finally:
@@ -244,6 +257,8 @@ def test_kill_during_postgres_run(pg_setup, trial):
     url = clone(f"planwh_fault_kill{trial}_{tag}")
     when = moments(TRIALS, span, "postgres")[trial]
     killed = kill_after(start_run(raw_b, url, work), when)
+    print(f"postgres trial {trial}: kill at {when:.1f} s of {sum(span):.1f}, killed={killed}, "
+          f"tables already new: {sum(checksums(url)[t] == d for t, d in final.items())}")
     assert_legal(url, seen, f"kill at {when:.1f} s (killed={killed})")
     run_to_completion(raw_b, url, work)
     assert checksums(url) == final
@@ -289,7 +304,7 @@ def test_two_runs_at_once_on_duckdb(duck_setup):
     shutil.copy(base, db)
     url = f"duckdb:///{db}"
     first = start_run(raw_b, url, work)
-    time.sleep(min(6.0, span / 3))
+    time.sleep(span[0] + span[1] / 3)
     second = start_run(raw_b, url, work)
     results = [p.communicate(timeout=300) + (p.returncode,) for p in (first, second)]
     for out, err, code in results:
