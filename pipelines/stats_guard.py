@@ -5,7 +5,9 @@ A file is held back when
 
 - it cannot be read (the reader found nothing in it and says why at file level),
 - it is still changing: its size or modification time moved while it was read, or a
-  CSV's last row has no line end (a copy still under way, or cut short),
+  CSV's last row has no line end and the file changed less than ``PLANWH_SETTLE_SECONDS``
+  (120 s) ago (a copy still under way, or cut short; a file written without a final
+  newline loads once it has stopped changing),
 - it shrinks sharply: more than ``SHRINK_THRESHOLD`` (20 %) fewer rows than its last
   good load, unless the shrink is accepted (``planwh run --accept-shrink FILE|all``).
 
@@ -17,6 +19,7 @@ Plain Python, no Dagster.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +32,9 @@ HELD_BACK_CHECK = "held_back"
 # back: a file cut at a row boundary while being copied loses rows without any parse error.
 SHRINK_THRESHOLD = 0.20
 _LINE_END = (b"\n", b"\r")
+_TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+SETTLE_ENV = "PLANWH_SETTLE_SECONDS"
+DEFAULT_SETTLE_SECONDS = 120.0
 _TRAILING_BLANKS = b" \t\x1a"  # spaces, tabs and a DOS end-of-file mark after the last line
 
 
@@ -65,6 +71,21 @@ def lacks_final_line_end(path: Path) -> bool:
     return bool(tail) and not tail.endswith(_LINE_END)
 
 
+def settle_seconds() -> float:
+    """A text file whose last row has no line end is held back while it changed less than
+    this long ago: a copy under way (or cut short) looks like that, but so does a file
+    written without a final newline, which then loads once it has stopped changing."""
+    raw = os.environ.get(SETTLE_ENV, "").strip()
+    try:
+        return max(float(raw), 0.0) if raw else DEFAULT_SETTLE_SECONDS
+    except ValueError:
+        return DEFAULT_SETTLE_SECONDS
+
+
+def _age_seconds(state: FileState) -> float:
+    return max(time.time() - state.mtime_ns / 1e9, 0.0)
+
+
 def kept_rows_per_file(frame: pd.DataFrame) -> dict[str, int]:
     """Rows each file would load: a value present, one row per (metric, district, year)."""
     if frame.empty:
@@ -93,9 +114,11 @@ def held_back_files(
         name = p.name
         if name not in after or before.get(name) != after.get(name):
             held[name] = "the file changed while it was read (still being written?)"
-        elif p.suffix.lower() == ".csv" and lacks_final_line_end(p):
-            held[name] = ("its last row has no line end: the file may still be being "
-                          "written or was cut short; end the last line to load it")
+        elif (p.suffix.lower() in _TEXT_SUFFIXES and lacks_final_line_end(p)
+              and (age := _age_seconds(after[name])) < settle_seconds()):
+            held[name] = (f"its last row has no line end and it changed {age:.0f} s ago: it may "
+                          "still be being written or was cut short; it loads once unchanged for "
+                          f"{settle_seconds():.0f} s ({SETTLE_ENV}), or end its last line")
         elif not rows.get(name) and name in file_errors:
             held[name] = f"the file cannot be read: {file_errors[name]}"
     return held

@@ -292,6 +292,25 @@ def test_truncated_statistics_file_keeps_its_previous_rows(two_files, cut):
     assert len(stat_rows(url, "b.csv")) == len(before["b.csv"])
 
 
+def test_file_without_final_newline_loads_once_it_stopped_changing(two_files):
+    """A file written without a final newline is no copy under way once it has not
+    changed for PLANWH_SETTLE_SECONDS: its new value loads (it was held back while fresh)."""
+    import os
+    import time
+
+    tmp_path, raw, url, a, b, before = two_files
+    change_one_value(a)
+    a.write_bytes(a.read_bytes().rstrip(b"\r\n"))
+    run_pipeline(raw, url, tmp_path)
+    assert stat_rows(url, "a.csv") == before["a.csv"]  # fresh: held back
+    assert "no line end" in held_issue(url, "a.csv")
+    old = time.time() - 3600
+    os.utime(a, (old, old))
+    run_pipeline(raw, url, tmp_path)
+    after = stat_rows(url, "a.csv")
+    assert after != before["a.csv"] and len(after) == len(before["a.csv"])
+
+
 def test_accept_shrink_loads_a_real_shrink(two_files):
     tmp_path, raw, url, a, b, before = two_files
     lines = a.read_bytes().splitlines(keepends=True)
