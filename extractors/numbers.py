@@ -88,7 +88,10 @@ _CN_LEAD = re.compile(
     "(?:"
     + "|".join(re.escape(w) for w, _ in sorted(COMPARATOR_WORDS, key=lambda x: -len(x[0]))
                if w != "为")
-    + r"|(?:提高|提升|增加|增长|上升|降低|下降|减少)?[到至])\s*$"
+    + r"|(?:提高|提升|增加|增长|上升|降低|下降|减少)?[到至]"
+    # verbs that count what follows (新增三张, 建成两个, 培育五家)
+    + r"|新增|增加|新建|建成|建设|新设|设立|培育|创建|打造|改造|扶持|引进|新开|开设|开展|举办"
+    + r"|完成|累计|共计|共|再)\s*$"
 )
 # Words that may directly follow a bare Chinese numeral quantity (五十以上).
 _CN_TAIL_WORDS = re.compile(
@@ -327,6 +330,8 @@ def _chinese_is_quantity(
     """
     if unit is not None:
         if not (unit in ("%", "‰") or _UNIT_RE.fullmatch(unit)):
+            return False
+        if cn == "一" and unit == "批":  # 一批: "a batch", no count
             return False
     elif _CJK_CHAR.match(text[end : end + 1]) and not _CN_TAIL_WORDS.match(text, end):
         return False

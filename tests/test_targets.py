@@ -456,3 +456,21 @@ def test_comparator_words_with_chinese_numerals(text, comparator, value, unit):
 )
 def test_comparator_word_after_a_compound_unit(text, indicator, expected):
     check(only(text, indicator), expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "default_unit", "expected"),
+    [
+        ("新增三张", None, (">=", "3", None, "张")),
+        ("新增八家", None, (">=", "8", None, "家")),
+        ("新增五", "项", (">=", "5", None, "项")),  # unit from the 单位 column
+        ("新建三所", None, (">=", "3", None, "所")),
+        ("建成两个", None, (">=", "2", None, "个")),
+        ("培育五家", None, (">=", "5", None, "家")),
+        ("新增一家", None, (">=", "1", None, "家")),
+        ("新增一批", None, ("milestone", None, None, None)),  # 一批 "a batch": no count
+        ("一是新增", None, ("milestone", None, None, None)),
+    ],
+)
+def test_chinese_numeral_after_a_counting_verb(text, default_unit, expected):
+    check(only(text, "", default_unit), expected)
