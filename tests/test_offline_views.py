@@ -161,3 +161,33 @@ def test_the_proxy_would_see_a_request(site, tmp_path):
     before = len(proxy.requests)
     chromium(page.as_uri(), tmp_path / "po", proxy, "--dump-dom")
     assert any("example.invalid" in r for r in proxy.page_requests(before))
+
+
+def test_counts_vocabulary(site):
+    """The counts the summary, the asset metadata and the report use: one name each, one
+    meaning each, and the numbers add up."""
+    from pipelines.metadata import counts_metadata
+    from warehouse.counts import DEFINITIONS, count_all
+
+    work, _, report, _ = site
+    engine = sa.create_engine(f"duckdb:///{work / 'warehouse.duckdb'}")
+    try:
+        counts = count_all(engine)
+        meta = counts_metadata(engine)
+        with engine.connect() as c:
+            docs = c.execute(sa.text("SELECT COUNT(*) FROM dim_plan")).scalar()
+            second = c.execute(sa.text(
+                "SELECT COUNT(*) FROM dim_plan WHERE duplicate_of IS NOT NULL")).scalar()
+    finally:
+        engine.dispose()
+    assert [n for n, _, _ in counts.lines()] == list(DEFINITIONS)
+    assert set(DEFINITIONS) <= set(meta)
+    assert counts["plan documents"] == docs and counts["plans"] == docs - second
+    # each plan shown once: fct_attainment holds a copy per plan document
+    if second:
+        assert counts["attainment rows (all plan documents)"] > counts["attainment rows"]
+    assert counts["attainment rows"] == (counts["evaluated targets"] + counts["milestone rows"]
+                                         + counts["rows without statistics"])
+    page = report.read_text(encoding="utf-8")
+    for name, value, _ in counts.lines():
+        assert f"<th>{name}</th><td class='num'>{value}</td>" in page
