@@ -89,12 +89,20 @@ def site(tmp_path_factory):
     raw = work / "raw"
     shutil.copytree(ROOT / "raw", raw)
     url = f"duckdb:///{work / 'warehouse.duckdb'}"
-    old = os.getcwd()
+    home = work / "dagster_home"  # as `make run` gives it: the instance `make dev` reads
+    home.mkdir()
+    shutil.copy(ROOT / "dagster_home" / "dagster.yaml", home)
+    old, old_home = os.getcwd(), os.environ.get("DAGSTER_HOME")
     os.chdir(work)
+    os.environ["DAGSTER_HOME"] = str(home)
     try:
         outcomes = execute(str(raw), url)
     finally:
         os.chdir(old)
+        if old_home is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = old_home
     assert not [f for o in outcomes for f in o.failed]
     docs = work / "data" / "docs"
     for index in docs.glob("*/index.html"):
@@ -191,3 +199,49 @@ def test_counts_vocabulary(site):
     page = report.read_text(encoding="utf-8")
     for name, value, _ in counts.lines():
         assert f"<th>{name}</th><td class='num'>{value}</td>" in page
+
+
+def test_queries_null_where_nothing_was_evaluated(site):
+    from warehouse.queries import describe, list_queries, run_query
+
+    work, _, _, _ = site
+    engine = sa.create_engine(f"duckdb:///{work / 'warehouse.duckdb'}")
+    try:
+        rows = run_query(engine, "city_vs_district_figures")
+        with engine.connect() as c:
+            milestone_years = set(c.execute(sa.text(
+                "SELECT DISTINCT indicator_id, year FROM v_attainment "
+                "WHERE level = 'city' AND comparator = 'milestone'")).fetchall())
+    finally:
+        engine.dispose()
+    milestones = [r for r in rows if (r["indicator_id"], r["year"]) in milestone_years]
+    assert milestones, "the sample plan has milestone years"
+    assert all(r["districts_met"] is None and r["districts_evaluated"] is None
+               for r in milestones)
+    evaluated = [r for r in rows if r not in milestones]
+    assert all(r["districts_met"] is not None for r in evaluated if r["districts_evaluated"])
+    for name in list_queries():
+        assert "Needs:" in describe(name), name
+    assert "属性" in describe("binding_indicators_off_target")
+
+
+def test_make_run_and_make_dev_share_one_instance(site):
+    """`make run` and `make dev` give the same DAGSTER_HOME, and a run made with it is
+    recorded there (the UI shows it; its assets are materialised)."""
+    import dagster as dg
+
+    def home_of(target: str) -> str:
+        out = subprocess.run(["make", "-n", "-C", str(ROOT), target, "STAMP="],
+                             capture_output=True, text=True, env={**os.environ, "DAGSTER_HOME": ""},
+                             check=True).stdout
+        line = next(ln for ln in out.splitlines() if "DAGSTER_HOME=" in ln and target_cmd[target] in ln)
+        return line.split("DAGSTER_HOME=", 1)[1].split(" ", 1)[0]
+
+    target_cmd = {"run": "planwh run", "dev": "dagster dev"}
+    assert home_of("run") == home_of("dev")
+    assert "dagster_home" in home_of("run")
+    work = site[0]
+    with dg.DagsterInstance.from_config(str(work / "dagster_home")) as instance:
+        runs = instance.get_runs(filters=dg.RunsFilter(tags={"planwh/command": "run"}))
+        assert len(runs) >= 3
+        assert instance.get_latest_materialization_event(dg.AssetKey("fct_attainment"))
