@@ -78,9 +78,27 @@ def attainment_report(context: dg.AssetExecutionContext,
     engine = warehouse.get_engine()
     view = read_frame(engine, "SELECT * FROM v_attainment")
     path = write_report_from_warehouse(engine, data_path("reports"))
+    docs = offline_data_docs(data_path("docs"), context.log)
     return dg.MaterializeResult(
-        metadata={"path": dg.MetadataValue.path(str(path.resolve())), **table_metadata(view)}
+        metadata={"path": dg.MetadataValue.path(str(path.resolve())),
+                  **({"data_docs": dg.MetadataValue.path(str(docs))} if docs else {}),
+                  **table_metadata(view)}
     )
+
+
+def offline_data_docs(docs_dir, log) -> object:
+    """Every Data Docs site under ``docs_dir`` made to work offline, and a home page
+    listing them; a site swapped by a concurrent run meanwhile is logged, not fatal."""
+    from expectations.offline_docs import make_offline, write_docs_home
+
+    if not docs_dir.is_dir():
+        return None
+    for index in sorted(docs_dir.glob("*/index.html")):
+        try:
+            make_offline(index.parent)
+        except OSError as err:  # e.g. a plan run replaced the site meanwhile
+            log.warning(f"Data Docs {index.parent.name} not made offline: {err}")
+    return write_docs_home(docs_dir)
 
 
 @dg.asset(
