@@ -164,8 +164,7 @@ def _issues(plan: pd.DataFrame, issues: pd.DataFrame | None) -> str:
                      f"<th>district</th><th>years</th></tr></thead><tbody>{rows}</tbody></table>")
     if issues is not None and len(issues):
         files = set(plan.get("source_file", pd.Series(dtype=str)).dropna())
-        rel = issues[issues["source_file"].isin(files) | ~issues["source_file"].str.lower()
-                     .str.endswith((".docx", ".pdf"), na=False)]
+        rel = issues[issues["source_file"].isin(files) | ~_is_plan_file(issues["source_file"])]
         if len(rel):
             rows = "".join(
                 f"<tr><td>{_e(r.severity)}</td><td>{_e(r.source_file)}</td><td>{_e(r.location)}"
@@ -175,6 +174,28 @@ def _issues(plan: pd.DataFrame, issues: pd.DataFrame | None) -> str:
                          f"</tr></thead><tbody>{rows}</tbody></table>")
     return "\n".join(parts) or "<p>None: every target has its statistics and no input was " \
                                 "held back.</p>"
+
+
+def _is_plan_file(names: pd.Series) -> pd.Series:
+    return names.str.lower().str.endswith((".docx", ".pdf"), na=False)
+
+
+def _other_issues(frame: pd.DataFrame, issues: pd.DataFrame | None) -> str:
+    """Issues of plan documents that have no rows in the report (a plan held back
+    whole, an unreadable file): listed once, at the end, so none goes unseen."""
+    if issues is None or issues.empty:
+        return ""
+    shown = set(frame.get("source_file", pd.Series(dtype=str)).dropna())
+    rest = issues[_is_plan_file(issues["source_file"]) & ~issues["source_file"].isin(shown)]
+    if rest.empty:
+        return ""
+    rows = "".join(
+        f"<tr><td>{_e(r.severity)}</td><td>{_e(r.source_file)}</td><td>{_e(r.location)}"
+        f"</td><td>{_e(r.reason)}</td></tr>" for r in rest.itertuples())
+    return ("<section class='plan'><h2>Plan documents not in this report</h2>"
+            "<p>Their input was held back (ingest_issues); fix the file and run again.</p>"
+            "<table><thead><tr><th>severity</th><th>file</th><th>location</th><th>reason</th>"
+            f"</tr></thead><tbody>{rows}</tbody></table></section>")
 
 
 def _counts_block(counts) -> str:
@@ -243,6 +264,7 @@ binding ones first.</p>
 </section>""".replace("<ol class=\"names\">", "<ol class='names' style='columns:2'>"))
     if not plans:
         body.append("<p>No attainment rows yet: load plans and statistics, then run again.</p>")
+    body.append(_other_issues(frame, issues))
     legend = (f"<p class='legend'><span style='background:#0072B2;color:#fff'>{MET}</span>"
               f"<span style='background:#E69F00'>{MISSED} (hatched)</span>"
               f"<span>{NO_STATS} (dotted)</span>"

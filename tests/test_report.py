@@ -49,7 +49,9 @@ def test_binding_first_and_precision():
 
 def test_report_layout(tmp_path):
     issues = pd.DataFrame([{"source_file": "stats.csv", "location": "row 7",
-                            "severity": "error", "reason": "unknown district 乙区"}])
+                            "severity": "error", "reason": "unknown district 乙区"},
+                           {"source_file": "held_back.docx", "location": "table 1, row 3",
+                            "severity": "error", "reason": "year 2031 outside the period"}])
     counts = Counts({"attainment rows": 15, "evaluated targets": 9, "met": 6})
     path = write_html_report(frame(), tmp_path, issues, counts)
     page = path.read_text(encoding="utf-8")
@@ -76,6 +78,9 @@ def test_report_layout(tmp_path):
     issues_part = page[page.index("Issues that affect"):]
     assert "row 7" in issues_part and "unknown district 乙区" in issues_part
     assert "Targets without statistics" in issues_part and "2021, 2022, 2023" in issues_part
+    # a plan document held back whole has no rows, but its issues are still listed
+    held = page[page.index("Plan documents not in this report"):]
+    assert "held_back.docx" in held and "table 1, row 3" in held
     # the counts' vocabulary, each with its one-line meaning
     for name, meaning in DEFINITIONS.items():
         assert f"<th>{html.escape(name)}</th><td class='num'>" in page
