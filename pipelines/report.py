@@ -223,6 +223,8 @@ td.no { color: #666; font-style: italic; }
 td.num { text-align: right; }
 img.figure { max-width: 100%; display: block; margin: .5em 0; page-break-inside: avoid; }
 .plan { page-break-before: always; } .plan:first-of-type { page-break-before: auto; }
+@media print { img.figure { max-height: 170mm; width: auto; }
+               tr, h4 { page-break-inside: avoid; } h3, h4 { page-break-after: avoid; } }
 .legend span { display: inline-block; padding: 0 6px; margin-right: 8px; border: 1px solid #888; }
 """
 
