@@ -109,7 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the data-quality suites over a raw folder without loading the warehouse",
         description=(
             "Run the Great Expectations suites over DIR without loading the warehouse and "
-            "print each expectation's result. Exit 1 when an error-severity expectation fails."
+            "print each expectation's result. Exit 1 when an error-severity expectation fails. "
+            "Its Data Docs go to their own folder, $PLANWH_DOCS_DIR/check or data/docs/check, "
+            "never over the pipeline's."
         ),
     )
     ck.add_argument("--raw", default=None, metavar="DIR",
