@@ -22,8 +22,15 @@ $(DEVSTAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev,distributed]'
 	touch $@ $(STAMP)
 
-run: $(STAMP)  ## run the whole pipeline over raw/ into data/warehouse.duckdb
-	$(BIN)/planwh run
+# `make run` and `make dev` share one Dagster instance: $DAGSTER_HOME, else dagster_home/
+# (given its dagster.yaml when it has none), so the UI shows the runs `make run` made.
+WITH_INSTANCE = DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/dagster_home} sh -c 'mkdir -p "$$DAGSTER_HOME" && \
+	  if [ ! -f "$$DAGSTER_HOME/dagster.yaml" ]; then cp $(CURDIR)/dagster_home/dagster.yaml "$$DAGSTER_HOME/" && \
+	    echo "make: $$DAGSTER_HOME had no dagster.yaml; copied dagster_home/dagster.yaml (warehouse pool limit 1)"; fi && \
+	  exec "$$@"' make
+
+run: $(STAMP)  ## run the whole pipeline over raw/ into data/warehouse.duckdb (recorded in the Dagster instance)
+	$(WITH_INSTANCE) $(BIN)/planwh run
 
 test: $(DEVSTAMP)  ## run the whole test suite (CI calls this)
 	$(BIN)/ruff check .
@@ -33,11 +40,8 @@ test-fast: $(DEVSTAMP)  ## the pure tiers only (no PostgreSQL, no Dagster runs, 
 	$(BIN)/ruff check .
 	$(BIN)/pytest -m "not pg and not e2e and not slow" -n auto -q
 
-dev: $(STAMP)  ## start the Dagster UI on http://127.0.0.1:3000
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/dagster_home} sh -c 'mkdir -p "$$DAGSTER_HOME" && \
-	  if [ ! -f "$$DAGSTER_HOME/dagster.yaml" ]; then cp $(CURDIR)/dagster_home/dagster.yaml "$$DAGSTER_HOME/" && \
-	    echo "make dev: $$DAGSTER_HOME had no dagster.yaml; copied dagster_home/dagster.yaml (warehouse pool limit 1)"; fi && \
-	  $(BIN)/dagster dev -h 127.0.0.1 -p 3000'
+dev: $(STAMP)  ## start the Dagster UI on http://127.0.0.1:3000 (the instance `make run` records in)
+	$(WITH_INSTANCE) $(BIN)/dagster dev -h 127.0.0.1 -p 3000
 
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check .

@@ -1,31 +1,40 @@
-"""Attainment pictures and the HTML report (matplotlib; no Dagster types)."""
+"""The attainment report an analyst prints or mails: one self-contained HTML page
+(figures embedded as PNG, no script, no network), laid out for A4 landscape.
+
+For each plan (each plan once; a second rendering of a document is not repeated):
+an overview of the share of evaluated targets met by district and year, a heatmap
+of every year, small multiples of target vs actual per indicator (binding
+indicators first), a table per indicator with years across (oldest first, values
+rounded to the indicator's precision), the milestones under their own heading,
+and the issues that affect the figures (held-back input, missing statistics)
+with their location. The counts use :mod:`warehouse.counts`' vocabulary.
+"""
 
 from __future__ import annotations
 
 import base64
 import html
-import io
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 
-STATES = {"attained": 3, "missed": 2, "no statistics": 1, "milestone (not evaluable)": 0}
-COLOURS = ["#f2f2f2", "#bdbdbd", "#e4572e", "#4caf50"]  # by state value
+from pipelines.report_figures import (
+    MET,
+    MILESTONE,
+    MISSED,
+    NO_STATS,
+    district_order,
+    latest_heatmap,
+    rate_overview,
+    state,
+    target_vs_actual,
+    year_heatmaps,
+)
 
-
-def _cjk_font():
-    """A font with Chinese glyphs: Noto Sans CJK SC from the mplfonts package."""
-    import os
-
-    import mplfonts
-    from matplotlib import font_manager
-
-    path = os.path.join(os.path.dirname(mplfonts.__file__), "fonts", "NotoSansCJKsc-Regular.otf")
-    if os.path.exists(path):
-        font_manager.fontManager.addfont(path)
-        return font_manager.FontProperties(fname=path)
-    return font_manager.FontProperties()
+BINDING = "约束性"  # a binding indicator (as opposed to 预期性, expected)
+REPORT_NAME = "attainment.html"
 
 
 def latest_year(frame: pd.DataFrame) -> int | None:
@@ -36,86 +45,268 @@ def latest_year(frame: pd.DataFrame) -> int | None:
     return int((evaluated if len(evaluated) else frame)["year"].max())
 
 
-def _state(row) -> int:
-    if pd.notna(row["attained"]):
-        return STATES["attained"] if bool(row["attained"]) else STATES["missed"]
-    if row.get("comparator") == "milestone":
-        return STATES["milestone (not evaluable)"]
-    return STATES["no statistics"]
-
-
-def status_matrix(frame: pd.DataFrame, year: int) -> pd.DataFrame:
-    """district x indicator -> a STATES value; rows in district-code order (the city first)."""
-    f = frame[frame["year"] == year].copy()
-    f["state"] = f.apply(_state, axis=1)
-    m = f.pivot_table(index="district_name", columns="indicator_name", values="state", aggfunc="max")
-    if "district_code" in f.columns:
-        order = f.drop_duplicates("district_name").sort_values("district_code")["district_name"]
-        m = m.reindex([d for d in order if d in m.index])
-    return m.fillna(STATES["no statistics"]).astype(int)
-
-
 def attainment_heatmap(frame: pd.DataFrame, title: str = "") -> bytes:
-    """PNG heatmap for the latest evaluated year: districts down, indicators across."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.colors import ListedColormap
-    from matplotlib.patches import Patch
-
-    font = _cjk_font()
+    """PNG heatmap of the latest evaluated year (the fct_attainment asset's picture)."""
     year = latest_year(frame)
-    m = status_matrix(frame, year) if year is not None else pd.DataFrame()
-    rows, cols = max(len(m.index), 1), max(len(m.columns), 1)
-    fig, ax = plt.subplots(figsize=(2.2 + 1.6 * cols, 1.2 + 0.38 * rows), dpi=100)
-    if not m.empty:
-        ax.imshow(m.values, cmap=ListedColormap(COLOURS), vmin=0, vmax=len(COLOURS) - 1,
-                  aspect="auto")
-        ax.set_xticks(range(len(m.columns)))
-        ax.set_xticklabels([_wrap(c) for c in m.columns], fontproperties=font, fontsize=8)
-        ax.set_yticks(range(len(m.index)))
-        ax.set_yticklabels(list(m.index), fontproperties=font, fontsize=8)
-    else:
+    if year is None:
+        from pipelines.report_figures import _plt, _png
+
+        fig, ax = _plt().subplots(figsize=(3, 1))
         ax.text(0.5, 0.5, "no attainment rows", ha="center", va="center")
         ax.set_axis_off()
-    ax.set_title(title or f"Attainment {year}", fontproperties=font, fontsize=10)
-    ax.legend(
-        handles=[Patch(color=COLOURS[v], label=k) for k, v in STATES.items()],
-        loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False,
+        return _png(fig)
+    return latest_heatmap(frame, year, title)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def indicator_order(frame: pd.DataFrame) -> list[str]:
+    """Binding indicators first, then as the plan lists them (section, then name)."""
+    f = frame.drop_duplicates("indicator_name").copy()
+    f["_b"] = f.get("binding", pd.Series(index=f.index, dtype=object)).ne(BINDING)
+    keys = ["_b"] + [c for c in ("section", "indicator_name") if c in f.columns]
+    return list(f.sort_values(keys)["indicator_name"])
+
+
+def decimals(values) -> int:
+    """The indicator's precision: as many decimals as its targets are written with
+    (at least one, at most three)."""
+    most = 0
+    for v in values:
+        if v is None or pd.isna(v):
+            continue
+        exp = Decimal(repr(float(v))).normalize().as_tuple().exponent
+        most = max(most, -exp if isinstance(exp, int) and exp < 0 else 0)
+    return min(max(most, 1), 3)
+
+
+def fmt(v, places: int) -> str:
+    return "" if v is None or pd.isna(v) else f"{float(v):,.{places}f}"
+
+
+def _img(png: bytes, alt: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return f'<img class="figure" alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def _e(v) -> str:
+    return html.escape("" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v))
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _indicator_tables(plan: pd.DataFrame, order: list[str]) -> str:
+    """Per numeric indicator: a target row, then the city and each district, years across."""
+    num = plan[plan["comparator"] != "milestone"]
+    years = sorted(plan["year"].unique())
+    districts = district_order(plan)
+    out = []
+    for n, ind in enumerate(order, 1):
+        f = num[num["indicator_name"] == ind]
+        if f.empty:
+            continue
+        places = decimals(list(f["target_value"]) + list(f.get("target_value_high", [])))
+        unit = next((u for u in f.get("target_unit", pd.Series(dtype=str)).dropna()), "")
+        binding = " · binding" if (f.get("binding") == BINDING).any() else ""
+        head = "".join(f"<th>{y}</th>" for y in years)
+        targets = f.sort_values("level").drop_duplicates("year").set_index("year")["target"]
+        rows = ["<tr class='target'><th>target</th>"
+                + "".join(f"<td>{_e(targets.get(y, ''))}</td>" for y in years) + "</tr>"]
+        cells = {(r.district_name, r.year): r for r in f.itertuples()}
+        for d in districts:
+            tds = []
+            for y in years:
+                r = cells.get((d, y))
+                if r is None:
+                    tds.append("<td></td>")
+                    continue
+                s = state(r._asdict())
+                mark = {MET: "✓", MISSED: "✗", NO_STATS: "no data"}.get(s, "")
+                value = fmt(r.actual, places)
+                tds.append(f"<td class='{s.split()[0]}'>{value} <span class='mark'>{mark}</span></td>")
+            rows.append(f"<tr><th>{_e(d)}</th>{''.join(tds)}</tr>")
+        out.append(
+            f"<h4>{n}. {_e(ind)}{' (' + _e(unit) + ')' if unit else ''}{binding}</h4>"
+            f"<table class='ind'><thead><tr><th></th>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
+        )
+    return "\n".join(out)
+
+
+def _milestones(plan: pd.DataFrame) -> str:
+    m = plan[plan["comparator"] == "milestone"]
+    if m.empty:
+        return "<p>This plan has no milestones in words.</p>"
+    first = m.sort_values("level").drop_duplicates(["indicator_name", "year"])
+    first = first.sort_values(["indicator_name", "year"])
+    count = m.groupby(["indicator_name", "year"]).size()
+    rows = "".join(
+        f"<tr><td>{_e(r.indicator_name)}</td><td>{r.year}</td><td>{_e(r.target)}</td>"
+        f"<td>{count[(r.indicator_name, r.year)]}</td></tr>"
+        for r in first.itertuples()
     )
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    return buf.getvalue()
+    return ("<p>Milestones are targets in words: they are listed, not evaluated.</p>"
+            "<table><thead><tr><th>indicator</th><th>year</th><th>milestone</th>"
+            f"<th>attainment rows</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
-def _wrap(text: str, width: int = 8) -> str:
-    return "\n".join(text[i : i + width] for i in range(0, len(text), width))
+def _issues(plan: pd.DataFrame, issues: pd.DataFrame | None) -> str:
+    parts = []
+    missing = plan[(plan["comparator"] != "milestone") & plan["attained"].isna()]
+    if len(missing):
+        g = (missing.groupby(["indicator_name", "district_name"])["year"]
+             .apply(lambda s: ", ".join(str(y) for y in sorted(s))).reset_index())
+        rows = "".join(f"<tr><td>{_e(r.indicator_name)}</td><td>{_e(r.district_name)}</td>"
+                       f"<td>{_e(r.year)}</td></tr>" for r in g.itertuples())
+        parts.append("<h4>Targets without statistics</h4><table><thead><tr><th>indicator</th>"
+                     f"<th>district</th><th>years</th></tr></thead><tbody>{rows}</tbody></table>")
+    if issues is not None and len(issues):
+        files = set(plan.get("source_file", pd.Series(dtype=str)).dropna())
+        rel = issues[issues["source_file"].isin(files) | ~_is_plan_file(issues["source_file"])]
+        if len(rel):
+            rows = "".join(
+                f"<tr><td>{_e(r.severity)}</td><td>{_e(r.source_file)}</td><td>{_e(r.location)}"
+                f"</td><td>{_e(r.reason)}</td></tr>" for r in rel.itertuples())
+            parts.append("<h4>Input held back or questioned (ingest_issues)</h4><table><thead>"
+                         "<tr><th>severity</th><th>file</th><th>location</th><th>reason</th>"
+                         f"</tr></thead><tbody>{rows}</tbody></table>")
+    return "\n".join(parts) or "<p>None: every target has its statistics and no input was " \
+                                "held back.</p>"
 
 
-def write_html_report(frame: pd.DataFrame, out_dir: Path) -> Path:
-    """A self-contained HTML page: the heatmap plus the attainment table, newest year first."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    png = base64.b64encode(attainment_heatmap(frame)).decode("ascii")
-    table = frame.sort_values(["year", "indicator_name", "district_name"],
-                              ascending=[False, True, True])
-    rows = "\n".join(
-        "<tr>" + "".join(f"<td>{html.escape('' if pd.isna(v) else str(v))}</td>" for v in r) + "</tr>"
-        for r in table.itertuples(index=False)
-    )
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
-    stamp = datetime.now().strftime("%Y-%m-%d %H:%M")
-    page = f"""<!doctype html>
+def _is_plan_file(names: pd.Series) -> pd.Series:
+    return names.str.lower().str.endswith((".docx", ".pdf"), na=False)
+
+
+def _other_issues(frame: pd.DataFrame, issues: pd.DataFrame | None) -> str:
+    """Issues of plan documents that have no rows in the report (a plan held back
+    whole, an unreadable file): listed once, at the end, so none goes unseen."""
+    if issues is None or issues.empty:
+        return ""
+    shown = set(frame.get("source_file", pd.Series(dtype=str)).dropna())
+    rest = issues[_is_plan_file(issues["source_file"]) & ~issues["source_file"].isin(shown)]
+    if rest.empty:
+        return ""
+    rows = "".join(
+        f"<tr><td>{_e(r.severity)}</td><td>{_e(r.source_file)}</td><td>{_e(r.location)}"
+        f"</td><td>{_e(r.reason)}</td></tr>" for r in rest.itertuples())
+    return ("<section class='plan'><h2>Plan documents not in this report</h2>"
+            "<p>Their input was held back (ingest_issues); fix the file and run again.</p>"
+            "<table><thead><tr><th>severity</th><th>file</th><th>location</th><th>reason</th>"
+            f"</tr></thead><tbody>{rows}</tbody></table></section>")
+
+
+def _counts_block(counts) -> str:
+    if counts is None:
+        return ""
+    rows = "".join(f"<tr><th>{_e(n)}</th><td class='num'>{_e(v)}</td><td>{_e(m)}</td></tr>"
+                   for n, v, m in counts.lines())
+    return f"<h2>Counts</h2><table class='counts'><tbody>{rows}</tbody></table>"
+
+
+CSS = """
+@page { size: A4 landscape; margin: 12mm; }
+body { font-family: "Noto Sans CJK SC", "Noto Sans", sans-serif; margin: 1.5em; color: #222;
+       max-width: 270mm; }
+h1 { font-size: 20px; } h2 { font-size: 17px; border-bottom: 2px solid #0072B2; }
+h3 { font-size: 15px; } h4 { font-size: 13px; margin: 1em 0 .3em; }
+table { border-collapse: collapse; font-size: 11px; margin-bottom: .8em; max-width: 100%; }
+td, th { border: 1px solid #bbb; padding: 2px 5px; text-align: left; vertical-align: top; }
+thead th { background: #eef3f8; }
+table.ind td { text-align: right; white-space: nowrap; }
+tr.target td { text-align: left; white-space: normal; background: #fafafa; }
+td.met .mark { color: #0072B2; font-weight: bold; }
+td.missed { background: #fdf0d9; } td.missed .mark { color: #a35a00; font-weight: bold; }
+td.no { color: #666; font-style: italic; }
+td.num { text-align: right; }
+img.figure { max-width: 100%; display: block; margin: .5em 0; page-break-inside: avoid; }
+.plan { page-break-before: always; } .plan:first-of-type { page-break-before: auto; }
+@media print { img.figure { max-height: 170mm; width: auto; }
+               tr, h4 { page-break-inside: avoid; } h3, h4 { page-break-after: avoid; } }
+.legend span { display: inline-block; padding: 0 6px; margin-right: 8px; border: 1px solid #888; }
+"""
+
+
+def render_html(frame: pd.DataFrame, issues: pd.DataFrame | None = None, counts=None,
+                generated: str | None = None) -> str:
+    """The report page for the rows of v_attainment (``frame``), the ingest issues and
+    the :class:`warehouse.counts.Counts` of the warehouse."""
+    stamp = generated or datetime.now().strftime("%Y-%m-%d %H:%M")
+    body = []
+    key = "plan_id" if "plan_id" in frame.columns else "plan_title"
+    plans = list(frame.groupby(key, sort=False)) if len(frame) else []
+    for n, (_, plan) in enumerate(plans, 1):
+        title = plan["plan_title"].iloc[0] if "plan_title" in plan.columns else f"plan {n}"
+        src = plan["source_file"].iloc[0] if "source_file" in plan.columns else ""
+        order = indicator_order(plan)
+        ev = plan["attained"].notna()
+        met = int(plan.loc[ev, "attained"].astype(bool).sum())
+        names = "".join(f"<li>{_e(name)}</li>" for name in order)
+        body.append(f"""<section class="plan" data-plan="{_e(title)}">
+<h2>{_e(title)}</h2>
+<p>Source: {_e(src)} · {len(plan)} attainment rows · {int(ev.sum())} evaluated targets ·
+{met} met ({(met / ev.sum()) if ev.sum() else 0:.1%}) · {len(order)} indicators,
+binding ones first.</p>
+<h3>Overview: evaluated targets met, by district and year</h3>
+{_img(rate_overview(plan), "overview: share of evaluated targets met by district and year")}
+<h3>Every year, indicator by district</h3>
+<p>Indicators by number (a blank cell: no target for that district and year):</p>
+<ol class="names">{names}</ol>
+{_img(year_heatmaps(plan, order), "heatmap of every year")}
+<h3>Target and actual over the years</h3>
+{_img(target_vs_actual(plan, order), "target vs actual per indicator")}
+<h3>Figures by indicator (actual; ✓ met, ✗ missed)</h3>
+{_indicator_tables(plan, order)}
+<h3>Milestones</h3>
+{_milestones(plan)}
+<h3>Issues that affect these figures</h3>
+{_issues(plan, issues)}
+</section>""".replace("<ol class=\"names\">", "<ol class='names' style='columns:2'>"))
+    if not plans:
+        body.append("<p>No attainment rows yet: load plans and statistics, then run again.</p>")
+    body.append(_other_issues(frame, issues))
+    legend = (f"<p class='legend'><span style='background:#0072B2;color:#fff'>{MET}</span>"
+              f"<span style='background:#E69F00'>{MISSED} (hatched)</span>"
+              f"<span>{NO_STATS} (dotted)</span>"
+              f"<span style='background:#ddd'>{MILESTONE} (M)</span></p>")
+    return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>planwh attainment report</title>
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;font-size:13px}}
-td,th{{border:1px solid #ccc;padding:3px 6px}}th{{background:#f3f3f3}}</style></head>
-<body><h1>Attainment report</h1><p>Generated {stamp} by planwh.</p>
-<img alt="attainment heatmap" src="data:image/png;base64,{png}">
-<h2>All evaluated targets</h2><table><thead><tr>{head}</tr></thead><tbody>
-{rows}
-</tbody></table></body></html>"""
-    path = out_dir / "attainment.html"
-    path.write_text(page, encoding="utf-8")
+<style>{CSS}</style></head>
+<body><h1>Attainment report</h1>
+<p>Generated {stamp} by planwh from the warehouse's v_attainment (each plan once).
+Colours: {legend}</p>
+{_counts_block(counts)}
+{"".join(body)}
+</body></html>"""
+
+
+def write_html_report(frame: pd.DataFrame, out_dir: Path, issues: pd.DataFrame | None = None,
+                      counts=None) -> Path:
+    """Write ``out_dir/attainment.html`` (see :func:`render_html`)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / REPORT_NAME
+    tmp = path.with_suffix(".html.tmp")
+    tmp.write_text(render_html(frame, issues, counts), encoding="utf-8")
+    tmp.replace(path)
     return path
+
+
+def write_report_from_warehouse(engine, out_dir: Path) -> Path:
+    """Read v_attainment, ingest_issues and the counts from the warehouse at ``engine``
+    and write the report (the attainment_report asset's body)."""
+    import sqlalchemy as sa
+
+    from warehouse.counts import count_all
+
+    def read(sql: str) -> pd.DataFrame:
+        with engine.connect() as c:
+            result = c.execute(sa.text(sql))
+            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+    view = read("SELECT * FROM v_attainment")
+    issues = read("SELECT source_file, location, severity, reason FROM ingest_issues "
+                  "ORDER BY source_file, location")
+    return write_html_report(view, out_dir, issues, count_all(engine))

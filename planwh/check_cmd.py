@@ -270,12 +270,35 @@ def format_report(report: CheckReport) -> str:
     return "\n".join(lines)
 
 
+def check_docs_dir() -> Path:
+    """Where ``planwh check`` writes its Data Docs: a folder of its own
+    (``<Data Docs dir>/check``), so it never replaces the sites the pipeline's asset
+    checks link to."""
+    from expectations.runner import default_docs_dir
+
+    return default_docs_dir() / "check"
+
+
+def _offline(index_paths: list[str]) -> None:
+    """The sites ``planwh check`` wrote, made to work without a network."""
+    from expectations.offline_docs import make_offline, write_docs_home
+
+    for index in index_paths:
+        try:
+            make_offline(Path(index).parent)
+        except OSError as err:
+            print(f"planwh check: Data Docs {index} not made offline: {err}", file=sys.stderr)
+    if index_paths:
+        write_docs_home(check_docs_dir())
+
+
 def run(args) -> int:
     raw = Path(args.raw)
     if not raw.is_dir():
         print(f"planwh check: {raw}: no such folder", file=sys.stderr)
         return 2
-    report = check_folder(raw)
+    report = check_folder(raw, docs_dir=check_docs_dir())
+    _offline(report.docs)
     print(format_report(report))
     if report.failed_errors:
         print("FAILED: " + ", ".join(sorted({r.name for r in report.failed_errors})),

@@ -23,6 +23,17 @@ def default_warehouse() -> str:
     return os.environ.get("PLANWH_WAREHOUSE_URL") or DEFAULT_WAREHOUSE
 
 
+def version() -> str:
+    """The installed planwh's version (pyproject's), or "unknown" when not installed."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("planwh")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="planwh",
@@ -31,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
             "that answers which districts met which targets in which year."
         ),
     )
+    p.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser(
@@ -97,7 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the data-quality suites over a raw folder without loading the warehouse",
         description=(
             "Run the Great Expectations suites over DIR without loading the warehouse and "
-            "print each expectation's result. Exit 1 when an error-severity expectation fails."
+            "print each expectation's result. Exit 1 when an error-severity expectation fails. "
+            "Its Data Docs go to their own folder, $PLANWH_DOCS_DIR/check or data/docs/check, "
+            "never over the pipeline's."
         ),
     )
     ck.add_argument("--raw", default=None, metavar="DIR",
@@ -122,6 +136,27 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def url_problem(url: str | None) -> str | None:
+    """A warehouse URL SQLAlchemy cannot load as written (``postgres://``, or
+    ``postgresql://`` without its psycopg2 driver installed), with how to write it."""
+    if not url:
+        return None
+    from planwh.messages import url_hint
+    from warehouse.urls import shown_url
+
+    scheme = url.split(":", 1)[0].lower()
+    if scheme in ("postgresql", "postgresql+psycopg2"):
+        try:
+            import psycopg2  # noqa: F401 - SQLAlchemy's default driver for postgresql://
+            return None
+        except ImportError:
+            pass
+    elif scheme not in ("postgres", "pgsql"):
+        return None
+    shown = shown_url(url)  # the hint repeats the URL: without its password
+    return f"cannot use the warehouse URL {shown}: {url_hint(shown)}"
+
+
 COMMANDS = {
     "run": "planwh.run_cmd",
     "extract": "planwh.extract_cmd",
@@ -137,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
         args.raw = default_raw()
     if getattr(args, "warehouse", "unset") is None:
         args.warehouse = default_warehouse()
+    if problem := url_problem(getattr(args, "warehouse", None)):
+        print(f"planwh {args.command}: {problem}", file=sys.stderr)
+        return 2
     module = importlib.import_module(COMMANDS[args.command])
     try:
         return int(module.run(args) or 0)

@@ -81,7 +81,9 @@ def test_check_passes_on_raw(raw_copy, tmp_path):
                  "attainment.row_per_district_per_plan_year", "plans.readable"):
         assert name in out
     assert "FAIL " not in out
-    assert (tmp_path / "docs" / "district_stats" / "index.html").exists()
+    # its own folder: never the sites the pipeline's asset checks link to
+    assert (tmp_path / "docs" / "check" / "district_stats" / "index.html").exists()
+    assert not (tmp_path / "docs" / "district_stats").exists()
 
 
 @needs_raw

@@ -7,7 +7,7 @@ from pipelines.assets.common import asset_defaults
 from pipelines.assets.plans import plan_registry, plan_tables
 from pipelines.assets.stats import fct_district_stat
 from pipelines.checks import check_result
-from pipelines.metadata import png_markdown, table_metadata
+from pipelines.metadata import counts_metadata, png_markdown, table_metadata
 from pipelines.resources import WarehouseResource, data_path
 
 ATTAINMENT_CHECK = "attainment_quality"
@@ -58,6 +58,7 @@ def fct_attainment(context: dg.AssetExecutionContext, warehouse: WarehouseResour
             "heatmap": png_markdown(attainment_heatmap(view), "attainment heatmap"),
             **table_metadata(view),
             "dagster/row_count": dg.MetadataValue.int(n),
+            **counts_metadata(engine),
         },
     )
     yield check_result(ATTAINMENT_CHECK, suite)
@@ -66,17 +67,38 @@ def fct_attainment(context: dg.AssetExecutionContext, warehouse: WarehouseResour
 @dg.asset(
     **asset_defaults("warehouse", "html"),
     deps=[fct_attainment],
-    description="An HTML attainment report (heatmap and table) written to data/reports/.",
+    description="data/reports/attainment.html: the attainment report to print or mail (per "
+                "plan: overview, every year's heatmap, target vs actual per indicator, tables, "
+                "milestones, issues; self-contained, A4 landscape).",
 )
 def attainment_report(context: dg.AssetExecutionContext,
                       warehouse: WarehouseResource) -> dg.MaterializeResult:
-    from pipelines.report import write_html_report
+    from pipelines.report import write_report_from_warehouse
 
-    view = read_frame(warehouse.get_engine(), "SELECT * FROM v_attainment")
-    path = write_html_report(view, data_path("reports"))
+    engine = warehouse.get_engine()
+    view = read_frame(engine, "SELECT * FROM v_attainment")
+    path = write_report_from_warehouse(engine, data_path("reports"))
+    docs = offline_data_docs(data_path("docs"), context.log)
     return dg.MaterializeResult(
-        metadata={"path": dg.MetadataValue.path(str(path.resolve())), **table_metadata(view)}
+        metadata={"path": dg.MetadataValue.path(str(path.resolve())),
+                  **({"data_docs": dg.MetadataValue.path(str(docs))} if docs else {}),
+                  **table_metadata(view)}
     )
+
+
+def offline_data_docs(docs_dir, log) -> object:
+    """Every Data Docs site under ``docs_dir`` made to work offline, and a home page
+    listing them; a site swapped by a concurrent run meanwhile is logged, not fatal."""
+    from expectations.offline_docs import make_offline, write_docs_home
+
+    if not docs_dir.is_dir():
+        return None
+    for index in sorted(docs_dir.glob("*/index.html")):
+        try:
+            make_offline(index.parent)
+        except OSError as err:  # e.g. a plan run replaced the site meanwhile
+            log.warning(f"Data Docs {index.parent.name} not made offline: {err}")
+    return write_docs_home(docs_dir)
 
 
 @dg.asset(
@@ -98,6 +120,6 @@ def ingest_issues(context: dg.AssetExecutionContext,
             "errors": int(by_severity.get("error", 0)),
             "warnings": int(by_severity.get("warning", 0)),
             "files_with_issues": int(issues["source_file"].nunique()) if len(issues) else 0,
-            **table_metadata(issues, rows=25),
+            **table_metadata(issues, rows=25, table="ingest_issues"),
         }
     )

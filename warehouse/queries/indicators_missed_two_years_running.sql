@@ -1,6 +1,8 @@
 -- Indicators missed two years running.
 -- An indicator (one row of one plan) whose target a district or the city
 -- missed in two consecutive years; one row per pair of years.
+-- Needs: evaluated targets (numeric target and statistics) in consecutive years;
+-- a year without statistics breaks the run, and milestones are never "missed".
 -- Columns: indicator_id, indicator_name, district_code, district_name,
 --          first_year, second_year, first_actual, second_actual, second_target.
 SELECT cur.indicator_id,

@@ -2,6 +2,8 @@
 -- When each plan document and statistics file currently in the warehouse was
 -- last loaded with its present content, how many rows it gave, and how many
 -- ingest issues it has.
+-- Needs: nothing beyond a load; a file held back whole keeps its previous load
+-- (and its issues say why).
 -- Columns: source_file, kind ('plan' or 'stats'), loaded_at (UTC), row_count, issues.
 SELECT f.source_file,
        f.kind,

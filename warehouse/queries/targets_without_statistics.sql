@@ -3,6 +3,8 @@
 -- neither the city nor any district has an actual figure. The reason says
 -- whether the indicator is unmapped, maps to an unknown metric, or simply
 -- lacks statistics for that year.
+-- Needs: targets with scope 全市 (the whole city); targets for 城市/农村 (urban/rural)
+-- or other scopes are not checked against statistics and are not listed here.
 -- Columns: plan_title, indicator_id, indicator_name, year, comparator, target_text,
 --          metric_code, reason.
 SELECT p.title AS plan_title,
