@@ -16,7 +16,7 @@ import pytest
 
 from pipelines.definitions import defs
 from pipelines.jobs import plan_job, refresh_job, stats_job
-from pipelines.resources import RawFolder
+from pipelines.resources import RawFolder, WarehouseResource
 from pipelines.schedules import job_asset_keys
 from pipelines.sensors import PRIORITY_TAG
 
@@ -49,7 +49,8 @@ def evaluate(instance, raw: Path, partitions: list[str]) -> list[dg.RunRequest]:
     # it (else Dagster's current defs-state storage keeps pointing at a dead instance)
     with dg.build_schedule_context(
         instance=instance, scheduled_execution_time=SHANGHAI_2AM,
-        resources={"raw": RawFolder(path=str(raw))},
+        resources={"raw": RawFolder(path=str(raw)),
+                   "warehouse": WarehouseResource(url=f"duckdb:///{raw.parent / 'wh.duckdb'}")},
         repository_def=defs.get_repository_def(),
     ) as ctx:
         data = schedule.evaluate_tick(ctx)

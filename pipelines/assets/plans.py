@@ -1,6 +1,5 @@
 """Plan documents: one dynamic partition per file in raw/plans."""
 
-import hashlib
 from pathlib import Path
 
 import dagster as dg
@@ -11,6 +10,7 @@ from extractors.files import input_files
 from extractors.records import IngestIssue, NoPlanTable, PlanDocument, UnreadableDocument
 from pipelines.assets.common import asset_defaults
 from pipelines.checks import check_result
+from pipelines.incremental import CODE_VERSION
 from pipelines.metadata import table_metadata
 from pipelines.resources import RawFolder, WarehouseResource, data_path
 
@@ -26,11 +26,9 @@ def list_plan_files(plans_dir: Path) -> list[Path]:
 
 
 def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    from pipelines.incremental import file_sha256 as sha
+
+    return sha(path)
 
 
 def targets_frame(plan: PlanDocument) -> pd.DataFrame:
@@ -57,6 +55,7 @@ def records_preview(targets: pd.DataFrame) -> pd.DataFrame:
 @dg.asset(
     **asset_defaults("plans", "python", "pdf", "docx"),
     partitions_def=plan_files,
+    code_version=CODE_VERSION,
     check_specs=[
         dg.AssetCheckSpec(
             TARGETS_CHECK, asset="plan_targets", blocking=True,
@@ -65,12 +64,15 @@ def records_preview(targets: pd.DataFrame) -> pd.DataFrame:
         )
     ],
     description="Target records parsed from one plan document of raw/plans (DOCX or PDF, "
-                "layouts A and B), with provenance. One partition per file.",
+                "layouts A and B), with provenance. One partition per file; its data version "
+                "is the input fingerprint (file, reference data, code version): a partition "
+                "whose fingerprint is unchanged is not run again (pipelines/incremental.py).",
 )
 def plan_targets(context: dg.AssetExecutionContext, raw: RawFolder, warehouse: WarehouseResource):
     from expectations.runner import issues_from, run_suite
     from extractors.budget import extract_plan
     from extractors.files import find_input
+    from pipelines.incremental import plan_fingerprint, record_plan, reference_hash
     from warehouse.load import replace_issues
 
     raw.require_layout()
@@ -78,13 +80,18 @@ def plan_targets(context: dg.AssetExecutionContext, raw: RawFolder, warehouse: W
     path = find_input(raw.plans_dir, name)  # a non-UTF-8 name is listed by its display name
     scope = f"plan:{name}"
     engine = warehouse.get_engine()
+    ref_hash = reference_hash(raw.reference_dir)
+    read_sha = None
     try:
         if not path.is_file():
             raise UnreadableDocument(name, "file no longer exists in raw/plans")
+        read_sha = file_sha256(path)
         plan = extract_plan(path)
     except (UnreadableDocument, NoPlanTable) as e:
         issue = IngestIssue(name, e.location or "document", "error", e.reason, check="plan_readable")
         replace_issues(engine, scope, [issue])
+        if read_sha:  # held back with its issue: not read again while nothing changes
+            record_plan(engine, name, plan_fingerprint(read_sha, ref_hash), 0)
         context.log.warning(f"{name}: {e.reason}")
         yield dg.Output(None, metadata={"file": name, "error": e.reason, "issues": 1,
                                         "dagster/row_count": 0})
@@ -100,6 +107,9 @@ def plan_targets(context: dg.AssetExecutionContext, raw: RawFolder, warehouse: W
     issues = [IngestIssue(name, "document", "warning", w, check="extraction") for w in plan.warnings]
     issues += issues_from(suite, frame)
     replace_issues(engine, scope, issues)
+    fingerprint = plan_fingerprint(plan.source_sha256, ref_hash)
+    if not suite.success:  # held back with its issues (plan_tables is blocked)
+        record_plan(engine, name, fingerprint, 0)
     metadata = {
         "file": name,
         "sha256": plan.source_sha256,
@@ -112,7 +122,7 @@ def plan_targets(context: dg.AssetExecutionContext, raw: RawFolder, warehouse: W
         "issues": len(issues),
         **table_metadata(records_preview(frame)),
     }
-    yield dg.Output(plan, metadata=metadata)
+    yield dg.Output(plan, metadata=metadata, data_version=dg.DataVersion(fingerprint))
     yield check_result(TARGETS_CHECK, suite)
     if not suite.success:
         context.log.warning(f"{name}: held back from the warehouse by {TARGETS_CHECK}")
@@ -126,15 +136,21 @@ def plan_targets(context: dg.AssetExecutionContext, raw: RawFolder, warehouse: W
 )
 def plan_tables(context: dg.AssetExecutionContext, plan_targets: PlanDocument | None,
                 raw: RawFolder, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from pipelines.incremental import plan_fingerprint, record_plan, reference_hash
     from pipelines.reference_data import read_reference
     from warehouse.load import load_plan
 
     raw.require_layout()
     if plan_targets is None:  # unreadable: keep what was loaded before
         return dg.MaterializeResult(metadata={"status": "kept previous rows"})
+    ref_hash = reference_hash(raw.reference_dir)  # before the read: a later change re-reads
     ref = read_reference(raw.reference_dir)
     engine = warehouse.get_engine()
     status = load_plan(engine, plan_targets, ref.indicator_metrics)
+    # after the load committed: a crash in between only means the plan is read again
+    record_plan(engine, context.partition_key, plan_fingerprint(plan_targets.source_sha256,
+                                                                ref_hash),
+                len(plan_targets.records))
     with engine.connect() as c:
         same_as = c.execute(sa.text(
             "SELECT o.source_file FROM dim_plan p JOIN dim_plan o ON o.plan_id = p.duplicate_of "
@@ -162,6 +178,7 @@ def plan_tables(context: dg.AssetExecutionContext, plan_targets: PlanDocument | 
 def plan_registry(context: dg.AssetExecutionContext, raw: RawFolder,
                   warehouse: WarehouseResource) -> dg.MaterializeResult:
     from extractors.files import unsupported_file_issues
+    from pipelines.incremental import forget_plans
     from warehouse.load import delete_plan, replace_issues
 
     raw.require_layout()  # a missing raw/plans must not read as "every plan deleted"
@@ -174,6 +191,7 @@ def plan_registry(context: dg.AssetExecutionContext, raw: RawFolder,
     removed = sorted(loaded - present)
     for name in removed:
         delete_plan(engine, name)
+    forget_plans(engine, present)  # a file dropped again later is read again
     for scope in sorted(scoped):
         if scope.split(":", 1)[1] not in present:
             replace_issues(engine, scope, [])
