@@ -5,7 +5,9 @@ would); then deleted plans, attainment, its report and the issues summary. A ste
 that fails only because a blocking quality check failed is *quarantined* input
 (held back, listed in ingest_issues), not a failed run.
 
-Nothing is redone that did not change (pipelines/incremental.py): a plan file whose
+The plans to run are read and validated first, in parallel on every core
+(``PLANWH_WORKERS``), and their runs then load them one after the other (the warehouse
+has one writer). Nothing is redone that did not change (pipelines/incremental.py): a plan file whose
 content, reference data and code version are those of its last run gets no run; the
 statistics and the refresh runs are left out when their inputs are those of their
 last materialisation in the Dagster instance (``DAGSTER_HOME``).
@@ -103,7 +105,14 @@ def execute(raw: str, warehouse_url: str, progress=None,
     out as unchanged (a :class:`pipelines.incremental.Plan`) is appended to ``decided``."""
     import dagster as dg
 
-    from pipelines.assets.plans import list_plan_files, plan_tables, plan_targets
+    from extractors.files import find_input
+    from pipelines.assets.plans import (
+        clear_prepared,
+        list_plan_files,
+        plan_tables,
+        plan_targets,
+        prepare_plans,
+    )
     from pipelines.definitions import ALL_ASSETS
     from pipelines.incremental import INPUTS_TAG, plan_launch
     from pipelines.jobs import refresh_job, stats_job
@@ -144,13 +153,35 @@ def execute(raw: str, warehouse_url: str, progress=None,
 
     if launch.stats_todo:
         run("reference and statistics", stats_job.selection, inputs=launch.stats_inputs)
-    for name in launch.todo:
-        run(f"plan {name}", dg.AssetSelection.assets(plan_targets, plan_tables), partition_key=name)
+    if len(launch.todo) > 1:  # every core reads and validates; the runs then only load
+        workers = _cores()
+        if progress:
+            progress(f"reading {len(launch.todo)} plans on {workers} cores", len(outcomes), total)
+        plans_dir = Path(raw) / "plans"
+        prepare_plans({n: (find_input(plans_dir, n), launch.plan_hashes[n])
+                       for n in launch.todo if n in launch.plan_hashes}, workers)
+    try:
+        for name in launch.todo:
+            run(f"plan {name}", dg.AssetSelection.assets(plan_targets, plan_tables),
+                partition_key=name)
+    finally:
+        clear_prepared()
     if launch.refresh_todo:
         run("attainment and report", refresh_job.selection, inputs=launch.refresh_inputs)
     if progress:
         progress("done", total, total)
     return outcomes
+
+
+def _cores() -> int:
+    """The cores this process may use (``PLANWH_WORKERS`` overrides)."""
+    value = os.environ.get("PLANWH_WORKERS", "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
 
 
 def unchanged_row(launch) -> tuple[str, str]:

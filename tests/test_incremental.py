@@ -100,6 +100,11 @@ def test_noop_rerun_launches_no_run_and_changes_nothing(engine, tmp_path, monkey
     assert labels[0] == "reference and statistics" and labels[-1] == "attainment and report"
     before = snapshot(url)
     assert len(before["dim_plan"]) == len(names) and before["fct_attainment"]
+    # one Data Docs site for the plans' validations, not one per plan
+    docs = tmp_path / "data" / "docs"
+    assert (docs / "targets--files" / "index.html").exists()
+    assert not [p for p in docs.glob("targets--*") if p.name != "targets--files"]
+    assert len(list((docs / "targets--files" / "validations").rglob("*.html"))) == len(names)
 
     labels, second, runs_second = r.run()
     assert labels == []  # no Dagster run at all: plans, statistics, refresh
