@@ -293,4 +293,3 @@ def _rows_of(engine, source_file: str) -> tuple[int, int, int]:
             "SELECT COUNT(*) FROM fct_target WHERE indicator_id NOT IN "
             "(SELECT indicator_id FROM dim_indicator)")).scalar()
     return plans, targets, orphans
-
