@@ -25,6 +25,8 @@ from tests.conftest import (
     drop_database,
 )
 
+pytestmark = pytest.mark.e2e  # the pipeline through Dagster (main's test tiers)
+
 FIXTURE_PLAN = Path(__file__).parent / "fixtures" / "plans" / "community_governance_plan.docx"
 TABLES = ("dim_plan", "dim_indicator", "fct_target", "fct_district_stat", "fct_attainment",
           "ingest_issues", "load_log")
@@ -86,7 +88,7 @@ def pg_database():
         admin.dispose()
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "postgresql"])
+@pytest.mark.parametrize("engine", ["duckdb", pytest.param("postgresql", marks=pytest.mark.pg)])
 def test_noop_rerun_launches_no_run_and_changes_nothing(engine, tmp_path, monkeypatch, request):
     url = (f"duckdb:///{tmp_path / 'wh.duckdb'}" if engine == "duckdb"
            else request.getfixturevalue("pg_database"))
