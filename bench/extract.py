@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import resource
 import subprocess
 import sys
@@ -34,6 +35,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
+# This bench compares planwh's reading work with pdfplumber's on one core (its CPU times
+# are this process's): long PDFs are read serially here. Their page-parallel read
+# (extractors/pdf/parallel.py) is timed as whole processes by bench/run.py (scenario f).
+os.environ.setdefault("PLANWH_PDF_WORKERS", "1")
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
