@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import resource
 import subprocess
 import sys
@@ -34,6 +35,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
+# This bench compares planwh's reading work with pdfplumber's on one core (its CPU times
+# are this process's): long PDFs are read serially here. Their page-parallel read
+# (extractors/pdf/parallel.py) is timed as whole processes by bench/run.py (scenario f).
+os.environ.setdefault("PLANWH_PDF_WORKERS", "1")
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
@@ -79,13 +84,14 @@ def bench_doc(n_tables: int) -> pw.PlanDoc:
     return pw.PlanDoc("性能测试规划", blocks)
 
 
-def generate(pages: int, stem: str, formats=("pdf", "docx")) -> dict[str, Path]:
-    """Write ~``pages`` pages (PDF layout) of layout-A tables; reuse files already there."""
-    OUT.mkdir(parents=True, exist_ok=True)
-    paths = {fmt: OUT / f"{stem}.{fmt}" for fmt in formats}
+def generate(pages: int, stem: str, formats=("pdf", "docx"), out: Path = OUT) -> dict[str, Path]:
+    """Write ~``pages`` pages (PDF layout) of layout-A tables into ``out`` (default
+    bench/out/); reuse files already there."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {fmt: out / f"{stem}.{fmt}" for fmt in formats}
     if all(p.exists() for p in paths.values()):
         return paths
-    probe = pw.write_pdf(bench_doc(2), OUT / "_probe.pdf")
+    probe = pw.write_pdf(bench_doc(2), out / "_probe.pdf")
     per_table = (probe.pages - 0.5) / 2
     doc = bench_doc(max(1, math.ceil(pages / per_table)))
     for fmt, path in paths.items():
@@ -96,8 +102,8 @@ def generate(pages: int, stem: str, formats=("pdf", "docx")) -> dict[str, Path]:
         else:
             pw.write_docx(doc, path)
             info = f"{sum(len(b.body) for b in doc.blocks if isinstance(b, pw.Table))} body rows"
-        print(f"generated {path.relative_to(ROOT)} ({info}) in {time.perf_counter() - t0:.1f}s")
-    (OUT / "_probe.pdf").unlink(missing_ok=True)
+        print(f"generated {path} ({info}) in {time.perf_counter() - t0:.1f}s")
+    (out / "_probe.pdf").unlink(missing_ok=True)
     return paths
 
 

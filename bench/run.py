@@ -262,6 +262,8 @@ def plans_scenarios(args, tmp: Path, want: str) -> list[Row]:
         if loaded["dim_plan"] != len(paths):
             raise SystemExit(f"first run loaded {loaded['dim_plan']} of {len(paths)} plans")
         noop.append(measure(cmd, cwd=work, env=env, label="planwh run (no-op)"))
+        if counts(url) != loaded:  # nothing changed: nothing may have been written
+            raise SystemExit(f"the no-op run changed the warehouse: {loaded} -> {counts(url)}")
         target = raw / "plans" / paths[0].name
         target.unlink()  # a hard link: replace the entry, never write through it
         shutil.copy(changed, target)

@@ -198,8 +198,10 @@ def run_suite(name: str, frame: pd.DataFrame, *, docs_dir: str | Path | None | o
 
     ``context`` carries what the suite needs besides the frame: ``districts``
     and ``metrics`` (district_stats), ``expected_keys`` (attainment).
-    GX Data Docs are written to ``docs_dir/<suite>/`` (``<suite>--<docs_key>/``
-    when given, e.g. a plan partition); ``docs_dir`` defaults to
+    GX Data Docs are written to ``docs_dir/<suite>/``. With ``docs_key`` (e.g. a
+    plan partition) the validation is only stored (:func:`store_validation`) and
+    ``docs_path`` names the one site of every key, ``docs_dir/<suite>--files/``,
+    which :func:`build_site` renders once per run. ``docs_dir`` defaults to
     :func:`default_docs_dir`; ``None`` writes none. A failure to write Data
     Docs is logged, never raised: it must not fail a validation.
     """
@@ -224,7 +226,10 @@ def run_suite(name: str, frame: pd.DataFrame, *, docs_dir: str | Path | None | o
         docs_dir = default_docs_dir()
     if docs_dir is not None:
         try:
-            out.docs_path = str(write_data_docs(out, docs_dir, docs_key))  # type: ignore[arg-type]
+            if docs_key is None:
+                out.docs_path = str(write_data_docs(out, docs_dir))  # type: ignore[arg-type]
+            else:  # one site for all keys, built once per run by build_site
+                out.docs_path = str(store_validation(out, docs_dir, docs_key))  # type: ignore[arg-type]
         except Exception as e:  # noqa: BLE001 - docs are a by-product
             log.warning("GX Data Docs for %s not written: %s", name, e)
     return out
@@ -288,6 +293,159 @@ def write_data_docs(result: SuiteResult, out_dir: str | Path = "data/docs",
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return final.resolve() / "index.html"
+
+
+VALIDATIONS = ".validations"  # <docs_dir>/.validations/<suite>/<key>.json
+FILES_SITE = "{suite}--files"  # the one site of every key of a suite
+_BUILT = ".built.json"  # key -> mtime_ns of the stored validation the site shows
+
+
+def files_site(out_dir: str | Path, suite: str) -> Path:
+    """The folder of the one Data Docs site of every key of ``suite``."""
+    return Path(out_dir) / FILES_SITE.format(suite=suite)
+
+
+def store_validation(result: SuiteResult, out_dir: str | Path, key: str) -> Path:
+    """Keep the GX validation(s) of one keyed suite run (e.g. one plan file) as JSON,
+    replacing that key's previous one, for :func:`build_site`. Cheap (no rendering).
+    Returns the index.html of the site that will show it."""
+    import json
+
+    folder = Path(out_dir) / VALIDATIONS / result.suite
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{_safe_name(key)}.json"
+    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump({"key": key, "validations": result.gx_validations}, f, default=str)
+    os.replace(tmp, path)
+    return files_site(out_dir, result.suite).resolve() / "index.html"
+
+
+def build_site(suite: str, out_dir: str | Path = "data/docs",
+               keys: Iterable[str] | None = None) -> Path | None:
+    """Render the one Data Docs site of ``suite`` over the latest stored validation of
+    every key (:func:`store_validation`) into ``out_dir/<suite>--files/``: one site, many
+    validations, written once per run instead of one site per key.
+
+    Incremental: only validations stored since the last build are rendered (each key's
+    pages live under its own run name, ``validations/<suite>/<key>/``, and are replaced),
+    plus the index. ``keys``: the keys still current; the stored validations and pages
+    of any other key are removed (a deleted plan file). Returns the site's index.html,
+    None when nothing was ever stored."""
+    import json
+
+    folder = Path(out_dir) / VALIDATIONS / suite
+    site = files_site(out_dir, suite)
+    if not folder.is_dir():
+        return None
+    stored = {p.stem: p for p in folder.glob("*.json") if not p.name.startswith(".")}
+    built_file = folder / _BUILT
+    built = json.loads(built_file.read_text()) if built_file.exists() and site.is_dir() else {}
+    removed = []
+    if keys is not None:
+        current = {_safe_name(k) for k in keys}
+        for safe in sorted(set(stored) - current):
+            stored.pop(safe).unlink(missing_ok=True)
+            removed.append(safe)
+    for safe in removed + [k for k in built if k not in stored]:
+        built.pop(safe, None)
+        _drop_pages(site, safe)
+    mtimes = {safe: p.stat().st_mtime_ns for safe, p in stored.items()}
+    fresh = [safe for safe in stored if built.get(safe) != mtimes[safe]]
+    if not fresh and not removed and (site / "index.html").exists():
+        return site.resolve() / "index.html"
+    ctx = _docs_context(site)
+    render = []
+    suites_seen: dict[str, Any] = {}
+    for safe, path in sorted(stored.items()):
+        for v in json.loads(path.read_text(encoding="utf-8"))["validations"]:
+            ident = _store_validation(ctx, v, run_name=safe, suites=suites_seen)
+            if safe in fresh:
+                render.append(ident)
+    for safe in fresh:
+        _drop_pages(site, safe)
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+    )
+
+    render += [ExpectationSuiteIdentifier(name=n) for n in suites_seen]
+    ctx.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=render)
+    _remove_old_key_sites(Path(out_dir), suite)
+    built = {safe: mtimes[safe] for safe in stored}
+    built_file.write_text(json.dumps(built), encoding="utf-8")
+    return site.resolve() / "index.html"
+
+
+def _docs_context(base: Path):
+    """An ephemeral context with one filesystem Data Docs site at ``base``."""
+    ctx = _context()
+    ctx.add_data_docs_site(DOCS_SITE, {
+        "class_name": "SiteBuilder",
+        "show_how_to_buttons": False,
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                          "base_directory": str(base.resolve())},
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    })
+    return ctx
+
+
+def _store_validation(ctx, v: dict, run_name: str | None = None,
+                      suites: dict | None = None):
+    """Put one stored validation (and its suite, once) into the context's stores; its
+    identifier. ``run_name`` replaces the run's name (a key's pages in their own folder)."""
+    import json
+
+    from great_expectations.core.expectation_validation_result import (
+        ExpectationSuiteValidationResultSchema,
+    )
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    gx = _gx()
+    suites = {} if suites is None else suites
+    name = v["suite"].get("name")
+    if name not in suites:
+        suites[name] = ctx.suites.add(gx.ExpectationSuite(**json.loads(json.dumps(v["suite"]))))
+    suite = suites[name]
+    vres = ExpectationSuiteValidationResultSchema().load(
+        json.loads(json.dumps(v["result"], default=str)))
+    run_id = vres.meta.get("run_id")
+    run_id = RunIdentifier(**run_id) if isinstance(run_id, dict) else RunIdentifier()
+    if run_name is not None:
+        run_id = RunIdentifier(run_name=run_name, run_time=run_id.run_time)
+    batch = (vres.meta.get("active_batch_definition") or {})
+    ident = ValidationResultIdentifier(
+        expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.name),
+        run_id=run_id,
+        batch_identifier=f"{batch.get('datasource_name', 'frame')}-"
+                         f"{batch.get('data_asset_name', suite.name)}",
+    )
+    ctx.validation_results_store.set(ident, vres)
+    return ident
+
+
+def _drop_pages(site: Path, safe: str) -> None:
+    """Remove the rendered pages of one key (``validations/<suite>/<key>/``)."""
+    for folder in site.glob(f"validations/*/{glob_escape(safe)}"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def glob_escape(name: str) -> str:
+    import glob
+
+    return glob.escape(name)
+
+
+def _remove_old_key_sites(out_dir: Path, suite: str) -> None:
+    """Sites of earlier versions (one per key, ``<suite>--<key>/``): superseded by the
+    one site of every key."""
+    keep = files_site(out_dir, suite).name
+    for old in out_dir.glob(f"{glob_escape(suite)}--*"):
+        if old.is_dir() and old.name != keep:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _safe_name(key: str) -> str:

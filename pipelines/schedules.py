@@ -11,6 +11,12 @@ RunRequest names the assets of one of our jobs through ``asset_selection``:
 3. the warehouse-wide refresh (the assets of ``refresh_job``).
 
 The ``dagster/priority`` tags make the run queue start them in that order.
+
+Nothing redone that did not change (pipelines/incremental.py): a plan partition whose file,
+reference data and code version are those the warehouse recorded for it gets no run; the
+statistics and refresh runs are left out when their input fingerprint (tag
+``planwh/inputs``) is that of the run that last materialised them. A night with nothing
+changed launches no run at all.
 """
 
 from __future__ import annotations
@@ -18,8 +24,9 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.assets.plans import plan_files
+from pipelines.incremental import INPUTS_TAG, plan_launch
 from pipelines.jobs import plan_job, refresh_job, stats_job
-from pipelines.resources import RawFolder
+from pipelines.resources import RawFolder, WarehouseResource
 from pipelines.sensors import (
     PLAN_PRIORITY,
     PRIORITY_TAG,
@@ -46,23 +53,33 @@ def job_asset_keys(job: dg.UnresolvedAssetJobDefinition) -> list[dg.AssetKey]:
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Every night at 02:00 Beijing time: reference and statistics, every plan "
                 "partition (one run each), then deleted plans, attainment, its report and the "
-                "issues summary.",
+                "issues summary; each only if its inputs changed since it was last done.",
 )
-def nightly_refresh(context: dg.ScheduleEvaluationContext, raw: RawFolder):
+def nightly_refresh(context: dg.ScheduleEvaluationContext, raw: RawFolder,
+                    warehouse: WarehouseResource):
     stamp = context.scheduled_execution_time.strftime("%Y-%m-%d")
-    yield dg.RunRequest(
-        run_key=f"stats:{stamp}", asset_selection=job_asset_keys(stats_job),
-        tags={PRIORITY_TAG: STATS_PRIORITY},
-    )
+    # deleted files: the sensor drops their partitions
+    keys = [k for k in sorted(context.instance.get_dynamic_partitions(plan_files.name))
+            if (raw.plans_dir / k).is_file()]
+    launch = plan_launch(raw.root, warehouse.url, context.instance, plan_names=keys)
+    if launch.skipped:
+        context.log.info(f"{len(launch.skipped)} plan(s) unchanged since their last run: "
+                         "not run again")
+    if launch.stats_todo:
+        yield dg.RunRequest(
+            run_key=f"stats:{stamp}", asset_selection=job_asset_keys(stats_job),
+            tags={PRIORITY_TAG: STATS_PRIORITY, INPUTS_TAG: launch.stats_inputs},
+        )
     plan_keys = job_asset_keys(plan_job)
-    for key in sorted(context.instance.get_dynamic_partitions(plan_files.name)):
-        if not (raw.plans_dir / key).is_file():  # deleted: the sensor drops the partition
-            continue
+    for key in launch.todo:
         yield dg.RunRequest(
             run_key=f"plan:{key}:{stamp}", asset_selection=plan_keys, partition_key=key,
             tags={PRIORITY_TAG: PLAN_PRIORITY},
         )
-    yield dg.RunRequest(
-        run_key=f"refresh:{stamp}", asset_selection=job_asset_keys(refresh_job),
-        tags={PRIORITY_TAG: REFRESH_PRIORITY},
-    )
+    if launch.refresh_todo:
+        yield dg.RunRequest(
+            run_key=f"refresh:{stamp}", asset_selection=job_asset_keys(refresh_job),
+            tags={PRIORITY_TAG: REFRESH_PRIORITY, INPUTS_TAG: launch.refresh_inputs},
+        )
+    if not (launch.stats_todo or launch.todo or launch.refresh_todo):
+        yield dg.SkipReason("nothing changed since the last runs")

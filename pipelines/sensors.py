@@ -5,6 +5,13 @@ The cursor (JSON) remembers, per file, ``[mtime_ns, size, sha256]`` and how ofte
 run key was issued. A file's content is hashed again only when its mtime or size changed,
 so a tick over 1,000 unchanged files reads no file content.
 
+Nothing redone that did not change (pipelines/incremental.py): a plan file is requested
+when it is new, its content changed, or the reference data changed (every plan is then read
+again), and only if the warehouse does not already hold it done with the same file,
+reference data and code version (asked only on such ticks, so a tick over unchanged files
+opens no warehouse). The statistics and refresh runs carry their input fingerprint as the
+tag ``planwh/inputs``, so ``planwh run`` and the schedule leave them out afterwards.
+
 Run keys: a plan run is keyed ``f"{name}:{sha256}"``, so a changed file always gets a new
 key. Dagster never launches a run key twice for a sensor, so a key that must be issued
 again (a file deleted and dropped again with the same content, or reverted to an earlier
@@ -23,8 +30,10 @@ import dagster as dg
 from extractors.files import input_files
 from extractors.stats import STATS_SUFFIXES
 from pipelines.assets.plans import file_sha256, list_plan_files, plan_files
+from pipelines.incremental import INPUTS_TAG, Known, known_state, pairs_hash, refresh_inputs
+from pipelines.incremental import stats_inputs as stats_fingerprint
 from pipelines.jobs import plan_job, refresh_job, stats_job
-from pipelines.resources import RawFolder
+from pipelines.resources import RawFolder, WarehouseResource
 
 REFERENCE_SUFFIXES = (".csv",)
 
@@ -74,9 +83,11 @@ def _issue(base: str, issued: dict) -> str:
     return base if n == 0 else f"{base}:r{n}"
 
 
-def evaluate(raw: RawFolder, cursor: str | None, partitions: set[str]) -> tuple[dg.SensorResult, str]:
-    """The sensor's logic on plain inputs (raw folder, previous cursor, current partitions),
-    so it can be tested and reasoned about directly. Returns the result and the new cursor."""
+def evaluate(raw: RawFolder, cursor: str | None, partitions: set[str],
+             warehouse_url: str | None = None) -> tuple[dg.SensorResult, str]:
+    """The sensor's logic on plain inputs (raw folder, previous cursor, current partitions,
+    the warehouse to ask what is already done: None asks nothing), so it can be tested and
+    reasoned about directly. Returns the result and the new cursor."""
     from pipelines.raw_layout import raw_folder_problem
 
     if problem := raw_folder_problem(raw.root):  # a wrong or unmounted folder: touch nothing
@@ -93,23 +104,36 @@ def evaluate(raw: RawFolder, cursor: str | None, partitions: set[str]) -> tuple[
     removed = sorted(partitions - set(plans))
     requests = []
     stats_hash = _content_hash(stats, reference)
+    ref_hash = pairs_hash((n, v[2]) for n, v in reference.items())
+    url = warehouse_url or ""
+    inputs = stats_fingerprint(pairs_hash((n, v[2]) for n, v in stats.items()), ref_hash, url)
     if stats_hash != state.get("stats_hash"):
         requests.append(dg.RunRequest(
             run_key=_issue(f"stats:{stats_hash}", issued), job_name=stats_job.name,
-            tags={PRIORITY_TAG: STATS_PRIORITY},
+            tags={PRIORITY_TAG: STATS_PRIORITY, INPUTS_TAG: inputs},
         ))
-    for name in sorted(plans):
+    reference_changed = ref_hash != state.get("ref_hash")
+    candidates = [n for n in sorted(plans) if reference_changed or n in added
+                  or known_plans.get(n, [None, None, None])[2] != plans[n][2]]
+    known = Known()
+    if candidates and warehouse_url:  # only then: a quiet tick opens no warehouse
+        known, _ = known_state(warehouse_url)
+    for name in candidates:
         sha = plans[name][2]
-        if name in added or known_plans.get(name, [None, None, None])[2] != sha:
-            requests.append(dg.RunRequest(
-                run_key=_issue(f"{name}:{sha}", issued), job_name=plan_job.name,
-                partition_key=name, tags={PRIORITY_TAG: PLAN_PRIORITY},
-            ))
+        if known.unchanged(name, sha, ref_hash):
+            continue
+        requests.append(dg.RunRequest(
+            run_key=_issue(f"{name}:{sha}", issued), job_name=plan_job.name,
+            partition_key=name, tags={PRIORITY_TAG: PLAN_PRIORITY},
+        ))
     if removed or requests:
         seq = state.get("refresh_seq", 0) + 1
         key = f"refresh:{_content_hash(plans)}:{stats_hash}:{seq}"
-        requests.append(dg.RunRequest(run_key=key, job_name=refresh_job.name,
-                                      tags={PRIORITY_TAG: REFRESH_PRIORITY}))
+        hashes = {n: v[2] for n, v in plans.items()}
+        requests.append(dg.RunRequest(
+            run_key=key, job_name=refresh_job.name,
+            tags={PRIORITY_TAG: REFRESH_PRIORITY,
+                  INPUTS_TAG: refresh_inputs(raw.plans_dir, hashes, inputs, ref_hash, url)}))
     else:
         seq = state.get("refresh_seq", 0)
 
@@ -120,7 +144,7 @@ def evaluate(raw: RawFolder, cursor: str | None, partitions: set[str]) -> tuple[
         dyn.append(plan_files.build_delete_request(removed))
     new_cursor = json.dumps(
         {"plans": plans, "stats": stats, "reference": reference, "stats_hash": stats_hash,
-         "issued": issued, "refresh_seq": seq},
+         "ref_hash": ref_hash, "issued": issued, "refresh_seq": seq},
         sort_keys=True, separators=(",", ":"),
     )
     return dg.SensorResult(run_requests=requests, dynamic_partitions_requests=dyn,
@@ -135,9 +159,12 @@ def evaluate(raw: RawFolder, cursor: str | None, partitions: set[str]) -> tuple[
     description="Watches raw/plans, raw/stats and raw/reference: a new plan file adds a "
                 "partition and a run keyed `name:sha256`; a changed file runs again under its "
                 "new hash; a deleted one removes its partition and, through the refresh run, "
-                "its warehouse rows. Changed statistics or reference files rerun stats_job.",
+                "its warehouse rows. Changed statistics or reference files rerun stats_job; "
+                "changed reference files also rerun every plan. A plan the warehouse already "
+                "holds from the same file, reference data and code version is not requested.",
 )
-def raw_files_sensor(context: dg.SensorEvaluationContext, raw: RawFolder):
+def raw_files_sensor(context: dg.SensorEvaluationContext, raw: RawFolder,
+                     warehouse: WarehouseResource):
     partitions = set(context.instance.get_dynamic_partitions(plan_files.name))
-    result, _ = evaluate(raw, context.cursor, partitions)
+    result, _ = evaluate(raw, context.cursor, partitions, warehouse.url)
     return result

@@ -4,6 +4,13 @@ Order: reference and statistics; one run per plan partition (as a Dagster backfi
 would); then deleted plans, attainment, its report and the issues summary. A step
 that fails only because a blocking quality check failed is *quarantined* input
 (held back, listed in ingest_issues), not a failed run.
+
+The plans to run are read and validated first, in parallel on every core
+(``PLANWH_WORKERS``), and their runs then load them one after the other (the warehouse
+has one writer). Nothing is redone that did not change (pipelines/incremental.py): a plan file whose
+content, reference data and code version are those of its last run gets no run; the
+statistics and the refresh runs are left out when their inputs are those of their
+last materialisation in the Dagster instance (``DAGSTER_HOME``).
 """
 
 from __future__ import annotations
@@ -90,14 +97,24 @@ def sync_partitions(instance, plan_names: list[str]) -> None:
 
 def execute(raw: str, warehouse_url: str, progress=None,
             accept_shrink: list[str] | None = None,
-            outcomes: list[RunOutcome] | None = None) -> list[RunOutcome]:
-    """Run the whole graph; ``progress(label, done, total)`` is called around each run.
-    Each run's outcome is appended to ``outcomes`` (when given) as soon as it ends, so a
-    caller still knows what finished when a later run raises."""
+            outcomes: list[RunOutcome] | None = None,
+            decided: list | None = None) -> list[RunOutcome]:
+    """Run what changed of the graph; ``progress(label, done, total)`` is called around
+    each run. Each run's outcome is appended to ``outcomes`` (when given) as soon as it
+    ends, so a caller still knows what finished when a later run raises; what was left
+    out as unchanged (a :class:`pipelines.incremental.Plan`) is appended to ``decided``."""
     import dagster as dg
 
-    from pipelines.assets.plans import list_plan_files, plan_tables, plan_targets
+    from extractors.files import find_input
+    from pipelines.assets.plans import (
+        clear_prepared,
+        list_plan_files,
+        plan_tables,
+        plan_targets,
+        prepare_plans,
+    )
     from pipelines.definitions import ALL_ASSETS
+    from pipelines.incremental import INPUTS_TAG, plan_launch
     from pipelines.jobs import refresh_job, stats_job
     from pipelines.resources import default_resources
 
@@ -107,37 +124,78 @@ def execute(raw: str, warehouse_url: str, progress=None,
     instance = _instance()
     names = [p.name for p in list_plan_files(Path(raw) / "plans")]
     sync_partitions(instance, names)
-    total = len(names) + 2
+    launch = plan_launch(Path(raw), warehouse_url, instance, accept_shrink=bool(accept_shrink),
+                         plan_names=names)
+    if decided is not None:
+        decided.append(launch)
+    total = len(launch.todo) + launch.stats_todo + launch.refresh_todo
     outcomes = outcomes if outcomes is not None else []
     graph = dg.Definitions(assets=ALL_ASSETS, resources=resources).resolve_asset_graph()
     order = [a.key for a in ALL_ASSETS]  # the graph's order, upstream first
 
-    def run(label: str, selection, partition_key: str | None = None) -> RunOutcome:
+    def run(label: str, selection, partition_key: str | None = None,
+            inputs: str | None = None) -> RunOutcome:
         if progress:
             keys = selection.resolve(graph)
             steps = " → ".join(k.to_user_string() for k in order if k in keys)
             progress(f"{label}: {steps}", len(outcomes), total)
+        tags = {"planwh/command": "run"}
+        if inputs:  # what this whole-folder run was made for (pipelines/incremental.py)
+            tags[INPUTS_TAG] = inputs
         result = dg.materialize(
             ALL_ASSETS, selection=selection, resources=resources, instance=instance,
             partition_key=partition_key, raise_on_error=False, run_config=QUIET_LOGS,
-            tags={"planwh/command": "run"},
+            tags=tags,
         )
         out = classify(label, result, warehouse_url)
         outcomes.append(out)
         return out
 
-    stats_sel = stats_job.selection
-    run("reference and statistics", stats_sel)
-    for name in names:
-        run(f"plan {name}", dg.AssetSelection.assets(plan_targets, plan_tables), partition_key=name)
-    run("attainment and report", refresh_job.selection)
+    if launch.stats_todo:
+        run("reference and statistics", stats_job.selection, inputs=launch.stats_inputs)
+    if len(launch.todo) > 1:  # every core reads and validates; the runs then only load
+        workers = _cores()
+        if progress:
+            progress(f"reading {len(launch.todo)} plans on {workers} cores", len(outcomes), total)
+        plans_dir = Path(raw) / "plans"
+        prepare_plans({n: (find_input(plans_dir, n), launch.plan_hashes[n])
+                       for n in launch.todo if n in launch.plan_hashes}, workers)
+    try:
+        for name in launch.todo:
+            run(f"plan {name}", dg.AssetSelection.assets(plan_targets, plan_tables),
+                partition_key=name)
+    finally:
+        clear_prepared()
+    if launch.refresh_todo:
+        run("attainment and report", refresh_job.selection, inputs=launch.refresh_inputs)
     if progress:
         progress("done", total, total)
     return outcomes
 
 
+def _cores() -> int:
+    """The cores this process may use (``PLANWH_WORKERS`` overrides)."""
+    value = os.environ.get("PLANWH_WORKERS", "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def unchanged_row(launch) -> tuple[str, str]:
+    """The summary line of what was left out as unchanged."""
+    parts = [f"{len(launch.skipped)} of {len(launch.plan_hashes)} plans"]
+    if not launch.stats_todo:
+        parts.append("statistics")
+    if not launch.refresh_todo:
+        parts.append("attainment refresh")
+    return ("unchanged, not redone", ", ".join(parts))
+
+
 def summary_rows(counts: dict, outcomes: list[RunOutcome], rate: float | None,
-                 renderings: int = 0) -> list[tuple[str, str]]:
+                 renderings: int = 0, launch=None) -> list[tuple[str, str]]:
     quarantined = [s for o in outcomes for s in o.quarantined]
     failed = [s for o in outcomes for s in o.failed]
     plans_quarantined = sum(1 for o in outcomes if o.label.startswith("plan ") and o.quarantined)
@@ -157,7 +215,7 @@ def summary_rows(counts: dict, outcomes: list[RunOutcome], rate: float | None,
                    f"{sum(o.checks_failed for o in outcomes)} failed"),
         ("quarantined steps", str(len(quarantined))),
         ("failed steps", str(len(failed))),
-    ]
+    ] + ([unchanged_row(launch)] if launch is not None else [])
 
 
 def second_renderings(engine) -> int:
@@ -244,9 +302,10 @@ def run(args) -> int:
     quiet = getattr(args, "quiet", False)
     accept = list(getattr(args, "accept_shrink", None) or [])
     outcomes: list[RunOutcome] = []
+    decided: list = []
     try:
-        _execute(raw, args.warehouse, quiet, accept, outcomes)
-        rows = _summary_counts(args.warehouse, outcomes)
+        _execute(raw, args.warehouse, quiet, accept, outcomes, decided)
+        rows = _summary_counts(args.warehouse, outcomes, decided[0] if decided else None)
     except Exception as err:  # noqa: BLE001 - e.g. the warehouse went away mid-run: one line
         print(f"planwh run: stopped by an error of the warehouse {shown_url(args.warehouse)} "
               f"or the run: {first_line(err, args.warehouse)}; every load is one transaction, "
@@ -260,9 +319,9 @@ def run(args) -> int:
 
 
 def _execute(raw: Path, url: str, quiet: bool, accept: list[str],
-             outcomes: list[RunOutcome]) -> None:
+             outcomes: list[RunOutcome], decided: list) -> None:
     if quiet:
-        execute(str(raw), url, accept_shrink=accept, outcomes=outcomes)
+        execute(str(raw), url, accept_shrink=accept, outcomes=outcomes, decided=decided)
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -275,10 +334,11 @@ def _execute(raw: Path, url: str, quiet: bool, accept: list[str],
         def progress(label: str, done: int, total: int) -> None:
             bar.update(task, description=label, completed=done, total=total)
 
-        execute(str(raw), url, progress, accept_shrink=accept, outcomes=outcomes)
+        execute(str(raw), url, progress, accept_shrink=accept, outcomes=outcomes,
+                decided=decided)
 
 
-def _summary_counts(url: str, outcomes: list[RunOutcome]):
+def _summary_counts(url: str, outcomes: list[RunOutcome], launch=None):
     from warehouse.load import table_counts
     from warehouse.queries import attainment_summary
     from warehouse.schema import make_engine
@@ -286,7 +346,7 @@ def _summary_counts(url: str, outcomes: list[RunOutcome]):
     engine = make_engine(url)
     try:
         rows = summary_rows(table_counts(engine), outcomes, attainment_summary(engine)[1],
-                            second_renderings(engine))
+                            second_renderings(engine), launch)
     finally:
         engine.dispose()
     return rows

@@ -16,7 +16,7 @@ import pytest
 
 from pipelines.definitions import defs
 from pipelines.jobs import plan_job, refresh_job, stats_job
-from pipelines.resources import RawFolder
+from pipelines.resources import RawFolder, WarehouseResource
 from pipelines.schedules import job_asset_keys
 from pipelines.sensors import PRIORITY_TAG
 
@@ -49,7 +49,8 @@ def evaluate(instance, raw: Path, partitions: list[str]) -> list[dg.RunRequest]:
     # it (else Dagster's current defs-state storage keeps pointing at a dead instance)
     with dg.build_schedule_context(
         instance=instance, scheduled_execution_time=SHANGHAI_2AM,
-        resources={"raw": RawFolder(path=str(raw))},
+        resources={"raw": RawFolder(path=str(raw)),
+                   "warehouse": WarehouseResource(url=f"duckdb:///{raw.parent / 'wh.duckdb'}")},
         repository_def=defs.get_repository_def(),
     ) as ctx:
         data = schedule.evaluate_tick(ctx)
@@ -105,3 +106,26 @@ def test_partitions_without_a_file_are_skipped(instance, raw):
 def test_no_plans_still_refreshes_stats_and_warehouse(instance, raw):
     requests = evaluate(instance, raw, [])
     assert [r.run_key.split(":")[0] for r in requests] == ["stats", "refresh"]
+
+
+def test_plans_the_warehouse_holds_get_no_run(instance, raw):
+    """A plan partition the warehouse recorded as done from the same file, reference data
+    and code version is left out; the other one still runs."""
+    import hashlib
+
+    from extractors.records import IngestIssue
+    from pipelines.incremental import plan_fingerprint, record_plan, reference_hash
+    from warehouse.load import replace_issues
+    from warehouse.schema import create_schema, make_engine
+
+    engine = make_engine(f"duckdb:///{raw.parent / 'wh.duckdb'}")
+    try:
+        create_schema(engine)
+        sha = hashlib.sha256((raw / "plans" / "b.pdf").read_bytes()).hexdigest()
+        record_plan(engine, "b.pdf", plan_fingerprint(sha, reference_hash(raw / "reference")), 0)
+        replace_issues(engine, "plan:b.pdf",
+                       [IngestIssue("b.pdf", "document", "error", "unreadable", check="x")])
+    finally:
+        engine.dispose()
+    requests = evaluate(instance, raw, ["十三五规划.docx", "b.pdf"])
+    assert [r.partition_key for r in requests if r.partition_key] == ["十三五规划.docx"]

@@ -18,7 +18,7 @@ import pytest
 import pipelines.sensors as sensors
 from pipelines.assets.plans import plan_files
 from pipelines.jobs import plan_job, refresh_job, stats_job
-from pipelines.resources import RawFolder
+from pipelines.resources import RawFolder, WarehouseResource
 from pipelines.sensors import evaluate, raw_files_sensor
 from tests.conftest import RAW, copy_raw, materialise_graph
 
@@ -32,9 +32,12 @@ class Ticker:
         self.cursor: str | None = None
 
     def tick(self) -> dg.SensorResult:
-        ctx = dg.build_sensor_context(instance=self.instance, cursor=self.cursor,
-                                      resources={"raw": RawFolder(path=str(self.raw))})
-        result = raw_files_sensor(ctx)
+        # a warehouse that does not exist yet: it knows of no plan done
+        url = f"duckdb:///{self.raw.parent / 'none.duckdb'}"
+        with dg.build_sensor_context(instance=self.instance, cursor=self.cursor,
+                                     resources={"raw": RawFolder(path=str(self.raw)),
+                                                "warehouse": WarehouseResource(url=url)}) as ctx:
+            result = raw_files_sensor(ctx)
         assert isinstance(result, dg.SensorResult)
         for req in result.dynamic_partitions_requests or []:
             if isinstance(req, dg.AddDynamicPartitionsRequest):

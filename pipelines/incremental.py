@@ -1,0 +1,260 @@
+"""Nothing redone that did not change: what `planwh run`, the sensor and the nightly
+schedule leave out because its inputs are the ones it was last done with.
+
+A plan file is skipped (no Dagster run launched, nothing parsed, validated or loaded)
+when its **input fingerprint** — the file's sha256, the hash of every raw/reference
+file and the code version (planwh's version and :data:`PARSER_VERSION`) — is the one
+recorded when it was last done, and the warehouse still holds that outcome:
+
+- the plan steps record the fingerprint in the warehouse table ``load_log`` under the
+  key ``plan:<file name>`` (``row_count``: the records loaded, 0 when held back), after
+  the plan's rows were loaded or after it was held back with its ingest issues; so the
+  record travels with the warehouse (a fresh warehouse knows nothing and reads every
+  plan, even with an old Dagster instance), and a crash before the record only means
+  the plan is read again;
+- at launch, a plan whose recorded fingerprint matches is skipped only if the warehouse
+  still shows that outcome: ``dim_plan`` holds the file with the same ``source_sha256``
+  (loaded), or ``ingest_issues`` holds error rows of its scope (held back).
+
+Statistics and the warehouse-wide refresh are whole-folder runs; they are skipped when
+the latest materialisation of their last asset (``fct_district_stat``,
+``fct_attainment``) in the Dagster instance came from a run tagged with the same input
+fingerprint (:data:`INPUTS_TAG`): Dagster's own record of what produced an asset. An
+ephemeral instance (``planwh run`` without ``DAGSTER_HOME``) remembers nothing, so
+there statistics and the refresh always run; plans are still skipped (the warehouse
+remembers).
+
+The same fingerprint is the ``data_version`` of each ``plan_targets`` partition and
+:data:`CODE_VERSION` its ``code_version``, so the Dagster UI shows the same notion.
+No Dagster import at module level: the launch-time logic is plain functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Bump when a change of extractors/ (or of what a plan step writes) changes what a plan
+# file reads as: every plan is then read again on the next run.
+PARSER_VERSION = "1"
+PLAN_KEY = "plan:"  # load_log key prefix (statistics use "stats:")
+INPUTS_TAG = "planwh/inputs"  # run tag: the input fingerprint a whole-folder run was made for
+
+
+def planwh_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("planwh")
+    except PackageNotFoundError:  # pragma: no cover - a source tree without install
+        return "0"
+
+
+CODE_VERSION = f"{planwh_version()}+parser{PARSER_VERSION}"
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def pairs_hash(pairs: Iterable[tuple[str, str]]) -> str:
+    """One hash over (file name, sha256) pairs."""
+    return _digest(sorted([n, h] for n, h in pairs))
+
+
+def files_hash(files: Iterable[Path]) -> str:
+    """One hash over the names and contents of ``files``."""
+    return pairs_hash((p.name, file_sha256(p)) for p in files)
+
+
+def reference_hash(reference_dir: Path) -> str:
+    """The hash of every raw/reference CSV (names and contents)."""
+    from extractors.files import input_files
+
+    return files_hash(input_files(reference_dir, (".csv",)) if reference_dir.is_dir() else [])
+
+
+def plan_fingerprint(file_sha: str, ref_hash: str) -> str:
+    """The input fingerprint of one plan file."""
+    return _digest("plan", file_sha, ref_hash, CODE_VERSION)
+
+
+def inputs_fingerprint(kind: str, *parts: object) -> str:
+    """The input fingerprint of a whole-folder run (``kind``: stats, refresh)."""
+    return _digest(kind, CODE_VERSION, *parts)
+
+
+def stats_inputs(stats_hash: str, ref_hash: str, url: str) -> str:
+    """The statistics run's inputs: raw/stats, raw/reference, the warehouse (shown URL)."""
+    from warehouse.urls import shown_url
+
+    return inputs_fingerprint("stats", stats_hash, ref_hash, shown_url(url))
+
+
+def refresh_inputs(plans_dir: Path, plan_hashes: dict[str, str], stats: str, ref_hash: str,
+                   url: str) -> str:
+    """The refresh run's inputs: every entry of raw/plans (files not read included), the
+    plans' hashes, the statistics' inputs, the reference, the warehouse."""
+    from warehouse.urls import shown_url
+
+    others = sorted(p.name for p in plans_dir.iterdir()) if plans_dir.is_dir() else []
+    return inputs_fingerprint("refresh", sorted(plan_hashes.items()), others, stats, ref_hash,
+                              shown_url(url))
+
+
+# --------------------------------------------------------------------------- warehouse side
+
+
+def record_plan(engine, name: str, fingerprint: str, rows: int) -> None:
+    """Remember that plan file ``name`` was done with ``fingerprint`` (after its load or
+    its hold-back committed)."""
+    from warehouse.load import _now
+    from warehouse.schema import load_log
+
+    key = PLAN_KEY + name
+    with engine.begin() as cx:
+        cx.execute(load_log.delete().where(load_log.c.load_key == key))
+        cx.execute(load_log.insert(), [{"load_key": key, "content_sha256": fingerprint,
+                                        "row_count": int(rows), "loaded_at": _now()}])
+
+
+def forget_plans(engine, keep: set[str]) -> list[str]:
+    """Drop the records of plan files not in ``keep`` (deleted from raw/plans)."""
+    import sqlalchemy as sa
+
+    from warehouse.schema import load_log
+
+    with engine.begin() as cx:
+        names = [r[0][len(PLAN_KEY):] for r in cx.execute(
+            sa.select(load_log.c.load_key).where(load_log.c.load_key.like(PLAN_KEY + "%")))]
+        gone = sorted(n for n in names if n not in keep)
+        if gone:
+            cx.execute(load_log.delete().where(
+                load_log.c.load_key.in_([PLAN_KEY + n for n in gone])))
+    return gone
+
+
+@dataclass
+class Known:
+    """What a warehouse says was done: recorded plan fingerprints and their outcomes."""
+
+    fingerprints: dict[str, str] = field(default_factory=dict)  # file -> fingerprint
+    loaded_sha: dict[str, str] = field(default_factory=dict)  # dim_plan: file -> sha256
+    held_back: set[str] = field(default_factory=set)  # files with error issues of their own
+    anything_loaded: bool = False  # load_log has any row (this warehouse was ever loaded)
+
+    def unchanged(self, name: str, file_sha: str, ref_hash: str) -> bool:
+        if self.fingerprints.get(name) != plan_fingerprint(file_sha, ref_hash):
+            return False
+        return self.loaded_sha.get(name) == file_sha or name in self.held_back
+
+
+def read_known(engine) -> Known:
+    """The warehouse's records (three small queries); raises when it cannot be read."""
+    import sqlalchemy as sa
+
+    with engine.connect() as c:
+        fps = {r[0][len(PLAN_KEY):]: r[1] for r in c.execute(sa.text(
+            "SELECT load_key, content_sha256 FROM load_log WHERE load_key LIKE :p"),
+            {"p": PLAN_KEY + "%"})}
+        anything = c.execute(sa.text("SELECT COUNT(*) FROM load_log")).scalar() or 0
+        loaded = {r[0]: r[1] for r in c.execute(sa.text(
+            "SELECT source_file, source_sha256 FROM dim_plan"))}
+        held = {r[0].split(":", 1)[1] for r in c.execute(sa.text(
+            "SELECT DISTINCT scope FROM ingest_issues WHERE scope LIKE 'plan:%' "
+            "AND severity = 'error'"))}
+    return Known(fps, loaded, held, anything > 0)
+
+
+def known_state(url: str) -> tuple[Known, str | None]:
+    """What the warehouse at ``url`` knows, without creating or migrating anything. An
+    empty :class:`Known` (everything is done again) and the reason when it cannot be
+    read: a DuckDB file that does not exist yet, a fresh database without the tables,
+    a file locked by a running step."""
+    import sqlalchemy as sa
+
+    from warehouse.schema import make_engine
+
+    u = sa.engine.make_url(url)
+    if u.get_backend_name() == "duckdb":
+        db = u.database
+        if not db or db == ":memory:" or not Path(db).expanduser().exists():
+            return Known(), "new warehouse"
+    engine = make_engine(url)
+    try:
+        return read_known(engine), None
+    except Exception as err:  # noqa: BLE001 - missing tables, lock held: do everything
+        orig = getattr(err, "orig", None) or err
+        return Known(), (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    finally:
+        engine.dispose()
+
+
+# --------------------------------------------------------------------------- launch side
+
+
+@dataclass
+class Plan:
+    """What a launcher should do over one raw folder."""
+
+    plan_hashes: dict[str, str]  # every plan file -> sha256
+    todo: list[str]  # plan files to read (changed, new, or never done)
+    skipped: list[str]  # plan files unchanged since their last run
+    ref_hash: str
+    stats_inputs: str  # fingerprint of raw/stats + reference
+    stats_todo: bool
+    refresh_inputs: str  # fingerprint of the whole raw folder as the refresh sees it
+    refresh_todo: bool
+    why_no_skip: str | None = None  # why the warehouse could not be asked, if so
+
+
+def latest_inputs_tag(instance, asset: str) -> str | None:
+    """The :data:`INPUTS_TAG` of the run that last materialised ``asset`` (None if none)."""
+    import dagster as dg
+
+    event = instance.get_latest_materialization_event(dg.AssetKey(asset))
+    if event is None:
+        return None
+    run = instance.get_run_by_id(event.run_id)
+    return run.tags.get(INPUTS_TAG) if run is not None else None
+
+
+def plan_launch(raw: Path, url: str, instance=None, *, accept_shrink: bool = False,
+                plan_names: list[str] | None = None) -> Plan:
+    """Decide what to run over ``raw`` into ``url``. ``instance``: a Dagster instance to
+    ask about statistics and the refresh (None: always run them)."""
+    from extractors.files import find_input, input_files
+    from extractors.stats import STATS_SUFFIXES
+    from pipelines.assets.plans import list_plan_files
+
+    plans_dir = raw / "plans"
+    if plan_names is None:
+        paths = list_plan_files(plans_dir)
+    else:
+        paths = [find_input(plans_dir, n) for n in plan_names]
+    hashes = {p.name: file_sha256(p) for p in paths if p.is_file()}
+    ref = reference_hash(raw / "reference")
+    known, why = known_state(url)
+    names = [p.name for p in paths]
+    skipped = [n for n in names if n in hashes and known.unchanged(n, hashes[n], ref)]
+    todo = [n for n in names if n not in skipped]
+
+    stats_files = input_files(raw / "stats", STATS_SUFFIXES) if (raw / "stats").is_dir() else []
+    stats = stats_inputs(files_hash(stats_files), ref, url)
+    stats_todo = (accept_shrink or instance is None or not known.anything_loaded
+                  or latest_inputs_tag(instance, "fct_district_stat") != stats)
+    refresh = refresh_inputs(plans_dir, hashes, stats, ref, url)
+    refresh_todo = (bool(todo) or stats_todo or instance is None
+                    or latest_inputs_tag(instance, "fct_attainment") != refresh)
+    return Plan(hashes, todo, skipped, ref, stats, stats_todo, refresh, refresh_todo, why)
