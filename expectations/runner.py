@@ -288,6 +288,9 @@ def write_data_docs(result: SuiteResult, out_dir: str | Path = "data/docs",
             )
             ctx.validation_results_store.set(key, vres)
         ctx.build_data_docs(site_names=[DOCS_SITE])
+        from expectations.offline_docs import make_offline
+
+        make_offline(tmp)  # CDN scripts and styles replaced by packaged copies
         _swap_in(tmp, final)
     finally:
         if tmp.exists():

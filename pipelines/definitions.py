@@ -13,6 +13,7 @@ from pipelines.jobs import ALL_JOBS
 from pipelines.resources import default_resources
 from pipelines.schedules import nightly_refresh
 from pipelines.sensors import raw_files_sensor
+from pipelines.table_assets import table_specs
 
 ALL_ASSETS = [
     reference,
@@ -31,7 +32,7 @@ def build_definitions(raw: str | None = None, warehouse_url: str | None = None,
                       executor: dg.ExecutorDefinition | None = None) -> dg.Definitions:
     """``executor``: default the one ``PLANWH_EXECUTOR`` names (pipelines/executors.py)."""
     return dg.Definitions(
-        assets=ALL_ASSETS,
+        assets=[*ALL_ASSETS, *table_specs()],  # every warehouse table its own node
         jobs=ALL_JOBS,
         schedules=[nightly_refresh],
         sensors=[raw_files_sensor],

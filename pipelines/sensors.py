@@ -145,7 +145,7 @@ def evaluate(raw: RawFolder, cursor: str | None, partitions: set[str],
     new_cursor = json.dumps(
         {"plans": plans, "stats": stats, "reference": reference, "stats_hash": stats_hash,
          "ref_hash": ref_hash, "issued": issued, "refresh_seq": seq},
-        sort_keys=True, separators=(",", ":"),
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False,  # names readable in the UI
     )
     return dg.SensorResult(run_requests=requests, dynamic_partitions_requests=dyn,
                            cursor=new_cursor), new_cursor

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import dagster as dg
 
+from pipelines.assets.common import OWNERS
+
 # writer asset -> the warehouse tables it writes (and that have no asset of their own)
 TABLE_WRITERS: dict[str, list[str]] = {
     "reference": ["dim_district", "dim_metric"],
@@ -31,6 +33,7 @@ SHARED_TABLES: dict[str, list[str]] = {"dim_year": ["reference", "plan_tables",
 VIEW = "v_attainment"
 VIEW_DEPS = ["fct_attainment", "dim_plan", "dim_indicator", "dim_district", "fct_target"]
 GROUP = "warehouse_tables"
+_OWNED = {"owners": OWNERS, "tags": {"domain": "warehouse"}}
 
 
 def _schema(table_name: str) -> dg.TableSchema:
@@ -55,18 +58,18 @@ def table_specs() -> list[dg.AssetSpec]:
     for writer, tables in TABLE_WRITERS.items():
         for name in tables:
             specs.append(dg.AssetSpec(
-                key=name, deps=[writer], group_name=GROUP, kinds={"sql", "table"},
+                key=name, deps=[writer], group_name=GROUP, kinds={"sql", "table"}, **_OWNED,
                 description=f"{_comment(name)}. Written by `{writer}`.",
                 metadata={"dagster/column_schema": _schema(name), "written_by": writer},
             ))
     for name, writers in SHARED_TABLES.items():
         specs.append(dg.AssetSpec(
-            key=name, deps=writers, group_name=GROUP, kinds={"sql", "table"},
+            key=name, deps=writers, group_name=GROUP, kinds={"sql", "table"}, **_OWNED,
             description=f"{_comment(name)}. Kept in step by {', '.join(writers)}.",
             metadata={"dagster/column_schema": _schema(name)},
         ))
     specs.append(dg.AssetSpec(
-        key=VIEW, deps=VIEW_DEPS, group_name=GROUP, kinds={"sql", "view"},
+        key=VIEW, deps=VIEW_DEPS, group_name=GROUP, kinds={"sql", "view"}, **_OWNED,
         description="The view analysts read: one row per indicator x district x year, each "
                     "plan once (a second rendering of a document is left out), with names "
                     "and the target as written.",

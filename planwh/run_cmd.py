@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.raw_layout import raw_folder_problem
+from planwh.messages import explain, without_class_name
+from planwh.summary import where_to_look_lines
 from warehouse.urls import scrub, shown_url
 
 CHECK_FAILED_ERROR = "DagsterAssetCheckFailedError"
@@ -66,7 +68,7 @@ def classify(label: str, result, url: str | None = None) -> RunOutcome:
             own = [e for e in chain if e.cls_name in EXPLAINED_ERRORS]
             cause = own[0] if own else (chain[-1] if chain else None)
             msg = (cause.message.strip().splitlines() or ["?"])[0] if cause else "failed"
-            out.failed.append(f"{ev.step_key}: {scrub(msg, url)}")
+            out.failed.append(f"{ev.step_key}: {without_class_name(scrub(msg, url))}")
     return out
 
 
@@ -265,7 +267,7 @@ def warehouse_problem(url: str) -> str | None:
     except Exception as err:  # noqa: BLE001 - driver errors differ by back-end
         orig = getattr(err, "orig", None) or err
         first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
-        return f"cannot open the warehouse {shown}: {scrub(first, url)}"
+        return f"cannot open the warehouse {shown}: {explain(scrub(first, url), url)}"
     return None
 
 
@@ -274,7 +276,7 @@ def first_line(err: BaseException, url: str) -> str:
     SQLAlchemy wraps one."""
     orig = getattr(err, "orig", None) or err
     text = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
-    return scrub(text, url)
+    return explain(scrub(text, url), url)
 
 
 def outcome_lines(outcomes: list[RunOutcome]) -> list[str]:
@@ -315,6 +317,8 @@ def run(args) -> int:
             print(f"  {line}")
         return 1
     print_summary(rows, outcomes, args.warehouse, time.monotonic() - started)
+    if not quiet:
+        print("\n".join(where_to_look_lines(args.warehouse)))
     return 1 if any(o.failed for o in outcomes) else 0
 
 

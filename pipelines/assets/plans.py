@@ -13,6 +13,7 @@ from pipelines.checks import check_result
 from pipelines.incremental import CODE_VERSION
 from pipelines.metadata import table_metadata
 from pipelines.resources import RawFolder, WarehouseResource, data_path
+from pipelines.table_assets import table_materializations
 
 plan_files = dg.DynamicPartitionsDefinition(name="plan_files")
 
@@ -223,6 +224,8 @@ def plan_tables(context: dg.AssetExecutionContext, plan_targets: PlanDocument | 
     if same_as:
         context.log.info(f"{plan_targets.source_file} renders the same plan as {same_as}: "
                          "v_attainment shows that one")
+    for event in table_materializations("plan_tables", engine):  # each table in the lineage
+        context.log_event(event)
     return dg.MaterializeResult(
         metadata={
             "status": status,

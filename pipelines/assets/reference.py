@@ -8,6 +8,7 @@ from pipelines.assets.common import asset_defaults
 from pipelines.metadata import table_metadata
 from pipelines.reference_data import read_reference
 from pipelines.resources import RawFolder, WarehouseResource
+from pipelines.table_assets import table_materializations
 
 
 @dg.asset(
@@ -25,7 +26,10 @@ def reference(context: dg.AssetExecutionContext, raw: RawFolder,
         ref = read_reference(raw.reference_dir)
     except (BadReference, FileNotFoundError) as e:
         raise dg.Failure(description=f"reference data unusable: {e}") from e
-    load_reference(warehouse.get_engine(), ref.districts, ref.metrics)
+    engine = warehouse.get_engine()
+    load_reference(engine, ref.districts, ref.metrics)
+    for event in table_materializations("reference", engine):  # each table in the lineage
+        context.log_event(event)
     frame = pd.DataFrame(
         [
             {"district_code": d.code, "district_name": d.name, "district_type": d.district_type,
