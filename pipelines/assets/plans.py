@@ -169,7 +169,13 @@ def plan_targets(context: dg.AssetExecutionContext, raw: RawFolder, warehouse: W
     frame = targets_frame(plan)
     if suite is None:
         suite = run_suite("targets", frame, docs_dir=data_path("docs"), docs_key=name)
-    issues = [IngestIssue(name, "document", "warning", w, check="extraction") for w in plan.warnings]
+    # the ledger's issues carry their own location (table, row, column); the other warnings
+    # (reader notes such as a PDFium repair) are about the document (plan.warnings ends
+    # with the issues as text, extractors.plans)
+    own = plan.warnings[:len(plan.warnings) - len(plan.issues)]
+    issues = [IngestIssue(name, "document", "warning", w, check="extraction") for w in own]
+    issues += [IngestIssue(name, i.location, i.severity, i.reason, i.check or "extraction")
+               for i in plan.issues]
     issues += issues_from(suite, frame)
     replace_issues(engine, scope, issues)
     fingerprint = plan_fingerprint(plan.source_sha256, ref_hash)
@@ -181,7 +187,7 @@ def plan_targets(context: dg.AssetExecutionContext, raw: RawFolder, warehouse: W
         "format": plan.source_format,
         "title": plan.title,
         "period": f"{plan.period_start}-{plan.period_end}",
-        "pages": plan.pages if plan.pages is not None else 0,
+        "pages": plan.pages if plan.pages is not None else "n/a (DOCX)",
         "plan_tables": plan.tables_found,
         "records": len(plan.records),
         "issues": len(issues),
