@@ -196,22 +196,22 @@ def unchanged_row(launch) -> tuple[str, str]:
     return ("unchanged, not redone", ", ".join(parts))
 
 
-def summary_rows(counts: dict, outcomes: list[RunOutcome], rate: float | None,
-                 renderings: int = 0, launch=None) -> list[tuple[str, str]]:
+def summary_rows(counts, tables: dict, outcomes: list[RunOutcome],
+                 issues: dict[str, int] | None = None, launch=None) -> list[tuple[str, str]]:
+    """The summary table: the counts of warehouse.counts (same names and meanings as the
+    report and the asset metadata), then statistics, issues and what the steps did."""
     quarantined = [s for o in outcomes for s in o.quarantined]
     failed = [s for o in outcomes for s in o.failed]
     plans_quarantined = sum(1 for o in outcomes if o.label.startswith("plan ") and o.quarantined)
-    return [
-        ("plans", f"{counts.get('dim_plan', 0)} loaded"
-                  + (f" ({renderings} a second rendering of another)" if renderings else "")
-                  + (f", {plans_quarantined} quarantined" if plans_quarantined else "")),
-        ("indicators", str(counts.get("dim_indicator", 0))),
-        ("targets", str(counts.get("fct_target", 0))),
-        ("statistics", str(counts.get("fct_district_stat", 0))),
-        ("districts (versions)", str(counts.get("dim_district", 0))),
-        ("attainment rows", str(counts.get("fct_attainment", 0))),
-        ("attainment rate", "n/a" if rate is None else f"{rate:.1%} of evaluated targets"),
-        ("ingest issues", str(counts.get("ingest_issues", 0))),
+    issues = issues or {}
+    rows = [(name, value) for name, value, _ in counts.lines()]
+    if plans_quarantined:
+        rows.insert(1, ("plan documents quarantined", str(plans_quarantined)))
+    return rows + [
+        ("statistics", str(tables.get("fct_district_stat", 0))),
+        ("districts (versions)", str(tables.get("dim_district", 0))),
+        ("ingest issues", f"{issues.get('error', 0)} rejected input, "
+                          f"{issues.get('warning', 0)} warnings"),
         ("checks", f"{sum(o.checks_passed for o in outcomes)} passed, "
                    f"{sum(o.checks_warned for o in outcomes)} warned, "
                    f"{sum(o.checks_failed for o in outcomes)} failed"),
@@ -220,12 +220,13 @@ def summary_rows(counts: dict, outcomes: list[RunOutcome], rate: float | None,
     ] + ([unchanged_row(launch)] if launch is not None else [])
 
 
-def second_renderings(engine) -> int:
+def issue_severities(engine) -> dict[str, int]:
+    """ingest_issues rows by severity: rejected input (error) apart from warnings."""
     import sqlalchemy as sa
 
     with engine.connect() as c:
-        return c.execute(sa.text(
-            "SELECT COUNT(*) FROM dim_plan WHERE duplicate_of IS NOT NULL")).scalar() or 0
+        return {sev: int(n) for sev, n in c.execute(sa.text(
+            "SELECT severity, COUNT(*) FROM ingest_issues GROUP BY severity"))}
 
 
 def print_summary(rows, outcomes: list[RunOutcome], warehouse_url: str, seconds: float) -> None:
@@ -343,14 +344,14 @@ def _execute(raw: Path, url: str, quiet: bool, accept: list[str],
 
 
 def _summary_counts(url: str, outcomes: list[RunOutcome], launch=None):
+    from warehouse.counts import count_all
     from warehouse.load import table_counts
-    from warehouse.queries import attainment_summary
     from warehouse.schema import make_engine
 
     engine = make_engine(url)
     try:
-        rows = summary_rows(table_counts(engine), outcomes, attainment_summary(engine)[1],
-                            second_renderings(engine), launch)
+        rows = summary_rows(count_all(engine), table_counts(engine), outcomes,
+                            issue_severities(engine), launch)
     finally:
         engine.dispose()
     return rows
