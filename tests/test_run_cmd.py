@@ -29,6 +29,13 @@ def test_run_prints_summary_and_exits_0(tmp_path):
         assert count(p.stdout, what) > 0, what
     assert "attainment rate" in p.stdout
     assert "Traceback" not in p.stderr
+    from warehouse.counts import DEFINITIONS
+
+    for name in DEFINITIONS:  # one vocabulary with the report and the asset pages
+        assert f"│ {name} " in p.stdout, name
+    assert "rejected input" in p.stdout and "warnings" in p.stdout
+    assert count(p.stdout, "attainment rows (all plan documents)") == 2 * count(
+        p.stdout, "attainment rows")  # the sample plan is rendered twice (DOCX and PDF)
 
 
 def test_progress_goes_to_stderr(tmp_path):
