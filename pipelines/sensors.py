@@ -30,7 +30,14 @@ import dagster as dg
 from extractors.files import input_files
 from extractors.stats import STATS_SUFFIXES
 from pipelines.assets.plans import file_sha256, list_plan_files, plan_files
-from pipelines.incremental import INPUTS_TAG, Known, known_state, pairs_hash, refresh_inputs
+from pipelines.incremental import (
+    INPUTS_TAG,
+    Known,
+    known_state,
+    latest_inputs_tag,
+    pairs_hash,
+    refresh_inputs,
+)
 from pipelines.incremental import stats_inputs as stats_fingerprint
 from pipelines.jobs import plan_job, refresh_job, stats_job
 from pipelines.resources import RawFolder, WarehouseResource
@@ -84,10 +91,14 @@ def _issue(base: str, issued: dict) -> str:
 
 
 def evaluate(raw: RawFolder, cursor: str | None, partitions: set[str],
-             warehouse_url: str | None = None) -> tuple[dg.SensorResult, str]:
+             warehouse_url: str | None = None, instance=None) -> tuple[dg.SensorResult, str]:
     """The sensor's logic on plain inputs (raw folder, previous cursor, current partitions,
     the warehouse to ask what is already done: None asks nothing), so it can be tested and
-    reasoned about directly. Returns the result and the new cursor."""
+    reasoned about directly. Returns the result and the new cursor.
+
+    ``instance``: the Dagster instance, asked only when the sensor has no cursor yet (its
+    first tick, e.g. ``make dev`` after ``make run``): statistics whose last run was made
+    for the same inputs (its :data:`INPUTS_TAG`) are not requested again."""
     from pipelines.raw_layout import raw_folder_problem
 
     if problem := raw_folder_problem(raw.root):  # a wrong or unmounted folder: touch nothing
@@ -107,7 +118,9 @@ def evaluate(raw: RawFolder, cursor: str | None, partitions: set[str],
     ref_hash = pairs_hash((n, v[2]) for n, v in reference.items())
     url = warehouse_url or ""
     inputs = stats_fingerprint(pairs_hash((n, v[2]) for n, v in stats.items()), ref_hash, url)
-    if stats_hash != state.get("stats_hash"):
+    if stats_hash != state.get("stats_hash") and not (
+            cursor is None and instance is not None
+            and latest_inputs_tag(instance, "district_stats") == inputs):
         requests.append(dg.RunRequest(
             run_key=_issue(f"stats:{stats_hash}", issued), job_name=stats_job.name,
             tags={PRIORITY_TAG: STATS_PRIORITY, INPUTS_TAG: inputs},
@@ -166,5 +179,5 @@ def evaluate(raw: RawFolder, cursor: str | None, partitions: set[str],
 def raw_files_sensor(context: dg.SensorEvaluationContext, raw: RawFolder,
                      warehouse: WarehouseResource):
     partitions = set(context.instance.get_dynamic_partitions(plan_files.name))
-    result, _ = evaluate(raw, context.cursor, partitions, warehouse.url)
+    result, _ = evaluate(raw, context.cursor, partitions, warehouse.url, context.instance)
     return result

@@ -131,7 +131,7 @@ def duckdb_url(tmp_path):
 E2E_FILES = {
     "test_asset_metadata.py", "test_check_cmd.py", "test_definitions.py", "test_distributed.py",
     "test_pipeline.py", "test_prod_instance.py", "test_run_cmd.py", "test_schedule.py",
-    "test_sensors.py", "test_webserver.py", "test_executors.py",
+    "test_sensors.py", "test_webserver.py", "test_executors.py", "test_dev_after_run.py",
 }
 SLOW_FILES = {"test_distributed.py", "test_hostile_inputs.py", "test_accuracy_seed.py",
               "test_attainment_oracle.py", "test_migrations.py"}
