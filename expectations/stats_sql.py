@@ -70,7 +70,8 @@ def normalise(frame: pd.DataFrame, first_row: int = 0) -> pa.Table:
             if not (pd.api.types.is_string_dtype(s.dtype) and s.dtype != object):
                 s = s.map(lambda v: None if v is None or (isinstance(v, float) and v != v)
                           else str(v)).astype("string[pyarrow]")
-            cols[c] = pa.array(s, pa.string(), from_pandas=True)
+            arrow = getattr(s.array, "__arrow_array__", None)
+            cols[c] = (arrow() if arrow else pa.array(s, from_pandas=True)).cast(pa.string())
         elif c == "year":
             y = pd.to_numeric(s, errors="coerce")
             if not pd.api.types.is_integer_dtype(y.dtype):
@@ -209,112 +210,179 @@ def put_reference(cx: Connection, districts: Iterable[District] | pd.DataFrame,
 # --------------------------------------------------------------------------- rules
 
 _D, _M = DISTRICT_REF, METRIC_REF
-# rule name -> query returning the failing rows' _row (one scan of the staging table each)
-RULE_SQL = {
-    "district_stats.district_valid_in_year": f"""
-        SELECT s._row FROM {{t}} s
-        WHERE s.year IS NULL OR s.district_code IS NULL OR NOT EXISTS (
-            SELECT 1 FROM {_D} d WHERE d.code = s.district_code
-              AND (d.first_year IS NULL OR d.first_year <= s.year)
-              AND (d.last_year IS NULL OR s.year <= d.last_year))""",
-    "district_stats.metric_known": f"""
-        SELECT s._row FROM {{t}} s
-        WHERE s.metric_code IS NULL
-           OR NOT EXISTS (SELECT 1 FROM {_M} m WHERE m.code = s.metric_code)""",
-    "district_stats.count_non_negative": f"""
-        SELECT s._row FROM {{t}} s JOIN {_M} m ON m.code = s.metric_code
-        WHERE m.aggregation = 'sum' AND s.value < 0""",
-    "district_stats.ratio_within_plausible_range": f"""
-        SELECT s._row FROM {{t}} s JOIN {_M} m ON m.code = s.metric_code
-        WHERE m.aggregation = 'ratio' AND s.value IS NOT NULL
-          AND ((m.lo IS NOT NULL AND s.value < m.lo) OR (m.hi IS NOT NULL AND s.value > m.hi))""",
-    # every row of a repeated key (as GX's compound-uniqueness expectation: NULLs equal)
-    "district_stats.unique_metric_district_year": """
-        SELECT x._row FROM (
-            SELECT _row, COUNT(*) OVER (PARTITION BY metric_code, district_code, year) AS n
-            FROM {t}) x
-        WHERE x.n > 1""",
+VALID = "_planwh_valid"  # (district code, year) of every version valid in a staged year
+_VALID_SQL = f"""
+CREATE TEMP TABLE {VALID} AS
+SELECT DISTINCT d.code, y.year
+FROM {_D} d JOIN (SELECT DISTINCT year FROM {{t}} WHERE year IS NOT NULL) y
+  ON (d.first_year IS NULL OR d.first_year <= y.year)
+ AND (d.last_year IS NULL OR y.year <= d.last_year)
+"""
+# rule name -> its failure as a boolean over one staged row s, its metric m (LEFT JOIN: NULL
+# when unknown) and v, the matching row of _planwh_valid (NULL when none)
+RULE_FLAGS = {
+    "district_stats.district_valid_in_year": "v.code IS NULL",
+    "district_stats.metric_known": "m.code IS NULL",
+    "district_stats.count_non_negative": "COALESCE(m.aggregation = 'sum' AND s.value < 0, FALSE)",
+    "district_stats.ratio_within_plausible_range": (
+        "COALESCE(m.aggregation = 'ratio' AND s.value IS NOT NULL AND ((m.lo IS NOT NULL AND "
+        "s.value < m.lo) OR (m.hi IS NOT NULL AND s.value > m.hi)), FALSE)"),
 }
+_UNIQUE = "district_stats.unique_metric_district_year"
+# one scan for the four rules above (hash joins with the small reference tables)
+_FLAGGED_SQL = f"""
+SELECT * FROM (
+    SELECT {{columns}}, {{flags}}
+    FROM {{t}} s
+    LEFT JOIN {_M} m ON m.code = s.metric_code
+    LEFT JOIN {VALID} v ON v.code = s.district_code AND v.year = s.year) x
+WHERE {{any}}
+"""
+# every row of a repeated key (as GX's compound-uniqueness expectation: NULLs equal)
+_REPEATED_SQL = """
+SELECT x._row FROM (
+    SELECT _row, COUNT(*) OVER (PARTITION BY metric_code, district_code, year) AS n
+    FROM {t}) x
+WHERE x.n > 1
+"""
 # cheap pre-check (a hash aggregate) before the window query of the uniqueness rule
 _ANY_REPEATED = """
 SELECT 1 FROM {t} GROUP BY metric_code, district_code, year HAVING COUNT(*) > 1 LIMIT 1
 """
-assert set(RULE_SQL) == {r.name for r in STATS_RULES}
+assert set(RULE_FLAGS) | {_UNIQUE} == {r.name for r in STATS_RULES}
+
+
+def _flag(i: int) -> str:
+    return f"_f{i}"
+
+
+def _flagged_sql(table: str, rules: list[str], columns: str) -> str:
+    flags = ", ".join(f"({RULE_FLAGS[r]}) AS {_flag(i)}" for i, r in enumerate(rules))
+    return _FLAGGED_SQL.format(t=table, columns=columns, flags=flags,
+                               any=" OR ".join(f"x.{_flag(i)}" for i in range(len(rules))))
+
+
+def _prepare_valid(cx: Connection, table: str) -> None:
+    cx.exec_driver_sql(f"DROP TABLE IF EXISTS {VALID}")
+    cx.exec_driver_sql(_VALID_SQL.format(t=table))
 
 
 def failing_rows_sql(table: str, rules: Iterable[str] | None = None) -> str:
     """One query: the _row of every staged row failing any of ``rules`` (default: the
-    error-severity row rules)."""
+    error-severity row rules). Needs the reference and _planwh_valid tables
+    (:func:`validate_staged` makes them)."""
     names = list(rules) if rules is not None else [
         r.name for r in STATS_RULES if r.severity == "error"]
-    return " UNION ".join(f"({RULE_SQL[n].format(t=table)})" for n in names)
+    parts = []
+    flagged = [n for n in names if n in RULE_FLAGS]
+    if flagged:
+        parts.append(f"SELECT _row FROM ({_flagged_sql(table, flagged, 's._row')}) f")
+    if _UNIQUE in names:
+        parts.append(_REPEATED_SQL.format(t=table))
+    return " UNION ".join(f"({p})" for p in parts)
 
 
-def _fetch_rows(cx: Connection, table: str, rule: str) -> list[dict]:
-    if rule == "district_stats.unique_metric_district_year" and cx.exec_driver_sql(
-            _ANY_REPEATED.format(t=table)).first() is None:
-        return []
-    sql = (f"SELECT {', '.join('s.' + c for c in STAGE_COLUMNS)} FROM {table} s "
-           f"WHERE s._row IN ({RULE_SQL[rule].format(t=table)}) ORDER BY s._row")
-    res = cx.exec_driver_sql(sql)
-    return [dict(zip(STAGE_COLUMNS, r, strict=True)) for r in res]
+def _fetch_failing(cx: Connection, table: str) -> dict[str, list[dict]]:
+    """rule name -> its failing rows (staging columns), in _row order."""
+    rules = list(RULE_FLAGS)
+    cols = ", ".join("s." + c for c in STAGE_COLUMNS)
+    out: dict[str, list[dict]] = {r: [] for r in STATS_RULES_NAMES}
+    sql = _flagged_sql(table, rules, cols) + " ORDER BY x._row"
+    for rec in cx.exec_driver_sql(sql):
+        row = dict(zip(STAGE_COLUMNS, rec[:len(STAGE_COLUMNS)], strict=True))
+        for rule, failed in zip(rules, rec[len(STAGE_COLUMNS):], strict=True):
+            if failed:
+                out[rule].append(row)
+    if cx.exec_driver_sql(_ANY_REPEATED.format(t=table)).first() is not None:
+        res = cx.exec_driver_sql(
+            f"SELECT {cols} FROM {table} s WHERE s._row IN ({_REPEATED_SQL.format(t=table)}) "
+            "ORDER BY s._row")
+        out[_UNIQUE] = [dict(zip(STAGE_COLUMNS, r, strict=True)) for r in res]
+    return out
+
+
+STATS_RULES_NAMES = [r.name for r in STATS_RULES]
 
 
 # --------------------------------------------------------------------------- coverage
 
-_COVERAGE_CTE = f"""
-WITH have AS (
-    SELECT DISTINCT metric_code, district_code, year FROM {{t}} WHERE year IS NOT NULL
-), pairs AS (
-    SELECT DISTINCT metric_code, year FROM {{t}} WHERE year IS NOT NULL
-), expected AS (
-    SELECT p.metric_code, p.year, d.code, d.ord, d.name
-    FROM pairs p JOIN {_D} d
-      ON d.dtype <> 'city'
-     AND (d.first_year IS NULL OR d.first_year <= p.year)
-     AND (d.last_year IS NULL OR p.year <= d.last_year)
-), missing AS (
-    SELECT e.metric_code, e.year, e.code, e.ord, e.name
-    FROM expected e
-    LEFT JOIN have h
-      ON h.metric_code = e.metric_code AND h.district_code = e.code AND h.year = e.year
-    LEFT JOIN {_M} m ON m.code = e.metric_code AND m.numerator IS NOT NULL
-    LEFT JOIN have hn
-      ON hn.metric_code = m.numerator AND hn.district_code = e.code AND hn.year = e.year
-    LEFT JOIN have hd
-      ON hd.metric_code = m.denominator AND hd.district_code = e.code AND hd.year = e.year
-    WHERE h.metric_code IS NULL AND (hn.metric_code IS NULL OR hd.metric_code IS NULL)
+_EXPECTED = f"""
+SELECT p.metric_code, p.year, d.code, d.ord, d.name
+FROM _planwh_gaps p
+JOIN {_D} d
+  ON d.dtype <> 'city'
+ AND (d.first_year IS NULL OR d.first_year <= p.year)
+ AND (d.last_year IS NULL OR p.year <= d.last_year)
+"""
+# (each a hash join: the expected keys without a row, then those a ratio's parts cover)
+_COVERAGE_STEPS = (
+    f"""CREATE TEMP TABLE _planwh_missing0 AS SELECT e.* FROM ({_EXPECTED}) e
+    WHERE NOT EXISTS (SELECT 1 FROM {{t}} s WHERE s.metric_code = e.metric_code
+                      AND s.district_code = e.code AND s.year = e.year)""",
+    f"""CREATE TEMP TABLE _planwh_by_parts AS
+    SELECT DISTINCT x.metric_code, x.code, x.year FROM _planwh_missing0 x
+    JOIN {_M} m ON m.code = x.metric_code AND m.numerator IS NOT NULL
+    JOIN {{t}} a ON a.metric_code = m.numerator AND a.district_code = x.code AND a.year = x.year
+    JOIN {{t}} b ON b.metric_code = m.denominator AND b.district_code = x.code
+                AND b.year = x.year""",
+    """CREATE TEMP TABLE _planwh_missing AS SELECT x.* FROM _planwh_missing0 x
+    WHERE NOT EXISTS (SELECT 1 FROM _planwh_by_parts p WHERE p.metric_code = x.metric_code
+                      AND p.code = x.code AND p.year = x.year)""",
 )
+_COVERAGE_TEMP = ("_planwh_gaps", "_planwh_missing0", "_planwh_by_parts", "_planwh_missing")
+# per (metric, year): distinct non-city districts valid that year with a row of their own
+_REPORTED_SQL = f"""
+SELECT s.metric_code, s.year, COUNT(DISTINCT s.district_code)
+FROM {{t}} s
+JOIN {_D} d ON d.code = s.district_code AND d.dtype <> 'city'
+ AND (d.first_year IS NULL OR d.first_year <= s.year)
+ AND (d.last_year IS NULL OR s.year <= d.last_year)
+WHERE s.year IS NOT NULL
+GROUP BY s.metric_code, s.year
 """
 
 
 def coverage_grid_sql(cx: Connection, table: str) -> pd.DataFrame:
     """``expectations.suites.district_coverage_grid`` computed in SQL: one row per
     (metric, year) present; only small aggregates leave the database."""
-    cte = _COVERAGE_CTE.format(t=table)
-    expected = {(m, int(y)): int(n) for m, y, n in cx.exec_driver_sql(
-        cte + "SELECT metric_code, year, COUNT(*) FROM expected GROUP BY metric_code, year")}
-    n_missing = {(m, int(y)): int(n) for m, y, n in cx.exec_driver_sql(
-        cte + "SELECT metric_code, year, COUNT(*) FROM missing GROUP BY metric_code, year")}
-    shown: dict[tuple, list[str]] = {}
-    for m, y, name in cx.exec_driver_sql(
-            cte + "SELECT metric_code, year, name FROM ("
-                  " SELECT metric_code, year, name, ord, row_number() OVER ("
-                  "  PARTITION BY metric_code, year ORDER BY ord) AS rn FROM missing) x"
-                  f" WHERE rn <= {MISSING_SHOWN} ORDER BY metric_code, year, ord"):
-        shown.setdefault((m, int(y)), []).append(name)
+    for name in _COVERAGE_TEMP:
+        cx.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+    per_year = {int(y): int(n) for y, n in cx.exec_driver_sql(
+        f"SELECT y.year, COUNT(d.code) FROM (SELECT DISTINCT year FROM {table} "
+        f"WHERE year IS NOT NULL) y JOIN {_D} d ON d.dtype <> 'city' "
+        "AND (d.first_year IS NULL OR d.first_year <= y.year) "
+        "AND (d.last_year IS NULL OR y.year <= d.last_year) GROUP BY y.year")}
+    # only the (metric, year)s with fewer districts than expected are looked at district
+    # by district (a ratio's numerator and denominator may still cover them)
+    reported = {(str(m), int(y)): int(n) for m, y, n in cx.exec_driver_sql(
+        _REPORTED_SQL.format(t=table))}
     files_of: dict[tuple, list[str]] = {}
     for m, y, f in cx.exec_driver_sql(
             f"SELECT DISTINCT metric_code, year, source_file FROM {table} "
             "WHERE year IS NOT NULL"):
         files_of.setdefault((str(m), int(y)), []).append(str(f))
+    gaps = [(m, y) for m, y in files_of if reported.get((m, y), 0) < per_year.get(y, 0)]
+    _put_small(cx, "_planwh_gaps", {"metric_code": "VARCHAR", "year": "INTEGER"}, gaps)
+    for step in _COVERAGE_STEPS:
+        cx.exec_driver_sql(step.format(t=table))
+    n_missing = {(m, int(y)): int(n) for m, y, n in cx.exec_driver_sql(
+        "SELECT metric_code, year, COUNT(*) FROM _planwh_missing GROUP BY metric_code, year")}
+    shown: dict[tuple, list[str]] = {}
+    for m, y, name in cx.exec_driver_sql(
+            "SELECT metric_code, year, name FROM ("
+            " SELECT metric_code, year, name, ord, row_number() OVER ("
+            "  PARTITION BY metric_code, year ORDER BY ord) AS rn FROM _planwh_missing) x"
+            f" WHERE rn <= {MISSING_SHOWN} ORDER BY metric_code, year, ord"):
+        shown.setdefault((m, int(y)), []).append(name)
+    for name in _COVERAGE_TEMP:
+        cx.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
     by_district_in_file = {(str(f), str(m)) for f, m in cx.exec_driver_sql(
         f"SELECT DISTINCT source_file, metric_code FROM {table} s "
         "WHERE s.district_code IS NULL OR NOT EXISTS ("
         f" SELECT 1 FROM {_D} d WHERE d.dtype = 'city' AND d.code = s.district_code)")}
     rows = []
     for metric, y in sorted(files_of):
-        n_exp = expected.get((metric, y), 0)
+        n_exp = per_year.get(y, 0)
         n_miss = n_missing.get((metric, y), 0)
         files = sorted(set(files_of[(metric, y)]))
         reported = n_exp - n_miss
@@ -347,8 +415,9 @@ def validate_staged(cx: Connection, table: str, *,
     from expectations.runner import run_stats_parts
 
     put_reference(cx, districts, metrics)
+    _prepare_valid(cx, table)
     total = int(cx.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar() or 0)
-    failing = {r.name: _fetch_rows(cx, table, r.name) for r in STATS_RULES}
+    failing = _fetch_failing(cx, table)
     grid = coverage_grid_sql(cx, table)
     return run_stats_parts(total, failing, grid)
 
@@ -371,6 +440,7 @@ def quarantine(cx: Connection, table: str) -> int:
         return int(cx.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar() or 0)
 
     before = count()
+    _prepare_valid(cx, table)
     cx.exec_driver_sql(f"DELETE FROM {table} WHERE _row IN ({failing_rows_sql(table)})")
     return before - count()
 
@@ -384,12 +454,12 @@ def drop_files(cx: Connection, table: str, files: Iterable[str]) -> None:
 
 
 def rows_per_file(cx: Connection, table: str) -> dict[str, int]:
-    """Rows each staged file would load: a value present, one per (metric, district,
-    year) (``pipelines.stats_guard.kept_rows_per_file`` over the staging table)."""
+    """Rows each staged file would load: those with a value
+    (``pipelines.stats_guard.kept_rows_per_file`` over the staging table *after*
+    :func:`quarantine`, which leaves no repeated key)."""
     return {str(f): int(n) for f, n in cx.exec_driver_sql(
-        f"SELECT source_file, COUNT(*) FROM (SELECT source_file, row_number() OVER ("
-        f" PARTITION BY metric_code, district_code, year ORDER BY _row) AS rn FROM {table}"
-        f" WHERE value IS NOT NULL) x WHERE rn = 1 GROUP BY source_file")}
+        f"SELECT source_file, COUNT(*) FROM {table} WHERE value IS NOT NULL "
+        "GROUP BY source_file")}
 
 
 __all__ = ["STATS_COVERAGE_RULES", "append_stage", "coverage_grid_sql", "create_stage",
