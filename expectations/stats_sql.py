@@ -2,12 +2,14 @@
 
 Statistics are staged into a table of the warehouse (or of a throwaway in-memory
 DuckDB for ``run_suite`` / ``planwh check``) with the engine's native bulk path
-(DuckDB: from Arrow; PostgreSQL: ``COPY``), and every rule of
-``expectations.suites.STATS_RULES`` runs there as one query returning the failing
-rows' ``_row`` (their 0-based position in the staged frame). The coverage rule
-aggregates in SQL to one row per (metric, year) and that small grid is validated
-by Great Expectations (pandas), as are the failing rows (at most ``GX_ROWS``), so
-the Data Docs still show every rule; the counts reported are the SQL ones.
+(DuckDB: from Arrow; PostgreSQL: ``COPY``), and the rules of
+``expectations.suites.STATS_RULES`` run there: four as boolean flags in one scan,
+the uniqueness rule as an aggregate (and a window query only when a key repeats);
+only failing rows leave the database, with their ``_row`` (0-based position in the
+staged frame). The coverage rule aggregates in SQL to one row per (metric, year)
+and that small grid is validated by Great Expectations (pandas), as are the
+failing rows (at most ``GX_ROWS``), so the Data Docs still show every rule; the
+counts reported are the SQL ones.
 
 Staging table columns: ``metric_code, district_code, year (BIGINT), value (DOUBLE,
 NULL when missing), unit, source_file, location, _row (BIGINT)``.

@@ -32,6 +32,11 @@ attainment
     target_value, actual_value, attained``; context: ``expected_keys``, a frame
     ``indicator_id, district_code, year`` (see ``EXPECTED_ATTAINMENT_KEYS_SQL``).
 
+``district_stats`` is run as set-based SQL over a staging table
+(``expectations.stats_sql``) with these same rules; ``prepare_district_stats`` and
+``district_coverage_grid`` remain as the pandas reference it is tested against
+(``runner.run_suite_pandas``).
+
 GX is imported inside the builders only (it costs seconds to import).
 """
 
