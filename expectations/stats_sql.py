@@ -52,6 +52,7 @@ STAGE_COLUMNS = list(STATS_COLUMNS) + [ROW]
 _TEXT = ("metric_code", "district_code", "unit", "source_file", "location")
 DISTRICT_REF = "_planwh_ref_district"
 METRIC_REF = "_planwh_ref_metric"
+PG_WORK_MEM = "128MB"  # SET LOCAL for the suite's transaction on PostgreSQL
 GX_ROWS = 10_000  # failing rows shown to GX (Data Docs); counts always come from SQL
 _ARROW_BATCH = 122_880  # DuckDB's row group size: parallel scans of a registered table
 _COPY_BATCH = 200_000
@@ -165,8 +166,10 @@ def _put_small(cx: Connection, name: str, columns: dict[str, str], rows: list[tu
             marks = ", ".join(f":{c}" for c in columns)
             cx.execute(sa.text(f"INSERT INTO {name} VALUES ({marks})"),
                        [dict(zip(columns, r, strict=True)) for r in rows])
+        cx.exec_driver_sql(f"ANALYZE {name}")
         return
-    types = {"VARCHAR": pa.string(), "INTEGER": pa.int64(), "DOUBLE": pa.float64()}
+    types = {"VARCHAR": pa.string(), "INTEGER": pa.int64(), "DOUBLE": pa.float64(),
+             "BIGINT": pa.int64()}
     arrow = pa.table({c: pa.array([r[i] for r in rows], types[t])
                       for i, (c, t) in enumerate(columns.items())})
     duck = cx.connection.dbapi_connection
@@ -267,6 +270,12 @@ def _flagged_sql(table: str, rules: list[str], columns: str) -> str:
 def _prepare_valid(cx: Connection, table: str) -> None:
     cx.exec_driver_sql(f"DROP TABLE IF EXISTS {VALID}")
     cx.exec_driver_sql(_VALID_SQL.format(t=table))
+    _analyze(cx, VALID)
+
+
+def _analyze(cx: Connection, table: str) -> None:
+    if cx.dialect.name == "postgresql":
+        cx.exec_driver_sql(f"ANALYZE {table}")
 
 
 def failing_rows_sql(table: str, rules: Iterable[str] | None = None) -> str:
@@ -367,6 +376,7 @@ def coverage_grid_sql(cx: Connection, table: str) -> pd.DataFrame:
     _put_small(cx, "_planwh_gaps", {"metric_code": "VARCHAR", "year": "INTEGER"}, gaps)
     for step in _COVERAGE_STEPS:
         cx.exec_driver_sql(step.format(t=table))
+        _analyze(cx, step.split()[3])
     n_missing = {(m, int(y)): int(n) for m, y, n in cx.exec_driver_sql(
         "SELECT metric_code, year, COUNT(*) FROM _planwh_missing GROUP BY metric_code, year")}
     shown: dict[tuple, list[str]] = {}
@@ -416,6 +426,12 @@ def validate_staged(cx: Connection, table: str, *,
     staged ``_row``s). The reference goes into TEMP tables on ``cx`` first."""
     from expectations.runner import run_stats_parts
 
+    if cx.dialect.name == "postgresql":
+        # a freshly loaded table and TEMP tables have no statistics (autovacuum never
+        # analyses TEMP tables): without them the planner picks nested loops; hash joins
+        # and aggregates over millions of rows want more than the default 4 MB
+        cx.exec_driver_sql(f"SET LOCAL work_mem = '{PG_WORK_MEM}'")
+        cx.exec_driver_sql(f"ANALYZE {table}")
     put_reference(cx, districts, metrics)
     _prepare_valid(cx, table)
     total = int(cx.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar() or 0)
@@ -436,14 +452,24 @@ def run_on_frame(frame: pd.DataFrame, *, districts, metrics, **_: Any):
         engine.dispose()
 
 
-def quarantine(cx: Connection, table: str) -> int:
-    """Delete the staged rows failing an error-severity row rule; returns how many."""
+QUARANTINE_LISTED = 100_000  # up to this many known failing rows are deleted by their _row
+
+
+def quarantine(cx: Connection, table: str, rows: list[int] | None = None) -> int:
+    """Delete the staged rows failing an error-severity row rule; returns how many.
+    ``rows``: their ``_row``s when known (``SuiteResult.failing_positions()``), which
+    spares evaluating the rules again."""
     def count() -> int:
         return int(cx.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar() or 0)
 
     before = count()
-    _prepare_valid(cx, table)
-    cx.exec_driver_sql(f"DELETE FROM {table} WHERE _row IN ({failing_rows_sql(table)})")
+    if rows is not None and len(rows) <= QUARANTINE_LISTED:
+        _put_small(cx, "_planwh_bad", {"_row": "BIGINT"}, [(int(r),) for r in rows])
+        cx.exec_driver_sql(f"DELETE FROM {table} WHERE _row IN (SELECT _row FROM _planwh_bad)")
+        cx.exec_driver_sql("DROP TABLE _planwh_bad")
+    else:
+        _prepare_valid(cx, table)
+        cx.exec_driver_sql(f"DELETE FROM {table} WHERE _row IN ({failing_rows_sql(table)})")
     return before - count()
 
 

@@ -666,6 +666,7 @@ def _load_staged_postgres(cx: Connection, table: str, keep: list[str]) -> str:
             "s.year, s.value, s.unit, s.source_file, s.location, t.loaded_at "
             "FROM _planwh_stats s JOIN _planwh_stamps t USING (source_file)")
         if bulk:
+            cx.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")  # one sort, in memory
             cx.exec_driver_sql(
                 f"ALTER TABLE fct_district_stat ADD CONSTRAINT {_STAT_PK} PRIMARY KEY "
                 f"({', '.join(c.name for c in fct_district_stat.primary_key.columns)})")

@@ -142,7 +142,8 @@ def district_stats(context: dg.AssetExecutionContext, raw: RawFolder, warehouse:
         drop_files(cx, table, held)
         suite = validate_staged(cx, table, **ctx)
         issues = read_issues + issues_from(suite)
-        bad = quarantine(cx, table) if suite.failing_positions("error") else 0
+        failing = suite.failing_positions("error")
+        bad = quarantine(cx, table, failing) if failing else 0
         # sharply smaller than its last good load (after quarantine: what would be loaded)
         present = {p.name for p in paths}
         shrunk = shrunk_files(rows_per_file(cx, table),
