@@ -47,6 +47,8 @@ class ExpectationResult:
     description: str = ""
     kind: str = "rows"  # "rows" (input rows) or "coverage" (missing keys)
     missing: list[dict] = field(default_factory=list)  # coverage: every missing key
+    # rows rules checked in SQL (district_stats): every failing row, in failing_index order
+    failing_rows: list[dict] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def status(self) -> str:
@@ -207,6 +209,19 @@ def run_suite(name: str, frame: pd.DataFrame, *, docs_dir: str | Path | None | o
     """
     if name not in SUITES:
         raise KeyError(f"unknown suite {name!r}; known: {', '.join(SUITES)}")
+    if name == "district_stats":  # set-based SQL over a staged copy (expectations.stats_sql)
+        from expectations.stats_sql import run_on_frame
+
+        out = run_on_frame(frame, **context)
+    else:
+        out = run_suite_pandas(name, frame, **context)
+    return _with_docs(out, docs_dir, docs_key)
+
+
+def run_suite_pandas(name: str, frame: pd.DataFrame, **context: Any) -> SuiteResult:
+    """Every part of a suite validated by GX over pandas frames (``Part.prepare``). The
+    path of ``targets`` and ``attainment``; for ``district_stats`` the reference the SQL
+    path is tested against (tests/test_stats_sql.py), too slow for millions of rows."""
     ctx = _context()
     source = frame.reset_index(drop=True)
     results: list[ExpectationResult] = []
@@ -218,10 +233,14 @@ def run_suite(name: str, frame: pd.DataFrame, *, docs_dir: str | Path | None | o
         by_name = {r.expectation_config.meta.get("name"): r for r in vres.results}
         for rule in part.rules:
             results.append(_expectation_result(rule, part, by_name[rule.name], df, source))
-    out = SuiteResult(
+    return SuiteResult(
         suite=name, success=all(r.success for r in results if r.severity == "error"),
         results=results, gx_validations=validations,
     )
+
+
+def _with_docs(out: SuiteResult, docs_dir: Any, docs_key: str | None) -> SuiteResult:
+    name = out.suite
     if docs_dir is DEFAULT:
         docs_dir = default_docs_dir()
     if docs_dir is not None:
@@ -233,6 +252,55 @@ def run_suite(name: str, frame: pd.DataFrame, *, docs_dir: str | Path | None | o
         except Exception as e:  # noqa: BLE001 - docs are a by-product
             log.warning("GX Data Docs for %s not written: %s", name, e)
     return out
+
+
+def run_stats_parts(total: int, failing: dict[str, list[dict]],
+                    grid: pd.DataFrame) -> SuiteResult:
+    """The ``district_stats`` SuiteResult from the SQL outcome (expectations.stats_sql):
+    ``failing`` maps each row rule to its failing rows (staging columns, ``_row``
+    included), ``grid`` is the coverage grid. Great Expectations validates the grid and
+    the failing rows (at most ``stats_sql.GX_ROWS`` of them, with one boolean column per
+    rule) so that its Data Docs show every rule; counts and samples are the SQL ones."""
+    from expectations.stats_sql import GX_ROWS
+    from expectations.suites import _helper_rule
+
+    rows_part, coverage_part = SUITES["district_stats"]
+    ctx = _context()
+    results: list[ExpectationResult] = []
+    validations: list[dict] = []
+    # rows: GX over the failing rows only (cheap), each rule as a boolean helper column
+    shown: dict[int, dict] = {}
+    for rows in failing.values():
+        for row in rows:
+            if len(shown) >= GX_ROWS and row[ROW] not in shown:
+                continue
+            shown.setdefault(row[ROW], row)
+    frame = pd.DataFrame(sorted(shown.values(), key=lambda r: r[ROW]),
+                         columns=list(next(iter(shown.values())).keys()) if shown else [ROW])
+    for rule in rows_part.rules:
+        bad = {r[ROW] for r in failing.get(rule.name, [])}
+        frame[rule.name.split(".", 1)[1]] = ~frame[ROW].isin(bad) if len(frame) else []
+    gx_part = Part(rows_part.name, "rows", lambda f, **_: f, tuple(
+        _helper_rule(r.name, r.severity, r.description, r.columns) for r in rows_part.rules))
+    vres, suite = _validate_part(ctx, gx_part, frame)
+    validations.append({"suite": suite.to_json_dict(), "result": vres.to_json_dict()})
+    for rule in rows_part.rules:
+        rows = failing.get(rule.name, [])
+        results.append(ExpectationResult(
+            name=rule.name, severity=rule.severity, success=not rows,
+            unexpected_count=len(rows), element_count=total,
+            sample=[{c: _plain(r.get(c)) for c in rule.columns if c in r}
+                    for r in rows[:SAMPLE_SIZE]],
+            failing_index=[int(r[ROW]) for r in rows], description=rule.description,
+            kind="rows", failing_rows=rows))
+    vres, suite = _validate_part(ctx, coverage_part, grid)
+    validations.append({"suite": suite.to_json_dict(), "result": vres.to_json_dict()})
+    by_name = {r.expectation_config.meta.get("name"): r for r in vres.results}
+    for rule in coverage_part.rules:
+        results.append(_expectation_result(rule, coverage_part, by_name[rule.name], grid, grid))
+    return SuiteResult(
+        suite="district_stats", success=all(r.success for r in results if r.severity == "error"),
+        results=results, gx_validations=validations)
 
 
 # --------------------------------------------------------------------------- data docs
@@ -499,14 +567,16 @@ def _describe(row: dict, columns: Iterable[str]) -> str:
     return ", ".join(f"{c}={row[c]}" for c in columns if c in row and c not in skip)
 
 
-def issues_from(result: SuiteResult, frame: pd.DataFrame,
+def issues_from(result: SuiteResult, frame: pd.DataFrame | None = None,
                 source_file_column: str = "source_file") -> list[IngestIssue]:
     """One IngestIssue per failing row per failed expectation (check = its name).
 
-    Coverage failures (missing rows) give one issue per missing key with an
-    empty source_file, since no input row carries them.
+    ``frame`` is the validated frame (failing rows are looked up by position);
+    ``None`` uses the failing rows the result carries (``district_stats``, checked
+    in SQL over a staging table). Coverage failures (missing rows) give one issue
+    per missing key with an empty source_file, since no input row carries them.
     """
-    source = frame.reset_index(drop=True)
+    source = frame.reset_index(drop=True) if frame is not None else None
     rules = {r.name: r for part in SUITES[result.suite] for r in part.rules}
     issues: list[IngestIssue] = []
     for r in result.failed:
@@ -519,8 +589,12 @@ def issues_from(result: SuiteResult, frame: pd.DataFrame,
                                                 f"{_describe(key, key.keys())}",
                     check=r.name))
             continue
-        for pos in r.failing_index:
-            row = {c: _plain(v) for c, v in source.iloc[pos].items()}
+        carried = r.failing_rows if source is None else None
+        for n, pos in enumerate(r.failing_index):
+            if carried is not None:
+                row = {c: _plain(v) for c, v in carried[n].items() if c != ROW}
+            else:
+                row = {c: _plain(v) for c, v in source.iloc[pos].items()}
             issues.append(IngestIssue(
                 source_file=str(row.get(source_file_column) or ""),
                 location=_location(row, pos), severity=r.severity,

@@ -32,6 +32,11 @@ attainment
     target_value, actual_value, attained``; context: ``expected_keys``, a frame
     ``indicator_id, district_code, year`` (see ``EXPECTED_ATTAINMENT_KEYS_SQL``).
 
+``district_stats`` is run as set-based SQL over a staging table
+(``expectations.stats_sql``) with these same rules; ``prepare_district_stats`` and
+``district_coverage_grid`` remain as the pandas reference it is tested against
+(``runner.run_suite_pandas``).
+
 GX is imported inside the builders only (it costs seconds to import).
 """
 
@@ -317,17 +322,12 @@ def prepare_district_stats(
     df["aggregation"] = code.map(mt["aggregation"]).where(df["metric_known"], "<unknown>")
     value = _to_float(df["value"])
     df["value"] = value
-    lows, highs = [], []
-    for c in code:
-        if c in mt.index:
-            m = mt.loc[c]
-            lo, hi = plausible_range(m["unit"], m["min_value"], m["max_value"])
-        else:
-            lo, hi = None, None
-        lows.append(lo)
-        highs.append(hi)
-    lo = pd.Series(lows, index=df.index, dtype="float64")
-    hi = pd.Series(highs, index=df.index, dtype="float64")
+    # one plausible range per metric, mapped onto the rows (never one lookup per row)
+    ranges = {c: plausible_range(u, lo, hi) for c, u, lo, hi in zip(
+        mt.index, mt["unit"], mt["min_value"], mt["max_value"], strict=True)}
+    lo = code.map({c: r[0] for c, r in ranges.items()}).astype("float64")
+    hi = code.map({c: r[1] for c, r in ranges.items()}).astype("float64")
+    lo.index = hi.index = df.index
     df["ratio_within_plausible_range"] = (df["aggregation"] != "ratio") | value.isna() | (
         (lo.isna() | (value >= lo)) & (hi.isna() | (value <= hi)))
     return df

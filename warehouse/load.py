@@ -405,28 +405,34 @@ GROUP BY source_file
 _ARROW_BATCH = 122_880  # DuckDB's row group size
 
 
-def _prepare_stats(duck, frame: pd.DataFrame) -> tuple[dict[str, tuple[str, int]], set[int]]:
+def _prepare_stats(duck, frame: pd.DataFrame | str,
+                   unique: bool = False) -> tuple[dict[str, tuple[str, int]], set[int]]:
     """Expose the frame as the temp view _planwh_stats on a DuckDB connection (a view
-    over the registered Arrow table: 5M rows are scanned, never copied).
+    over the registered Arrow table: 5M rows are scanned, never copied). ``frame`` may
+    instead name a staging table on the same connection (``expectations.stats_sql``:
+    ``_row`` gives the order); a temp view ``_planwh_frame`` over it is made by the
+    caller (:func:`_staged_view_duckdb`).
 
     Rows without a value are dropped (missing is never 0); a repeated metric x
     district x year keeps its first row (conflicts are issues upstream).
     Returns each source file's (fingerprint, rows) and the years present. The
     caller unregisters _planwh_frame when it has finished reading the view.
     """
-    missing = [c for c in STAT_COLUMNS if c not in frame.columns]
-    if missing:
-        raise ValueError(f"statistics frame lacks columns {missing}")
-    import numpy as np
+    if not isinstance(frame, str):
+        missing = [c for c in STAT_COLUMNS if c not in frame.columns]
+        if missing:
+            raise ValueError(f"statistics frame lacks columns {missing}")
+        import numpy as np
 
-    src = pa.Table.from_pandas(frame[STAT_COLUMNS], preserve_index=False)
-    src = src.append_column("_planwh_rn", pa.array(np.arange(len(frame), dtype="int64")))
-    # DuckDB scans an Arrow table in parallel by batch: one 5M-row chunk is read by
-    # one thread (insert 4.4 s, against 2.5 s in row-group-sized batches; zero-copy)
-    src = pa.Table.from_batches(src.to_batches(max_chunksize=_ARROW_BATCH), schema=src.schema)
-    duck.register("_planwh_frame", src)
+        src = pa.Table.from_pandas(frame[STAT_COLUMNS], preserve_index=False)
+        src = src.append_column("_planwh_rn", pa.array(np.arange(len(frame), dtype="int64")))
+        # DuckDB scans an Arrow table in parallel by batch: one 5M-row chunk is read by
+        # one thread (insert 4.4 s, against 2.5 s in row-group-sized batches; zero-copy)
+        src = pa.Table.from_batches(src.to_batches(max_chunksize=_ARROW_BATCH), schema=src.schema)
+        duck.register("_planwh_frame", src)
     duck.execute(_PREPARE_SQL)
-    has_duplicates = duck.execute(_HAS_DUPLICATES_SQL).fetchone()[0]
+    # ``unique``: the caller knows no key repeats (a staging table the suite checked)
+    has_duplicates = not unique and duck.execute(_HAS_DUPLICATES_SQL).fetchone()[0]
     duck.execute(_DEDUPLICATE_SQL if has_duplicates else _UNIQUE_SQL)
     prints = {
         f: (hashlib.sha256(f"{n}:{s}:{x}".encode()).hexdigest(), int(n))
@@ -436,8 +442,12 @@ def _prepare_stats(duck, frame: pd.DataFrame) -> tuple[dict[str, tuple[str, int]
     return prints, years
 
 
-def load_stats(engine: Engine, frame: pd.DataFrame, keep_files: Iterable[str] = ()) -> str:
+def load_stats(engine: Engine, frame: pd.DataFrame | str, keep_files: Iterable[str] = ()) -> str:
     """Replace the statistics per source file; "unchanged" when nothing differs.
+
+    ``frame`` is a statistics frame, or the name of a staging table in the warehouse
+    (``expectations.stats_sql``: columns of the frame plus ``_row``, its order), which
+    is then read where it is: nothing goes through Python.
 
     A file whose rows in ``frame`` equal its last load (same fingerprint in load_log,
     same row count in the table) keeps its rows untouched; a changed file's rows are
@@ -449,6 +459,8 @@ def load_stats(engine: Engine, frame: pd.DataFrame, keep_files: Iterable[str] = 
     bulk-inserted: INSERT … SELECT on DuckDB, COPY on PostgreSQL.
     """
     keep = sorted(set(keep_files))
+    if isinstance(frame, str):
+        return _load_staged(engine, frame, keep)
     registered_on = None  # the warehouse's own DuckDB connection, when the frame is on it
     try:
         with engine.begin() as cx:
@@ -475,6 +487,47 @@ def load_stats(engine: Engine, frame: pd.DataFrame, keep_files: Iterable[str] = 
                 pass
 
 
+# kept rows (held-back files, from the warehouse) sort before every staged row
+_KEPT_RN = "CAST(row_number() OVER (ORDER BY source_file, location) AS BIGINT) - 4611686018427387904"
+
+
+def _staged_source_sql(table: str, keep: list[str]) -> str:
+    cols = ", ".join(STAT_COLUMNS)
+    staged = f"SELECT {cols}, _row AS _planwh_rn FROM {table}"
+    if not keep:
+        return staged
+    return (f"SELECT {cols}, _planwh_rn FROM _planwh_kept UNION ALL {staged} "
+            f"WHERE source_file NOT IN ({_sql_list(keep)})")
+
+
+def _kept_table(cx: Connection, keep: list[str]) -> None:
+    """A TEMP copy of the held-back files' rows in the warehouse (read before any of
+    them is touched)."""
+    cx.exec_driver_sql("DROP TABLE IF EXISTS _planwh_kept")
+    cx.exec_driver_sql(
+        f"CREATE TEMP TABLE _planwh_kept AS SELECT {', '.join(STAT_COLUMNS)}, {_KEPT_RN} "
+        f"AS _planwh_rn FROM fct_district_stat WHERE source_file IN ({_sql_list(keep)})")
+
+
+def _load_staged(engine: Engine, table: str, keep: list[str]) -> str:
+    """load_stats from a staging table in the warehouse (see load_stats)."""
+    with engine.begin() as cx:
+        if keep:
+            _kept_table(cx, keep)
+        if cx.dialect.name == "duckdb":
+            duck = cx.connection.dbapi_connection
+            duck.execute(f"CREATE OR REPLACE TEMP VIEW _planwh_frame AS "
+                         f"{_staged_source_sql(table, keep)}")
+            status = _load_stats(cx, duck, table, True, unique=not keep)
+            for view in ("_planwh_stats", "_planwh_clean", "_planwh_frame"):
+                duck.execute(f"DROP VIEW IF EXISTS {view}")
+        else:
+            status = _load_staged_postgres(cx, table, keep)
+        if keep:
+            cx.exec_driver_sql("DROP TABLE IF EXISTS _planwh_kept")
+    return status
+
+
 def _with_kept_rows(cx: Connection, frame: pd.DataFrame, keep: list[str]) -> pd.DataFrame:
     """The frame with the held-back files' rows replaced by their rows in the warehouse,
     placed first (their keys win over a later file's repetition, as before)."""
@@ -490,8 +543,9 @@ def _with_kept_rows(cx: Connection, frame: pd.DataFrame, keep: list[str]) -> pd.
     return pd.concat([kept, rest[STAT_COLUMNS]], ignore_index=True)
 
 
-def _load_stats(cx: Connection, duck, frame: pd.DataFrame, own: bool) -> str:
-    prints, years = _prepare_stats(duck, frame)
+def _load_stats(cx: Connection, duck, frame: pd.DataFrame | str, own: bool,
+                unique: bool = False) -> str:
+    prints, years = _prepare_stats(duck, frame, unique)
     old = {
         r.load_key[len(STATS_KEY):]: r
         for r in cx.execute(sa.select(load_log).where(load_log.c.load_key.like(STATS_KEY + "%")))
@@ -542,6 +596,94 @@ def _load_stats(cx: Connection, duck, frame: pd.DataFrame, own: bool) -> str:
 
 
 STAT_COPY_COLUMNS = STAT_COLUMNS + ["loaded_at"]
+
+# PostgreSQL, from a staging table: an order-independent fingerprint of each file's rows
+_PG_ROW_TEXT = ("concat_ws(chr(31), coalesce(metric_code, chr(30)), coalesce(district_code, "
+                "chr(30)), coalesce(year::text, chr(30)), value::text, coalesce(unit, chr(30)), "
+                "source_file, coalesce(location, chr(30)))")
+_PG_FINGERPRINT_SQL = f"""
+SELECT source_file, COUNT(*), SUM(hashtextextended({_PG_ROW_TEXT}, 0)::numeric)::text,
+       BIT_XOR(hashtextextended({_PG_ROW_TEXT}, 1))::text
+FROM _planwh_stats GROUP BY source_file
+"""
+
+
+def _load_staged_postgres(cx: Connection, table: str, keep: list[str]) -> str:
+    """The PostgreSQL side of load_stats from a staging table in the same database:
+    normalise, deduplicate, fingerprint and INSERT … SELECT without leaving the server
+    (fingerprints differ from the frame route's DuckDB hash: a file loaded by the frame
+    route is replaced once, with the same rows)."""
+    cx.exec_driver_sql(
+        "CREATE TEMP VIEW _planwh_clean AS SELECT metric_code, district_code, "
+        "CAST(year AS INTEGER) AS year, value, unit, source_file, location, _planwh_rn "
+        f"FROM ({_staged_source_sql(table, keep)}) s "
+        "WHERE value IS NOT NULL AND value <> 'NaN'::float8")
+    # staged rows passed the uniqueness rule; only a kept file can repeat a key
+    cx.exec_driver_sql(
+        "CREATE TEMP VIEW _planwh_stats AS " + (
+            "SELECT DISTINCT ON (metric_code, district_code, year) * FROM _planwh_clean "
+            "ORDER BY metric_code, district_code, year, _planwh_rn" if keep
+            else "SELECT * FROM _planwh_clean"))
+    try:
+        prints = {
+            f: (hashlib.sha256(f"pg:{n}:{h}:{x}".encode()).hexdigest(), int(n))
+            for f, n, h, x in cx.exec_driver_sql(_PG_FINGERPRINT_SQL).fetchall()
+        }
+        years = {r[0] for r in cx.exec_driver_sql("SELECT DISTINCT year FROM _planwh_stats")}
+        old = {
+            r.load_key[len(STATS_KEY):]: r
+            for r in cx.execute(sa.select(load_log).where(load_log.c.load_key.like(STATS_KEY + "%")))
+        }
+        in_table = dict(cx.execute(
+            sa.select(fct_district_stat.c.source_file, sa.func.count())
+            .group_by(fct_district_stat.c.source_file)).all())
+        unchanged = {f for f, (d, n) in prints.items()
+                     if f in old and old[f].content_sha256 == d and in_table.get(f) == n}
+        changed = sorted(set(prints) - unchanged)
+        stale = sorted(set(in_table) - unchanged)
+        if not changed and not stale and set(old) == set(prints):
+            return "unchanged"
+        now = _now()
+        loaded_at = {
+            f: (old[f].loaded_at if f in old and old[f].content_sha256 == d else now)
+            for f, (d, _) in prints.items()
+        }
+        cx.exec_driver_sql("CREATE TEMP TABLE _planwh_stamps (source_file TEXT PRIMARY KEY, "
+                           "loaded_at TIMESTAMP NOT NULL)")
+        if changed:
+            cx.execute(sa.text("INSERT INTO _planwh_stamps VALUES (:f, :t)"),
+                       [{"f": f, "t": loaded_at[f]} for f in changed])
+        new_rows = sum(prints[f][1] for f in changed)
+        kept_rows = sum(in_table.get(f, 0) for f in unchanged)
+        bulk = new_rows > _BULK_ROWS and new_rows > kept_rows
+        if stale:
+            cx.execute(fct_district_stat.delete().where(fct_district_stat.c.source_file.in_(stale)))
+        if bulk:
+            cx.exec_driver_sql(f"ALTER TABLE fct_district_stat DROP CONSTRAINT {_STAT_PK}")
+        cols = ", ".join(STAT_COPY_COLUMNS)
+        cx.exec_driver_sql(
+            f"INSERT INTO fct_district_stat ({cols}) SELECT s.metric_code, s.district_code, "
+            "s.year, s.value, s.unit, s.source_file, s.location, t.loaded_at "
+            "FROM _planwh_stats s JOIN _planwh_stamps t USING (source_file)")
+        if bulk:
+            cx.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")  # one sort, in memory
+            cx.exec_driver_sql(
+                f"ALTER TABLE fct_district_stat ADD CONSTRAINT {_STAT_PK} PRIMARY KEY "
+                f"({', '.join(c.name for c in fct_district_stat.primary_key.columns)})")
+        cx.execute(load_log.delete().where(load_log.c.load_key.like(STATS_KEY + "%")))
+        if prints:
+            cx.execute(load_log.insert(), [
+                {"load_key": STATS_KEY + f, "content_sha256": d, "row_count": n,
+                 "loaded_at": loaded_at[f]} for f, (d, n) in prints.items()])
+        refresh_dim_year(cx, stat_years=years)
+        return "loaded"
+    finally:
+        for stmt in ("DROP TABLE IF EXISTS _planwh_stamps", "DROP VIEW IF EXISTS _planwh_stats",
+                     "DROP VIEW IF EXISTS _planwh_clean"):
+            try:
+                cx.exec_driver_sql(stmt)
+            except sa.exc.DBAPIError:  # the transaction failed: its rollback drops them
+                break
 
 
 def stats_rows_loaded(engine: Engine) -> dict[str, int]:

@@ -12,6 +12,7 @@ check them on both back-ends.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -341,12 +342,47 @@ def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-def create_schema(engine: Engine) -> None:
-    """Create every table and the view if missing (idempotent).
+# (pid, URL) whose schema this process has created or migrated: later calls only check
+# that the tables are still there (one catalogue query), not every table's columns
+_READY: set[tuple[int, str]] = set()
+
+
+def _schema_key(engine: Engine) -> tuple[int, str]:
+    return (os.getpid(), engine.url.render_as_string(hide_password=False))
+
+
+def _still_there(engine: Engine) -> bool:
+    """Every table and the view exist (a cheap catalogue query on either back-end)."""
+    names = ", ".join(_quote(n) for n in [*TABLES, "v_attainment"])
+    sql = ("SELECT COUNT(DISTINCT table_name) FROM information_schema.tables "
+           f"WHERE table_name IN ({names})")
+    if is_postgres(engine):
+        sql += " AND table_schema = current_schema()"
+    try:
+        with engine.connect() as cx:
+            return cx.exec_driver_sql(sql).scalar() == len(TABLES) + 1
+    except sa.exc.DBAPIError:
+        return False
+
+
+def create_schema(engine: Engine, *, force: bool = False) -> None:
+    """Create every table and the view if missing, and migrate (idempotent).
 
     PostgreSQL: ``alembic upgrade head`` over warehouse/migrations.
     DuckDB: ``metadata.create_all`` (comments included) and the view.
+    Done once per process and URL: a later call (every ``get_engine``) only checks
+    that the tables still exist, and does the whole work again if not; ``force``
+    always does it.
     """
+    key = _schema_key(engine)
+    if not force and key in _READY and _still_there(engine):
+        return
+    _READY.discard(key)
+    _create_schema(engine)
+    _READY.add(key)
+
+
+def _create_schema(engine: Engine) -> None:
     if is_postgres(engine):
         from warehouse.migrate import upgrade
 

@@ -1,16 +1,87 @@
-"""District statistics: every file of raw/stats into one tidy frame, bad rows quarantined."""
+"""District statistics: every file of raw/stats staged into the warehouse, checked there by
+the district_stats suite (set-based SQL), bad rows quarantined; fct_district_stat is then
+loaded from the staging table. Only a table name passes between the two assets."""
+
+from dataclasses import dataclass
 
 import dagster as dg
 import pandas as pd
 
 from pipelines.assets.common import asset_defaults
 from pipelines.checks import check_result
-from pipelines.metadata import table_metadata
 from pipelines.reference_data import read_reference
 from pipelines.resources import RawFolder, WarehouseResource, data_path
 
 STATS_CHECK = "district_stats_quality"
 STATS_SCOPE = "stats"
+
+
+# --------------------------------------------------------------------------- staging hand-over
+
+STAGE_PREFIX = "stg_district_stat_"
+
+
+@dataclass(frozen=True)
+class StagedStats:
+    """What district_stats hands to fct_district_stat through the IO manager: the name of
+    the staging table in the warehouse and a summary, never the rows (a few hundred bytes
+    pickled, whatever the row count)."""
+
+    table: str
+    rows: int
+    files: tuple[str, ...]
+    metrics: int
+    years: tuple[int, ...]
+    columns: tuple[tuple[str, str], ...]
+    preview: str
+
+    def metadata(self) -> dict:
+        return {
+            "dagster/row_count": dg.MetadataValue.int(self.rows),
+            "dagster/column_schema": dg.TableSchema(columns=[
+                dg.TableColumn(name=n, type=t) for n, t in self.columns]),
+            "preview": dg.MetadataValue.md(self.preview),
+        }
+
+
+def staging_table(run_id: str) -> str:
+    """The staging table of one run (runs may overlap: one table each)."""
+    return STAGE_PREFIX + "".join(ch for ch in run_id if ch.isalnum()).lower()[:32]
+
+
+def describe_stage(cx, table: str) -> StagedStats:
+    cols = ["metric_code", "district_code", "year", "value", "unit", "source_file", "location"]
+    per = cx.exec_driver_sql(f"SELECT source_file, year, COUNT(*) FROM {table} "
+                             "GROUP BY source_file, year").fetchall()
+    rows = sum(int(n) for _, _, n in per)
+    files = tuple(sorted({str(f) for f, _, _ in per}))
+    years = tuple(sorted({int(y) for _, y, _ in per if y is not None}))
+    metrics = int(cx.exec_driver_sql(
+        f"SELECT COUNT(DISTINCT metric_code) FROM {table}").scalar() or 0)
+    head = pd.DataFrame(cx.exec_driver_sql(
+        f"SELECT {', '.join(cols)} FROM {table} ORDER BY _row LIMIT 10").fetchall(), columns=cols)
+    types = {"year": "integer", "value": "float"}
+    return StagedStats(table, rows, files, metrics, years,
+                       tuple((c, types.get(c, "text")) for c in cols),
+                       head.to_markdown(index=False) if len(head) else "_no rows_")
+
+
+def drop_stale_stages(engine, instance: dg.DagsterInstance, keep: str) -> None:
+    """Drop the staging tables of runs that are over (a run whose load was blocked by the
+    check, or that failed, leaves its stage behind)."""
+    import sqlalchemy as sa
+
+    for name in sa.inspect(engine).get_table_names():
+        if not name.startswith(STAGE_PREFIX) or name == keep:
+            continue
+        run_id = name[len(STAGE_PREFIX):]
+        if len(run_id) == 32:
+            run_id = f"{run_id[:8]}-{run_id[8:12]}-{run_id[12:16]}-{run_id[16:20]}-{run_id[20:]}"
+        run = instance.get_run_by_id(run_id)
+        if run is None or run.is_finished:
+            with engine.begin() as cx:
+                cx.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+
 
 
 @dg.asset(
@@ -29,7 +100,15 @@ STATS_SCOPE = "stats"
                 "the row's year. Rows that cannot be read or resolved go to ingest_issues.",
 )
 def district_stats(context: dg.AssetExecutionContext, raw: RawFolder, warehouse: WarehouseResource):
-    from expectations.runner import issues_from, run_suite, write_data_docs
+    from expectations.runner import issues_from, write_data_docs
+    from expectations.stats_sql import (
+        append_stage,
+        create_stage,
+        drop_files,
+        quarantine,
+        rows_per_file,
+        validate_staged,
+    )
     from extractors.budget import read_stats_folder
     from extractors.files import input_files
     from extractors.stats import STATS_SUFFIXES
@@ -37,7 +116,6 @@ def district_stats(context: dg.AssetExecutionContext, raw: RawFolder, warehouse:
         file_states,
         held_back_files,
         held_back_issues,
-        kept_rows_per_file,
         shrunk_files,
     )
     from warehouse.load import replace_issues, stats_rows_loaded
@@ -48,50 +126,57 @@ def district_stats(context: dg.AssetExecutionContext, raw: RawFolder, warehouse:
     before = file_states(paths)
     result = read_stats_folder(raw.stats_dir, ref.resolver, ref.metrics)
     after = file_states(paths)
-    frame = result.frame.reset_index(drop=True)
+    read_issues = list(result.issues)
     engine = warehouse.get_engine()
     previous = stats_rows_loaded(engine)
     # unreadable or still changing: held back whole, before the suite looks at its rows
-    held = held_back_files(paths, before, after, frame, result.issues)
-    if held:
-        frame = frame[~frame["source_file"].isin(held)].reset_index(drop=True)
-    suite = run_suite("district_stats", frame, districts=ref.districts, metrics=ref.metrics,
-                      docs_dir=None)
-    bad = suite.failing_positions("error")
-    issues = list(result.issues) + issues_from(suite, frame)
-    clean = frame.drop(index=bad).reset_index(drop=True) if bad else frame
-    # sharply smaller than its last good load (after quarantine: what would be loaded)
-    present = {p.name for p in paths}
-    shrunk = shrunk_files(kept_rows_per_file(clean),
-                          {f: n for f, n in previous.items() if f in present and f not in held},
-                          raw.shrink_accepted)
-    if shrunk:
-        clean = clean[~clean["source_file"].isin(shrunk)].reset_index(drop=True)
+    held = held_back_files(paths, before, after, result.frame, read_issues)
+    table = staging_table(context.run_id)
+    drop_stale_stages(engine, context.instance, keep=table)
+    ctx = {"districts": ref.districts, "metrics": ref.metrics}
+    with engine.begin() as cx:
+        # staged by the engine's bulk path; the frame is not needed after this
+        create_stage(cx, table)
+        read_rows = append_stage(cx, table, result.frame)
+        result = None
+        drop_files(cx, table, held)
+        suite = validate_staged(cx, table, **ctx)
+        issues = read_issues + issues_from(suite)
+        failing = suite.failing_positions("error")
+        bad = quarantine(cx, table, failing) if failing else 0
+        # sharply smaller than its last good load (after quarantine: what would be loaded)
+        present = {p.name for p in paths}
+        shrunk = shrunk_files(rows_per_file(cx, table),
+                              {f: n for f, n in previous.items()
+                               if f in present and f not in held},
+                              raw.shrink_accepted)
+        drop_files(cx, table, shrunk)
         held.update(shrunk)
-    if bad or shrunk:
-        if bad:
-            context.log.warning(f"{len(bad)} statistics rows quarantined by expectations")
-        suite = run_suite("district_stats", clean, districts=ref.districts, metrics=ref.metrics,
-                          docs_dir=None)
+        if bad or shrunk:
+            if bad:
+                context.log.warning(f"{bad} statistics rows quarantined by expectations")
+            suite = validate_staged(cx, table, **ctx)
+        staged = describe_stage(cx, table)
     issues += held_back_issues(held, previous)
     for name, why in sorted(held.items()):
         context.log.warning(f"{name}: held back whole, previous rows kept: {why}")
     suite.docs_path = str(write_data_docs(suite, data_path("docs")))
     replace_issues(engine, STATS_SCOPE, issues)
-    files = sorted(clean["source_file"].unique()) if len(clean) else []
     yield dg.Output(
-        clean,
+        staged,
         metadata={
-            "files": len(files),
+            "staging_table": table,
+            "read_rows": read_rows,
+            "files": len(staged.files),
             "held_back": ", ".join(sorted(held)) or "-",
             "issues": len(issues),
-            "quarantined_rows": len(bad),
-            "metrics": int(clean["metric_code"].nunique()) if len(clean) else 0,
-            "years": ", ".join(str(y) for y in sorted(clean["year"].unique())) if len(clean) else "-",
-            **table_metadata(clean),
+            "quarantined_rows": bad,
+            "metrics": staged.metrics,
+            "years": ", ".join(str(y) for y in staged.years) or "-",
+            **staged.metadata(),
         },
     )
-    yield check_result(STATS_CHECK, suite, quarantined=len(bad) + len(result.issues) + len(held))
+    yield check_result(STATS_CHECK, suite, quarantined=bad + len(read_issues) + len(held))
 
 
 @dg.asset(
@@ -100,14 +185,19 @@ def district_stats(context: dg.AssetExecutionContext, raw: RawFolder, warehouse:
                 "transaction from district_stats (an unchanged file's rows are untouched; a "
                 "held-back file keeps its previous rows).",
 )
-def fct_district_stat(context: dg.AssetExecutionContext, district_stats: pd.DataFrame,
+def fct_district_stat(context: dg.AssetExecutionContext, district_stats: StagedStats,
                       warehouse: WarehouseResource) -> dg.MaterializeResult:
     from pipelines.stats_guard import HELD_BACK_CHECK
     from warehouse.load import held_back_stats_files, load_stats
 
     engine = warehouse.get_engine()
     kept = held_back_stats_files(engine, HELD_BACK_CHECK)
-    status = load_stats(engine, district_stats, keep_files=kept)
+    # the staged rows are read where they are (INSERT … SELECT), then the stage is dropped
+    status = load_stats(engine, district_stats.table, keep_files=kept)
+    with engine.begin() as cx:
+        cx.exec_driver_sql(f"DROP TABLE IF EXISTS {district_stats.table}")
     return dg.MaterializeResult(metadata={"status": str(status),
                                           "held_back": ", ".join(sorted(kept)) or "-",
-                                          **table_metadata(district_stats)})
+                                          "staging_table": district_stats.table,
+                                          **district_stats.metadata()})
+

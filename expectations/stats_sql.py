@@ -1,0 +1,495 @@
+"""The ``district_stats`` suite as set-based SQL over a staging table (no Dagster).
+
+Statistics are staged into a table of the warehouse (or of a throwaway in-memory
+DuckDB for ``run_suite`` / ``planwh check``) with the engine's native bulk path
+(DuckDB: from Arrow; PostgreSQL: ``COPY``), and the rules of
+``expectations.suites.STATS_RULES`` run there: four as boolean flags in one scan,
+the uniqueness rule as an aggregate (and a window query only when a key repeats);
+only failing rows leave the database, with their ``_row`` (0-based position in the
+staged frame). The coverage rule aggregates in SQL to one row per (metric, year)
+and that small grid is validated by Great Expectations (pandas), as are the
+failing rows (at most ``GX_ROWS``), so the Data Docs still show every rule; the
+counts reported are the SQL ones.
+
+Staging table columns: ``metric_code, district_code, year (BIGINT), value (DOUBLE,
+NULL when missing), unit, source_file, location, _row (BIGINT)``.
+
+The SQL is portable between DuckDB and PostgreSQL (window functions, EXISTS, no
+dialect-only syntax); years are compared as integers (a district version is valid
+in ``year`` when in force on 31 December, CONTRACT section 2: ``first_year <= year
+<= last_year`` precomputed from its dates).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from expectations.suites import (
+    MISSING_SHOWN,
+    PRESENT,
+    STATS_COLUMNS,
+    STATS_COVERAGE_RULES,
+    STATS_RULES,
+    _to_float,
+    districts_of,
+    metric_table,
+    plausible_range,
+)
+from extractors.records import District, Metric
+
+ROW = "_row"
+STAGE_COLUMNS = list(STATS_COLUMNS) + [ROW]
+_TEXT = ("metric_code", "district_code", "unit", "source_file", "location")
+DISTRICT_REF = "_planwh_ref_district"
+METRIC_REF = "_planwh_ref_metric"
+PG_WORK_MEM = "128MB"  # SET LOCAL for the suite's transaction on PostgreSQL
+GX_ROWS = 10_000  # failing rows shown to GX (Data Docs); counts always come from SQL
+_ARROW_BATCH = 122_880  # DuckDB's row group size: parallel scans of a registered table
+_COPY_BATCH = 200_000
+
+
+# --------------------------------------------------------------------------- staging
+
+
+def normalise(frame: pd.DataFrame, first_row: int = 0) -> pa.Table:
+    """The statistics frame as an Arrow table of the staging columns (``_row`` from
+    ``first_row``): text columns as strings, ``year`` integer, ``value`` float (NULL
+    when missing or not a number)."""
+    n = len(frame)
+    cols: dict[str, pa.Array] = {}
+    for c in STATS_COLUMNS:
+        s = frame[c] if c in frame.columns else pd.Series([None] * n, dtype="object")
+        if c in _TEXT:
+            if not (pd.api.types.is_string_dtype(s.dtype) and s.dtype != object):
+                s = s.map(lambda v: None if v is None or (isinstance(v, float) and v != v)
+                          else str(v)).astype("string[pyarrow]")
+            arrow = getattr(s.array, "__arrow_array__", None)
+            cols[c] = (arrow() if arrow else pa.array(s, from_pandas=True)).cast(pa.string())
+        elif c == "year":
+            y = pd.to_numeric(s, errors="coerce")
+            if not pd.api.types.is_integer_dtype(y.dtype):
+                y = np.floor(y.astype("float64"))
+            cols[c] = pa.array(y, pa.int64(), from_pandas=True)
+        else:  # value
+            v = s if pd.api.types.is_float_dtype(s.dtype) else _to_float(s)
+            cols[c] = pa.array(v.astype("float64"), pa.float64(), from_pandas=True)
+    cols[ROW] = pa.array(np.arange(first_row, first_row + n, dtype="int64"))
+    return pa.table(cols)
+
+
+def _pg_stage_ddl(table: str, unlogged: bool) -> str:
+    return (f"CREATE {'UNLOGGED ' if unlogged else ''}TABLE {table} (metric_code TEXT, "
+            "district_code TEXT, year BIGINT, value DOUBLE PRECISION, unit TEXT, "
+            "source_file TEXT, location TEXT, _row BIGINT)")
+
+
+def create_stage(cx: Connection, table: str) -> None:
+    """An empty staging table (dropped first if it exists)."""
+    cx.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
+    if cx.dialect.name == "postgresql":
+        cx.exec_driver_sql(_pg_stage_ddl(table, unlogged=True))
+    else:
+        cx.exec_driver_sql(
+            f"CREATE TABLE {table} (metric_code VARCHAR, district_code VARCHAR, year BIGINT, "
+            "value DOUBLE, unit VARCHAR, source_file VARCHAR, location VARCHAR, _row BIGINT)")
+
+
+def append_stage(cx: Connection, table: str, frame: pd.DataFrame, first_row: int = 0) -> int:
+    """Append ``frame`` to a staging table by the engine's bulk path (DuckDB: INSERT from a
+    registered Arrow table; PostgreSQL: COPY of Arrow-written CSV). Returns its rows."""
+    if not len(frame):
+        return 0
+    arrow = normalise(frame, first_row)
+    if cx.dialect.name == "postgresql":
+        _copy_into(cx, table, arrow)
+    else:
+        duck = cx.connection.dbapi_connection
+        src = pa.Table.from_batches(arrow.to_batches(max_chunksize=_ARROW_BATCH),
+                                    schema=arrow.schema)
+        duck.register("_planwh_stage_src", src)
+        try:
+            duck.execute(f"INSERT INTO {table} SELECT {', '.join(STAGE_COLUMNS)} "
+                         "FROM _planwh_stage_src")
+        finally:
+            duck.unregister("_planwh_stage_src")
+    return len(frame)
+
+
+def _copy_into(cx: Connection, table: str, arrow: pa.Table) -> None:
+    raw = cx.connection.driver_connection
+    options = pacsv.WriteOptions(include_header=False)
+    with raw.cursor() as cur, cur.copy(
+            f"COPY {table} ({', '.join(STAGE_COLUMNS)}) FROM STDIN WITH (FORMAT csv)") as cp:
+        for batch in arrow.to_batches(max_chunksize=_COPY_BATCH):
+            buf = io.BytesIO()
+            pacsv.write_csv(batch, buf, options)
+            cp.write(buf.getbuffer())
+
+
+def stage_frame(cx: Connection, table: str, frame: pd.DataFrame) -> int:
+    create_stage(cx, table)
+    return append_stage(cx, table, frame)
+
+
+# --------------------------------------------------------------------------- reference
+
+
+def _year_span(d: District) -> tuple[int | None, int | None]:
+    """(first, last) year the version is in force on 31 December (None: open)."""
+    first = d.valid_from.year if d.valid_from else None
+    last = None
+    if d.valid_to is not None:
+        last = d.valid_to.year if d.valid_to >= date(d.valid_to.year, 12, 31) else \
+            d.valid_to.year - 1
+    return first, last
+
+
+def _put_small(cx: Connection, name: str, columns: dict[str, str], rows: list[tuple]) -> None:
+    """A small TEMP table (reference data) on the connection."""
+    cx.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+    pg = cx.dialect.name == "postgresql"
+    cols = ", ".join(f"{c} {'DOUBLE PRECISION' if pg and t == 'DOUBLE' else t}"
+                     for c, t in columns.items())
+    if pg:
+        cx.exec_driver_sql(f"CREATE TEMP TABLE {name} ({cols})")
+        if rows:
+            marks = ", ".join(f":{c}" for c in columns)
+            cx.execute(sa.text(f"INSERT INTO {name} VALUES ({marks})"),
+                       [dict(zip(columns, r, strict=True)) for r in rows])
+        cx.exec_driver_sql(f"ANALYZE {name}")
+        return
+    types = {"VARCHAR": pa.string(), "INTEGER": pa.int64(), "DOUBLE": pa.float64(),
+             "BIGINT": pa.int64()}
+    arrow = pa.table({c: pa.array([r[i] for r in rows], types[t])
+                      for i, (c, t) in enumerate(columns.items())})
+    duck = cx.connection.dbapi_connection
+    duck.register("_planwh_small", arrow)
+    try:
+        cx.exec_driver_sql(f"CREATE TEMP TABLE {name} ({cols})")
+        duck.execute(f"INSERT INTO {name} SELECT * FROM _planwh_small")
+    finally:
+        duck.unregister("_planwh_small")
+
+
+def put_reference(cx: Connection, districts: Iterable[District] | pd.DataFrame,
+                  metrics: Mapping[str, Metric] | pd.DataFrame) -> list[District]:
+    """The districts and metrics as TEMP tables (plausible ranges precomputed)."""
+    dists = districts_of(districts)
+    _put_small(cx, DISTRICT_REF, {"code": "VARCHAR", "dtype": "VARCHAR", "first_year": "INTEGER",
+                                  "last_year": "INTEGER", "ord": "INTEGER", "name": "VARCHAR"},
+               [(d.code, d.district_type, *_year_span(d), i, d.name)
+                for i, d in enumerate(dists)])
+    mt = metric_table(metrics).drop_duplicates("metric_code")
+    parts: dict[str, tuple[str | None, str | None]] = {}
+    if isinstance(metrics, pd.DataFrame):
+        for r in metrics.to_dict("records"):
+            parts.setdefault(str(r.get("metric_code")), (r.get("numerator"), r.get("denominator")))
+    else:
+        parts = {str(c): (m.numerator, m.denominator) for c, m in metrics.items()}
+    rows = []
+    for r in mt.to_dict("records"):
+        agg = r["aggregation"]
+        lo, hi = (plausible_range(r["unit"], r["min_value"], r["max_value"])
+                  if agg == "ratio" else (None, None))
+        num, den = parts.get(r["metric_code"], (None, None))
+        ok_parts = agg == "ratio" and isinstance(num, str) and num and isinstance(den, str) and den
+        rows.append((r["metric_code"], None if agg is None else str(agg),
+                     None if lo is None else float(lo), None if hi is None else float(hi),
+                     num if ok_parts else None, den if ok_parts else None))
+    _put_small(cx, METRIC_REF, {"code": "VARCHAR", "aggregation": "VARCHAR", "lo": "DOUBLE",
+                                "hi": "DOUBLE", "numerator": "VARCHAR", "denominator": "VARCHAR"},
+               rows)
+    return dists
+
+
+# --------------------------------------------------------------------------- rules
+
+_D, _M = DISTRICT_REF, METRIC_REF
+VALID = "_planwh_valid"  # (district code, year) of every version valid in a staged year
+_VALID_SQL = f"""
+CREATE TEMP TABLE {VALID} AS
+SELECT DISTINCT d.code, y.year
+FROM {_D} d JOIN (SELECT DISTINCT year FROM {{t}} WHERE year IS NOT NULL) y
+  ON (d.first_year IS NULL OR d.first_year <= y.year)
+ AND (d.last_year IS NULL OR y.year <= d.last_year)
+"""
+# rule name -> its failure as a boolean over one staged row s, its metric m (LEFT JOIN: NULL
+# when unknown) and v, the matching row of _planwh_valid (NULL when none)
+RULE_FLAGS = {
+    "district_stats.district_valid_in_year": "v.code IS NULL",
+    "district_stats.metric_known": "m.code IS NULL",
+    "district_stats.count_non_negative": "COALESCE(m.aggregation = 'sum' AND s.value < 0, FALSE)",
+    "district_stats.ratio_within_plausible_range": (
+        "COALESCE(m.aggregation = 'ratio' AND s.value IS NOT NULL AND ((m.lo IS NOT NULL AND "
+        "s.value < m.lo) OR (m.hi IS NOT NULL AND s.value > m.hi)), FALSE)"),
+}
+_UNIQUE = "district_stats.unique_metric_district_year"
+# one scan for the four rules above (hash joins with the small reference tables)
+_FLAGGED_SQL = f"""
+SELECT * FROM (
+    SELECT {{columns}}, {{flags}}
+    FROM {{t}} s
+    LEFT JOIN {_M} m ON m.code = s.metric_code
+    LEFT JOIN {VALID} v ON v.code = s.district_code AND v.year = s.year) x
+WHERE {{any}}
+"""
+# every row of a repeated key (as GX's compound-uniqueness expectation: NULLs equal)
+_REPEATED_SQL = """
+SELECT x._row FROM (
+    SELECT _row, COUNT(*) OVER (PARTITION BY metric_code, district_code, year) AS n
+    FROM {t}) x
+WHERE x.n > 1
+"""
+# cheap pre-check (a hash aggregate) before the window query of the uniqueness rule
+_ANY_REPEATED = """
+SELECT 1 FROM {t} GROUP BY metric_code, district_code, year HAVING COUNT(*) > 1 LIMIT 1
+"""
+assert set(RULE_FLAGS) | {_UNIQUE} == {r.name for r in STATS_RULES}
+
+
+def _flag(i: int) -> str:
+    return f"_f{i}"
+
+
+def _flagged_sql(table: str, rules: list[str], columns: str) -> str:
+    flags = ", ".join(f"({RULE_FLAGS[r]}) AS {_flag(i)}" for i, r in enumerate(rules))
+    return _FLAGGED_SQL.format(t=table, columns=columns, flags=flags,
+                               any=" OR ".join(f"x.{_flag(i)}" for i in range(len(rules))))
+
+
+def _prepare_valid(cx: Connection, table: str) -> None:
+    cx.exec_driver_sql(f"DROP TABLE IF EXISTS {VALID}")
+    cx.exec_driver_sql(_VALID_SQL.format(t=table))
+    _analyze(cx, VALID)
+
+
+def _analyze(cx: Connection, table: str) -> None:
+    if cx.dialect.name == "postgresql":
+        cx.exec_driver_sql(f"ANALYZE {table}")
+
+
+def failing_rows_sql(table: str, rules: Iterable[str] | None = None) -> str:
+    """One query: the _row of every staged row failing any of ``rules`` (default: the
+    error-severity row rules). Needs the reference and _planwh_valid tables
+    (:func:`validate_staged` makes them)."""
+    names = list(rules) if rules is not None else [
+        r.name for r in STATS_RULES if r.severity == "error"]
+    parts = []
+    flagged = [n for n in names if n in RULE_FLAGS]
+    if flagged:
+        parts.append(f"SELECT _row FROM ({_flagged_sql(table, flagged, 's._row')}) f")
+    if _UNIQUE in names:
+        parts.append(_REPEATED_SQL.format(t=table))
+    return " UNION ".join(f"({p})" for p in parts)
+
+
+def _fetch_failing(cx: Connection, table: str) -> dict[str, list[dict]]:
+    """rule name -> its failing rows (staging columns), in _row order."""
+    rules = list(RULE_FLAGS)
+    cols = ", ".join("s." + c for c in STAGE_COLUMNS)
+    out: dict[str, list[dict]] = {r: [] for r in STATS_RULES_NAMES}
+    sql = _flagged_sql(table, rules, cols) + " ORDER BY x._row"
+    for rec in cx.exec_driver_sql(sql):
+        row = dict(zip(STAGE_COLUMNS, rec[:len(STAGE_COLUMNS)], strict=True))
+        for rule, failed in zip(rules, rec[len(STAGE_COLUMNS):], strict=True):
+            if failed:
+                out[rule].append(row)
+    if cx.exec_driver_sql(_ANY_REPEATED.format(t=table)).first() is not None:
+        res = cx.exec_driver_sql(
+            f"SELECT {cols} FROM {table} s WHERE s._row IN ({_REPEATED_SQL.format(t=table)}) "
+            "ORDER BY s._row")
+        out[_UNIQUE] = [dict(zip(STAGE_COLUMNS, r, strict=True)) for r in res]
+    return out
+
+
+STATS_RULES_NAMES = [r.name for r in STATS_RULES]
+
+
+# --------------------------------------------------------------------------- coverage
+
+_EXPECTED = f"""
+SELECT p.metric_code, p.year, d.code, d.ord, d.name
+FROM _planwh_gaps p
+JOIN {_D} d
+  ON d.dtype <> 'city'
+ AND (d.first_year IS NULL OR d.first_year <= p.year)
+ AND (d.last_year IS NULL OR p.year <= d.last_year)
+"""
+# (each a hash join: the expected keys without a row, then those a ratio's parts cover)
+_COVERAGE_STEPS = (
+    f"""CREATE TEMP TABLE _planwh_missing0 AS SELECT e.* FROM ({_EXPECTED}) e
+    WHERE NOT EXISTS (SELECT 1 FROM {{t}} s WHERE s.metric_code = e.metric_code
+                      AND s.district_code = e.code AND s.year = e.year)""",
+    f"""CREATE TEMP TABLE _planwh_by_parts AS
+    SELECT DISTINCT x.metric_code, x.code, x.year FROM _planwh_missing0 x
+    JOIN {_M} m ON m.code = x.metric_code AND m.numerator IS NOT NULL
+    JOIN {{t}} a ON a.metric_code = m.numerator AND a.district_code = x.code AND a.year = x.year
+    JOIN {{t}} b ON b.metric_code = m.denominator AND b.district_code = x.code
+                AND b.year = x.year""",
+    """CREATE TEMP TABLE _planwh_missing AS SELECT x.* FROM _planwh_missing0 x
+    WHERE NOT EXISTS (SELECT 1 FROM _planwh_by_parts p WHERE p.metric_code = x.metric_code
+                      AND p.code = x.code AND p.year = x.year)""",
+)
+_COVERAGE_TEMP = ("_planwh_gaps", "_planwh_missing0", "_planwh_by_parts", "_planwh_missing")
+# per (metric, year): distinct non-city districts valid that year with a row of their own
+_REPORTED_SQL = f"""
+SELECT s.metric_code, s.year, COUNT(DISTINCT s.district_code)
+FROM {{t}} s
+JOIN {_D} d ON d.code = s.district_code AND d.dtype <> 'city'
+ AND (d.first_year IS NULL OR d.first_year <= s.year)
+ AND (d.last_year IS NULL OR s.year <= d.last_year)
+WHERE s.year IS NOT NULL
+GROUP BY s.metric_code, s.year
+"""
+
+
+def coverage_grid_sql(cx: Connection, table: str) -> pd.DataFrame:
+    """``expectations.suites.district_coverage_grid`` computed in SQL: one row per
+    (metric, year) present; only small aggregates leave the database."""
+    for name in _COVERAGE_TEMP:
+        cx.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+    per_year = {int(y): int(n) for y, n in cx.exec_driver_sql(
+        f"SELECT y.year, COUNT(d.code) FROM (SELECT DISTINCT year FROM {table} "
+        f"WHERE year IS NOT NULL) y JOIN {_D} d ON d.dtype <> 'city' "
+        "AND (d.first_year IS NULL OR d.first_year <= y.year) "
+        "AND (d.last_year IS NULL OR y.year <= d.last_year) GROUP BY y.year")}
+    # only the (metric, year)s with fewer districts than expected are looked at district
+    # by district (a ratio's numerator and denominator may still cover them)
+    reported = {(str(m), int(y)): int(n) for m, y, n in cx.exec_driver_sql(
+        _REPORTED_SQL.format(t=table))}
+    files_of: dict[tuple, list[str]] = {}
+    for m, y, f in cx.exec_driver_sql(
+            f"SELECT DISTINCT metric_code, year, source_file FROM {table} "
+            "WHERE year IS NOT NULL"):
+        files_of.setdefault((str(m), int(y)), []).append(str(f))
+    gaps = [(m, y) for m, y in files_of if reported.get((m, y), 0) < per_year.get(y, 0)]
+    _put_small(cx, "_planwh_gaps", {"metric_code": "VARCHAR", "year": "INTEGER"}, gaps)
+    for step in _COVERAGE_STEPS:
+        cx.exec_driver_sql(step.format(t=table))
+        _analyze(cx, step.split()[3])
+    n_missing = {(m, int(y)): int(n) for m, y, n in cx.exec_driver_sql(
+        "SELECT metric_code, year, COUNT(*) FROM _planwh_missing GROUP BY metric_code, year")}
+    shown: dict[tuple, list[str]] = {}
+    for m, y, name in cx.exec_driver_sql(
+            "SELECT metric_code, year, name FROM ("
+            " SELECT metric_code, year, name, ord, row_number() OVER ("
+            "  PARTITION BY metric_code, year ORDER BY ord) AS rn FROM _planwh_missing) x"
+            f" WHERE rn <= {MISSING_SHOWN} ORDER BY metric_code, year, ord"):
+        shown.setdefault((m, int(y)), []).append(name)
+    for name in _COVERAGE_TEMP:
+        cx.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+    by_district_in_file = {(str(f), str(m)) for f, m in cx.exec_driver_sql(
+        f"SELECT DISTINCT source_file, metric_code FROM {table} s "
+        "WHERE s.district_code IS NULL OR NOT EXISTS ("
+        f" SELECT 1 FROM {_D} d WHERE d.dtype = 'city' AND d.code = s.district_code)")}
+    rows = []
+    for metric, y in sorted(files_of):
+        n_exp = per_year.get(y, 0)
+        n_miss = n_missing.get((metric, y), 0)
+        files = sorted(set(files_of[(metric, y)]))
+        reported = n_exp - n_miss
+        ok = not n_miss
+        if n_miss and reported == 0:
+            ok = not any((f, metric) in by_district_in_file for f in files)
+        names = ", ".join(shown.get((metric, y), []))
+        if n_miss > MISSING_SHOWN:
+            names += f" … (+{n_miss - MISSING_SHOWN})"
+        rows.append({
+            "metric_code": metric, "year": y, "file": ", ".join(files),
+            "districts_reported": reported, "districts_missing": n_miss,
+            "missing": ("only the city total" if reported == 0 else names) if n_miss else "",
+            PRESENT: ok,
+        })
+    from expectations.suites import COVERAGE_COLUMNS
+
+    return pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
+
+
+# --------------------------------------------------------------------------- the suite
+
+
+def validate_staged(cx: Connection, table: str, *,
+                    districts: Iterable[District] | pd.DataFrame,
+                    metrics: Mapping[str, Metric] | pd.DataFrame, **_: Any):
+    """Run the ``district_stats`` suite over a staging table; a ``SuiteResult`` whose
+    row results carry their failing rows (``failing_rows``) and ``failing_index`` (the
+    staged ``_row``s). The reference goes into TEMP tables on ``cx`` first."""
+    from expectations.runner import run_stats_parts
+
+    if cx.dialect.name == "postgresql":
+        # a freshly loaded table and TEMP tables have no statistics (autovacuum never
+        # analyses TEMP tables): without them the planner picks nested loops; hash joins
+        # and aggregates over millions of rows want more than the default 4 MB
+        cx.exec_driver_sql(f"SET LOCAL work_mem = '{PG_WORK_MEM}'")
+        cx.exec_driver_sql(f"ANALYZE {table}")
+    put_reference(cx, districts, metrics)
+    _prepare_valid(cx, table)
+    total = int(cx.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar() or 0)
+    failing = _fetch_failing(cx, table)
+    grid = coverage_grid_sql(cx, table)
+    return run_stats_parts(total, failing, grid)
+
+
+def run_on_frame(frame: pd.DataFrame, *, districts, metrics, **_: Any):
+    """The suite over a frame: staged into a throwaway in-memory DuckDB (``run_suite``,
+    ``planwh check``); ``failing_index`` are positions in ``frame``."""
+    engine = sa.create_engine("duckdb:///:memory:")
+    try:
+        with engine.begin() as cx:
+            stage_frame(cx, "_planwh_stage", frame.reset_index(drop=True))
+            return validate_staged(cx, "_planwh_stage", districts=districts, metrics=metrics)
+    finally:
+        engine.dispose()
+
+
+QUARANTINE_LISTED = 100_000  # up to this many known failing rows are deleted by their _row
+
+
+def quarantine(cx: Connection, table: str, rows: list[int] | None = None) -> int:
+    """Delete the staged rows failing an error-severity row rule; returns how many.
+    ``rows``: their ``_row``s when known (``SuiteResult.failing_positions()``), which
+    spares evaluating the rules again."""
+    def count() -> int:
+        return int(cx.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar() or 0)
+
+    before = count()
+    if rows is not None and len(rows) <= QUARANTINE_LISTED:
+        _put_small(cx, "_planwh_bad", {"_row": "BIGINT"}, [(int(r),) for r in rows])
+        cx.exec_driver_sql(f"DELETE FROM {table} WHERE _row IN (SELECT _row FROM _planwh_bad)")
+        cx.exec_driver_sql("DROP TABLE _planwh_bad")
+    else:
+        _prepare_valid(cx, table)
+        cx.exec_driver_sql(f"DELETE FROM {table} WHERE _row IN ({failing_rows_sql(table)})")
+    return before - count()
+
+
+def drop_files(cx: Connection, table: str, files: Iterable[str]) -> None:
+    """Delete the staged rows of ``files`` (held back whole)."""
+    names = sorted(set(files))
+    if names:
+        listed = ", ".join("'" + f.replace("'", "''") + "'" for f in names)
+        cx.exec_driver_sql(f"DELETE FROM {table} WHERE source_file IN ({listed})")
+
+
+def rows_per_file(cx: Connection, table: str) -> dict[str, int]:
+    """Rows each staged file would load: those with a value
+    (``pipelines.stats_guard.kept_rows_per_file`` over the staging table *after*
+    :func:`quarantine`, which leaves no repeated key)."""
+    return {str(f): int(n) for f, n in cx.exec_driver_sql(
+        f"SELECT source_file, COUNT(*) FROM {table} WHERE value IS NOT NULL "
+        "GROUP BY source_file")}
+
+
+__all__ = ["STATS_COVERAGE_RULES", "append_stage", "coverage_grid_sql", "create_stage",
+           "failing_rows_sql", "normalise", "put_reference", "quarantine", "run_on_frame",
+           "stage_frame", "validate_staged"]
