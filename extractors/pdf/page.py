@@ -30,6 +30,9 @@ class PageTable:
     last_on_page: bool = False  # no table below it on its page
     gap_above: list[str] = field(default_factory=list)  # body lines since the table above / page top
     gap_below: list[str] = field(default_factory=list)  # body lines below it (last on page only)
+    # ruled tables: column -> the last row's cell ended with room for a line above the
+    # bottom rule (True) or its text runs down to it (False); empty cells absent
+    bottom_room: dict[int, bool] | None = None
 
     def clear_above(self) -> bool:
         """Nothing but a 续表 label between it and what is above (page top or a table)."""
@@ -45,6 +48,32 @@ class PageState:
     context: list[str] = field(default_factory=list)
     first_lines: list[Line] = field(default_factory=list)
     text_pages: list[int] = field(default_factory=list)  # pages with three-line tables
+
+
+def bottom_room(rows: list[list[GridCell]], xs: list[float], ys: list[float],
+                chars: list[dict]) -> dict[int, bool]:
+    """For each column of the last row with text: whether its cell's last line ends at
+    least one line height (of its own characters) above the table's bottom rule, i.e.
+    whether the cell is complete on this page (a cell cut by a page break runs down to
+    the rule)."""
+    if not rows:
+        return {}
+    last, bottom = rows[-1], ys[-1]
+    out: dict[int, bool] = {}
+    for c, cell in enumerate(last):
+        if not cell.text:
+            continue
+        r0, c0 = cell.origin
+        x0, x1 = xs[c0], xs[min(c0 + cell.colspan, len(xs) - 1)]
+        top = ys[r0]
+        inside = [ch for ch in chars if x0 <= (ch["x0"] + ch["x1"]) / 2 < x1
+                  and top <= (ch["top"] + ch["bottom"]) / 2 < bottom]
+        if not inside:
+            continue
+        low = max(ch["bottom"] for ch in inside)
+        height = max(ch["bottom"] - ch["top"] for ch in inside)
+        out[c] = bottom - low >= height
+    return out
 
 
 def read_page(page, page_no: int, strategy: str, state: PageState, source: str,
@@ -80,9 +109,12 @@ def read_page(page, page_no: int, strategy: str, state: PageState, source: str,
         grid, xs, ys = grid_from_cells(t.cells, s)
         if grid and grid[0]:
             rows = fill_text(grid, xs, ys, tchars, s)
+            room = None
             if strategy == "text":
                 rows = merge_wrapped_rows(rows)
-            placed.append(PageTable(rows, xs, page_no, strategy, top=t.bbox[1]))
+            else:
+                room = bottom_room(rows, xs, ys, tchars)
+            placed.append(PageTable(rows, xs, page_no, strategy, top=t.bbox[1], bottom_room=room))
     for bbox, rows, xs in three_line:
         placed.append(PageTable(rows, xs, page_no, "text", top=bbox[1]))
     placed.sort(key=lambda pt: pt.top)
