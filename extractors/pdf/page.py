@@ -52,14 +52,15 @@ class PageState:
 
 def bottom_room(rows: list[list[GridCell]], xs: list[float], ys: list[float],
                 chars: list[dict]) -> dict[int, bool]:
-    """For each column of the last row with text: whether its cell's last line ends at
-    least one line height (of its own characters) above the table's bottom rule, i.e.
-    whether the cell is complete on this page (a cell cut by a page break runs down to
-    the rule)."""
+    """For each column of the last row with text: whether its cell is complete on this
+    page, i.e. one more line of its text would still have fitted above the table's
+    bottom rule (a cell cut by a page break runs down to the rule). One more line
+    needs the cell's line pitch plus the bottom padding, the padding being the least
+    room any cell of the row leaves (the tallest cell, or a cut one, ends there)."""
     if not rows:
         return {}
     last, bottom = rows[-1], ys[-1]
-    out: dict[int, bool] = {}
+    cells: dict[int, tuple[float, float, list[float]]] = {}  # column -> (room, height, tops)
     for c, cell in enumerate(last):
         if not cell.text:
             continue
@@ -68,12 +69,18 @@ def bottom_room(rows: list[list[GridCell]], xs: list[float], ys: list[float],
         top = ys[r0]
         inside = [ch for ch in chars if x0 <= (ch["x0"] + ch["x1"]) / 2 < x1
                   and top <= (ch["top"] + ch["bottom"]) / 2 < bottom]
-        if not inside:
-            continue
-        low = max(ch["bottom"] for ch in inside)
-        height = max(ch["bottom"] - ch["top"] for ch in inside)
-        out[c] = bottom - low >= height
-    return out
+        if inside:
+            tops = sorted({round(ch["top"] * 2) / 2 for ch in inside})
+            cells[c] = (bottom - max(ch["bottom"] for ch in inside),
+                        max(ch["bottom"] - ch["top"] for ch in inside), tops)
+    if not cells:
+        return {}
+    pad = min(room for room, _h, _t in cells.values())
+    height = max(h for _r, h, _t in cells.values())
+    pitches = sorted(b - a for _r, _h, tops in cells.values() for a, b in zip(tops, tops[1:], strict=False)
+                     if 0.8 * height < b - a < 2 * height)
+    pitch = pitches[len(pitches) // 2] if pitches else 1.2 * height
+    return {c: room >= pad + pitch - 0.5 for c, (room, _h, _t) in cells.items()}
 
 
 def read_page(page, page_no: int, strategy: str, state: PageState, source: str,
