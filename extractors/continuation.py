@@ -60,6 +60,10 @@ class Part:
     # runs down to the rule (False: cut, or a row exactly as tall as that cell); a
     # column whose cell is empty is absent. None without geometry (DOCX).
     room_above: dict[int, bool] | None = None
+    # a cell text that is a whole value on its own (a plan target with a number); the
+    # reader's meaning, passed in. With geometry, such cells above and below the break
+    # in the same column back up a new row.
+    complete: Callable[[str], bool] | None = None
 
 
 @dataclass
@@ -297,8 +301,23 @@ def new_row_columns(grid: TableGrid, first: list[GridCell], room_above: dict[int
     return out
 
 
+def value_columns(grid: TableGrid, first: list[GridCell], complete: Callable[[str], bool] | None,
+                  groups: set[int]) -> set[int]:
+    """Columns (outside the group columns) where the cell above the break and the first
+    row's cell each hold a whole value of their own (``不低于120个`` over ``≤5%``): two
+    values, not one cut in two (``下降到`` over ``48`` is one)."""
+    if complete is None:
+        return set()
+    last = grid.rows[-1]
+    r = grid.n_rows - 1
+    return {c for c, cell in enumerate(first)
+            if cell.text and c not in groups and c < len(last) and last[c].text
+            and last[c].origin[0] == r and complete(last[c].text) and complete(cell.text)}
+
+
 def first_row_kind(grid: TableGrid, rows: list[list[GridCell]], seq: int,
-                   room_above: dict[int, bool] | None = None) -> str | None:
+                   room_above: dict[int, bool] | None = None,
+                   complete: Callable[[str], bool] | None = None) -> str | None:
     """What the continuation's first row is when it has no 序号 of its own: 'broken' (the
     rest of the grid's last row, broken across the break) or 'group' (a row of its own
     whose 序号 is merged down from above, as 工作任务 over its indicators: the grid's last
@@ -306,14 +325,18 @@ def first_row_kind(grid: TableGrid, rows: list[list[GridCell]], seq: int,
     row fills itself, so it is no rest), 'split' (a new row under cells of the last row
     that a page break cut: ``room_above`` shows a cell above that ended before the break
     under which the first row has text of its own in two columns or more, see
-    ``new_row_columns``), 'broken?' (joined as broken, but one such column: a warning);
+    ``new_row_columns``, or in one column and another column holds a whole value above
+    and below the break, see ``value_columns``), 'broken?' (joined as broken, but one
+    such column and nothing else: a warning);
     None for a row with its own 序号."""
     if not rows or grid.n_rows <= 1:
         return None
     def broken() -> str:  # unless the geometry shows a new row under cells cut by the break
         if room_above:
-            evidence = new_row_columns(grid, rows[0], room_above, group_columns(grid))
-            if len(evidence) >= 2:
+            groups = group_columns(grid)
+            evidence = new_row_columns(grid, rows[0], room_above, groups)
+            if len(evidence) >= 2 or (evidence and value_columns(grid, rows[0], complete, groups)
+                                      - evidence):
                 return "split"
             if evidence:
                 return "broken?"  # joined, with a warning
@@ -434,7 +457,7 @@ def append(grid: TableGrid, part: Part, d: Decision,
                 grid.dropped.append((part.page, suffix, "repeated header"))
     own = {id(cell) for row in rows for cell in row}  # the part's cells (not the grid's)
     seq = seq_column(grid.rows)
-    kind = first_row_kind(grid, rows, seq, part.room_above)
+    kind = first_row_kind(grid, rows, seq, part.room_above, part.complete)
     grid.continuations.append(note(part, grid, d, "broken" if kind == "broken?" else kind))
     warning = None
     if kind == "broken?":

@@ -474,3 +474,26 @@ def test_libreoffice_new_row_under_cut_merged_cells():
     assert [[c.text for c in row] for row in grid.rows] == spec_texts(want)
     units = [row[5].text for row in grid.rows[1:]]
     assert all(len(u) <= 1 for u in units)  # never two units glued ('家人')
+
+
+def test_one_complete_cell_and_whole_values_on_both_sides_make_a_new_row():
+    """Geometry shows one column only (its cell above ended early), but another column
+    holds a whole target above and below the break (不低于5 over ≤8): two rows."""
+    grid = _merged_grid()
+    grid.rows[5][5] = GridCell("不低于5", "不低于5", (5, 5))
+    part = _next_page("", "", "的后半", "城镇登记失业率", "6-8", "≤8", room={**ROOM, 5: False})
+    part.complete = lambda t: any(ch.isdigit() for ch in t) and not t.isdigit()
+    assert append(grid, part, Decision(True, geometry="same"), _join) is None
+    assert grid.n_rows == 8 and grid.rows[6][3].text == "城镇登记失业率"
+    # without the meaning passed in, the same page is joined, with a warning
+    grid = _merged_grid()
+    grid.rows[5][5] = GridCell("不低于5", "不低于5", (5, 5))
+    part = _next_page("", "", "的后半", "城镇登记失业率", "6-8", "≤8", room={**ROOM, 5: False})
+    assert append(grid, part, Decision(True, geometry="same"), _join) is not None
+    assert grid.n_rows == 7
+
+
+def test_whole_target_predicate():
+    from extractors.pdf_tables import is_whole_target
+    assert is_whole_target("120个以上") and is_whole_target("≤5%") and is_whole_target("18至21%")
+    assert not is_whole_target("下降到") and not is_whole_target("出台实施意见")
