@@ -345,6 +345,8 @@ def first_row_kind(grid: TableGrid, rows: list[list[GridCell]], seq: int,
     if not any("序号" in cell.text for row in grid.rows[:3] for cell in row):
         return broken() if is_partial_rest(grid.rows[-1], rows[0]) else None
     if not is_broken_row(rows[0], seq):
+        if room_above and cut_number(grid, rows[0], seq, room_above):
+            return broken()
         return None
     last, r = grid.rows[-1], grid.n_rows - 1
     if last[seq].origin[0] < r:
@@ -353,6 +355,22 @@ def first_row_kind(grid: TableGrid, rows: list[list[GridCell]], seq: int,
         if filled_above and filled_above <= filled:
             return "group"
     return broken()
+
+
+def cut_number(grid: TableGrid, first: list[GridCell], seq: int,
+               room_above: dict[int, bool]) -> bool:
+    """The 序号 itself cut by the break (``1`` above, ``0`` below): the 序号 cell above
+    runs down to the bottom rule, both parts are digits, and joined they make the number
+    after the 序号 before it, which the part above alone does not."""
+    last = grid.rows[-1]
+    above, below = last[seq].text, first[seq].text
+    if room_above.get(seq) is not False or not (above.isdigit() and below.isdigit()):
+        return False
+    before = next((row[seq].text for row in reversed(grid.rows[:-1])
+                   if row[seq] is not last[seq] and row[seq].text), "")
+    if not before.isdigit():
+        return False
+    return int(above + below) == int(before) + 1 and int(above) != int(before) + 1
 
 
 def is_partial_rest(above: list[GridCell], row: list[GridCell]) -> bool:

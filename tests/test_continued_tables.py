@@ -497,3 +497,19 @@ def test_whole_target_predicate():
     from extractors.pdf_tables import is_whole_target
     assert is_whole_target("120个以上") and is_whole_target("≤5%") and is_whole_target("18至21%")
     assert not is_whole_target("下降到") and not is_whole_target("出台实施意见")
+
+
+def test_a_xuhao_cut_by_the_break_is_the_rest_of_its_row():
+    """序号 10 printed 1 | 0 over the break (the row cut below its first line): joined
+    as one row; a next number of its own (4 after 3) stays a row."""
+    grid = _merged_grid()  # the task before is numbered 9, the last row's 序号 cut to 1
+    grid.rows[3][0].text = grid.rows[3][0].raw = "9"
+    grid.rows[5][0] = GridCell("1", "1", (5, 0))
+    room = {c: False for c in range(6)}
+    part = _next_page("0", "", "的后半", "（续）", "", "", room=room)
+    append(grid, part, Decision(True, geometry="same"), _join)
+    assert grid.n_rows == 7 and grid.rows[5][0].text == "10"
+    grid = _merged_grid()
+    part = _next_page("4", "任务4", "现状4", "指标8", "1", "2", room=room)
+    append(grid, part, Decision(True, geometry="same"), _join)
+    assert grid.n_rows == 8 and grid.rows[6][0].text == "4"
