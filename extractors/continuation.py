@@ -55,6 +55,15 @@ class Part:
     where: str  # "page 3", "Word table 5": for notes and warnings
     page: int | None = None  # the rows' page (PDF), None for DOCX
     follows: bool = False  # nothing but blank space/breaks/running heads/续表 since the last part
+    # PDF: for each column of the previous part's last row, whether its cell ended with
+    # room for another line above the bottom rule (True: complete there) or its text
+    # runs down to the rule (False: cut, or a row exactly as tall as that cell); a
+    # column whose cell is empty is absent. None without geometry (DOCX).
+    room_above: dict[int, bool] | None = None
+    # a cell text that is a whole value on its own (a plan target with a number); the
+    # reader's meaning, passed in. With geometry, such cells above and below the break
+    # in the same column back up a new row.
+    complete: Callable[[str], bool] | None = None
 
 
 @dataclass
@@ -233,7 +242,10 @@ def note(part: Part, grid: TableGrid, d: Decision, kind: str | None) -> str:
     header = (f"header repeated ({d.repeated} row{'s' if d.repeated > 1 else ''} dropped)"
               if d.repeated else "header not repeated")
     text = f"{part.where}: continues table {grid.table_index} ({how}, {header})"
-    if kind == "broken":
+    if kind == "split":
+        text += (f"; its first row is a new row under the cells of row {grid.n_rows - 1} that "
+                 f"run over the break (their rest joined, the cells merged down over it)")
+    elif kind == "broken":
         text += f"; its first row continues row {grid.n_rows - 1} broken across the break"
     elif kind == "group":
         text += (f"; its first row is a row of its own under the cells merged down from "
@@ -259,17 +271,82 @@ def is_broken_row(row: list[GridCell], seq: int) -> bool:
     return not row[seq].text and any(cell.text for cell in row)
 
 
-def first_row_kind(grid: TableGrid, rows: list[list[GridCell]], seq: int) -> str | None:
+def group_columns(grid: TableGrid, first_body: int = 3) -> set[int]:
+    """Columns whose body cells are merged down over several rows somewhere in the grid
+    (序号, 工作任务, 现状, 举措 over a task's indicators); the first rows (headers merged
+    down) are left out."""
+    out: set[int] = set()
+    for row in grid.rows[first_body:]:
+        for c, cell in enumerate(row):
+            if cell.rowspan > 1 and cell.colspan == 1 and cell.origin[0] >= first_body:
+                out.add(c)
+    return out
+
+
+def new_row_columns(grid: TableGrid, first: list[GridCell], room_above: dict[int, bool] | None,
+                    groups: set[int]) -> set[int]:
+    """Columns (outside the merged-down group columns) where the continuation's first row
+    has text of its own although the cell above it ended with room to spare before the
+    break: a complete cell cannot overflow, so the text starts a new row (its own unit,
+    its own target under a target that already ended above)."""
+    if not room_above:
+        return set()
+    last = grid.rows[-1]
+    r = grid.n_rows - 1
+    out: set[int] = set()
+    for c, cell in enumerate(first):
+        if (cell.text and c not in groups and c < len(last) and last[c].text
+                and last[c].origin[0] == r and room_above.get(c) is True):
+            out.add(c)
+    return out
+
+
+def value_columns(grid: TableGrid, first: list[GridCell], complete: Callable[[str], bool] | None,
+                  groups: set[int]) -> set[int]:
+    """Columns (outside the group columns) where the cell above the break and the first
+    row's cell each hold a whole value of their own (``不低于120个`` over ``≤5%``): two
+    values, not one cut in two (``下降到`` over ``48`` is one)."""
+    if complete is None:
+        return set()
+    last = grid.rows[-1]
+    r = grid.n_rows - 1
+    return {c for c, cell in enumerate(first)
+            if cell.text and c not in groups and c < len(last) and last[c].text
+            and last[c].origin[0] == r and complete(last[c].text) and complete(cell.text)}
+
+
+def first_row_kind(grid: TableGrid, rows: list[list[GridCell]], seq: int,
+                   room_above: dict[int, bool] | None = None,
+                   complete: Callable[[str], bool] | None = None) -> str | None:
     """What the continuation's first row is when it has no 序号 of its own: 'broken' (the
     rest of the grid's last row, broken across the break) or 'group' (a row of its own
     whose 序号 is merged down from above, as 工作任务 over its indicators: the grid's last
     row has its 序号 from a row above it, and the first row fills every column the last
-    row fills itself, so it is no rest); None for a row with its own 序号."""
+    row fills itself, so it is no rest), 'split' (a new row under cells of the last row
+    that a page break cut: ``room_above`` shows a cell above that ended before the break
+    under which the first row has text of its own in two columns or more, see
+    ``new_row_columns``, or in one column and another column holds a whole value above
+    and below the break, see ``value_columns``), 'broken?' (joined as broken, but one
+    such column and nothing else: a warning);
+    None for a row with its own 序号."""
     if not rows or grid.n_rows <= 1:
         return None
+    def broken() -> str:  # unless the geometry shows a new row under cells cut by the break
+        if room_above:
+            groups = group_columns(grid)
+            evidence = new_row_columns(grid, rows[0], room_above, groups)
+            if len(evidence) >= 2 or (evidence and value_columns(grid, rows[0], complete, groups)
+                                      - evidence):
+                return "split"
+            if evidence:
+                return "broken?"  # joined, with a warning
+        return "broken"
+
     if not any("序号" in cell.text for row in grid.rows[:3] for cell in row):
-        return "broken" if is_partial_rest(grid.rows[-1], rows[0]) else None
+        return broken() if is_partial_rest(grid.rows[-1], rows[0]) else None
     if not is_broken_row(rows[0], seq):
+        if room_above and cut_number(grid, rows[0], seq, room_above):
+            return broken()
         return None
     last, r = grid.rows[-1], grid.n_rows - 1
     if last[seq].origin[0] < r:
@@ -277,7 +354,23 @@ def first_row_kind(grid: TableGrid, rows: list[list[GridCell]], seq: int) -> str
         filled = {c for c, cell in enumerate(rows[0]) if cell.text}
         if filled_above and filled_above <= filled:
             return "group"
-    return "broken"
+    return broken()
+
+
+def cut_number(grid: TableGrid, first: list[GridCell], seq: int,
+               room_above: dict[int, bool]) -> bool:
+    """The 序号 itself cut by the break (``1`` above, ``0`` below): the 序号 cell above
+    runs down to the bottom rule, both parts are digits, and joined they make the number
+    after the 序号 before it, which the part above alone does not."""
+    last = grid.rows[-1]
+    above, below = last[seq].text, first[seq].text
+    if room_above.get(seq) is not False or not (above.isdigit() and below.isdigit()):
+        return False
+    before = next((row[seq].text for row in reversed(grid.rows[:-1])
+                   if row[seq] is not last[seq] and row[seq].text), "")
+    if not before.isdigit():
+        return False
+    return int(above + below) == int(before) + 1 and int(above) != int(before) + 1
 
 
 def is_partial_rest(above: list[GridCell], row: list[GridCell]) -> bool:
@@ -324,11 +417,44 @@ def merge_broken_row(above: list[GridCell], rows: list[list[GridCell]],
                         row[j] = target
 
 
+def split_row(grid: TableGrid, rows: list[list[GridCell]], seq: int,
+              room_above: dict[int, bool], join_text: Callable[[GridCell, GridCell], None]
+              ) -> list[int]:
+    """A new first row under cells of the grid's last row that run over the break (a
+    task's 现状/举措 merged down over its indicators, cut by the page): in the group
+    columns (and the 序号 column), text under a cell cut at the break is its rest and
+    joins it, an empty cell is covered by the cell above; the row's other cells stay
+    its own. Returns the columns whose text was joined to the cell above."""
+    above = grid.rows[-1]
+    groups = group_columns(grid) | {seq}
+    joined: list[int] = []
+    seen: set[int] = set()
+    for c, cell in enumerate(rows[0]):
+        if id(cell) in seen or c not in groups or c >= len(above):
+            continue
+        seen.add(id(cell))
+        target = above[c]
+        if cell.colspan != target.colspan or not target.text:
+            continue
+        if cell.text:
+            if room_above.get(c) is not False:
+                continue  # a complete cell above: this one is the new row's own
+            join_text(target, cell)
+            joined.append(c)
+        target.rowspan += cell.rowspan
+        for row in rows:
+            for j, other in enumerate(row):
+                if other is cell:
+                    row[j] = target
+    return joined
+
+
 def append(grid: TableGrid, part: Part, d: Decision,
-           join_text: Callable[[GridCell, GridCell], None]) -> None:
+           join_text: Callable[[GridCell, GridCell], None]) -> str | None:
     """Join ``part`` to ``grid`` as ``d`` says: repeated header dropped (into
     ``grid.dropped``), a broken first row merged into the row above, the rest appended
-    with origins renumbered; a note in ``grid.continuations``."""
+    with origins renumbered; a note in ``grid.continuations``. Returns a warning when
+    the first row's reading rests on thin evidence."""
     rows = part.rows
     skip = d.repeated
     lost: dict[int, str] = {}
@@ -349,9 +475,21 @@ def append(grid: TableGrid, part: Part, d: Decision,
                 grid.dropped.append((part.page, suffix, "repeated header"))
     own = {id(cell) for row in rows for cell in row}  # the part's cells (not the grid's)
     seq = seq_column(grid.rows)
-    kind = first_row_kind(grid, rows, seq)
-    grid.continuations.append(note(part, grid, d, kind))
-    if kind == "broken":
+    kind = first_row_kind(grid, rows, seq, part.room_above, part.complete)
+    grid.continuations.append(note(part, grid, d, "broken" if kind == "broken?" else kind))
+    warning = None
+    if kind == "broken?":
+        assert part.room_above is not None
+        (col,) = new_row_columns(grid, rows[0], part.room_above, group_columns(grid))
+        warning = (f"{part.where}: its first row was joined to row {grid.n_rows - 1} of table "
+                   f"{grid.table_index} as its rest broken across the break, but its column "
+                   f"{col} has text under a cell that ended before the break (a new row?); "
+                   f"check that row")
+        kind = "broken"
+    if kind == "split":
+        assert part.room_above is not None
+        split_row(grid, rows, seq, part.room_above, join_text)
+    elif kind == "broken":
         merge_broken_row(grid.rows[-1], rows, join_text)
         rows, skip = rows[1:], skip + 1
     elif kind == "group":
@@ -369,3 +507,4 @@ def append(grid: TableGrid, part: Part, d: Decision,
     grid.rows.extend(rows)
     if grid.row_pages is not None:
         grid.row_pages.extend([part.page or 0] * len(rows))
+    return warning

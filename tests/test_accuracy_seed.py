@@ -5,7 +5,7 @@ The documents and gold.json there were written by
 (LibreOffice PDFs included, so CI needs no office suite). These tests hold the
 generator to its promises (deterministic, gold sane, every axis value reachable,
 the scorer honest) and measure the real readers against the issue #11 goals.
-The accuracy goals are xfail until the reworked readers land.
+The accuracy goals (plans and statistics) are plain tests.
 """
 
 from __future__ import annotations
@@ -174,10 +174,6 @@ def test_stats_scoring_counts_lost_values_as_silent_without_an_issue():
 
 # --------------------------------------------------------------------------- the readers
 
-GOAL_REASON = ("issue #11 goals; the readers are being reworked (continuations by geometry, "
-               "columns by meaning, the cell ledger): the lead flips this when they land")
-
-
 @pytest.fixture(scope="module")
 def measured():
     from bench.accuracy import evaluate
@@ -197,7 +193,6 @@ def test_plan_ledger_accounts_for_every_cell(measured):
     assert measured["plans"]["unaccounted"] == 0  # None: the readers return no ledger yet
 
 
-@pytest.mark.xfail(reason=GOAL_REASON, strict=False)
 def test_stats_every_value_loaded_or_reported(measured):
     """Issue #11's statistics goal: no file loses a value, or holds a row to
     report, without an issue; the ledger accounts for every cell."""
@@ -206,7 +201,6 @@ def test_stats_every_value_loaded_or_reported(measured):
     assert s["unaccounted"] == 0  # None: the reader returns no ledger
 
 
-@pytest.mark.xfail(reason=GOAL_REASON, strict=False)
 def test_stats_accuracy_goals(measured):
     """Every value a person reads is loaded, under the plan goals' figures."""
     o = measured["stats"]["overall"]

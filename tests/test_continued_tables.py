@@ -22,8 +22,10 @@ from pathlib import Path
 import pytest
 
 from extractors.continuation import (
+    Decision,
     Part,
     StitchSettings,
+    append,
     compare_edges,
     decide,
     is_continued_label,
@@ -384,3 +386,130 @@ def test_without_xuhao_a_partial_first_row_is_the_rest_of_the_row_above(tmp_path
                                                         "4", "5"]], w7))
     (grid2,) = read_docx(path2).tables
     assert grid2.n_rows == 3 and grid2.rows[2][0].text == "社会组织数"
+
+
+# --------------------------------------------------------------------------- a new row under cut cells
+
+
+def _merged_grid() -> TableGrid:
+    """序号 | 工作任务 | 现状 | 指标 | 2016年 | 2017年, 序号/任务/现状 merged down over each
+    task's two indicators; the last row (task 3) is the last on its page."""
+    rows = [_row("序号", "工作任务", "现状", "指标", "2016年", "2017年")]
+    for g, first in ((1, 1), (2, 3)):
+        merged = [GridCell(t, t, (first, c), rowspan=2) for c, t in
+                  enumerate((str(g), f"任务{g}", f"现状{g}"))]
+        rows.append([*merged, *_row(f"指标{first}", "1", "2", r=first)[3:]])
+        rows.append([*merged, *_row("", "", "", f"指标{first + 1}", "3", "4", r=first + 1)[3:]])
+    rows.append(_row("3", "任务3", "现状3的前半", "老年食堂数量", "4左右", "5", r=5))
+    return TableGrid(rows, 0)
+
+
+def _join(target: GridCell, cell: GridCell) -> None:
+    target.text += cell.text
+    target.raw += cell.raw
+
+
+def _next_page(*first: str, room: dict[int, bool] | None) -> Part:
+    part = _part(_row(*first), _row("4", "任务4", "现状4", "指标9", "7", "8", r=1),
+                 edges=(0, 20, 60, 120, 180, 220, 260))
+    part.room_above = room
+    return part
+
+
+# cells of the last row on page 1: 序号, 任务 and the targets end with room to spare; the
+# 现状 text runs down to the bottom rule, and so does the (two-line) indicator name
+ROOM = {0: True, 1: True, 2: False, 3: False, 4: True, 5: True}
+
+
+def test_a_new_row_under_cells_cut_by_the_break_is_not_glued_to_the_row_above():
+    grid = _merged_grid()
+    part = _next_page("", "", "的后半", "老年大学在校学员人数", "6-8", "10", room=ROOM)
+    warning = append(grid, part, Decision(True, geometry="same"), _join)
+    assert warning is None
+    assert grid.n_rows == 8
+    last_p1, first_p2 = grid.rows[5], grid.rows[6]
+    assert [c.text for c in last_p1] == ["3", "任务3", "现状3的前半的后半", "老年食堂数量", "4左右", "5"]
+    assert [c.text for c in first_p2] == ["3", "任务3", "现状3的前半的后半", "老年大学在校学员人数",
+                                          "6-8", "10"]
+    for c in (0, 1, 2):  # the cut cells go on over the new row
+        assert first_p2[c] is last_p1[c] and last_p1[c].rowspan == 2
+    assert first_p2[3].origin == (6, 3) and grid.rows[7][0].text == "4"
+    assert "is a new row under the cells of row 5" in grid.continuations[-1]
+
+
+def test_the_rest_of_a_broken_row_is_still_joined():
+    """Text only under cells that ran down to the rule: the rest of the row above."""
+    grid = _merged_grid()
+    part = _next_page("", "", "的后半", "（含民办）", "", "", room=ROOM)
+    assert append(grid, part, Decision(True, geometry="same"), _join) is None
+    assert grid.n_rows == 7 and grid.rows[5][3].text == "老年食堂数量（含民办）"
+    assert "broken across the break" in grid.continuations[-1]
+
+
+def test_thin_evidence_of_a_new_row_is_joined_with_a_warning():
+    """One column only has text under a cell that ended before the break: joined as
+    before (the rest of the row), but said, as an ingest warning."""
+    grid = _merged_grid()
+    part = _next_page("", "", "的后半", "", "6-8", "", room=ROOM)
+    warning = append(grid, part, Decision(True, geometry="same"), _join)
+    assert grid.n_rows == 7 and grid.rows[5][4].text == "4左右6-8"
+    assert warning is not None and "column 4 has text under a cell that ended before" in warning
+
+
+def test_without_geometry_the_rule_is_unchanged():
+    grid = _merged_grid()
+    part = _next_page("", "", "的后半", "老年大学在校学员人数", "6-8", "", room=None)
+    assert append(grid, part, Decision(True, geometry="same"), _join) is None
+    assert grid.n_rows == 7  # DOCX: no page geometry, joined as a broken row
+
+
+def test_libreoffice_new_row_under_cut_merged_cells():
+    """merged_status_groups.pdf: page breaks cut the merged 现状/举措 cells of a task;
+    pages that open with the task's next indicator row keep it as a row of its own (its
+    own 单位 and targets), the cut texts joined whole (the spec rows, checked above)."""
+    content = read_pdf(CONTINUED / "merged_status_groups.pdf")
+    (grid,) = content.tables
+    assert sum("is a new row under the cells" in n for n in grid.continuations) >= 1
+    want = spec("merged_status_groups")["tables"][0]
+    assert [[c.text for c in row] for row in grid.rows] == spec_texts(want)
+    units = [row[5].text for row in grid.rows[1:]]
+    assert all(len(u) <= 1 for u in units)  # never two units glued ('家人')
+
+
+def test_one_complete_cell_and_whole_values_on_both_sides_make_a_new_row():
+    """Geometry shows one column only (its cell above ended early), but another column
+    holds a whole target above and below the break (不低于5 over ≤8): two rows."""
+    grid = _merged_grid()
+    grid.rows[5][5] = GridCell("不低于5", "不低于5", (5, 5))
+    part = _next_page("", "", "的后半", "城镇登记失业率", "6-8", "≤8", room={**ROOM, 5: False})
+    part.complete = lambda t: any(ch.isdigit() for ch in t) and not t.isdigit()
+    assert append(grid, part, Decision(True, geometry="same"), _join) is None
+    assert grid.n_rows == 8 and grid.rows[6][3].text == "城镇登记失业率"
+    # without the meaning passed in, the same page is joined, with a warning
+    grid = _merged_grid()
+    grid.rows[5][5] = GridCell("不低于5", "不低于5", (5, 5))
+    part = _next_page("", "", "的后半", "城镇登记失业率", "6-8", "≤8", room={**ROOM, 5: False})
+    assert append(grid, part, Decision(True, geometry="same"), _join) is not None
+    assert grid.n_rows == 7
+
+
+def test_whole_target_predicate():
+    from extractors.pdf_tables import is_whole_target
+    assert is_whole_target("120个以上") and is_whole_target("≤5%") and is_whole_target("18至21%")
+    assert not is_whole_target("下降到") and not is_whole_target("出台实施意见")
+
+
+def test_a_xuhao_cut_by_the_break_is_the_rest_of_its_row():
+    """序号 10 printed 1 | 0 over the break (the row cut below its first line): joined
+    as one row; a next number of its own (4 after 3) stays a row."""
+    grid = _merged_grid()  # the task before is numbered 9, the last row's 序号 cut to 1
+    grid.rows[3][0].text = grid.rows[3][0].raw = "9"
+    grid.rows[5][0] = GridCell("1", "1", (5, 0))
+    room = {c: False for c in range(6)}
+    part = _next_page("0", "", "的后半", "（续）", "", "", room=room)
+    append(grid, part, Decision(True, geometry="same"), _join)
+    assert grid.n_rows == 7 and grid.rows[5][0].text == "10"
+    grid = _merged_grid()
+    part = _next_page("4", "任务4", "现状4", "指标8", "1", "2", room=room)
+    append(grid, part, Decision(True, geometry="same"), _join)
+    assert grid.n_rows == 8 and grid.rows[6][0].text == "4"

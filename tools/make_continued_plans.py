@@ -12,6 +12,10 @@ Look-alikes of documents written by others that planwh lost records from:
 - ``indicator_single_header``: one header row ``序号 | 指标名称 | 现状 | 主要工作举措 |
   2016 … 2020`` continuing over pages without a repeated header; ``…_with_task``
   the same with a 工作任务 column (the indicator is still 指标名称).
+- ``merged_status_groups``: 序号/工作任务/现状/主要工作举措 merged down over each
+  task's indicators, long 现状/举措 texts cut by page breaks: the next page opens
+  with a new indicator row (own 单位, targets, blank year cells) under the rest of
+  the cut merged cells; it is a row of its own, not the rest of the row above.
 - ``split_word_tables``: plan tables each written as two Word tables, the second
   without a header, separated by an empty paragraph, by a page break, and by a
   section break; and, as controls, a second table with other column widths and
@@ -234,6 +238,57 @@ def annual_merged_groups(stem: str, long_every: int = 0, n_groups: int = 14) -> 
     write_spec(stem, [rows], records, {"min_pages": 2, "header_repeated": False})
 
 
+STATUS = ("全市老年人口持续增长，养老服务需求日益多样化，服务供给总量不足、结构不优，"
+          "农村养老服务基础薄弱，专业护理人才短缺")
+SHORT_UNITS = ["家", "人", "%", "张", "个", "所"]
+
+
+def merged_status_groups(stem: str = "merged_status_groups", n_groups: int = 16) -> None:
+    """序号 | 工作任务 | 现状 | 主要工作举措 | 指标 | 单位 | 2016 … 2020, one header row not
+    repeated, 序号/工作任务/现状/主要工作举措 merged down over each task's two or three
+    indicator rows, the 现状 and 举措 texts long: a page break cuts these merged cells,
+    and the next page opens with a *new* indicator row (its own name, 单位 and targets,
+    some year cells blank) under the rest of their text; it must not be glued to the
+    indicator row above (the look-alike of a LibreOffice PDF of issue #11)."""
+    doc = new_doc("某市民政局“十三五”年度目标分解")
+    doc.add_heading("一、年度目标", level=2)
+    head = ["序号", "工作任务", "现状", "主要工作举措", "指标", "单位", *[str(y) for y in YEARS]]
+    widths = [0.9, 1.6, 2.2, 2.8, 1.8, 1.0, 1.4, 1.4, 1.4, 1.4, 1.4]
+    rows = [head]
+    groups: list[tuple[int, int]] = []
+    k = 0
+    for g in range(n_groups):
+        n = 2 + g % 2
+        status = (STATUS * 4)[: 60 + (g * 37) % 90] + "。"
+        action = (ACTION * 3)[: 70 + (g * 53) % 110] + "。"
+        groups.append((len(rows), n))
+        for _ in range(n):
+            k += 1
+            unit = SHORT_UNITS[k % len(SHORT_UNITS)]
+            targets = ["" if (k + y) % 7 == 0 else f"{4 + k + 2 * y}{'左右' if y % 2 else ''}"
+                       for y in range(5)]
+            rows.append([str(g + 1), TASKS[g % 8], status, action,
+                         f"{MEASURES[k % 8]}{k}", unit, *targets])
+    add_table(doc, rows, widths, size=8)
+    table = doc.tables[-1]
+    for first, n in groups:
+        for c in (0, 1, 2, 3):
+            text = rows[first][c]
+            merged = table.cell(first, c).merge(table.cell(first + n - 1, c))
+            merged.text = text
+            for para in merged.paragraphs:
+                for run in para.runs:
+                    run.font.size = Pt(8)
+    save(doc, f"{stem}.docx")
+    records = []
+    for r, row in enumerate(rows[1:], start=1):
+        for y, c in zip(YEARS, range(6, 11), strict=True):
+            if row[c]:
+                records.append({"source_table": 0, "source_row": r, "task_no": row[0],
+                                "indicator_name": row[4], "year": y, "target_text": row[c]})
+    write_spec(stem, [rows], records, {"min_pages": 2, "header_repeated": False})
+
+
 def indicator_single_header(n_rows: int = 22, with_task: bool = False) -> None:
     """序号 | 指标名称 | 现状 | 主要工作举措 | 2016 … 2020, one header row, not repeated;
     ``with_task``: a 工作任务 column after 序号 (the indicator is still 指标名称)."""
@@ -344,6 +399,7 @@ def main(argv: list[str]) -> int:
     annual_merged_groups("annual_merged_groups")
     annual_merged_groups("annual_merged_groups_long_rows", long_every=5)
     split_word_tables()
+    merged_status_groups()
     if "--no-pdf" not in argv:  # LibreOffice stamps each PDF: render only what changed
         render_pdfs({a for a in argv if not a.startswith("--")} or None)
     return 0

@@ -6,7 +6,8 @@ silently (issue #11): a region column headed 城市 (simple, and over a second
 header row with group headers), a three-row header with group headers
 merged over sub-columns (plus a units row: four rows), a 单位：万人 line with
 years across sheets, 市区 (an urban-area subtotal) and 合计 rows, and a file
-holding only city totals for some years.
+holding only city totals for some years; tidy files whose region column is
+headed 名称 beside a 指标 column (read by content).
 
 Run: python tools/make_stats_lookalikes.py
 """
@@ -180,11 +181,49 @@ def city_totals_only(gold: Gold) -> None:
     (OUT / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def tidy_name_header_gbk(gold: Gold) -> None:
+    """A tidy GBK CSV whose region column is headed 名称 beside a 指标 column
+    (名称 could name the metric): the region by its cells, which resolve to
+    districts; a metric written by its code; a blank value is missing."""
+    name = "tidy_name_header_gbk.csv"
+    lines = ["名称,指标,单位,年份,数值"]
+    r = 2
+    for d, (beds, centres, share) in (("上城区", (4700, 120, 90.3)), ("西湖区", (6100, 80, 49.3)),
+                                      ("滨江区", (2300, None, 73.6))):
+        for metric, text, value in (("elderly_care_beds", "养老机构床位数", beds),
+                                    ("care_centres", "care_centres", centres),
+                                    ("subsidised_elderly_share", "享受养老服务补贴老年人数占比", share)):
+            shown = "" if value is None else (f'"{value:,}"' if value >= 1000 else str(value))
+            lines.append(f"{d},{text},{UNITS[metric]},2020,{shown}")
+            if value is not None:
+                gold.row(name, metric, d, 2020, value, f"row {r}")
+            r += 1
+    (OUT / name).write_bytes(("\n".join(lines) + "\n").encode("gbk"))
+
+
+def tidy_name_header_wan(gold: Gold) -> None:
+    """A tidy sheet headed 名称 | 指标名称 | 计量单位 | 年度 | 指标值, the unit
+    column giving 万人 (scaled to 人)."""
+    name = "tidy_name_header_wan.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "数据"
+    ws.append(["名称", "指标名称", "计量单位", "年度", "指标值"])
+    r = 2
+    for d, v in (("上城区", 3.52), ("西湖区", 5.1), ("淳安县", 1.25)):
+        for year, k in ((2019, 0), (2020, 0.1)):
+            ws.append([d, "户籍老年人口", "万人", year, round(v + k, 2)])
+            gold.row(name, "elderly_population", d, year, round((v + k) * 10_000), f"sheet 数据, row {r}")
+            r += 1
+    wb.save(OUT / name)
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     gold = Gold()
     for make in (city_header_simple, city_header_two_rows, three_row_header,
-                 unit_line_years_across_sheets, city_totals_only):  # fmt: skip
+                 unit_line_years_across_sheets, city_totals_only, tidy_name_header_gbk,
+                 tidy_name_header_wan):  # fmt: skip
         make(gold)
     (OUT / "gold.json").write_text(
         json.dumps(gold.files, ensure_ascii=False, indent=1, sort_keys=True) + "\n",

@@ -30,6 +30,9 @@ class PageTable:
     last_on_page: bool = False  # no table below it on its page
     gap_above: list[str] = field(default_factory=list)  # body lines since the table above / page top
     gap_below: list[str] = field(default_factory=list)  # body lines below it (last on page only)
+    # ruled tables: column -> the last row's cell ended with room for a line above the
+    # bottom rule (True) or its text runs down to it (False); empty cells absent
+    bottom_room: dict[int, bool] | None = None
 
     def clear_above(self) -> bool:
         """Nothing but a 续表 label between it and what is above (page top or a table)."""
@@ -45,6 +48,39 @@ class PageState:
     context: list[str] = field(default_factory=list)
     first_lines: list[Line] = field(default_factory=list)
     text_pages: list[int] = field(default_factory=list)  # pages with three-line tables
+
+
+def bottom_room(rows: list[list[GridCell]], xs: list[float], ys: list[float],
+                chars: list[dict]) -> dict[int, bool]:
+    """For each column of the last row with text: whether its cell is complete on this
+    page, i.e. one more line of its text would still have fitted above the table's
+    bottom rule (a cell cut by a page break runs down to the rule). One more line
+    needs the cell's line pitch plus the bottom padding, the padding being the least
+    room any cell of the row leaves (the tallest cell, or a cut one, ends there)."""
+    if not rows:
+        return {}
+    last, bottom = rows[-1], ys[-1]
+    cells: dict[int, tuple[float, float, list[float]]] = {}  # column -> (room, height, tops)
+    for c, cell in enumerate(last):
+        if not cell.text:
+            continue
+        r0, c0 = cell.origin
+        x0, x1 = xs[c0], xs[min(c0 + cell.colspan, len(xs) - 1)]
+        top = ys[r0]
+        inside = [ch for ch in chars if x0 <= (ch["x0"] + ch["x1"]) / 2 < x1
+                  and top <= (ch["top"] + ch["bottom"]) / 2 < bottom]
+        if inside:
+            tops = sorted({round(ch["top"] * 2) / 2 for ch in inside})
+            cells[c] = (bottom - max(ch["bottom"] for ch in inside),
+                        max(ch["bottom"] - ch["top"] for ch in inside), tops)
+    if not cells:
+        return {}
+    pad = min(room for room, _h, _t in cells.values())
+    height = max(h for _r, h, _t in cells.values())
+    pitches = sorted(b - a for _r, _h, tops in cells.values() for a, b in zip(tops, tops[1:], strict=False)
+                     if 0.8 * height < b - a < 2 * height)
+    pitch = pitches[len(pitches) // 2] if pitches else 1.2 * height
+    return {c: room >= pad + pitch - 0.5 for c, (room, _h, _t) in cells.items()}
 
 
 def read_page(page, page_no: int, strategy: str, state: PageState, source: str,
@@ -80,9 +116,12 @@ def read_page(page, page_no: int, strategy: str, state: PageState, source: str,
         grid, xs, ys = grid_from_cells(t.cells, s)
         if grid and grid[0]:
             rows = fill_text(grid, xs, ys, tchars, s)
+            room = None
             if strategy == "text":
                 rows = merge_wrapped_rows(rows)
-            placed.append(PageTable(rows, xs, page_no, strategy, top=t.bbox[1]))
+            else:
+                room = bottom_room(rows, xs, ys, tchars)
+            placed.append(PageTable(rows, xs, page_no, strategy, top=t.bbox[1], bottom_room=room))
     for bbox, rows, xs in three_line:
         placed.append(PageTable(rows, xs, page_no, "text", top=bbox[1]))
     placed.sort(key=lambda pt: pt.top)

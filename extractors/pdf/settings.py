@@ -54,6 +54,9 @@ class Predicates:
     is_plan_table: Callable[[TableGrid], bool]  # the grid is a plan table (a layout reads it)
     is_heading: Callable[[str], bool]  # a normalised line is a section heading
     opens_table: Callable[[list[str]], bool]  # a row's texts are a plan table's header
+    # a cell text is a whole value on its own (a target with a number), see
+    # extractors.continuation.value_columns
+    is_whole_value: Callable[[str], bool] = lambda _t: False
 
 
 NO_MEANING = Predicates(lambda _g: True, lambda _t: False, lambda _r: False)

@@ -48,9 +48,13 @@ def take_absorbed(grid: TableGrid, part: PageTable) -> None:
             append_text(above, GridCell(text, text, above.origin))
 
 
-def _as_part(pt: PageTable, last: PageTable | None) -> cont.Part:
+def _as_part(pt: PageTable, last: PageTable | None, p: Predicates | None = None) -> cont.Part:
+    room = None
+    if last is not None and last.bottom_room is not None and len(last.xs) == len(pt.xs):
+        room = last.bottom_room
     return cont.Part(rows=pt.rows, edges=pt.xs, where=f"page {pt.page}", page=pt.page,
-                     follows=last is not None and follows(last, pt))
+                     follows=last is not None and follows(last, pt), room_above=room,
+                     complete=p.is_whole_value if p is not None else None)
 
 
 def _decide(grid: TableGrid, last: PageTable, part: PageTable, here: cont.Part, s: PdfSettings,
@@ -74,12 +78,14 @@ def stitch(parts: list[PageTable], s: PdfSettings, p: Predicates,
     grids: list[TableGrid] = []
     last: PageTable | None = None
     for part in parts:
-        here = _as_part(part, last)
+        here = _as_part(part, last, p)
         d = _decide(grids[-1], last, part, here, s, p) if last is not None and grids else None
         if d is not None and d.warning and warnings is not None:
             warnings.append(d.warning)
         if d is not None and d.join:
-            cont.append(grids[-1], here, d, append_text)
+            doubt = cont.append(grids[-1], here, d, append_text)
+            if doubt and warnings is not None:
+                warnings.append(doubt)
             part.xs = here.edges  # a coarser part joined: the next compares with the full grid
         else:
             grids.append(TableGrid(

@@ -139,6 +139,44 @@ def _classify(row: list[str], lookup: Mapping[str, str]) -> Layout | None:
     return Layout("wide", district, roles.get("year"), metric_columns=columns, width=len(row))
 
 
+def _tidy_by_content(
+    row: list[str], below: list[list[str]], lookup: Mapping[str, str],
+    is_region: Callable[[str], bool],
+) -> Layout | None:
+    """A tidy header whose region or metric column is headed by an ambiguous
+    word (名称, name, 项目, 单位名称 …: a region name or a metric name): decided
+    by the cells below. With a value column, the region column is the first
+    such column (or a region header) whose cells resolve to districts, and the
+    metric column the first (or a metric header) whose cells name metrics of
+    metrics.csv."""
+    keys = [_header_key(c) for c in row]
+    value = next((j for j, k in enumerate(keys) if k in VALUE_HEADERS), None)
+    if value is None:
+        return None
+    district = next((j for j, k in enumerate(keys) if _is_district_header(k)), None)
+    metric = next((j for j, k in enumerate(keys) if k in METRIC_HEADERS and k not in
+                   WEAK_DISTRICT_HEADERS), None)
+    ambiguous = [j for j, k in enumerate(keys) if k in WEAK_DISTRICT_HEADERS and j != value]
+    if district is None:
+        district = next((j for j in ambiguous if j != metric and _region_cells(below, j, is_region)),
+                        None)
+    if metric is None:
+        metric = next((j for j in ambiguous if j != district and _metric_cells(below, j, lookup)),
+                      None)
+    if district is None or metric is None:
+        return None
+    used = {district, metric, value}
+    year = next((j for j, k in enumerate(keys) if k in YEAR_HEADERS and j not in used), None)
+    unit = next((j for j, k in enumerate(keys) if k in UNIT_HEADERS and j not in used), None)
+    return Layout("tidy", district, year, metric, value, unit, width=len(row))
+
+
+def _metric_cells(rows: list[list[str]], j: int, lookup: Mapping[str, str]) -> bool:
+    cells = [r[j].strip() for r in rows if j < len(r) and r[j].strip()]
+    hits = sum(1 for c in cells if match_metric_header(c, lookup)[0] is not None)
+    return bool(cells) and hits >= max(1, len(cells) // 2)
+
+
 def _is_district_header(key: str) -> bool:
     """A district column header beyond DISTRICT_HEADERS: any spelling of 区县
     (``区（县、市）``, ``区县名称``; not 市区, the urban area), or a diagonal
@@ -176,6 +214,8 @@ def _find_header(
     full header path (``_resolve_columns``)."""
     for i, row in enumerate(head[:HEAD_ROWS]):
         layout = _classify(row, lookup)
+        if (layout is None or layout.kind != "tidy") and is_region is not None:
+            layout = _tidy_by_content(row, head[i + 1 : i + 9], lookup, is_region) or layout
         if layout is not None and layout.kind == "tidy":
             return layout, i
         if layout is not None and is_region is not None and not _cell(row, layout.district):
