@@ -66,7 +66,10 @@ def _line_break_joins(before: str, after: str) -> bool:
 def _wrap_space_joins(before: str, after: str) -> bool:
     """True when a whitespace run between ``before`` and ``after`` is a line wrap."""
     if _CJK_SIDE.match(before):
-        return _CJK_SIDE.match(after) is not None or _ATTACHING_SIDE.match(after) is not None
+        return (_CJK_SIDE.match(after) is not None or _ATTACHING_SIDE.match(after) is not None
+                or after == "/")  # a compound unit wrapped before its slash: 微克|/立方米
+    if before == "/" and _CJK_SIDE.match(after):
+        return True
     if _ATTACHING_SIDE.match(before):
         return _CJK_SIDE.match(after) is not None or (
             "0" <= before <= "9" and after in _PERCENT_SIGNS
@@ -82,7 +85,8 @@ def normalise_text(s: str | None) -> str:
 
     Whitespace (newlines and U+3000 included) is removed between two CJK
     characters, between CJK and CJK/full-width punctuation, and between a digit
-    and CJK ("2016 年" -> "2016年", "不低于 4 张" -> "不低于4张"). Whitespace
+    and CJK ("2016 年" -> "2016年", "不低于 4 张" -> "不低于4张"), and between CJK and a
+    slash ("微克 /立方米" -> "微克/立方米": a compound unit wrapped in a narrow cell). Whitespace
     between two digits ("20 16") or next to Latin words is kept as one space,
     except that a line break is dropped between Latin and CJK ("GDP\n能耗") and
     after a range sign before a digit ("97%-\n99%"): layout wraps, not spaces.

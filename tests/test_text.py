@@ -13,6 +13,8 @@ from extractors.text import is_cjk, normalise_text
     ("raw", "expected"),
     [
         ("居家养 老服务", "居家养老服务"),
+        ("微克\n/立方米", "微克/立方米"),  # a compound unit wrapped before its slash
+        ("万元 / 人", "万元/人"),
         ("居家养\n老服务\n照料中心", "居家养老服务照料中心"),
         ("居家养\u3000老服务", "居家养老服务"),
         ("城市全 覆盖,农村 90%全 覆盖。", "城市全覆盖,农村90%全覆盖。"),
