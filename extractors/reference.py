@@ -12,6 +12,7 @@ import csv
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -57,6 +58,32 @@ def short_form(name: str) -> str:
 
 
 # --------------------------------------------------------------------------- loading
+
+
+@dataclass
+class ReferenceData:
+    """The three files of raw/reference, validated."""
+
+    districts: list[District]
+    metrics: dict[str, Metric]
+    indicator_metrics: list[IndicatorMetric]
+
+    @property
+    def resolver(self) -> DistrictResolver:
+        return DistrictResolver(self.districts)
+
+
+def read_reference(reference_dir: str | Path) -> ReferenceData:
+    """Load and validate districts.csv, metrics.csv and indicator_metrics.csv (every
+    mapped metric_code must be in metrics.csv); ``BadReference`` on the first error.
+    ``planwh check``, the assets, the sensor and ``planwh run`` all read it here."""
+    reference_dir = Path(reference_dir)
+    metrics = load_metrics(reference_dir / "metrics.csv")
+    return ReferenceData(
+        districts=load_districts(reference_dir / "districts.csv"),
+        metrics=metrics,
+        indicator_metrics=load_indicator_metrics(reference_dir / "indicator_metrics.csv", metrics),
+    )
 
 
 def _read_csv(path: str | Path, required: Iterable[str]) -> tuple[str, list[dict[str, str]]]:

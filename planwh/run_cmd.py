@@ -107,10 +107,9 @@ def execute(raw: str, warehouse_url: str, progress=None,
     out as unchanged (a :class:`pipelines.incremental.Plan`) is appended to ``decided``."""
     import dagster as dg
 
-    from extractors.files import find_input
+    from extractors.files import find_input, list_plan_files
     from pipelines.assets.plans import (
         clear_prepared,
-        list_plan_files,
         plan_tables,
         plan_targets,
         prepare_plans,

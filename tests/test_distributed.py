@@ -170,8 +170,9 @@ def test_plan_steps_run_on_two_celery_workers(tmp_path, monkeypatch, pg_url, red
     import sqlalchemy as sa
     from dagster_celery.cli import get_app
 
+    from extractors.files import list_plan_files
     from extractors.plans import extract_plan
-    from pipelines.assets.plans import list_plan_files, plan_files
+    from pipelines.assets.plans import plan_files
     from pipelines.executors import celery_plan_job, celery_worker_config
 
     home, instance = dagster_pg_instance

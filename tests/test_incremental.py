@@ -137,7 +137,7 @@ def test_changed_plan_is_the_only_one_read_again(tmp_path, monkeypatch):
         sha = c.execute(sa.text("SELECT source_sha256 FROM dim_plan WHERE source_file = :f"),
                         {"f": docx.name}).scalar()
     engine.dispose()
-    from pipelines.incremental import file_sha256
+    from extractors.files import file_sha256
 
     assert sha == file_sha256(docx)
 
