@@ -154,9 +154,8 @@ def group_reader_issues(issues: Iterable[IngestIssue]) -> list[tuple[str, str, l
 def build_attainment_frame(ref: ReferenceData, plans: list[PlanDocument],
                            stats: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """fct_attainment and the keys it must cover, from a throwaway DuckDB warehouse."""
-    import sqlalchemy as sa
-
     from warehouse.attainment import build_attainment
+    from warehouse.counts import read_frame
     from warehouse.load import load_plan, load_reference, load_stats
     from warehouse.schema import create_schema, make_engine
 
@@ -169,12 +168,8 @@ def build_attainment_frame(ref: ReferenceData, plans: list[PlanDocument],
                 load_plan(engine, plan, ref.indicator_metrics)
             load_stats(engine, stats)
             build_attainment(engine)
-            def frame(sql: str) -> pd.DataFrame:
-                with engine.connect() as c:
-                    res = c.execute(sa.text(sql))
-                    return pd.DataFrame(res.fetchall(), columns=list(res.keys()))
-
-            return frame("SELECT * FROM fct_attainment"), frame(EXPECTED_ATTAINMENT_KEYS_SQL)
+            return (read_frame(engine, "SELECT * FROM fct_attainment"),
+                    read_frame(engine, EXPECTED_ATTAINMENT_KEYS_SQL))
         finally:
             engine.dispose()
 
