@@ -61,7 +61,7 @@ def materialise_graph(raw: Path, url: str, instance, plan_names, raise_on_error:
     import dagster as dg
 
     from pipelines.assets.plans import plan_files
-    from pipelines.definitions import ALL_ASSETS
+    from pipelines.graph import ALL_ASSETS
     from pipelines.jobs import plan_job, refresh_job, stats_job
     from pipelines.resources import default_resources
 
@@ -129,7 +129,7 @@ def duckdb_url(tmp_path):
 # through Dagster, the CLI in a subprocess, the webserver), `slow` (fault trials, the
 # distributed executor, whole hostile runs). Tests may also mark themselves.
 E2E_FILES = {
-    "test_asset_metadata.py", "test_check_agrees.py", "test_check_cmd.py", "test_definitions.py", "test_distributed.py",
+    "test_asset_metadata.py", "test_asset_snapshot.py", "test_check_agrees.py", "test_check_cmd.py", "test_definitions.py", "test_distributed.py",
     "test_pipeline.py", "test_prod_instance.py", "test_run_cmd.py", "test_schedule.py",
     "test_sensors.py", "test_webserver.py", "test_executors.py",
 }

@@ -173,7 +173,8 @@ def test_plan_steps_run_on_two_celery_workers(tmp_path, monkeypatch, pg_url, red
     from extractors.files import list_plan_files
     from extractors.plans import extract_plan
     from pipelines.assets.plans import plan_files
-    from pipelines.executors import celery_plan_job, celery_worker_config
+    from pipelines.definitions import celery_plan_job
+    from pipelines.executors import celery_worker_config
 
     home, instance = dagster_pg_instance
     raw = copy_raw(tmp_path / "raw", stats=False)

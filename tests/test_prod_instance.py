@@ -72,7 +72,7 @@ def test_profile_configures_postgres_storage_queue_and_pools(prod_instance):
 
 
 def test_materialisation_is_recorded_in_postgres(prod_instance, databases):
-    from pipelines.definitions import ALL_ASSETS
+    from pipelines.graph import ALL_ASSETS
     from pipelines.resources import RawFolder, WarehouseResource
 
     dagster_db, warehouse_db = databases

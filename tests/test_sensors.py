@@ -237,9 +237,9 @@ def test_deleted_plan_leaves_the_warehouse_after_refresh(tmp_path, monkeypatch):
     assert sources and any((RAW / "stats").glob("*.csv")), "raw/ sample data missing"
     import sqlalchemy as sa
 
-    from pipelines.definitions import ALL_ASSETS
+    from pipelines.graph import ALL_ASSETS
+    from pipelines.launch import classify
     from pipelines.resources import default_resources
-    from planwh.run_cmd import classify
 
     raw = copy_raw(tmp_path / "raw", plans=sources[:2])  # the two smallest: a quick test
     url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
