@@ -9,7 +9,7 @@ import dagster as dg
 import pytest
 from PIL import Image
 
-from tests.conftest import RAW, copy_raw, materialise_graph
+from tests.helpers import RAW, copy_raw, materialise_graph
 
 
 @pytest.fixture(scope="module")

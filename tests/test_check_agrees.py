@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from planwh import check_cmd
-from tests.conftest import RAW, copy_raw, materialise_graph
+from tests.helpers import RAW, copy_raw, materialise_graph
 
 needs_docx = pytest.mark.skipif(not any((RAW / "plans").glob("*.docx")), reason="no DOCX plan")
 

@@ -15,7 +15,7 @@ import pytest
 from expectations.runner import ExpectationResult
 from extractors.records import IngestIssue
 from planwh import check_cmd
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 RAW = ROOT / "raw"
 

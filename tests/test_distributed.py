@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PG_ADMIN_URL, ROOT, copy_raw, create_database, drop_database
+from tests.helpers import PG_ADMIN_URL, ROOT, copy_raw, create_database, drop_database
 
 pytestmark = [
     pytest.mark.slow, pytest.mark.pg, pytest.mark.e2e, pytest.mark.timeout(180),

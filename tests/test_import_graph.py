@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 PACKAGES = ("extractors", "warehouse", "expectations", "pipelines", "planwh")
 
@@ -120,7 +120,7 @@ def test_planwh_check_imports_no_dagster(tmp_path):
     import subprocess
     import sys
 
-    from tests.conftest import copy_raw
+    from tests.helpers import copy_raw
 
     raw = copy_raw(tmp_path / "raw", plans=False, stats=True)
     env = {**os.environ, "PLANWH_DOCS_DIR": str(tmp_path / "docs"), "PYTHONPATH": str(ROOT)}

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from tests.conftest import ROOT, create_database, drop_database
+from tests.helpers import ROOT, create_database, drop_database
 
 PROFILE = ROOT / "deploy" / "dagster.yaml"
 

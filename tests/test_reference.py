@@ -18,7 +18,7 @@ from extractors.reference import (
     load_metrics,
     match_metric,
 )
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 REF = ROOT / "raw" / "reference"
 HISTORY = Path(__file__).resolve().parents[2] / "shared" / "reference" / "gb2260-history.csv"

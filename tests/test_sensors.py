@@ -20,7 +20,7 @@ from pipelines.assets.plans import plan_files
 from pipelines.jobs import plan_job, refresh_job, stats_job
 from pipelines.resources import RawFolder, WarehouseResource
 from pipelines.sensors import evaluate, raw_files_sensor
-from tests.conftest import RAW, copy_raw, materialise_graph
+from tests.helpers import RAW, copy_raw, materialise_graph
 
 
 class Ticker:
