@@ -260,14 +260,6 @@ def match_metric(indicator_name: str, mappings: Iterable[IndicatorMetric]) -> st
     return None
 
 
-def city_of(districts: Iterable[District], year: int) -> District:
-    """The city row valid in ``year``."""
-    for d in districts:
-        if d.district_type == "city" and d.valid_in_year(year):
-            return d
-    raise UnknownDistrict("districts.csv", f"no city valid in {year}")
-
-
 # --------------------------------------------------------------------------- resolving
 
 

@@ -11,7 +11,6 @@ import pytest
 from extractors.records import BadReference, UnknownDistrict
 from extractors.reference import (
     DistrictResolver,
-    city_of,
     derive_renames,
     load_districts,
     load_indicator_metrics,
@@ -126,12 +125,6 @@ def test_resolve_fails(resolver, name, year, reason):
     assert e.value.reason == reason
     assert e.value.source_file == "x.csv" and e.value.location == "row 3"
     assert resolver.try_resolve(name, year) == reason
-
-
-def test_city_of(districts):
-    assert city_of(districts, 2020).code == "330100"
-    with pytest.raises(UnknownDistrict):
-        city_of([d for d in districts if d.district_type != "city"], 2020)
 
 
 def test_metrics_catalogue():
