@@ -19,8 +19,8 @@ PostgreSQL (on DuckDB into a fresh copy of the table that is swapped in). Rules 
   milestone targets have attained and gap NULL (their text: fct_target and the
   ``target`` of v_attainment).
 - One row per (indicator, district, year). On PostgreSQL the primary key says so; on
-  DuckDB the table carries no index (a 3.3M-row unique index costs as much as the
-  whole build): the key is unique by construction, the build refuses overlapping
+  DuckDB the table carries no index (a unique index costs as much as the whole build;
+  figures in bench/README.md): the key is unique by construction, the build refuses overlapping
   district versions first, and the attainment suite's uniqueness rule checks it.
 """
 
@@ -124,14 +124,14 @@ def build_attainment(engine: Engine) -> int:
 _PG_PK = "pk_fct_attainment"
 _PG_FK = "fk_fct_attainment_indicator_id"
 # Memory for the build's hashes and sorts (this transaction only; the default 4 MB
-# spills 1.6M rows to disk).
+# spills to disk: bench/README.md).
 PG_WORK_MEM = "128MB"
 
 
 def _rebuild_postgres(cx) -> None:
     """DELETE, INSERT … SELECT without the key and the foreign key, then add both
-    back, each checked in one pass (5M statistics: about 18 s instead of 35 s keyed
-    row by row). First the planner statistics of the inputs are refreshed: right after
+    back, each checked in one pass (about half the time of keying row by row:
+    bench/README.md). First the planner statistics of the inputs are refreshed: right after
     a bulk load they are stale, and PostgreSQL then plans nested loops over millions of
     rows. Dropping the keys locks the table until the commit: analysts' reads of
     fct_attainment wait instead of seeing a half-built table. DELETE, not TRUNCATE:
