@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import ROOT
 
 PACKAGES = ("extractors", "warehouse", "expectations", "pipelines", "planwh")
@@ -113,6 +115,7 @@ sys.exit(3 if "dagster" in sys.modules else 0)
 """
 
 
+@pytest.mark.e2e  # the whole check in a subprocess: tens of seconds
 def test_planwh_check_imports_no_dagster(tmp_path):
     """Every step of ``planwh check`` (reference, plans, statistics, attainment build) on a
     folder without plans, in a fresh interpreter: Dagster never imported."""
