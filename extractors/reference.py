@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
-from extractors.records import BadReference, District, IndicatorMetric, Metric, UnknownDistrict
+from extractors.records import BadReference, District, IndicatorMetric, Metric
 
 DISTRICT_COLUMNS = (
     "district_code",
@@ -335,17 +335,9 @@ class DistrictResolver:
         if d not in versions:
             versions.append(d)
 
-    def resolve(
-        self, name: str, year: int, *, source_file: str = "", location: str | None = None
-    ) -> District:
-        """The district version named ``name`` in force on 31 December of ``year``."""
-        found = self.try_resolve(name, year)
-        if isinstance(found, str):
-            raise UnknownDistrict(source_file, found, location)
-        return found
-
     def try_resolve(self, name: str, year: int) -> District | str:
-        """Like resolve, but returns the reason instead of raising (cached)."""
+        """The district version named ``name`` in force on 31 December of ``year``, or
+        the reason there is none (a string, for the reader's issue); cached."""
         key = (str(name), int(year))
         hit = self._cache.get(key)
         if hit is None:
