@@ -9,8 +9,16 @@ error-severity expectation failed, else 0.
 
 Failures that happen before any suite can run are reported as items of the
 same table: ``reference.readable``, ``plans.readable`` (an unreadable plan),
-``stats.readable`` (a statistics file or row the reader rejected; named by the
-reader's own check when it gives one) and ``attainment.build``.
+``file_type`` (an entry of raw/plans or raw/stats that is not read: another file
+type, a FIFO, a link leaving the raw folder), ``stats.readable`` (a statistics file
+or row the reader rejected; named by the rule it broke, ``IngestIssue.check``, when
+it carries one) and ``attainment.build``.
+
+Every step is the pipeline's own (one set of steps): the plan listing and its
+issues (``extractors.files``), the reference reader with its validation
+(``extractors.reference.read_reference``), the targets frame
+(``extractors.plans.targets_frame``), the statistics reader and the warehouse loads;
+tests/test_check_agrees.py shows both agree on the same raw folder.
 """
 
 from __future__ import annotations
