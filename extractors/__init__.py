@@ -1,1 +1,1 @@
-"""planwh: extractors."""
+"""Readers: plan documents and statistics files to records and issues; reference data."""

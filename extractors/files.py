@@ -22,6 +22,7 @@ name never stops the others.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from pathlib import Path
@@ -29,6 +30,7 @@ from pathlib import Path
 from extractors.records import IngestIssue
 
 NOTES_SUFFIXES = (".md",)
+PLAN_SUFFIXES = (".docx", ".pdf")
 
 
 def display_name(name: str | os.PathLike) -> str:
@@ -168,3 +170,28 @@ def unsupported_file_issues(
     issues += [IngestIssue(display_name(p.name), "file", "error", f"not read: {why}", "file_type")
                for p, why in irregular_files(folder, suffixes)]
     return sorted(issues, key=lambda i: i.source_file)
+
+
+# --------------------------------------------------------------------------- plans
+
+
+def list_plan_files(plans_dir: str | Path) -> list[Path]:
+    """The plan documents of raw/plans (``PLAN_SUFFIXES``; hidden files, office lock
+    files and irregular entries are not inputs): the one listing that ``planwh check``,
+    the assets, the sensor and ``planwh run`` share."""
+    return input_files(plans_dir, PLAN_SUFFIXES)
+
+
+def plan_file_issues(plans_dir: str | Path) -> list[IngestIssue]:
+    """One error per entry of raw/plans that is not read (another file type, a FIFO, a
+    link leaving the raw folder…), as the ``plans`` issues of the warehouse."""
+    return unsupported_file_issues(plans_dir, PLAN_SUFFIXES, "plan document")
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """The SHA-256 of a file's bytes (hex), read in blocks of 1 MiB."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

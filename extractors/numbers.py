@@ -191,7 +191,7 @@ def parse_number(s: str | None) -> Decimal | None:
     ``"67,293"`` -> 67293, ``"10.5万"`` -> 105000, ``"百分之九十"`` -> 90,
     ``"90%"`` -> 90, ``"五十"`` -> 50, ``"-3.5"`` -> -3.5, full-width digits too.
     Text with a unit or words around the number gives None: use
-    ``first_number`` to read a quantity, its unit and whether it is a percent.
+    ``find_numbers`` to read a quantity, its unit and whether it is a percent.
     """
     if not s:
         return None
@@ -269,11 +269,6 @@ def find_numbers(text: str) -> list[NumberMatch]:
         if found is not None:
             out.append(found)
     return out
-
-
-def first_number(text: str) -> NumberMatch | None:
-    """The first quantity of a normalised text (years and dates skipped)."""
-    return next((n for n in find_numbers(text) if n.kind == "number"), None)
 
 
 def _to_match(text: str, m: re.Match) -> NumberMatch | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from extractors.layouts import PlanLedger, read_plan_table
@@ -191,3 +192,13 @@ def read_plan(path: str | Path) -> PlanDocument:
         source_file=source, source_sha256=sha, source_format=fmt, pages=pages,
         tables_found=found, records=records, warnings=warnings, ledger=ledger, issues=issues,
     )
+
+
+def targets_frame(plans: Iterable[PlanDocument]):
+    """The ``targets`` suite's frame (a pandas DataFrame): the TargetRecord rows of
+    ``plans`` plus each plan's period. One frame for ``planwh check`` and the assets."""
+    import pandas as pd
+
+    return pd.DataFrame([{**rec.to_dict(), "period_start": plan.period_start,
+                          "period_end": plan.period_end}
+                         for plan in plans for rec in plan.records])

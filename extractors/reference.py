@@ -12,12 +12,13 @@ import csv
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
-from extractors.records import BadReference, District, IndicatorMetric, Metric, UnknownDistrict
+from extractors.records import BadReference, District, IndicatorMetric, Metric
 
 DISTRICT_COLUMNS = (
     "district_code",
@@ -57,6 +58,32 @@ def short_form(name: str) -> str:
 
 
 # --------------------------------------------------------------------------- loading
+
+
+@dataclass
+class ReferenceData:
+    """The three files of raw/reference, validated."""
+
+    districts: list[District]
+    metrics: dict[str, Metric]
+    indicator_metrics: list[IndicatorMetric]
+
+    @property
+    def resolver(self) -> DistrictResolver:
+        return DistrictResolver(self.districts)
+
+
+def read_reference(reference_dir: str | Path) -> ReferenceData:
+    """Load and validate districts.csv, metrics.csv and indicator_metrics.csv (every
+    mapped metric_code must be in metrics.csv); ``BadReference`` on the first error.
+    ``planwh check``, the assets, the sensor and ``planwh run`` all read it here."""
+    reference_dir = Path(reference_dir)
+    metrics = load_metrics(reference_dir / "metrics.csv")
+    return ReferenceData(
+        districts=load_districts(reference_dir / "districts.csv"),
+        metrics=metrics,
+        indicator_metrics=load_indicator_metrics(reference_dir / "indicator_metrics.csv", metrics),
+    )
 
 
 def _read_csv(path: str | Path, required: Iterable[str]) -> tuple[str, list[dict[str, str]]]:
@@ -233,14 +260,6 @@ def match_metric(indicator_name: str, mappings: Iterable[IndicatorMetric]) -> st
     return None
 
 
-def city_of(districts: Iterable[District], year: int) -> District:
-    """The city row valid in ``year``."""
-    for d in districts:
-        if d.district_type == "city" and d.valid_in_year(year):
-            return d
-    raise UnknownDistrict("districts.csv", f"no city valid in {year}")
-
-
 # --------------------------------------------------------------------------- resolving
 
 
@@ -316,17 +335,9 @@ class DistrictResolver:
         if d not in versions:
             versions.append(d)
 
-    def resolve(
-        self, name: str, year: int, *, source_file: str = "", location: str | None = None
-    ) -> District:
-        """The district version named ``name`` in force on 31 December of ``year``."""
-        found = self.try_resolve(name, year)
-        if isinstance(found, str):
-            raise UnknownDistrict(source_file, found, location)
-        return found
-
     def try_resolve(self, name: str, year: int) -> District | str:
-        """Like resolve, but returns the reason instead of raising (cached)."""
+        """The district version named ``name`` in force on 31 December of ``year``, or
+        the reason there is none (a string, for the reader's issue); cached."""
         key = (str(name), int(year))
         hit = self._cache.get(key)
         if hit is None:

@@ -35,7 +35,6 @@ _ENCLOSED_RE = re.compile(f"([{_ENCLOSED}{_SUPERSCRIPTS}]+)")
 # it attaches to CJK text like the full-width original did (as enclosed numbers do).
 _ATTACHING = r"0-9,.;:!?()\[\]%‰" + _ENCLOSED + _SUPERSCRIPTS
 
-_CJK_RE = re.compile(f"[{_IDEOGRAPHS}]")
 _ZERO_WIDTH = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
 _SPACE_RUN = re.compile(r"\s+")
 # Which side of a whitespace run lets the run be dropped (see normalise_text).
@@ -45,11 +44,6 @@ _PERCENT_SIGNS = ("%", "‰")
 _LATIN = re.compile("[A-Za-z]")
 # A range or fraction sign that a line may end on before the next number: 97%-|99%.
 _RANGE_SIGNS = "-~/—–"
-
-
-def is_cjk(ch: str) -> bool:
-    """True when ``ch`` is one CJK ideograph (Han character, 〇 or 々)."""
-    return len(ch) == 1 and _CJK_RE.match(ch) is not None
 
 
 def _line_break_joins(before: str, after: str) -> bool:

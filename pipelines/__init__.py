@@ -1,1 +1,1 @@
-"""planwh: pipelines."""
+"""The Dagster side (the only package importing Dagster): assets, jobs, sensor, schedule."""

@@ -4,28 +4,15 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.assets.plans import plan_registry, plan_tables, plan_targets
-from pipelines.assets.reference import reference
-from pipelines.assets.stats import district_stats, fct_district_stat
-from pipelines.assets.warehouse import attainment_report, fct_attainment, ingest_issues
 from pipelines.executors import make_executor
+from pipelines.graph import ALL_ASSETS
 from pipelines.jobs import ALL_JOBS
 from pipelines.resources import default_resources
 from pipelines.schedules import nightly_refresh
 from pipelines.sensors import raw_files_sensor
 from pipelines.table_assets import table_specs
 
-ALL_ASSETS = [
-    reference,
-    plan_targets,
-    plan_tables,
-    plan_registry,
-    district_stats,
-    fct_district_stat,
-    fct_attainment,
-    attainment_report,
-    ingest_issues,
-]
+__all__ = ["ALL_ASSETS", "build_definitions", "celery_plan_job", "defs"]
 
 
 def build_definitions(raw: str | None = None, warehouse_url: str | None = None,
@@ -39,6 +26,15 @@ def build_definitions(raw: str | None = None, warehouse_url: str | None = None,
         resources=default_resources(raw, warehouse_url),
         executor=executor or make_executor(),
     )
+
+
+def celery_plan_job() -> dg.JobDefinition:
+    """``plan_job`` on the Celery executor, whatever ``PLANWH_EXECUTOR`` says.
+
+    A reconstructable target (``dg.reconstructable(celery_plan_job)``): the run and each
+    worker call it to rebuild the job, so it must not depend on state of the caller.
+    """
+    return build_definitions(executor=make_executor("celery")).resolve_job_def("plan_job")
 
 
 defs = build_definitions()

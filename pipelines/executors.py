@@ -70,14 +70,3 @@ def make_executor(name: str | None = None) -> dg.ExecutorDefinition:
                                "pip install -e '.[distributed]'") from e
         return celery_executor.configured(celery_config(), name="planwh_celery")
     return dg.multiprocess_executor.configured({"max_concurrent": 2})
-
-
-def celery_plan_job() -> dg.JobDefinition:
-    """``plan_job`` on the Celery executor, whatever ``PLANWH_EXECUTOR`` says.
-
-    A reconstructable target (``dg.reconstructable(celery_plan_job)``): the run and each
-    worker call it to rebuild the job, so it must not depend on state of the caller.
-    """
-    from pipelines.definitions import build_definitions
-
-    return build_definitions(executor=make_executor("celery")).resolve_job_def("plan_job")

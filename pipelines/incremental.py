@@ -37,6 +37,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from extractors.files import file_sha256
+
 # Bump when a change of extractors/ (or of what a plan step writes) changes what a plan
 # file reads as: every plan is then read again on the next run.
 PARSER_VERSION = "1"
@@ -54,14 +56,6 @@ def planwh_version() -> str:
 
 
 CODE_VERSION = f"{planwh_version()}+parser{PARSER_VERSION}"
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _digest(*parts: object) -> str:
@@ -234,9 +228,8 @@ def plan_launch(raw: Path, url: str, instance=None, *, accept_shrink: bool = Fal
                 plan_names: list[str] | None = None) -> Plan:
     """Decide what to run over ``raw`` into ``url``. ``instance``: a Dagster instance to
     ask about statistics and the refresh (None: always run them)."""
-    from extractors.files import find_input, input_files
+    from extractors.files import find_input, input_files, list_plan_files
     from extractors.stats import STATS_SUFFIXES
-    from pipelines.assets.plans import list_plan_files
 
     plans_dir = raw / "plans"
     if plan_names is None:

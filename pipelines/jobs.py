@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.assets.plans import plan_files, plan_registry, plan_tables, plan_targets
-from pipelines.assets.reference import reference
-from pipelines.assets.stats import district_stats, fct_district_stat
-from pipelines.assets.warehouse import attainment_report, fct_attainment, ingest_issues
+from pipelines.assets.plans import plan_files
+from pipelines.graph import PLAN_ASSETS, REFRESH_ASSETS, STATS_ASSETS
 
 plan_job = dg.define_asset_job(
-    "plan_job", selection=dg.AssetSelection.assets(plan_targets, plan_tables),
+    "plan_job", selection=dg.AssetSelection.assets(*PLAN_ASSETS),
     partitions_def=plan_files,
     description="Extract one plan document and load it (one run per plan file).",
 )
 stats_job = dg.define_asset_job(
-    "stats_job", selection=dg.AssetSelection.assets(reference, district_stats, fct_district_stat),
+    "stats_job", selection=dg.AssetSelection.assets(*STATS_ASSETS),
     description="Reload reference data and all district statistics.",
 )
 refresh_job = dg.define_asset_job(
     "refresh_job",
-    selection=dg.AssetSelection.assets(plan_registry, fct_attainment, attainment_report, ingest_issues),
+    selection=dg.AssetSelection.assets(*REFRESH_ASSETS),
     description="Drop deleted plans, rebuild attainment, its report and the issues summary.",
 )
 ALL_JOBS = [plan_job, stats_job, refresh_job]

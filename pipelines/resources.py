@@ -8,7 +8,8 @@ from pathlib import Path
 import dagster as dg
 from pydantic import PrivateAttr
 
-DEFAULT_WAREHOUSE_URL = "duckdb:///data/warehouse.duckdb"
+from warehouse.urls import DEFAULT_WAREHOUSE_URL
+
 DEFAULT_RAW_DIR = "raw"
 
 

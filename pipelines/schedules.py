@@ -24,6 +24,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.assets.plans import plan_files
+from pipelines.graph import ALL_ASSETS
 from pipelines.incremental import INPUTS_TAG, plan_launch
 from pipelines.jobs import plan_job, refresh_job, stats_job
 from pipelines.resources import RawFolder, WarehouseResource
@@ -40,8 +41,6 @@ NIGHTLY_TIMEZONE = "Asia/Shanghai"
 
 def job_asset_keys(job: dg.UnresolvedAssetJobDefinition) -> list[dg.AssetKey]:
     """The asset keys an asset job selects (resolved against the project's assets)."""
-    from pipelines.definitions import ALL_ASSETS  # at call time: definitions imports us
-
     return sorted(job.selection.resolve(ALL_ASSETS), key=lambda k: k.to_user_string())
 
 

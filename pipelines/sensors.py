@@ -27,9 +27,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from extractors.files import input_files
+from extractors.files import file_sha256, input_files, list_plan_files
 from extractors.stats import STATS_SUFFIXES
-from pipelines.assets.plans import file_sha256, list_plan_files, plan_files
+from pipelines.assets.plans import plan_files
 from pipelines.incremental import (
     INPUTS_TAG,
     Known,

@@ -11,7 +11,7 @@ its columns (types and comments from warehouse.schema) as ``dagster/column_schem
 joins. :func:`table_materializations` gives the events a writer logs so that each table
 shows its row count and when it last changed.
 
-Wiring (pipelines/definitions.py): ``assets=[*ALL_ASSETS, *table_specs()]``; in a
+Wiring (pipelines/definitions.py, lists in pipelines/graph.py): ``assets=[*ALL_ASSETS, *table_specs()]``; in a
 writer, after its load: ``for event in table_materializations("plan_tables", engine):
 context.log_event(event)``.
 """

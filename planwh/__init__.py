@@ -1,1 +1,1 @@
-"""planwh: planwh."""
+"""The planwh command line: run, extract, explain, check, create-analyst-role."""

@@ -9,14 +9,21 @@ error-severity expectation failed, else 0.
 
 Failures that happen before any suite can run are reported as items of the
 same table: ``reference.readable``, ``plans.readable`` (an unreadable plan),
-``stats.readable`` (a statistics file or row the reader rejected; named by the
-reader's own check when it gives one) and ``attainment.build``.
+``file_type`` (an entry of raw/plans or raw/stats that is not read: another file
+type, a FIFO, a link leaving the raw folder), ``stats.readable`` (a statistics file
+or row the reader rejected; named by the rule it broke, ``IngestIssue.check``, when
+it carries one) and ``attainment.build``.
+
+Every step is the pipeline's own (one set of steps): the plan listing and its
+issues (``extractors.files``), the reference reader with its validation
+(``extractors.reference.read_reference``), the targets frame
+(``extractors.plans.targets_frame``), the statistics reader and the warehouse loads;
+tests/test_check_agrees.py shows both agree on the same raw folder.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -28,9 +35,10 @@ import pandas as pd
 
 from expectations.runner import DEFAULT, ExpectationResult, SuiteResult, run_suite
 from expectations.suites import EXPECTED_ATTAINMENT_KEYS_SQL, STATS_COLUMNS
-from extractors.records import IngestIssue, PlanDocument
+from extractors.plans import targets_frame
+from extractors.records import BadReference, IngestIssue, PlanDocument
+from extractors.reference import ReferenceData
 
-PLAN_SUFFIXES = (".docx", ".pdf")
 READER = "stats reader"
 SAMPLE_WIDTH = 70
 
@@ -68,37 +76,31 @@ def item(name: str, severity: str, bad: list[dict], total: int, description: str
 # --------------------------------------------------------------------------- steps
 
 
-def read_reference(raw: Path, report: CheckReport):
-    from extractors.records import BadReference
-    from extractors.reference import load_districts, load_indicator_metrics, load_metrics
+def read_reference(raw: Path, report: CheckReport) -> ReferenceData | None:
+    """raw/reference through the pipeline's reader (:func:`extractors.reference.read_reference`),
+    its failure as the item ``reference.readable``."""
+    from extractors.reference import read_reference
 
-    ref = raw / "reference"
     try:
-        districts = load_districts(ref / "districts.csv")
-        metrics = load_metrics(ref / "metrics.csv")
-        mappings = load_indicator_metrics(ref / "indicator_metrics.csv", metrics)
+        ref = read_reference(raw / "reference")
     except (BadReference, OSError) as e:
         report.add("reference", item("reference.readable", "error", [{"error": str(e)}], 3,
                                      "raw/reference/*.csv are readable and valid"))
         return None
     report.add("reference", item("reference.readable", "error", [], 3,
                                  "raw/reference/*.csv are readable and valid"))
-    return districts, metrics, mappings
-
-
-def plan_files(raw: Path) -> list[Path]:
-    folder = raw / "plans"
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir()
-                  if p.is_file() and p.suffix.lower() in PLAN_SUFFIXES and not p.name.startswith("."))
+    return ref
 
 
 def extract_plans(raw: Path, report: CheckReport) -> list[PlanDocument]:
+    """Every plan the pipeline would read (:func:`extractors.files.list_plan_files`); the
+    entries it would not read are reported as its ``plans`` issues are (``file_type``)."""
     from extractors.budget import extract_plan
+    from extractors.files import list_plan_files, plan_file_issues
     from extractors.records import NoPlanTable, UnreadableDocument
 
-    files = plan_files(raw)
+    folder = raw / "plans"
+    files = list_plan_files(folder)
     plans, bad = [], []
     for path in files:
         try:
@@ -109,28 +111,19 @@ def extract_plans(raw: Path, report: CheckReport) -> list[PlanDocument]:
             bad.append({"file": path.name, "reason": f"{type(e).__name__}: {e}"})
     report.add("plans", item("plans.readable", "error", bad, len(files),
                              "every plan document in raw/plans can be parsed"))
+    for name, severity, issues in group_reader_issues(plan_file_issues(folder)):
+        report.add("plans", item(name, severity, issues, len(files) + len(issues),
+                                 "every entry of raw/plans is a plan document that is read"))
     return plans
 
 
-def targets_frame(plans: Iterable[PlanDocument]) -> pd.DataFrame:
-    """The ``targets`` suite's frame: TargetRecord rows plus the plan period."""
-    rows = []
-    for plan in plans:
-        for rec in plan.records:
-            d = rec.to_dict()
-            d.update(period_start=plan.period_start, period_end=plan.period_end)
-            rows.append(d)
-    return pd.DataFrame(rows)
-
-
-def read_stats(raw: Path, districts, metrics, report: CheckReport):
+def read_stats(raw: Path, ref: ReferenceData, report: CheckReport):
     from extractors.budget import read_stats_folder
-    from extractors.reference import DistrictResolver
 
     folder = raw / "stats"
     if not folder.is_dir():
         return pd.DataFrame(columns=list(STATS_COLUMNS))
-    result = read_stats_folder(folder, DistrictResolver(districts), metrics)
+    result = read_stats_folder(folder, ref.resolver, ref.metrics)
     groups = group_reader_issues(result.issues)
     for name, severity, bad in groups:
         report.add(READER, item(name, severity, bad, len(result.frame) + len(bad),
@@ -142,29 +135,17 @@ def read_stats(raw: Path, districts, metrics, report: CheckReport):
 
 
 # The statistics reader rejects some rows itself (CONTRACT §5), so the suite
-# never sees them. Rejections that break a district_stats rule are reported
-# under that expectation's name (suite column "stats reader"); the reader's
-# issues carry no rule name yet, so its reason text is matched. Unmatched
-# rejections are "stats.readable".
-READER_RULES = (
-    (re.compile(r"^negative value"), "district_stats.count_non_negative"),
-    (re.compile(r"^unknown district|not valid in \d{4}$"), "district_stats.district_valid_in_year"),
-    (re.compile(r"^unknown metric"), "district_stats.metric_known"),
-    (re.compile(r"^(conflicting|duplicate) value"), "district_stats.unique_metric_district_year"),
-)
+# never sees them. Each rejection carries the rule it broke (``IngestIssue.check``,
+# e.g. ``district_stats.metric_known``) and is reported under that name (suite
+# column "stats reader"); a rejection without one is "stats.readable".
 
 
 def reader_rule(issue: IngestIssue) -> str:
-    if issue.check:
-        return issue.check
-    for pattern, name in READER_RULES:
-        if pattern.search(issue.reason or ""):
-            return name
-    return "stats.readable"
+    return issue.check or "stats.readable"
 
 
 def group_reader_issues(issues: Iterable[IngestIssue]) -> list[tuple[str, str, list[dict]]]:
-    """Reader issues as items, one per rule name (see READER_RULES); error when
+    """Reader issues as items, one per rule name (``IngestIssue.check``); error when
     any of its issues is an error."""
     groups: dict[str, list[IngestIssue]] = {}
     for i in issues:
@@ -178,12 +159,11 @@ def group_reader_issues(issues: Iterable[IngestIssue]) -> list[tuple[str, str, l
     return out
 
 
-def build_attainment_frame(districts, metrics, mappings, plans: list[PlanDocument],
+def build_attainment_frame(ref: ReferenceData, plans: list[PlanDocument],
                            stats: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """fct_attainment and the keys it must cover, from a throwaway DuckDB warehouse."""
-    import sqlalchemy as sa
-
     from warehouse.attainment import build_attainment
+    from warehouse.counts import read_frame
     from warehouse.load import load_plan, load_reference, load_stats
     from warehouse.schema import create_schema, make_engine
 
@@ -191,17 +171,13 @@ def build_attainment_frame(districts, metrics, mappings, plans: list[PlanDocumen
         engine = make_engine(f"duckdb:///{Path(tmp) / 'check.duckdb'}")
         try:
             create_schema(engine)
-            load_reference(engine, districts, metrics)
+            load_reference(engine, ref.districts, ref.metrics)
             for plan in plans:
-                load_plan(engine, plan, mappings)
+                load_plan(engine, plan, ref.indicator_metrics)
             load_stats(engine, stats)
             build_attainment(engine)
-            def frame(sql: str) -> pd.DataFrame:
-                with engine.connect() as c:
-                    res = c.execute(sa.text(sql))
-                    return pd.DataFrame(res.fetchall(), columns=list(res.keys()))
-
-            return frame("SELECT * FROM fct_attainment"), frame(EXPECTED_ATTAINMENT_KEYS_SQL)
+            return (read_frame(engine, "SELECT * FROM fct_attainment"),
+                    read_frame(engine, EXPECTED_ATTAINMENT_KEYS_SQL))
         finally:
             engine.dispose()
 
@@ -212,7 +188,6 @@ def check_folder(raw: Path, docs_dir: Any = DEFAULT) -> CheckReport:
     ref = read_reference(raw, report)
     if ref is None:
         return report
-    districts, metrics, mappings = ref
 
     plans = extract_plans(raw, report)
     frame = targets_frame(plans)
@@ -222,13 +197,13 @@ def check_folder(raw: Path, docs_dir: Any = DEFAULT) -> CheckReport:
     bad_files = {frame.iloc[i]["source_file"] for i in bad_rows}
     good_plans = [p for p in plans if p.source_file not in bad_files]
 
-    stats = read_stats(raw, districts, metrics, report)
+    stats = read_stats(raw, ref, report)
     suite = report.add_suite(run_suite("district_stats", stats, docs_dir=docs_dir,
-                                       districts=districts, metrics=metrics))
+                                       districts=ref.districts, metrics=ref.metrics))
     clean_stats = stats.reset_index(drop=True).drop(index=suite.failing_positions())
 
     try:
-        facts, keys = build_attainment_frame(districts, metrics, mappings, good_plans, clean_stats)
+        facts, keys = build_attainment_frame(ref, good_plans, clean_stats)
     except Exception as e:  # noqa: BLE001 - reported as a failed item, not a traceback
         report.add("attainment", item("attainment.build", "error",
                                       [{"error": f"{type(e).__name__}: {e}"}], 1,

@@ -11,8 +11,9 @@ import importlib
 import os
 import sys
 
+from warehouse.urls import DEFAULT_WAREHOUSE_URL
+
 DEFAULT_RAW = "raw"
-DEFAULT_WAREHOUSE = "duckdb:///data/warehouse.duckdb"
 
 
 def default_raw() -> str:
@@ -20,7 +21,7 @@ def default_raw() -> str:
 
 
 def default_warehouse() -> str:
-    return os.environ.get("PLANWH_WAREHOUSE_URL") or DEFAULT_WAREHOUSE
+    return os.environ.get("PLANWH_WAREHOUSE_URL") or DEFAULT_WAREHOUSE_URL
 
 
 def version() -> str:
@@ -62,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="raw folder (default: $PLANWH_RAW_DIR or raw/)")
     run.add_argument("--warehouse", default=None, metavar="URL",
                      help="SQLAlchemy URL (default: $PLANWH_WAREHOUSE_URL or "
-                          "duckdb:///data/warehouse.duckdb)")
+                          f"{DEFAULT_WAREHOUSE_URL})")
     run.add_argument("--quiet", action="store_true", help="no progress display; summary only")
     run.add_argument("--accept-shrink", action="append", default=[], metavar="FILE",
                      help="load the statistics file FILE (its name in raw/stats, or 'all') even "

@@ -1,97 +1,35 @@
-"""Shared fixtures: paths, and a throwaway PostgreSQL database per test session."""
+"""Fixtures only (helpers are in tests/helpers.py): a throwaway PostgreSQL database per
+session, a DuckDB URL, warehouse engines on both, and the test tiers (markers)."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-RAW = ROOT / "raw"
-FIXTURES = ROOT / "tests" / "fixtures"
-
-# What the Dagster definitions must hold (tests of definitions and of the webserver).
-ASSETS = {"reference", "plan_targets", "plan_tables", "plan_registry", "district_stats",
-          "fct_district_stat", "fct_attainment", "attainment_report", "ingest_issues",
-          # warehouse tables written by another asset, and the analysts' view
-          "dim_district", "dim_metric", "dim_plan", "dim_indicator", "fct_target", "dim_year",
-          "v_attainment"}
-CHECKS = {"targets_quality", "district_stats_quality", "attainment_quality"}
-GROUPS = {"reference", "plans", "stats", "quality", "warehouse", "warehouse_tables"}
-
-PG_ADMIN_URL = os.environ.get(
-    "PLANWH_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+from tests.helpers import (  # noqa: F401 - re-exported for tests not yet moved
+    ASSETS,
+    CHECKS,
+    DISTRICTS,
+    FIXTURES,
+    GROUPS,
+    ISSUES,
+    MAPPINGS,
+    METRICS,
+    PG_ADMIN_URL,
+    RAW,
+    ROOT,
+    copy_raw,
+    create_database,
+    drop_database,
+    empty_postgres,
+    make_plan,
+    materialise_graph,
+    pg_available,
+    stats_frame,
 )
-
-
-def _pg_available() -> bool:
-    import sqlalchemy as sa
-
-    try:
-        eng = sa.create_engine(PG_ADMIN_URL)
-        with eng.connect() as c:
-            c.execute(sa.text("select 1"))
-        eng.dispose()
-        return True
-    except Exception:
-        return False
-
-
-def copy_raw(dst: Path, plans=True, stats: bool = True) -> Path:
-    """A copy of raw/ at ``dst``: reference always; ``plans`` True (all), False (none) or
-    the documents to copy; ``stats`` True or False (an empty folder)."""
-    shutil.copytree(RAW / "reference", dst / "reference")
-    if stats:
-        shutil.copytree(RAW / "stats", dst / "stats")
-    else:
-        (dst / "stats").mkdir()
-    (dst / "plans").mkdir()
-    docs = sorted((RAW / "plans").iterdir()) if plans is True else (plans or [])
-    for doc in docs:
-        shutil.copy(doc, dst / "plans" / doc.name)
-    return dst
-
-
-def materialise_graph(raw: Path, url: str, instance, plan_names, raise_on_error: bool = True):
-    """Stats, one run per plan partition, then the refresh, as `planwh run` does but with
-    each Dagster result kept: {"stats": …, "plan:<name>": …, "refresh": …}."""
-    import dagster as dg
-
-    from pipelines.assets.plans import plan_files
-    from pipelines.definitions import ALL_ASSETS
-    from pipelines.jobs import plan_job, refresh_job, stats_job
-    from pipelines.resources import default_resources
-
-    resources = default_resources(str(raw), url)
-    known = set(instance.get_dynamic_partitions(plan_files.name))
-    if new := [n for n in plan_names if n not in known]:
-        instance.add_dynamic_partitions(plan_files.name, new)
-    runs = [("stats", stats_job.selection, None)]
-    runs += [(f"plan:{n}", plan_job.selection, n) for n in plan_names]
-    runs += [("refresh", refresh_job.selection, None)]
-    return {label: dg.materialize(ALL_ASSETS, selection=sel, resources=resources,
-                                  instance=instance, partition_key=key,
-                                  raise_on_error=raise_on_error)
-            for label, sel, key in runs}
-
-
-def create_database(admin, name: str) -> None:
-    import sqlalchemy as sa
-
-    with admin.connect() as c:
-        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
-
-
-def drop_database(admin, name: str) -> None:
-    import sqlalchemy as sa
-
-    with admin.connect() as c:
-        c.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                          "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
-        c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
 
 
 @pytest.fixture(scope="session")
@@ -102,7 +40,7 @@ def pg_url():
     """
     import sqlalchemy as sa
 
-    if not _pg_available():
+    if not pg_available():
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL not reachable at {PG_ADMIN_URL} (CI=true: no skipping)")
         pytest.skip("PostgreSQL not reachable")
@@ -122,6 +60,43 @@ def duckdb_url(tmp_path):
     return f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
 
 
+# --------------------------------------------------------------------------- warehouse engines
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def url(request):
+    if request.param == "duckdb":
+        return request.getfixturevalue("duckdb_url")
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def engine(url):
+    """An empty warehouse (schema created) on each engine of ``url``."""
+    from warehouse.schema import create_schema, make_engine
+
+    eng = make_engine(url)
+    if eng.dialect.name == "postgresql":
+        empty_postgres(eng)
+    create_schema(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def loaded(engine):
+    """The small warehouse data set of tests/helpers.py loaded and attainment built."""
+    from warehouse import load as wl
+    from warehouse.attainment import build_attainment
+
+    wl.load_reference(engine, DISTRICTS, METRICS)
+    assert wl.load_plan(engine, make_plan(), MAPPINGS) == "loaded"
+    assert wl.load_stats(engine, stats_frame()) == "loaded"
+    wl.replace_issues(engine, "stats", ISSUES)
+    build_attainment(engine)
+    return engine
+
+
 # --------------------------------------------------------------------------- test tiers
 # `make test-fast` runs the pure tiers (no marker); `make test` runs everything.
 # Markers are given here by what a test needs, so a new test lands in the right tier
@@ -129,7 +104,7 @@ def duckdb_url(tmp_path):
 # through Dagster, the CLI in a subprocess, the webserver), `slow` (fault trials, the
 # distributed executor, whole hostile runs). Tests may also mark themselves.
 E2E_FILES = {
-    "test_asset_metadata.py", "test_check_cmd.py", "test_definitions.py", "test_distributed.py",
+    "test_asset_metadata.py", "test_asset_snapshot.py", "test_check_agrees.py", "test_check_cmd.py", "test_definitions.py", "test_distributed.py",
     "test_pipeline.py", "test_prod_instance.py", "test_run_cmd.py", "test_schedule.py",
     "test_sensors.py", "test_webserver.py", "test_executors.py", "test_dev_after_run.py",
 }

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from pipelines.table_assets import TABLE_WRITERS
-from tests.conftest import RAW, copy_raw, materialise_graph
+from tests.helpers import RAW, copy_raw, materialise_graph
 
 
 @pytest.fixture(scope="module")

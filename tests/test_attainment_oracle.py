@@ -19,11 +19,11 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from conftest import PG_ADMIN_URL, _pg_available, create_database, drop_database
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from extractors.records import District, IndicatorMetric, Metric, PlanDocument, TargetRecord
+from tests.helpers import PG_ADMIN_URL, create_database, drop_database, pg_available
 from warehouse import load as wl
 from warehouse.attainment import DEFAULT_TOLERANCE, build_attainment
 from warehouse.schema import create_schema, make_engine
@@ -229,7 +229,7 @@ def warehouse(request, tmp_path_factory):
         engine.dispose()
         return
     request.getfixturevalue("pg_url")  # skips, or fails under CI=true, without a server
-    assert _pg_available()
+    assert pg_available()
     name = f"planwh_oracle_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     create_database(admin, name)

@@ -15,7 +15,7 @@ import pytest
 from expectations.runner import ExpectationResult
 from extractors.records import IngestIssue
 from planwh import check_cmd
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 RAW = ROOT / "raw"
 
@@ -160,7 +160,10 @@ def test_reader_issue_names():
         IngestIssue("a.csv", "row 7", "error", "not a number: 'abc'"),
         IngestIssue("a.csv", "row 8", "warning", "odd", check="stats.custom"),
     ]
-    got = {name: (sev, len(bad)) for name, sev, bad in check_cmd.group_reader_issues(issues)}
+    from extractors.budget import with_stats_rules
+
+    got = {name: (sev, len(bad))
+           for name, sev, bad in check_cmd.group_reader_issues(with_stats_rules(issues))}
     assert got == {
         "district_stats.count_non_negative": ("error", 1),
         "district_stats.district_valid_in_year": ("error", 1),
@@ -190,6 +193,8 @@ def test_targets_frame_has_period():
     rec = TargetRecord("p", "a.docx", None, 1, 2, None, None, None, "x", 2018, "全市", "t",
                        ">=", None, None, None)
     plan = PlanDocument("p", "t", None, 2016, 2020, "a.docx", "s" * 64, "docx", records=[rec])
-    frame = check_cmd.targets_frame([plan])
+    from extractors.plans import targets_frame
+
+    frame = targets_frame([plan])
     assert isinstance(frame, pd.DataFrame)
     assert frame.loc[0, "period_start"] == 2016 and frame.loc[0, "indicator_id"] == rec.indicator_id

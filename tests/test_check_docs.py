@@ -6,7 +6,7 @@ import argparse
 import shutil
 
 from expectations.offline_docs import remote_references
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def test_check_writes_its_own_offline_docs(tmp_path, monkeypatch, capsys):

@@ -35,7 +35,7 @@ from extractors.pdf_tables import read_pdf
 from extractors.plans import extract_plan
 from extractors.records import GridCell, TableGrid
 from extractors.text import normalise_text
-from tests.conftest import FIXTURES
+from tests.helpers import FIXTURES
 
 CONTINUED = FIXTURES / "plans" / "continued"
 STEMS = sorted(p.name[: -len(".spec.json")] for p in CONTINUED.glob("*.spec.json"))

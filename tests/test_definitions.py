@@ -3,7 +3,7 @@
 import dagster as dg
 
 from pipelines.definitions import build_definitions, defs
-from tests.conftest import ASSETS, CHECKS, GROUPS
+from tests.helpers import ASSETS, CHECKS, GROUPS
 
 
 def test_definitions_load_without_error():

@@ -15,7 +15,7 @@ import dagster as dg
 from pipelines.assets.plans import plan_files
 from pipelines.resources import RawFolder
 from pipelines.sensors import evaluate
-from tests.conftest import RAW, ROOT
+from tests.helpers import RAW, ROOT
 
 
 def test_sensor_launches_nothing_after_a_run_in_the_same_instance(tmp_path):

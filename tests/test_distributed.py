@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PG_ADMIN_URL, ROOT, copy_raw, create_database, drop_database
+from tests.helpers import PG_ADMIN_URL, ROOT, copy_raw, create_database, drop_database
 
 pytestmark = [
     pytest.mark.slow, pytest.mark.pg, pytest.mark.e2e, pytest.mark.timeout(180),
@@ -170,9 +170,11 @@ def test_plan_steps_run_on_two_celery_workers(tmp_path, monkeypatch, pg_url, red
     import sqlalchemy as sa
     from dagster_celery.cli import get_app
 
+    from extractors.files import list_plan_files
     from extractors.plans import extract_plan
-    from pipelines.assets.plans import list_plan_files, plan_files
-    from pipelines.executors import celery_plan_job, celery_worker_config
+    from pipelines.assets.plans import plan_files
+    from pipelines.definitions import celery_plan_job
+    from pipelines.executors import celery_worker_config
 
     home, instance = dagster_pg_instance
     raw = copy_raw(tmp_path / "raw", stats=False)

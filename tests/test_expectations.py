@@ -280,7 +280,7 @@ def test_city_level_only_metric_raises_no_warning():
 def test_city_only_years_give_one_summary_per_file_metric_year():
     from extractors.reference import DistrictResolver, load_districts, load_metrics
     from extractors.stats import read_stats_file
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     ref = ROOT / "raw" / "reference"
     districts = load_districts(ref / "districts.csv")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from extractors.plans import read_plan
-from tests.conftest import FIXTURES, RAW, ROOT
+from tests.helpers import FIXTURES, RAW, ROOT
 
 SEED = sorted((RAW / "plans").glob("*.pdf"))[0]
 UNSEEN = FIXTURES / "plans" / "unseen"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 HOSTILE = ROOT / "tests" / "fixtures" / "hostile"
 MEMORY_LIMIT = 1536 * 1024 * 1024

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
 import make_hostile_inputs as hostile  # noqa: E402
@@ -390,7 +390,7 @@ def test_run_over_hostile_folder_loads_the_rest(tmp_path, monkeypatch):
     import sqlalchemy as sa
 
     from planwh.run_cmd import execute
-    from tests.conftest import copy_raw
+    from tests.helpers import copy_raw
 
     monkeypatch.setenv("PLANWH_READ_TIMEOUT", "5")
     monkeypatch.setenv("PLANWH_READ_MEMORY_MB", "512")

@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import (
+from tests.helpers import (
     PG_ADMIN_URL,
     RAW,
-    _pg_available,
     copy_raw,
     create_database,
     drop_database,
+    pg_available,
 )
 
 pytestmark = pytest.mark.e2e  # the pipeline through Dagster (main's test tiers)
@@ -76,7 +76,7 @@ class Runner:
 
 @pytest.fixture()
 def pg_database():
-    if not _pg_available():
+    if not pg_available():
         pytest.skip("PostgreSQL not reachable")
     name = f"planwh_incr_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -137,7 +137,7 @@ def test_changed_plan_is_the_only_one_read_again(tmp_path, monkeypatch):
         sha = c.execute(sa.text("SELECT source_sha256 FROM dim_plan WHERE source_file = :f"),
                         {"f": docx.name}).scalar()
     engine.dispose()
-    from pipelines.incremental import file_sha256
+    from extractors.files import file_sha256
 
     assert sha == file_sha256(docx)
 

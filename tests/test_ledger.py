@@ -16,7 +16,7 @@ import pytest
 from extractors.ledger import Ledger
 from extractors.plans import extract_plan, read_plan
 from extractors.records import NoPlanTable
-from tests.conftest import FIXTURES, RAW
+from tests.helpers import FIXTURES, RAW
 
 PLAN_DOCS = sorted(
     p for p in [*(FIXTURES / "plans").rglob("*"), *(RAW / "plans").glob("*")]

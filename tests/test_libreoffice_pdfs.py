@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from extractors.plans import extract_plan
-from tests.conftest import FIXTURES, RAW
+from tests.helpers import FIXTURES, RAW
 
 LO_DIR = FIXTURES / "plans" / "libreoffice"
 PAIRS = [

@@ -13,9 +13,17 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from conftest import PG_ADMIN_URL, create_database, drop_database
-from test_warehouse import DISTRICTS, MAPPINGS, METRICS, make_plan, stats_frame
 
+from tests.helpers import (
+    DISTRICTS,
+    MAPPINGS,
+    METRICS,
+    PG_ADMIN_URL,
+    create_database,
+    drop_database,
+    make_plan,
+    stats_frame,
+)
 from warehouse import load as wl
 from warehouse.attainment import build_attainment
 from warehouse.migrate import alembic_config, upgrade

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractors.numbers import chinese_numeral, find_numbers, first_number, parse_number
+from extractors.numbers import chinese_numeral, find_numbers, parse_number
 
 
 @pytest.mark.parametrize(
@@ -64,6 +64,11 @@ def test_decimal_exactness() -> None:
     assert parse_number("0.1") + parse_number("0.2") == Decimal("0.3")
     assert str(parse_number("10.5万")) == "105000"
     assert parse_number("4.24") == Decimal("4.24") and str(parse_number("4.24")) == "4.24"
+
+
+def first_number(text: str):
+    """The first quantity ``find_numbers`` reads (years and dates skipped)."""
+    return next((n for n in find_numbers(text) if n.kind == "number"), None)
 
 
 @pytest.mark.parametrize(

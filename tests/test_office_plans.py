@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 
 from extractors.plans import extract_plan
-from tests.conftest import FIXTURES
+from tests.helpers import FIXTURES
 
 LO_DIR = FIXTURES / "plans" / "libreoffice"
 YEARS = (2016, 2017, 2018, 2019, 2020)

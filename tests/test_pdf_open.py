@@ -18,7 +18,7 @@ import pytest
 from extractors.pdf_tables import read_pdf
 from extractors.plans import extract_plan
 from extractors.records import UnreadableDocument
-from tests.conftest import FIXTURES
+from tests.helpers import FIXTURES
 
 PLANS = FIXTURES / "plans"
 LINEARIZED = PLANS / "linearized" / "养老服务体系建设绩效规划_linearized.pdf"

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from planwh.run_cmd import execute
-from tests.conftest import RAW, copy_raw
+from tests.helpers import RAW, copy_raw
 
 BEDS = "每百名老人拥有养老机构床位数"  # beds per 100 elderly (the seed's ratio indicator)
 
@@ -374,7 +374,7 @@ def test_assets_refuse_a_raw_folder_without_its_parts(tmp_path):
     fails the steps and removes nothing."""
     from dagster import DagsterInstance
 
-    from tests.conftest import materialise_graph
+    from tests.helpers import materialise_graph
 
     raw = tmp_path / "raw"
     copy_raw(raw, plans=True, stats=True)

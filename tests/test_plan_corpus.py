@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 CORPUS = ROOT / "tests" / "fixtures" / "plans"
 SEED_DIR = ROOT / "raw" / "plans"

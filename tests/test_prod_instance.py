@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from tests.conftest import ROOT, create_database, drop_database
+from tests.helpers import ROOT, create_database, drop_database
 
 PROFILE = ROOT / "deploy" / "dagster.yaml"
 
@@ -72,7 +72,7 @@ def test_profile_configures_postgres_storage_queue_and_pools(prod_instance):
 
 
 def test_materialisation_is_recorded_in_postgres(prod_instance, databases):
-    from pipelines.definitions import ALL_ASSETS
+    from pipelines.graph import ALL_ASSETS
     from pipelines.resources import RawFolder, WarehouseResource
 
     dagster_db, warehouse_db = databases

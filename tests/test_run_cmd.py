@@ -5,7 +5,7 @@ import shutil
 import subprocess
 import sys
 
-from tests.conftest import RAW, ROOT, copy_raw
+from tests.helpers import RAW, ROOT, copy_raw
 
 
 def planwh(*args, cwd):

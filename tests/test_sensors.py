@@ -20,7 +20,7 @@ from pipelines.assets.plans import plan_files
 from pipelines.jobs import plan_job, refresh_job, stats_job
 from pipelines.resources import RawFolder, WarehouseResource
 from pipelines.sensors import evaluate, raw_files_sensor
-from tests.conftest import RAW, copy_raw, materialise_graph
+from tests.helpers import RAW, copy_raw, materialise_graph
 
 
 class Ticker:
@@ -237,9 +237,9 @@ def test_deleted_plan_leaves_the_warehouse_after_refresh(tmp_path, monkeypatch):
     assert sources and any((RAW / "stats").glob("*.csv")), "raw/ sample data missing"
     import sqlalchemy as sa
 
-    from pipelines.definitions import ALL_ASSETS
+    from pipelines.graph import ALL_ASSETS
+    from pipelines.launch import classify
     from pipelines.resources import default_resources
-    from planwh.run_cmd import classify
 
     raw = copy_raw(tmp_path / "raw", plans=sources[:2])  # the two smallest: a quick test
     url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"

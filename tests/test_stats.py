@@ -21,7 +21,7 @@ from extractors.stats import (
     read_stats_file,
     read_stats_folder,
 )
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 FIX = ROOT / "tests" / "fixtures" / "stats"
 GOLD = json.loads((FIX / "gold.json").read_text(encoding="utf-8"))

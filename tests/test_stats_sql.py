@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from expectations.runner import issues_from, run_suite_pandas
 from expectations.stats_sql import quarantine, stage_frame, validate_staged
 from extractors.records import District
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from tests.test_expectations import CASES, DISTRICTS, METRICS, STATS_CTX, stat, stats_frame
 
 

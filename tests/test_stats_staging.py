@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import RAW, copy_raw
+from tests.helpers import RAW, copy_raw
 
 SEED = RAW / "stats" / "hangzhou-elderly-care-2016-2020.csv"
 BAD = "bad.csv"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.definitions import ALL_ASSETS
+from pipelines.graph import ALL_ASSETS
 from pipelines.table_assets import TABLE_WRITERS, VIEW, table_specs
 from warehouse.schema import metadata
 

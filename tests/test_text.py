@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractors.text import is_cjk, normalise_text
+from extractors.text import normalise_text
 
 
 @pytest.mark.parametrize(
@@ -79,14 +79,6 @@ def test_blank_gives_empty_string(raw: str | None) -> None:
 
 def test_zero_width_characters_are_dropped() -> None:
     assert normalise_text("养\u200b老\ufeff服务") == "养老服务"
-
-
-@pytest.mark.parametrize(("ch", "expected"), [
-    ("养", True), ("〇", True), ("𠀋", True), ("a", False), ("1", False),
-    ("、", False), ("。", False), ("", False), ("养老", False),
-])
-def test_is_cjk(ch: str, expected: bool) -> None:
-    assert is_cjk(ch) is expected
 
 
 @settings(max_examples=200, deadline=None)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ASSETS, CHECKS, ROOT
+from tests.helpers import ASSETS, CHECKS, ROOT
 
 STARTUP_TIMEOUT = 90  # seconds, for the server and its code location together
 

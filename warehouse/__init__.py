@@ -1,1 +1,1 @@
-"""planwh: warehouse."""
+"""The warehouse: schema, migrations, loads, the attainment build (sql/), queries."""

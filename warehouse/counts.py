@@ -98,3 +98,13 @@ def count_all(engine) -> Counts:
 def definitions_markdown() -> str:
     """The vocabulary as a markdown list (asset descriptions, docs)."""
     return "\n".join(f"- **{name}**: {meaning}" for name, meaning in DEFINITIONS.items())
+
+
+def read_frame(engine, sql: str, params: dict | None = None):
+    """The rows of one SELECT as a pandas DataFrame (columns in the query's order)."""
+    import pandas as pd
+    import sqlalchemy as sa
+
+    with engine.connect() as c:
+        result = c.execute(sa.text(sql), params or {})
+        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))

@@ -89,11 +89,11 @@ def install(engine: sa.Engine) -> None:
 
 
 def locked_error(engine: sa.Engine) -> WarehouseLocked:
-    """The WarehouseLocked to raise after a lock timeout on ``engine``."""
-    from warehouse.schema import TABLES
-
+    """The WarehouseLocked to raise after a lock timeout on ``engine``, naming the
+    sessions that hold a lock on a table of the warehouse (the tables the database
+    has: warehouse.schema installs this module, so it is not imported from here)."""
     try:
-        who = holders(engine, list(TABLES))
+        who = holders(engine, sa.inspect(engine).get_table_names())
     except Exception:  # noqa: BLE001 - describing the holder must not hide the error
         who = []
     seconds = lock_timeout_ms() / 1000

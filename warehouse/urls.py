@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, unquote
 
+DEFAULT_WAREHOUSE_URL = "duckdb:///data/warehouse.duckdb"  # relative to the working directory
 MASK = "***"
 # scheme://user:password@ ... (the password ends at the last @ before the host part)
 _USERINFO = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*:)(?P<pw>[^\s]*)@")

@@ -10,7 +10,7 @@
 from extractors.layouts.columns import (
     MAX_INDICATOR_CHARS,
     Column,
-    Layout,
+    PlanLayout,
     Reading,
     detect_layout,
     header_paths,
@@ -30,7 +30,7 @@ from extractors.layouts.reading import (
 )
 
 __all__ = [
-    "MAX_HEADING_CHARS", "MAX_INDICATOR_CHARS", "Column", "Layout", "PlanLedger", "Reading", "TableResult",
+    "MAX_HEADING_CHARS", "MAX_INDICATOR_CHARS", "Column", "PlanLayout", "PlanLedger", "Reading", "TableResult",
     "detect_layout", "header_paths", "header_span", "indicator_name_a", "is_header_like",
     "is_section_heading", "is_target_like", "layout_records", "read_plan_table", "read_table",
     "table_records",

@@ -291,7 +291,7 @@ _CONTENT_WHY = {
 
 
 @dataclass
-class Layout:
+class PlanLayout:
     """Where the meaningful columns of a plan table are."""
 
     kind: str  # "A" or "B"
@@ -335,7 +335,7 @@ class Layout:
 class Reading:
     """A table as the reader understood it: a layout, or why there is none."""
 
-    layout: Layout | None
+    layout: PlanLayout | None
     header_start: int = 0
     header_rows: int = 0
     columns: list[Column] = field(default_factory=list)
@@ -343,7 +343,7 @@ class Reading:
     why_not: str | None = None  # why no layout, when plan-like
 
 
-def _first(cols: list[Column], role: str) -> Column | None:
+def _first_with_role(cols: list[Column], role: str) -> Column | None:
     return next((c for c in cols if c.role == role), None)
 
 
@@ -397,14 +397,14 @@ def read_table(grid: TableGrid) -> Reading:
 
 
 def _layout(start: int, count: int, cols: list[Column], years: list[Column],
-            grid: TableGrid | None = None) -> tuple[Layout | None, str | None]:
-    task = _first(cols, "task")
+            grid: TableGrid | None = None) -> tuple[PlanLayout | None, str | None]:
+    task = _first_with_role(cols, "task")
     indicator = _best(cols, "indicator")
-    seq = _first(cols, "seq")
-    unit = _first(cols, "unit")
-    binding = _first(cols, "binding")
-    a_marks = (task is not None or _first(cols, "status") is not None
-               or _first(cols, "measures") is not None
+    seq = _first_with_role(cols, "seq")
+    unit = _first_with_role(cols, "unit")
+    binding = _first_with_role(cols, "binding")
+    a_marks = (task is not None or _first_with_role(cols, "status") is not None
+               or _first_with_role(cols, "measures") is not None
                or (indicator is not None and any(w in indicator.path for w in _A_INDICATOR_WORDS)))
     if indicator is None:
         # no header names the indicator: the column of short names (under a header
@@ -433,7 +433,7 @@ def _layout(start: int, count: int, cols: list[Column], years: list[Column],
             base, targets = first, [y for y in targets if y is not first]
             base.is_base = True
     if base is None:
-        base_col = _first(cols, "base")  # 基数 without a year
+        base_col = _first_with_role(cols, "base")  # 基数 without a year
     else:
         base_col = base
     if not targets:
@@ -447,7 +447,7 @@ def _layout(start: int, count: int, cols: list[Column], years: list[Column],
     for y in targets:
         if y.index not in targeted:
             y.role, y.why = "other", f"year {y.year} repeated: the last column of that year is read"
-    return Layout(
+    return PlanLayout(
         kind, start, count,
         seq_col=seq.index if seq else None,
         task_col=task.index if task else None,
@@ -461,11 +461,11 @@ def _layout(start: int, count: int, cols: list[Column], years: list[Column],
     ), None
 
 
-def detect_layout(grid: TableGrid) -> Layout | None:
+def detect_layout(grid: TableGrid) -> PlanLayout | None:
     """Layout A or B of a grid, or None when it is not a plan table."""
     return read_table(grid).layout
 
 
-__all__ = ["Column", "Layout", "Reading", "compact", "detect_layout", "has_year", "header_paths",
+__all__ = ["Column", "PlanLayout", "Reading", "compact", "detect_layout", "has_year", "header_paths",
            "header_span", "header_text", "is_header_like", "is_target_like", "new_cells",
            "read_table"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from extractors.layouts.columns import (
     MAX_INDICATOR_CHARS,
-    Layout,
+    PlanLayout,
     Reading,
     header_text,
     is_target_like,
@@ -46,7 +46,7 @@ def _has_number(text: str) -> bool:
     return is_target_like(text) or any(n.kind == "number" for n in find_numbers(text))
 
 
-def _cell_text(grid: TableGrid, r: int, c: int | None, first_body: int = 0) -> str | None:
+def _grid_cell_text(grid: TableGrid, r: int, c: int | None, first_body: int = 0) -> str | None:
     """Text of a cell ("" when empty or when it is a header cell merged down into
     the body), None when the table has no such column."""
     if c is None:
@@ -75,26 +75,26 @@ class _RowContext:
     binding: str | None = None
 
 
-def _row_context(grid: TableGrid, layout: Layout, r: int) -> tuple[_RowContext | None, str]:
+def _row_context(grid: TableGrid, layout: PlanLayout, r: int) -> tuple[_RowContext | None, str]:
     """The labels of a body row, or (None, why) for a row that is not a data row."""
     row = grid.rows[r]
     fb = layout.first_data_row
     # the unit column's cell, else a unit in parentheses after the indicator (失业率(%))
-    unit = _cell_text(grid, r, layout.unit_col, fb) or unit_in_parentheses(
-        _cell_text(grid, r, layout.indicator_col, fb)) or None
+    unit = _grid_cell_text(grid, r, layout.unit_col, fb) or unit_in_parentheses(
+        _grid_cell_text(grid, r, layout.indicator_col, fb)) or None
     if layout.kind == "A":
-        task = _cell_text(grid, r, layout.task_col, fb)
-        name = indicator_name_a(_cell_text(grid, r, layout.indicator_col, fb), task)
-        ctx = _RowContext(_cell_text(grid, r, layout.seq_col, fb), task, name, unit)
+        task = _grid_cell_text(grid, r, layout.task_col, fb)
+        name = indicator_name_a(_grid_cell_text(grid, r, layout.indicator_col, fb), task)
+        ctx = _RowContext(_grid_cell_text(grid, r, layout.seq_col, fb), task, name, unit)
         label_cols = (layout.seq_col, layout.task_col, layout.indicator_col)
     else:
-        name = _cell_text(grid, r, layout.indicator_col, fb) or ""
+        name = _grid_cell_text(grid, r, layout.indicator_col, fb) or ""
         base_unit = unit or (layout.columns[layout.base_col].unit if layout.base_col is not None
                              and layout.base_col < len(layout.columns) else None)
         ctx = _RowContext(
-            _cell_text(grid, r, layout.seq_col, fb), "", name, unit,
-            _number(_cell_text(grid, r, layout.base_col, fb), base_unit),
-            _cell_text(grid, r, layout.binding_col, fb) or None,
+            _grid_cell_text(grid, r, layout.seq_col, fb), "", name, unit,
+            _number(_grid_cell_text(grid, r, layout.base_col, fb), base_unit),
+            _grid_cell_text(grid, r, layout.binding_col, fb) or None,
         )
         label_cols = (layout.seq_col, layout.indicator_col)
     labels = [row[c] for c in label_cols if c is not None]
@@ -107,13 +107,13 @@ def _row_context(grid: TableGrid, layout: Layout, r: int) -> tuple[_RowContext |
 
 
 def layout_records(
-    grid: TableGrid, layout: Layout, *, plan_id: str, source_file: str
+    grid: TableGrid, layout: PlanLayout, *, plan_id: str, source_file: str
 ) -> list[TargetRecord]:
     """Target records of a plan table, in row, year, scope order."""
     return _records(grid, layout, plan_id, source_file)[0]
 
 
-def _records(grid: TableGrid, layout: Layout, plan_id: str, source_file: str):
+def _records(grid: TableGrid, layout: PlanLayout, plan_id: str, source_file: str):
     """(records, row contexts by row, origins of the cells that gave a record)."""
     out: list[TargetRecord] = []
     produced: set[tuple[int, int]] = set()
@@ -128,7 +128,7 @@ def _records(grid: TableGrid, layout: Layout, plan_id: str, source_file: str):
         if ctx is None:
             continue
         for c, year in layout.year_cols:
-            text = _cell_text(grid, r, c, layout.first_data_row)
+            text = _grid_cell_text(grid, r, c, layout.first_data_row)
             if not text:
                 continue
             unit = ctx.unit or col_units.get(c)  # else a unit the year header gives: 2020年(%)
@@ -162,7 +162,7 @@ class TableResult:
     view: TableView
     cells: list[tuple] = field(default_factory=list)  # Fate fields, built into Fates on demand
     issues: list[IngestIssue] = field(default_factory=list)  # each with issue fates
-    layout: Layout | None = None
+    layout: PlanLayout | None = None
     notices: list[IngestIssue] = field(default_factory=list)  # warnings about the whole table
 
     @property
@@ -248,7 +248,7 @@ def _dropped_fates(grid: TableGrid) -> list[tuple]:
 
 
 def _continues(grid: TableGrid, reading: Reading, previous: TableResult | None,
-               previous_grid: TableGrid | None) -> Layout | None:
+               previous_grid: TableGrid | None) -> PlanLayout | None:
     """The previous table's layout (without header rows) when ``grid`` reads as its
     continuation: no header of its own, right after a plan table of the same
     section with the same number of columns, and short cells (targets, not prose)
@@ -264,7 +264,7 @@ def _continues(grid: TableGrid, reading: Reading, previous: TableResult | None,
              if grid.rows[r][c].text]
     if not texts or not any(is_target_like(x) for x in texts) or sum(len(x) > 40 for x in texts) * 2 > len(texts):
         return None
-    return Layout(**{**layout.__dict__, "header_start": 0, "header_rows": 0})
+    return PlanLayout(**{**layout.__dict__, "header_start": 0, "header_rows": 0})
 
 
 def read_plan_table(grid: TableGrid, *, plan_id: str, source_file: str,
@@ -369,13 +369,13 @@ def read_plan_table(grid: TableGrid, *, plan_id: str, source_file: str,
 
 
 
-def _header_words(grid: TableGrid, layout: Layout) -> set[str]:
+def _header_words(grid: TableGrid, layout: PlanLayout) -> set[str]:
     return {header_text(grid.rows[r][c].text)
             for r in range(layout.header_start, layout.first_data_row)
             for c in range(grid.n_cols)} - {""}
 
 
-def _is_repeated_header(grid: TableGrid, layout: Layout, r: int, header: set[str]) -> bool:
+def _is_repeated_header(grid: TableGrid, layout: PlanLayout, r: int, header: set[str]) -> bool:
     """A body row that repeats the header's words (a continued table's header)."""
     row = grid.rows[r]
     label = next((c for c in (layout.indicator_col, layout.task_col, layout.seq_col)

@@ -6,7 +6,8 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
-from extractors.files import input_files
+from extractors.files import file_sha256, list_plan_files, plan_file_issues
+from extractors.plans import targets_frame
 from extractors.records import IngestIssue, NoPlanTable, PlanDocument, UnreadableDocument
 from pipelines.assets.common import asset_defaults
 from pipelines.checks import check_result
@@ -17,27 +18,7 @@ from pipelines.table_assets import table_materializations
 
 plan_files = dg.DynamicPartitionsDefinition(name="plan_files")
 
-PLAN_SUFFIXES = (".docx", ".pdf")
 TARGETS_CHECK = "targets_quality"
-
-
-def list_plan_files(plans_dir: Path) -> list[Path]:
-    """Plan documents in the folder (any name; hidden and temporary files skipped)."""
-    return input_files(plans_dir, PLAN_SUFFIXES)
-
-
-def file_sha256(path: Path) -> str:
-    from pipelines.incremental import file_sha256 as sha
-
-    return sha(path)
-
-
-def targets_frame(plan: PlanDocument) -> pd.DataFrame:
-    """The plan's records (with its period) as the `targets` suite reads them."""
-    frame = pd.DataFrame([r.to_dict() for r in plan.records])
-    frame["period_start"] = plan.period_start
-    frame["period_end"] = plan.period_end
-    return frame
 
 
 PREVIEW_COLUMNS = ["source_page", "source_table", "source_row", "indicator_name", "year",
@@ -72,7 +53,7 @@ def prepare_plan(path: Path, name: str, sha: str, docs_dir: Path):
         plan = extract_plan(path)
     except (UnreadableDocument, NoPlanTable) as e:  # rebuilt in the parent: see below
         return ("error", type(e), e.source_file, e.reason, e.location)
-    suite = run_suite("targets", targets_frame(plan), docs_dir=docs_dir, docs_key=name)
+    suite = run_suite("targets", targets_frame([plan]), docs_dir=docs_dir, docs_key=name)
     return plan, suite
 
 
@@ -166,7 +147,7 @@ def plan_targets(context: dg.AssetExecutionContext, raw: RawFolder, warehouse: W
         )
         return
 
-    frame = targets_frame(plan)
+    frame = targets_frame([plan])
     if suite is None:
         suite = run_suite("targets", frame, docs_dir=data_path("docs"), docs_key=name)
     # the ledger's issues carry their own location (table, row, column); the other warnings
@@ -208,8 +189,8 @@ def plan_targets(context: dg.AssetExecutionContext, raw: RawFolder, warehouse: W
 )
 def plan_tables(context: dg.AssetExecutionContext, plan_targets: PlanDocument | None,
                 raw: RawFolder, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from extractors.reference import read_reference
     from pipelines.incremental import plan_fingerprint, record_plan, reference_hash
-    from pipelines.reference_data import read_reference
     from warehouse.load import load_plan
 
     raw.require_layout()
@@ -238,7 +219,7 @@ def plan_tables(context: dg.AssetExecutionContext, plan_targets: PlanDocument | 
             "same_plan_as": same_as or "-",
             "plan_id": plan_targets.plan_id,
             "indicators": len({r.indicator_id for r in plan_targets.records}),
-            **table_metadata(records_preview(targets_frame(plan_targets))),
+            **table_metadata(records_preview(targets_frame([plan_targets]))),
         }
     )
 
@@ -252,7 +233,6 @@ def plan_tables(context: dg.AssetExecutionContext, plan_targets: PlanDocument | 
 )
 def plan_registry(context: dg.AssetExecutionContext, raw: RawFolder,
                   warehouse: WarehouseResource) -> dg.MaterializeResult:
-    from extractors.files import unsupported_file_issues
     from pipelines.incremental import forget_plans
     from warehouse.load import delete_plan, replace_issues
 
@@ -271,7 +251,7 @@ def plan_registry(context: dg.AssetExecutionContext, raw: RawFolder,
         if scope.split(":", 1)[1] not in present:
             replace_issues(engine, scope, [])
     # a legacy .doc or any other file that is not read: one issue each
-    unsupported = unsupported_file_issues(raw.plans_dir, PLAN_SUFFIXES, "plan document")
+    unsupported = plan_file_issues(raw.plans_dir)
     replace_issues(engine, "plans", unsupported)
     for issue in unsupported:
         context.log.warning(f"{issue.source_file}: {issue.reason}")

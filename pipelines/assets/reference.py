@@ -4,9 +4,9 @@ import dagster as dg
 import pandas as pd
 
 from extractors.records import BadReference
+from extractors.reference import read_reference
 from pipelines.assets.common import asset_defaults
 from pipelines.metadata import table_metadata
-from pipelines.reference_data import read_reference
 from pipelines.resources import RawFolder, WarehouseResource
 from pipelines.table_assets import table_materializations
 

@@ -1,7 +1,6 @@
 """Warehouse-wide assets: attainment, its report, and the ingest issues table."""
 
 import dagster as dg
-import pandas as pd
 
 from pipelines.assets.common import asset_defaults
 from pipelines.assets.plans import plan_registry, plan_tables
@@ -9,16 +8,9 @@ from pipelines.assets.stats import fct_district_stat
 from pipelines.checks import check_result
 from pipelines.metadata import counts_metadata, png_markdown, table_metadata
 from pipelines.resources import WarehouseResource, data_path
+from warehouse.counts import read_frame
 
 ATTAINMENT_CHECK = "attainment_quality"
-
-def read_frame(engine, sql: str) -> pd.DataFrame:
-    import sqlalchemy as sa
-
-    with engine.connect() as c:
-        result = c.execute(sa.text(sql))
-        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-
 
 @dg.asset(
     **asset_defaults("warehouse", "sql"),

@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import PG_ADMIN_URL, RAW, ROOT, _pg_available
+from tests.helpers import PG_ADMIN_URL, RAW, ROOT, pg_available
 
 pytestmark = pytest.mark.slow
 
@@ -217,11 +217,11 @@ def test_kill_during_duckdb_run(duck_setup, trial):
 
 @pytest.fixture(scope="module")
 def pg_setup(tmp_path_factory):
-    if not _pg_available():
+    if not pg_available():
         if os.environ.get("CI") == "true":
             pytest.fail("PostgreSQL not reachable (CI=true: no skipping)")
         pytest.skip("PostgreSQL not reachable")
-    from tests.conftest import create_database, drop_database
+    from tests.helpers import create_database, drop_database
 
     work = tmp_path_factory.mktemp("faults_pg")
     raw_a, raw_b = make_raw(work)

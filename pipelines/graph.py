@@ -1,0 +1,28 @@
+"""The asset lists of the graph, in one place: the jobs, the schedule, the definitions
+and ``planwh run`` read them (upstream first)."""
+
+from __future__ import annotations
+
+from pipelines.assets.plans import plan_registry, plan_tables, plan_targets
+from pipelines.assets.reference import reference
+from pipelines.assets.stats import district_stats, fct_district_stat
+from pipelines.assets.warehouse import attainment_report, fct_attainment, ingest_issues
+
+# one run per plan file (the plan_files partition)
+PLAN_ASSETS = [plan_targets, plan_tables]
+# reference data and every statistics file
+STATS_ASSETS = [reference, district_stats, fct_district_stat]
+# warehouse-wide: deleted plans, attainment, its report, the issues summary
+REFRESH_ASSETS = [plan_registry, fct_attainment, attainment_report, ingest_issues]
+
+ALL_ASSETS = [
+    reference,
+    plan_targets,
+    plan_tables,
+    plan_registry,
+    district_stats,
+    fct_district_stat,
+    fct_attainment,
+    attainment_report,
+    ingest_issues,
+]
