@@ -64,7 +64,8 @@ def test_pdfium_readable_but_unrepairable_says_corrupt_with_both_reasons(tmp_pat
     def refuse(*_a, **_k):
         raise Refused("PSSyntaxError: broken")
 
-    monkeypatch.setattr(reader, "read_pages", refuse)
+    # every page read (serial or in parallel page ranges) goes through this entry point
+    monkeypatch.setattr(reader, "read_pages_parallel", refuse)
     with pytest.raises(UnreadableDocument, match="even after repair by PDFium"):
         read_pdf(SOURCE)
 
