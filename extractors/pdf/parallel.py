@@ -31,6 +31,7 @@ import pdfplumber
 from extractors.pdf.open import Refused
 from extractors.pdf.page import PageState, PageTable, read_page, read_pages
 from extractors.pdf.settings import PdfSettings, Predicates
+from extractors.records import PlanwhError
 
 WORKERS_ENV = "PLANWH_PDF_WORKERS"
 MIN_PAGES_ENV = "PLANWH_PDF_PARALLEL_PAGES"
@@ -76,12 +77,14 @@ def page_ranges(n_pages: int, workers: int) -> list[tuple[int, int | None]]:
 
 def read_pages_parallel(path: Path, source: str, strategy: str, warnings: list[str],
                         s: PdfSettings, p: Predicates, n_pages: int,
-                        workers: int | None = None) -> tuple[list[PageTable], PageState]:
+                        workers: int | None = None,
+                        serial=read_pages) -> tuple[list[PageTable], PageState]:
     """:func:`read_pages` with the pages read in parallel when the PDF is long enough
-    (and ``os.fork`` exists); the same tables, state and warnings either way."""
+    (and ``os.fork`` exists); the same tables, state and warnings either way.
+    ``serial``: the serial reader used otherwise (the caller's ``read_pages``)."""
     workers = worker_count() if workers is None else workers
     if workers < 2 or n_pages < min_pages() or not hasattr(os, "fork"):
-        return read_pages(path, source, strategy, warnings, s, p)
+        return serial(path, source, strategy, warnings, s, p)
     ranges = page_ranges(n_pages, workers)
     children = [_fork(path, source, strategy, s, p, first, last) for first, last in ranges[1:]]
     try:
@@ -115,6 +118,10 @@ def _read_range(path: Path, source: str, strategy: str, s: PdfSettings, p: Predi
             page = pages[i - 1]
             try:
                 tables.extend(read_page(page, i, strategy, state, source, warnings, s, p))
+            except (PlanwhError, MemoryError):
+                raise
+            except Exception as exc:  # as read_pages: pdfminer on a broken page
+                raise Refused(f"page {i}: {type(exc).__name__}: {exc}") from None
             finally:
                 page.close()
     return tables, state, warnings
