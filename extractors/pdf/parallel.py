@@ -181,6 +181,8 @@ def _fork(path, source, strategy, s, p, first, last) -> tuple[int, int]:
                 message: tuple = ("ok", _read_range(path, source, strategy, s, p, first, last))
             except MemoryError:
                 message = ("memory",)
+            except PlanwhError as exc:  # rebuilt in the parent (its __init__ takes 3 args)
+                message = ("planwh", type(exc), exc.source_file, exc.reason, exc.location)
             except Exception as exc:  # noqa: BLE001 - raised again in the parent
                 message = ("error", exc)
             try:
@@ -218,6 +220,9 @@ def _collect(pid: int, rfd: int):
         return message[1]
     if message[0] == "memory":
         raise MemoryError("a page worker ran out of memory")
+    if message[0] == "planwh":
+        _, cls, source, reason, location = message
+        raise cls(source, reason, location)
     raise message[1]
 
 
