@@ -112,7 +112,7 @@ def test_page_tables_before_stitching_are_the_same(path, monkeypatch):
 
 def test_an_error_in_a_page_worker_is_raised_here_as_it_was(monkeypatch):
     """A reader error in a forked range (not the one read in this process) comes back
-    with its class, file, reason and location; no worker is left behind."""
+    with its class, file, reason and location."""
     import extractors.pdf.parallel as par
     from extractors.pdf.settings import PdfSettings
     from extractors.pdf_tables import PLAN

@@ -89,10 +89,11 @@ def read_pages_parallel(path: Path, source: str, strategy: str, warnings: list[s
     children = [_fork(path, source, strategy, s, p, first, last) for first, last in ranges[1:]]
     try:
         results = [_read_range(path, source, strategy, s, p, *ranges[0])]
-        results += [_collect(pid, rfd) for pid, rfd in children]
-        children = []
+        while children:
+            pid, rfd = children.pop(0)  # collected (reaped) even when it raises
+            results.append(_collect(pid, rfd))
     finally:
-        for pid, rfd in children:  # an error in this process: the others go too
+        for pid, rfd in children:  # an error here or in a worker: the others go too
             _kill(pid, rfd)
     return _merge(results, warnings, s)
 
