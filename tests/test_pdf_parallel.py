@@ -108,3 +108,28 @@ def test_page_tables_before_stitching_are_the_same(path, monkeypatch):
             assert t2 == tables and w2 == warnings
             assert (st2.section, st2.context, st2.first_lines, st2.text_pages) == \
                    (state.section, state.context, state.first_lines, state.text_pages)
+
+
+def test_an_error_in_a_page_worker_is_raised_here_as_it_was(monkeypatch):
+    """A reader error in a forked range (not the one read in this process) comes back
+    with its class, file, reason and location."""
+    import extractors.pdf.parallel as par
+    from extractors.pdf.settings import PdfSettings
+    from extractors.pdf_tables import PLAN
+    from extractors.records import UnreadableDocument
+
+    path = max(MULTI_PAGE, key=_pages)
+    real = par._read_range
+
+    def failing(path, source, strategy, s, p, first, last):
+        if first > 1:
+            raise UnreadableDocument(source, "boom", f"page {first}")
+        return real(path, source, strategy, s, p, first, last)
+
+    monkeypatch.setattr(par, "_read_range", failing)
+    monkeypatch.setenv(MIN_PAGES_ENV, "2")
+    with pytest.raises(UnreadableDocument) as err:
+        par.read_pages_parallel(path, path.name, "lines", [], PdfSettings(), PLAN,
+                                _pages(path), 2)
+    assert (err.value.source_file, err.value.reason) == (path.name, "boom")
+    assert err.value.location.startswith("page ")

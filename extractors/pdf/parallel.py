@@ -31,6 +31,7 @@ import pdfplumber
 from extractors.pdf.open import Refused
 from extractors.pdf.page import PageState, PageTable, read_page, read_pages
 from extractors.pdf.settings import PdfSettings, Predicates
+from extractors.records import PlanwhError
 
 WORKERS_ENV = "PLANWH_PDF_WORKERS"
 MIN_PAGES_ENV = "PLANWH_PDF_PARALLEL_PAGES"
@@ -76,20 +77,23 @@ def page_ranges(n_pages: int, workers: int) -> list[tuple[int, int | None]]:
 
 def read_pages_parallel(path: Path, source: str, strategy: str, warnings: list[str],
                         s: PdfSettings, p: Predicates, n_pages: int,
-                        workers: int | None = None) -> tuple[list[PageTable], PageState]:
+                        workers: int | None = None,
+                        serial=read_pages) -> tuple[list[PageTable], PageState]:
     """:func:`read_pages` with the pages read in parallel when the PDF is long enough
-    (and ``os.fork`` exists); the same tables, state and warnings either way."""
+    (and ``os.fork`` exists); the same tables, state and warnings either way.
+    ``serial``: the serial reader used otherwise (the caller's ``read_pages``)."""
     workers = worker_count() if workers is None else workers
     if workers < 2 or n_pages < min_pages() or not hasattr(os, "fork"):
-        return read_pages(path, source, strategy, warnings, s, p)
+        return serial(path, source, strategy, warnings, s, p)
     ranges = page_ranges(n_pages, workers)
     children = [_fork(path, source, strategy, s, p, first, last) for first, last in ranges[1:]]
     try:
         results = [_read_range(path, source, strategy, s, p, *ranges[0])]
-        results += [_collect(pid, rfd) for pid, rfd in children]
-        children = []
+        while children:
+            pid, rfd = children.pop(0)  # collected (reaped) even when it raises
+            results.append(_collect(pid, rfd))
     finally:
-        for pid, rfd in children:  # an error in this process: the others go too
+        for pid, rfd in children:  # an error here or in a worker: the others go too
             _kill(pid, rfd)
     return _merge(results, warnings, s)
 
@@ -115,6 +119,10 @@ def _read_range(path: Path, source: str, strategy: str, s: PdfSettings, p: Predi
             page = pages[i - 1]
             try:
                 tables.extend(read_page(page, i, strategy, state, source, warnings, s, p))
+            except (PlanwhError, MemoryError):
+                raise
+            except Exception as exc:  # as read_pages: pdfminer on a broken page
+                raise Refused(f"page {i}: {type(exc).__name__}: {exc}") from None
             finally:
                 page.close()
     return tables, state, warnings
@@ -174,6 +182,8 @@ def _fork(path, source, strategy, s, p, first, last) -> tuple[int, int]:
                 message: tuple = ("ok", _read_range(path, source, strategy, s, p, first, last))
             except MemoryError:
                 message = ("memory",)
+            except PlanwhError as exc:  # rebuilt in the parent (its __init__ takes 3 args)
+                message = ("planwh", type(exc), exc.source_file, exc.reason, exc.location)
             except Exception as exc:  # noqa: BLE001 - raised again in the parent
                 message = ("error", exc)
             try:
@@ -211,6 +221,9 @@ def _collect(pid: int, rfd: int):
         return message[1]
     if message[0] == "memory":
         raise MemoryError("a page worker ran out of memory")
+    if message[0] == "planwh":
+        _, cls, source, reason, location = message
+        raise cls(source, reason, location)
     raise message[1]
 
 

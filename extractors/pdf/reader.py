@@ -9,6 +9,7 @@ from pathlib import Path
 
 from extractors.pdf.lines import title
 from extractors.pdf.open import Refused, check_text_layer, repaired_copy
+from extractors.pdf.page import read_pages
 from extractors.pdf.parallel import read_pages_parallel
 from extractors.pdf.settings import NO_MEANING, PdfSettings, Predicates
 from extractors.pdf.stitch import stitch
@@ -56,7 +57,8 @@ def _read(path: Path, source: str, n_pages: int, notes: list[str], s: PdfSetting
           p: Predicates) -> PdfContent:
     warnings: list[str] = list(notes)
     # a long PDF: pages read in parallel processes, the same tables (extractors/pdf/parallel.py)
-    parts, state = read_pages_parallel(path, source, "lines", warnings, s, p, n_pages)
+    parts, state = read_pages_parallel(path, source, "lines", warnings, s, p, n_pages,
+                                       serial=read_pages)
     grids = stitch(parts, s, p, warnings)
     if state.text_pages:
         pages = ", ".join(map(str, state.text_pages))
@@ -64,7 +66,8 @@ def _read(path: Path, source: str, n_pages: int, notes: list[str], s: PdfSetting
                         "text alignment (text strategy)")
     if not grids:
         warnings = list(notes)  # the second pass reads every page again: its own warnings only
-        parts, state = read_pages_parallel(path, source, "text", warnings, s, p, n_pages)
+        parts, state = read_pages_parallel(path, source, "text", warnings, s, p, n_pages,
+                                           serial=read_pages)
         grids = [g for g in stitch(parts, s, p, warnings) if p.is_plan_table(g)]
         for i, g in enumerate(grids):
             g.table_index = i
