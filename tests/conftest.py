@@ -104,7 +104,9 @@ def loaded(engine):
 # through Dagster, the CLI in a subprocess, the webserver), `slow` (fault trials, the
 # distributed executor, whole hostile runs). Tests may also mark themselves.
 E2E_FILES = {
-    "test_asset_metadata.py", "test_asset_snapshot.py", "test_check_agrees.py", "test_check_cmd.py", "test_definitions.py", "test_distributed.py",
+    "test_asset_metadata.py", "test_asset_snapshot.py", "test_check_agrees.py",
+    "test_check_cmd.py", "test_definitions.py", "test_distributed.py", "test_incremental.py",
+    "test_stats_staging.py", "test_offline_views.py", "test_check_docs.py",
     "test_pipeline.py", "test_prod_instance.py", "test_run_cmd.py", "test_schedule.py",
     "test_sensors.py", "test_webserver.py", "test_executors.py", "test_dev_after_run.py",
 }
