@@ -57,6 +57,7 @@ from extractors.records import (
     District,
     Metric,
 )
+from warehouse.sql import district_in_force
 
 ROW = "_row"  # positional index of the input row, added before validation
 PRESENT = "present"  # coverage parts: the expected key has a row
@@ -493,14 +494,13 @@ def attainment_coverage_grid(
 # attainment SQL: 全市 (whole-city) targets of indicators mapped to a metric; a ratio
 # metric at every district version valid on 31 December of the year plus the city, a sum
 # metric at the city only.
-EXPECTED_ATTAINMENT_KEYS_SQL = """
+EXPECTED_ATTAINMENT_KEYS_SQL = f"""
 SELECT DISTINCT t.indicator_id, d.district_code, t.year
 FROM fct_target t
 JOIN dim_indicator i ON i.indicator_id = t.indicator_id
 JOIN dim_metric m ON m.metric_code = i.metric_code
 JOIN dim_district d
-  ON d.valid_from <= make_date(t.year, 12, 31)
- AND (d.valid_to IS NULL OR d.valid_to >= make_date(t.year, 12, 31))
+  ON {district_in_force("d", "t.year")}
 WHERE t.scope = '全市'
   AND (d.district_type = 'city' OR m.aggregation = 'ratio')
 """

@@ -20,7 +20,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
-COMPARATORS = (">=", "<=", ">", "<", "=", "between", "about", "milestone")
+from extractors.records import COMPARATORS
+from warehouse.sql import district_in_force
+
 YEAR_MIN, YEAR_MAX = 1900, 2100
 # dim_district.valid_from is part of the key, so it cannot be NULL: an open
 # start ("valid since forever") is stored as this sentinel date.
@@ -270,7 +272,6 @@ DERIVED_TABLES = ("fct_attainment",)
 # A number as text without trailing zeros: portable across DuckDB and PostgreSQL.
 _FMT = "RTRIM(RTRIM(CAST(CAST({} AS NUMERIC(20,6)) AS VARCHAR), '0'), '.')"
 _UNIT = "COALESCE(' ' || ft.target_unit, '')"
-_YEAR_END = "make_date(a.year, 12, 31)"
 
 V_ATTAINMENT_SQL = f"""
 CREATE OR REPLACE VIEW v_attainment AS
@@ -309,8 +310,7 @@ JOIN fct_target ft
     ON ft.indicator_id = a.indicator_id AND ft.year = a.year AND ft.scope = '全市'
 LEFT JOIN dim_district d
     ON d.district_code = a.district_code
-   AND d.valid_from <= {_YEAR_END}
-   AND (d.valid_to IS NULL OR d.valid_to >= {_YEAR_END})
+   AND {district_in_force("d", "a.year")}
 WHERE p.duplicate_of IS NULL  -- a plan delivered as DOCX and PDF is shown once
 """
 V_ATTAINMENT_COMMENT = (
