@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.assets.plans import plan_registry, plan_tables, plan_targets
+from pipelines.assets.progress import fct_progress
 from pipelines.assets.reference import reference
 from pipelines.assets.stats import district_stats, fct_district_stat
 from pipelines.assets.warehouse import attainment_report, fct_attainment, ingest_issues
@@ -22,6 +23,7 @@ ALL_ASSETS = [
     district_stats,
     fct_district_stat,
     fct_attainment,
+    fct_progress,  # hook: progress (pipelines/assets/progress.py)
     attainment_report,
     ingest_issues,
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.assets.plans import plan_files, plan_registry, plan_tables, plan_targets
+from pipelines.assets.progress import fct_progress
 from pipelines.assets.reference import reference
 from pipelines.assets.stats import district_stats, fct_district_stat
 from pipelines.assets.warehouse import attainment_report, fct_attainment, ingest_issues
@@ -20,7 +21,9 @@ stats_job = dg.define_asset_job(
 )
 refresh_job = dg.define_asset_job(
     "refresh_job",
-    selection=dg.AssetSelection.assets(plan_registry, fct_attainment, attainment_report, ingest_issues),
-    description="Drop deleted plans, rebuild attainment, its report and the issues summary.",
+    selection=dg.AssetSelection.assets(plan_registry, fct_attainment, fct_progress,
+                                       attainment_report, ingest_issues),
+    description="Drop deleted plans, rebuild attainment, progress, the report and the issues "
+                "summary.",
 )
 ALL_JOBS = [plan_job, stats_job, refresh_job]

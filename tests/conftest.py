@@ -15,8 +15,10 @@ FIXTURES = ROOT / "tests" / "fixtures"
 
 # What the Dagster definitions must hold (tests of definitions and of the webserver).
 ASSETS = {"reference", "plan_targets", "plan_tables", "plan_registry", "district_stats",
-          "fct_district_stat", "fct_attainment", "attainment_report", "ingest_issues"}
-CHECKS = {"targets_quality", "district_stats_quality", "attainment_quality"}
+          "fct_district_stat", "fct_attainment", "fct_progress", "attainment_report",
+          "ingest_issues"}
+CHECKS = {"targets_quality", "district_stats_quality", "attainment_quality",
+          "progress_quality"}
 GROUPS = {"reference", "plans", "stats", "quality", "warehouse"}
 
 PG_ADMIN_URL = os.environ.get(

@@ -337,3 +337,27 @@ def test_thresholds_in_one_place():
     assert classify(0.5) == "moderate" and classify(0.0) == "limited"
     assert classify(-0.01) == "deteriorating"
     assert set(TABLES) >= {"fct_progress"}
+
+
+# --------------------------------------------------------------------------- suite
+
+
+def test_progress_suite_passes_on_the_build_and_fails_on_bad_rows(world):
+    from expectations.runner import run_suite
+
+    with world.connect() as cx:
+        frame = pd.read_sql_query(sa.text("SELECT * FROM fct_progress"), cx)
+    ok = run_suite("progress", frame, docs_dir=None)
+    assert ok.success, [r.name for r in ok.failed]
+    bad = frame.copy()
+    bad.loc[0, "status"] = "fine"
+    bad.loc[1, "progress_ratio"] = float("inf")
+    on_track = bad.index[bad["status"] == "on track"][0]
+    bad.loc[on_track, "baseline_value"] = None
+    bad = pd.concat([bad, bad.iloc[[2]]])  # a repeated key
+    res = run_suite("progress", bad, docs_dir=None)
+    failed = {r.name for r in res.failed}
+    assert not res.success
+    assert {"progress.status_in_vocabulary", "progress.ratios_finite",
+            "progress.status_needs_baseline",
+            "progress.unique_indicator_district_year"} <= failed
