@@ -217,12 +217,21 @@ def test_points_target_resolved_per_district(world):
 
 
 def test_missing_baseline_is_insufficient(world):
-    got = progress(world, P1, 1, "330102", 2018)
-    assert got["status"] == "insufficient data"
-    assert got["baseline_value"] is None and got["progress_ratio"] is None
-    assert "2015" in got["status_note"]
-    # the schedule needs no baseline: 80 meets the 2016-2018 targets
-    assert got["schedule_year"] == 2018 and got["schedule_position"] == 0
+    """330102 has no 2015 (base year) value: its first value (2016) has nothing before
+    it; later years take 2016 as the baseline (ESCAP's nearest-year practice)."""
+    first = progress(world, P1, 1, "330102", 2016)
+    assert first["status"] == "insufficient data"
+    assert first["baseline_value"] is None and first["progress_ratio"] is None
+    assert "2015" in first["status_note"]
+    # the schedule needs no baseline: 70 meets the 2016 and 2017 targets (60, 65)
+    assert first["schedule_year"] == 2017 and first["schedule_position"] == 1
+    # 2018: baseline 70 (2016); required 70 + (90 - 70) x 2/4 = 80; actual 80
+    later = progress(world, P1, 1, "330102", 2018)
+    assert later["baseline_year"] == 2016 and later["baseline_value"] == 70
+    assert later["required_value"] == pytest.approx(80)
+    assert later["progress_ratio"] == pytest.approx(1.0)
+    assert later["status"] == "on track"
+    assert later["schedule_year"] == 2018 and later["schedule_position"] == 0
 
 
 def test_redistricted_code_has_no_comparable_baseline(world):

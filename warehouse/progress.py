@@ -314,6 +314,28 @@ def progress_rows(indicators: Iterable[Indicator],
     return out
 
 
+def _baseline(ind: Indicator, code: str, level: str, y: int, series: dict, b: int,
+              versions, same) -> tuple[float | None, int, str | None]:
+    """(baseline value, baseline year, why none) of a district for the year ``y``.
+
+    The value in the plan's base year, on the same district version as ``y``; for the
+    city without statistics that year, the plan's own base-year figure (layout B); else
+    (ESCAP's practice when the base year has no data) the earliest later value before
+    ``y`` on the same version, whose year then becomes the baseline year.
+    """
+    changed = b in series and version_key(versions, code, b) != same
+    if not changed and b in series and series[b][1] is not None:
+        return series[b][1], b, None
+    if level == "city" and ind.baseline_value is not None and not changed:
+        return ind.baseline_value, b, None
+    for t in sorted(series):
+        if b < t < y and series[t][1] is not None and version_key(versions, code, t) == same:
+            return series[t][1], t, None
+    if changed:
+        return None, b, f"district {code} changed between {b} and {y}: no comparable baseline"
+    return None, b, f"no value in {b} (base year) nor in a later year before {y}"
+
+
 def _row(ind: Indicator, code: str, y: int, series: dict, b: int, end: Target | None,
          end_year: int, versions) -> dict:
     level, actual = series[y]
@@ -327,17 +349,8 @@ def _row(ind: Indicator, code: str, y: int, series: dict, b: int, end: Target | 
            "schedule_year": None, "schedule_position": None, "rung_reached": None,
            "schedule_note": None, "status": INSUFFICIENT, "status_note": None}
     same = version_key(versions, code, y)
-    base = None
-    base_note = None
-    if b in series and version_key(versions, code, b) != same:
-        base_note = f"district {code} changed between {b} and {y}: no comparable baseline"
-    elif b in series and series[b][1] is not None:
-        base = series[b][1]
-    elif level == "city" and ind.baseline_value is not None:
-        base = ind.baseline_value  # the plan's own base-year figure (layout B)
-    if base_note is None and base is None:
-        base_note = f"no {b} (base year) value"
-    row["baseline_value"] = base
+    base, b, base_note = _baseline(ind, code, level, y, series, b, versions, same)
+    row["baseline_value"], row["baseline_year"] = base, b
     sy, pos, rung, note = _schedule(ind, base, b, y, actual)
     row.update(schedule_year=sy, schedule_position=pos, rung_reached=_finite(rung),
                schedule_note=note)
@@ -366,7 +379,7 @@ def _row(ind: Indicator, code: str, y: int, series: dict, b: int, end: Target | 
     row["required_value"] = _finite(req)
     points = [(t, v) for t, (_, v) in sorted(series.items())
               if b <= t <= y and v is not None and version_key(versions, code, t) == same]
-    if b not in series and level == "city":
+    if not points or points[0][0] > b:  # the baseline came from the plan, not statistics
         points.insert(0, (b, base))
     proj = _finite(anticipated(points, end_year, compound))
     row["anticipated_value"] = proj
