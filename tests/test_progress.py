@@ -370,3 +370,15 @@ def test_progress_suite_passes_on_the_build_and_fails_on_bad_rows(world):
     assert {"progress.status_in_vocabulary", "progress.ratios_finite",
             "progress.status_needs_baseline",
             "progress.unique_indicator_district_year"} <= failed
+
+
+def test_plan_reload_after_a_progress_build(world):
+    """A plan's reload deletes its indicators: on PostgreSQL the foreign key cascades to
+    the plan's progress rows (no refusal); the next build brings them back."""
+    with world.connect() as cx:
+        before = cx.exec_driver_sql("SELECT COUNT(*) FROM fct_progress").scalar()
+    p1 = plans()[0]
+    p1.source_sha256 = "3" * 64  # new content of the same file
+    assert wl.load_plan(world, p1, MAPPINGS) == "loaded"
+    build_attainment(world)
+    assert build_progress(world) == before

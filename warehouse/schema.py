@@ -290,7 +290,10 @@ fct_progress = sa.Table(
     sa.CheckConstraint("status = 'insufficient data' OR baseline_value IS NOT NULL",
                        name="status_needs_baseline"),
     _year_check(),
-    _fk(["indicator_id"], ["dim_indicator.indicator_id"]),
+    # derived and rebuilt whole after the plans load: a plan's reload (which deletes its
+    # indicators) takes the plan's progress rows with it until the next build
+    sa.ForeignKeyConstraint(["indicator_id"], ["dim_indicator.indicator_id"],
+                            ondelete="CASCADE").ddl_if(dialect="postgresql"),
     comment="Progress toward the end-year target of a 全市 (whole-city) indicator: "
             "indicator x district x year (ESCAP/UNSD methods, docs/progress.md)",
 )

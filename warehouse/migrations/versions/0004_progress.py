@@ -92,7 +92,7 @@ def upgrade() -> None:
         sa.CheckConstraint("status IN ('achieved', 'on track', 'moderate', 'limited', 'deteriorating', 'insufficient data')", name=op.f('ck_fct_progress_status')),
         sa.CheckConstraint("status = 'insufficient data' OR baseline_value IS NOT NULL", name=op.f('ck_fct_progress_status_needs_baseline')),
         sa.CheckConstraint("level IN ('city', 'district')", name=op.f('ck_fct_progress_level')),
-        sa.ForeignKeyConstraint(['indicator_id'], ['dim_indicator.indicator_id'], name=op.f('fk_fct_progress_indicator_id')),
+        sa.ForeignKeyConstraint(['indicator_id'], ['dim_indicator.indicator_id'], name=op.f('fk_fct_progress_indicator_id'), ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('indicator_id', 'district_code', 'year', name=op.f('pk_fct_progress')),
         comment='Progress toward the end-year target of a 全市 (whole-city) indicator: indicator x district x year (ESCAP/UNSD methods, docs/progress.md)',
     )
