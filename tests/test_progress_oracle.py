@@ -217,8 +217,10 @@ def expected(ds, stats, records) -> dict:
                 row["status"] = "deteriorating"
                 continue
             row["progress_ratio"] = ratio
-            row["status"] = ("on track" if ratio >= 0.95 else "moderate" if ratio >= 0.5
-                             else "limited" if ratio >= 0 else "deteriorating")
+            e = 1e-9  # the thresholds' slack for float noise
+            row["status"] = ("on track" if ratio >= 0.95 - e else "moderate"
+                             if ratio >= 0.5 - e else "limited" if ratio >= -e
+                             else "deteriorating")
     return out
 
 

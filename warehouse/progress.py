@@ -57,7 +57,7 @@ EPS = 1e-9
 def classify(ratio: float) -> str:
     """Status of a ratio of actual to required progress (not achieved)."""
     for status, threshold in STATUS_THRESHOLDS:
-        if ratio >= threshold:
+        if ratio >= threshold - EPS:  # float noise: (4.4 - 5) / (3.8 - 5) is 0.4999…
             return status
     return DETERIORATING
 
