@@ -5,6 +5,8 @@ plain results. No Dagster here; GX itself is imported only when a suite runs.
     result = run_suite("district_stats", frame, districts=..., metrics=..., docs_dir="data/docs")
 """
 
+# hook: suites kept in modules of their own register here
+from expectations import progress_suite
 from expectations.runner import (
     ExpectationResult,
     SuiteResult,
@@ -12,5 +14,7 @@ from expectations.runner import (
     run_suite,
     write_data_docs,
 )
+
+progress_suite.register()
 
 __all__ = ["ExpectationResult", "SuiteResult", "issues_from", "run_suite", "write_data_docs"]

@@ -20,6 +20,7 @@ from extractors.numbers import (
     tidy,
 )
 from extractors.records import CITY_SCOPE, ParsedTarget
+from extractors.relative import with_relative
 from extractors.text import normalise_text
 
 # A cell of dashes, slashes or dots only means "no target": no record.
@@ -112,7 +113,9 @@ def _parse(text: str, default_unit: str | None) -> tuple[tuple[ParsedTarget, boo
     if not norm or _DASH_CELL.fullmatch(norm):
         return ()
     parts = split_scopes(norm) or [(CITY_SCOPE, norm)]
-    return tuple(_parse_part(part, scope, default_unit) for scope, part in parts)
+    # hook: a relative form (翻一番, 增长10%, 年均增长7%) is read beside the level
+    # reading, before a number-less cell is left a plain milestone (extractors.relative)
+    return tuple(with_relative(*_parse_part(part, scope, default_unit)) for scope, part in parts)
 
 
 # Target cells repeat a lot (不低于90%, 全覆盖, the same value every year) and the

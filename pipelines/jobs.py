@@ -19,6 +19,7 @@ stats_job = dg.define_asset_job(
 refresh_job = dg.define_asset_job(
     "refresh_job",
     selection=dg.AssetSelection.assets(*REFRESH_ASSETS),
-    description="Drop deleted plans, rebuild attainment, its report and the issues summary.",
+    description="Drop deleted plans, rebuild attainment, progress, the report and the issues "
+                "summary.",
 )
 ALL_JOBS = [plan_job, stats_job, refresh_job]

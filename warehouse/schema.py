@@ -238,6 +238,69 @@ fct_attainment = sa.Table(
             "(target text, unit, metric and plan: v_attainment or fct_target)",
 )
 
+# Progress toward a plan's end-year target (warehouse/progress.py, docs/progress.md).
+PROGRESS_STATUSES = ("achieved", "on track", "moderate", "limited", "deteriorating",
+                     "insufficient data")
+
+fct_progress = sa.Table(
+    "fct_progress",
+    metadata,
+    sa.Column("indicator_id", Hex16, primary_key=True, comment="indicator"),
+    sa.Column("district_code", sa.String(12), primary_key=True, comment="district or the city"),
+    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False,
+              comment="year of the actual (between the base year and the end year)"),
+    sa.Column("level", sa.String(8), nullable=False, comment="city or district"),
+    sa.Column("direction", sa.String(4), nullable=False,
+              comment="up or down: which way progress runs (from the end-year target)"),
+    sa.Column("path", sa.String(8),
+              comment="required path from baseline to end-year target: linear or compound"),
+    sa.Column("relative_kind", sa.String(12),
+              comment="relative end-year target: multiple, percent, points, annual_rate "
+                      "(NULL: a level)"),
+    sa.Column("relative_reference", sa.String(16),
+              comment="what a relative target is measured against: baseline or previous_year"),
+    sa.Column("baseline_year", sa.Integer, comment="base year of the plan period"),
+    sa.Column("baseline_value", Num,
+              comment="this district's value in the base year (the city: statistics, else "
+                      "the plan's own base-year figure)"),
+    sa.Column("end_year", sa.Integer, comment="year of the end-year target"),
+    sa.Column("end_target_value", Num,
+              comment="end-year target as a level (relative targets resolved for this district)"),
+    sa.Column("required_value", Num,
+              comment="value on the required path in this year"),
+    sa.Column("actual_value", Num, comment="actual figure (NULL: no statistics)"),
+    sa.Column("progress_ratio", Num,
+              comment="actual progress since the base year / required progress by this year "
+                      "(compound path: ratio of growth rates); NULL when undefined"),
+    sa.Column("anticipated_value", Num,
+              comment="end-year value projected by a time-weighted linear fit (>= 3 points)"),
+    sa.Column("anticipated_meets", sa.Boolean,
+              comment="the anticipated end-year value meets the end-year target"),
+    sa.Column("schedule_year", sa.Integer,
+              comment="latest plan year whose target this year's actual meets"),
+    sa.Column("schedule_position", sa.Integer,
+              comment="schedule_year - year: negative is years behind, positive ahead"),
+    sa.Column("rung_reached", Num,
+              comment="target value of schedule_year: the numeric rung of a ladder reached"),
+    sa.Column("schedule_note", sa.Text,
+              comment="schedule position in words (and qualitative rungs left unevaluated)"),
+    sa.Column("status", sa.String(20), nullable=False,
+              comment=f"one of {', '.join(PROGRESS_STATUSES)}"),
+    sa.Column("status_note", sa.Text, comment="why this status (insufficient data: what is missing)"),
+    sa.CheckConstraint(_in("status", PROGRESS_STATUSES), name="status"),
+    sa.CheckConstraint(_in("level", ("city", "district")), name="level"),
+    sa.CheckConstraint(_in("direction", ("up", "down")), name="direction"),
+    sa.CheckConstraint("status = 'insufficient data' OR baseline_value IS NOT NULL",
+                       name="status_needs_baseline"),
+    _year_check(),
+    # derived and rebuilt whole after the plans load: a plan's reload (which deletes its
+    # indicators) takes the plan's progress rows with it until the next build
+    sa.ForeignKeyConstraint(["indicator_id"], ["dim_indicator.indicator_id"],
+                            ondelete="CASCADE").ddl_if(dialect="postgresql"),
+    comment="Progress toward the end-year target of a 全市 (whole-city) indicator: "
+            "indicator x district x year (ESCAP/UNSD methods, docs/progress.md)",
+)
+
 ingest_issues = sa.Table(
     "ingest_issues",
     metadata,
