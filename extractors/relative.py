@@ -33,6 +33,7 @@ from functools import lru_cache
 
 from extractors.numbers import find_numbers
 from extractors.text import normalise_text
+from extractors.vocabulary import is_down_indicator
 
 RELATIVE_KINDS = ("multiple", "percent", "points", "annual_rate")
 REFERENCES = ("baseline", "previous_year")
@@ -115,7 +116,6 @@ def growth_column_relative(text: str, header: str = "", indicator_name: str = ""
     the cell's own words (下降, -3) and else the indicator's direction (its name:
     降低, 下降, 能耗...).
     """
-    from extractors.targets import is_down_indicator
 
     norm = normalise_text(text or "")
     if not norm:

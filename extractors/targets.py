@@ -22,6 +22,7 @@ from extractors.numbers import (
 from extractors.records import CITY_SCOPE, ParsedTarget
 from extractors.relative import with_relative
 from extractors.text import normalise_text
+from extractors.vocabulary import is_down_indicator
 
 # A cell of dashes, slashes or dots only means "no target": no record.
 _DASH_CELL = re.compile(r"[\s\-‐‑‒–—―─━−﹣/\\…⋯.·]+")
@@ -64,7 +65,6 @@ _UP_CONTEXT = re.compile(r"完成|覆盖|建成|实现")
 # Indicator names whose bare-number target is a ceiling (降低 lower, 下降 fall,
 # 减少 reduce, 控制 control, 失业率 unemployment, 死亡率 mortality, 能耗 energy
 # use, 排放 emissions).
-_DOWN_WORDS = ("降低", "下降", "减少", "控制", "失业率", "死亡率", "能耗", "排放")
 
 _HUNDRED = Decimal(100)
 
@@ -99,10 +99,6 @@ def _with_indicator(pt: ParsedTarget, implicit: bool, indicator_name: str) -> Pa
     if implicit and is_down_indicator(indicator_name):
         return replace(pt, comparator="<=")
     return pt
-
-
-def is_down_indicator(indicator_name: str) -> bool:
-    return any(w in indicator_name for w in _DOWN_WORDS)
 
 
 def _parse(text: str, default_unit: str | None) -> tuple[tuple[ParsedTarget, bool], ...]:

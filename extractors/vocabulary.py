@@ -180,6 +180,18 @@ REGION_ROLE = Role(
     exact=("单位", "名称", "区", "县", "市"),
 )
 
+# --------------------------------------------------------------------------- direction
+
+# Words of an indicator name that make a bare number a ceiling (CONTRACT section 4: "a bare
+# number -> >=, or <= when the indicator name holds ..."): lower is better.
+DOWN_WORDS = ("降低", "下降", "减少", "控制", "失业率", "死亡率", "能耗", "排放")
+
+
+def is_down_indicator(indicator_name: str) -> bool:
+    """True when the indicator is one where lower is better (a bare target is a ceiling)."""
+    return any(w in indicator_name for w in DOWN_WORDS)
+
+
 # --- statistics -------------------------------------------------------------
 # Header words of statistics tables, compared after
 # ``extractors.reference.normalise_name(text).lower()`` (NFKC, full-width

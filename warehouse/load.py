@@ -32,7 +32,7 @@ from extractors.records import (
     TargetRecord,
 )
 from extractors.reference import match_metric
-from extractors.targets import is_down_indicator
+from extractors.vocabulary import is_down_indicator
 from warehouse.attainment import build_plan_attainment
 from warehouse.locks import LOCK_NOT_AVAILABLE, locked_error
 from warehouse.schema import (

@@ -64,7 +64,7 @@ def classify(ratio: float) -> str:
 
 # --------------------------------------------------------------------------- actuals SQL
 
-_BODY_START = BUILD_SQL.index("\np AS (")
+_BODY_START = BUILD_SQL.index("\nmetric_years AS (")
 _BODY_END = BUILD_SQL.index("\nSELECT t.indicator_id")
 # Every (metric, year) the statistics of a mapped metric cover (the metric itself, its
 # numerator or its denominator): the attainment CTEs then give each district's and the
@@ -80,7 +80,7 @@ k AS (  -- a metric and the codes whose statistics make it: itself, numerator, d
     UNION ALL SELECT metric_code, denominator FROM dim_metric WHERE denominator IS NOT NULL
 ),
 sy AS (SELECT DISTINCT metric_code, year FROM fct_district_stat),
-t AS (  -- equi-joins only: an OR join of the statistics plans as a nested loop
+evaluated_targets AS (  -- equi-joins only: an OR join of the statistics plans as a nested loop
     SELECT DISTINCT m.metric_code, sy.year, m.aggregation, m.numerator, m.denominator,
            COALESCE(m.scale, 1.0) AS scale
     FROM dim_metric m
@@ -89,7 +89,7 @@ t AS (  -- equi-joins only: an OR join of the statistics plans as a nested loop
     JOIN sy ON sy.metric_code = k.part
 ),"""
     + BUILD_SQL[_BODY_START + 1:_BODY_END]
-    + "\nSELECT a.metric_code, a.district_code, a.year, a.level, a.actual_value FROM a"
+    + "\nSELECT a.metric_code, a.district_code, a.year, a.level, a.actual_value FROM actuals a"
 )
 
 INDICATORS_SQL = f"""
