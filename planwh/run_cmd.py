@@ -158,8 +158,7 @@ def run(args) -> int:
             print(f"  {line}")
         return 1
     print_summary(rows, outcomes, args.warehouse, time.monotonic() - started)
-    if not quiet:
-        print("\n".join(where_to_look_lines(args.warehouse)))
+    print("\n".join(where_to_look_lines(args.warehouse)))  # where the outputs are
     return 1 if any(o.failed for o in outcomes) else 0
 
 

@@ -34,6 +34,12 @@ def test_run_prints_summary_and_exits_0(tmp_path):
     for name in DEFINITIONS:  # one vocabulary with the report and the asset pages
         assert f"│ {name} " in p.stdout, name
     assert "rejected input" in p.stdout and "warnings" in p.stdout
+    # the summary ends by naming where to look, with paths that exist after the run
+    where = dict(line.split(None, 1) for line in p.stdout.splitlines()[-4:]
+                 if line.split(None, 1)[0] in ("warehouse", "report"))
+    assert where["warehouse"].strip() == url
+    assert (tmp_path / "data" / "reports" / "attainment.html").samefile(where["report"].strip())
+    assert "Data Docs" in p.stdout and "Dagster UI" in p.stdout
     assert count(p.stdout, "attainment rows (all plan documents)") == 2 * count(
         p.stdout, "attainment rows")  # the sample plan is rendered twice (DOCX and PDF)
 
