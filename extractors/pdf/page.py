@@ -153,6 +153,15 @@ def read_pages(path: Path, source: str, strategy: str, warnings: list[str], s: P
                p: Predicates) -> tuple[list[PageTable], PageState]:
     """Every page's tables, in reading order; ``Refused`` when pdfminer cannot open it."""
     state = PageState()
+    return read_page_range(path, source, strategy, warnings, s, p, state), state
+
+
+def read_page_range(path: Path, source: str, strategy: str, warnings: list[str],
+                    s: PdfSettings, p: Predicates, state: PageState, first: int = 1,
+                    last: int | None = None) -> list[PageTable]:
+    """The tables of pages ``first``..``last`` (1-based, inclusive; None: to the end) in
+    reading order, ``state`` carried from page to page; ``Refused`` when pdfminer cannot
+    open the file or parse a page."""
     tables: list[PageTable] = []
     try:
         pdf = pdfplumber.open(path)
@@ -163,7 +172,9 @@ def read_pages(path: Path, source: str, strategy: str, warnings: list[str], s: P
             pages = pdf.pages
         except Exception as exc:
             raise Refused(f"{type(exc).__name__}: {exc}") from None
-        for i, page in enumerate(pages, start=1):
+        stop = len(pages) if last is None else min(last, len(pages))
+        for i in range(first, stop + 1):
+            page = pages[i - 1]
             try:
                 tables.extend(read_page(page, i, strategy, state, source, warnings, s, p))
             except (PlanwhError, MemoryError):
@@ -172,4 +183,4 @@ def read_pages(path: Path, source: str, strategy: str, warnings: list[str], s: P
                 raise Refused(f"page {i}: {type(exc).__name__}: {exc}") from None
             finally:
                 page.close()
-    return tables, state
+    return tables

@@ -26,10 +26,7 @@ import signal
 import sys
 from pathlib import Path
 
-import pdfplumber
-
-from extractors.pdf.open import Refused
-from extractors.pdf.page import PageState, PageTable, read_page, read_pages
+from extractors.pdf.page import PageState, PageTable, read_page_range, read_pages
 from extractors.pdf.settings import PdfSettings, Predicates
 from extractors.records import PlanwhError
 
@@ -104,27 +101,7 @@ def _read_range(path: Path, source: str, strategy: str, s: PdfSettings, p: Predi
     read as :func:`read_pages` reads them but from an unknown section."""
     state = PageState(section=_UNSET)
     warnings: list[str] = []
-    tables: list[PageTable] = []
-    try:
-        pdf = pdfplumber.open(path)
-    except Exception as exc:  # as read_pages: pdfminer's errors on a file it cannot parse
-        raise Refused(f"{type(exc).__name__}: {exc}") from None
-    with pdf:
-        try:
-            pages = pdf.pages
-        except Exception as exc:
-            raise Refused(f"{type(exc).__name__}: {exc}") from None
-        stop = len(pages) if last is None else min(last, len(pages))
-        for i in range(first, stop + 1):
-            page = pages[i - 1]
-            try:
-                tables.extend(read_page(page, i, strategy, state, source, warnings, s, p))
-            except (PlanwhError, MemoryError):
-                raise
-            except Exception as exc:  # as read_pages: pdfminer on a broken page
-                raise Refused(f"page {i}: {type(exc).__name__}: {exc}") from None
-            finally:
-                page.close()
+    tables = read_page_range(path, source, strategy, warnings, s, p, state, first, last)
     return tables, state, warnings
 
 
