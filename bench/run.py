@@ -319,6 +319,13 @@ with psycopg.connect(sys.argv[1]) as con, con.cursor() as cur:
 """
 
 
+def read_budget(args) -> dict[str, str]:
+    """PLANWH_READ_MEMORY_MB when --read-memory-mb is given; else the product's default."""
+    if args.read_memory_mb is None:
+        return {}
+    return {"PLANWH_READ_MEMORY_MB": str(args.read_memory_mb)}
+
+
 def stats_duckdb(args, tmp: Path) -> list[Row]:
     """(c) statistics into DuckDB: planwh run vs read_csv."""
     path, ref = stats_input(args.rows)
@@ -327,7 +334,7 @@ def stats_duckdb(args, tmp: Path) -> list[Row]:
         work = tmp / f"duck-{r}"
         raw = raw_folder(work / "raw", ref, stats=[path])
         env = child_env(DAGSTER_HOME=str(dagster_home(work / "dagster_home")),
-                        PLANWH_READ_MEMORY_MB=str(args.read_memory_mb))
+                        **read_budget(args))
         url = f"duckdb:///{work / 'warehouse.duckdb'}"
         runs.append(measure(planwh("run", "--raw", str(raw), "--warehouse", url, "--quiet"),
                             cwd=work, env=env, label="planwh run (statistics, DuckDB)"))
@@ -376,7 +383,7 @@ def stats_postgres(args, tmp: Path) -> list[Row]:
             work = tmp / f"pg-{r}"
             raw = raw_folder(work / "raw", ref, stats=[path])
             env = child_env(DAGSTER_HOME=str(dagster_home(work / "dagster_home")),
-                            PLANWH_READ_MEMORY_MB=str(args.read_memory_mb))
+                            **read_budget(args))
             name, url = fresh_db()
             try:
                 runs.append(measure(planwh("run", "--raw", str(raw), "--warehouse", url,
@@ -451,10 +458,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="40-row layout-A tables per generated plan (default 1, ~5 PDF pages)")
     ap.add_argument("--rows", type=int, help=f"M statistics rows for c, d (default {FULL['rows']:,})")
     ap.add_argument("--pages", type=int, help=f"PDF pages for f (default {FULL['pages']})")
-    ap.add_argument("--read-memory-mb", type=int, default=8192,
-                    help="PLANWH_READ_MEMORY_MB for the statistics runs c, d (default 8192: the "
-                         "default reader budget, 2048 MB of address space, stops the reader "
-                         "on one 5M-row CSV, and nothing is loaded)")
+    ap.add_argument("--read-memory-mb", type=int, default=None,
+                    help="PLANWH_READ_MEMORY_MB for the statistics runs c, d (default: unset, "
+                         "the product's default reader budget of 2048 MB in use)")
     ap.add_argument("--runs", type=int, help="rounds, each side once per round (default 3, min 3)")
     ap.add_argument("--only", default=SCENARIOS, help="scenarios to run, e.g. a,b,e (default all)")
     ap.add_argument("--json", type=Path, help="also write the rows and settings to this file")

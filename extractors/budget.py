@@ -5,14 +5,23 @@ stream ``/Length`` refers to itself) or allocate without bound (a DOCX cell
 spanning two billion columns, a one-line CSV of a gigabyte). planwh therefore
 reads each plan document and each statistics file in a forked worker process:
 
-- the worker's address space may grow by at most ``PLANWH_READ_MEMORY_MB``
-  (``RLIMIT_AS``, default 2048 MB) over what it inherited at the fork;
+- the worker's memory in use (its resident set, ``VmRSS`` of
+  ``/proc/<pid>/status``, polled by the parent every 50 ms) may grow by at most
+  ``PLANWH_READ_MEMORY_MB`` (default 2048 MB) over the parent's at the fork;
+  beyond it the worker is killed. Address space is not the measure: pyarrow's
+  and numpy's allocators reserve virtual memory they never touch, so a 5M-row
+  CSV needing 1.5 GB in use reserves well over 2 GB. ``RLIMIT_AS`` stays only
+  as a backstop (:data:`ADDRESS_SPACE_FACTOR` times the budget, at least
+  :data:`ADDRESS_SPACE_MIN_MB` MB over the inherited size), for an allocation
+  faster than the poll;
 - the worker is killed after ``PLANWH_READ_TIMEOUT`` seconds (default 300).
 
 Exceeding either is :class:`ReaderBudgetExceeded` (for a plan document, the
 subclass :class:`PlanBudgetExceeded`, which is also an ``UnreadableDocument``),
 whose reason says which budget was exceeded; no traceback. The worker sends
-its result back pickled (a ``PlanDocument`` or a ``StatsResult``).
+its result back pickled (a ``PlanDocument`` or a ``StatsResult``), written to
+the pipe as it is pickled and unpickled from the pipe as it arrives (no whole
+copy of the pickle on either side).
 
 Setting both variables to 0 reads in-process without any limit (debugging);
 a worker never forks another worker. Platforms without ``fork`` read in-process.
@@ -30,6 +39,7 @@ every result and issue carries instead (``\\xd1\\xf8…`` for undecodable bytes;
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import resource
@@ -60,6 +70,9 @@ DEFAULT_MEMORY_MB = 2048
 TIMEOUT_ENV = "PLANWH_READ_TIMEOUT"
 MEMORY_ENV = "PLANWH_READ_MEMORY_MB"
 BUDGET_CHECK = "reader_budget"
+POLL_S = 0.05  # how often the parent measures the worker's resident set
+ADDRESS_SPACE_FACTOR = 4  # RLIMIT_AS backstop: this many times the memory budget ...
+ADDRESS_SPACE_MIN_MB = 4096  # ... and at least this much over the inherited size
 
 T = TypeVar("T")
 _IN_WORKER = False  # set in a worker: a worker never forks another
@@ -96,7 +109,7 @@ def _env_number(var: str, default: float) -> float:
 
 @dataclass(frozen=True)
 class Budget:
-    """Wall-time (seconds) and memory (MB of address-space growth); 0 = no limit."""
+    """Wall-time (seconds) and memory (MB of resident-set growth); 0 = no limit."""
 
     timeout_s: float = DEFAULT_TIMEOUT_S
     memory_mb: int = DEFAULT_MEMORY_MB
@@ -126,10 +139,24 @@ def _address_space_bytes() -> int:
         return 0
 
 
+def _resident_bytes(pid: int | str = "self") -> int:
+    """The resident set (memory in use) of process ``pid`` (Linux /proc; 0 where unknown)."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def _limit_memory(memory_mb: int) -> None:
+    """The address-space backstop (the budget itself is the parent's resident-set poll)."""
     if not memory_mb:
         return
-    limit = _address_space_bytes() + memory_mb * 1024 * 1024
+    backstop_mb = max(ADDRESS_SPACE_FACTOR * memory_mb, ADDRESS_SPACE_MIN_MB)
+    limit = _address_space_bytes() + backstop_mb * 1024 * 1024
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
@@ -157,14 +184,12 @@ def _child(fn: Callable[..., Any], args: tuple, budget: Budget, wfd: int) -> Non
             message = ("bug", type(exc).__name__, str(exc)[:500], "")
         except Exception as exc:  # noqa: BLE001 - a reader bug: the parent re-raises it
             message = ("bug", type(exc).__name__, str(exc)[:2000], traceback.format_exc())
-        try:
-            data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-        except MemoryError:
-            data = pickle.dumps(("memory",))
-        view = memoryview(data)
-        while view:
-            n = os.write(wfd, view[: 1 << 20])
-            view = view[n:]
+        # pickled straight into the pipe: no whole bytes copy of a large frame
+        with os.fdopen(wfd, "wb", buffering=1 << 20, closefd=False) as pipe:
+            try:
+                pickle.dump(message, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            except MemoryError:  # part of the pickle may be sent: the parent sees it cut
+                code = 3
     except MemoryError:
         code = 3
     except BaseException:  # noqa: BLE001 - nothing may escape a forked child
@@ -202,36 +227,29 @@ def run_budgeted(fn: Callable[..., T], *args: Any, source_file: str,
         os.close(rfd)
         _child(fn, args, budget, wfd)
     os.close(wfd)
-    chunks: list[bytes] = []
-    timed_out = False
-    deadline = time.monotonic() + budget.timeout_s if budget.timeout_s else None
+    pipe = _WorkerPipe(rfd, pid, budget)
+    message = None
     try:
-        while True:
-            wait = None if deadline is None else deadline - time.monotonic()
-            if wait is not None and wait <= 0:
-                timed_out = True
-                break
-            ready, _, _ = select.select([rfd], [], [], wait)
-            if not ready:
-                continue
-            block = os.read(rfd, 1 << 20)
-            if not block:
-                break
-            chunks.append(block)
+        try:
+            message = pickle.load(io.BufferedReader(pipe, 1 << 20))
+        except (EOFError, pickle.UnpicklingError, ValueError, AttributeError, ImportError,
+                IndexError, TypeError):
+            message = None  # cut short: the worker died or was stopped while sending
     except BaseException:  # Ctrl-C in the parent: the worker goes too
-        os.kill(pid, signal.SIGKILL)
+        _kill(pid)
         _wait(pid)
         raise
     finally:
         os.close(rfd)
-    if timed_out:
-        os.kill(pid, signal.SIGKILL)
+    if pipe.stopped is not None:
+        _kill(pid)
     _, status = _wait(pid)
-    if timed_out:
+    if pipe.stopped == "time":
         raise exceeded(source_file, f"reading stopped: exceeded the time budget "
                                     f"({budget.timeout_s:g} s, {TIMEOUT_ENV})")
-    data = b"".join(chunks)
-    message = pickle.loads(data) if data else None
+    if pipe.stopped == "memory":
+        raise exceeded(source_file, f"reading stopped: exceeded the memory budget "
+                                    f"({budget.memory_mb} MB, {MEMORY_ENV})")
     if message is None:
         if os.WIFSIGNALED(status):
             why = f"the reader was killed by {_signal_name(os.WTERMSIG(status))}"
@@ -250,6 +268,60 @@ def run_budgeted(fn: Callable[..., T], *args: Any, source_file: str,
         raise cls(src, reason, location)
     _, name, text, tb = message
     raise RuntimeError(f"{source_file}: reader failed ({name}: {text})\n{tb}".rstrip())
+
+
+class _WorkerPipe(io.RawIOBase):
+    """The read end of the worker's pipe, read under the budget: while waiting for
+    bytes, the worker's resident set is measured every ``POLL_S`` and the deadline
+    checked; over either, reading stops (``stopped`` says which) as at end of file."""
+
+    def __init__(self, fd: int, pid: int, budget: Budget) -> None:
+        self.fd, self.pid = fd, pid
+        self.stopped: str | None = None
+        self.deadline = time.monotonic() + budget.timeout_s if budget.timeout_s else None
+        # the budget is growth over what the worker inherited: the parent's resident set now
+        self.rss_limit = (_resident_bytes() + budget.memory_mb * 1024 * 1024
+                          if budget.memory_mb else 0)
+        self.peak = 0
+        self.polled = 0.0
+
+    def readable(self) -> bool:
+        return True
+
+    def _over(self) -> str | None:
+        now = time.monotonic()
+        if self.deadline is not None and now >= self.deadline:
+            return "time"
+        if self.rss_limit and now - self.polled >= POLL_S:
+            self.polled = now
+            rss = _resident_bytes(self.pid)
+            self.peak = max(self.peak, rss)
+            if rss > self.rss_limit:
+                return "memory"
+        return None
+
+    def readinto(self, buffer) -> int:
+        if self.stopped is not None:
+            return 0
+        while True:
+            over = self._over()
+            if over is not None:
+                self.stopped = over
+                _kill(self.pid)
+                return 0
+            wait = POLL_S
+            if self.deadline is not None:
+                wait = max(0.0, min(wait, self.deadline - time.monotonic()))
+            ready, _, _ = select.select([self.fd], [], [], wait)
+            if ready:
+                return os.readv(self.fd, [buffer])
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:  # pragma: no cover - already reaped
+        pass
 
 
 def _wait(pid: int) -> tuple[int, int]:
