@@ -74,8 +74,10 @@ POLL_S = 0.05  # how often the parent measures the worker's resident set
 ADDRESS_SPACE_FACTOR = 4  # RLIMIT_AS backstop: this many times the memory budget ...
 ADDRESS_SPACE_MIN_MB = 4096  # ... and at least this much over the inherited size
 
+PART_ROWS = 500_000  # statistics rows per part sent back by the worker
 T = TypeVar("T")
 _IN_WORKER = False  # set in a worker: a worker never forks another
+_EMIT: Callable[[Any], None] | None = None  # where emit() sends a part
 
 
 class ReaderBudgetExceeded(PlanwhError):
@@ -165,15 +167,26 @@ def _limit_memory(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
+def emit(part: Any) -> None:
+    """Send ``part`` (it must pickle) to the ``on_part`` of :func:`run_budgeted` now,
+    ahead of the result: from a worker over the pipe, in-process by a direct call."""
+    if _EMIT is None:
+        raise RuntimeError("emit() outside run_budgeted(..., on_part=...)")
+    _EMIT(part)
+
+
 def _child(fn: Callable[..., Any], args: tuple, budget: Budget, wfd: int) -> None:
     """Worker side: never returns."""
-    global _IN_WORKER
+    global _IN_WORKER, _EMIT
     _IN_WORKER = True
     code = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         _limit_memory(budget.memory_mb)
+        pipe = os.fdopen(wfd, "wb", buffering=1 << 20, closefd=False)
+        _EMIT = lambda part: pickle.dump(("part", part), pipe,  # noqa: E731
+                                         protocol=pickle.HIGHEST_PROTOCOL)
         try:
             message: tuple = ("ok", fn(*args))
         except MemoryError:
@@ -185,7 +198,7 @@ def _child(fn: Callable[..., Any], args: tuple, budget: Budget, wfd: int) -> Non
         except Exception as exc:  # noqa: BLE001 - a reader bug: the parent re-raises it
             message = ("bug", type(exc).__name__, str(exc)[:2000], traceback.format_exc())
         # pickled straight into the pipe: no whole bytes copy of a large frame
-        with os.fdopen(wfd, "wb", buffering=1 << 20, closefd=False) as pipe:
+        with pipe:
             try:
                 pickle.dump(message, pipe, protocol=pickle.HIGHEST_PROTOCOL)
             except MemoryError:  # part of the pickle may be sent: the parent sees it cut
@@ -207,18 +220,28 @@ def _signal_name(signum: int) -> str:
 
 def run_budgeted(fn: Callable[..., T], *args: Any, source_file: str,
                  budget: Budget | None = None,
-                 exceeded: type[ReaderBudgetExceeded] = ReaderBudgetExceeded) -> T:
+                 exceeded: type[ReaderBudgetExceeded] = ReaderBudgetExceeded,
+                 on_part: Callable[[Any], None] | None = None) -> T:
     """``fn(*args)`` in a forked worker under ``budget`` (default: from the environment).
 
-    Returns what ``fn`` returns (it must pickle). A ``PlanwhError`` raised by
+    Returns what ``fn`` returns (it must pickle); each part ``fn`` sends ahead with
+    :func:`emit` is given to ``on_part`` as it arrives (a large result in pieces:
+    neither side holds the whole pickle). A ``PlanwhError`` raised by
     ``fn`` is raised again here (same class, file, reason, location). Running
     out of time or memory, or a worker killed by a signal, raises ``exceeded``
     with the reason. Any other exception of ``fn`` (a reader bug) is raised as
     ``RuntimeError`` with the worker's traceback in its message.
     """
+    global _EMIT
     budget = budget or Budget.from_env()
     if budget.unlimited or _IN_WORKER or not hasattr(os, "fork"):
-        return fn(*args)
+        if on_part is None:
+            return fn(*args)
+        outer, _EMIT = _EMIT, on_part
+        try:
+            return fn(*args)
+        finally:
+            _EMIT = outer
     rfd, wfd = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -229,12 +252,18 @@ def run_budgeted(fn: Callable[..., T], *args: Any, source_file: str,
     os.close(wfd)
     pipe = _WorkerPipe(rfd, pid, budget)
     message = None
+    stream = io.BufferedReader(pipe, 1 << 20)
     try:
-        try:
-            message = pickle.load(io.BufferedReader(pipe, 1 << 20))
-        except (EOFError, pickle.UnpicklingError, ValueError, AttributeError, ImportError,
-                IndexError, TypeError):
-            message = None  # cut short: the worker died or was stopped while sending
+        while True:
+            try:
+                message = pickle.load(stream)
+            except (EOFError, pickle.UnpicklingError, ValueError, AttributeError,
+                    ImportError, IndexError, TypeError):
+                message = None  # cut short: the worker died or was stopped while sending
+            if message is None or message[0] != "part":
+                break
+            if on_part is not None:
+                on_part(message[1])
     except BaseException:  # Ctrl-C in the parent: the worker goes too
         _kill(pid)
         _wait(pid)
@@ -458,3 +487,72 @@ def read_stats_folder(folder: str | os.PathLike, resolver, metrics: Mapping[str,
     if hasattr(out, "ledgers"):  # the cell ledgers of the files read, when the reader keeps them
         out.ledgers = ledgers
     return out
+
+
+def _read_in_parts(path: Path, resolver, metrics: Mapping[str, Metric]):
+    """Worker side of :func:`stream_stats_folder`: the file read as
+    ``extractors.stats.read_stats_file`` reads it, its rows sent back by
+    :func:`emit` in parts of ``PART_ROWS``; the result keeps an empty frame."""
+    from extractors.stats import empty_frame
+    from extractors.stats import read_stats_file as _read
+
+    result = _read(path, resolver, metrics)
+    frame, result.frame = result.frame, empty_frame()
+    for start in range(0, len(frame), PART_ROWS):
+        emit(frame.iloc[start:start + PART_ROWS])
+    return result
+
+
+def stream_stats_folder(folder: str | os.PathLike, resolver, metrics: Mapping[str, Metric],
+                        sink, budget: Budget | None = None):
+    """:func:`read_stats_folder` in bounded memory: each file's rows go to
+    ``sink.append(frame)`` in parts of at most ``PART_ROWS`` rows as the worker sends
+    them, file after file in name order, and no whole frame is kept. A file whose
+    reading fails after some of its parts arrived is ``sink.discard(name)``: its rows
+    must not load (its issue says why). The cross-file duplicate check is the caller's
+    (``expectations.stats_sql.dedupe_staged`` on the staging table). Returns a
+    ``StatsResult`` with an empty frame, the issues and the files' cell ledgers."""
+    from extractors import stats
+    from extractors.files import input_files, unsupported_file_issues
+
+    budget = budget or Budget.from_env()
+    issues = unsupported_file_issues(folder, stats.STATS_SUFFIXES, "statistics")
+    ledgers = []
+    for path in input_files(folder, stats.STATS_SUFFIXES):
+        name = display_name(path.name)
+        sent = 0
+
+        def on_part(frame, name=name, renamed=name != path.name) -> None:
+            nonlocal sent
+            if renamed:
+                frame = frame.assign(source_file=name)
+            sent += sink.append(frame) or 0
+
+        problem = file_problem(path)
+        if problem is not None:
+            issues.append(IngestIssue(name, "file", "error", f"not read: {problem}",
+                                      "file_type"))
+            continue
+        failed = None
+        try:
+            with _readable_path(path) as readable:
+                result = run_budgeted(_read_in_parts, readable, resolver, metrics,
+                                      source_file=name, budget=budget, on_part=on_part)
+        except ReaderBudgetExceeded as exc:
+            failed = IngestIssue(name, "file", "error", exc.reason, BUDGET_CHECK)
+        except PlanwhError as exc:
+            failed = IngestIssue(name, "file", "error", exc.reason)
+        except RuntimeError as exc:  # a reader bug on this file: the others are still read
+            failed = IngestIssue(name, "file", "error", "not read: "
+                                 + str(exc).splitlines()[0].split(": ", 1)[-1], "reader_error")
+        if failed is not None:
+            if sent:
+                sink.discard(name)
+            issues.append(failed)
+            continue
+        for issue in result.issues:
+            if issue.source_file == path.name:
+                issue.source_file = name
+        issues.extend(result.issues)
+        ledgers.extend(getattr(result, "ledgers", None) or [])
+    return stats.StatsResult(stats.empty_frame(), issues, None, ledgers)
