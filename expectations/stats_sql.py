@@ -184,7 +184,8 @@ class StageSpool:
         self.close()
         n = 0
         if self.rows:
-            with pa.memory_map(self.path) as source:
+            # read, not memory-mapped: a mapped file's pages would count in the resident set
+            with pa.OSFile(self.path) as source:
                 reader = pa.ipc.open_file(source)
                 for i in range(reader.num_record_batches):
                     n += append_arrow(cx, table, pa.Table.from_batches([reader.get_batch(i)]))
