@@ -7,7 +7,9 @@ them, against bare library baselines on the same inputs, in the same session.
 
 Every figure is a child process timed from outside: wall time, CPU time (user + system
 of the process and the children it waited for) and peak RSS of its whole process tree
-(psutil, sampled every 20 ms: Dagster's step subprocesses included). planwh and its
+(psutil, sampled every 20 ms: Dagster's step subprocesses included), and its peak PSS
+(every 100 ms: pages a forked reader worker shares with its parent counted once, where
+the RSS sum counts them in both). planwh and its
 baseline alternate within each round, ``--runs`` rounds (at least 3); the tables give
 the median of each side and the ratio of the medians.
 
@@ -78,6 +80,7 @@ class Sample:
     wall: float  # s
     cpu: float  # s, user + system of the process and its waited-for children
     rss_mb: float  # peak RSS of the process tree, MB
+    pss_mb: float = 0.0  # peak PSS of the process tree, MB (pages shared after a fork counted once)
 
 
 def measure(cmd: list[str], cwd: Path | None = None, env: dict | None = None,
@@ -91,9 +94,10 @@ def measure(cmd: list[str], cwd: Path | None = None, env: dict | None = None,
     err = tempfile.TemporaryFile()
     t0 = time.perf_counter()
     proc = psutil.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=err)
-    peak = 0
+    peak = peak_pss = 0
+    tick = 0
     while proc.poll() is None:
-        rss = 0
+        rss = pss = 0
         try:
             procs = [proc, *proc.children(recursive=True)]
         except psutil.NoSuchProcess:
@@ -101,9 +105,13 @@ def measure(cmd: list[str], cwd: Path | None = None, env: dict | None = None,
         for p in procs:
             try:
                 rss += p.memory_info().rss
-            except psutil.NoSuchProcess:
+                if tick % 5 == 0:  # PSS reads smaps_rollup: every 100 ms
+                    pss += p.memory_full_info().pss
+            except (psutil.NoSuchProcess, psutil.AccessDenied, AttributeError):
                 pass
         peak = max(peak, rss)
+        peak_pss = max(peak_pss, pss)
+        tick += 1
         time.sleep(0.02)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -113,7 +121,7 @@ def measure(cmd: list[str], cwd: Path | None = None, env: dict | None = None,
         raise SystemExit(f"{label or cmd[:4]} exited {proc.returncode}:\n{tail}")
     err.close()
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Sample(wall, cpu, peak / 2**20)
+    return Sample(wall, cpu, peak / 2**20, peak_pss / 2**20)
 
 
 def child_env(**extra: str) -> dict:
@@ -343,11 +351,12 @@ def stats_duckdb(args, tmp: Path) -> list[Row]:
                              str(path)], cwd=work, env=child_env(), label="duckdb read_csv"))
         shutil.rmtree(work)
         print(f"  DuckDB round {r + 1}: planwh {runs[-1].wall:.1f}s "
-              f"({runs[-1].rss_mb:.0f} MB), read_csv {base[-1].wall:.2f}s", flush=True)
+              f"(RSS {runs[-1].rss_mb:.0f} MB, PSS {runs[-1].pss_mb:.0f} MB), "
+              f"read_csv {base[-1].wall:.2f}s", flush=True)
     ratio = median(runs) / median(base)
     rss = median(runs, "rss_mb")
     return [Row("c", f"{args.rows:,} statistics rows, DuckDB", f"{median(runs):.1f} s, "
-                f"peak {rss:.0f} MB", f"read_csv {median(base):.2f} s, peak "
+                f"peak {rss:.0f} MB (PSS {median(runs, 'pss_mb'):.0f} MB)", f"read_csv {median(base):.2f} s, peak "
                 f"{median(base, 'rss_mb'):.0f} MB", ratio, "<= 10, RSS <= 1 GB",
                 ratio <= 10 and rss <= 1024,
                 f"loaded {loaded['fct_district_stat']:,} rows, {loaded['ingest_issues']:,} ingest_issues rows")]
@@ -400,13 +409,15 @@ def stats_postgres(args, tmp: Path) -> list[Row]:
             finally:
                 drop(name)
             shutil.rmtree(work)
-            print(f"  PostgreSQL round {r + 1}: planwh {runs[-1].wall:.1f}s, "
+            print(f"  PostgreSQL round {r + 1}: planwh {runs[-1].wall:.1f}s "
+                  f"(RSS {runs[-1].rss_mb:.0f} MB, PSS {runs[-1].pss_mb:.0f} MB), "
                   f"COPY {base[-1].wall:.2f}s", flush=True)
     finally:
         admin.dispose()
     ratio = median(runs) / median(base)
     return [Row("d", f"{args.rows:,} statistics rows, PostgreSQL",
-                f"{median(runs):.1f} s, peak {median(runs, 'rss_mb'):.0f} MB",
+                f"{median(runs):.1f} s, peak {median(runs, 'rss_mb'):.0f} MB "
+                f"(PSS {median(runs, 'pss_mb'):.0f} MB)",
                 f"COPY {median(base):.2f} s", ratio, "<= 10", ratio <= 10,
                 f"loaded {loaded['fct_district_stat']:,} rows, {loaded['ingest_issues']:,} ingest_issues rows")]
 
