@@ -197,7 +197,9 @@ LARGE_SCRIPT = textwrap.dedent("""
             spool.stage(cx, "stg_large")
             dedupe_staged(cx, "stg_large", issues)
             n = cx.exec_driver_sql("SELECT COUNT(*) FROM stg_large").scalar()
-    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # VmHWM, not RUSAGE_SELF: ru_maxrss survives execve (it would be pytest's peak)
+    status = Path("/proc/self/status").read_text()
+    me = int(status.split("VmHWM:")[1].split()[0])
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print("RESULT", n, len(issues), me // 1024, kids // 1024)
 """)
