@@ -7,7 +7,9 @@ them, against bare library baselines on the same inputs, in the same session.
 
 Every figure is a child process timed from outside: wall time, CPU time (user + system
 of the process and the children it waited for) and peak RSS of its whole process tree
-(psutil, sampled every 20 ms: Dagster's step subprocesses included). planwh and its
+(psutil, sampled every 20 ms: Dagster's step subprocesses included), and its peak PSS
+(every 100 ms: pages a forked reader worker shares with its parent counted once, where
+the RSS sum counts them in both). planwh and its
 baseline alternate within each round, ``--runs`` rounds (at least 3); the tables give
 the median of each side and the ratio of the medians.
 
@@ -78,6 +80,7 @@ class Sample:
     wall: float  # s
     cpu: float  # s, user + system of the process and its waited-for children
     rss_mb: float  # peak RSS of the process tree, MB
+    pss_mb: float = 0.0  # peak PSS of the process tree, MB (pages shared after a fork counted once)
 
 
 def measure(cmd: list[str], cwd: Path | None = None, env: dict | None = None,
@@ -91,9 +94,10 @@ def measure(cmd: list[str], cwd: Path | None = None, env: dict | None = None,
     err = tempfile.TemporaryFile()
     t0 = time.perf_counter()
     proc = psutil.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=err)
-    peak = 0
+    peak = peak_pss = 0
+    tick = 0
     while proc.poll() is None:
-        rss = 0
+        rss = pss = 0
         try:
             procs = [proc, *proc.children(recursive=True)]
         except psutil.NoSuchProcess:
@@ -101,9 +105,13 @@ def measure(cmd: list[str], cwd: Path | None = None, env: dict | None = None,
         for p in procs:
             try:
                 rss += p.memory_info().rss
-            except psutil.NoSuchProcess:
+                if tick % 5 == 0:  # PSS reads smaps_rollup: every 100 ms
+                    pss += p.memory_full_info().pss
+            except (psutil.NoSuchProcess, psutil.AccessDenied, AttributeError):
                 pass
         peak = max(peak, rss)
+        peak_pss = max(peak_pss, pss)
+        tick += 1
         time.sleep(0.02)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -113,7 +121,7 @@ def measure(cmd: list[str], cwd: Path | None = None, env: dict | None = None,
         raise SystemExit(f"{label or cmd[:4]} exited {proc.returncode}:\n{tail}")
     err.close()
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Sample(wall, cpu, peak / 2**20)
+    return Sample(wall, cpu, peak / 2**20, peak_pss / 2**20)
 
 
 def child_env(**extra: str) -> dict:
@@ -319,6 +327,13 @@ with psycopg.connect(sys.argv[1]) as con, con.cursor() as cur:
 """
 
 
+def read_budget(args) -> dict[str, str]:
+    """PLANWH_READ_MEMORY_MB when --read-memory-mb is given; else the product's default."""
+    if args.read_memory_mb is None:
+        return {}
+    return {"PLANWH_READ_MEMORY_MB": str(args.read_memory_mb)}
+
+
 def stats_duckdb(args, tmp: Path) -> list[Row]:
     """(c) statistics into DuckDB: planwh run vs read_csv."""
     path, ref = stats_input(args.rows)
@@ -327,7 +342,7 @@ def stats_duckdb(args, tmp: Path) -> list[Row]:
         work = tmp / f"duck-{r}"
         raw = raw_folder(work / "raw", ref, stats=[path])
         env = child_env(DAGSTER_HOME=str(dagster_home(work / "dagster_home")),
-                        PLANWH_READ_MEMORY_MB=str(args.read_memory_mb))
+                        **read_budget(args))
         url = f"duckdb:///{work / 'warehouse.duckdb'}"
         runs.append(measure(planwh("run", "--raw", str(raw), "--warehouse", url, "--quiet"),
                             cwd=work, env=env, label="planwh run (statistics, DuckDB)"))
@@ -336,11 +351,12 @@ def stats_duckdb(args, tmp: Path) -> list[Row]:
                              str(path)], cwd=work, env=child_env(), label="duckdb read_csv"))
         shutil.rmtree(work)
         print(f"  DuckDB round {r + 1}: planwh {runs[-1].wall:.1f}s "
-              f"({runs[-1].rss_mb:.0f} MB), read_csv {base[-1].wall:.2f}s", flush=True)
+              f"(RSS {runs[-1].rss_mb:.0f} MB, PSS {runs[-1].pss_mb:.0f} MB), "
+              f"read_csv {base[-1].wall:.2f}s", flush=True)
     ratio = median(runs) / median(base)
     rss = median(runs, "rss_mb")
     return [Row("c", f"{args.rows:,} statistics rows, DuckDB", f"{median(runs):.1f} s, "
-                f"peak {rss:.0f} MB", f"read_csv {median(base):.2f} s, peak "
+                f"peak {rss:.0f} MB (PSS {median(runs, 'pss_mb'):.0f} MB)", f"read_csv {median(base):.2f} s, peak "
                 f"{median(base, 'rss_mb'):.0f} MB", ratio, "<= 10, RSS <= 1 GB",
                 ratio <= 10 and rss <= 1024,
                 f"loaded {loaded['fct_district_stat']:,} rows, {loaded['ingest_issues']:,} ingest_issues rows")]
@@ -376,7 +392,7 @@ def stats_postgres(args, tmp: Path) -> list[Row]:
             work = tmp / f"pg-{r}"
             raw = raw_folder(work / "raw", ref, stats=[path])
             env = child_env(DAGSTER_HOME=str(dagster_home(work / "dagster_home")),
-                            PLANWH_READ_MEMORY_MB=str(args.read_memory_mb))
+                            **read_budget(args))
             name, url = fresh_db()
             try:
                 runs.append(measure(planwh("run", "--raw", str(raw), "--warehouse", url,
@@ -393,13 +409,15 @@ def stats_postgres(args, tmp: Path) -> list[Row]:
             finally:
                 drop(name)
             shutil.rmtree(work)
-            print(f"  PostgreSQL round {r + 1}: planwh {runs[-1].wall:.1f}s, "
+            print(f"  PostgreSQL round {r + 1}: planwh {runs[-1].wall:.1f}s "
+                  f"(RSS {runs[-1].rss_mb:.0f} MB, PSS {runs[-1].pss_mb:.0f} MB), "
                   f"COPY {base[-1].wall:.2f}s", flush=True)
     finally:
         admin.dispose()
     ratio = median(runs) / median(base)
     return [Row("d", f"{args.rows:,} statistics rows, PostgreSQL",
-                f"{median(runs):.1f} s, peak {median(runs, 'rss_mb'):.0f} MB",
+                f"{median(runs):.1f} s, peak {median(runs, 'rss_mb'):.0f} MB "
+                f"(PSS {median(runs, 'pss_mb'):.0f} MB)",
                 f"COPY {median(base):.2f} s", ratio, "<= 10", ratio <= 10,
                 f"loaded {loaded['fct_district_stat']:,} rows, {loaded['ingest_issues']:,} ingest_issues rows")]
 
@@ -451,10 +469,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="40-row layout-A tables per generated plan (default 1, ~5 PDF pages)")
     ap.add_argument("--rows", type=int, help=f"M statistics rows for c, d (default {FULL['rows']:,})")
     ap.add_argument("--pages", type=int, help=f"PDF pages for f (default {FULL['pages']})")
-    ap.add_argument("--read-memory-mb", type=int, default=8192,
-                    help="PLANWH_READ_MEMORY_MB for the statistics runs c, d (default 8192: the "
-                         "default reader budget, 2048 MB of address space, stops the reader "
-                         "on one 5M-row CSV, and nothing is loaded)")
+    ap.add_argument("--read-memory-mb", type=int, default=None,
+                    help="PLANWH_READ_MEMORY_MB for the statistics runs c, d (default: unset, "
+                         "the product's default reader budget of 2048 MB in use)")
     ap.add_argument("--runs", type=int, help="rounds, each side once per round (default 3, min 3)")
     ap.add_argument("--only", default=SCENARIOS, help="scenarios to run, e.g. a,b,e (default all)")
     ap.add_argument("--json", type=Path, help="also write the rows and settings to this file")

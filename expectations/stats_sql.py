@@ -109,7 +109,14 @@ def append_stage(cx: Connection, table: str, frame: pd.DataFrame, first_row: int
     registered Arrow table; PostgreSQL: COPY of Arrow-written CSV). Returns its rows."""
     if not len(frame):
         return 0
-    arrow = normalise(frame, first_row)
+    return append_arrow(cx, table, normalise(frame, first_row))
+
+
+def append_arrow(cx: Connection, table: str, arrow: pa.Table) -> int:
+    """Append Arrow rows already in the staging columns (:func:`normalise`'s, ``_row``
+    included) by the engine's bulk path. Returns their number."""
+    if not arrow.num_rows:
+        return 0
     if cx.dialect.name == "postgresql":
         _copy_into(cx, table, arrow)
     else:
@@ -122,7 +129,7 @@ def append_stage(cx: Connection, table: str, frame: pd.DataFrame, first_row: int
                          "FROM _planwh_stage_src")
         finally:
             duck.unregister("_planwh_stage_src")
-    return len(frame)
+    return arrow.num_rows
 
 
 def _copy_into(cx: Connection, table: str, arrow: pa.Table) -> None:
@@ -134,6 +141,82 @@ def _copy_into(cx: Connection, table: str, arrow: pa.Table) -> None:
             buf = io.BytesIO()
             pacsv.write_csv(batch, buf, options)
             cp.write(buf.getbuffer())
+
+
+class StageSpool:
+    """Statistics rows spooled to a temporary Arrow IPC file as they are read (batch by
+    batch, :func:`normalise`'d with consecutive ``_row``s), then appended to the staging
+    table batch by batch (:meth:`stage`): no whole-folder frame in memory, and no
+    warehouse transaction held open while the files are read.
+
+    ``append(frame)`` takes one batch; ``discard(name)`` marks a file whose reading
+    failed after some of its batches arrived: its rows are not staged."""
+
+    def __init__(self, folder: str) -> None:
+        import os
+
+        self.path = os.path.join(folder, "stage.arrow")
+        self.rows = 0
+        self.discarded: set[str] = set()
+        self._writer: pa.ipc.RecordBatchFileWriter | None = None
+
+    def append(self, frame: pd.DataFrame) -> int:
+        if not len(frame):
+            return 0
+        arrow = normalise(frame, self.rows)
+        if self._writer is None:
+            self._writer = pa.ipc.new_file(self.path, arrow.schema)
+        self._writer.write_table(arrow)
+        self.rows += arrow.num_rows
+        return arrow.num_rows
+
+    def discard(self, name: str) -> None:
+        self.discarded.add(name)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def stage(self, cx: Connection, table: str) -> int:
+        """Append every spooled batch to ``table`` (created by :func:`create_stage`),
+        then drop the rows of discarded files. Returns the rows appended."""
+        self.close()
+        n = 0
+        if self.rows:
+            # read, not memory-mapped: a mapped file's pages would count in the resident set
+            with pa.OSFile(self.path) as source:
+                reader = pa.ipc.open_file(source)
+                for i in range(reader.num_record_batches):
+                    n += append_arrow(cx, table, pa.Table.from_batches([reader.get_batch(i)]))
+        drop_files(cx, table, self.discarded)
+        return n
+
+
+def dedupe_staged(cx: Connection, table: str, issues: list) -> int:
+    """The cross-file duplicate check of ``extractors.stats.read_stats_folder`` on the
+    staging table: of the rows sharing a (metric, district, year), the first by ``_row``
+    is kept; a later different value is an issue (the same issue rows), an equal one is
+    dropped silently. Only the repeated keys are fetched. Returns the rows deleted."""
+    from extractors.stats import _dedupe
+
+    key = "metric_code, district_code, year"
+    rows = cx.exec_driver_sql(
+        f"SELECT {', '.join('t.' + c for c in STAGE_COLUMNS)} FROM {table} t JOIN "
+        f"(SELECT {key} FROM {table} GROUP BY {key} HAVING COUNT(*) > 1) d "
+        "ON t.metric_code = d.metric_code AND t.district_code = d.district_code "
+        f"AND t.year = d.year ORDER BY t.{ROW}").fetchall()
+    if not rows:
+        return 0
+    sub = pd.DataFrame([tuple(r) for r in rows], columns=STAGE_COLUMNS)
+    sub["value"] = sub["value"].astype("float64")
+    dropped: list[int] = []
+    _dedupe(sub, issues, lambda position, _reason: dropped.append(int(sub[ROW].iat[position])))
+    if dropped:
+        _put_small(cx, "_planwh_dup", {ROW: "BIGINT"}, [(r,) for r in dropped])
+        cx.exec_driver_sql(f"DELETE FROM {table} WHERE {ROW} IN (SELECT {ROW} FROM _planwh_dup)")
+        cx.exec_driver_sql("DROP TABLE _planwh_dup")
+    return len(dropped)
 
 
 def stage_frame(cx: Connection, table: str, frame: pd.DataFrame) -> int:
@@ -490,6 +573,7 @@ def rows_per_file(cx: Connection, table: str) -> dict[str, int]:
         "GROUP BY source_file")}
 
 
-__all__ = ["STATS_COVERAGE_RULES", "append_stage", "coverage_grid_sql", "create_stage",
+__all__ = ["STATS_COVERAGE_RULES", "StageSpool", "append_arrow", "append_stage",
+           "dedupe_staged", "coverage_grid_sql", "create_stage",
            "failing_rows_sql", "normalise", "put_reference", "quarantine", "run_on_frame",
            "stage_frame", "validate_staged"]

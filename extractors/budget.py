@@ -5,14 +5,23 @@ stream ``/Length`` refers to itself) or allocate without bound (a DOCX cell
 spanning two billion columns, a one-line CSV of a gigabyte). planwh therefore
 reads each plan document and each statistics file in a forked worker process:
 
-- the worker's address space may grow by at most ``PLANWH_READ_MEMORY_MB``
-  (``RLIMIT_AS``, default 2048 MB) over what it inherited at the fork;
+- the worker's memory in use (its resident set, ``VmRSS`` of
+  ``/proc/<pid>/status``, polled by the parent every 50 ms) may grow by at most
+  ``PLANWH_READ_MEMORY_MB`` (default 2048 MB) over the parent's at the fork;
+  beyond it the worker is killed. Address space is not the measure: pyarrow's
+  and numpy's allocators reserve virtual memory they never touch, so a 5M-row
+  CSV needing 1.5 GB in use reserves well over 2 GB. ``RLIMIT_AS`` stays only
+  as a backstop (:data:`ADDRESS_SPACE_FACTOR` times the budget, at least
+  :data:`ADDRESS_SPACE_MIN_MB` MB over the inherited size), for an allocation
+  faster than the poll;
 - the worker is killed after ``PLANWH_READ_TIMEOUT`` seconds (default 300).
 
 Exceeding either is :class:`ReaderBudgetExceeded` (for a plan document, the
 subclass :class:`PlanBudgetExceeded`, which is also an ``UnreadableDocument``),
 whose reason says which budget was exceeded; no traceback. The worker sends
-its result back pickled (a ``PlanDocument`` or a ``StatsResult``).
+its result back pickled (a ``PlanDocument`` or a ``StatsResult``), written to
+the pipe as it is pickled and unpickled from the pipe as it arrives (no whole
+copy of the pickle on either side).
 
 Setting both variables to 0 reads in-process without any limit (debugging);
 a worker never forks another worker. Platforms without ``fork`` read in-process.
@@ -30,6 +39,7 @@ every result and issue carries instead (``\\xd1\\xf8…`` for undecodable bytes;
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import re
@@ -61,9 +71,14 @@ DEFAULT_MEMORY_MB = 2048
 TIMEOUT_ENV = "PLANWH_READ_TIMEOUT"
 MEMORY_ENV = "PLANWH_READ_MEMORY_MB"
 BUDGET_CHECK = "reader_budget"
+POLL_S = 0.05  # how often the parent measures the worker's resident set
+ADDRESS_SPACE_FACTOR = 4  # RLIMIT_AS backstop: this many times the memory budget ...
+ADDRESS_SPACE_MIN_MB = 4096  # ... and at least this much over the inherited size
 
+PART_ROWS = 500_000  # statistics rows per part sent back by the worker
 T = TypeVar("T")
 _IN_WORKER = False  # set in a worker: a worker never forks another
+_EMIT: Callable[[Any], None] | None = None  # where emit() sends a part
 
 
 class ReaderBudgetExceeded(PlanwhError):
@@ -97,7 +112,7 @@ def _env_number(var: str, default: float) -> float:
 
 @dataclass(frozen=True)
 class Budget:
-    """Wall-time (seconds) and memory (MB of address-space growth); 0 = no limit."""
+    """Wall-time (seconds) and memory (MB of resident-set growth); 0 = no limit."""
 
     timeout_s: float = DEFAULT_TIMEOUT_S
     memory_mb: int = DEFAULT_MEMORY_MB
@@ -127,10 +142,24 @@ def _address_space_bytes() -> int:
         return 0
 
 
+def _resident_bytes(pid: int | str = "self") -> int:
+    """The resident set (memory in use) of process ``pid`` (Linux /proc; 0 where unknown)."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def _limit_memory(memory_mb: int) -> None:
+    """The address-space backstop (the budget itself is the parent's resident-set poll)."""
     if not memory_mb:
         return
-    limit = _address_space_bytes() + memory_mb * 1024 * 1024
+    backstop_mb = max(ADDRESS_SPACE_FACTOR * memory_mb, ADDRESS_SPACE_MIN_MB)
+    limit = _address_space_bytes() + backstop_mb * 1024 * 1024
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
@@ -139,15 +168,26 @@ def _limit_memory(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
+def emit(part: Any) -> None:
+    """Send ``part`` (it must pickle) to the ``on_part`` of :func:`run_budgeted` now,
+    ahead of the result: from a worker over the pipe, in-process by a direct call."""
+    if _EMIT is None:
+        raise RuntimeError("emit() outside run_budgeted(..., on_part=...)")
+    _EMIT(part)
+
+
 def _child(fn: Callable[..., Any], args: tuple, budget: Budget, wfd: int) -> None:
     """Worker side: never returns."""
-    global _IN_WORKER
+    global _IN_WORKER, _EMIT
     _IN_WORKER = True
     code = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         _limit_memory(budget.memory_mb)
+        pipe = os.fdopen(wfd, "wb", buffering=1 << 20, closefd=False)
+        _EMIT = lambda part: pickle.dump(("part", part), pipe,  # noqa: E731
+                                         protocol=pickle.HIGHEST_PROTOCOL)
         try:
             message: tuple = ("ok", fn(*args))
         except MemoryError:
@@ -158,14 +198,12 @@ def _child(fn: Callable[..., Any], args: tuple, budget: Budget, wfd: int) -> Non
             message = ("bug", type(exc).__name__, str(exc)[:500], "")
         except Exception as exc:  # noqa: BLE001 - a reader bug: the parent re-raises it
             message = ("bug", type(exc).__name__, str(exc)[:2000], traceback.format_exc())
-        try:
-            data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-        except MemoryError:
-            data = pickle.dumps(("memory",))
-        view = memoryview(data)
-        while view:
-            n = os.write(wfd, view[: 1 << 20])
-            view = view[n:]
+        # pickled straight into the pipe: no whole bytes copy of a large frame
+        with pipe:
+            try:
+                pickle.dump(message, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            except MemoryError:  # part of the pickle may be sent: the parent sees it cut
+                code = 3
     except MemoryError:
         code = 3
     except BaseException:  # noqa: BLE001 - nothing may escape a forked child
@@ -183,18 +221,28 @@ def _signal_name(signum: int) -> str:
 
 def run_budgeted(fn: Callable[..., T], *args: Any, source_file: str,
                  budget: Budget | None = None,
-                 exceeded: type[ReaderBudgetExceeded] = ReaderBudgetExceeded) -> T:
+                 exceeded: type[ReaderBudgetExceeded] = ReaderBudgetExceeded,
+                 on_part: Callable[[Any], None] | None = None) -> T:
     """``fn(*args)`` in a forked worker under ``budget`` (default: from the environment).
 
-    Returns what ``fn`` returns (it must pickle). A ``PlanwhError`` raised by
+    Returns what ``fn`` returns (it must pickle); each part ``fn`` sends ahead with
+    :func:`emit` is given to ``on_part`` as it arrives (a large result in pieces:
+    neither side holds the whole pickle). A ``PlanwhError`` raised by
     ``fn`` is raised again here (same class, file, reason, location). Running
     out of time or memory, or a worker killed by a signal, raises ``exceeded``
     with the reason. Any other exception of ``fn`` (a reader bug) is raised as
     ``RuntimeError`` with the worker's traceback in its message.
     """
+    global _EMIT
     budget = budget or Budget.from_env()
     if budget.unlimited or _IN_WORKER or not hasattr(os, "fork"):
-        return fn(*args)
+        if on_part is None:
+            return fn(*args)
+        outer, _EMIT = _EMIT, on_part
+        try:
+            return fn(*args)
+        finally:
+            _EMIT = outer
     rfd, wfd = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -203,36 +251,35 @@ def run_budgeted(fn: Callable[..., T], *args: Any, source_file: str,
         os.close(rfd)
         _child(fn, args, budget, wfd)
     os.close(wfd)
-    chunks: list[bytes] = []
-    timed_out = False
-    deadline = time.monotonic() + budget.timeout_s if budget.timeout_s else None
+    pipe = _WorkerPipe(rfd, pid, budget)
+    message = None
+    stream = io.BufferedReader(pipe, 1 << 20)
     try:
         while True:
-            wait = None if deadline is None else deadline - time.monotonic()
-            if wait is not None and wait <= 0:
-                timed_out = True
+            try:
+                message = pickle.load(stream)
+            except (EOFError, pickle.UnpicklingError, ValueError, AttributeError,
+                    ImportError, IndexError, TypeError):
+                message = None  # cut short: the worker died or was stopped while sending
+            if message is None or message[0] != "part":
                 break
-            ready, _, _ = select.select([rfd], [], [], wait)
-            if not ready:
-                continue
-            block = os.read(rfd, 1 << 20)
-            if not block:
-                break
-            chunks.append(block)
+            if on_part is not None:
+                on_part(message[1])
     except BaseException:  # Ctrl-C in the parent: the worker goes too
-        os.kill(pid, signal.SIGKILL)
+        _kill(pid)
         _wait(pid)
         raise
     finally:
         os.close(rfd)
-    if timed_out:
-        os.kill(pid, signal.SIGKILL)
+    if pipe.stopped is not None:
+        _kill(pid)
     _, status = _wait(pid)
-    if timed_out:
+    if pipe.stopped == "time":
         raise exceeded(source_file, f"reading stopped: exceeded the time budget "
                                     f"({budget.timeout_s:g} s, {TIMEOUT_ENV})")
-    data = b"".join(chunks)
-    message = pickle.loads(data) if data else None
+    if pipe.stopped == "memory":
+        raise exceeded(source_file, f"reading stopped: exceeded the memory budget "
+                                    f"({budget.memory_mb} MB, {MEMORY_ENV})")
     if message is None:
         if os.WIFSIGNALED(status):
             why = f"the reader was killed by {_signal_name(os.WTERMSIG(status))}"
@@ -251,6 +298,60 @@ def run_budgeted(fn: Callable[..., T], *args: Any, source_file: str,
         raise cls(src, reason, location)
     _, name, text, tb = message
     raise RuntimeError(f"{source_file}: reader failed ({name}: {text})\n{tb}".rstrip())
+
+
+class _WorkerPipe(io.RawIOBase):
+    """The read end of the worker's pipe, read under the budget: while waiting for
+    bytes, the worker's resident set is measured every ``POLL_S`` and the deadline
+    checked; over either, reading stops (``stopped`` says which) as at end of file."""
+
+    def __init__(self, fd: int, pid: int, budget: Budget) -> None:
+        self.fd, self.pid = fd, pid
+        self.stopped: str | None = None
+        self.deadline = time.monotonic() + budget.timeout_s if budget.timeout_s else None
+        # the budget is growth over what the worker inherited: the parent's resident set now
+        self.rss_limit = (_resident_bytes() + budget.memory_mb * 1024 * 1024
+                          if budget.memory_mb else 0)
+        self.peak = 0
+        self.polled = 0.0
+
+    def readable(self) -> bool:
+        return True
+
+    def _over(self) -> str | None:
+        now = time.monotonic()
+        if self.deadline is not None and now >= self.deadline:
+            return "time"
+        if self.rss_limit and now - self.polled >= POLL_S:
+            self.polled = now
+            rss = _resident_bytes(self.pid)
+            self.peak = max(self.peak, rss)
+            if rss > self.rss_limit:
+                return "memory"
+        return None
+
+    def readinto(self, buffer) -> int:
+        if self.stopped is not None:
+            return 0
+        while True:
+            over = self._over()
+            if over is not None:
+                self.stopped = over
+                _kill(self.pid)
+                return 0
+            wait = POLL_S
+            if self.deadline is not None:
+                wait = max(0.0, min(wait, self.deadline - time.monotonic()))
+            ready, _, _ = select.select([self.fd], [], [], wait)
+            if ready:
+                return os.readv(self.fd, [buffer])
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:  # pragma: no cover - already reaped
+        pass
 
 
 def _wait(pid: int) -> tuple[int, int]:
@@ -409,3 +510,72 @@ def read_stats_folder(folder: str | os.PathLike, resolver, metrics: Mapping[str,
     if hasattr(out, "ledgers"):  # the cell ledgers of the files read, when the reader keeps them
         out.ledgers = ledgers
     return out
+
+
+def _read_in_parts(path: Path, resolver, metrics: Mapping[str, Metric]):
+    """Worker side of :func:`stream_stats_folder`: the file read as
+    ``extractors.stats.read_stats_file`` reads it, its rows sent back by
+    :func:`emit` in parts of ``PART_ROWS``; the result keeps an empty frame."""
+    from extractors.stats import empty_frame
+    from extractors.stats import read_stats_file as _read
+
+    result = _read(path, resolver, metrics)
+    frame, result.frame = result.frame, empty_frame()
+    for start in range(0, len(frame), PART_ROWS):
+        emit(frame.iloc[start:start + PART_ROWS])
+    return result
+
+
+def stream_stats_folder(folder: str | os.PathLike, resolver, metrics: Mapping[str, Metric],
+                        sink, budget: Budget | None = None):
+    """:func:`read_stats_folder` in bounded memory: each file's rows go to
+    ``sink.append(frame)`` in parts of at most ``PART_ROWS`` rows as the worker sends
+    them, file after file in name order, and no whole frame is kept. A file whose
+    reading fails after some of its parts arrived is ``sink.discard(name)``: its rows
+    must not load (its issue says why). The cross-file duplicate check is the caller's
+    (``expectations.stats_sql.dedupe_staged`` on the staging table). Returns a
+    ``StatsResult`` with an empty frame, the issues and the files' cell ledgers."""
+    from extractors import stats
+    from extractors.files import input_files, unsupported_file_issues
+
+    budget = budget or Budget.from_env()
+    issues = unsupported_file_issues(folder, stats.STATS_SUFFIXES, "statistics")
+    ledgers = []
+    for path in input_files(folder, stats.STATS_SUFFIXES):
+        name = display_name(path.name)
+        sent = 0
+
+        def on_part(frame, name=name, renamed=name != path.name) -> None:
+            nonlocal sent
+            if renamed:
+                frame = frame.assign(source_file=name)
+            sent += sink.append(frame) or 0
+
+        problem = file_problem(path)
+        if problem is not None:
+            issues.append(IngestIssue(name, "file", "error", f"not read: {problem}",
+                                      "file_type"))
+            continue
+        failed = None
+        try:
+            with _readable_path(path) as readable:
+                result = run_budgeted(_read_in_parts, readable, resolver, metrics,
+                                      source_file=name, budget=budget, on_part=on_part)
+        except ReaderBudgetExceeded as exc:
+            failed = IngestIssue(name, "file", "error", exc.reason, BUDGET_CHECK)
+        except PlanwhError as exc:
+            failed = IngestIssue(name, "file", "error", exc.reason)
+        except RuntimeError as exc:  # a reader bug on this file: the others are still read
+            failed = IngestIssue(name, "file", "error", "not read: "
+                                 + str(exc).splitlines()[0].split(": ", 1)[-1], "reader_error")
+        if failed is not None:
+            if sent:
+                sink.discard(name)
+            issues.append(failed)
+            continue
+        for issue in result.issues:
+            if issue.source_file == path.name:
+                issue.source_file = name
+        issues.extend(result.issues)
+        ledgers.extend(getattr(result, "ledgers", None) or [])
+    return stats.StatsResult(stats.empty_frame(), issues, None, ledgers)

@@ -335,7 +335,7 @@ def test_file_changing_during_the_read_is_held_back(two_files, monkeypatch):
     import extractors.budget
 
     tmp_path, raw, url, a, b, before = two_files
-    real = extractors.budget.read_stats_folder
+    real = extractors.budget.stream_stats_folder
 
     def read_while_growing(*args, **kwargs):
         result = real(*args, **kwargs)
@@ -343,7 +343,7 @@ def test_file_changing_during_the_read_is_held_back(two_files, monkeypatch):
             f.write("西湖区,2020,养老机构床位数,1".encode())
         return result
 
-    monkeypatch.setattr(extractors.budget, "read_stats_folder", read_while_growing)
+    monkeypatch.setattr(extractors.budget, "stream_stats_folder", read_while_growing)
     change_one_value(a)
     run_pipeline(raw, url, tmp_path)
     assert stat_rows(url, "a.csv") == before["a.csv"]

@@ -2,6 +2,7 @@
 the district_stats suite (set-based SQL), bad rows quarantined; fct_district_stat is then
 loaded from the staging table. Only a table name passes between the two assets."""
 
+import tempfile
 from dataclasses import dataclass
 
 import dagster as dg
@@ -66,6 +67,16 @@ def describe_stage(cx, table: str) -> StagedStats:
                        head.to_markdown(index=False) if len(head) else "_no rows_")
 
 
+def _presence(rows: dict[str, int]) -> pd.DataFrame:
+    """A frame with one row (a value present) for each file with staged rows: what
+    ``pipelines.stats_guard.held_back_files`` needs of the rows (whether a file has
+    any), without fetching them."""
+    names = sorted(n for n, k in rows.items() if k)
+    return pd.DataFrame({"metric_code": names, "district_code": [""] * len(names),
+                         "year": [0] * len(names), "value": [1.0] * len(names),
+                         "source_file": names})
+
+
 def drop_stale_stages(engine, instance: dg.DagsterInstance, keep: str) -> None:
     """Drop the staging tables of runs that are over (a run whose load was blocked by the
     check, or that failed, leaves its stage behind)."""
@@ -102,14 +113,15 @@ def drop_stale_stages(engine, instance: dg.DagsterInstance, keep: str) -> None:
 def district_stats(context: dg.AssetExecutionContext, raw: RawFolder, warehouse: WarehouseResource):
     from expectations.runner import issues_from, write_data_docs
     from expectations.stats_sql import (
-        append_stage,
+        StageSpool,
         create_stage,
+        dedupe_staged,
         drop_files,
         quarantine,
         rows_per_file,
         validate_staged,
     )
-    from extractors.budget import read_stats_folder
+    from extractors.budget import stream_stats_folder
     from extractors.files import input_files
     from extractors.stats import STATS_SUFFIXES
     from pipelines.stats_guard import (
@@ -124,39 +136,45 @@ def district_stats(context: dg.AssetExecutionContext, raw: RawFolder, warehouse:
     ref = read_reference(raw.reference_dir)
     paths = input_files(raw.stats_dir, STATS_SUFFIXES)
     before = file_states(paths)
-    result = read_stats_folder(raw.stats_dir, ref.resolver, ref.metrics)
-    after = file_states(paths)
-    read_issues = list(result.issues)
-    engine = warehouse.get_engine()
-    previous = stats_rows_loaded(engine)
-    # unreadable or still changing: held back whole, before the suite looks at its rows
-    held = held_back_files(paths, before, after, result.frame, read_issues)
-    table = staging_table(context.run_id)
-    drop_stale_stages(engine, context.instance, keep=table)
-    ctx = {"districts": ref.districts, "metrics": ref.metrics}
-    with engine.begin() as cx:
-        # staged by the engine's bulk path; the frame is not needed after this
-        create_stage(cx, table)
-        read_rows = append_stage(cx, table, result.frame)
+    with tempfile.TemporaryDirectory(prefix="planwh-stage-") as spool_dir:
+        # rows spooled to disk in parts as the reader's worker sends them: bounded memory
+        spool = StageSpool(spool_dir)
+        result = stream_stats_folder(raw.stats_dir, ref.resolver, ref.metrics, spool)
+        after = file_states(paths)
+        read_issues = list(result.issues)
         result = None
-        drop_files(cx, table, held)
-        suite = validate_staged(cx, table, **ctx)
-        issues = read_issues + issues_from(suite)
-        failing = suite.failing_positions("error")
-        bad = quarantine(cx, table, failing) if failing else 0
-        # sharply smaller than its last good load (after quarantine: what would be loaded)
-        present = {p.name for p in paths}
-        shrunk = shrunk_files(rows_per_file(cx, table),
-                              {f: n for f, n in previous.items()
-                               if f in present and f not in held},
-                              raw.shrink_accepted)
-        drop_files(cx, table, shrunk)
-        held.update(shrunk)
-        if bad or shrunk:
-            if bad:
-                context.log.warning(f"{bad} statistics rows quarantined by expectations")
+        engine = warehouse.get_engine()
+        previous = stats_rows_loaded(engine)
+        table = staging_table(context.run_id)
+        drop_stale_stages(engine, context.instance, keep=table)
+        ctx = {"districts": ref.districts, "metrics": ref.metrics}
+        with engine.begin() as cx:
+            create_stage(cx, table)
+            spool.stage(cx, table)
+            # the cross-file duplicate check, in SQL: the same issue rows as the reader's
+            dedupe_staged(cx, table, read_issues)
+            read_rows = int(cx.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar() or 0)
+            # unreadable or still changing: held back whole, before the suite looks at its rows
+            held = held_back_files(paths, before, after, _presence(rows_per_file(cx, table)),
+                                   read_issues)
+            drop_files(cx, table, held)
             suite = validate_staged(cx, table, **ctx)
-        staged = describe_stage(cx, table)
+            issues = read_issues + issues_from(suite)
+            failing = suite.failing_positions("error")
+            bad = quarantine(cx, table, failing) if failing else 0
+            # sharply smaller than its last good load (after quarantine: what would be loaded)
+            present = {p.name for p in paths}
+            shrunk = shrunk_files(rows_per_file(cx, table),
+                                  {f: n for f, n in previous.items()
+                                   if f in present and f not in held},
+                                  raw.shrink_accepted)
+            drop_files(cx, table, shrunk)
+            held.update(shrunk)
+            if bad or shrunk:
+                if bad:
+                    context.log.warning(f"{bad} statistics rows quarantined by expectations")
+                suite = validate_staged(cx, table, **ctx)
+            staged = describe_stage(cx, table)
     issues += held_back_issues(held, previous)
     for name, why in sorted(held.items()):
         context.log.warning(f"{name}: held back whole, previous rows kept: {why}")
