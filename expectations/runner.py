@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from expectations.suites import PRESENT, ROW, SUITES, Part, Rule, build_suite
+from expectations.suites import PRESENT, ROW, SUITE_RUNNERS, SUITES, Part, Rule, build_suite
 from extractors.records import IngestIssue
 
 SAMPLE_SIZE = 5
@@ -209,12 +209,8 @@ def run_suite(name: str, frame: pd.DataFrame, *, docs_dir: str | Path | None | o
     """
     if name not in SUITES:
         raise KeyError(f"unknown suite {name!r}; known: {', '.join(SUITES)}")
-    if name == "district_stats":  # set-based SQL over a staged copy (expectations.stats_sql)
-        from expectations.stats_sql import run_on_frame
-
-        out = run_on_frame(frame, **context)
-    else:
-        out = run_suite_pandas(name, frame, **context)
+    special = SUITE_RUNNERS.get(name)  # district_stats: set-based SQL (expectations.stats_sql)
+    out = special(frame, **context) if special else run_suite_pandas(name, frame, **context)
     return _with_docs(out, docs_dir, docs_key)
 
 
@@ -252,55 +248,6 @@ def _with_docs(out: SuiteResult, docs_dir: Any, docs_key: str | None) -> SuiteRe
         except Exception as e:  # noqa: BLE001 - docs are a by-product
             log.warning("GX Data Docs for %s not written: %s", name, e)
     return out
-
-
-def run_stats_parts(total: int, failing: dict[str, list[dict]],
-                    grid: pd.DataFrame) -> SuiteResult:
-    """The ``district_stats`` SuiteResult from the SQL outcome (expectations.stats_sql):
-    ``failing`` maps each row rule to its failing rows (staging columns, ``_row``
-    included), ``grid`` is the coverage grid. Great Expectations validates the grid and
-    the failing rows (at most ``stats_sql.GX_ROWS`` of them, with one boolean column per
-    rule) so that its Data Docs show every rule; counts and samples are the SQL ones."""
-    from expectations.stats_sql import GX_ROWS
-    from expectations.suites import _helper_rule
-
-    rows_part, coverage_part = SUITES["district_stats"]
-    ctx = _context()
-    results: list[ExpectationResult] = []
-    validations: list[dict] = []
-    # rows: GX over the failing rows only (cheap), each rule as a boolean helper column
-    shown: dict[int, dict] = {}
-    for rows in failing.values():
-        for row in rows:
-            if len(shown) >= GX_ROWS and row[ROW] not in shown:
-                continue
-            shown.setdefault(row[ROW], row)
-    frame = pd.DataFrame(sorted(shown.values(), key=lambda r: r[ROW]),
-                         columns=list(next(iter(shown.values())).keys()) if shown else [ROW])
-    for rule in rows_part.rules:
-        bad = {r[ROW] for r in failing.get(rule.name, [])}
-        frame[rule.name.split(".", 1)[1]] = ~frame[ROW].isin(bad) if len(frame) else []
-    gx_part = Part(rows_part.name, "rows", lambda f, **_: f, tuple(
-        _helper_rule(r.name, r.severity, r.description, r.columns) for r in rows_part.rules))
-    vres, suite = _validate_part(ctx, gx_part, frame)
-    validations.append({"suite": suite.to_json_dict(), "result": vres.to_json_dict()})
-    for rule in rows_part.rules:
-        rows = failing.get(rule.name, [])
-        results.append(ExpectationResult(
-            name=rule.name, severity=rule.severity, success=not rows,
-            unexpected_count=len(rows), element_count=total,
-            sample=[{c: _plain(r.get(c)) for c in rule.columns if c in r}
-                    for r in rows[:SAMPLE_SIZE]],
-            failing_index=[int(r[ROW]) for r in rows], description=rule.description,
-            kind="rows", failing_rows=rows))
-    vres, suite = _validate_part(ctx, coverage_part, grid)
-    validations.append({"suite": suite.to_json_dict(), "result": vres.to_json_dict()})
-    by_name = {r.expectation_config.meta.get("name"): r for r in vres.results}
-    for rule in coverage_part.rules:
-        results.append(_expectation_result(rule, coverage_part, by_name[rule.name], grid, grid))
-    return SuiteResult(
-        suite="district_stats", success=all(r.success for r in results if r.severity == "error"),
-        results=results, gx_validations=validations)
 
 
 # --------------------------------------------------------------------------- data docs

@@ -34,12 +34,26 @@ import pyarrow.csv as pacsv
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from expectations.runner import (
+    SAMPLE_SIZE,
+    ExpectationResult,
+    SuiteResult,
+    _context,
+    _expectation_result,
+    _plain,
+    _validate_part,
+)
 from expectations.suites import (
     MISSING_SHOWN,
     PRESENT,
+    ROW,
     STATS_COLUMNS,
     STATS_COVERAGE_RULES,
     STATS_RULES,
+    SUITE_RUNNERS,
+    SUITES,
+    Part,
+    _helper_rule,
     _to_float,
     districts_of,
     metric_table,
@@ -47,7 +61,6 @@ from expectations.suites import (
 )
 from extractors.records import District, Metric
 
-ROW = "_row"
 STAGE_COLUMNS = list(STATS_COLUMNS) + [ROW]
 _TEXT = ("metric_code", "district_code", "unit", "source_file", "location")
 DISTRICT_REF = "_planwh_ref_district"
@@ -507,8 +520,6 @@ def validate_staged(cx: Connection, table: str, *,
     """Run the ``district_stats`` suite over a staging table; a ``SuiteResult`` whose
     row results carry their failing rows (``failing_rows``) and ``failing_index`` (the
     staged ``_row``s). The reference goes into TEMP tables on ``cx`` first."""
-    from expectations.runner import run_stats_parts
-
     if cx.dialect.name == "postgresql":
         # a freshly loaded table and TEMP tables have no statistics (autovacuum never
         # analyses TEMP tables): without them the planner picks nested loops; hash joins
@@ -577,3 +588,52 @@ __all__ = ["STATS_COVERAGE_RULES", "StageSpool", "append_arrow", "append_stage",
            "dedupe_staged", "coverage_grid_sql", "create_stage",
            "failing_rows_sql", "normalise", "put_reference", "quarantine", "run_on_frame",
            "stage_frame", "validate_staged"]
+
+
+def run_stats_parts(total: int, failing: dict[str, list[dict]],
+                    grid: pd.DataFrame) -> SuiteResult:
+    """The ``district_stats`` SuiteResult from the SQL outcome (expectations.stats_sql):
+    ``failing`` maps each row rule to its failing rows (staging columns, ``_row``
+    included), ``grid`` is the coverage grid. Great Expectations validates the grid and
+    the failing rows (at most ``stats_sql.GX_ROWS`` of them, with one boolean column per
+    rule) so that its Data Docs show every rule; counts and samples are the SQL ones."""
+    rows_part, coverage_part = SUITES["district_stats"]
+    ctx = _context()
+    results: list[ExpectationResult] = []
+    validations: list[dict] = []
+    # rows: GX over the failing rows only (cheap), each rule as a boolean helper column
+    shown: dict[int, dict] = {}
+    for rows in failing.values():
+        for row in rows:
+            if len(shown) >= GX_ROWS and row[ROW] not in shown:
+                continue
+            shown.setdefault(row[ROW], row)
+    frame = pd.DataFrame(sorted(shown.values(), key=lambda r: r[ROW]),
+                         columns=list(next(iter(shown.values())).keys()) if shown else [ROW])
+    for rule in rows_part.rules:
+        bad = {r[ROW] for r in failing.get(rule.name, [])}
+        frame[rule.name.split(".", 1)[1]] = ~frame[ROW].isin(bad) if len(frame) else []
+    gx_part = Part(rows_part.name, "rows", lambda f, **_: f, tuple(
+        _helper_rule(r.name, r.severity, r.description, r.columns) for r in rows_part.rules))
+    vres, suite = _validate_part(ctx, gx_part, frame)
+    validations.append({"suite": suite.to_json_dict(), "result": vres.to_json_dict()})
+    for rule in rows_part.rules:
+        rows = failing.get(rule.name, [])
+        results.append(ExpectationResult(
+            name=rule.name, severity=rule.severity, success=not rows,
+            unexpected_count=len(rows), element_count=total,
+            sample=[{c: _plain(r.get(c)) for c in rule.columns if c in r}
+                    for r in rows[:SAMPLE_SIZE]],
+            failing_index=[int(r[ROW]) for r in rows], description=rule.description,
+            kind="rows", failing_rows=rows))
+    vres, suite = _validate_part(ctx, coverage_part, grid)
+    validations.append({"suite": suite.to_json_dict(), "result": vres.to_json_dict()})
+    by_name = {r.expectation_config.meta.get("name"): r for r in vres.results}
+    for rule in coverage_part.rules:
+        results.append(_expectation_result(rule, coverage_part, by_name[rule.name], grid, grid))
+    return SuiteResult(
+        suite="district_stats", success=all(r.success for r in results if r.severity == "error"),
+        results=results, gx_validations=validations)
+
+
+SUITE_RUNNERS["district_stats"] = run_on_frame  # run_suite("district_stats", …) runs here
