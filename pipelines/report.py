@@ -188,7 +188,7 @@ def _progress_section(progress: pd.DataFrame | None, order: list[str],
         f"<span style='background:{bg};color:{fg};border:1px {border} #555'>{_e(s)}</span>"
         for s, (bg, fg, border) in PROGRESS_STYLE.items())
     return ("<p>Status toward the end-year target in the latest year with an actual "
-            "(the year after the status; docs/progress.md). Colours: "
+            "(the small number after the status is that year; docs/progress.md). Colours: "
             f"<span class='legend'>{legend}</span></p>"
             "<table class='progress'><thead><tr><th>indicator</th>"
             f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")

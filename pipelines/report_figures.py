@@ -210,7 +210,7 @@ def target_vs_actual(frame: pd.DataFrame, indicator_order: list[str], title: str
         unit = next((u for u in f.get("target_unit", pd.Series(dtype=str)).dropna()), "")
         ax.set_title(f"{k + 1}. {ind}" + (f" ({unit})" if unit else ""), fontproperties=font,
                      fontsize=9)
-        ax.set_xticks(years)
+        ax.set_xticks(sorted(set(years) | (set(req.index) if req is not None else set())))
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
         if k == 0:
