@@ -7,7 +7,8 @@ of every year, small multiples of target vs actual per indicator (binding
 indicators first), a table per indicator with years across (oldest first, values
 rounded to the indicator's precision), the milestones under their own heading,
 and the issues that affect the figures (held-back input, missing statistics)
-with their location. The counts use :mod:`warehouse.counts`' vocabulary.
+with their location, and the progress toward the end-year target (fct_progress:
+status per indicator × district, the required path on the small multiples). The counts use :mod:`warehouse.counts`' vocabulary.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pipelines.report_figures import (
     MILESTONE,
     MISSED,
     NO_STATS,
+    PROGRESS_STYLE,
     district_order,
     latest_heatmap,
     rate_overview,
@@ -135,6 +137,63 @@ def _indicator_tables(plan: pd.DataFrame, order: list[str]) -> str:
     return "\n".join(out)
 
 
+def latest_progress(progress: pd.DataFrame) -> pd.DataFrame:
+    """Per indicator × district: the row of the latest year with an actual (else the
+    latest year, whose status is then ``insufficient data``)."""
+    p = progress.assign(_has=progress["actual"].notna())
+    return (p.sort_values(["_has", "year"]).groupby(["indicator_name", "district_name"],
+                                                    dropna=False).tail(1).drop(columns="_has"))
+
+
+def _plan_progress(progress: pd.DataFrame | None, plan: pd.DataFrame) -> pd.DataFrame | None:
+    """The v_progress rows of ``plan`` (by plan_id, else by title), or None."""
+    if progress is None or progress.empty:
+        return None
+    if "plan_id" in progress.columns and "plan_id" in plan.columns:
+        p = progress[progress["plan_id"].isin(set(plan["plan_id"]))]
+    else:
+        p = progress[progress["plan_title"].isin(set(plan["plan_title"]))]
+    return p if len(p) else None
+
+
+def _progress_section(progress: pd.DataFrame | None, order: list[str],
+                      districts: list[str]) -> str:
+    """Status per indicator × district in the latest year with an actual (fct_progress)."""
+    if progress is None or progress.empty:
+        return "<p class='progress-none'>No progress rows (fct_progress is empty or missing).</p>"
+    last = latest_progress(progress)
+    cells = {(r.indicator_name, r.district_name): r for r in last.itertuples()}
+    inds = [i for i in order if i in set(last["indicator_name"])]
+    inds += sorted(set(last["indicator_name"]) - set(inds))
+    dists = [d for d in districts if d in set(last["district_name"])]
+    dists += sorted(set(last["district_name"].dropna()) - set(dists))
+    head = "".join(f"<th>{_e(d)}</th>" for d in dists)
+    rows = []
+    for ind in inds:
+        tds = []
+        for d in dists:
+            r = cells.get((ind, d))
+            if r is None:
+                tds.append("<td></td>")
+                continue
+            bg, fg, border = PROGRESS_STYLE.get(r.status, ("#ffffff", "#000000", "solid"))
+            note = _e(getattr(r, "status_note", ""))
+            tds.append(
+                f"<td class='status' data-indicator='{_e(ind)}' data-district='{_e(d)}' "
+                f"data-year='{_e(r.year)}' data-status='{_e(r.status)}' title='{note}' "
+                f"style='background:{bg};color:{fg};border:1px {border} #555'>"
+                f"{_e(r.status)} <span class='yr'>{_e(r.year)}</span></td>")
+        rows.append(f"<tr><th>{_e(ind)}</th>{''.join(tds)}</tr>")
+    legend = "".join(
+        f"<span style='background:{bg};color:{fg};border:1px {border} #555'>{_e(s)}</span>"
+        for s, (bg, fg, border) in PROGRESS_STYLE.items())
+    return ("<p>Status toward the end-year target in the latest year with an actual "
+            "(the small number after the status is that year; docs/progress.md). Colours: "
+            f"<span class='legend'>{legend}</span></p>"
+            "<table class='progress'><thead><tr><th>indicator</th>"
+            f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
 def _milestones(plan: pd.DataFrame) -> str:
     m = plan[plan["comparator"] == "milestone"]
     if m.empty:
@@ -221,6 +280,8 @@ td.met .mark { color: #0072B2; font-weight: bold; }
 td.missed { background: #fdf0d9; } td.missed .mark { color: #a35a00; font-weight: bold; }
 td.no { color: #666; font-style: italic; }
 td.num { text-align: right; }
+table.progress td.status { white-space: nowrap; } table.progress .yr { font-size: 9px; }
+td.status[data-status="insufficient data"] { font-style: italic; }
 img.figure { max-width: 100%; display: block; margin: .5em 0; page-break-inside: avoid; }
 .plan { page-break-before: always; } .plan:first-of-type { page-break-before: auto; }
 @media print { img.figure { max-height: 170mm; width: auto; }
@@ -230,9 +291,10 @@ img.figure { max-width: 100%; display: block; margin: .5em 0; page-break-inside:
 
 
 def render_html(frame: pd.DataFrame, issues: pd.DataFrame | None = None, counts=None,
-                generated: str | None = None) -> str:
-    """The report page for the rows of v_attainment (``frame``), the ingest issues and
-    the :class:`warehouse.counts.Counts` of the warehouse."""
+                generated: str | None = None, progress: pd.DataFrame | None = None) -> str:
+    """The report page for the rows of v_attainment (``frame``), the ingest issues, the
+    :class:`warehouse.counts.Counts` of the warehouse and the rows of v_progress
+    (``progress``; None or empty: the progress section says so)."""
     stamp = generated or datetime.now().strftime("%Y-%m-%d %H:%M")
     body = []
     key = "plan_id" if "plan_id" in frame.columns else "plan_title"
@@ -241,6 +303,7 @@ def render_html(frame: pd.DataFrame, issues: pd.DataFrame | None = None, counts=
         title = plan["plan_title"].iloc[0] if "plan_title" in plan.columns else f"plan {n}"
         src = plan["source_file"].iloc[0] if "source_file" in plan.columns else ""
         order = indicator_order(plan)
+        prog = _plan_progress(progress, plan)
         ev = plan["attained"].notna()
         met = int(plan.loc[ev, "attained"].astype(bool).sum())
         names = "".join(f"<li>{_e(name)}</li>" for name in order)
@@ -256,7 +319,11 @@ binding ones first.</p>
 <ol class="names">{names}</ol>
 {_img(year_heatmaps(plan, order), "heatmap of every year")}
 <h3>Target and actual over the years</h3>
-{_img(target_vs_actual(plan, order), "target vs actual per indicator")}
+<p>Dotted purple: the city's required path from its baseline to the end-year target
+(fct_progress).</p>
+{_img(target_vs_actual(plan, order, progress=prog), "target vs actual per indicator")}
+<h3>Progress toward the end-year target</h3>
+{_progress_section(prog, order, district_order(plan))}
 <h3>Figures by indicator (actual; ✓ met, ✗ missed)</h3>
 {_indicator_tables(plan, order)}
 <h3>Milestones</h3>
@@ -283,13 +350,13 @@ Colours: {legend}</p>
 
 
 def write_html_report(frame: pd.DataFrame, out_dir: Path, issues: pd.DataFrame | None = None,
-                      counts=None) -> Path:
+                      counts=None, progress: pd.DataFrame | None = None) -> Path:
     """Write ``out_dir/attainment.html`` (see :func:`render_html`)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / REPORT_NAME
     tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(render_html(frame, issues, counts), encoding="utf-8")
+    tmp.write_text(render_html(frame, issues, counts, progress=progress), encoding="utf-8")
     tmp.replace(path)
     return path
 
@@ -309,4 +376,8 @@ def write_report_from_warehouse(engine, out_dir: Path) -> Path:
     view = read("SELECT * FROM v_attainment")
     issues = read("SELECT source_file, location, severity, reason FROM ingest_issues "
                   "ORDER BY source_file, location")
-    return write_html_report(view, out_dir, issues, count_all(engine))
+    try:
+        progress = read("SELECT * FROM v_progress")
+    except sa.exc.DBAPIError:  # a warehouse from before fct_progress: the section says so
+        progress = None
+    return write_html_report(view, out_dir, issues, count_all(engine), progress)

@@ -20,6 +20,20 @@ STYLE = {  # state -> (face colour, hatch, mark in the cell)
     MILESTONE: ("#dddddd", "", "M"),
 }
 CITY_COLOUR, TARGET_COLOUR, DISTRICT_COLOUR = "#0072B2", "#D55E00", "#9a9a9a"
+REQUIRED_COLOUR = "#CC79A7"  # Okabe-Ito reddish purple: the required path of fct_progress
+
+# fct_progress statuses (warehouse.schema.PROGRESS_STATUSES) -> (background, text colour,
+# border style): Okabe-Ito colours, ordered blue (good) to vermillion (bad), and
+# ``insufficient data`` white with a dashed border, so it never reads as a colour state.
+# The status word is always printed in the cell too.
+PROGRESS_STYLE = {
+    "achieved": ("#0072B2", "#ffffff", "solid"),
+    "on track": ("#56B4E9", "#000000", "solid"),
+    "moderate": ("#F0E442", "#000000", "solid"),
+    "limited": ("#E69F00", "#000000", "solid"),
+    "deteriorating": ("#D55E00", "#ffffff", "solid"),
+    "insufficient data": ("#ffffff", "#555555", "dashed"),
+}
 
 
 def cjk_font():
@@ -159,9 +173,12 @@ def rate_overview(frame: pd.DataFrame, title: str = "") -> bytes:
     return _png(fig)
 
 
-def target_vs_actual(frame: pd.DataFrame, indicator_order: list[str], title: str = "") -> bytes:
+def target_vs_actual(frame: pd.DataFrame, indicator_order: list[str], title: str = "",
+                     progress: pd.DataFrame | None = None) -> bytes:
     """Small multiples, one per numeric indicator: the target (orange dashed, squares),
-    the city's actual (blue, circles) and each district's actual (thin grey)."""
+    the city's actual (blue, circles), each district's actual (thin grey) and, from
+    fct_progress (``progress``: rows of v_progress), the city's required path from its
+    baseline to the end-year target (purple dotted)."""
     plt = _plt()
     font = cjk_font()
     num = frame[frame["comparator"] != "milestone"]
@@ -185,11 +202,15 @@ def target_vs_actual(frame: pd.DataFrame, indicator_order: list[str], title: str
         if len(city):
             ax.plot(city["year"], city["actual"], color=CITY_COLOUR, marker="o", markersize=4,
                     linewidth=2, label="city actual")
+        req = _required_path(progress, ind)
+        if req is not None:
+            ax.plot(req.index, req.values, color=REQUIRED_COLOUR, linestyle=":", linewidth=1.6,
+                    label="required path")
         ax.plot([], [], color=DISTRICT_COLOUR, linewidth=0.7, label="districts")
         unit = next((u for u in f.get("target_unit", pd.Series(dtype=str)).dropna()), "")
         ax.set_title(f"{k + 1}. {ind}" + (f" ({unit})" if unit else ""), fontproperties=font,
                      fontsize=9)
-        ax.set_xticks(years)
+        ax.set_xticks(sorted(set(years) | (set(req.index) if req is not None else set())))
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
         if k == 0:
@@ -198,6 +219,24 @@ def target_vs_actual(frame: pd.DataFrame, indicator_order: list[str], title: str
         fig.suptitle(title, fontproperties=font, fontsize=10)
     fig.tight_layout()
     return _png(fig)
+
+
+def _required_path(progress: pd.DataFrame | None, indicator: str) -> pd.Series | None:
+    """The city's required value by year for ``indicator`` (its baseline first), or
+    None when fct_progress has no path for it."""
+    if progress is None or progress.empty:
+        return None
+    p = progress[(progress["indicator_name"] == indicator) & progress["required"].notna()]
+    if "level" in p.columns:
+        p = p[p["level"] == "city"]
+    if p.empty:
+        return None
+    path = p.groupby("year")["required"].first().astype(float)
+    base = p.dropna(subset=["baseline_year", "baseline"]) if "baseline" in p.columns else p[:0]
+    if len(base):
+        first = base.sort_values("baseline_year").iloc[0]
+        path.loc[int(first["baseline_year"])] = float(first["baseline"])
+    return path.sort_index()
 
 
 def latest_heatmap(frame: pd.DataFrame, year: int, title: str = "") -> bytes:

@@ -141,6 +141,32 @@ def test_heatmap_and_report_written(seed_run):
     assert report.is_file() and "data:image/png;base64," in report.read_text(encoding="utf-8")
 
 
+def test_report_progress_matches_warehouse(seed_run, tmp_path):
+    """The report's progress section (read from the DOM) shows, per indicator × district,
+    the status of v_progress's latest year with an actual for the sample raw/. (The
+    report is rendered again from the finished warehouse: the attainment_report asset
+    does not yet depend on fct_progress, so its own run may precede it.)"""
+    import pandas as pd
+
+    from pipelines.report import latest_progress, write_report_from_warehouse
+    from tests.test_report import progress_cells
+
+    _, _, url, _ = seed_run
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as c:
+            view = pd.read_sql_query(sa.text("SELECT * FROM v_progress"), c)
+        page = write_report_from_warehouse(engine, tmp_path).read_text(encoding="utf-8")
+    finally:
+        engine.dispose()
+    assert len(view) > 0
+    expected = {(r.indicator_name, r.district_name): r.status
+                for r in latest_progress(view).itertuples()}
+    cells = progress_cells(page)
+    assert cells.cells == expected
+    assert cells.sections.count("Progress toward the end-year target") >= 1
+
+
 def test_planted_bad_record_is_held_back(tmp_path):
     """A plan with one target outside its plan period: the blocking check fails, the plan
     does not reach fct_target, the failing row is in ingest_issues, the run is not failed."""

@@ -141,3 +141,62 @@ def test_resolve_without_base():
     assert resolve(Relative("multiple", Decimal(2), "baseline"), 1.0, 2015, 2014) is None
     assert comparator_of(Relative("percent", Decimal(-3), "baseline")) == "<="
     assert comparator_of(Relative("multiple", Decimal(2), "baseline")) == ">="
+
+
+# --------------------------------------------------------------------------- layout B's growth column
+
+
+def _layout_b(rows: list[list[str]], growth_header: str = "年均增长（%）"):
+    from extractors.layouts import read_plan_table
+    from tests.test_layouts import grid_of
+
+    head = ["序号", "指标名称", "单位", "2020年基数", "2023年", "2025年目标", growth_header, "属性"]
+    grid = grid_of([head] + rows, table_index=1)
+    return read_plan_table(grid, plan_id="p", source_file="f.docx")
+
+
+def _rel(rec) -> tuple:
+    return rec.relative_kind, rec.relative_value, rec.relative_reference
+
+
+def test_layout_b_growth_column_gives_the_relative_reading():
+    result = _layout_b([
+        ["1", "地区生产总值", "亿元", "10050", "12000", "15000", "7", "预期性"],
+        ["2", "单位GDP能耗降低", "%", "100", "", "〔15〕", "〔15〕", "约束性"],
+        ["3", "常住人口城镇化率", "%", "70", "", "73", "", "预期性"],
+    ])
+    recs = {(r.indicator_name, r.year): r for r in result.records}
+    # an annual rate holds for every year's record of the row
+    assert _rel(recs[("地区生产总值", 2023)]) == ("annual_rate", Decimal("7"), "baseline")
+    assert _rel(recs[("地区生产总值", 2025)]) == ("annual_rate", Decimal("7"), "baseline")
+    # the level reading is unchanged
+    assert (recs[("地区生产总值", 2025)].comparator, recs[("地区生产总值", 2025)].target_value) \
+        == (">=", Decimal("15000"))
+    # a row without a growth cell has no relative reading
+    assert _rel(recs[("常住人口城镇化率", 2025)]) == (None, None, None)
+    # the growth cells keep their (structural) fate: one fate per cell, no issue
+    growth = [f for f in result.fates if f.col == 6 and f.row > 0]
+    assert len(growth) == 2 and {f.fate for f in growth} == {"structural"}
+    assert not [i for i in result.issues if "〔15〕" in i.reason or "'7'" in i.reason]
+
+
+def test_layout_b_cumulative_growth_is_the_end_years_target_only():
+    result = _layout_b([["1", "养老机构护理型床位占比", "%", "40", "45", "55", "[15]", "约束性"]],
+                       growth_header="累计增长")
+    recs = {r.year: r for r in result.records}
+    assert _rel(recs[2025]) == ("points", Decimal("15"), "baseline")  # % indicator: points
+    assert _rel(recs[2023]) == (None, None, None)  # a change over the period: not 2023's
+
+
+def test_layout_b_target_cells_own_relative_wins_over_growth_column():
+    result = _layout_b([["1", "居民人均可支配收入", "元", "50000", "", "翻一番", "7", "预期性"]])
+    (rec,) = result.records
+    assert _rel(rec) == ("multiple", Decimal("2"), "baseline")
+
+
+def test_split_scope_cell_records_keep_their_own_relative():
+    result = _layout_b([["1", "居民人均可支配收入", "元", "50000", "",
+                         "城市翻一番，农村增长10%", "", "预期性"]])
+    by_scope = {r.scope: _rel(r) for r in result.records}
+    assert by_scope["城市"][:2] == ("multiple", Decimal("2"))
+    assert by_scope["农村"][:2] == ("percent", Decimal("10"))  # not the whole cell's first form

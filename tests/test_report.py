@@ -6,6 +6,7 @@ import base64
 import html
 import io
 import re
+from html.parser import HTMLParser
 
 import pandas as pd
 
@@ -103,3 +104,96 @@ def test_states_differ_in_pattern_not_only_colour():
 def test_empty_frame_renders():
     page = render_html(frame().iloc[0:0])
     assert "No attainment rows yet" in page
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class _Cells(HTMLParser):
+    """The progress cells of a page, read from the DOM: (indicator, district) -> status,
+    the status word printed in the cell, and the section's one-line note if any."""
+
+    def __init__(self):
+        super().__init__()
+        self.cells, self.words, self._open, self.sections, self._h3 = {}, {}, None, [], False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "td" and "data-status" in a:
+            self._open = (a["data-indicator"], a["data-district"])
+            self.cells[self._open] = a["data-status"]
+            self.words[self._open] = ""
+        self._h3 = tag == "h3"
+
+    def handle_endtag(self, tag):
+        if tag == "td":
+            self._open = None
+        self._h3 = False
+
+    def handle_data(self, data):
+        if self._open:
+            self.words[self._open] += data
+        if self._h3:
+            self.sections.append(data)
+
+
+def progress_cells(page: str) -> _Cells:
+    p = _Cells()
+    p.feed(page)
+    return p
+
+
+def progress_frame() -> pd.DataFrame:
+    def r(ind, district, level, year, status, actual, required, baseline=None):
+        return {"plan_id": "p1", "plan_title": "某市“十四五”规划", "indicator_name": ind,
+                "district_name": district, "level": level, "year": year, "status": status,
+                "actual": actual, "required": required, "baseline_year": 2020,
+                "baseline": baseline, "status_note": "note"}
+    return pd.DataFrame([
+        r("预期指标", "某市", "city", 2021, "on track", 7.2, 6.0, 5.5),
+        r("预期指标", "某市", "city", 2022, "limited", 6.1, 6.2, 5.5),
+        r("预期指标", "某市", "city", 2023, "insufficient data", None, 6.4, 5.5),
+        r("预期指标", "甲区", "district", 2021, "moderate", 5.0, 6.0, 4.0),
+        r("约束指标", "某市", "city", 2023, "achieved", 91.0, 90.0, 80.0),
+        r("约束指标", "甲区", "district", 2023, "insufficient data", None, None),
+    ])
+
+
+def test_progress_section_statuses():
+    page = render_html(frame(), progress=progress_frame())
+    cells = progress_cells(page)
+    assert "Progress toward the end-year target" in cells.sections
+    # the latest year WITH an actual (2022 for the city, not 2023's insufficient data)
+    assert cells.cells == {("预期指标", "某市"): "limited", ("预期指标", "甲区"): "moderate",
+                           ("约束指标", "某市"): "achieved",
+                           ("约束指标", "甲区"): "insufficient data"}
+    for key, status in cells.cells.items():
+        assert cells.words[key].startswith(status)  # the word is visible, not only a colour
+    # insufficient data looks different from every colour state
+    styles = re.findall(r"data-status='([^']+)'[^>]*style='([^']+)'", page)
+    by_status = {s: st for s, st in styles}
+    assert by_status["insufficient data"] not in {by_status[s] for s in by_status
+                                                  if s != "insufficient data"}
+    assert "dashed" in by_status["insufficient data"]
+    # the small multiples get one more figure line but no new image
+    assert len(re.findall(r'src="data:image/png', page)) == 3
+
+
+def test_required_path_drawn():
+    """The required path changes the target-vs-actual figure (and only when present)."""
+    from pipelines.report_figures import _required_path, target_vs_actual
+
+    f = frame()
+    order = indicator_order(f)
+    path = _required_path(progress_frame(), "预期指标")
+    assert list(path.index) == [2020, 2021, 2022, 2023]
+    assert list(path.values) == [5.5, 6.0, 6.2, 6.4]
+    assert _required_path(progress_frame(), "文字目标") is None
+    assert target_vs_actual(f, order) != target_vs_actual(f, order, progress=progress_frame())
+
+
+def test_progress_section_without_rows():
+    for progress in (None, progress_frame().iloc[0:0]):
+        page = render_html(frame(), progress=progress)
+        assert "No progress rows (fct_progress is empty or missing)." in page
+        assert not progress_cells(page).cells

@@ -24,6 +24,7 @@ from extractors.layouts.headings import SENTENCE_PUNCT
 from extractors.ledger import Fate, Ledger, TableView
 from extractors.numbers import find_numbers, unit_in_parentheses
 from extractors.records import IngestIssue, TableGrid, TargetRecord
+from extractors.relative import Relative, growth_column_relative
 from extractors.targets import parse_target
 from extractors.vocabulary import PLAN_GLOSS
 
@@ -73,6 +74,7 @@ class _RowContext:
     unit: str | None = None
     baseline: object = None
     binding: str | None = None
+    growth: Relative | None = None  # layout B's 年均增长[累计] cell, read as a relative target
 
 
 def _row_context(grid: TableGrid, layout: PlanLayout, r: int) -> tuple[_RowContext | None, str]:
@@ -95,6 +97,7 @@ def _row_context(grid: TableGrid, layout: PlanLayout, r: int) -> tuple[_RowConte
             _grid_cell_text(grid, r, layout.seq_col, fb), "", name, unit,
             _number(_grid_cell_text(grid, r, layout.base_col, fb), base_unit),
             _grid_cell_text(grid, r, layout.binding_col, fb) or None,
+            _growth(grid, layout, r, name, unit),
         )
         label_cols = (layout.seq_col, layout.indicator_col)
     labels = [row[c] for c in label_cols if c is not None]
@@ -104,6 +107,20 @@ def _row_context(grid: TableGrid, layout: PlanLayout, r: int) -> tuple[_RowConte
     if layout.kind == "B" and not ctx.indicator_name:
         return None, "no_name"
     return ctx, ""
+
+
+def _growth(grid: TableGrid, layout: PlanLayout, r: int, name: str,
+            unit: str | None) -> Relative | None:
+    """The relative target of row ``r``'s growth column (年均增长, 累计), or None."""
+    for col in layout.columns:
+        if col.role != "growth" or col.index >= grid.n_cols:
+            continue
+        text = _grid_cell_text(grid, r, col.index, layout.first_data_row)
+        if text and not _DASH.match(text):
+            rel = growth_column_relative(text, col.path or "", name, unit)
+            if rel is not None:
+                return rel
+    return None
 
 
 def layout_records(
@@ -120,6 +137,7 @@ def _records(grid: TableGrid, layout: PlanLayout, plan_id: str, source_file: str
     contexts: dict[int, tuple[_RowContext | None, str]] = {}
     header = _header_words(grid, layout)
     col_units = {c.index: c.unit for c in layout.columns if c.unit}
+    last_year = max((y for _, y in layout.year_cols), default=None)
     for r in range(layout.first_data_row, grid.n_rows):
         ctx, why = _row_context(grid, layout, r)
         if ctx is not None and _is_repeated_header(grid, layout, r, header):
@@ -136,6 +154,10 @@ def _records(grid: TableGrid, layout: PlanLayout, plan_id: str, source_file: str
             if parsed:
                 produced.add(grid.rows[r][c].origin)
             for pt in parsed:
+                rel = (pt.relative_kind, pt.relative_value, pt.relative_reference)
+                if rel[0] is None and _growth_applies(ctx.growth, year, last_year):
+                    g = ctx.growth
+                    rel = (g.kind, g.value, g.reference)
                 out.append(TargetRecord(
                     plan_id=plan_id, source_file=source_file, source_page=grid.page_of(r),
                     source_table=grid.table_index, source_row=r, section=grid.section,
@@ -146,8 +168,17 @@ def _records(grid: TableGrid, layout: PlanLayout, plan_id: str, source_file: str
                     indicator_unit=unit, baseline_value=ctx.baseline,
                     baseline_year=layout.base_year if ctx.baseline is not None else None,
                     binding=ctx.binding, extraction=grid.strategy,
+                    relative_kind=rel[0], relative_value=rel[1], relative_reference=rel[2],
                 ))
     return out, contexts, produced
+
+
+def _growth_applies(growth: Relative | None, year: int, last_year: int | None) -> bool:
+    """A growth cell is the relative reading of a target cell that states none: an
+    annual rate holds for every year; a change over the period for its end year only."""
+    if growth is None:
+        return False
+    return growth.kind == "annual_rate" or year == last_year
 
 
 # --------------------------------------------------------------------------- ledger

@@ -175,6 +175,8 @@ def _pick_kind(rng: random.Random, unit: str, direction: str, unit_in_cell: bool
         if direction == "down" and kind in ("ge_prefix", "ge_suffix", "full", "scope_split",
                                             "n_done", "wan", "cn_numeral"):
             continue
+        if direction == "down" and kind == "relative":  # 增长X% of a rate meant to fall
+            continue
         if direction == "up" and kind in ("le_prefix", "le_suffix"):
             continue
         if kind_fits(kind, unit, unit_in_cell):

@@ -129,14 +129,40 @@ def make_target(rng: random.Random, kind: str, unit: str, indicator: str,
         p = rng.choice([80, 85, 90])
         return f"城市全覆盖，农村{p}%", [("城市", ">=", "100", None, "%"),
                                      ("农村", ">=", str(p), None, "%")]
+    if kind == "relative":  # a change against the base year (extractors/relative.py)
+        return _relative(rng, unit, indicator)
     if kind == "dash":
         return rng.choice(["—", ""]), []
     raise ValueError(kind)
 
 
+def _relative(rng: random.Random, unit: str, indicator: str) -> tuple[str, list[tuple]]:
+    """翻一番/翻两番, 增长X%, 提高X个百分点, 年均增长X%, with their level reading
+    (CONTRACT §4): 翻番 states no level (a milestone); the others are the number
+    with the unit written in the cell (% or 个百分点), a floor, or a ceiling under
+    an indicator whose name says down (the bare-number rule). The relative reading
+    (multiple 2, percent 10, points 2, annual_rate 7) is extractors.relative's and
+    is not in the gold: the scorer compares levels."""
+    cmp_ = "<=" if any(w in indicator for w in DOWN_WORDS) else ">="
+    since = rng.choice(["", "比2020年", "较基期"])
+    forms = ("points", "annual") if unit == "%" else ("double", "percent", "annual")
+    form = rng.choice(forms)
+    if form == "double":
+        word = rng.choice(["翻一番", "翻两番", "力争翻一番"])
+        return f"{since}{word}", [(CITY, "milestone", None, None, None)]
+    if form == "percent":
+        x = rng.choice(["5", "8", "10", "15", "20", "30"])
+        return f"{since}增长{x}%", [(CITY, cmp_, x, None, "%")]
+    if form == "points":
+        x = rng.choice(["0.5", "1", "1.5", "2", "3", "5"])
+        return f"{since}提高{x}个百分点", [(CITY, cmp_, x, None, "个百分点")]
+    x = rng.choice(["3", "5", "6.5", "7", "8"])
+    return f"年均增长{x}%", [(CITY, cmp_, x, None, "%")]
+
+
 # kinds that need a unit of a given sort
 KINDS = ("ge_prefix", "ge_suffix", "le_prefix", "le_suffix", "between", "about", "full",
-         "milestone", "bare", "cn_numeral", "wan", "n_done", "scope_split", "dash")
+         "milestone", "bare", "cn_numeral", "wan", "n_done", "scope_split", "dash", "relative")
 COUNT_UNITS = ("张", "个", "家", "所", "项")
 
 
