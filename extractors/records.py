@@ -155,20 +155,11 @@ class TargetRecord:
     baseline_year: int | None = None
     binding: str | None = None  # 约束性 (binding) / 预期性 (expected)
     extraction: str = "docx"  # "docx", "lines", "text"
-    # a relative target (ParsedTarget's fields of the same names); read from the
-    # target text when the reader did not pass them (__post_init__)
+    # a relative target (ParsedTarget's fields of the same names, passed by the reader for
+    # each part of a cell; layout B's growth column too)
     relative_kind: str | None = None
     relative_value: Decimal | None = None
     relative_reference: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.relative_kind is None and self.target_text:
-            from extractors.relative import parse_relative
-
-            rel = parse_relative(self.target_text)
-            if rel is not None:
-                self.relative_kind, self.relative_value = rel.kind, rel.value
-                self.relative_reference = rel.reference
 
     @property
     def indicator_id(self) -> str:

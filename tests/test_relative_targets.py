@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 
-from extractors.records import TargetRecord
 from extractors.relative import (
     Relative,
     comparator_of,
@@ -113,13 +112,14 @@ def test_level_reading_is_kept():
     assert (pt.comparator, pt.value) == ("milestone", None)
 
 
-def test_record_reads_its_text():
-    rec = TargetRecord("p", "f.docx", None, 0, 1, None, None, None, "GDP", 2020, "全市",
-                       "比上年增长7%", ">=", Decimal(7), None, "%")
-    assert (rec.relative_kind, rec.relative_value, rec.relative_reference) == (
+def test_parsed_target_carries_its_relative_reading():
+    """The reader passes each part's relative reading into its TargetRecord (a record
+    does not re-read its whole cell: a split cell's other part is not relative)."""
+    (pt,) = parse_target("比上年增长7%", "GDP")
+    assert (pt.relative_kind, pt.relative_value, pt.relative_reference) == (
         "percent", Decimal(7), "previous_year")
-    assert TargetRecord("p", "f.docx", None, 0, 1, None, None, None, "x", 2020, "全市",
-                        "不低于90%", ">=", Decimal(90), None, "%").relative_kind is None
+    (pt,) = parse_target("不低于90%", "x")
+    assert pt.relative_kind is None
 
 
 @pytest.mark.parametrize("rel, base, year, expected", [

@@ -58,7 +58,7 @@ def fct_attainment(context: dg.AssetExecutionContext, warehouse: WarehouseResour
 
 @dg.asset(
     **asset_defaults("warehouse", "html"),
-    deps=[fct_attainment],
+    deps=[fct_attainment, "fct_progress"],  # the report shows progress too
     description="data/reports/attainment.html: the attainment report to print or mail (per "
                 "plan: overview, every year's heatmap, target vs actual per indicator, tables, "
                 "milestones, issues; self-contained, A4 landscape).",
