@@ -288,8 +288,22 @@ def test_plan_steps_run_on_two_celery_workers(tmp_path, monkeypatch, pg_url, red
         finally:
             client.close()
         app.close()
+        _drop_kombu_pools()
     left = [p for p in tree if psutil.pid_exists(p) and psutil.Process(p).status() != "zombie"]
     assert not left, f"worker processes left behind: {left}"
+
+
+def _drop_kombu_pools() -> None:
+    """Close and forget kombu's connection pools in this (pytest) process. Each pool
+    registers a multiprocessing after-fork hook that closes its Redis connections in
+    the child; a later test that forks through multiprocessing (planwh run's plan
+    readers) would otherwise hang in that hook, reading a socket it shares with us."""
+    import gc
+
+    from kombu import pools
+
+    pools.reset()
+    gc.collect()
 
 
 def _tail(tmp_path: Path, lines: int = 40) -> str:
