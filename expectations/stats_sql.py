@@ -211,6 +211,7 @@ def dedupe_staged(cx: Connection, table: str, issues: list) -> int:
     staging table: of the rows sharing a (metric, district, year), the first by ``_row``
     is kept; a later different value is an issue (the same issue rows), an equal one is
     dropped silently. Only the repeated keys are fetched. Returns the rows deleted."""
+    from extractors.budget import with_stats_rules
     from extractors.stats import _dedupe
 
     key = "metric_code, district_code, year"
@@ -224,7 +225,9 @@ def dedupe_staged(cx: Connection, table: str, issues: list) -> int:
     sub = pd.DataFrame([tuple(r) for r in rows], columns=STAGE_COLUMNS)
     sub["value"] = sub["value"].astype("float64")
     dropped: list[int] = []
-    _dedupe(sub, issues, lambda position, _reason: dropped.append(int(sub[ROW].iat[position])))
+    found: list = []
+    _dedupe(sub, found, lambda position, _reason: dropped.append(int(sub[ROW].iat[position])))
+    issues.extend(with_stats_rules(found))  # the rule each broke, as the one-frame path says
     if dropped:
         _put_small(cx, "_planwh_dup", {ROW: "BIGINT"}, [(r,) for r in dropped])
         cx.exec_driver_sql(f"DELETE FROM {table} WHERE {ROW} IN (SELECT {ROW} FROM _planwh_dup)")

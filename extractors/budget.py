@@ -578,4 +578,4 @@ def stream_stats_folder(folder: str | os.PathLike, resolver, metrics: Mapping[st
                 issue.source_file = name
         issues.extend(result.issues)
         ledgers.extend(getattr(result, "ledgers", None) or [])
-    return stats.StatsResult(stats.empty_frame(), issues, None, ledgers)
+    return stats.StatsResult(stats.empty_frame(), with_stats_rules(issues), None, ledgers)

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import threading
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 import sqlalchemy as sa
@@ -149,7 +150,8 @@ def test_data_docs_index_lists_validations_offline(site, tmp_path):
         dom = chromium(index.as_uri(), tmp_path / f"p-{index.parent.name}", proxy, "--dump-dom")
         listed = re.findall(r'data-href="(validations/[^"]+)"', dom)
         assert len(listed) == len(validations) > 0, index
-        assert all((index.parent / href).is_file() for href in listed)
+        # links are URL-encoded (plan file names in Chinese): the files they name exist
+        assert all((index.parent / unquote(href)).is_file() for href in listed), listed
     first = sorted(docs.glob("*/validations/**/*.html"))[0]
     dom = chromium(first.as_uri(), tmp_path / "pv", proxy, "--dump-dom")
     assert "<table" in dom and ("fa-check-circle" in dom or "fa-times" in dom)

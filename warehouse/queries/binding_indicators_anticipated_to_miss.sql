@@ -3,6 +3,8 @@
 -- the end-year value projected by the time-weighted linear fit (anticipated, ESCAP's
 -- Anticipated Progress Index; needs three points or more) does not meet the end-year
 -- target. Furthest projected shortfall first. From v_progress (each plan once).
+-- Needs: a 属性 column in the plan's indicator tables (约束性 = binding), an indicator
+-- mapped to a metric, and statistics in three years or more; none of these: no rows.
 -- Columns: plan_title, indicator_id, indicator_name, binding, district_code,
 --          district_name, level, year, actual, end_year, end_target, anticipated,
 --          anticipated_meets, status.
