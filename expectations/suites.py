@@ -459,16 +459,22 @@ STATS_COVERAGE_RULES = (
 # --------------------------------------------------------------------------- attainment
 
 ATTAINMENT_COLUMNS = ("indicator_id", "district_code", "year", "comparator", "target_value",
-                      "actual_value", "attained")
+                      "actual_value", "attained", "target_resolved", "note")
 _KEY_A = ("indicator_id", "district_code", "year")
 
 
 def prepare_attainment(frame: pd.DataFrame, **_: Any) -> pd.DataFrame:
+    """Evaluable: a level target with a numeric comparator, a target and an actual; a
+    relative target (its row has a resolved level or a note saying why not) with a
+    resolved level and an actual."""
     df = _ensure(_with_row(frame), ATTAINMENT_COLUMNS)
     target = _to_float(df["target_value"])
     actual = _to_float(df["actual_value"])
+    resolved = _to_float(df["target_resolved"])
+    relative = resolved.notna() | df["note"].notna()
+    level = ~relative & df["comparator"].isin(NUMERIC_COMPARATORS) & target.notna()
     df["attained_when_evaluable"] = ~(
-        df["comparator"].isin(NUMERIC_COMPARATORS) & target.notna() & actual.notna()
+        (level | (relative & resolved.notna())) & actual.notna()
     ) | df["attained"].notna()
     return df
 
@@ -509,8 +515,10 @@ WHERE t.scope = '全市'
 ATTAINMENT_RULES = (
     _helper_rule(
         "attainment.attained_when_evaluable", "error",
-        "attained is present when the comparator is numeric and both target and actual are numbers",
-        _KEY_A + ("comparator", "target_value", "actual_value", "attained")),
+        "attained is present when the comparator is numeric and both target and actual are numbers "
+        "(a relative target: its resolved level and the actual)",
+        _KEY_A + ("comparator", "target_value", "actual_value", "attained", "target_resolved",
+                  "note")),
     _native_rule(
         "attainment.unique_indicator_district_year", "error",
         "one attainment row per (indicator, district, year)",

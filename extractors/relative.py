@@ -161,8 +161,12 @@ def resolve(rel: Relative, base: float, base_year: int, year: int) -> float | No
     return None
 
 
-def comparator_of(rel: Relative) -> str:
-    """The comparator of a resolved relative target: a floor for a rise, a ceiling for a fall."""
+def comparator_of(rel: Relative, direction: str = "up") -> str:
+    """The comparator of a resolved relative target: a floor for a rise, a ceiling for a
+    fall, and a ceiling for any change of a down-direction indicator (单位GDP能耗增长 at
+    most X%). The attainment SQL (warehouse/sql/fct_attainment.sql) holds the same rule."""
+    if direction == "down":
+        return "<="
     if rel.kind == "multiple":
         return ">=" if rel.value >= 1 else "<="
     return ">=" if rel.value >= 0 else "<="

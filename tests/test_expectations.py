@@ -187,6 +187,19 @@ def test_expectation_fails_and_passes(rule):
     assert passed.success
 
 
+def test_attained_when_evaluable_for_relative_targets():
+    """A relative target (增长10%, level reading >= 10) is judged on its resolved level:
+    resolved with an actual, attained must be there; not resolved (its note says why), a
+    missing attained is right even though the level reading has a number and an actual."""
+    rule = "attainment.attained_when_evaluable"
+    unjudged = att(indicator_id="i2", target_value=10.0, attained=None, target_resolved=55.0)
+    failing = _by_name(run_suite("attainment", att_frame(unjudged), **ATT_CTX))[rule]
+    assert not failing.success and 2 in failing.failing_index
+    why = att(indicator_id="i2", target_value=10.0, attained=None,
+              note="no base figure in 2015")
+    assert _by_name(run_suite("attainment", att_frame(why), **ATT_CTX))[rule].success
+
+
 def test_result_shape_and_quarantine_positions():
     frame = stats_frame(stat(value=-5.0, year=2019), stat(district_code="330185", year=2019))
     frame.index = [10, 20, 30, 40, 50, 60]  # positions, not labels, are reported

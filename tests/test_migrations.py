@@ -111,8 +111,9 @@ def test_an_older_duckdb_file_is_reshaped(tmp_path):
         cx.exec_driver_sql("DROP VIEW v_attainment")
         cx.exec_driver_sql("DROP TABLE fct_attainment")
         old.create(cx)
-        cx.exec_driver_sql("INSERT INTO fct_attainment SELECT DISTINCT indicator_id, '330100', "
-                           "year, 'city', 'milestone', NULL, NULL, NULL, NULL, NULL, 'p', 'x' "
+        cx.exec_driver_sql("INSERT INTO fct_attainment (indicator_id, district_code, year, "
+                           "level, comparator, plan_id, target_text) SELECT DISTINCT "
+                           "indicator_id, '330100', year, 'city', 'milestone', 'p', 'x' "
                            "FROM fct_target")
     targets = rows(engine, "SELECT COUNT(*) FROM fct_target")
     create_schema(engine)

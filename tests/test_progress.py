@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from extractors.records import District, IndicatorMetric, Metric, PlanDocument, TargetRecord
+from extractors.relative import parse_relative
 from warehouse import load as wl
 from warehouse.attainment import build_attainment
 from warehouse.progress import STATUS_THRESHOLDS, build_progress, classify
@@ -54,7 +55,10 @@ P1, P2 = "1111111111111111", "2222222222222222"
 
 
 def rec(plan, row, name, year, cmp, value=None, high=None, text="", unit="%"):
+    rel = parse_relative(text)  # the relative reading the plan reader gives the record
     return TargetRecord(
+        relative_kind=rel and rel.kind, relative_value=rel and rel.value,
+        relative_reference=rel and rel.reference,
         plan_id=plan, source_file=f"{plan}.docx", source_page=None, source_table=0,
         source_row=row, section="一", task_no=str(row), task_name=None, indicator_name=name,
         year=year, scope="全市", target_text=text or f"{cmp} {value}", comparator=cmp,

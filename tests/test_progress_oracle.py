@@ -50,7 +50,9 @@ def targets(draw) -> list[TargetRecord]:
                 source_row=row, section="测试", task_no=str(row), task_name=None,
                 indicator_name=name, year=year, scope="全市", target_text=pt.text,
                 comparator=pt.comparator, target_value=pt.value,
-                target_value_high=pt.value_high, target_unit=pt.unit))
+                target_value_high=pt.value_high, target_unit=pt.unit,
+                relative_kind=pt.relative_kind, relative_value=pt.relative_value,
+                relative_reference=pt.relative_reference))
     return out
 
 
@@ -88,7 +90,8 @@ def level_of(r: TargetRecord, base, base_year):
             level = base * (1 + v / 100)
         else:
             level = base + v
-        return (">=" if v > 0 else "<=", level, None)
+        down = METRICS[INDICATORS[r.indicator_name]].direction == "down"
+        return ("<=" if down or v < 0 else ">=", level, None)
     if r.comparator == "milestone":
         return None
     high = None if r.target_value_high is None else float(r.target_value_high)

@@ -10,6 +10,8 @@ from datetime import date
 
 import pytest
 
+from extractors.records import District, TargetRecord
+from extractors.targets import parse_target
 from tests.helpers import DISTRICTS, MAPPINGS, METRICS, PLAN_ID, fetch, rec, stats_frame
 from warehouse import load as wl
 from warehouse.attainment import build_attainment
@@ -92,3 +94,144 @@ def test_district_in_force_is_one_rule(engine):
 def test_render_refuses_an_unknown_placeholder():
     with pytest.raises(KeyError):
         render("district_in_force", district="d", year="y.year", nope="x")
+
+
+# --------------------------------------------------------------------------- relative targets
+# The plan runs 2016-2025 (base year 2015). Each record carries the relative reading the
+# plan reader gives it (extractors.targets.parse_target). Expected rows:
+# (district, year, level, actual, base_value, target_resolved, resolved_comparator,
+#  attained, gap, a word of the note or None), every figure worked out by hand.
+
+
+def relrec(row, name, year, text):
+    pt = parse_target(text, name)[0]
+    return TargetRecord(
+        plan_id=PLAN_ID, source_file="plan.docx", source_page=None, source_table=1,
+        source_row=row, section="1.测试", task_no=str(row), task_name="任务",
+        indicator_name=name, year=year, scope="全市", target_text=pt.text,
+        comparator=pt.comparator, target_value=pt.value, target_value_high=pt.value_high,
+        target_unit=pt.unit, relative_kind=pt.relative_kind, relative_value=pt.relative_value,
+        relative_reference=pt.relative_reference)
+
+
+def rate(num, den, code, year, pct):  # a rate of pct % as numerator pct / denominator 100
+    return [(num, code, year, pct), (den, code, year, 100)]
+
+
+COV = ("covered", "communities")
+UNEMP = ("unemployed", "labour")
+REL_CASES = {
+    "翻一番: x2 of the 2015 figure (a sum metric: the city only), judged although the "
+    "grammar reads a milestone": dict(
+        targets=[relrec(3, "养老床位数", 2020, "翻一番")],
+        stats=[("beds", "330100", 2015, 500), ("beds", "330100", 2020, 1100)],
+        # 500 x 2 = 1000; 1100 >= 1000, gap 100
+        expect=[("330100", 2020, "city", 1100.0, 500.0, 1000.0, ">=", True, 100.0, None)],
+    ),
+    "增长10%: x1.1 of each district's own 2015 rate; no 2015 figure: not evaluable": dict(
+        targets=[relrec(2, "社区覆盖率", 2020, "增长10%")],
+        stats=[*rate(*COV, "330102", 2015, 50), *rate(*COV, "330106", 2015, 60),
+               *rate(*COV, "330102", 2020, 56), *rate(*COV, "330106", 2020, 65),
+               *rate(*COV, "330104", 2020, 70)],
+        # 330102: 50 x 1.1 = 55, 56 met (+1); 330106: 60 x 1.1 = 66, 65 missed (-1);
+        # 330104 has no 2015 rate, so neither has the city (its sums need every district);
+        # city 2020 = (56 + 65 + 70) / 300 x 100 = 63.666667
+        expect=[("330100", 2020, "city", 63.666667, None, None, None, None, None,
+                 "no base figure in 2015"),
+                ("330102", 2020, "district", 56.0, 50.0, 55.0, ">=", True, 1.0, None),
+                ("330104", 2020, "district", 70.0, None, None, None, None, None,
+                 "no base figure in 2015"),
+                ("330106", 2020, "district", 65.0, 60.0, 66.0, ">=", False, -1.0, None)],
+    ),
+    "下降20% of a down indicator: a ceiling x0.8; a base of 0 is not evaluable": dict(
+        targets=[relrec(4, "城镇登记失业率", 2020, "比2015年下降20%")],
+        stats=[*rate(*UNEMP, "330102", 2015, 4), *rate(*UNEMP, "330104", 2015, 0),
+               *rate(*UNEMP, "330106", 2015, 5), *rate(*UNEMP, "330102", 2020, 3.5),
+               *rate(*UNEMP, "330104", 2020, 1), *rate(*UNEMP, "330106", 2020, 3.9)],
+        # city 2015 = 9/300 = 3.0 -> 2.4, 2020 = 8.4/300 = 2.8 missed (-0.4);
+        # 330102: 4 -> 3.2, 3.5 missed (-0.3); 330106: 5 -> 4.0, 3.9 met (+0.1)
+        expect=[("330100", 2020, "city", 2.8, 3.0, 2.4, "<=", False, -0.4, None),
+                ("330102", 2020, "district", 3.5, 4.0, 3.2, "<=", False, -0.3, None),
+                ("330104", 2020, "district", 1.0, 0.0, None, None, None, None,
+                 "not positive"),
+                ("330106", 2020, "district", 3.9, 5.0, 4.0, "<=", True, 0.1, None)],
+    ),
+    "提高5个百分点: +5 points; a district whose version changed since 2015 is not "
+    "evaluable": dict(
+        targets=[relrec(2, "社区覆盖率", 2021, "提高5个百分点")],
+        stats=[*rate(*COV, "330102", 2015, 50), *rate(*COV, "330104", 2015, 40),
+               *rate(*COV, "330106", 2015, 60), *rate(*COV, "330102", 2021, 70),
+               *rate(*COV, "330106", 2021, 64)],
+        # city 2015 = 150/300 = 50 -> 55, 2021 (330102 new, 330106) = 134/200 = 67 met (+12);
+        # 330106: 60 -> 65, 64 missed (-1); 330102 changed on 2021-04-09; 330104 abolished
+        expect=[("330100", 2021, "city", 67.0, 50.0, 55.0, ">=", True, 12.0, None),
+                ("330102", 2021, "district", 70.0, None, None, None, None, None, "changed"),
+                ("330106", 2021, "district", 64.0, 60.0, 65.0, ">=", False, -1.0, None)],
+    ),
+    "比上年增长5%: x1.05 of the previous year's actual": dict(
+        targets=[relrec(3, "养老床位数", 2020, "比上年增长5%")],
+        stats=[("beds", "330100", 2015, 1), ("beds", "330100", 2019, 1000),
+               ("beds", "330100", 2020, 1040)],
+        # 1000 x 1.05 = 1050 (2015 is not the reference); 1040 missed (-10)
+        expect=[("330100", 2020, "city", 1040.0, 1000.0, 1050.0, ">=", False, -10.0, None)],
+    ),
+    "年均增长10%: compound from 2015, x1.1^2 by 2017": dict(
+        targets=[relrec(3, "养老床位数", 2017, "年均增长10%")],
+        stats=[("beds", "330100", 2015, 1000), ("beds", "330100", 2017, 1250)],
+        # 1000 x 1.21 = 1210; 1250 met (+40)
+        expect=[("330100", 2017, "city", 1250.0, 1000.0, 1210.0, ">=", True, 40.0, None)],
+    ),
+    "a district created after the base year, and a year without an actual": dict(
+        districts=[District("330110", "新区", "district", "330100", date(2016, 1, 1), None)],
+        targets=[relrec(3, "养老床位数", 2020, "增长10%"), relrec(3, "养老床位数", 2021, "增长10%"),
+                 relrec(2, "社区覆盖率", 2020, "增长10%")],
+        stats=[("beds", "330100", 2015, 100), ("beds", "330100", 2020, 120),
+               *rate(*COV, "330110", 2020, 80), *rate(*COV, "330106", 2015, 50)],
+        # beds: 100 x 1.1 = 110, 2020 met (+10), 2021 has no figure; 330110 was not in force
+        # in 2015; the city's 2015 sums lack 330102 and 330104; 330106 has no 2020 rate
+        expect=[("330100", 2020, "city", 120.0, 100.0, 110.0, ">=", True, 10.0, None),
+                ("330100", 2020, "city", None, None, None, None, None, None, "no base figure"),
+                ("330100", 2021, "city", None, 100.0, 110.0, ">=", None, None, "no actual"),
+                ("330102", 2020, "district", None, None, None, None, None, None,
+                 "no base figure"),
+                ("330104", 2020, "district", None, None, None, None, None, None,
+                 "no base figure"),
+                ("330106", 2020, "district", None, 50.0, 55.0, ">=", None, None, "no actual"),
+                ("330110", 2020, "district", 80.0, None, None, None, None, None,
+                 "not in force in 2015")],
+    ),
+}
+
+
+def _r(v):
+    return None if v is None else round(float(v), 6)
+
+
+@pytest.mark.parametrize("case", list(REL_CASES))
+def test_relative_targets_given_expect(engine, case):
+    given = REL_CASES[case]
+    from extractors.records import PlanDocument
+
+    wl.load_reference(engine, DISTRICTS + given.get("districts", []), METRICS)
+    plan = PlanDocument(PLAN_ID, "测试规划", "杭州市民政局", 2016, 2025, "plan.docx", "a" * 64,
+                        "docx", tables_found=1, records=given["targets"])
+    wl.load_plan(engine, plan, MAPPINGS)
+    wl.load_stats(engine, stats_frame(given["stats"]))
+    build_attainment(engine)
+    got = fetch(engine, "SELECT a.district_code, a.year, a.level, a.actual_value, a.base_value, "
+                        "a.target_resolved, a.resolved_comparator, a.attained, a.gap, a.note, "
+                        "a.comparator, ft.comparator, i.indicator_name "
+                        "FROM fct_attainment a JOIN fct_target ft ON ft.indicator_id = "
+                        "a.indicator_id AND ft.year = a.year AND ft.scope = '全市' "
+                        "JOIN dim_indicator i ON i.indicator_id = a.indicator_id "
+                        "ORDER BY a.district_code, a.year, i.indicator_name")
+    assert len(got) == len(given["expect"])
+    for row, want in zip(got, given["expect"], strict=True):
+        *values, note, cmp, target_cmp, _ = row
+        assert cmp == target_cmp  # fct_attainment keeps the grammar's comparator
+        assert [*values[:3], *map(_r, values[3:6]), values[6], values[7], _r(values[8])] == [
+            *want[:6], want[6], want[7], want[8]], row
+        if want[9] is None:
+            assert note is None, row
+        else:
+            assert note is not None and want[9] in note, row

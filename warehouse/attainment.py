@@ -44,7 +44,8 @@ GAP = sql_file("gap")
 
 # The columns build_attainment writes, in order.
 COLUMNS = ("indicator_id", "district_code", "year", "level", "comparator", "target_value",
-           "target_value_high", "actual_value", "attained", "gap")
+           "target_value_high", "actual_value", "attained", "gap", "target_resolved",
+           "resolved_comparator", "base_value", "note")
 
 # warehouse/sql/fct_attainment.sql (its CTEs named for what they hold: evaluated_targets,
 # metric_years, district_versions, ratio_parts, city_figures, actuals…) as an INSERT;
@@ -52,6 +53,9 @@ COLUMNS = ("indicator_id", "district_code", "year", "level", "comparator", "targ
 BUILD_SQL = f"INSERT INTO fct_attainment ({', '.join(COLUMNS)})\n" + render(
     "fct_attainment", default_tolerance=str(DEFAULT_TOLERANCE),
     district_in_force=district_in_force("d", "y.year"), attained=ATTAINED, gap=GAP,
+    # relative targets: the same rules on the resolved level (one alias, t, for both sides)
+    attained_resolved=ATTAINED.replace("a.actual_value", "t.actual_value"),
+    gap_resolved=GAP.replace("a.actual_value", "t.actual_value"),
     plan_filter="{plan_filter}")
 
 # The tables the build reads.

@@ -204,9 +204,41 @@ def _indicator_rows(
     return rows
 
 
+def plan_base_years(plan: PlanDocument) -> dict[str, int]:
+    """indicator_id -> the plan's base year for that indicator: layout B's base-year
+    column, else the year before the plan period, else the year before its first target
+    (the same rule as warehouse.progress.Indicator.base_year)."""
+    groups: dict[str, list[TargetRecord]] = {}
+    for r in plan.records:
+        groups.setdefault(r.indicator_id, []).append(r)
+    out = {}
+    for iid, recs in groups.items():
+        stated = _first(r.baseline_year for r in recs)
+        if stated is not None:
+            out[iid] = stated
+        elif plan.period_start is not None:
+            out[iid] = plan.period_start - 1
+        else:
+            out[iid] = min(r.year for r in recs) - 1
+    return out
+
+
+def _relative_columns(r: TargetRecord, base_years: dict[str, int]) -> dict:
+    """fct_target's relative reading of a record (extractors/relative.py): kind, signed
+    value, reference and the year whose actual it is resolved from."""
+    if r.relative_kind is None or r.relative_value is None:
+        return {"relative_kind": None, "relative_value": None, "relative_reference": None,
+                "base_year": None}
+    reference = r.relative_reference or "baseline"
+    return {"relative_kind": r.relative_kind, "relative_value": _num(r.relative_value),
+            "relative_reference": reference,
+            "base_year": r.year - 1 if reference == "previous_year" else base_years[r.indicator_id]}
+
+
 def _target_rows(plan: PlanDocument) -> list[dict]:
     seen: set[tuple] = set()
     rows = []
+    base_years = plan_base_years(plan)
     for r in plan.records:
         key = (r.indicator_id, r.year, r.scope or CITY_SCOPE)
         if key in seen:  # the grain is indicator x year x scope: keep the first
@@ -227,13 +259,20 @@ def _target_rows(plan: PlanDocument) -> list[dict]:
                 "source_table": r.source_table,
                 "source_row": r.source_row,
                 "extraction": r.extraction,
+                **_relative_columns(r, base_years),
             }
         )
     return rows
 
 
+LOAD_FORMAT = "fct_target+relative"
+
+
 def _fingerprint(plan: PlanDocument, mappings: list[IndicatorMetric], directions: dict) -> str:
     h = hashlib.sha256(plan.source_sha256.encode())
+    # what a load writes beyond the file: fct_target's relative columns (a plan loaded
+    # before them is loaded again, so layout B's growth column reaches them too)
+    h.update(LOAD_FORMAT.encode())
     h.update(repr([(m.pattern, m.metric_code) for m in mappings]).encode())
     h.update(repr(sorted(directions.items())).encode())
     return h.hexdigest()

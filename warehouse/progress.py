@@ -31,10 +31,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy.engine import Engine
 
-from extractors.relative import COMPOUND_KINDS, Relative, comparator_of, parse_relative, resolve
+from extractors.relative import COMPOUND_KINDS, Relative, comparator_of, resolve
 from warehouse.attainment import BUILD_SQL, DEFAULT_TOLERANCE
 from warehouse.schema import PROGRESS_STATUSES, fct_progress
 
@@ -65,7 +66,7 @@ def classify(ratio: float) -> str:
 # --------------------------------------------------------------------------- actuals SQL
 
 _BODY_START = BUILD_SQL.index("\nmetric_years AS (")
-_BODY_END = BUILD_SQL.index("\nSELECT t.indicator_id")
+_BODY_END = BUILD_SQL.index(",\nrelative_bases AS (")
 # Every (metric, year) the statistics of a mapped metric cover (the metric itself, its
 # numerator or its denominator): the attainment CTEs then give each district's and the
 # city's actual in that year by the same rules as fct_attainment.
@@ -80,7 +81,7 @@ k AS (  -- a metric and the codes whose statistics make it: itself, numerator, d
     UNION ALL SELECT metric_code, denominator FROM dim_metric WHERE denominator IS NOT NULL
 ),
 sy AS (SELECT DISTINCT metric_code, year FROM fct_district_stat),
-evaluated_targets AS (  -- equi-joins only: an OR join of the statistics plans as a nested loop
+evaluated_years AS (  -- equi-joins only: an OR join of the statistics plans as a nested loop
     SELECT DISTINCT m.metric_code, sy.year, m.aggregation, m.numerator, m.denominator,
            COALESCE(m.scale, 1.0) AS scale
     FROM dim_metric m
@@ -104,7 +105,7 @@ WHERE EXISTS (SELECT 1 FROM fct_target ft
 
 TARGETS_SQL = """
 SELECT ft.indicator_id, ft.year, ft.comparator, ft.target_value, ft.target_value_high,
-       ft.target_text
+       ft.target_text, ft.relative_kind, ft.relative_value, ft.relative_reference
 FROM fct_target ft
 JOIN dim_indicator i ON i.indicator_id = ft.indicator_id AND i.metric_code IS NOT NULL
 WHERE ft.scope = '全市'
@@ -149,13 +150,15 @@ class Indicator:
         return min(t.year for t in self.targets) - 1 if self.targets else None
 
 
-def target_of(t: Target, base: float | None, base_year: int) -> tuple | None:
+def target_of(t: Target, base: float | None, base_year: int,
+              direction: str = "up") -> tuple | None:
     """(comparator, low, high) of a target as a level for a district with ``base`` in
     ``base_year``; None when it cannot be resolved (qualitative, or relative without a
-    base)."""
+    base). ``direction``: the indicator's (a relative change of a down indicator is a
+    ceiling)."""
     if t.relative is not None:
         v = resolve(t.relative, base, base_year, t.year) if base is not None else None
-        return None if v is None else (comparator_of(t.relative), v, None)
+        return None if v is None else (comparator_of(t.relative, direction), v, None)
     if t.comparator == "milestone" or t.value is None:
         return None
     return t.comparator, t.value, t.value_high
@@ -267,11 +270,11 @@ def _schedule(ind: Indicator, base: float | None, b: int, year: int, actual: flo
         return None, None, None, qual_note or None
     met = []
     for t in ind.targets:
-        lvl = target_of(t, base, b)
+        lvl = target_of(t, base, b, ind.direction)
         if lvl is not None and meets(actual, lvl, ind.tolerance):
             met.append((t.year, lvl[1]))
     if not met:
-        resolvable = any(target_of(t, base, b) is not None for t in ind.targets)
+        resolvable = any(target_of(t, base, b, ind.direction) is not None for t in ind.targets)
         note = (f"{year} actual meets no plan-year target" if resolvable
                 else "no numeric target to compare with")
         return None, None, None, "; ".join(x for x in (note, qual_note) if x)
@@ -367,7 +370,7 @@ def _row(ind: Indicator, code: str, y: int, series: dict, b: int, end: Target | 
     if end is None:
         row["status_note"] = "qualitative targets only: not evaluated"
         return row
-    target = target_of(end, base, b)
+    target = target_of(end, base, b, ind.direction)
     if target is not None:
         row["direction"] = _direction(target, ind.direction)
         row["end_target_value"] = _finite(_aim(target, base) if base is not None else target[1])
@@ -433,7 +436,7 @@ def read_inputs(cx) -> tuple[list[Indicator], dict, dict]:
             continue
         ind.targets.append(Target(r["year"], r["comparator"], _num(r["target_value"]),
                                   _num(r["target_value_high"]), r["target_text"],
-                                  parse_relative(r["target_text"])))
+                                  relative_of(r)))
     for ind in inds.values():
         ind.targets.sort(key=lambda t: t.year)
     actuals: dict = defaultdict(dict)
@@ -448,6 +451,15 @@ def read_inputs(cx) -> tuple[list[Indicator], dict, dict]:
     for code, start, end in cx.exec_driver_sql(VERSIONS_SQL):
         versions[code].append((_as_date(start), _as_date(end)))
     return list(inds.values()), actuals, versions
+
+
+def relative_of(row) -> Relative | None:
+    """The relative reading fct_target keeps (the loader's, layout B's growth column
+    included), or None for a level target."""
+    if row["relative_kind"] is None or row["relative_value"] is None:
+        return None
+    return Relative(row["relative_kind"], Decimal(str(row["relative_value"])),
+                    row["relative_reference"] or "baseline")
 
 
 def _as_date(v):

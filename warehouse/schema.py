@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
 from extractors.records import COMPARATORS
+from extractors.relative import REFERENCES, RELATIVE_KINDS
 from warehouse.sql import district_in_force
 
 YEAR_MIN, YEAR_MAX = 1900, 2100
@@ -179,6 +180,18 @@ fct_target = sa.Table(
     sa.Column("source_table", sa.Integer, nullable=False, comment="0-based table index"),
     sa.Column("source_row", sa.Integer, nullable=False, comment="0-based row index"),
     sa.Column("extraction", sa.String(8), comment="docx, lines or text (pdfplumber strategy)"),
+    sa.Column("relative_kind", sa.String(12),
+              comment="relative reading (extractors/relative.py): multiple (翻一番 x2), percent "
+                      "(增长X% / 下降X%), points (提高X个百分点), annual_rate (年均增长X%, "
+                      "compound); NULL: a level target"),
+    sa.Column("relative_value", Num,
+              comment="multiple: the factor; percent, points, annual_rate: the signed change"),
+    sa.Column("relative_reference", sa.String(16),
+              comment="what the change is measured against: baseline (the plan's base year) "
+                      "or previous_year"),
+    sa.Column("base_year", sa.Integer,
+              comment="year whose actual a relative target is resolved from: the plan's base "
+                      "year (baseline), or the target year - 1 (previous_year)"),
     sa.CheckConstraint(f"comparator IN ({_comparator_list})", name="comparator"),
     _year_check(),
     sa.CheckConstraint(
@@ -190,6 +203,12 @@ fct_target = sa.Table(
         "(comparator = 'between' AND target_value_high >= target_value)"
         " OR (comparator <> 'between' AND target_value_high IS NULL)",
         name="between_bounds",
+    ),
+    sa.CheckConstraint(
+        "(relative_kind IS NULL AND relative_value IS NULL AND relative_reference IS NULL)"
+        f" OR ({_in('relative_kind', RELATIVE_KINDS)} AND relative_value IS NOT NULL"
+        f" AND {_in('relative_reference', REFERENCES)} AND base_year IS NOT NULL)",
+        name="relative",
     ),
     _fk(["indicator_id"], ["dim_indicator.indicator_id"]),
     _fk(["plan_id"], ["dim_plan.plan_id"]),
@@ -226,12 +245,28 @@ fct_attainment = sa.Table(
     sa.Column("actual_value", Num, comment="actual figure (NULL: no statistics)"),
     sa.Column("attained", sa.Boolean, comment="target met; NULL when not evaluable"),
     sa.Column("gap", Num, comment="signed distance to the target: positive is better than target"),
+    sa.Column("target_resolved", Num,
+              comment="relative target (fct_target.relative_kind): the level it asks of this "
+                      "district in this year, resolved from its base-year actual; attained and "
+                      "gap are judged on it. NULL for a level target or when not evaluable"),
+    sa.Column("resolved_comparator", sa.String(2),
+              comment="relative target: >= (a rise) or <= (a fall, or a down-direction "
+                      "indicator) against target_resolved"),
+    sa.Column("base_value", Num,
+              comment="relative target: the actual in fct_target.base_year it is resolved from"),
+    sa.Column("note", sa.Text,
+              comment="relative target: why it is not evaluable (base figure missing or not "
+                      "positive, district not in force or changed since the base year, no "
+                      "actual); NULL when judged"),
     sa.CheckConstraint(f"comparator IN ({_comparator_list})", name="comparator"),
     _year_check(),
     sa.CheckConstraint(_in("level", ("city", "district")), name="level"),
     sa.CheckConstraint(
-        "comparator <> 'milestone' OR (attained IS NULL AND gap IS NULL)", name="milestone_null"
+        "comparator <> 'milestone' OR target_resolved IS NOT NULL"
+        " OR (attained IS NULL AND gap IS NULL)", name="milestone_null"
     ),
+    sa.CheckConstraint(
+        "target_resolved IS NULL OR resolved_comparator IN ('>=', '<=')", name="resolved"),
     sa.CheckConstraint("actual_value IS NOT NULL OR attained IS NULL", name="no_actual_null"),
     _fk(["indicator_id"], ["dim_indicator.indicator_id"]),
     comment="Attainment of a 全市 (whole-city) target: indicator x district x year "
@@ -345,6 +380,9 @@ SELECT
     d.district_name,
     a.year,
     CASE
+        WHEN ft.relative_kind IS NOT NULL
+            THEN ft.target_text || COALESCE(' (' || a.resolved_comparator || ' '
+                                            || {_FMT.format('a.target_resolved')} || ')', '')
         WHEN a.comparator = 'milestone' THEN ft.target_text
         WHEN a.comparator = 'between'
             THEN {_FMT.format('a.target_value')} || '-' || {_FMT.format('a.target_value_high')} || {_UNIT}
@@ -365,7 +403,14 @@ SELECT
     a.target_value_high,
     i.binding,
     i.plan_id,
-    p.source_file
+    p.source_file,
+    ft.relative_kind,
+    ft.relative_reference,
+    ft.base_year,
+    a.base_value,
+    a.target_resolved,
+    a.resolved_comparator,
+    a.note
 FROM fct_attainment a
 JOIN dim_indicator i ON i.indicator_id = a.indicator_id
 JOIN dim_plan p ON p.plan_id = i.plan_id
@@ -378,7 +423,8 @@ WHERE p.duplicate_of IS NULL  -- a plan delivered as DOCX and PDF is shown once
 """
 V_ATTAINMENT_COMMENT = (
     "Attainment for analysts: plan, indicator, district, year, readable target, actual, attained "
-    "(each plan once: identical renderings of a plan, see dim_plan.duplicate_of, are left out)"
+    "(each plan once: identical renderings of a plan, see dim_plan.duplicate_of, are left out); "
+    "a relative target shows its wording and the level it asks of the district"
 )
 
 
@@ -455,7 +501,9 @@ def _create_schema(engine: Engine) -> None:
         existing = set(sa.inspect(cx).get_table_names())
         _reshape_derived_tables(cx, existing)
         metadata.create_all(cx, checkfirst=True)  # emits the comments of new tables
-        _add_missing_columns(cx, existing)
+        added = _add_missing_columns(cx, existing)
+        if "relative_kind" in added.get("fct_target", ()):
+            backfill_relative_targets(cx)
         if existing & set(TABLES):  # refresh comments of tables that were already there
             for stmt in comment_statements():
                 cx.exec_driver_sql(stmt)
@@ -517,10 +565,12 @@ def _reshape_derived_tables(cx, existing: set[str]) -> None:
             metadata.tables[name].create(cx)
 
 
-def _add_missing_columns(cx, existing: set[str]) -> None:
+def _add_missing_columns(cx, existing: set[str]) -> dict[str, list[str]]:
     """DuckDB files made by an older planwh: add nullable columns added since (the
-    embedded warehouse's counterpart of the PostgreSQL Alembic revisions)."""
+    embedded warehouse's counterpart of the PostgreSQL Alembic revisions); returns the
+    columns added, by table."""
     inspector = sa.inspect(cx)
+    added: dict[str, list[str]] = {}
     for table in metadata.sorted_tables:
         if table.name not in existing:
             continue
@@ -529,6 +579,56 @@ def _add_missing_columns(cx, existing: set[str]) -> None:
             if col.name not in have and col.nullable:
                 ddl = col.type.compile(dialect=cx.dialect)
                 cx.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {col.name} {ddl}")
+                added.setdefault(table.name, []).append(col.name)
+    return added
+
+
+_BACKFILL_SQL = """
+SELECT ft.indicator_id, ft.year, ft.scope, ft.target_text, i.indicator_name, i.unit,
+       i.baseline_year, p.period_start,
+       (SELECT MIN(f2.year) FROM fct_target f2 WHERE f2.indicator_id = ft.indicator_id)
+           AS first_year
+FROM fct_target ft
+JOIN dim_indicator i ON i.indicator_id = ft.indicator_id
+JOIN dim_plan p ON p.plan_id = i.plan_id
+WHERE ft.relative_kind IS NULL
+"""
+
+
+def backfill_relative_targets(cx) -> int:
+    """fct_target rows loaded before its relative columns existed (Alembic 0005, or a
+    DuckDB file of an older planwh): their relative reading from ``target_text``, the
+    scope's own part of a split cell (extractors.targets.parse_target), with the base
+    year the loader gives (warehouse.load.plan_base_years). Layout B's growth column is
+    not in the warehouse: it reaches fct_target when the plan is next loaded (the load
+    fingerprint includes the load format). Returns the rows filled."""
+    from extractors.targets import parse_target
+
+    updates = []
+    for r in cx.exec_driver_sql(_BACKFILL_SQL).mappings():
+        part = next((pt for pt in parse_target(r["target_text"], r["indicator_name"],
+                                               default_unit=r["unit"])
+                     if pt.scope == r["scope"]), None)
+        if part is None or part.relative_kind is None:
+            continue
+        reference = part.relative_reference or "baseline"
+        if reference == "previous_year":
+            base = r["year"] - 1
+        elif r["baseline_year"] is not None:
+            base = r["baseline_year"]
+        elif r["period_start"] is not None:
+            base = r["period_start"] - 1
+        else:
+            base = r["first_year"] - 1
+        updates.append({"k": part.relative_kind, "v": float(part.relative_value),
+                        "ref": reference, "b": base, "i": r["indicator_id"],
+                        "y": r["year"], "s": r["scope"]})
+    if updates:
+        cx.execute(sa.text(
+            "UPDATE fct_target SET relative_kind = :k, relative_value = :v, "
+            "relative_reference = :ref, base_year = :b "
+            "WHERE indicator_id = :i AND year = :y AND scope = :s"), updates)
+    return len(updates)
 
 
 def _quote(s: str) -> str:

@@ -12,6 +12,7 @@
 -- one date do not overlap (checked before the build: OVERLAPPING_VERSIONS_SQL).
 WITH evaluated_targets AS (  -- evaluated targets: 全市 scope, indicator mapped to a known metric
     SELECT ft.indicator_id, ft.year, ft.comparator, ft.target_value, ft.target_value_high,
+           ft.relative_kind, ft.relative_value, ft.base_year, i.direction,
            m.metric_code, m.aggregation, m.numerator, m.denominator,
            COALESCE(m.scale, 1.0) AS scale,
            COALESCE(m.tolerance, {default_tolerance}) AS tolerance
@@ -20,12 +21,19 @@ WITH evaluated_targets AS (  -- evaluated targets: 全市 scope, indicator mappe
     JOIN dim_metric m ON m.metric_code = i.metric_code
     WHERE ft.scope = '全市'{plan_filter}
 ),
-metric_years AS (  -- evaluated metric x year (several targets may share one)
-    SELECT DISTINCT metric_code, year, aggregation, numerator, denominator, scale FROM evaluated_targets t
+evaluated_years AS (  -- target years, and the base years of relative targets
+    SELECT metric_code, year, aggregation, numerator, denominator, scale FROM evaluated_targets t
+    UNION ALL
+    SELECT metric_code, base_year, aggregation, numerator, denominator, scale
+    FROM evaluated_targets t
+    WHERE relative_kind IS NOT NULL AND base_year BETWEEN 1900 AND 2100
 ),
-district_versions AS (  -- district versions in force on 31 December of each target year
-    SELECT y.year, d.district_code, d.district_type = 'city' AS is_city
-    FROM (SELECT DISTINCT year FROM evaluated_targets t) y
+metric_years AS (  -- evaluated metric x year (several targets may share one)
+    SELECT DISTINCT metric_code, year, aggregation, numerator, denominator, scale FROM evaluated_years t
+),
+district_versions AS (  -- district versions in force on 31 December of each evaluated year
+    SELECT y.year, d.district_code, d.district_type = 'city' AS is_city, d.valid_from
+    FROM (SELECT DISTINCT year FROM metric_years t) y
     JOIN dim_district d ON {district_in_force}
 ),
 district_counts AS (  -- how many districts (the city aside) are valid in each year, maybe none
@@ -118,12 +126,76 @@ actuals AS (
     LEFT JOIN sum_totals sa ON sa.metric_code = p.metric_code AND sa.year = p.year
     LEFT JOIN city_figures cv ON cv.metric_code = p.metric_code AND cv.year = p.year
                 AND cv.district_code = dv.district_code
+),
+relative_bases AS (  -- relative targets: each district's actual now and in base_year
+    SELECT t.indicator_id, a.district_code, t.year, a.level, t.comparator AS level_comparator,
+           t.target_value AS level_value, t.target_value_high AS level_value_high,
+           t.relative_kind, t.relative_value, t.base_year, t.tolerance, a.actual_value,
+           CASE WHEN bv.valid_from = dv.valid_from THEN b.actual_value END AS base_value,
+           CASE WHEN t.direction = 'down'
+                  OR (t.relative_kind = 'multiple' AND t.relative_value < 1)
+                  OR (t.relative_kind <> 'multiple' AND t.relative_value < 0)
+                THEN '<=' ELSE '>=' END AS relative_comparator,
+           CASE
+               WHEN t.base_year IS NULL OR t.base_year >= t.year
+                   THEN 'base year ' || COALESCE(CAST(t.base_year AS VARCHAR), 'unknown')
+                        || ' is not before the target year'
+               WHEN bv.district_code IS NULL
+                   THEN 'district ' || a.district_code || ' was not in force in '
+                        || CAST(t.base_year AS VARCHAR) || ' (base year): no base figure'
+               WHEN bv.valid_from <> dv.valid_from
+                   THEN 'district ' || a.district_code || ' changed between '
+                        || CAST(t.base_year AS VARCHAR) || ' and ' || CAST(t.year AS VARCHAR)
+                        || ': no comparable base figure'
+               WHEN b.actual_value IS NULL
+                   THEN 'no base figure in ' || CAST(t.base_year AS VARCHAR)
+               WHEN b.actual_value <= 0 AND t.relative_kind <> 'points'
+                   THEN 'base figure in ' || CAST(t.base_year AS VARCHAR)
+                        || ' is not positive: a relative change of it asks for no level'
+           END AS base_note
+    FROM actuals a
+    JOIN evaluated_targets t ON t.metric_code = a.metric_code AND t.year = a.year
+                            AND t.relative_kind IS NOT NULL
+    JOIN district_versions dv ON dv.district_code = a.district_code AND dv.year = a.year
+    LEFT JOIN district_versions bv ON bv.district_code = a.district_code AND bv.year = t.base_year
+    LEFT JOIN actuals b ON b.metric_code = a.metric_code AND b.district_code = a.district_code
+                       AND b.year = t.base_year
+),
+relative_targets AS (  -- the level a relative target asks of each district in its year
+    SELECT r.*,
+           CASE WHEN r.base_note IS NULL THEN r.relative_comparator END AS comparator,
+           CASE WHEN r.base_note IS NULL THEN
+               CASE r.relative_kind
+                   WHEN 'multiple' THEN r.base_value * r.relative_value
+                   WHEN 'percent' THEN r.base_value * (1 + r.relative_value / 100)
+                   WHEN 'points' THEN r.base_value + r.relative_value
+                   WHEN 'annual_rate'
+                       THEN r.base_value * POWER(1 + r.relative_value / 100, r.year - r.base_year)
+               END
+           END AS target_value,
+           CAST(NULL AS DOUBLE PRECISION) AS target_value_high,
+           COALESCE(r.base_note, CASE WHEN r.actual_value IS NULL
+                                      THEN 'no actual in ' || CAST(r.year AS VARCHAR) END) AS note
+    FROM relative_bases r
 )
 SELECT t.indicator_id, a.district_code, t.year, a.level, t.comparator, t.target_value,
        t.target_value_high, a.actual_value,
        
 {attained} AS attained,
        
-{gap} AS gap
+{gap} AS gap,
+       CAST(NULL AS DOUBLE PRECISION) AS target_resolved, CAST(NULL AS VARCHAR) AS resolved_comparator,
+       CAST(NULL AS DOUBLE PRECISION) AS base_value, CAST(NULL AS VARCHAR) AS note
 FROM actuals a
 JOIN evaluated_targets t ON t.metric_code = a.metric_code AND t.year = a.year
+WHERE t.relative_kind IS NULL
+UNION ALL
+-- relative targets: judged on the resolved level (alias t: relative_targets)
+SELECT t.indicator_id, t.district_code, t.year, t.level, t.level_comparator, t.level_value,
+       t.level_value_high, t.actual_value,
+       
+{attained_resolved} AS attained,
+       
+{gap_resolved} AS gap,
+       t.target_value, t.comparator, t.base_value, t.note
+FROM relative_targets t
