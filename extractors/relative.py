@@ -137,6 +137,26 @@ def growth_column_relative(text: str, header: str = "", indicator_name: str = ""
     return Relative("annual_rate", value, "baseline")
 
 
+# 比2015年 / 较2015年 / 与2015年相比: the base year the wording names
+_STATED_BASE = re.compile(r"(?:比|较|与|相比|相对)\s*((?:19|20)\d\d)\s*年")
+
+
+def stated_base_year(text: str) -> int | None:
+    """The base year a relative target's wording names (比2015年增长10%: 2015), or None."""
+    m = _STATED_BASE.search(normalise_text(text or ""))
+    return int(m.group(1)) if m else None
+
+
+def relative_base_year(reference: str, text: str, year: int, plan_base_year: int) -> int:
+    """The year whose actual a relative target of ``year`` is resolved from (fct_target's
+    base_year): the previous year, the year its wording names (比2018年增长10%), else
+    the plan's base year."""
+    if reference == "previous_year":
+        return year - 1
+    stated = stated_base_year(text)
+    return stated if stated is not None and stated < year else plan_base_year
+
+
 def resolve(rel: Relative, base: float, base_year: int, year: int) -> float | None:
     """The level ``rel`` asks for in ``year`` of a district whose value in ``base_year``
     is ``base``; None when it cannot be resolved (no base, a year before the base).

@@ -96,6 +96,61 @@ def test_slim_attainment_downgrades_and_upgrades_with_data(pg_engine):
                            "actual, attained FROM v_attainment ORDER BY 2, 3, 4") == view
 
 
+def _with_relative_target(engine) -> None:
+    """The sample plus 养老床位数 2021 "比2020年增长20%" (as the plan reader gives it):
+    the city's 2020 beds 1050 (the district sum) x 1.2 = 1260; 2021 has 1250: missed."""
+    from dataclasses import replace
+
+    from extractors.targets import parse_target
+
+    plan = make_plan()
+    pt = parse_target("比2020年增长20%", "养老床位数")[0]
+    plan.records = [replace(r, target_text=pt.text, comparator=pt.comparator,
+                            target_value=pt.value, relative_kind=pt.relative_kind,
+                            relative_value=pt.relative_value,
+                            relative_reference=pt.relative_reference)
+                    if (r.indicator_name, r.year) == ("养老床位数", 2021) else r
+                    for r in plan.records]
+    wl.load_reference(engine, DISTRICTS, METRICS)
+    wl.load_plan(engine, plan, MAPPINGS)
+    wl.load_stats(engine, stats_frame())
+    build_attainment(engine)
+
+
+RELATIVE_ROW = ("SELECT a.attained, a.target_resolved, a.note, ft.relative_kind, "
+                "ft.relative_value, ft.relative_reference, ft.base_year "
+                "FROM fct_attainment a JOIN fct_target ft ON ft.indicator_id = a.indicator_id "
+                "AND ft.year = a.year AND ft.scope = '全市' WHERE a.year = 2021 "
+                "AND a.district_code = '330100' AND a.comparator = '>=' AND a.target_value = 20")
+
+
+def test_relative_columns_downgrade_and_upgrade_with_data(pg_engine):
+    """0005 on a warehouse with data: the relative reading is refilled from target_text
+    (the base year the wording names, 2020); the old level verdict is withdrawn until the
+    next build, which judges the resolved level."""
+    upgrade(pg_engine)
+    _with_relative_target(pg_engine)
+    judged = rows(pg_engine, RELATIVE_ROW)
+    assert judged == [(False, 1260.0, None, "percent", 20.0, "baseline", 2020)]
+    others = rows(pg_engine, "SELECT * FROM fct_attainment WHERE note IS NULL "
+                  "AND target_resolved IS NULL ORDER BY 1, 2, 3")
+    cfg = alembic_config()
+    with pg_engine.begin() as cx:
+        cfg.attributes["connection"] = cx
+        command.downgrade(cfg, "0004")
+    assert "relative_kind" not in columns(pg_engine, "fct_target")
+    assert "target_resolved" not in columns(pg_engine, "fct_attainment")
+    upgrade(pg_engine)
+    assert rows(pg_engine, RELATIVE_ROW) == [
+        (None, None, "relative target: judged on its resolved level by the next attainment "
+                     "build", "percent", 20.0, "baseline", 2020)]
+    assert rows(pg_engine, "SELECT * FROM fct_attainment WHERE note IS NULL AND "
+                           "target_resolved IS NULL "
+                           "ORDER BY 1, 2, 3") == others  # level targets keep their rows
+    build_attainment(pg_engine)
+    assert rows(pg_engine, RELATIVE_ROW) == judged
+
+
 def test_an_older_duckdb_file_is_reshaped(tmp_path):
     """A DuckDB warehouse written before revision 0003 had four more NOT NULL columns in
     fct_attainment: create_schema recreates the (derived) table and the build fills it."""
@@ -142,3 +197,28 @@ def test_a_reader_keeps_its_snapshot_across_a_build(pg_engine):
             assert seen == before
     finally:
         reader.close()
+
+
+def test_an_older_duckdb_file_gets_the_relative_reading(tmp_path):
+    """A DuckDB warehouse written before fct_target had its relative columns: create_schema
+    adds them and fills them from target_text; the next build judges the resolved level."""
+    engine = make_engine(f"duckdb:///{tmp_path / 'old.duckdb'}")
+    create_schema(engine)
+    _with_relative_target(engine)
+    judged = rows(engine, RELATIVE_ROW)
+    assert judged == [(False, 1260.0, None, "percent", 20.0, "baseline", 2020)]
+    with engine.begin() as cx:
+        cx.exec_driver_sql("DROP VIEW v_attainment")
+        older = [c.name for c in metadata.tables["fct_target"].columns
+                 if c.name not in ("relative_kind", "relative_value", "relative_reference",
+                                   "base_year")]
+        cx.exec_driver_sql(f"CREATE TABLE old_target AS SELECT {', '.join(older)} "
+                           "FROM fct_target")
+        cx.exec_driver_sql("DROP TABLE fct_target")
+        cx.exec_driver_sql("ALTER TABLE old_target RENAME TO fct_target")
+    create_schema(engine, force=True)
+    assert rows(engine, "SELECT COUNT(*) FROM fct_target WHERE relative_kind IS NOT NULL") == [
+        (1,)]
+    build_attainment(engine)
+    assert rows(engine, RELATIVE_ROW) == judged
+    engine.dispose()

@@ -11,6 +11,7 @@ from extractors.relative import (
     comparator_of,
     growth_column_relative,
     parse_relative,
+    relative_base_year,
     resolve,
 )
 from extractors.targets import parse_target
@@ -200,3 +201,14 @@ def test_split_scope_cell_records_keep_their_own_relative():
     by_scope = {r.scope: _rel(r) for r in result.records}
     assert by_scope["城市"][:2] == ("multiple", Decimal("2"))
     assert by_scope["农村"][:2] == ("percent", Decimal("10"))  # not the whole cell's first form
+
+
+@pytest.mark.parametrize("reference, text, year, expected", [
+    ("baseline", "比2018年增长10%", 2020, 2018),  # the year the wording names
+    ("baseline", "较2017年下降5%", 2020, 2017),
+    ("baseline", "增长10%", 2020, 2015),  # else the plan's base year
+    ("baseline", "比2020年增长10%", 2020, 2015),  # a named year not before the target's
+    ("previous_year", "比上年增长5%", 2020, 2019),
+])
+def test_relative_base_year(reference, text, year, expected):
+    assert relative_base_year(reference, text, year, 2015) == expected

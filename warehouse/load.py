@@ -32,6 +32,7 @@ from extractors.records import (
     TargetRecord,
 )
 from extractors.reference import match_metric
+from extractors.relative import relative_base_year
 from extractors.vocabulary import is_down_indicator
 from warehouse.attainment import build_plan_attainment
 from warehouse.locks import LOCK_NOT_AVAILABLE, locked_error
@@ -232,7 +233,8 @@ def _relative_columns(r: TargetRecord, base_years: dict[str, int]) -> dict:
     reference = r.relative_reference or "baseline"
     return {"relative_kind": r.relative_kind, "relative_value": _num(r.relative_value),
             "relative_reference": reference,
-            "base_year": r.year - 1 if reference == "previous_year" else base_years[r.indicator_id]}
+            "base_year": relative_base_year(reference, r.target_text, r.year,
+                                            base_years[r.indicator_id])}
 
 
 def _target_rows(plan: PlanDocument) -> list[dict]:

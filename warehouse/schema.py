@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
 from extractors.records import COMPARATORS
-from extractors.relative import REFERENCES, RELATIVE_KINDS
+from extractors.relative import REFERENCES, RELATIVE_KINDS, relative_base_year
 from warehouse.sql import district_in_force
 
 YEAR_MIN, YEAR_MAX = 1900, 2100
@@ -599,7 +599,8 @@ def backfill_relative_targets(cx) -> int:
     """fct_target rows loaded before its relative columns existed (Alembic 0005, or a
     DuckDB file of an older planwh): their relative reading from ``target_text``, the
     scope's own part of a split cell (extractors.targets.parse_target), with the base
-    year the loader gives (warehouse.load.plan_base_years). Layout B's growth column is
+    year the loader gives (warehouse.load.plan_base_years, extractors.relative.
+    relative_base_year). Layout B's growth column is
     not in the warehouse: it reaches fct_target when the plan is next loaded (the load
     fingerprint includes the load format). Returns the rows filled."""
     from extractors.targets import parse_target
@@ -612,14 +613,13 @@ def backfill_relative_targets(cx) -> int:
         if part is None or part.relative_kind is None:
             continue
         reference = part.relative_reference or "baseline"
-        if reference == "previous_year":
-            base = r["year"] - 1
-        elif r["baseline_year"] is not None:
-            base = r["baseline_year"]
+        if r["baseline_year"] is not None:
+            plan_base = r["baseline_year"]
         elif r["period_start"] is not None:
-            base = r["period_start"] - 1
+            plan_base = r["period_start"] - 1
         else:
-            base = r["first_year"] - 1
+            plan_base = r["first_year"] - 1
+        base = relative_base_year(reference, r["target_text"], r["year"], plan_base)
         updates.append({"k": part.relative_kind, "v": float(part.relative_value),
                         "ref": reference, "b": base, "i": r["indicator_id"],
                         "y": r["year"], "s": r["scope"]})
