@@ -5,7 +5,8 @@ metric, completes the district grid only where a (metric, year) misses districts
 takes the city's sums from small GROUP BYs. This test states the rules of
 docs/warehouse.md once more, as simply as possible, and requires the warehouse to
 agree on hypothesis-generated districts (versions that end, start or change within a
-year), statistics with holes and zero denominators, and targets of every comparator.
+year), statistics with holes and zero denominators, targets of every comparator, and
+relative targets (every kind and reference) resolved from a base year with statistics.
 Runs on DuckDB and on PostgreSQL.
 """
 
@@ -23,6 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from extractors.records import District, IndicatorMetric, Metric, PlanDocument, TargetRecord
+from extractors.relative import relative_base_year
+from extractors.targets import parse_target
 from tests.helpers import PG_ADMIN_URL, create_database, drop_database, pg_available
 from warehouse import load as wl
 from warehouse.attainment import DEFAULT_TOLERANCE, build_attainment
@@ -49,6 +52,10 @@ MAPPINGS = [IndicatorMetric(f"^{name}$", code) for name, code in INDICATORS.item
 STAT_CODES = ("r1", "n1", "d1", "r2", "n2", "d2", "s1")
 COMPARATORS = (">=", ">", "<=", "<", "=", "between", "about", "milestone")
 PLAN_ID = "fedcba9876543210"
+BASE_YEAR = YEARS[0] - 1  # the plan runs 2018-2021
+# relative targets: every kind, both references, a base year the wording names
+RELATIVE_TEXTS = ("翻一番", "增长10%", "下降20%", "比上年增长5%", "提高5个百分点",
+                  "比上年下降2个百分点", "年均增长10%", "比2019年增长10%", "增长0.5倍")
 
 
 # --------------------------------------------------------------------------- worlds
@@ -74,13 +81,13 @@ def districts(draw) -> list[District]:
 
 
 @st.composite
-def statistics(draw, codes: list[str]) -> dict[tuple[str, str, int], float]:
+def statistics(draw, codes: list[str], years=YEARS) -> dict[tuple[str, str, int], float]:
     """Values by (metric, district, year); "dense" metrics have every cell (city sums)."""
     dense = draw(st.sets(st.sampled_from(STAT_CODES)))
     out = {}
     for metric in STAT_CODES:
         for code in codes:
-            for year in YEARS:
+            for year in years:
                 if metric in dense or draw(st.booleans()):
                     out[(metric, code, year)] = float(draw(st.integers(0, 40)))
     return out
@@ -92,6 +99,17 @@ def targets(draw) -> list[TargetRecord]:
     for row, name in enumerate(INDICATORS):
         for year in YEARS:
             if not draw(st.booleans()):
+                continue
+            if draw(st.integers(0, 3)) == 0:  # a relative target, as the plan reader gives it
+                pt = parse_target(draw(st.sampled_from(RELATIVE_TEXTS)), name)[0]
+                out.append(TargetRecord(
+                    plan_id=PLAN_ID, source_file="oracle.docx", source_page=None,
+                    source_table=0, source_row=row, section="测试", task_no=str(row),
+                    task_name=None, indicator_name=name, year=year, scope="全市",
+                    target_text=pt.text, comparator=pt.comparator, target_value=pt.value,
+                    target_value_high=pt.value_high, target_unit=pt.unit,
+                    relative_kind=pt.relative_kind, relative_value=pt.relative_value,
+                    relative_reference=pt.relative_reference))
                 continue
             comparator = draw(st.sampled_from(COMPARATORS))
             low, high = sorted(draw(st.lists(st.integers(0, 150), min_size=2, max_size=2)))
@@ -111,7 +129,7 @@ def targets(draw) -> list[TargetRecord]:
 def worlds(draw):
     ds = draw(districts())
     codes = sorted({d.code for d in ds})
-    return ds, draw(statistics(codes)), draw(targets())
+    return ds, draw(statistics(codes, (BASE_YEAR, *YEARS))), draw(targets())
 
 
 # --------------------------------------------------------------------------- the rules, once more
@@ -140,6 +158,64 @@ def verdict(comparator, target, high, tolerance, actual):
     return abs(actual - target) <= slack + e, slack - abs(actual - target)
 
 
+def actuals_at(ds, stats, m: Metric, y: int) -> dict[str, tuple[str, float | None]]:
+    """{place: (level, actual)} of metric ``m`` in year ``y`` by the attainment rules."""
+    valid = [d for d in ds if d.valid_in_year(y)]
+    cities = [d.code for d in valid if d.district_type == "city"]
+    parts = [d.code for d in valid if d.district_type != "city"]
+    scale = float(m.scale or 1)
+
+    def stat(metric, place):
+        return stats.get((metric, place, y))
+
+    def ratio(place):
+        num, den = stat(m.numerator, place), stat(m.denominator, place)
+        return None if num is None or den is None or den == 0 else num / den * scale
+
+    rows = {}
+    if m.aggregation == "ratio":
+        for p in parts:
+            own = stat(m.code, p)
+            rows[p] = ("district", own if own is not None else ratio(p))
+        nums = [stat(m.numerator, p) for p in parts]
+        dens = [stat(m.denominator, p) for p in parts]
+        whole = (sum(nums) / sum(dens) * scale
+                 if parts and None not in nums + dens and sum(dens) != 0 else None)
+        for c in cities:
+            own = stat(m.code, c)
+            rows[c] = ("city", next((v for v in (own, ratio(c), whole) if v is not None), None))
+    else:
+        values = [stat(m.code, p) for p in parts]
+        whole = sum(values) if parts and None not in values else None
+        for c in cities:
+            own = stat(m.code, c)
+            rows[c] = ("city", own if own is not None else whole)
+    return rows
+
+
+def version(ds, code: str, y: int):
+    """valid_from of the version of ``code`` in force on 31 December of ``y`` (or None)."""
+    return next((d.valid_from or date(1900, 1, 1) for d in ds
+                 if d.code == code and d.valid_in_year(y)), None)
+
+
+def resolved(ds, stats, m: Metric, r: TargetRecord, place: str) -> tuple | None:
+    """(comparator, level) a relative target asks of ``place``, or None (not evaluable:
+    no base figure, a base that is not positive for a change by a factor, a district not
+    in force or changed since the base year)."""
+    kind, v = r.relative_kind, float(r.relative_value)
+    b = relative_base_year(r.relative_reference, r.target_text, r.year, BASE_YEAR)
+    if version(ds, place, b) is None or version(ds, place, b) != version(ds, place, r.year):
+        return None
+    base = actuals_at(ds, stats, m, b).get(place, (None, None))[1]
+    if base is None or (base <= 0 and kind != "points"):
+        return None
+    level = {"multiple": base * v, "percent": base * (1 + v / 100), "points": base + v,
+             "annual_rate": base * (1 + v / 100) ** (r.year - b)}[kind]
+    down = m.direction == "down" or (v < 1 if kind == "multiple" else v < 0)
+    return ("<=" if down else ">=", level)
+
+
 def expected(ds, stats, records) -> dict[tuple, tuple]:
     out = {}
     for r in records:
@@ -147,42 +223,21 @@ def expected(ds, stats, records) -> dict[tuple, tuple]:
         if r.scope != "全市" or code is None:
             continue
         m, y = METRICS[code], r.year
-        valid = [d for d in ds if d.valid_in_year(y)]
-        cities = [d.code for d in valid if d.district_type == "city"]
-        parts = [d.code for d in valid if d.district_type != "city"]
-        scale = float(m.scale or 1)
-
-        def stat(metric, place, y=y):
-            return stats.get((metric, place, y))
-
-        def ratio(place, m=m, scale=scale):
-            num, den = stat(m.numerator, place), stat(m.denominator, place)
-            return None if num is None or den is None or den == 0 else num / den * scale
-
-        rows = {}
-        if m.aggregation == "ratio":
-            for p in parts:
-                own = stat(m.code, p)
-                rows[p] = ("district", own if own is not None else ratio(p))
-            nums = [stat(m.numerator, p) for p in parts]
-            dens = [stat(m.denominator, p) for p in parts]
-            whole = (sum(nums) / sum(dens) * scale
-                     if parts and None not in nums + dens and sum(dens) != 0 else None)
-            for c in cities:
-                own = stat(m.code, c)
-                rows[c] = ("city", next((v for v in (own, ratio(c), whole) if v is not None), None))
-        else:
-            values = [stat(m.code, p) for p in parts]
-            whole = sum(values) if parts and None not in values else None
-            for c in cities:
-                own = stat(m.code, c)
-                rows[c] = ("city", own if own is not None else whole)
         tolerance = float(m.tolerance) if m.tolerance is not None else DEFAULT_TOLERANCE
         target = None if r.target_value is None else float(r.target_value)
         high = None if r.target_value_high is None else float(r.target_value_high)
-        for place, (level, actual) in rows.items():
-            out[(r.indicator_name, place, y)] = (
-                level, actual, *verdict(r.comparator, target, high, tolerance, actual))
+        for place, (level, actual) in actuals_at(ds, stats, m, y).items():
+            if r.relative_kind is None:
+                out[(r.indicator_name, place, y)] = (
+                    level, actual, *verdict(r.comparator, target, high, tolerance, actual), None)
+                continue
+            asked = resolved(ds, stats, m, r, place)
+            if asked is None:
+                out[(r.indicator_name, place, y)] = (level, actual, None, None, None)
+            else:
+                out[(r.indicator_name, place, y)] = (
+                    level, actual, *verdict(asked[0], asked[1], None, tolerance, actual),
+                    asked[1])
     return out
 
 
@@ -193,7 +248,7 @@ def built(engine) -> dict[tuple, tuple]:
     with engine.connect() as cx:
         rows = cx.execute(sa.text(
             "SELECT i.indicator_name, a.district_code, a.year, a.level, a.actual_value, "
-            "a.attained, a.gap FROM fct_attainment a JOIN dim_indicator i "
+            "a.attained, a.gap, a.target_resolved FROM fct_attainment a JOIN dim_indicator i "
             "ON i.indicator_id = a.indicator_id"))
         return {(r[0], r[1], r[2]): tuple(r[3:]) for r in rows}
 
