@@ -3,6 +3,7 @@ session, a DuckDB URL, warehouse engines on both, and the test tiers (markers)."
 
 from __future__ import annotations
 
+import itertools
 import os
 import uuid
 from pathlib import Path
@@ -100,26 +101,64 @@ def loaded(engine):
 # --------------------------------------------------------------------------- test tiers
 # `make test-fast` runs the pure tiers (no marker); `make test` runs everything.
 # Markers are given here by what a test needs, so a new test lands in the right tier
-# without remembering to mark it: `pg` (the PostgreSQL server), `e2e` (the pipeline
-# through Dagster, the CLI in a subprocess, the webserver), `slow` (fault trials, the
-# distributed executor, whole hostile runs). Tests may also mark themselves.
+# without remembering to mark it: `pg` (the PostgreSQL server, asked for by `pg_url` or a
+# "postgresql" parameter), `e2e` (Dagster definitions, sensor and runs, the CLI in a
+# subprocess, the webserver), `slow` (fault trials, the distributed executor, whole
+# hostile runs, property oracles, the rest of the parallel-PDF parity cases). Tests may
+# also mark themselves. Files of a tier `-m` leaves out are not even imported.
 E2E_FILES = {
     "test_asset_metadata.py", "test_asset_snapshot.py", "test_check_agrees.py",
     "test_check_cmd.py", "test_definitions.py", "test_distributed.py", "test_incremental.py",
     "test_stats_staging.py", "test_offline_views.py", "test_check_docs.py",
     "test_pipeline.py", "test_prod_instance.py", "test_run_cmd.py", "test_schedule.py",
     "test_sensors.py", "test_webserver.py", "test_executors.py", "test_dev_after_run.py",
+    "test_sensor_incremental.py", "test_table_assets.py",
 }
 SLOW_FILES = {"test_distributed.py", "test_hostile_inputs.py", "test_accuracy_seed.py",
-              "test_attainment_oracle.py", "test_migrations.py"}
+              "test_attainment_oracle.py", "test_progress_oracle.py", "test_migrations.py"}
+
+
+def _file_tiers(path: Path) -> set[str]:
+    """The markers every test of the file at ``path`` carries by its name."""
+    tiers = set()
+    if path.name in E2E_FILES:
+        tiers.add("e2e")
+    if path.name in SLOW_FILES or "faults" in path.parts:
+        tiers.add("slow")
+    return tiers
+
+
+def _needs_postgres(item) -> bool:
+    """A test that asks for ``pg_url``, directly or through a ``postgresql`` parameter."""
+    if "pg_url" in getattr(item, "fixturenames", ()):
+        return True
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params.values() if callspec is not None else ()
+    return any(isinstance(value, str) and value == "postgresql" for value in params)
+
+
+def pytest_ignore_collect(collection_path, config):
+    """Do not even import a test file whose tier ``-m`` leaves out (the e2e files import
+    Dagster): it is left out only when no combination of the other markers could select
+    one of its tests, so ``-m`` selects exactly what it would after collecting."""
+    markexpr = config.getoption("markexpr", "") or ""
+    tiers = _file_tiers(Path(collection_path)) if collection_path.suffix == ".py" else set()
+    if not markexpr or not tiers:
+        return None
+    from _pytest.mark.expression import Expression
+
+    expression = Expression.compile(markexpr)
+    others = sorted(expression.idents() - tiers)
+    for combination in itertools.product((False, True), repeat=len(others)):
+        chosen = tiers | {name for name, on in zip(others, combination, strict=True) if on}
+        if expression.evaluate(lambda name, /, chosen=chosen, **_: name in chosen):
+            return None
+    return True
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        path = Path(str(item.fspath))
-        if "pg_url" in getattr(item, "fixturenames", ()):
+        if _needs_postgres(item):
             item.add_marker(pytest.mark.pg)
-        if path.name in E2E_FILES:
-            item.add_marker(pytest.mark.e2e)
-        if path.name in SLOW_FILES or "faults" in path.parts:
-            item.add_marker(pytest.mark.slow)
+        for tier in _file_tiers(Path(str(item.fspath))):
+            item.add_marker(getattr(pytest.mark, tier))

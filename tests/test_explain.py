@@ -79,7 +79,8 @@ def test_issues_are_shown_with_their_reasons():
     ("missing.pdf", "no such file"),
     ("hostile/scanned.pdf", "no text layer"),
     ("hostile/truncated.docx", ""),
-    ("hostile/inputs/self_length.pdf", "exceeded the time budget"),  # pdfminer would loop
+    pytest.param("hostile/inputs/self_length.pdf", "exceeded the time budget",  # pdfminer
+                 marks=pytest.mark.slow),  # would loop: it waits out the budget
     ("hostile/inputs/utf16_dtd.xlsx", "declares a DTD"),  # a statistics file refused whole
 ])
 def test_unreadable_file_is_one_line_and_exit_2(name, reason):

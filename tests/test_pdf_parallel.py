@@ -29,6 +29,20 @@ def _pages(path: Path) -> int:
 MULTI_PAGE = sorted(p for p in FIXTURES.rglob("*.pdf") if _pages(p) >= 2)
 
 
+def _tiered(paths: list[Path]) -> list:
+    """One PDF a fixture folder (its fewest pages, at least 3, then its smallest) in the
+    fast tier; the others in the slow tier, which ``make test`` runs too."""
+    quick = {}
+    for p in sorted(paths, key=lambda p: (_pages(p) < 3, _pages(p), p.stat().st_size)):
+        quick.setdefault(p.parent, p)
+    return [pytest.param(p, id=str(p.relative_to(FIXTURES)),
+                         marks=() if p in quick.values() else pytest.mark.slow)
+            for p in paths]
+
+
+TIERED = _tiered(MULTI_PAGE)
+
+
 def _read(path: Path, monkeypatch, workers: int, min_pages: int | None = None):
     monkeypatch.setenv(WORKERS_ENV, str(workers))
     if min_pages is None:
@@ -53,7 +67,7 @@ def test_there_are_multi_page_fixtures():
     assert len(MULTI_PAGE) >= 5, MULTI_PAGE
 
 
-@pytest.mark.parametrize("path", MULTI_PAGE, ids=lambda p: str(p.relative_to(FIXTURES)))
+@pytest.mark.parametrize("path", TIERED)
 def test_parallel_read_equals_serial_read(path, monkeypatch):
     serial = _read(path, monkeypatch, workers=1)
     assert _read(path, monkeypatch, workers=2, min_pages=2) == serial
@@ -61,6 +75,7 @@ def test_parallel_read_equals_serial_read(path, monkeypatch):
         assert _read(path, monkeypatch, workers=3, min_pages=2) == serial
 
 
+@pytest.mark.slow
 def test_generated_long_pdf_is_read_in_parallel_with_the_same_records(tmp_path, monkeypatch):
     spec = importlib.util.spec_from_file_location("bench_extract", ROOT / "bench" / "extract.py")
     bx = importlib.util.module_from_spec(spec)
@@ -82,7 +97,7 @@ def test_generated_long_pdf_is_read_in_parallel_with_the_same_records(tmp_path, 
     assert serial[0] == "ok" and len(serial[-1]) > 100
 
 
-@pytest.mark.parametrize("path", MULTI_PAGE, ids=lambda p: str(p.relative_to(FIXTURES)))
+@pytest.mark.parametrize("path", TIERED)
 def test_page_tables_before_stitching_are_the_same(path, monkeypatch):
     """Each page table's section and context (which come from headings on earlier pages)
     and every other field, compared before stitching hides them."""

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from extractors.records import District, IndicatorMetric, Metric, PlanDocument, TargetRecord
 from extractors.relative import parse_relative
+from tests.helpers import create_database, drop_database, empty_postgres
 from warehouse import load as wl
 from warehouse.attainment import build_attainment
 from warehouse.progress import STATUS_THRESHOLDS, build_progress, classify
@@ -121,14 +122,8 @@ def stats_frame() -> pd.DataFrame:
         for m, d, y, v in rows])
 
 
-@pytest.fixture(params=["duckdb", "postgresql"])
-def world(request):
-    url = request.getfixturevalue("duckdb_url" if request.param == "duckdb" else "pg_url")
+def build_world(url: str):
     eng = make_engine(url)
-    if eng.dialect.name == "postgresql":
-        with eng.begin() as cx:
-            cx.execute(sa.text("DROP SCHEMA public CASCADE"))
-            cx.execute(sa.text("CREATE SCHEMA public"))
     create_schema(eng)
     wl.load_reference(eng, DISTRICTS, METRICS)
     for p in plans():
@@ -137,6 +132,40 @@ def world(request):
     build_attainment(eng)
     n = build_progress(eng)
     assert n > 0
+    return eng
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgresql"])
+def world(request, tmp_path_factory):
+    """The world built once per engine for the tests that only read it (on PostgreSQL in
+    a database of its own, so that no other module's test empties it meanwhile)."""
+    if request.param == "duckdb":
+        eng = build_world(f"duckdb:///{tmp_path_factory.mktemp('progress') / 'w.duckdb'}")
+        yield eng
+        eng.dispose()
+        return
+    base = request.getfixturevalue("pg_url")
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    name = sa.engine.make_url(base).database + "_progress"
+    create_database(admin, name)
+    eng = build_world(sa.engine.make_url(base).set(database=name).render_as_string(False))
+    try:
+        yield eng
+    finally:
+        eng.dispose()
+        drop_database(admin, name)
+        admin.dispose()
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def fresh_world(request):
+    """A world of its own, for a test that changes it."""
+    url = request.getfixturevalue("duckdb_url" if request.param == "duckdb" else "pg_url")
+    eng = make_engine(url)
+    if eng.dialect.name == "postgresql":
+        empty_postgres(eng)
+    eng.dispose()
+    eng = build_world(url)
     yield eng
     eng.dispose()
 
@@ -376,16 +405,16 @@ def test_progress_suite_passes_on_the_build_and_fails_on_bad_rows(world):
             "progress.unique_indicator_district_year"} <= failed
 
 
-def test_plan_reload_after_a_progress_build(world):
+def test_plan_reload_after_a_progress_build(fresh_world):
     """A plan's reload deletes its indicators: on PostgreSQL the foreign key cascades to
     the plan's progress rows (no refusal); the next build brings them back."""
-    with world.connect() as cx:
+    with fresh_world.connect() as cx:
         before = cx.exec_driver_sql("SELECT COUNT(*) FROM fct_progress").scalar()
     p1 = plans()[0]
     p1.source_sha256 = "3" * 64  # new content of the same file
-    assert wl.load_plan(world, p1, MAPPINGS) == "loaded"
-    build_attainment(world)
-    assert build_progress(world) == before
+    assert wl.load_plan(fresh_world, p1, MAPPINGS) == "loaded"
+    build_attainment(fresh_world)
+    assert build_progress(fresh_world) == before
 
 
 def test_revision_0004_downgrades_and_upgrades(pg_url):
