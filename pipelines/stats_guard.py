@@ -23,8 +23,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 from extractors.records import IngestIssue
 
 HELD_BACK_CHECK = "held_back"
@@ -86,25 +84,17 @@ def _age_seconds(state: FileState) -> float:
     return max(time.time() - state.mtime_ns / 1e9, 0.0)
 
 
-def kept_rows_per_file(frame: pd.DataFrame) -> dict[str, int]:
-    """Rows each file would load: a value present, one row per (metric, district, year)."""
-    if frame.empty:
-        return {}
-    present = frame[frame["value"].notna()]
-    present = present.drop_duplicates(["metric_code", "district_code", "year"])
-    return {str(k): int(v) for k, v in present.groupby("source_file").size().items()}
-
-
 def held_back_files(
     paths: list[Path],
     before: dict[str, FileState],
     after: dict[str, FileState],
-    frame: pd.DataFrame,
+    rows: dict[str, int],
     issues: list[IngestIssue],
 ) -> dict[str, str]:
     """name -> reason for files that are unreadable or still changing (before the
-    quality suite; the shrink test comes after it, on the rows that would load)."""
-    rows = kept_rows_per_file(frame)
+    quality suite; the shrink test comes after it, on the rows that would load).
+    ``rows``: name -> rows read from the file with a value (a file with none and a
+    file-level error cannot be read)."""
     file_errors = {}
     for i in issues:
         if i.severity == "error" and i.location in ("file", "document", None):

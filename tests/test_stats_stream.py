@@ -22,7 +22,7 @@ SEED = RAW / "stats" / "hangzhou-elderly-care-2016-2020.csv"
 
 
 def _reference():
-    from pipelines.reference_data import read_reference
+    from extractors.reference import read_reference
 
     return read_reference(RAW / "reference")
 

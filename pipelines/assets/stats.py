@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import dagster as dg
 import pandas as pd
 
+from extractors.reference import read_reference
 from pipelines.assets.common import asset_defaults
 from pipelines.checks import check_result
-from pipelines.reference_data import read_reference
 from pipelines.resources import RawFolder, WarehouseResource, data_path
 
 STATS_CHECK = "district_stats_quality"
@@ -65,16 +65,6 @@ def describe_stage(cx, table: str) -> StagedStats:
     return StagedStats(table, rows, files, metrics, years,
                        tuple((c, types.get(c, "text")) for c in cols),
                        head.to_markdown(index=False) if len(head) else "_no rows_")
-
-
-def _presence(rows: dict[str, int]) -> pd.DataFrame:
-    """A frame with one row (a value present) for each file with staged rows: what
-    ``pipelines.stats_guard.held_back_files`` needs of the rows (whether a file has
-    any), without fetching them."""
-    names = sorted(n for n, k in rows.items() if k)
-    return pd.DataFrame({"metric_code": names, "district_code": [""] * len(names),
-                         "year": [0] * len(names), "value": [1.0] * len(names),
-                         "source_file": names})
 
 
 def drop_stale_stages(engine, instance: dg.DagsterInstance, keep: str) -> None:
@@ -155,8 +145,7 @@ def district_stats(context: dg.AssetExecutionContext, raw: RawFolder, warehouse:
             dedupe_staged(cx, table, read_issues)
             read_rows = int(cx.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar() or 0)
             # unreadable or still changing: held back whole, before the suite looks at its rows
-            held = held_back_files(paths, before, after, _presence(rows_per_file(cx, table)),
-                                   read_issues)
+            held = held_back_files(paths, before, after, rows_per_file(cx, table), read_issues)
             drop_files(cx, table, held)
             suite = validate_staged(cx, table, **ctx)
             issues = read_issues + issues_from(suite)
