@@ -59,7 +59,14 @@ from expectations.suites import (
     metric_table,
     plausible_range,
 )
-from extractors.records import District, Metric
+from extractors.records import (
+    RULE_DISTRICT_VALID,
+    RULE_METRIC_KNOWN,
+    RULE_NON_NEGATIVE,
+    RULE_UNIQUE_KEY,
+    District,
+    Metric,
+)
 
 STAGE_COLUMNS = list(STATS_COLUMNS) + [ROW]
 _TEXT = ("metric_code", "district_code", "unit", "source_file", "location")
@@ -211,7 +218,6 @@ def dedupe_staged(cx: Connection, table: str, issues: list) -> int:
     staging table: of the rows sharing a (metric, district, year), the first by ``_row``
     is kept; a later different value is an issue (the same issue rows), an equal one is
     dropped silently. Only the repeated keys are fetched. Returns the rows deleted."""
-    from extractors.budget import with_stats_rules
     from extractors.stats import _dedupe
 
     key = "metric_code, district_code, year"
@@ -227,7 +233,7 @@ def dedupe_staged(cx: Connection, table: str, issues: list) -> int:
     dropped: list[int] = []
     found: list = []
     _dedupe(sub, found, lambda position, _reason: dropped.append(int(sub[ROW].iat[position])))
-    issues.extend(with_stats_rules(found))  # the rule each broke, as the one-frame path says
+    issues.extend(found)  # each carries its rule, as on the one-frame path
     if dropped:
         _put_small(cx, "_planwh_dup", {ROW: "BIGINT"}, [(r,) for r in dropped])
         cx.exec_driver_sql(f"DELETE FROM {table} WHERE {ROW} IN (SELECT {ROW} FROM _planwh_dup)")
@@ -325,14 +331,13 @@ FROM {_D} d JOIN (SELECT DISTINCT year FROM {{t}} WHERE year IS NOT NULL) y
 # rule name -> its failure as a boolean over one staged row s, its metric m (LEFT JOIN: NULL
 # when unknown) and v, the matching row of _planwh_valid (NULL when none)
 RULE_FLAGS = {
-    "district_stats.district_valid_in_year": "v.code IS NULL",
-    "district_stats.metric_known": "m.code IS NULL",
-    "district_stats.count_non_negative": "COALESCE(m.aggregation = 'sum' AND s.value < 0, FALSE)",
+    RULE_DISTRICT_VALID: "v.code IS NULL",
+    RULE_METRIC_KNOWN: "m.code IS NULL",
+    RULE_NON_NEGATIVE: "COALESCE(m.aggregation = 'sum' AND s.value < 0, FALSE)",
     "district_stats.ratio_within_plausible_range": (
         "COALESCE(m.aggregation = 'ratio' AND s.value IS NOT NULL AND ((m.lo IS NOT NULL AND "
         "s.value < m.lo) OR (m.hi IS NOT NULL AND s.value > m.hi)), FALSE)"),
 }
-_UNIQUE = "district_stats.unique_metric_district_year"
 # one scan for the four rules above (hash joins with the small reference tables)
 _FLAGGED_SQL = f"""
 SELECT * FROM (
@@ -353,7 +358,7 @@ WHERE x.n > 1
 _ANY_REPEATED = """
 SELECT 1 FROM {t} GROUP BY metric_code, district_code, year HAVING COUNT(*) > 1 LIMIT 1
 """
-assert set(RULE_FLAGS) | {_UNIQUE} == {r.name for r in STATS_RULES}
+assert set(RULE_FLAGS) | {RULE_UNIQUE_KEY} == {r.name for r in STATS_RULES}
 
 
 def _flag(i: int) -> str:
@@ -387,7 +392,7 @@ def failing_rows_sql(table: str, rules: Iterable[str] | None = None) -> str:
     flagged = [n for n in names if n in RULE_FLAGS]
     if flagged:
         parts.append(f"SELECT _row FROM ({_flagged_sql(table, flagged, 's._row')}) f")
-    if _UNIQUE in names:
+    if RULE_UNIQUE_KEY in names:
         parts.append(_REPEATED_SQL.format(t=table))
     return " UNION ".join(f"({p})" for p in parts)
 
@@ -407,7 +412,7 @@ def _fetch_failing(cx: Connection, table: str) -> dict[str, list[dict]]:
         res = cx.exec_driver_sql(
             f"SELECT {cols} FROM {table} s WHERE s._row IN ({_REPEATED_SQL.format(t=table)}) "
             "ORDER BY s._row")
-        out[_UNIQUE] = [dict(zip(STAGE_COLUMNS, r, strict=True)) for r in res]
+        out[RULE_UNIQUE_KEY] = [dict(zip(STAGE_COLUMNS, r, strict=True)) for r in res]
     return out
 
 
@@ -579,9 +584,8 @@ def drop_files(cx: Connection, table: str, files: Iterable[str]) -> None:
 
 
 def rows_per_file(cx: Connection, table: str) -> dict[str, int]:
-    """Rows each staged file would load: those with a value
-    (``pipelines.stats_guard.kept_rows_per_file`` over the staging table *after*
-    :func:`quarantine`, which leaves no repeated key)."""
+    """Rows each staged file would load: those with a value (after :func:`quarantine`,
+    which leaves no repeated key)."""
     return {str(f): int(n) for f, n in cx.exec_driver_sql(
         f"SELECT source_file, COUNT(*) FROM {table} WHERE value IS NOT NULL "
         "GROUP BY source_file")}

@@ -53,6 +53,10 @@ import pandas as pd
 from extractors.records import (
     COMPARATORS,
     NUMERIC_COMPARATORS,
+    RULE_DISTRICT_VALID,
+    RULE_METRIC_KNOWN,
+    RULE_NON_NEGATIVE,
+    RULE_UNIQUE_KEY,
     STAT_FRAME_COLUMNS,
     District,
     Metric,
@@ -421,15 +425,15 @@ def issue_counts(issues: Iterable[Any]) -> dict[str, int]:
 _KEY_S = ("metric_code", "district_code", "year")
 STATS_RULES = (
     _helper_rule(
-        "district_stats.district_valid_in_year", "error",
+        RULE_DISTRICT_VALID, "error",
         "the district code names a district valid in the row's year (districts.csv)",
         _KEY_S + ("source_file", "location")),
     _helper_rule(
-        "district_stats.metric_known", "error",
+        RULE_METRIC_KNOWN, "error",
         "the metric code is defined in metrics.csv",
         _KEY_S + ("source_file", "location")),
     _native_rule(
-        "district_stats.count_non_negative", "error",
+        RULE_NON_NEGATIVE, "error",
         "a `sum` metric (a count or amount) is >= 0",
         _KEY_S + ("value", "source_file", "location"),
         "ExpectColumnValuesToBeBetween", column="value", min_value=0,
@@ -440,7 +444,7 @@ STATS_RULES = (
         "min_value/max_value, else >= 0)",
         _KEY_S + ("value", "unit", "source_file", "location")),
     _native_rule(
-        "district_stats.unique_metric_district_year", "error",
+        RULE_UNIQUE_KEY, "error",
         "one value per (metric, district, year)",
         _KEY_S + ("value", "source_file", "location"),
         "ExpectCompoundColumnsToBeUnique", column_list=list(_KEY_S)),

@@ -42,7 +42,6 @@ from __future__ import annotations
 import io
 import os
 import pickle
-import re
 import resource
 import select
 import signal
@@ -428,27 +427,6 @@ def read_plan_with(reader: Callable[[Path], PlanDocument], path: str | os.PathLi
 # --------------------------------------------------------------------------- statistics
 
 
-# The rule of the ``district_stats`` suite each rejection of the statistics reader breaks,
-# set on its issue (``IngestIssue.check``) where the reader left it empty, so that
-# ``planwh check`` and ingest_issues carry the rule as data.
-STATS_READER_RULES = (
-    (re.compile(r"^negative value"), "district_stats.count_non_negative"),
-    (re.compile(r"^unknown district|not valid in \d{4}$"), "district_stats.district_valid_in_year"),
-    (re.compile(r"^unknown metric"), "district_stats.metric_known"),
-    (re.compile(r"^(conflicting|duplicate) value"), "district_stats.unique_metric_district_year"),
-)
-
-
-def with_stats_rules(issues: list[IngestIssue]) -> list[IngestIssue]:
-    """``issues`` with ``check`` set to the rule each broke (``STATS_READER_RULES``)
-    where the reader gave none."""
-    for issue in issues:
-        if issue.check is None:
-            issue.check = next((rule for pattern, rule in STATS_READER_RULES
-                                if pattern.search(issue.reason or "")), None)
-    return issues
-
-
 def read_stats_file(path: str | os.PathLike, resolver, metrics: Mapping[str, Metric],
                     budget: Budget | None = None):
     """``extractors.stats.read_stats_file`` under the reader budget: never raises
@@ -477,7 +455,6 @@ def read_stats_file(path: str | os.PathLike, resolver, metrics: Mapping[str, Met
     except RuntimeError as exc:  # a reader bug on this file: the others are still read
         return one_issue("not read: " + str(exc).splitlines()[0].split(": ", 1)[-1],
                          "reader_error")
-    with_stats_rules(result.issues)
     if name != path.name:
         if len(result.frame):
             result.frame["source_file"] = name
@@ -506,7 +483,7 @@ def read_stats_folder(folder: str | os.PathLike, resolver, metrics: Mapping[str,
     frame = stats._concat(frames)
     if len(frames) > 1:
         frame = stats._dedupe(frame, issues)
-    out = stats.StatsResult(frame, with_stats_rules(issues))
+    out = stats.StatsResult(frame, issues)
     if hasattr(out, "ledgers"):  # the cell ledgers of the files read, when the reader keeps them
         out.ledgers = ledgers
     return out
@@ -578,4 +555,4 @@ def stream_stats_folder(folder: str | os.PathLike, resolver, metrics: Mapping[st
                 issue.source_file = name
         issues.extend(result.issues)
         ledgers.extend(getattr(result, "ledgers", None) or [])
-    return stats.StatsResult(stats.empty_frame(), with_stats_rules(issues), None, ledgers)
+    return stats.StatsResult(stats.empty_frame(), issues, None, ledgers)

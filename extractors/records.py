@@ -246,6 +246,14 @@ class IndicatorMetric:
 # --------------------------------------------------------------------------- issues
 
 
+# The district_stats suite's row rules that the statistics reader enforces itself: its
+# rejections carry the rule as data (IngestIssue.check), under the suite's own names.
+RULE_DISTRICT_VALID = "district_stats.district_valid_in_year"
+RULE_METRIC_KNOWN = "district_stats.metric_known"
+RULE_NON_NEGATIVE = "district_stats.count_non_negative"
+RULE_UNIQUE_KEY = "district_stats.unique_metric_district_year"
+
+
 @dataclass
 class IngestIssue:
     """One rejected input item (a row of ingest_issues)."""

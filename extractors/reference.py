@@ -18,7 +18,13 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
-from extractors.records import BadReference, District, IndicatorMetric, Metric
+from extractors.records import (
+    RULE_DISTRICT_VALID,
+    BadReference,
+    District,
+    IndicatorMetric,
+    Metric,
+)
 
 DISTRICT_COLUMNS = (
     "district_code",
@@ -298,6 +304,28 @@ def derive_renames(districts: Iterable[District]) -> dict[str, str]:
     return renames
 
 
+class Unresolved(str):
+    """Why a district name gives no district version: the reason (the text of the
+    reader's issue) with its ``kind`` ("empty", "unknown", "not valid", "ambiguous")
+    and the suite rule it breaks (``check``), so that no one reads the text for them."""
+
+    kind: str
+
+    def __new__(cls, reason: str, kind: str) -> Unresolved:
+        out = super().__new__(cls, reason)
+        out.kind = kind
+        return out
+
+    def __reduce__(self):
+        return Unresolved, (str(self), self.kind)
+
+    @property
+    def check(self) -> str | None:
+        """A district unknown or not in force that year breaks the suite's district rule;
+        an empty or ambiguous name is only unreadable (``stats.readable``)."""
+        return RULE_DISTRICT_VALID if self.kind in ("unknown", "not valid") else None
+
+
 class DistrictResolver:
     """Resolve a district name (or code) to the version in force in a year.
 
@@ -327,7 +355,7 @@ class DistrictResolver:
             key=len,
             reverse=True,
         )
-        self._cache: dict[tuple[str, int], District | str] = {}
+        self._cache: dict[tuple[str, int], District | Unresolved] = {}
 
     @staticmethod
     def _add(index: dict[str, list[District]], key: str, d: District) -> None:
@@ -335,32 +363,33 @@ class DistrictResolver:
         if d not in versions:
             versions.append(d)
 
-    def try_resolve(self, name: str, year: int) -> District | str:
+    def try_resolve(self, name: str, year: int) -> District | Unresolved:
         """The district version named ``name`` in force on 31 December of ``year``, or
-        the reason there is none (a string, for the reader's issue); cached."""
+        why there is none (:class:`Unresolved`, a string: the reader's issue); cached."""
         key = (str(name), int(year))
         hit = self._cache.get(key)
         if hit is None:
             hit = self._cache[key] = self._resolve(*key)
         return hit
 
-    def _resolve(self, name: str, year: int) -> District | str:
+    def _resolve(self, name: str, year: int) -> District | Unresolved:
         key = normalise_name(name)
         if key.endswith(".0") and _CODE_RE.fullmatch(key[:-2]):
             key = key[:-2]  # a code read from a spreadsheet number cell
         if not key:
-            return "empty district name"
+            return Unresolved("empty district name", "empty")
         candidates = self._candidates(key)
         if not candidates:
-            return f"unknown district {name!r}"
+            return Unresolved(f"unknown district {name!r}", "unknown")
         valid = [d for d in candidates if d.valid_in_year(year)]
         if not valid:
             valid = [v for d in candidates if (v := self._follow_renames(d, year)) is not None]
         if not valid:
-            return f"{name!r} not valid in {year}"
+            return Unresolved(f"{name!r} not valid in {year}", "not valid")
         codes = {d.code for d in valid}
         if len(codes) > 1:
-            return f"ambiguous district {name!r} in {year}: {', '.join(sorted(codes))}"
+            return Unresolved(f"ambiguous district {name!r} in {year}: "
+                              f"{', '.join(sorted(codes))}", "ambiguous")
         return valid[0]
 
     def _candidates(self, key: str) -> list[District]:

@@ -420,6 +420,7 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+@pytest.mark.slow
 def test_xlsx_declaring_the_whole_sheet_reads_only_the_cells_present(tmp_path, resolver, metrics):
     """A 1.6 KB workbook declaring A1:XFD1048576 with one far cell must not
     allocate the declared dimension."""
@@ -701,3 +702,40 @@ def test_table_view_says_where_the_year_came_from(resolver, metrics):
     notes = {t.sheet: t.notes for t in result.ledger.tables if t.kind == "wide"}
     assert "year 2016 from a title row" in notes["2016"]
     assert "year 2018 from the sheet name" in notes["2018"]
+
+
+def test_each_rejection_carries_the_rule_it_breaks(tmp_path, resolver, metrics):
+    """The reader sets ``IngestIssue.check`` where it makes each issue (nothing reads
+    the reason text for it): the suite rule for a district not in force or unknown, an
+    unknown metric, a negative count, a conflicting repeat; none for an unreadable cell
+    or an ambiguous/empty district name."""
+    from extractors.budget import read_stats_folder
+    from extractors.records import (
+        RULE_DISTRICT_VALID,
+        RULE_METRIC_KNOWN,
+        RULE_NON_NEGATIVE,
+        RULE_UNIQUE_KEY,
+    )
+
+    folder = tmp_path / "stats"
+    folder.mkdir()
+    (folder / "a_2022.csv").write_text(
+        "地区,年份,指标,数值\n"
+        "上城区,2022,居家养老服务照料中心数,-5\n"      # a negative count
+        "下城区,2022,居家养老服务照料中心数,3\n"        # not in force in 2022
+        "火星区,2022,居家养老服务照料中心数,3\n"        # unknown district
+        "上城区,2022,不存在的指标,3\n"                  # unknown metric
+        "上城区,2022,养老机构床位数,abc\n"              # not a number
+        "上城区,2022,养老机构床位数,10\n", encoding="utf-8")
+    (folder / "b_2022.csv").write_text(
+        "地区,年份,指标,数值\n上城区,2022,养老机构床位数,11\n", encoding="utf-8")
+    result = read_stats_folder(folder, resolver, metrics)
+    got = sorted((i.source_file, i.location, i.check) for i in result.issues)
+    assert got == [
+        ("a_2022.csv", "row 2", RULE_NON_NEGATIVE),
+        ("a_2022.csv", "row 3", RULE_DISTRICT_VALID),
+        ("a_2022.csv", "row 4", RULE_DISTRICT_VALID),
+        ("a_2022.csv", "row 5", RULE_METRIC_KNOWN),
+        ("a_2022.csv", "row 6", None),
+        ("b_2022.csv", "row 2", RULE_UNIQUE_KEY),
+    ], [(i.location, i.reason, i.check) for i in result.issues]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from extractors.records import IngestIssue
+from extractors.records import RULE_UNIQUE_KEY, IngestIssue
 from extractors.stats.result import ERROR, empty_frame
 from extractors.stats.values import _dense_codes, _fmt
 
@@ -63,6 +63,7 @@ def _dedupe(
                     f"conflicting value {_fmt(row.value)} for {row.metric_code} "
                     f"{row.district_code} {row.year}: first value {_fmt(ref.value)} "
                     f"at {where} kept",
+                    RULE_UNIQUE_KEY,
                 )
             )
             if on_drop is not None:

@@ -11,8 +11,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from extractors.ledger import Ledger, TableView
-from extractors.records import IngestIssue, Metric
-from extractors.reference import DistrictResolver
+from extractors.records import RULE_METRIC_KNOWN, RULE_NON_NEGATIVE, IngestIssue, Metric
+from extractors.reference import DistrictResolver, Unresolved
 from extractors.stats.accounts import (
     Accounts,
     describe_columns,
@@ -91,8 +91,9 @@ class _TableReader:
             parts.append(f"column {col}")
         return ", ".join(parts) or "file"
 
-    def _issue(self, location: str, reason: str) -> None:
-        self.issues.append(IngestIssue(self.source_file, location, ERROR, reason))
+    def _issue(self, location: str, reason: str, check: str | None = None) -> None:
+        """One rejection; ``check``: the district_stats rule it breaks, if any."""
+        self.issues.append(IngestIssue(self.source_file, location, ERROR, str(reason), check))
 
     def read(self, grid: Grid) -> pd.DataFrame:
         view = self.ledger.see_table(TableView(len(self.ledger.tables), 0, sheet=grid.sheet))
@@ -242,7 +243,7 @@ class _TableReader:
 
     def _is_district_name(self, text: str) -> bool:
         found = self.resolver.try_resolve(text, 2000)
-        return not (isinstance(found, str) and found.startswith(("unknown", "empty")))
+        return not (isinstance(found, str) and found.kind in ("unknown", "empty"))
 
     def _wide(self, sheet, layout: Layout, cols, rows, year, unit_line=None) -> pd.DataFrame:
         matched = {j: match_metric_header(h, self.lookup) for j, h in layout.metric_columns.items()}
@@ -330,8 +331,10 @@ class _TableReader:
                 self.acc.block(self._t, j, rows, "structural", "note or code column", c)
             else:
                 letter = _column_letter(j)
+                check = None
                 if j in layout.unknown_columns:
                     path = layout.unknown_columns[j]
+                    check = RULE_METRIC_KNOWN
                     reason = (
                         f"unknown metric {path!r}: column {letter} names no metric of "
                         f"metrics.csv; {c} value{'s' if c > 1 else ''} not loaded"
@@ -341,7 +344,7 @@ class _TableReader:
                         f"column {letter} has no header: {c} value{'s' if c > 1 else ''} "
                         "not loaded"
                     )
-                self._issue(self._where(sheet, col=letter), reason)
+                self._issue(self._where(sheet, col=letter), reason, check)
                 self.acc.block(self._t, j, rows, "issue", "value", c, reason)
 
     def _rows(
@@ -378,7 +381,7 @@ class _TableReader:
         pair_idx, pairs = _dense_codes(name_idx * ny + year_idx, len(names) * ny)
         code_list: dict[str, int] = {}
         pair_code = np.full(len(pairs), -1, dtype=np.int32)
-        pair_reason: dict[int, str] = {}
+        pair_reason: dict[int, Unresolved] = {}
         for k, key in enumerate(pairs.tolist()):
             ni, yi = divmod(key, ny)
             if year_vals[yi] is None:
@@ -437,12 +440,15 @@ class _TableReader:
                 bad |= mask
         bad &= has_value
         for i in np.flatnonzero(bad).tolist():
+            check = None
             if yr_bad[i]:
                 reason = f"bad year {year_texts[year_idx[i]]!r}"
             elif d_bad[i]:
-                reason = pair_reason[int(pair_idx[i])]
+                found = pair_reason[int(pair_idx[i])]
+                reason, check = str(found), found.check
             elif m_bad[i]:
                 reason = f"unknown metric {metric_texts[metric_idx[i]]!r}"
+                check = RULE_METRIC_KNOWN
             elif status[i] == RANGE:
                 reason = (
                     f"number out of range: {value[i].as_py()[:40]!r} is too large or too "
@@ -462,8 +468,9 @@ class _TableReader:
                 reason = (
                     f"negative value {_fmt(values[i])} for sum metric {metric_of[metric_idx[i]]}"
                 )
+                check = RULE_NON_NEGATIVE
             col = col_labels[i] if col_labels is not None else None
-            self._issue(self._where(sheet, int(rows[i]), col), reason)
+            self._issue(self._where(sheet, int(rows[i]), col), reason, check)
             j = int(col_idx[i]) if col_idx is not None else value_col
             self.acc.cell(self._t, int(rows[i]), j, "issue", "value", reason, value[i].as_py())
         good = has_value & ~bad
