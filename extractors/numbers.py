@@ -13,7 +13,6 @@ and reports each number with its span and the unit written right after it.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -183,40 +182,6 @@ def _cn_integer(s: str, implicit_hundreds: bool) -> int | None:
 
 def _arabic(s: str) -> Decimal:
     return Decimal(s.replace(",", ""))
-
-
-def parse_number(s: str | None) -> Decimal | None:
-    """The number a whole string writes, else None.
-
-    ``"67,293"`` -> 67293, ``"10.5万"`` -> 105000, ``"百分之九十"`` -> 90,
-    ``"90%"`` -> 90, ``"五十"`` -> 50, ``"-3.5"`` -> -3.5, full-width digits too.
-    Text with a unit or words around the number gives None: use
-    ``find_numbers`` to read a quantity, its unit and whether it is a percent.
-    """
-    if not s:
-        return None
-    s = unicodedata.normalize("NFKC", s).strip().replace(" ", "").replace("\u2212", "-")
-    sign = -1 if s.startswith("-") else 1
-    s = s.lstrip("+-")
-    if s.startswith("百分之"):
-        value = _number_token(s[3:], implicit_hundreds=True)
-    else:
-        s = s.removesuffix("%").removesuffix("‰")
-        value = _number_token(s)
-        if value is None and s[-1:] in MULTIPLIERS:
-            head = _NUM_RE.fullmatch(s[:-1])
-            if head and head["ar"]:
-                value = _arabic(head["ar"]) * MULTIPLIERS[s[-1]]
-    return None if value is None else tidy(sign * value)
-
-
-def _number_token(s: str, implicit_hundreds: bool = False) -> Decimal | None:
-    m = _NUM_RE.fullmatch(s)
-    if not m or m["pct"]:
-        return None
-    if m["ar"]:
-        return _arabic(m["ar"])
-    return chinese_numeral(m["cn"], implicit_hundreds=implicit_hundreds)
 
 
 def read_unit(text: str, pos: int) -> tuple[str | None, int]:

@@ -224,6 +224,18 @@ def tables() -> tuple[str, ...]:
     return tuple(TABLES)
 
 
+def query_header(name: str) -> str:
+    """The header comment of an analyst query file, without the comment markers."""
+    from warehouse.queries import query_sql
+
+    lines = []
+    for line in query_sql(name).splitlines():
+        if not line.startswith("--"):
+            break
+        lines.append(line[2:].strip())
+    return "\n".join(lines).strip()
+
+
 def fetch(engine, sql: str, **params) -> list[tuple]:
     with engine.connect() as cx:
         return [tuple(r) for r in cx.execute(sa.text(sql), params)]

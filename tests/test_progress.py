@@ -19,11 +19,11 @@ import sqlalchemy as sa
 
 from extractors.records import District, IndicatorMetric, Metric, PlanDocument, TargetRecord
 from extractors.relative import parse_relative
-from tests.helpers import create_database, drop_database, empty_postgres
+from tests.helpers import create_database, drop_database, empty_postgres, query_header
 from warehouse import load as wl
 from warehouse.attainment import build_attainment
 from warehouse.progress import STATUS_THRESHOLDS, build_progress, classify
-from warehouse.queries import describe, run_query
+from warehouse.queries import run_query
 from warehouse.schema import PROGRESS_STATUSES, TABLES, create_schema, make_engine
 
 CITY = "330100"
@@ -361,7 +361,7 @@ def test_view_and_queries(world):
     # 330105's (5, 4, 2.9) is anticipated to meet it
     assert {(r["district_code"], r["year"]) for r in miss} == {("330106", 2019)}
     assert all(r["binding"] == "约束性" and r["anticipated_meets"] is False for r in miss)
-    assert len(describe("districts_behind_schedule")) > 40
+    assert len(query_header("districts_behind_schedule")) > 40
 
 
 def test_rebuild_is_idempotent(world):

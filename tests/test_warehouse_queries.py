@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import (
-    fetch,
-)
-from warehouse.queries import describe, list_queries, run_query
+from tests.helpers import fetch, query_header
+from warehouse.queries import list_queries, run_query
 
 # --------------------------------------------------------------------------- queries
 
@@ -17,7 +15,7 @@ def test_query_files_have_headers():
     names = list_queries()
     assert len(names) >= 6
     for n in names:
-        assert len(describe(n)) > 40, n
+        assert len(query_header(n)) > 40, n
 
 
 def _q(engine, name, *cols):

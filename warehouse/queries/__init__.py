@@ -25,16 +25,6 @@ def query_sql(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def describe(name: str) -> str:
-    """The header comment of a query, without the comment markers."""
-    lines = []
-    for line in query_sql(name).splitlines():
-        if not line.startswith("--"):
-            break
-        lines.append(line[2:].strip())
-    return "\n".join(lines).strip()
-
-
 def run_query(engine: Engine, name: str) -> list[dict]:
     """Run one query file; rows as dicts in the query's order."""
     sql = query_sql(name).strip().rstrip(";")
