@@ -6,7 +6,7 @@ plain results. No Dagster here; GX itself is imported only when a suite runs.
 """
 
 # suites kept in modules of their own, and runners of their own, register on import
-from expectations import progress_suite, stats_sql  # noqa: F401 - stats_sql registers
+from expectations import progress_suite, restate_suite, stats_sql  # noqa: F401 - stats_sql registers
 from expectations.runner import (
     ExpectationResult,
     SuiteResult,
@@ -16,5 +16,6 @@ from expectations.runner import (
 )
 
 progress_suite.register()
+restate_suite.register()
 
 __all__ = ["ExpectationResult", "SuiteResult", "issues_from", "run_suite", "write_data_docs"]

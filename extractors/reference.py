@@ -12,7 +12,7 @@ import csv
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -23,6 +23,7 @@ from extractors.records import (
     BadReference,
     District,
     IndicatorMetric,
+    IngestIssue,
     Metric,
 )
 
@@ -46,6 +47,14 @@ METRIC_COLUMNS = (
     "direction",
 )
 INDICATOR_METRIC_COLUMNS = ("pattern", "metric_code")
+# optional files (docs/time.md, "Restated boundaries")
+LINEAGE_FILE = "district_lineage.csv"
+LINEAGE_COLUMNS = ("year", "old_code", "new_code", "kind")  # old_name, new_name: readability
+LINEAGE_KINDS = ("rename", "merge", "split")
+SPLIT_WEIGHTS_FILE = "split_weights.csv"
+SPLIT_WEIGHT_COLUMNS = ("old_code", "new_code", "metric_code", "weight")  # year, note: optional
+ALL_METRICS = "*"
+WEIGHT_SUM_TOLERANCE = Decimal("0.000001")
 DISTRICT_TYPES = ("city", "district", "county", "county_city")
 NAME_SUFFIXES = "区县市"  # district, county, county-level city
 _CODE_RE = re.compile(r"\d{6}")
@@ -73,6 +82,10 @@ class ReferenceData:
     districts: list[District]
     metrics: dict[str, Metric]
     indicator_metrics: list[IndicatorMetric]
+    lineage: list[LineageLink] = field(default_factory=list)
+    split_weights: list[SplitWeight] = field(default_factory=list)
+    # rows of split_weights.csv that cannot be used (one ingest_issues row each)
+    weight_issues: list[IngestIssue] = field(default_factory=list)
 
     @property
     def resolver(self) -> DistrictResolver:
@@ -82,13 +95,21 @@ class ReferenceData:
 def read_reference(reference_dir: str | Path) -> ReferenceData:
     """Load and validate districts.csv, metrics.csv and indicator_metrics.csv (every
     mapped metric_code must be in metrics.csv); ``BadReference`` on the first error.
-    ``planwh check``, the assets, the sensor and ``planwh run`` all read it here."""
+    The optional district_lineage.csv (``BadReference`` when it contradicts districts.csv)
+    and split_weights.csv (a row that cannot be used is an issue, not a failure) are
+    read too. ``planwh check``, the assets, the sensor and ``planwh run`` all read it here."""
     reference_dir = Path(reference_dir)
     metrics = load_metrics(reference_dir / "metrics.csv")
+    districts = load_districts(reference_dir / "districts.csv")
+    lineage = load_lineage(reference_dir / LINEAGE_FILE, districts)
+    weights, issues = load_split_weights(reference_dir / SPLIT_WEIGHTS_FILE, metrics, lineage)
     return ReferenceData(
-        districts=load_districts(reference_dir / "districts.csv"),
+        districts=districts,
         metrics=metrics,
         indicator_metrics=load_indicator_metrics(reference_dir / "indicator_metrics.csv", metrics),
+        lineage=lineage,
+        split_weights=weights,
+        weight_issues=issues,
     )
 
 
@@ -230,6 +251,148 @@ def load_indicator_metrics(
             raise BadReference(source, f"unknown metric_code {r['metric_code']!r}", f"row {i}")
         out.append(IndicatorMetric(r["pattern"], r["metric_code"]))
     return out
+
+
+# --------------------------------------------------------------------------- lineage
+
+
+@dataclass(frozen=True)
+class LineageLink:
+    """Land of ``old_code`` (its version ending 31 Dec of year - 1) passes to ``new_code``
+    (its version beginning 1 Jan of year): a rename, a merge or a split."""
+
+    year: int
+    old_code: str
+    new_code: str
+    kind: str
+    old_valid_from: date | None = None
+    new_valid_from: date | None = None
+
+
+@dataclass(frozen=True)
+class SplitWeight:
+    """Share of a split district's figure of one metric (or ``*``) that lies in new_code."""
+
+    year: int
+    old_code: str
+    new_code: str
+    metric_code: str
+    weight: Decimal
+    row: int
+
+
+def lineage_kind(n_successors: int, n_predecessors: int) -> str:
+    """split: the old land is divided; merge: it passes whole to a district with several
+    predecessors; rename: one to one (a recode)."""
+    return "split" if n_successors > 1 else "merge" if n_predecessors > 1 else "rename"
+
+
+def load_lineage(path: str | Path, districts: Iterable[District]) -> list[LineageLink]:
+    """district_lineage.csv -> links; [] when the file is absent. Each link must join an
+    old version ending the day before a new version begins, and its kind must be the one
+    its successor and predecessor counts give."""
+    if not Path(path).exists():
+        return []
+    source, rows = _read_csv(path, LINEAGE_COLUMNS)
+    districts = list(districts)
+    links: list[LineageLink] = []
+    seen: set[tuple] = set()
+    for i, r in enumerate(rows, start=2):
+        where = f"row {i}"
+        if not re.fullmatch(r"\d{4}", r["year"]):
+            raise BadReference(source, f"year {r['year']!r} is not a year", where)
+        year = int(r["year"])
+        old, new, kind = r["old_code"], r["new_code"], r["kind"]
+        for code in (old, new):
+            if not _CODE_RE.fullmatch(code):
+                raise BadReference(source, f"{code!r} is not a 6-digit code", where)
+        if kind not in LINEAGE_KINDS:
+            raise BadReference(source, f"kind {kind!r} not in {LINEAGE_KINDS}", where)
+        if (year, old, new) in seen:
+            raise BadReference(source, f"duplicate link {old} -> {new} in {year}", where)
+        seen.add((year, old, new))
+        before = [d for d in districts if d.code == old and d.valid_to == date(year - 1, 12, 31)]
+        after = [d for d in districts if d.code == new and d.valid_from == date(year, 1, 1)]
+        if not before:
+            raise BadReference(source, f"districts.csv has no version of {old} ending "
+                                       f"{year - 1}-12-31", where)
+        if not after:
+            raise BadReference(source, f"districts.csv has no version of {new} beginning "
+                                       f"{year}-01-01", where)
+        links.append(LineageLink(year, old, new, kind, before[0].valid_from,
+                                 after[0].valid_from))
+    for i, link in enumerate(links, start=2):
+        n_succ = sum(1 for x in links if (x.year, x.old_code) == (link.year, link.old_code))
+        n_pred = sum(1 for x in links if (x.year, x.new_code) == (link.year, link.new_code))
+        if link.kind != (want := lineage_kind(n_succ, n_pred)):
+            raise BadReference(source, f"{link.old_code} -> {link.new_code} in {link.year} is "
+                                       f"a {want} ({n_succ} successor(s), {n_pred} "
+                                       f"predecessor(s)), not a {link.kind}", f"row {i}")
+    return links
+
+
+def load_split_weights(
+    path: str | Path, metrics: Mapping[str, Metric], lineage: Iterable[LineageLink]
+) -> tuple[list[SplitWeight], list[IngestIssue]]:
+    """split_weights.csv -> (usable weights, issues); ([], []) when the file is absent.
+
+    Columns ``old_code,new_code,metric_code,weight`` and optional ``year`` (needed only
+    when old_code was split more than once) and ``note``. ``metric_code`` is a sum metric
+    or ``*`` (every sum metric without weights of its own). A row that names no split of
+    the lineage, an unknown or ratio metric (ratios restate through their numerator and
+    denominator), or a weight outside 0..1 is an issue. Whether the weights of one old
+    code, year and metric sum to 1 is checked where they are used (warehouse.restate)
+    and by the ``restatement`` expectation suite.
+    """
+    if not Path(path).exists():
+        return [], []
+    source, rows = _read_csv(path, SPLIT_WEIGHT_COLUMNS)
+    splits = {(x.year, x.old_code, x.new_code) for x in lineage if x.kind == "split"}
+    out: list[SplitWeight] = []
+    issues: list[IngestIssue] = []
+    keys: set[tuple] = set()
+
+    def issue(where: str, reason: str) -> None:
+        issues.append(IngestIssue(source, where, "error", reason, "restatement.split_weights"))
+
+    for i, r in enumerate(rows, start=2):
+        where = f"row {i}"
+        old, new, metric = r["old_code"], r["new_code"], r["metric_code"] or ALL_METRICS
+        year_text = r.get("year", "")
+        years = sorted({y for y, o, n in splits if (o, n) == (old, new)})
+        if year_text:
+            if not re.fullmatch(r"\d{4}", year_text):
+                issue(where, f"year {year_text!r} is not a year")
+                continue
+            years = [y for y in years if y == int(year_text)]
+        if not years:
+            issue(where, f"{old} -> {new}{' in ' + year_text if year_text else ''} is not a "
+                         f"split of {LINEAGE_FILE}: weight not used")
+            continue
+        if len(years) > 1:
+            issue(where, f"{old} -> {new} was split in {years}: give the year")
+            continue
+        if metric != ALL_METRICS and metric not in metrics:
+            issue(where, f"unknown metric_code {metric!r}")
+            continue
+        if metric != ALL_METRICS and metrics[metric].aggregation != "sum":
+            issue(where, f"{metric} is a ratio metric: it restates through its numerator and "
+                         "denominator, a weight is not used")
+            continue
+        try:
+            weight = Decimal(r["weight"])
+        except InvalidOperation:
+            weight = None
+        if weight is None or not weight.is_finite() or not 0 <= weight <= 1:
+            issue(where, f"weight {r['weight']!r} is not a number between 0 and 1")
+            continue
+        key = (years[0], old, new, metric)
+        if key in keys:
+            issue(where, f"a second weight for {old} -> {new}, {metric}: not used")
+            continue
+        keys.add(key)
+        out.append(SplitWeight(years[0], old, new, metric, weight, i))
+    return out, issues
 
 
 # Indicator names are a few dozen characters; a longer "name" is a text block

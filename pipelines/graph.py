@@ -6,6 +6,7 @@ from __future__ import annotations
 from pipelines.assets.plans import plan_registry, plan_tables, plan_targets
 from pipelines.assets.progress import fct_progress
 from pipelines.assets.reference import reference
+from pipelines.assets.restate import fct_district_stat_restated
 from pipelines.assets.stats import district_stats, fct_district_stat
 from pipelines.assets.warehouse import attainment_report, fct_attainment, ingest_issues
 
@@ -13,8 +14,10 @@ from pipelines.assets.warehouse import attainment_report, fct_attainment, ingest
 PLAN_ASSETS = [plan_targets, plan_tables]
 # reference data and every statistics file
 STATS_ASSETS = [reference, district_stats, fct_district_stat]
-# warehouse-wide: deleted plans, attainment, progress, the report, the issues summary
-REFRESH_ASSETS = [plan_registry, fct_attainment, fct_progress, attainment_report, ingest_issues]
+# warehouse-wide: deleted plans, attainment, progress, restated boundaries, the report, the
+# issues summary
+REFRESH_ASSETS = [plan_registry, fct_attainment, fct_progress, fct_district_stat_restated,
+                  attainment_report, ingest_issues]
 
 ALL_ASSETS = [
     reference,
@@ -25,6 +28,7 @@ ALL_ASSETS = [
     fct_district_stat,
     fct_attainment,
     fct_progress,
+    fct_district_stat_restated,
     attainment_report,
     ingest_issues,
 ]

@@ -24,6 +24,15 @@ Rules (documented in raw/reference/README.md):
 Successors of renamed divisions (临安市 330185 -> 临安区 330112) are not stored
 here: the resolver derives them from the versions (see extractors.reference);
 this script checks that every derived rename agrees with the 新代码 links.
+
+It also writes raw/reference/district_lineage.csv, the lineage of every change in
+WINDOW (year, old code -> new code, kind), read from the same 新代码 links:
+- a record abolished in Y passes its land to its links without a year;
+- a record with ``X[Y]`` gives part of its land to X in Y and keeps the rest;
+- a record that only received land in Y passes its old land whole to its new version.
+An old version with several successors is a ``split`` (its figures restate only with
+weights, raw/reference/split_weights.csv); one successor that has several
+predecessors is a ``merge``; one successor with one predecessor a ``rename`` (recode).
 """
 
 from __future__ import annotations
@@ -41,11 +50,13 @@ from extractors.reference import DISTRICT_COLUMNS  # noqa: E402
 
 DEFAULT_SOURCE = ROOT.parent / "shared" / "reference" / "gb2260-history.csv"
 OUT = ROOT / "raw" / "reference" / "districts.csv"
+LINEAGE_OUT = ROOT / "raw" / "reference" / "district_lineage.csv"
 
 CITY_CODE = "330100"
 CITY_ALIASES = ("全市", "合计", "总计", "杭州")
 WINDOW = (2016, 2025)  # inclusive years of interest
 COLUMNS = list(DISTRICT_COLUMNS)  # CONTRACT section 2, as the loader reads them
+LINEAGE_COLUMNS = ["year", "old_code", "new_code", "kind", "old_name", "new_name"]
 
 
 @dataclass
@@ -145,6 +156,37 @@ def build_rows(records: list[Record]) -> list[dict[str, str]]:
     return rows
 
 
+def successors(rec: Record, year: int, records: list[Record]) -> list[str]:
+    """Codes whose version starting in ``year`` receives land of ``rec`` (its version
+    ending in ``year - 1``); empty when ``rec`` did not change in ``year``."""
+    if rec.end == year:  # abolished: its land goes to the links without a year
+        return sorted({c for c, y in rec.links if y is None})
+    if rec.start < year and (rec.end is None or year < rec.end):
+        gave = sorted({c for c, y in rec.links if y == year})
+        if gave:  # gave part of its land away and kept the rest
+            return [rec.code, *gave]
+        if year in change_years(rec, records):  # only received land: kept all of its own
+            return [rec.code]
+    return []
+
+
+def build_lineage(records: list[Record]) -> list[dict[str, str]]:
+    """One row per (change year, old code, new code) in WINDOW (after its first year)."""
+    names = {r.code: r.name for r in records}
+    edges: list[tuple[int, str, str]] = []
+    for year in range(WINDOW[0] + 1, WINDOW[1] + 1):
+        for rec in sorted(records, key=lambda r: r.code):
+            edges.extend((year, rec.code, new) for new in successors(rec, year, records))
+    rows = []
+    for year, old, new in edges:
+        n_succ = sum(1 for y, o, _ in edges if (y, o) == (year, old))
+        n_pred = sum(1 for y, _, n in edges if (y, n) == (year, new))
+        kind = "split" if n_succ > 1 else "merge" if n_pred > 1 else "rename"
+        rows.append({"year": str(year), "old_code": old, "new_code": new, "kind": kind,
+                     "old_name": names[old], "new_name": names[new]})
+    return rows
+
+
 def check_renames(rows: list[dict[str, str]], records: list[Record]) -> None:
     """Every rename the resolver will derive must be a 新代码 link of the history."""
     from extractors.reference import derive_renames, parse_district_rows
@@ -167,6 +209,12 @@ def main(argv: list[str]) -> None:
         w.writeheader()
         w.writerows(rows)
     print(f"wrote {len(rows)} district versions to {OUT.relative_to(ROOT)}")
+    lineage = build_lineage(records)
+    with LINEAGE_OUT.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=LINEAGE_COLUMNS, lineterminator="\n")
+        w.writeheader()
+        w.writerows(lineage)
+    print(f"wrote {len(lineage)} lineage links to {LINEAGE_OUT.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -31,13 +31,14 @@ from extractors.records import (
     PlanDocument,
     TargetRecord,
 )
-from extractors.reference import match_metric
+from extractors.reference import LineageLink, SplitWeight, match_metric
 from extractors.relative import relative_base_year
 from extractors.vocabulary import is_down_indicator
 from warehouse.attainment import build_plan_attainment
 from warehouse.locks import LOCK_NOT_AVAILABLE, locked_error
 from warehouse.schema import (
     OPEN_VALID_FROM,
+    bridge_district_lineage,
     dim_district,
     dim_indicator,
     dim_metric,
@@ -50,6 +51,7 @@ from warehouse.schema import (
     load_log,
     metadata,
     rebuild_duckdb_table,
+    ref_split_weight,
 )
 
 STAT_COLUMNS = list(STAT_FRAME_COLUMNS)
@@ -157,11 +159,32 @@ def _metric_row(m: Metric) -> dict:
     }
 
 
-def load_reference(engine: Engine, districts: list[District], metrics: dict[str, Metric]) -> bool:
-    """Replace dim_district and dim_metric atomically; True when anything changed."""
+def _lineage_row(link: LineageLink) -> dict:
+    return {
+        "change_year": link.year,
+        "old_code": link.old_code,
+        "new_code": link.new_code,
+        "old_valid_from": link.old_valid_from or date.fromisoformat(OPEN_VALID_FROM),
+        "new_valid_from": link.new_valid_from or date.fromisoformat(OPEN_VALID_FROM),
+        "kind": link.kind,
+    }
+
+
+def _weight_row(w: SplitWeight) -> dict:
+    return {"change_year": w.year, "old_code": w.old_code, "new_code": w.new_code,
+            "metric_code": w.metric_code, "weight": _num(w.weight), "source_row": w.row}
+
+
+def load_reference(engine: Engine, districts: list[District], metrics: dict[str, Metric],
+                   lineage: Iterable[LineageLink] = (),
+                   split_weights: Iterable[SplitWeight] = ()) -> bool:
+    """Replace dim_district, dim_metric, bridge_district_lineage and ref_split_weight
+    atomically; True when anything changed."""
     with engine.begin() as cx:
         changed = _replace_table(cx, dim_district, [_district_row(d) for d in districts])
         changed |= _replace_table(cx, dim_metric, [_metric_row(m) for m in metrics.values()])
+        changed |= _replace_table(cx, bridge_district_lineage, [_lineage_row(x) for x in lineage])
+        changed |= _replace_table(cx, ref_split_weight, [_weight_row(w) for w in split_weights])
         refresh_dim_year(cx)
     return changed
 

@@ -336,6 +336,104 @@ fct_progress = sa.Table(
             "indicator x district x year (ESCAP/UNSD methods, docs/progress.md)",
 )
 
+# Restated boundaries (warehouse/restate.py, docs/time.md "Restated boundaries").
+LINEAGE_KINDS = ("rename", "merge", "split")
+RESTATE_METHODS = ("reported", "rename", "sum_of_parts", "weighted", "ratio_of_parts")
+
+bridge_district_lineage = sa.Table(
+    "bridge_district_lineage",
+    metadata,
+    sa.Column("change_year", sa.Integer, primary_key=True, autoincrement=False,
+              comment="first year on the new boundaries"),
+    sa.Column("old_code", sa.String(12), primary_key=True,
+              comment="district whose version ends on 31 Dec of change_year - 1"),
+    sa.Column("new_code", sa.String(12), primary_key=True,
+              comment="district whose version begins on 1 Jan of change_year and receives "
+                      "land of old_code"),
+    sa.Column("old_valid_from", sa.Date, nullable=False,
+              comment="dim_district.valid_from of the old version"),
+    sa.Column("new_valid_from", sa.Date, nullable=False,
+              comment="dim_district.valid_from of the new version"),
+    sa.Column("kind", sa.String(8), nullable=False,
+              comment="rename (one successor, one predecessor: a recode), merge (the old land "
+                      "passes whole to a successor that has several predecessors) or split "
+                      "(the old land is divided: figures restate only with split weights)"),
+    sa.CheckConstraint(_in("kind", LINEAGE_KINDS), name="kind"),
+    _year_check("change_year"),
+    comment="District lineage from the GB/T 2260 history (raw/reference/district_lineage.csv): "
+            "old version -> new version, with the kind of change",
+)
+
+ref_split_weight = sa.Table(
+    "ref_split_weight",
+    metadata,
+    sa.Column("change_year", sa.Integer, primary_key=True, autoincrement=False,
+              comment="year of the split (bridge_district_lineage.change_year)"),
+    sa.Column("old_code", sa.String(12), primary_key=True, comment="district that was split"),
+    sa.Column("new_code", sa.String(12), primary_key=True, comment="district receiving a share"),
+    sa.Column("metric_code", sa.String(64), primary_key=True,
+              comment="sum metric the weight applies to, or * for every sum metric "
+                      "without a weight of its own"),
+    sa.Column("weight", Num, nullable=False,
+              comment="share of old_code's figure that lies in new_code (the weights of one "
+                      "old code, year and metric sum to 1)"),
+    sa.Column("source_row", sa.Integer, comment="1-based row in split_weights.csv"),
+    sa.CheckConstraint("weight >= 0 AND weight <= 1", name="weight_range"),
+    _year_check("change_year"),
+    comment="Split weights given by the user (raw/reference/split_weights.csv); groups that do "
+            "not sum to 1 are kept here but not used (an ingest_issues row says so)",
+)
+
+fct_district_stat_restated = sa.Table(
+    "fct_district_stat_restated",
+    metadata,
+    sa.Column("metric_code", sa.String(64), primary_key=True, comment="metric"),
+    sa.Column("district_code", sa.String(12), primary_key=True,
+              comment="district version in force on 31 Dec of restate_year"),
+    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False,
+              comment="statistics year"),
+    sa.Column("restate_year", sa.Integer, nullable=False,
+              comment="the year whose boundaries every row is on"),
+    sa.Column("value", Num, nullable=False, comment="value on the restate_year boundaries"),
+    sa.Column("restated", sa.Boolean, nullable=False,
+              comment="false: the reported figure (same territory); true: computed by method"),
+    sa.Column("method", sa.String(16), nullable=False,
+              comment=f"one of {', '.join(RESTATE_METHODS)}"),
+    sa.Column("sources", sa.Text,
+              comment="restated rows: the reported figures used, as weight x code"),
+    sa.CheckConstraint(_in("method", RESTATE_METHODS), name="method"),
+    sa.CheckConstraint("restated = (method <> 'reported')", name="flag_vs_method"),
+    _year_check(),
+    comment="Statistics on the boundaries of one year: reported figures of unchanged districts "
+            "and restated ones (flagged) of districts merged, split or renamed since",
+)
+
+fct_attainment_restated = sa.Table(
+    "fct_attainment_restated",
+    metadata,
+    sa.Column("indicator_id", Hex16, primary_key=True, comment="indicator"),
+    sa.Column("district_code", sa.String(12), primary_key=True,
+              comment="district (version in force on 31 Dec of restate_year) or the city"),
+    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False, comment="target year"),
+    sa.Column("restate_year", sa.Integer, nullable=False,
+              comment="the year whose boundaries the actuals are on"),
+    sa.Column("level", sa.String(8), nullable=False, comment="city or district"),
+    sa.Column("comparator", sa.String(10), nullable=False, comment="target comparator"),
+    sa.Column("target_value", Num, comment="target (low bound for between)"),
+    sa.Column("target_value_high", Num, comment="high bound, between only"),
+    sa.Column("actual_value", Num, comment="actual on the restate_year boundaries (NULL: none)"),
+    sa.Column("attained", sa.Boolean, comment="target met; NULL when not evaluable"),
+    sa.Column("gap", Num, comment="signed distance to the target: positive is better than target"),
+    sa.Column("restated", sa.Boolean, nullable=False,
+              comment="the actual is a restated figure (fct_district_stat_restated.restated)"),
+    sa.CheckConstraint(_in("level", ("city", "district")), name="level"),
+    _year_check(),
+    sa.ForeignKeyConstraint(["indicator_id"], ["dim_indicator.indicator_id"],
+                            ondelete="CASCADE").ddl_if(dialect="postgresql"),
+    comment="Attainment as fct_attainment, on the boundaries of restate_year "
+            "(from fct_district_stat_restated)",
+)
+
 ingest_issues = sa.Table(
     "ingest_issues",
     metadata,

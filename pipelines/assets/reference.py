@@ -14,12 +14,13 @@ from pipelines.table_assets import table_materializations
 @dg.asset(
     **asset_defaults("reference", "csv", "sql"),
     description="raw/reference/districts.csv, metrics.csv and indicator_metrics.csv loaded into "
-                "dim_district and dim_metric. A broken reference file fails the run: nothing "
-                "else can be resolved without it.",
+                "dim_district and dim_metric; district_lineage.csv and split_weights.csv (when "
+                "present) into bridge_district_lineage and ref_split_weight. A broken reference "
+                "file fails the run: nothing else can be resolved without it.",
 )
 def reference(context: dg.AssetExecutionContext, raw: RawFolder,
               warehouse: WarehouseResource) -> dg.MaterializeResult:
-    from warehouse.load import load_reference
+    from warehouse.load import load_reference, replace_issues
 
     raw.require_layout()
     try:
@@ -27,7 +28,8 @@ def reference(context: dg.AssetExecutionContext, raw: RawFolder,
     except (BadReference, FileNotFoundError) as e:
         raise dg.Failure(description=f"reference data unusable: {e}") from e
     engine = warehouse.get_engine()
-    load_reference(engine, ref.districts, ref.metrics)
+    load_reference(engine, ref.districts, ref.metrics, ref.lineage, ref.split_weights)
+    replace_issues(engine, "reference", ref.weight_issues)  # unusable split_weights.csv rows
     for event in table_materializations("reference", engine):  # each table in the lineage
         context.log_event(event)
     frame = pd.DataFrame(
@@ -42,6 +44,9 @@ def reference(context: dg.AssetExecutionContext, raw: RawFolder,
             "districts": len(ref.districts),
             "metrics": len(ref.metrics),
             "indicator_mappings": len(ref.indicator_metrics),
+            "lineage_links": len(ref.lineage),
+            "split_weights": len(ref.split_weights),
+            "split_weight_issues": len(ref.weight_issues),
             **table_metadata(frame, rows=30),
         }
     )

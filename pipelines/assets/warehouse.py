@@ -95,7 +95,7 @@ def offline_data_docs(docs_dir, log) -> object:
 
 @dg.asset(
     **asset_defaults("quality", "sql"),
-    deps=[fct_attainment, plan_registry],
+    deps=[fct_attainment, plan_registry, "fct_district_stat_restated"],
     description="ingest_issues: every input item held back (unreadable documents, unresolved "
                 "districts, failed expectations), with file, location and reason.",
 )

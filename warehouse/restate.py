@@ -1,0 +1,527 @@
+"""Restated boundaries: statistics and attainment on the district boundaries of one year
+(docs/time.md, "Restated boundaries").
+
+Inputs: ``bridge_district_lineage`` (old version -> new version, rename/merge/split, from
+raw/reference/district_lineage.csv), ``ref_split_weight`` (raw/reference/split_weights.csv),
+``dim_district``, ``dim_metric`` and ``fct_district_stat``. Outputs, rebuilt whole in one
+transaction: ``fct_district_stat_restated``, ``fct_attainment_restated`` and the view
+``v_attainment_restated``; the issues (``ingest_issues`` scope ``restate``) are returned.
+
+Rules, for the restate year T (``restate_year``: ``PLANWH_RESTATE_TO`` or
+``planwh run --restate-to``, default the latest year of dim_year or of a district
+version's start):
+
+- A figure whose district version in its year is the version in force in T is the
+  reported one (``restated`` false, method ``reported``).
+- A figure of an earlier year on other boundaries is carried forward change by change
+  through the lineage: a rename or a merge passes the old land whole (weight 1); a split
+  passes ``weight`` of it to each successor, from ref_split_weight (the metric's own
+  weights, else those of ``*``). A sum metric of a new district is the weighted sum of its
+  sources, and only when every source has a figure: ``rename`` (one source),
+  ``sum_of_parts`` (several, no split: exact), ``weighted`` (a split weight was used).
+- A ratio metric restates through its parts: restated numerator / restated denominator
+  x scale (``ratio_of_parts``), never a sum or an average of rates.
+- Never a guess: no weights for a split (or weights not summing to 1), a missing part, a
+  ratio whose parts are not restated, a figure of a year after T on boundaries other than
+  T's (restatement goes forward in time only), a changed district without lineage: each is
+  an ``ingest_issues`` row, and the restated row is absent.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from extractors.records import IngestIssue
+from extractors.reference import ALL_METRICS, LINEAGE_FILE, SPLIT_WEIGHTS_FILE
+from warehouse.attainment import ATTAINED, COLUMNS, DEFAULT_TOLERANCE, GAP
+from warehouse.schema import OPEN_VALID_FROM, YEAR_MAX, YEAR_MIN
+from warehouse.sql import district_in_force, render
+
+RESTATE_ENV = "PLANWH_RESTATE_TO"
+ISSUE_SCOPE = "restate"
+CHECK = "restatement"
+WEIGHT_SUM_TOLERANCE = 1e-6
+_OPEN = date.fromisoformat(OPEN_VALID_FROM)
+
+
+def restate_setting() -> int | None:
+    """The restate year from ``PLANWH_RESTATE_TO`` (None: the default); ValueError with
+    the reason when it is not a year."""
+    text = os.environ.get(RESTATE_ENV, "").strip()
+    if not text:
+        return None
+    if not re.fullmatch(r"\d{4}", text) or not YEAR_MIN <= int(text) <= YEAR_MAX:
+        raise ValueError(f"{RESTATE_ENV}={text!r} is not a year")
+    return int(text)
+
+
+def default_restate_year(cx: Connection) -> int | None:
+    """The latest year of dim_year or of a district version's start (the current
+    boundaries); None when the warehouse knows neither."""
+    years = [r[0] for r in cx.exec_driver_sql("SELECT MAX(year) FROM dim_year")]
+    starts = [r[0] for r in cx.exec_driver_sql(
+        "SELECT MAX(valid_from) FROM dim_district")]
+    found = [y for y in years if y is not None]
+    found += [d.year for d in starts if d is not None and d != _OPEN]
+    return max(found) if found else None
+
+
+# --------------------------------------------------------------------------- lineage walk
+
+
+@dataclass
+class Lineage:
+    """District versions, lineage links and usable split weights, as read from the
+    warehouse (small tables)."""
+
+    versions: dict[str, list[tuple[date, date | None]]]  # code -> [(valid_from, valid_to)]
+    names: dict[str, str]
+    links: dict[tuple[int, str], list[tuple[str, str]]]  # (year, old) -> [(new, kind)]
+    weights: dict[tuple[int, str, str], dict[str, float]]  # (year, old, metric) -> {new: w}
+    issues: list[IngestIssue] = field(default_factory=list)
+    _cache: dict = field(default_factory=dict)
+
+    def version(self, code: str, year: int) -> date | None:
+        """valid_from of the version of ``code`` in force on 31 December of ``year``."""
+        end = date(year, 12, 31)
+        for start, stop in self.versions.get(code, []):
+            if start <= end and (stop is None or stop >= end):
+                return start
+        return None
+
+    def in_force(self, year: int) -> list[str]:
+        return sorted(c for c in self.versions if self.version(c, year) is not None)
+
+    def label(self, code: str) -> str:
+        return f"{code} ({self.names[code]})" if code in self.names else code
+
+    def shares(self, code: str, year: int, to_year: int, metric: str):
+        """Where the land of ``code`` (its version of ``year``) lies on the boundaries of
+        ``to_year``: ({new code: weight, None when a split has no usable weights},
+        split used, [(change year, old code) without weights], [(year, code) without
+        lineage])."""
+        key = (code, year, to_year, metric)
+        if key in self._cache:
+            return self._cache[key]
+        cur: dict[str, float | None] = {code: 1.0}
+        split_used = False
+        no_weights: list[tuple[int, str]] = []
+        no_lineage: list[tuple[int, str]] = []
+        for c in range(year + 1, to_year + 1):
+            nxt: dict[str, float | None] = defaultdict(float)
+            for k, w in cur.items():
+                links = self.links.get((c, k))
+                if links is None:
+                    v = self.version(k, c)
+                    if v is None or v != self.version(k, c - 1):
+                        no_lineage.append((c, k))
+                        nxt[k] = None
+                    else:
+                        nxt[k] = _times(nxt[k], w, 1.0, add=True)
+                    continue
+                if links[0][1] != "split":
+                    nxt[links[0][0]] = _times(nxt[links[0][0]], w, 1.0, add=True)
+                    continue
+                split_used = True
+                wts = self.weights.get((c, k, metric)) or self.weights.get((c, k, ALL_METRICS))
+                if wts is None:
+                    no_weights.append((c, k))
+                for new, _ in links:
+                    nxt[new] = _times(nxt[new], w, None if wts is None else wts.get(new, 0.0),
+                                      add=True)
+            cur = dict(nxt)
+        out = ({k: w for k, w in cur.items() if w is None or w > 0}, split_used, no_weights,
+               no_lineage)
+        self._cache[key] = out
+        return out
+
+
+def _times(acc: float | None, w: float | None, f: float | None, *, add: bool) -> float | None:
+    """acc + w x f, None (unknown) as soon as any part is unknown."""
+    if acc is None or w is None or f is None:
+        return None
+    return acc + w * f if add else w * f
+
+
+def read_lineage(cx: Connection) -> Lineage:
+    versions: dict[str, list[tuple[date, date | None]]] = defaultdict(list)
+    names: dict[str, str] = {}
+    for code, start, stop, name in cx.exec_driver_sql(
+            "SELECT district_code, valid_from, valid_to, district_name FROM dim_district "
+            "ORDER BY district_code, valid_from"):
+        versions[code].append((_as_date(start), _as_date(stop) if stop is not None else None))
+        names[code] = name
+    links: dict[tuple[int, str], list[tuple[str, str]]] = defaultdict(list)
+    for year, old, new, kind in cx.exec_driver_sql(
+            "SELECT change_year, old_code, new_code, kind FROM bridge_district_lineage "
+            "ORDER BY change_year, old_code, new_code"):
+        links[(int(year), old)].append((new, kind))
+    groups: dict[tuple[int, str, str], dict[str, float]] = defaultdict(dict)
+    rows: dict[tuple[int, str, str], list[int]] = defaultdict(list)
+    for year, old, new, metric, weight, row in cx.exec_driver_sql(
+            "SELECT change_year, old_code, new_code, metric_code, weight, source_row "
+            "FROM ref_split_weight ORDER BY change_year, old_code, metric_code, new_code"):
+        groups[(int(year), old, metric)][new] = float(weight)
+        rows[(int(year), old, metric)].append(row)
+    lineage = Lineage(dict(versions), names, dict(links), {})
+    for key, wts in groups.items():
+        total = sum(wts.values())
+        if abs(total - 1.0) <= WEIGHT_SUM_TOLERANCE:
+            lineage.weights[key] = wts
+            continue
+        year, old, metric = key
+        where = "rows " + ", ".join(str(r) for r in sorted(r for r in rows[key] if r))
+        lineage.issues.append(IngestIssue(
+            SPLIT_WEIGHTS_FILE, where, "error",
+            f"weights of {lineage.label(old)} (split {year}) for {metric} sum to "
+            f"{total:g}, not 1: not used", f"{CHECK}.weights_sum_to_one"))
+    return lineage
+
+
+def _as_date(v) -> date:
+    return v if isinstance(v, date) else date.fromisoformat(str(v)[:10])
+
+
+# --------------------------------------------------------------------------- the build
+
+
+@dataclass
+class RestateResult:
+    restate_year: int | None
+    stat_rows: int
+    restated_rows: int
+    attainment_rows: int
+    issues: list[IngestIssue]
+
+
+# Temporary tables of one build: where each new district's figure comes from.
+_SHARE_DDL = ("CREATE TEMPORARY TABLE restate_share (metric_code VARCHAR(64), year INTEGER, "
+              "source_code VARCHAR(12), district_code VARCHAR(12), weight DOUBLE PRECISION, "
+              "method VARCHAR(16), term VARCHAR(80))")
+_PREIMAGE_DDL = ("CREATE TEMPORARY TABLE restate_preimage (year INTEGER, "
+                 "source_code VARCHAR(12), district_code VARCHAR(12))")
+
+_PASS_THROUGH_SQL = f"""
+INSERT INTO fct_district_stat_restated
+    (metric_code, district_code, year, restate_year, value, restated, method, sources)
+SELECT s.metric_code, s.district_code, s.year, :t, s.value, FALSE, 'reported', NULL
+FROM fct_district_stat s
+JOIN dim_district dy ON dy.district_code = s.district_code
+ AND {district_in_force("dy", "s.year")}
+JOIN dim_district dt ON dt.district_code = s.district_code
+ AND {district_in_force("dt", "CAST(:t AS INTEGER)")}
+WHERE dt.valid_from = dy.valid_from
+"""
+
+_SUMS_SQL = """
+INSERT INTO fct_district_stat_restated
+    (metric_code, district_code, year, restate_year, value, restated, method, sources)
+SELECT sh.metric_code, sh.district_code, sh.year, :t, SUM(sh.weight * s.value), TRUE,
+       MIN(sh.method), STRING_AGG(sh.term, ' + ' ORDER BY sh.source_code)
+FROM restate_share sh
+LEFT JOIN fct_district_stat s
+  ON s.metric_code = sh.metric_code AND s.district_code = sh.source_code AND s.year = sh.year
+GROUP BY sh.metric_code, sh.district_code, sh.year
+HAVING COUNT(s.value) = COUNT(*)
+"""
+
+# sources of a new district with some figures but not all: one issue per (metric, district)
+_PARTS_MISSING_SQL = """
+SELECT sh.metric_code, sh.district_code, sh.year,
+       STRING_AGG(CASE WHEN s.value IS NULL THEN sh.source_code END, ', '
+                  ORDER BY sh.source_code) AS missing
+FROM restate_share sh
+LEFT JOIN fct_district_stat s
+  ON s.metric_code = sh.metric_code AND s.district_code = sh.source_code AND s.year = sh.year
+GROUP BY sh.metric_code, sh.district_code, sh.year
+HAVING COUNT(s.value) > 0 AND COUNT(s.value) < COUNT(*)
+ORDER BY 1, 2, 3
+"""
+
+_RATIOS_SQL = """
+INSERT INTO fct_district_stat_restated
+    (metric_code, district_code, year, restate_year, value, restated, method, sources)
+SELECT m.metric_code, n.district_code, n.year, :t,
+       n.value / d.value * COALESCE(m.scale, 1.0), TRUE, 'ratio_of_parts',
+       m.numerator || ' / ' || m.denominator
+FROM dim_metric m
+JOIN fct_district_stat_restated n ON n.metric_code = m.numerator AND n.restated
+JOIN fct_district_stat_restated d ON d.metric_code = m.denominator AND d.restated
+ AND d.district_code = n.district_code AND d.year = n.year
+WHERE m.aggregation = 'ratio' AND d.value <> 0
+"""
+
+# ratio metrics with a reported figure (own or parts) in a source of a changed district
+# but no restated value there
+_RATIOS_MISSING_SQL = """
+SELECT DISTINCT m.metric_code, p.district_code, p.year
+FROM dim_metric m
+JOIN restate_preimage p ON 1 = 1
+JOIN fct_district_stat s ON s.district_code = p.source_code AND s.year = p.year
+ AND s.metric_code IN (m.metric_code, m.numerator, m.denominator)
+LEFT JOIN fct_district_stat_restated r ON r.metric_code = m.metric_code
+ AND r.district_code = p.district_code AND r.year = p.year
+WHERE m.aggregation = 'ratio' AND r.metric_code IS NULL
+ORDER BY 1, 2, 3
+"""
+
+# figures of years after T on boundaries other than T's
+_LATER_SQL = f"""
+SELECT s.district_code, MIN(s.year), MAX(s.year), COUNT(*)
+FROM fct_district_stat s
+JOIN dim_district dy ON dy.district_code = s.district_code
+ AND {district_in_force("dy", "s.year")}
+LEFT JOIN dim_district dt ON dt.district_code = s.district_code
+ AND {district_in_force("dt", "CAST(:t AS INTEGER)")}
+WHERE s.year > :t AND (dt.valid_from IS NULL OR dt.valid_from <> dy.valid_from)
+GROUP BY s.district_code
+ORDER BY s.district_code
+"""
+
+_SOURCES_WITH_DATA_SQL = """
+SELECT metric_code, district_code, MIN(year), MAX(year)
+FROM fct_district_stat WHERE year < :t
+GROUP BY metric_code, district_code
+"""
+
+
+def _attainment_sql() -> str:
+    """warehouse/sql/fct_attainment.sql over the restated statistics, with the district
+    grid of the restate year (``:t``) instead of each target year's."""
+    select = render("fct_attainment", default_tolerance=str(DEFAULT_TOLERANCE),
+                    district_in_force=district_in_force("d", "CAST(:t AS INTEGER)"),
+                    attained=ATTAINED, gap=GAP, plan_filter="")
+    select = re.sub(r"\bfct_district_stat\b", "fct_district_stat_restated", select)
+    cols = ", ".join(COLUMNS)
+    return (f"INSERT INTO fct_attainment_restated ({cols}, restate_year, restated)\n"
+            f"SELECT {cols}, :t, FALSE FROM (\n{select}\n) x")
+
+
+_FLAG_SQL = """
+UPDATE fct_attainment_restated SET restated = TRUE
+WHERE EXISTS (
+    SELECT 1 FROM fct_district_stat_restated r
+    JOIN dim_indicator i ON i.metric_code = r.metric_code
+    WHERE i.indicator_id = fct_attainment_restated.indicator_id
+      AND r.district_code = fct_attainment_restated.district_code
+      AND r.year = fct_attainment_restated.year AND r.restated)
+"""
+
+
+def _years_text(years: list[int]) -> str:
+    years = sorted(set(years))
+    return str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
+
+
+def build_restated(engine: Engine, restate_year: int | None = None) -> RestateResult:
+    """Rebuild fct_district_stat_restated and fct_attainment_restated on the boundaries of
+    ``restate_year`` (None: ``PLANWH_RESTATE_TO``, else the default) in one transaction;
+    (re)create v_attainment_restated. The caller stores ``issues`` (scope ``restate``)."""
+    with engine.begin() as cx:
+        t = restate_year if restate_year is not None else restate_setting()
+        if t is None:
+            t = default_restate_year(cx)
+        create_restated_view(cx)
+        cx.exec_driver_sql("DELETE FROM fct_attainment_restated")
+        cx.exec_driver_sql("DELETE FROM fct_district_stat_restated")
+        if t is None:
+            return RestateResult(None, 0, 0, 0, [])
+        lineage = read_lineage(cx)
+        issues = list(lineage.issues)
+        metrics = {r[0]: r[1] for r in cx.exec_driver_sql(
+            "SELECT metric_code, aggregation FROM dim_metric")}
+        with_data: dict[tuple[str, str], tuple[int, int]] = {
+            (m, c): (lo, hi) for m, c, lo, hi in cx.execute(
+                sa.text(_SOURCES_WITH_DATA_SQL), {"t": t})}
+        years = sorted({y for lo, hi in with_data.values() for y in range(lo, hi + 1)})
+        shares, preimage, missing = _plan_shares(lineage, metrics, years, t)
+        _fill_temp(cx, shares, preimage)
+        cx.execute(sa.text(_PASS_THROUGH_SQL), {"t": t})
+        cx.execute(sa.text(_SUMS_SQL), {"t": t})
+        cx.execute(sa.text(_RATIOS_SQL), {"t": t})
+        issues += _weight_issues(lineage, missing, with_data, t)
+        issues += _parts_issues(cx, lineage, t)
+        issues += _later_issues(cx, lineage, t)
+        n_stat = cx.exec_driver_sql("SELECT COUNT(*) FROM fct_district_stat_restated").scalar()
+        n_restated = cx.exec_driver_sql(
+            "SELECT COUNT(*) FROM fct_district_stat_restated WHERE restated").scalar()
+        cx.execute(sa.text(_attainment_sql()), {"t": t})
+        cx.exec_driver_sql(_FLAG_SQL)
+        n_att = cx.exec_driver_sql("SELECT COUNT(*) FROM fct_attainment_restated").scalar()
+        cx.exec_driver_sql("DROP TABLE restate_share")
+        cx.exec_driver_sql("DROP TABLE restate_preimage")
+    return RestateResult(t, int(n_stat), int(n_restated), int(n_att), issues)
+
+
+def _plan_shares(lineage: Lineage, metrics: dict[str, str], years: list[int], t: int):
+    """Rows of restate_share (metric, year, source, new district, weight, method, term) and
+    restate_preimage (year, source, new district: every changed district's sources, weights
+    known or not), and the sources whose split has no weights: {(change year, old code,
+    metric): [(year, source code)]}."""
+    shares: list[dict] = []
+    preimage: set[tuple[int, str, str]] = set()
+    missing: dict[tuple[int, str, str], list[tuple[int, str]]] = defaultdict(list)
+    sum_metrics = sorted(m for m, agg in metrics.items() if agg == "sum")
+    for y in (y for y in years if y < t):
+        sources = lineage.in_force(y)
+        for metric in sum_metrics:
+            into: dict[str, list[tuple[str, float | None, bool]]] = defaultdict(list)
+            for s in sources:
+                out, split_used, no_weights, no_lineage = lineage.shares(s, y, t, metric)
+                for c, k in no_weights:
+                    missing[(c, k, metric)].append((y, s))
+                for c, k in no_lineage:
+                    missing[(c, k, "")].append((y, s))
+                for new, w in out.items():
+                    into[new].append((s, w, split_used))
+            for new, parts in into.items():
+                if (len(parts) == 1 and parts[0][:2] == (new, 1.0)
+                        and lineage.version(new, y) == lineage.version(new, t)):
+                    continue  # the same territory: the reported figure passes through
+                preimage.update((y, s, new) for s, _, _ in parts)
+                if any(w is None for _, w, _ in parts):
+                    continue  # not restatable: issues from ``missing``
+                method = ("weighted" if any(sp for _, _, sp in parts)
+                          else "rename" if len(parts) == 1 else "sum_of_parts")
+                for s, w, _ in parts:
+                    term = s if w == 1.0 else f"{w:.6g}*{s}"
+                    shares.append({"metric_code": metric, "year": y, "source_code": s,
+                                   "district_code": new, "weight": w, "method": method,
+                                   "term": term})
+    return shares, sorted(preimage), missing
+
+
+def _fill_temp(cx: Connection, shares: list[dict], preimage) -> None:
+    cx.exec_driver_sql("DROP TABLE IF EXISTS restate_share")
+    cx.exec_driver_sql("DROP TABLE IF EXISTS restate_preimage")
+    cx.exec_driver_sql(_SHARE_DDL)
+    cx.exec_driver_sql(_PREIMAGE_DDL)
+    if shares:
+        cx.execute(sa.text(
+            "INSERT INTO restate_share VALUES (:metric_code, :year, :source_code, "
+            ":district_code, :weight, :method, :term)"), shares)
+    if preimage:
+        cx.execute(sa.text("INSERT INTO restate_preimage VALUES (:y, :s, :d)"),
+                   [{"y": y, "s": s, "d": d} for y, s, d in preimage])
+
+
+def _weight_issues(lineage: Lineage, missing, with_data, t: int) -> list[IngestIssue]:
+    """One issue per (split old code, metric) without usable weights whose sources have
+    figures to restate; one per changed district without lineage."""
+    out = []
+    for (c, k, metric), uses in sorted(missing.items()):
+        if metric:
+            years = [y for y, s in uses if (metric, s) in with_data
+                     and with_data[(metric, s)][0] <= y <= with_data[(metric, s)][1]]
+            if not years:
+                continue
+            successors = ", ".join(n for n, _ in lineage.links[(c, k)])
+            out.append(IngestIssue(
+                SPLIT_WEIGHTS_FILE, f"{k}, {metric}", "error",
+                f"no split weights for {lineage.label(k)} (split {c} into {successors}) and "
+                f"{metric}: its {_years_text(years)} figures are not restated to the {t} "
+                f"boundaries (give {k},<new code>,{metric} or *,<weight> rows)",
+                f"{CHECK}.split_weights_missing"))
+        else:
+            years = [y for y, _ in uses]
+            out.append(IngestIssue(
+                LINEAGE_FILE, f"{k}, {c}", "error",
+                f"{lineage.label(k)} changed in {c} without a lineage link: its "
+                f"{_years_text(years)} figures are not restated to the {t} boundaries",
+                f"{CHECK}.lineage_missing"))
+    return out
+
+
+def _parts_issues(cx: Connection, lineage: Lineage, t: int) -> list[IngestIssue]:
+    grouped: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
+    for metric, new, year, missing_codes in cx.exec_driver_sql(_PARTS_MISSING_SQL):
+        grouped[(metric, new)].append((int(year), missing_codes))
+    out = []
+    for (metric, new), rows in sorted(grouped.items()):
+        detail = "; ".join(f"{y}: no figure of {codes}" for y, codes in rows)
+        out.append(IngestIssue(
+            "fct_district_stat", f"{new}, {metric}", "warning",
+            f"{metric} of {lineage.label(new)} not restated to the {t} boundaries: a part "
+            f"is missing ({detail})", f"{CHECK}.parts_missing"))
+    grouped_r: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for metric, new, year in cx.exec_driver_sql(_RATIOS_MISSING_SQL):
+        grouped_r[(metric, new)].append(int(year))
+    for (metric, new), years in sorted(grouped_r.items()):
+        out.append(IngestIssue(
+            "fct_district_stat", f"{new}, {metric}", "warning",
+            f"ratio metric {metric} of {lineage.label(new)} for {_years_text(years)} not "
+            f"restated to the {t} boundaries: its numerator and denominator are not both "
+            "restated there (a ratio is never summed or averaged)", f"{CHECK}.ratio_parts"))
+    return out
+
+
+def _later_issues(cx: Connection, lineage: Lineage, t: int) -> list[IngestIssue]:
+    out = []
+    for code, lo, hi, n in cx.execute(sa.text(_LATER_SQL), {"t": t}):
+        out.append(IngestIssue(
+            "fct_district_stat", code, "warning",
+            f"{n} figure(s) of {lineage.label(code)} for {_years_text([lo, hi])} are on "
+            f"boundaries after {t}: restatement goes forward in time only, they are not in "
+            "fct_district_stat_restated", f"{CHECK}.later_boundaries"))
+    return out
+
+
+# --------------------------------------------------------------------------- the view
+
+_FMT = "RTRIM(RTRIM(CAST(CAST({} AS NUMERIC(20,6)) AS VARCHAR), '0'), '.')"
+_UNIT = "COALESCE(' ' || ft.target_unit, '')"
+
+V_ATTAINMENT_RESTATED_SQL = f"""
+CREATE OR REPLACE VIEW v_attainment_restated AS
+SELECT
+    p.title AS plan_title,
+    i.section,
+    i.indicator_name,
+    d.district_name,
+    a.year,
+    a.restate_year,
+    CASE
+        WHEN a.comparator = 'milestone' THEN ft.target_text
+        WHEN a.comparator = 'between'
+            THEN {_FMT.format('a.target_value')} || '-' || {_FMT.format('a.target_value_high')} || {_UNIT}
+        WHEN a.comparator = 'about' THEN 'about ' || {_FMT.format('a.target_value')} || {_UNIT}
+        ELSE a.comparator || ' ' || {_FMT.format('a.target_value')} || {_UNIT}
+    END AS target,
+    a.actual_value AS actual,
+    a.attained,
+    a.gap,
+    a.restated,
+    a.level,
+    a.district_code,
+    a.indicator_id,
+    i.metric_code,
+    a.comparator,
+    a.target_value,
+    a.target_value_high,
+    i.plan_id
+FROM fct_attainment_restated a
+JOIN dim_indicator i ON i.indicator_id = a.indicator_id
+JOIN dim_plan p ON p.plan_id = i.plan_id
+JOIN fct_target ft
+    ON ft.indicator_id = a.indicator_id AND ft.year = a.year AND ft.scope = '全市'
+LEFT JOIN dim_district d
+    ON d.district_code = a.district_code
+   AND {district_in_force("d", "a.restate_year")}
+WHERE p.duplicate_of IS NULL  -- a plan delivered as DOCX and PDF is shown once
+"""
+V_ATTAINMENT_RESTATED_COMMENT = (
+    "Attainment on the boundaries of restate_year (docs/time.md): as v_attainment, with "
+    "restated = true where the actual is a restated figure; never mixed with v_attainment")
+
+
+def create_restated_view(cx: Connection) -> None:
+    cx.exec_driver_sql(V_ATTAINMENT_RESTATED_SQL)
+    cx.exec_driver_sql("COMMENT ON VIEW v_attainment_restated IS '"
+                       + V_ATTAINMENT_RESTATED_COMMENT.replace("'", "''") + "'")
