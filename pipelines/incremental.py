@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,12 +100,16 @@ def stats_inputs(stats_hash: str, ref_hash: str, url: str) -> str:
 def refresh_inputs(plans_dir: Path, plan_hashes: dict[str, str], stats: str, ref_hash: str,
                    url: str) -> str:
     """The refresh run's inputs: every entry of raw/plans (files not read included), the
-    plans' hashes, the statistics' inputs, the reference, the warehouse."""
+    plans' hashes, the statistics' inputs, the reference, the warehouse, and the restate
+    year setting ($PLANWH_RESTATE_TO: another year rebuilds the restated tables)."""
+    from warehouse.restate import RESTATE_ENV
     from warehouse.urls import shown_url
 
     others = sorted(p.name for p in plans_dir.iterdir()) if plans_dir.is_dir() else []
-    return inputs_fingerprint("refresh", sorted(plan_hashes.items()), others, stats, ref_hash,
-                              shown_url(url))
+    parts = [sorted(plan_hashes.items()), others, stats, ref_hash, shown_url(url)]
+    if restate := os.environ.get(RESTATE_ENV, "").strip():  # unset: the fingerprint as before
+        parts.append(f"restate_to={restate}")
+    return inputs_fingerprint("refresh", *parts)
 
 
 # --------------------------------------------------------------------------- warehouse side

@@ -70,6 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "though it has more than 20%% fewer rows than its last good load; "
                           "without it such a file is held back and keeps its previous rows "
                           "(repeatable)")
+    run.add_argument("--restate-to", type=int, default=None, metavar="YEAR",
+                     help="the year whose district boundaries fct_district_stat_restated and "
+                          "v_attainment_restated are on (default: $PLANWH_RESTATE_TO, else the "
+                          "latest year the warehouse knows; docs/time.md)")
 
     ex = sub.add_parser(
         "extract",

@@ -15,6 +15,7 @@ last materialisation in the Dagster instance (``DAGSTER_HOME``).
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -138,6 +139,15 @@ def run(args) -> int:
     if problem := raw_folder_problem(raw):
         print(f"planwh run: {problem}", file=sys.stderr)
         return 2
+    if (restate_to := getattr(args, "restate_to", None)) is not None:
+        from warehouse.restate import RESTATE_ENV
+        from warehouse.schema import YEAR_MAX, YEAR_MIN
+
+        if not YEAR_MIN <= restate_to <= YEAR_MAX:
+            print(f"planwh run: --restate-to {restate_to} is not a year between {YEAR_MIN} "
+                  f"and {YEAR_MAX}", file=sys.stderr)
+            return 2
+        os.environ[RESTATE_ENV] = str(restate_to)  # read by the run's restatement asset
     if problem := warehouse_problem(args.warehouse):
         print(f"planwh run: {problem}", file=sys.stderr)
         return 2

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 from progress_cases import PROGRESS_CASES
+from restate_cases import RESTATE_CASES
 
 from expectations.runner import issues_from, write_data_docs
 from expectations.runner import run_suite as _run_suite
@@ -155,6 +156,7 @@ CASES = {
         "attainment", att_frame().iloc[:1], att_frame(), ATT_CTX),
 }
 CASES.update(PROGRESS_CASES)  # hook: the progress suite's cases (tests/progress_cases.py)
+CASES.update(RESTATE_CASES)  # and the restatement suite's (tests/restate_cases.py)
 
 
 def test_every_expectation_has_a_case():

@@ -292,3 +292,41 @@ def _plan():
                         "plan.docx", "b" * 64, "docx", tables_found=1,
                         records=[r.__class__(**{**r.__dict__, "plan_id": "fedcba9876543210"})
                                  for r in records])
+
+
+# --------------------------------------------------------------------------- the setting
+
+
+def test_restate_to_must_be_a_year(tmp_path, capsys, monkeypatch):
+    from planwh.cli import main
+    from warehouse.restate import RESTATE_ENV, restate_setting
+
+    for sub in ("plans", "stats", "reference"):
+        (tmp_path / sub).mkdir()
+    monkeypatch.delenv(RESTATE_ENV, raising=False)
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    assert main(["run", "--raw", str(tmp_path), "--warehouse", url, "--restate-to",
+                 "20210"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["planwh run: --restate-to 20210 is not a year between 1900 and 2100"]
+    assert not (tmp_path / "w.duckdb").exists()  # nothing opened, nothing changed
+    monkeypatch.setenv(RESTATE_ENV, "2021")
+    assert restate_setting() == 2021
+    monkeypatch.setenv(RESTATE_ENV, "next year")
+    with pytest.raises(ValueError, match="is not a year"):
+        restate_setting()
+
+
+def test_another_restate_year_is_another_refresh(tmp_path, monkeypatch):
+    """The refresh run's fingerprint includes the setting, so a run with another year is
+    not skipped as unchanged; unset, the fingerprint is the one before the setting."""
+    from pipelines.incremental import refresh_inputs
+    from warehouse.restate import RESTATE_ENV
+
+    monkeypatch.delenv(RESTATE_ENV, raising=False)
+    args = (tmp_path, {"a.docx": "1" * 64}, "stats", "ref", "duckdb:///w.duckdb")
+    unset = refresh_inputs(*args)
+    monkeypatch.setenv(RESTATE_ENV, "2021")
+    y2021 = refresh_inputs(*args)
+    monkeypatch.setenv(RESTATE_ENV, "2025")
+    assert len({unset, y2021, refresh_inputs(*args)}) == 3
