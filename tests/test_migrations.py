@@ -228,7 +228,7 @@ RESTATE_TABLES = {"bridge_district_lineage", "ref_split_weight", "fct_district_s
 
 
 def test_restated_boundaries_upgrade_in_place(pg_engine):
-    """Alembic 0005 on a warehouse of revision 0004 holding data: the restatement tables
+    """Alembic 0006 on a warehouse of revision 0005 holding data: the restatement tables
     and view are added, the loaded rows stay, and a build fills them; down again drops
     only them."""
     from warehouse.restate import build_restated
@@ -238,7 +238,7 @@ def test_restated_boundaries_upgrade_in_place(pg_engine):
     cfg = alembic_config()
     with pg_engine.begin() as cx:
         cfg.attributes["connection"] = cx
-        command.downgrade(cfg, "0004")
+        command.downgrade(cfg, "0005")
     names = set(sa.inspect(pg_engine).get_table_names())
     assert not names & RESTATE_TABLES
     view = rows(pg_engine, "SELECT indicator_name, district_code, year, target, actual, "

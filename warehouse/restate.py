@@ -40,9 +40,9 @@ from sqlalchemy.engine import Connection, Engine
 
 from extractors.records import IngestIssue
 from extractors.reference import ALL_METRICS, LINEAGE_FILE, SPLIT_WEIGHTS_FILE
-from warehouse.attainment import ATTAINED, COLUMNS, DEFAULT_TOLERANCE, GAP
+from warehouse.attainment import COLUMNS, _build_sql
 from warehouse.schema import OPEN_VALID_FROM, YEAR_MAX, YEAR_MIN, rebuild_duckdb_table
-from warehouse.sql import district_in_force, render
+from warehouse.sql import district_in_force
 
 RESTATE_ENV = "PLANWH_RESTATE_TO"
 ISSUE_SCOPE = "restate"
@@ -298,11 +298,15 @@ GROUP BY metric_code, district_code
 
 
 def _attainment_sql() -> str:
-    """warehouse/sql/fct_attainment.sql over the restated statistics, with the district
-    grid of the restate year (``:t``) instead of each target year's."""
-    select = render("fct_attainment", default_tolerance=str(DEFAULT_TOLERANCE),
-                    district_in_force=district_in_force("d", "CAST(:t AS INTEGER)"),
-                    attained=ATTAINED, gap=GAP, plan_filter="")
+    """The attainment build (warehouse/sql/fct_attainment.sql, as warehouse.attainment
+    renders it) over the restated statistics, with the district grid of the restate year
+    (``:t``) in every target year instead of each year's own."""
+    build = _build_sql()
+    head, select = build.split("\n", 1)
+    assert head.startswith("INSERT INTO fct_attainment (")
+    own_year = district_in_force("d", "y.year")
+    assert select.count(own_year) == 1, "fct_attainment.sql: one district grid expected"
+    select = select.replace(own_year, district_in_force("d", "CAST(:t AS INTEGER)"))
     select = re.sub(r"\bfct_district_stat\b", "fct_district_stat_restated", select)
     cols = ", ".join(COLUMNS)
     return (f"INSERT INTO fct_attainment_restated ({cols}, restate_year, restated)\n"
@@ -539,6 +543,8 @@ SELECT
     a.attained,
     a.gap,
     a.restated,
+    a.target_resolved,
+    a.note,
     a.level,
     a.district_code,
     a.indicator_id,

@@ -424,6 +424,13 @@ fct_attainment_restated = sa.Table(
     sa.Column("actual_value", Num, comment="actual on the restate_year boundaries (NULL: none)"),
     sa.Column("attained", sa.Boolean, comment="target met; NULL when not evaluable"),
     sa.Column("gap", Num, comment="signed distance to the target: positive is better than target"),
+    sa.Column("target_resolved", Num,
+              comment="relative target: the level it asks of this district (its base-year "
+                      "figure on the same boundaries)"),
+    sa.Column("resolved_comparator", sa.String(2),
+              comment="relative target: >= or <= against target_resolved"),
+    sa.Column("base_value", Num, comment="relative target: the base-year actual"),
+    sa.Column("note", sa.Text, comment="relative target: why it is not evaluable"),
     sa.Column("restated", sa.Boolean, nullable=False,
               comment="the actual is a restated figure (fct_district_stat_restated.restated)"),
     sa.CheckConstraint(_in("level", ("city", "district")), name="level"),
