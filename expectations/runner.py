@@ -224,15 +224,27 @@ def run_suite_pandas(name: str, frame: pd.DataFrame, **context: Any) -> SuiteRes
     validations: list[dict] = []
     for part in SUITES[name]:
         df = part.prepare(frame, **context)
-        vres, suite = _validate_part(ctx, part, df)
-        validations.append({"suite": suite.to_json_dict(), "result": vres.to_json_dict()})
-        by_name = {r.expectation_config.meta.get("name"): r for r in vres.results}
-        for rule in part.rules:
-            results.append(_expectation_result(rule, part, by_name[rule.name], df, source))
-    return SuiteResult(
-        suite=name, success=all(r.success for r in results if r.severity == "error"),
-        results=results, gx_validations=validations,
-    )
+        results += validate_rules(ctx, part, df, source, validations)
+    return suite_result(name, results, validations)
+
+
+def validate_rules(ctx: Any, part: Part, df: pd.DataFrame, source: pd.DataFrame,
+                   validations: list[dict]) -> list[ExpectationResult]:
+    """GX validates ``df`` against ``part`` (its validation and suite appended to
+    ``validations``, for Data Docs); a result per rule, samples read from ``source``."""
+    vres, suite = _validate_part(ctx, part, df)
+    validations.append({"suite": suite.to_json_dict(), "result": vres.to_json_dict()})
+    by_name = {r.expectation_config.meta.get("name"): r for r in vres.results}
+    return [_expectation_result(rule, part, by_name[rule.name], df, source)
+            for rule in part.rules]
+
+
+def suite_result(name: str, results: list[ExpectationResult],
+                 validations: list[dict]) -> SuiteResult:
+    """A suite's outcome: a success unless an error-severity rule failed."""
+    return SuiteResult(suite=name, success=all(r.success for r in results
+                                               if r.severity == "error"),
+                       results=results, gx_validations=validations)
 
 
 def _with_docs(out: SuiteResult, docs_dir: Any, docs_key: str | None) -> SuiteResult:
@@ -263,45 +275,15 @@ def write_data_docs(result: SuiteResult, out_dir: str | Path = "data/docs",
     ``build_data_docs``. The site is built next to the old one and swapped in,
     so a reader never sees a half-written site. Returns the site's index.html.
     """
-    import json
-
-    from great_expectations.core.expectation_validation_result import (
-        ExpectationSuiteValidationResultSchema,
-    )
-    from great_expectations.core.run_identifier import RunIdentifier
-    from great_expectations.data_context.types.resource_identifiers import (
-        ExpectationSuiteIdentifier,
-        ValidationResultIdentifier,
-    )
-
-    gx = _gx()
     parent = Path(out_dir)
     final = parent / (result.suite if key is None else f"{result.suite}--{_safe_name(key)}")
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=parent))
     try:
-        ctx = _context()
-        ctx.add_data_docs_site(DOCS_SITE, {
-            "class_name": "SiteBuilder",
-            "show_how_to_buttons": False,
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                              "base_directory": str(tmp.resolve())},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        })
+        ctx = _docs_context(tmp)
+        suites: dict = {}
         for v in result.gx_validations:
-            suite = ctx.suites.add(gx.ExpectationSuite(**json.loads(json.dumps(v["suite"]))))
-            vres = ExpectationSuiteValidationResultSchema().load(
-                json.loads(json.dumps(v["result"], default=str)))
-            run_id = vres.meta.get("run_id")
-            run_id = RunIdentifier(**run_id) if isinstance(run_id, dict) else RunIdentifier()
-            batch = (vres.meta.get("active_batch_definition") or {})
-            key = ValidationResultIdentifier(
-                expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.name),
-                run_id=run_id,
-                batch_identifier=f"{batch.get('datasource_name', 'frame')}-"
-                                 f"{batch.get('data_asset_name', suite.name)}",
-            )
-            ctx.validation_results_store.set(key, vres)
+            _store_validation(ctx, v, suites=suites)
         ctx.build_data_docs(site_names=[DOCS_SITE])
         from expectations.offline_docs import make_offline
 

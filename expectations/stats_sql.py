@@ -39,9 +39,10 @@ from expectations.runner import (
     ExpectationResult,
     SuiteResult,
     _context,
-    _expectation_result,
     _plain,
     _validate_part,
+    suite_result,
+    validate_rules,
 )
 from expectations.suites import (
     MISSING_SHOWN,
@@ -633,14 +634,8 @@ def run_stats_parts(total: int, failing: dict[str, list[dict]],
                     for r in rows[:SAMPLE_SIZE]],
             failing_index=[int(r[ROW]) for r in rows], description=rule.description,
             kind="rows", failing_rows=rows))
-    vres, suite = _validate_part(ctx, coverage_part, grid)
-    validations.append({"suite": suite.to_json_dict(), "result": vres.to_json_dict()})
-    by_name = {r.expectation_config.meta.get("name"): r for r in vres.results}
-    for rule in coverage_part.rules:
-        results.append(_expectation_result(rule, coverage_part, by_name[rule.name], grid, grid))
-    return SuiteResult(
-        suite="district_stats", success=all(r.success for r in results if r.severity == "error"),
-        results=results, gx_validations=validations)
+    results += validate_rules(ctx, coverage_part, grid, grid, validations)
+    return suite_result("district_stats", results, validations)
 
 
 SUITE_RUNNERS["district_stats"] = run_on_frame  # run_suite("district_stats", …) runs here
