@@ -2,38 +2,29 @@
 
 import dagster as dg
 
-from pipelines.assets.common import asset_defaults
-from pipelines.assets.warehouse import fct_attainment, read_frame
+from pipelines.assets.common import build_and_validate, fact_asset
+from pipelines.assets.warehouse import fct_attainment
 from pipelines.checks import check_result
 from pipelines.metadata import table_metadata
-from pipelines.resources import WarehouseResource, data_path
+from pipelines.resources import WarehouseResource
 
 PROGRESS_CHECK = "progress_quality"
 
 
-@dg.asset(
-    **asset_defaults("warehouse", "sql"),
+@fact_asset(
+    "fct_progress", PROGRESS_CHECK,
+    "The `progress` expectation suite: status in the vocabulary, ratios finite, no status "
+    "without a baseline or an actual, one row per key.",
     deps=[fct_attainment],
-    check_specs=[
-        dg.AssetCheckSpec(
-            PROGRESS_CHECK, asset="fct_progress",
-            description="The `progress` expectation suite: status in the vocabulary, ratios "
-                        "finite, no status without a baseline or an actual, one row per key.",
-        )
-    ],
     description="fct_progress: indicator x district x year, progress since the base year "
                 "against the path to the end-year target (UN ESCAP / UNSD methods), the "
                 "anticipated end-year value, the schedule position and a status.",
 )
 def fct_progress(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    from expectations.runner import run_suite
     from warehouse.progress import build_progress
 
-    engine = warehouse.get_engine()
-    n = build_progress(engine)
-    facts = read_frame(engine, "SELECT * FROM fct_progress")
-    view = read_frame(engine, "SELECT * FROM v_progress")
-    suite = run_suite("progress", facts, docs_dir=data_path("docs"))
+    n, facts, view, suite = build_and_validate(warehouse.get_engine(), build_progress,
+                                               "fct_progress", "v_progress", "progress")
     by_status = facts["status"].value_counts().to_dict() if len(facts) else {}
     yield dg.Output(
         None,

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipelines.assets.common import asset_defaults
+from pipelines.assets.common import asset_defaults, build_and_validate, fact_asset
 from pipelines.assets.plans import plan_registry, plan_tables
 from pipelines.assets.stats import fct_district_stat
 from pipelines.checks import check_result
@@ -12,33 +12,26 @@ from warehouse.counts import read_frame
 
 ATTAINMENT_CHECK = "attainment_quality"
 
-@dg.asset(
-    **asset_defaults("warehouse", "sql"),
+@fact_asset(
+    "fct_attainment", ATTAINMENT_CHECK,
+    "The `attainment` expectation suite: a row per mapped indicator, district and plan "
+    "year; attained present when both sides are numeric.",
     deps=["reference", plan_tables, plan_registry, fct_district_stat],
-    check_specs=[
-        dg.AssetCheckSpec(
-            ATTAINMENT_CHECK, asset="fct_attainment",
-            description="The `attainment` expectation suite: a row per mapped indicator, "
-                        "district and plan year; attained present when both sides are numeric.",
-        )
-    ],
     description="fct_attainment: indicator x district x year, rebuilt in SQL from fct_target and "
                 "fct_district_stat (ratio metrics as sum(numerator)/sum(denominator) at city "
                 "level). The metadata carries a heatmap of the latest evaluated year.",
 )
 def fct_attainment(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    from expectations.runner import run_suite
     from expectations.suites import EXPECTED_ATTAINMENT_KEYS_SQL
     from pipelines.report import attainment_heatmap, latest_year
     from warehouse.attainment import build_attainment
     from warehouse.queries import attainment_summary
 
     engine = warehouse.get_engine()
-    n = build_attainment(engine)
-    facts = read_frame(engine, "SELECT * FROM fct_attainment")
-    view = read_frame(engine, "SELECT * FROM v_attainment")
     expected = read_frame(engine, EXPECTED_ATTAINMENT_KEYS_SQL)
-    suite = run_suite("attainment", facts, expected_keys=expected, docs_dir=data_path("docs"))
+    n, _facts, view, suite = build_and_validate(engine, build_attainment, "fct_attainment",
+                                                "v_attainment", "attainment",
+                                                expected_keys=expected)
     evaluated, rate = attainment_summary(engine)
     year = latest_year(view)
     yield dg.Output(
