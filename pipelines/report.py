@@ -116,25 +116,33 @@ def _indicator_tables(plan: pd.DataFrame, order: list[str]) -> str:
         targets = f.sort_values("level").drop_duplicates("year").set_index("year")["target"]
         rows = ["<tr class='target'><th>target</th>"
                 + "".join(f"<td>{_e(targets.get(y, ''))}</td>" for y in years) + "</tr>"]
+
+        def cell(r, _d, _y, places=places) -> str:
+            s = state(r._asdict())
+            mark = {MET: "✓", MISSED: "✗", NO_STATS: "no data"}.get(s, "")
+            return (f"<td class='{s.split()[0]}'>{fmt(r.actual, places)} "
+                    f"<span class='mark'>{mark}</span></td>")
+
         cells = {(r.district_name, r.year): r for r in f.itertuples()}
-        for d in districts:
-            tds = []
-            for y in years:
-                r = cells.get((d, y))
-                if r is None:
-                    tds.append("<td></td>")
-                    continue
-                s = state(r._asdict())
-                mark = {MET: "✓", MISSED: "✗", NO_STATS: "no data"}.get(s, "")
-                value = fmt(r.actual, places)
-                tds.append(f"<td class='{s.split()[0]}'>{value} <span class='mark'>{mark}</span></td>")
-            rows.append(f"<tr><th>{_e(d)}</th>{''.join(tds)}</tr>")
+        rows += _grid_rows(districts, years, cells, cell)
         out.append(
             f"<h4>{n}. {_e(ind)}{' (' + _e(unit) + ')' if unit else ''}{binding}</h4>"
             f"<table class='ind'><thead><tr><th></th>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>"
         )
     return "\n".join(out)
+
+
+def _grid_rows(row_keys, col_keys, cells: dict, cell) -> list[str]:
+    """One ``<tr>`` per row key (its label in ``<th>``), a cell per column key:
+    ``cell(r, row_key, col_key)`` for the row ``r`` of ``cells`` at that pair, an empty
+    ``<td>`` where there is none."""
+    out = []
+    for rk in row_keys:
+        tds = "".join(cell(r, rk, ck) if (r := cells.get((rk, ck))) is not None
+                      else "<td></td>" for ck in col_keys)
+        out.append(f"<tr><th>{_e(rk)}</th>{tds}</tr>")
+    return out
 
 
 def latest_progress(progress: pd.DataFrame) -> pd.DataFrame:
@@ -168,22 +176,16 @@ def _progress_section(progress: pd.DataFrame | None, order: list[str],
     dists = [d for d in districts if d in set(last["district_name"])]
     dists += sorted(set(last["district_name"].dropna()) - set(dists))
     head = "".join(f"<th>{_e(d)}</th>" for d in dists)
-    rows = []
-    for ind in inds:
-        tds = []
-        for d in dists:
-            r = cells.get((ind, d))
-            if r is None:
-                tds.append("<td></td>")
-                continue
-            bg, fg, border = PROGRESS_STYLE.get(r.status, ("#ffffff", "#000000", "solid"))
-            note = _e(getattr(r, "status_note", ""))
-            tds.append(
-                f"<td class='status' data-indicator='{_e(ind)}' data-district='{_e(d)}' "
+
+    def cell(r, ind, d) -> str:
+        bg, fg, border = PROGRESS_STYLE.get(r.status, ("#ffffff", "#000000", "solid"))
+        note = _e(getattr(r, "status_note", ""))
+        return (f"<td class='status' data-indicator='{_e(ind)}' data-district='{_e(d)}' "
                 f"data-year='{_e(r.year)}' data-status='{_e(r.status)}' title='{note}' "
                 f"style='background:{bg};color:{fg};border:1px {border} #555'>"
                 f"{_e(r.status)} <span class='yr'>{_e(r.year)}</span></td>")
-        rows.append(f"<tr><th>{_e(ind)}</th>{''.join(tds)}</tr>")
+
+    rows = _grid_rows(inds, dists, cells, cell)
     legend = "".join(
         f"<span style='background:{bg};color:{fg};border:1px {border} #555'>{_e(s)}</span>"
         for s, (bg, fg, border) in PROGRESS_STYLE.items())
