@@ -35,6 +35,17 @@ def version() -> str:
         return "unknown"
 
 
+def _one_file_command(sub, name: str, formats: tuple[str, ...], file_help: str,
+                      **parser_args) -> argparse.ArgumentParser:
+    """A subcommand that reads one FILE and prints it in one of ``formats`` (the first
+    is the default)."""
+    cmd = sub.add_parser(name, **parser_args)
+    cmd.add_argument("file", metavar="FILE", help=file_help)
+    cmd.add_argument("--format", choices=formats, default=formats[0],
+                     help=f"output format (default: {formats[0]})")
+    return cmd
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="planwh",
@@ -75,8 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "v_attainment_restated are on (default: $PLANWH_RESTATE_TO, else the "
                           "latest year the warehouse knows; docs/time.md)")
 
-    ex = sub.add_parser(
-        "extract",
+    _one_file_command(
+        sub, "extract", ("jsonl", "csv"), "a .docx or .pdf plan document",
         help="parse one plan document and print its target records",
         description=(
             "Parse one plan document (DOCX or PDF) and write its target records to stdout. "
@@ -86,12 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
             "tab or CR are prefixed with ' (CSV injection)."
         ),
     )
-    ex.add_argument("file", metavar="FILE", help="a .docx or .pdf plan document")
-    ex.add_argument("--format", choices=("jsonl", "csv"), default="jsonl",
-                    help="output format (default: jsonl)")
-
-    xp = sub.add_parser(
-        "explain",
+    xp = _one_file_command(
+        sub, "explain", ("text", "json"), "a plan document or a statistics file",
         help="show how one plan document or statistics file was read, cell by cell",
         description=(
             "Show how one plan document (DOCX/PDF) or statistics file (CSV/TSV/TXT/XLSX/XLS) "
@@ -102,9 +109,6 @@ def build_parser() -> argparse.ArgumentParser:
             "unaccounted for."
         ),
     )
-    xp.add_argument("file", metavar="FILE", help="a plan document or a statistics file")
-    xp.add_argument("--format", choices=("text", "json"), default="text",
-                    help="output format (default: text)")
     xp.add_argument("--raw", default=None, metavar="DIR",
                     help="raw folder whose reference/ a statistics file is read with "
                          "(default: $PLANWH_RAW_DIR or raw/)")
