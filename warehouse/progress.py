@@ -37,7 +37,7 @@ from sqlalchemy.engine import Engine
 
 from extractors.relative import COMPOUND_KINDS, Relative, comparator_of, resolve
 from warehouse.attainment import BUILD_SQL, DEFAULT_TOLERANCE
-from warehouse.schema import PROGRESS_STATUSES, fct_progress
+from warehouse.schema import PROGRESS_STATUSES, analyst_view_from, fct_progress
 
 # The status classes and their thresholds, in ONE place (docs/progress.md). A status is
 # "achieved" when the actual meets the end-year target; otherwise the ratio r of actual
@@ -509,7 +509,6 @@ def _insert_duckdb(cx, rows: list[dict]) -> None:
 
 # --------------------------------------------------------------------------- v_progress
 
-_YEAR_END = "make_date(g.year, 12, 31)"
 V_PROGRESS_SQL = f"""
 CREATE OR REPLACE VIEW v_progress AS
 SELECT
@@ -543,15 +542,7 @@ SELECT
     g.indicator_id,
     i.metric_code,
     i.plan_id
-FROM fct_progress g
-JOIN dim_indicator i ON i.indicator_id = g.indicator_id
-JOIN dim_plan p ON p.plan_id = i.plan_id
-LEFT JOIN dim_district d
-    ON d.district_code = g.district_code
-   AND d.valid_from <= {_YEAR_END}
-   AND (d.valid_to IS NULL OR d.valid_to >= {_YEAR_END})
-WHERE p.duplicate_of IS NULL  -- a plan delivered as DOCX and PDF is shown once
-"""
+{analyst_view_from("fct_progress", "g")}"""
 V_PROGRESS_COMMENT = ("Progress for analysts: plan, indicator, district, year, status, actual "
                       "vs required path, anticipated end-year value, schedule position")
 

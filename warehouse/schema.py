@@ -50,6 +50,12 @@ def _year_check(col: str = "year") -> sa.CheckConstraint:
     return sa.CheckConstraint(f"{col} BETWEEN {YEAR_MIN} AND {YEAR_MAX}", name=f"{col}_range")
 
 
+def _year_key(comment: str) -> tuple[sa.Column, sa.CheckConstraint]:
+    """``year``, part of the table's key, and its range check (``*_year_key(...)``)."""
+    return (sa.Column("year", sa.Integer, primary_key=True, autoincrement=False, comment=comment),
+            _year_check())
+
+
 def _fk(cols: list[str], refs: list[str]) -> sa.ForeignKeyConstraint:
     return sa.ForeignKeyConstraint(cols, refs).ddl_if(dialect="postgresql")
 
@@ -103,9 +109,8 @@ dim_district = sa.Table(
 dim_year = sa.Table(
     "dim_year",
     metadata,
-    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False, comment="calendar year"),
+    *_year_key("calendar year"),
     sa.Column("plan_period", sa.String(8), comment="five-year plan period, e.g. 十三五 (13th, 2016-2020)"),
-    _year_check(),
     comment="One year used by a target, a statistic or a plan period",
 )
 
@@ -168,7 +173,7 @@ fct_target = sa.Table(
     "fct_target",
     metadata,
     sa.Column("indicator_id", Hex16, primary_key=True, comment="indicator"),
-    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False, comment="target year"),
+    *_year_key("target year"),
     sa.Column("scope", sa.String(16), primary_key=True, comment="全市 (whole city), 城市 (urban), 农村 (rural)"),
     sa.Column("plan_id", Hex16, nullable=False, comment="plan (denormalised for per-plan reloads)"),
     sa.Column("comparator", sa.String(10), nullable=False, comment=f"one of {', '.join(COMPARATORS)}"),
@@ -193,7 +198,6 @@ fct_target = sa.Table(
               comment="year whose actual a relative target is resolved from: the plan's base "
                       "year (baseline), or the target year - 1 (previous_year)"),
     sa.CheckConstraint(f"comparator IN ({_comparator_list})", name="comparator"),
-    _year_check(),
     sa.CheckConstraint(
         "(comparator = 'milestone' AND target_value IS NULL AND target_value_high IS NULL)"
         " OR (comparator <> 'milestone' AND target_value IS NOT NULL)",
@@ -221,14 +225,13 @@ fct_district_stat = sa.Table(
     sa.Column("metric_code", sa.String(64), primary_key=True, comment="metric"),
     sa.Column("district_code", sa.String(12), primary_key=True,
               comment="district (the version valid on 31 Dec of year)"),
-    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False, comment="statistics year"),
+    *_year_key("statistics year"),
     sa.Column("value", Num, nullable=False, comment="value (missing values are not stored)"),
     sa.Column("unit", sa.Text, comment="unit as given by the source"),
     sa.Column("source_file", sa.Text, nullable=False, comment="statistics file base name"),
     sa.Column("location", sa.Text, comment="sheet/row of the value in the source file"),
     sa.Column("loaded_at", sa.DateTime, nullable=False,
               comment="when the source file's current content was loaded (UTC)"),
-    _year_check(),
     comment="One statistic: metric x district x year",
 )
 
@@ -237,7 +240,7 @@ fct_attainment = sa.Table(
     metadata,
     sa.Column("indicator_id", Hex16, primary_key=True, comment="indicator"),
     sa.Column("district_code", sa.String(12), primary_key=True, comment="district or the city"),
-    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False, comment="target year"),
+    *_year_key("target year"),
     sa.Column("level", sa.String(8), nullable=False, comment="city or district"),
     sa.Column("comparator", sa.String(10), nullable=False, comment="target comparator"),
     sa.Column("target_value", Num, comment="target (low bound for between)"),
@@ -259,7 +262,6 @@ fct_attainment = sa.Table(
                       "positive, district not in force or changed since the base year, no "
                       "actual); NULL when judged"),
     sa.CheckConstraint(f"comparator IN ({_comparator_list})", name="comparator"),
-    _year_check(),
     sa.CheckConstraint(_in("level", ("city", "district")), name="level"),
     sa.CheckConstraint(
         "comparator <> 'milestone' OR target_resolved IS NOT NULL"
@@ -282,8 +284,7 @@ fct_progress = sa.Table(
     metadata,
     sa.Column("indicator_id", Hex16, primary_key=True, comment="indicator"),
     sa.Column("district_code", sa.String(12), primary_key=True, comment="district or the city"),
-    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False,
-              comment="year of the actual (between the base year and the end year)"),
+    *_year_key("year of the actual (between the base year and the end year)"),
     sa.Column("level", sa.String(8), nullable=False, comment="city or district"),
     sa.Column("direction", sa.String(4), nullable=False,
               comment="up or down: which way progress runs (from the end-year target)"),
@@ -327,7 +328,6 @@ fct_progress = sa.Table(
     sa.CheckConstraint(_in("direction", ("up", "down")), name="direction"),
     sa.CheckConstraint("status = 'insufficient data' OR baseline_value IS NOT NULL",
                        name="status_needs_baseline"),
-    _year_check(),
     # derived and rebuilt whole after the plans load: a plan's reload (which deletes its
     # indicators) takes the plan's progress rows with it until the next build
     sa.ForeignKeyConstraint(["indicator_id"], ["dim_indicator.indicator_id"],
@@ -476,6 +476,25 @@ DERIVED_TABLES = ("fct_attainment",)
 _FMT = "RTRIM(RTRIM(CAST(CAST({} AS NUMERIC(20,6)) AS VARCHAR), '0'), '.')"
 _UNIT = "COALESCE(' ' || ft.target_unit, '')"
 
+def analyst_view_from(fact: str, alias: str, *joins: str) -> str:
+    """The FROM clause of an analyst view over the fact table ``fact`` (as ``alias``):
+    its indicator (``i``) and plan (``p``, each plan once), any other ``joins``, and the
+    district version (``d``) in force in the row's year."""
+    return "\n".join([
+        f"FROM {fact} {alias}",
+        f"JOIN dim_indicator i ON i.indicator_id = {alias}.indicator_id",
+        "JOIN dim_plan p ON p.plan_id = i.plan_id",
+        *joins,
+        "LEFT JOIN dim_district d",
+        f"    ON d.district_code = {alias}.district_code",
+        f"   AND {district_in_force('d', alias + '.year')}",
+        "WHERE p.duplicate_of IS NULL  -- a plan delivered as DOCX and PDF is shown once",
+    ]) + "\n"
+
+
+# the plan's own (全市, whole-city) target row of each attainment row
+_TARGET_ROW = ("JOIN fct_target ft\n    ON ft.indicator_id = a.indicator_id AND ft.year = a.year "
+               "AND ft.scope = '全市'")
 V_ATTAINMENT_SQL = f"""
 CREATE OR REPLACE VIEW v_attainment AS
 SELECT
@@ -516,16 +535,7 @@ SELECT
     a.target_resolved,
     a.resolved_comparator,
     a.note
-FROM fct_attainment a
-JOIN dim_indicator i ON i.indicator_id = a.indicator_id
-JOIN dim_plan p ON p.plan_id = i.plan_id
-JOIN fct_target ft
-    ON ft.indicator_id = a.indicator_id AND ft.year = a.year AND ft.scope = '全市'
-LEFT JOIN dim_district d
-    ON d.district_code = a.district_code
-   AND {district_in_force("d", "a.year")}
-WHERE p.duplicate_of IS NULL  -- a plan delivered as DOCX and PDF is shown once
-"""
+{analyst_view_from("fct_attainment", "a", _TARGET_ROW)}"""
 V_ATTAINMENT_COMMENT = (
     "Attainment for analysts: plan, indicator, district, year, readable target, actual, attained "
     "(each plan once: identical renderings of a plan, see dim_plan.duplicate_of, are left out); "
