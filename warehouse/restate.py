@@ -41,7 +41,14 @@ from sqlalchemy.engine import Connection, Engine
 from extractors.records import IngestIssue
 from extractors.reference import ALL_METRICS, LINEAGE_FILE, SPLIT_WEIGHTS_FILE
 from warehouse.attainment import COLUMNS, _build_sql
-from warehouse.schema import OPEN_VALID_FROM, YEAR_MAX, YEAR_MIN, rebuild_duckdb_table
+from warehouse.schema import (
+    OPEN_VALID_FROM,
+    WHOLE_CITY_TARGET_JOIN,
+    YEAR_MAX,
+    YEAR_MIN,
+    analyst_view_from,
+    rebuild_duckdb_table,
+)
 from warehouse.sql import district_in_force
 
 RESTATE_ENV = "PLANWH_RESTATE_TO"
@@ -553,16 +560,8 @@ SELECT
     a.target_value,
     a.target_value_high,
     i.plan_id
-FROM fct_attainment_restated a
-JOIN dim_indicator i ON i.indicator_id = a.indicator_id
-JOIN dim_plan p ON p.plan_id = i.plan_id
-JOIN fct_target ft
-    ON ft.indicator_id = a.indicator_id AND ft.year = a.year AND ft.scope = '全市'
-LEFT JOIN dim_district d
-    ON d.district_code = a.district_code
-   AND {district_in_force("d", "a.restate_year")}
-WHERE p.duplicate_of IS NULL  -- a plan delivered as DOCX and PDF is shown once
-"""
+{analyst_view_from("fct_attainment_restated", "a", WHOLE_CITY_TARGET_JOIN,
+                   year="a.restate_year")}"""
 V_ATTAINMENT_RESTATED_COMMENT = (
     "Attainment on the boundaries of restate_year (docs/time.md): as v_attainment, with "
     "restated = true where the actual is a restated figure; never mixed with v_attainment")

@@ -414,7 +414,7 @@ fct_attainment_restated = sa.Table(
     sa.Column("indicator_id", Hex16, primary_key=True, comment="indicator"),
     sa.Column("district_code", sa.String(12), primary_key=True,
               comment="district (version in force on 31 Dec of restate_year) or the city"),
-    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False, comment="target year"),
+    *_year_key("target year"),
     sa.Column("restate_year", sa.Integer, nullable=False,
               comment="the year whose boundaries the actuals are on"),
     sa.Column("level", sa.String(8), nullable=False, comment="city or district"),
@@ -434,7 +434,6 @@ fct_attainment_restated = sa.Table(
     sa.Column("restated", sa.Boolean, nullable=False,
               comment="the actual is a restated figure (fct_district_stat_restated.restated)"),
     sa.CheckConstraint(_in("level", ("city", "district")), name="level"),
-    _year_check(),
     sa.ForeignKeyConstraint(["indicator_id"], ["dim_indicator.indicator_id"],
                             ondelete="CASCADE").ddl_if(dialect="postgresql"),
     comment="Attainment as fct_attainment, on the boundaries of restate_year "
@@ -476,10 +475,10 @@ DERIVED_TABLES = ("fct_attainment",)
 _FMT = "RTRIM(RTRIM(CAST(CAST({} AS NUMERIC(20,6)) AS VARCHAR), '0'), '.')"
 _UNIT = "COALESCE(' ' || ft.target_unit, '')"
 
-def analyst_view_from(fact: str, alias: str, *joins: str) -> str:
+def analyst_view_from(fact: str, alias: str, *joins: str, year: str | None = None) -> str:
     """The FROM clause of an analyst view over the fact table ``fact`` (as ``alias``):
     its indicator (``i``) and plan (``p``, each plan once), any other ``joins``, and the
-    district version (``d``) in force in the row's year."""
+    district version (``d``) in force in ``year`` (default: the row's year)."""
     return "\n".join([
         f"FROM {fact} {alias}",
         f"JOIN dim_indicator i ON i.indicator_id = {alias}.indicator_id",
@@ -487,13 +486,13 @@ def analyst_view_from(fact: str, alias: str, *joins: str) -> str:
         *joins,
         "LEFT JOIN dim_district d",
         f"    ON d.district_code = {alias}.district_code",
-        f"   AND {district_in_force('d', alias + '.year')}",
+        f"   AND {district_in_force('d', year or alias + '.year')}",
         "WHERE p.duplicate_of IS NULL  -- a plan delivered as DOCX and PDF is shown once",
     ]) + "\n"
 
 
-# the plan's own (全市, whole-city) target row of each attainment row
-_TARGET_ROW = ("JOIN fct_target ft\n    ON ft.indicator_id = a.indicator_id AND ft.year = a.year "
+# the plan's own (全市, whole-city) target row of each attainment row, as ``ft``
+WHOLE_CITY_TARGET_JOIN = ("JOIN fct_target ft\n    ON ft.indicator_id = a.indicator_id AND ft.year = a.year "
                "AND ft.scope = '全市'")
 V_ATTAINMENT_SQL = f"""
 CREATE OR REPLACE VIEW v_attainment AS
@@ -535,7 +534,7 @@ SELECT
     a.target_resolved,
     a.resolved_comparator,
     a.note
-{analyst_view_from("fct_attainment", "a", _TARGET_ROW)}"""
+{analyst_view_from("fct_attainment", "a", WHOLE_CITY_TARGET_JOIN)}"""
 V_ATTAINMENT_COMMENT = (
     "Attainment for analysts: plan, indicator, district, year, readable target, actual, attained "
     "(each plan once: identical renderings of a plan, see dim_plan.duplicate_of, are left out); "
