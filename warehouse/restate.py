@@ -47,6 +47,7 @@ from warehouse.schema import (
     YEAR_MAX,
     YEAR_MIN,
     analyst_view_from,
+    readable_target,
     rebuild_duckdb_table,
 )
 from warehouse.sql import district_in_force
@@ -527,9 +528,6 @@ def _later_issues(cx: Connection, lineage: Lineage, t: int) -> list[IngestIssue]
 
 # --------------------------------------------------------------------------- the view
 
-_FMT = "RTRIM(RTRIM(CAST(CAST({} AS NUMERIC(20,6)) AS VARCHAR), '0'), '.')"
-_UNIT = "COALESCE(' ' || ft.target_unit, '')"
-
 V_ATTAINMENT_RESTATED_SQL = f"""
 CREATE OR REPLACE VIEW v_attainment_restated AS
 SELECT
@@ -539,13 +537,7 @@ SELECT
     d.district_name,
     a.year,
     a.restate_year,
-    CASE
-        WHEN a.comparator = 'milestone' THEN ft.target_text
-        WHEN a.comparator = 'between'
-            THEN {_FMT.format('a.target_value')} || '-' || {_FMT.format('a.target_value_high')} || {_UNIT}
-        WHEN a.comparator = 'about' THEN 'about ' || {_FMT.format('a.target_value')} || {_UNIT}
-        ELSE a.comparator || ' ' || {_FMT.format('a.target_value')} || {_UNIT}
-    END AS target,
+{readable_target(relative=False)}
     a.actual_value AS actual,
     a.attained,
     a.gap,

@@ -50,6 +50,16 @@ def _year_check(col: str = "year") -> sa.CheckConstraint:
     return sa.CheckConstraint(f"{col} BETWEEN {YEAR_MIN} AND {YEAR_MAX}", name=f"{col}_range")
 
 
+def _indicator_key() -> sa.Column:
+    """``indicator_id``, part of the table's key."""
+    return sa.Column("indicator_id", Hex16, primary_key=True, comment="indicator")
+
+
+def _district_key(comment: str) -> sa.Column:
+    """``district_code`` (a GB/T 2260 code), part of the table's key."""
+    return sa.Column("district_code", sa.String(12), primary_key=True, comment=comment)
+
+
 def _year_key(comment: str) -> tuple[sa.Column, sa.CheckConstraint]:
     """``year``, part of the table's key, and its range check (``*_year_key(...)``)."""
     return (sa.Column("year", sa.Integer, primary_key=True, autoincrement=False, comment=comment),
@@ -90,7 +100,7 @@ dim_metric = sa.Table(
 dim_district = sa.Table(
     "dim_district",
     metadata,
-    sa.Column("district_code", sa.String(12), primary_key=True, comment="administrative code"),
+    _district_key("administrative code"),
     sa.Column("valid_from", sa.Date, primary_key=True,
               comment=f"first day in force, inclusive ({OPEN_VALID_FROM} when open)"),
     sa.Column("valid_to", sa.Date, comment="last day in force, inclusive (NULL when open)"),
@@ -172,7 +182,7 @@ dim_indicator = sa.Table(
 fct_target = sa.Table(
     "fct_target",
     metadata,
-    sa.Column("indicator_id", Hex16, primary_key=True, comment="indicator"),
+    _indicator_key(),
     *_year_key("target year"),
     sa.Column("scope", sa.String(16), primary_key=True, comment="全市 (whole city), 城市 (urban), 农村 (rural)"),
     sa.Column("plan_id", Hex16, nullable=False, comment="plan (denormalised for per-plan reloads)"),
@@ -223,8 +233,7 @@ fct_district_stat = sa.Table(
     "fct_district_stat",
     metadata,
     sa.Column("metric_code", sa.String(64), primary_key=True, comment="metric"),
-    sa.Column("district_code", sa.String(12), primary_key=True,
-              comment="district (the version valid on 31 Dec of year)"),
+    _district_key("district (the version valid on 31 Dec of year)"),
     *_year_key("statistics year"),
     sa.Column("value", Num, nullable=False, comment="value (missing values are not stored)"),
     sa.Column("unit", sa.Text, comment="unit as given by the source"),
@@ -235,32 +244,49 @@ fct_district_stat = sa.Table(
     comment="One statistic: metric x district x year",
 )
 
+def _judgement_columns(**comments: str) -> list[sa.Column]:
+    """The columns of an attainment row after its key (fct_attainment, and
+    fct_attainment_restated on other boundaries), in order; ``comments`` replace the
+    default comment of a column by name."""
+    columns = [
+        sa.Column("level", sa.String(8), nullable=False, comment="city or district"),
+        sa.Column("comparator", sa.String(10), nullable=False, comment="target comparator"),
+        sa.Column("target_value", Num, comment="target (low bound for between)"),
+        sa.Column("target_value_high", Num, comment="high bound, between only"),
+        sa.Column("actual_value", Num, comment="actual figure (NULL: no statistics)"),
+        sa.Column("attained", sa.Boolean, comment="target met; NULL when not evaluable"),
+        sa.Column("gap", Num,
+                  comment="signed distance to the target: positive is better than target"),
+        sa.Column("target_resolved", Num,
+                  comment="relative target (fct_target.relative_kind): the level it asks of "
+                          "this district in this year, resolved from its base-year actual; "
+                          "attained and gap are judged on it. NULL for a level target or when "
+                          "not evaluable"),
+        sa.Column("resolved_comparator", sa.String(2),
+                  comment="relative target: >= (a rise) or <= (a fall, or a down-direction "
+                          "indicator) against target_resolved"),
+        sa.Column("base_value", Num,
+                  comment="relative target: the actual in fct_target.base_year it is resolved "
+                          "from"),
+        sa.Column("note", sa.Text,
+                  comment="relative target: why it is not evaluable (base figure missing or not "
+                          "positive, district not in force or changed since the base year, no "
+                          "actual); NULL when judged"),
+    ]
+    for column in columns:
+        column.comment = comments.pop(column.name, column.comment)
+    if comments:
+        raise TypeError(f"no such attainment column: {sorted(comments)}")
+    return columns
+
+
 fct_attainment = sa.Table(
     "fct_attainment",
     metadata,
-    sa.Column("indicator_id", Hex16, primary_key=True, comment="indicator"),
-    sa.Column("district_code", sa.String(12), primary_key=True, comment="district or the city"),
+    _indicator_key(),
+    _district_key("district or the city"),
     *_year_key("target year"),
-    sa.Column("level", sa.String(8), nullable=False, comment="city or district"),
-    sa.Column("comparator", sa.String(10), nullable=False, comment="target comparator"),
-    sa.Column("target_value", Num, comment="target (low bound for between)"),
-    sa.Column("target_value_high", Num, comment="high bound, between only"),
-    sa.Column("actual_value", Num, comment="actual figure (NULL: no statistics)"),
-    sa.Column("attained", sa.Boolean, comment="target met; NULL when not evaluable"),
-    sa.Column("gap", Num, comment="signed distance to the target: positive is better than target"),
-    sa.Column("target_resolved", Num,
-              comment="relative target (fct_target.relative_kind): the level it asks of this "
-                      "district in this year, resolved from its base-year actual; attained and "
-                      "gap are judged on it. NULL for a level target or when not evaluable"),
-    sa.Column("resolved_comparator", sa.String(2),
-              comment="relative target: >= (a rise) or <= (a fall, or a down-direction "
-                      "indicator) against target_resolved"),
-    sa.Column("base_value", Num,
-              comment="relative target: the actual in fct_target.base_year it is resolved from"),
-    sa.Column("note", sa.Text,
-              comment="relative target: why it is not evaluable (base figure missing or not "
-                      "positive, district not in force or changed since the base year, no "
-                      "actual); NULL when judged"),
+    *_judgement_columns(),
     sa.CheckConstraint(f"comparator IN ({_comparator_list})", name="comparator"),
     sa.CheckConstraint(_in("level", ("city", "district")), name="level"),
     sa.CheckConstraint(
@@ -282,8 +308,8 @@ PROGRESS_STATUSES = ("achieved", "on track", "moderate", "limited", "deteriorati
 fct_progress = sa.Table(
     "fct_progress",
     metadata,
-    sa.Column("indicator_id", Hex16, primary_key=True, comment="indicator"),
-    sa.Column("district_code", sa.String(12), primary_key=True, comment="district or the city"),
+    _indicator_key(),
+    _district_key("district or the city"),
     *_year_key("year of the actual (between the base year and the end year)"),
     sa.Column("level", sa.String(8), nullable=False, comment="city or district"),
     sa.Column("direction", sa.String(4), nullable=False,
@@ -388,8 +414,7 @@ fct_district_stat_restated = sa.Table(
     "fct_district_stat_restated",
     metadata,
     sa.Column("metric_code", sa.String(64), primary_key=True, comment="metric"),
-    sa.Column("district_code", sa.String(12), primary_key=True,
-              comment="district version in force on 31 Dec of restate_year"),
+    _district_key("district version in force on 31 Dec of restate_year"),
     sa.Column("year", sa.Integer, primary_key=True, autoincrement=False,
               comment="statistics year"),
     sa.Column("restate_year", sa.Integer, nullable=False,
@@ -411,26 +436,18 @@ fct_district_stat_restated = sa.Table(
 fct_attainment_restated = sa.Table(
     "fct_attainment_restated",
     metadata,
-    sa.Column("indicator_id", Hex16, primary_key=True, comment="indicator"),
-    sa.Column("district_code", sa.String(12), primary_key=True,
-              comment="district (version in force on 31 Dec of restate_year) or the city"),
+    _indicator_key(),
+    _district_key("district (version in force on 31 Dec of restate_year) or the city"),
     *_year_key("target year"),
     sa.Column("restate_year", sa.Integer, nullable=False,
               comment="the year whose boundaries the actuals are on"),
-    sa.Column("level", sa.String(8), nullable=False, comment="city or district"),
-    sa.Column("comparator", sa.String(10), nullable=False, comment="target comparator"),
-    sa.Column("target_value", Num, comment="target (low bound for between)"),
-    sa.Column("target_value_high", Num, comment="high bound, between only"),
-    sa.Column("actual_value", Num, comment="actual on the restate_year boundaries (NULL: none)"),
-    sa.Column("attained", sa.Boolean, comment="target met; NULL when not evaluable"),
-    sa.Column("gap", Num, comment="signed distance to the target: positive is better than target"),
-    sa.Column("target_resolved", Num,
-              comment="relative target: the level it asks of this district (its base-year "
-                      "figure on the same boundaries)"),
-    sa.Column("resolved_comparator", sa.String(2),
-              comment="relative target: >= or <= against target_resolved"),
-    sa.Column("base_value", Num, comment="relative target: the base-year actual"),
-    sa.Column("note", sa.Text, comment="relative target: why it is not evaluable"),
+    *_judgement_columns(
+        actual_value="actual on the restate_year boundaries (NULL: none)",
+        target_resolved="relative target: the level it asks of this district (its base-year "
+                        "figure on the same boundaries)",
+        resolved_comparator="relative target: >= or <= against target_resolved",
+        base_value="relative target: the base-year actual",
+        note="relative target: why it is not evaluable"),
     sa.Column("restated", sa.Boolean, nullable=False,
               comment="the actual is a restated figure (fct_district_stat_restated.restated)"),
     sa.CheckConstraint(_in("level", ("city", "district")), name="level"),
@@ -492,8 +509,25 @@ def analyst_view_from(fact: str, alias: str, *joins: str, year: str | None = Non
 
 
 # the plan's own (全市, whole-city) target row of each attainment row, as ``ft``
-WHOLE_CITY_TARGET_JOIN = ("JOIN fct_target ft\n    ON ft.indicator_id = a.indicator_id AND ft.year = a.year "
-               "AND ft.scope = '全市'")
+WHOLE_CITY_TARGET_JOIN = ("JOIN fct_target ft\n    ON ft.indicator_id = a.indicator_id "
+                          "AND ft.year = a.year AND ft.scope = '全市'")
+
+
+def readable_target(relative: bool) -> str:
+    """An analyst view's ``target`` column: the target as a reader writes it, from an
+    attainment row ``a`` and its target row ``ft`` (with ``relative``: a relative target
+    is its words and the level it asks of the place)."""
+    when_relative = f"""
+        WHEN ft.relative_kind IS NOT NULL
+            THEN ft.target_text || COALESCE(' (' || a.resolved_comparator || ' '
+                                            || {_FMT.format('a.target_resolved')} || ')', '')"""
+    return f"""    CASE{when_relative if relative else ""}
+        WHEN a.comparator = 'milestone' THEN ft.target_text
+        WHEN a.comparator = 'between'
+            THEN {_FMT.format('a.target_value')} || '-' || {_FMT.format('a.target_value_high')} || {_UNIT}
+        WHEN a.comparator = 'about' THEN 'about ' || {_FMT.format('a.target_value')} || {_UNIT}
+        ELSE a.comparator || ' ' || {_FMT.format('a.target_value')} || {_UNIT}
+    END AS target,"""
 V_ATTAINMENT_SQL = f"""
 CREATE OR REPLACE VIEW v_attainment AS
 SELECT
@@ -502,16 +536,7 @@ SELECT
     i.indicator_name,
     d.district_name,
     a.year,
-    CASE
-        WHEN ft.relative_kind IS NOT NULL
-            THEN ft.target_text || COALESCE(' (' || a.resolved_comparator || ' '
-                                            || {_FMT.format('a.target_resolved')} || ')', '')
-        WHEN a.comparator = 'milestone' THEN ft.target_text
-        WHEN a.comparator = 'between'
-            THEN {_FMT.format('a.target_value')} || '-' || {_FMT.format('a.target_value_high')} || {_UNIT}
-        WHEN a.comparator = 'about' THEN 'about ' || {_FMT.format('a.target_value')} || {_UNIT}
-        ELSE a.comparator || ' ' || {_FMT.format('a.target_value')} || {_UNIT}
-    END AS target,
+{readable_target(relative=True)}
     a.actual_value AS actual,
     a.attained,
     a.gap,
