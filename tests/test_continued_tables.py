@@ -15,6 +15,7 @@ one header row, no 单位 or 任务 column).
 
 from __future__ import annotations
 
+import functools
 import json
 import zipfile
 from pathlib import Path
@@ -50,7 +51,9 @@ def spec(stem: str) -> dict:
     return json.loads((CONTINUED / f"{stem}.spec.json").read_text(encoding="utf-8"))
 
 
+@functools.cache
 def read(path: Path):
+    """The document's tables, read once per test process (the tests only look at them)."""
     return read_pdf(path) if path.suffix == ".pdf" else read_docx(path)
 
 
@@ -90,7 +93,7 @@ def test_every_table_reads_as_one_grid_with_the_spec_rows(doc):
 @pytest.mark.parametrize("stem", [s for s in STEMS if spec(s).get("min_pages")])
 def test_pdf_table_over_pages_without_repeated_header(stem):
     want = spec(stem)
-    content = read_pdf(CONTINUED / f"{stem}.pdf")
+    content = read(CONTINUED / f"{stem}.pdf")
     assert len(content.tables) == 1
     grid = content.tables[0]
     pages = grid.row_pages
@@ -111,15 +114,15 @@ def test_a_row_broken_across_a_page_is_one_row():
     each rest to its row, as the notes say, and every row keeps its spec text."""
     broken_notes = 0
     for stem in ("annual_no_repeat", "annual_centred_running_head", "indicator_single_header"):
-        grid = read_pdf(CONTINUED / f"{stem}.pdf").tables[0]
+        grid = read(CONTINUED / f"{stem}.pdf").tables[0]
         broken_notes += sum("broken across the break" in n for n in grid.continuations)
     assert broken_notes >= 3
 
 
 @pytest.mark.parametrize("stem", STEMS)
 def test_docx_and_pdf_give_the_same_source_rows(stem):
-    docx_tables = read_docx(CONTINUED / f"{stem}.docx").tables
-    pdf_tables = read_pdf(CONTINUED / f"{stem}.pdf").tables
+    docx_tables = read(CONTINUED / f"{stem}.docx").tables
+    pdf_tables = read(CONTINUED / f"{stem}.pdf").tables
     assert [grid_texts(g) for g in docx_tables] == [grid_texts(g) for g in pdf_tables]
     # merged cells too: 序号/工作任务 merged over a group that a page break cuts
     origins = [[[(c.origin, c.rowspan, c.colspan) for c in row] for row in g.rows]
@@ -134,7 +137,7 @@ def test_a_page_break_inside_a_merged_group():
     a rest of a row is joined to it; the notes tell which."""
     kinds = []
     for stem in ("annual_merged_groups", "annual_merged_groups_long_rows"):
-        grid = read_pdf(CONTINUED / f"{stem}.pdf").tables[0]
+        grid = read(CONTINUED / f"{stem}.pdf").tables[0]
         kinds += ["group" if "row of its own" in n else "broken" if "broken" in n else "plain"
                   for n in grid.continuations]
     assert "group" in kinds and "broken" in kinds
@@ -467,7 +470,7 @@ def test_libreoffice_new_row_under_cut_merged_cells():
     """merged_status_groups.pdf: page breaks cut the merged 现状/举措 cells of a task;
     pages that open with the task's next indicator row keep it as a row of its own (its
     own 单位 and targets), the cut texts joined whole (the spec rows, checked above)."""
-    content = read_pdf(CONTINUED / "merged_status_groups.pdf")
+    content = read(CONTINUED / "merged_status_groups.pdf")
     (grid,) = content.tables
     assert sum("is a new row under the cells" in n for n in grid.continuations) >= 1
     want = spec("merged_status_groups")["tables"][0]

@@ -29,12 +29,18 @@ def _pages(path: Path) -> int:
 MULTI_PAGE = sorted(p for p in FIXTURES.rglob("*.pdf") if _pages(p) >= 2)
 
 
+def _producer(path: Path) -> str:
+    """Who wrote the PDF: LibreOffice, a linearizer, else reportlab (tools/make_*.py)."""
+    folder = path.relative_to(FIXTURES).parts[0]
+    return folder if folder in ("libreoffice", "linearized") else "reportlab"
+
+
 def _tiered(paths: list[Path]) -> list:
-    """One PDF a fixture folder (its fewest pages, at least 3, then its smallest) in the
-    fast tier; the others in the slow tier, which ``make test`` runs too."""
+    """One PDF a producer (its fewest pages, at least 3, then its smallest) in the fast
+    tier; the others in the slow tier, which ``make test`` runs too."""
     quick = {}
     for p in sorted(paths, key=lambda p: (_pages(p) < 3, _pages(p), p.stat().st_size)):
-        quick.setdefault(p.parent, p)
+        quick.setdefault(_producer(p), p)
     return [pytest.param(p, id=str(p.relative_to(FIXTURES)),
                          marks=() if p in quick.values() else pytest.mark.slow)
             for p in paths]
