@@ -14,6 +14,7 @@ from pathlib import Path
 from extractors.layouts import PlanLedger, read_plan_table
 from extractors.numbers import CN_DIGITS
 from extractors.records import (
+    IngestIssue,
     NoPlanTable,
     PlanDocument,
     PlanwhError,
@@ -21,6 +22,8 @@ from extractors.records import (
     UnreadableDocument,
     plan_id_from_sha256,
 )
+from extractors.revisions import CHECK as REVISION_CHECK
+from extractors.revisions import detect_revision
 from extractors.text import normalise_text
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -180,8 +183,12 @@ def read_plan(path: str | Path) -> PlanDocument:
         if result.records is not None:
             found += 1
             records.extend(result.records)
-    warnings = [*warnings, *(f"{i.location}: {i.reason}" for i in issues)]
     title = normalise_text(title) or path.stem
+    revision = detect_revision(title, texts)
+    if revision is not None and revision.problem:
+        issues.append(IngestIssue(source, "document", "warning", revision.problem,
+                                  REVISION_CHECK))
+    warnings = [*warnings, *(f"{i.location}: {i.reason}" for i in issues)]
     period = period_of([title, *texts])
     if period is None and records:
         years = [r.year for r in records]
@@ -191,6 +198,9 @@ def read_plan(path: str | Path) -> PlanDocument:
         period_start=period[0] if period else None, period_end=period[1] if period else None,
         source_file=source, source_sha256=sha, source_format=fmt, pages=pages,
         tables_found=found, records=records, warnings=warnings, ledger=ledger, issues=issues,
+        revises=revision.revises if revision else None,
+        effective_from=revision.effective_from if revision else None,
+        revision_note=revision.evidence if revision else None,
     )
 
 

@@ -197,6 +197,11 @@ class PlanDocument:
     # (extractors.ledger); its issues are also in ``issues`` and, as text, in ``warnings``.
     ledger: Ledger | None = None
     issues: list[IngestIssue] = field(default_factory=list)
+    # A revision of another plan (extractors.revisions, docs/time.md): the revised plan as
+    # the document names it, the date its targets take force, the sentence that says so.
+    revises: str | None = None
+    effective_from: date | None = None
+    revision_note: str | None = None
 
 
 def plan_id_from_sha256(sha256_hex: str) -> str:

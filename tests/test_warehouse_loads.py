@@ -28,6 +28,7 @@ from tests.helpers import (
     snapshot,
     stats_frame,
 )
+from warehouse import issues as wi
 from warehouse import load as wl
 from warehouse.attainment import build_attainment
 from warehouse.schema import make_engine, metadata
@@ -115,7 +116,7 @@ def test_failed_attainment_build_keeps_previous_rows_and_keys(loaded, monkeypatc
 def test_issues_keep_detected_at(loaded, monkeypatch):
     stamp = fetch(loaded, "SELECT detected_at FROM ingest_issues WHERE issue_no = 1")[0][0]
     later = datetime(2099, 1, 1)
-    monkeypatch.setattr(wl, "_now", lambda: later)
+    monkeypatch.setattr(wi, "_now", lambda: later)  # replace_issues' home
     extra = IngestIssue("stats_2021.csv", "row 1", "error", "bad year", "year")
     assert wl.replace_issues(loaded, "stats", [extra] + ISSUES[1:]) is True
     rows = fetch(loaded, "SELECT source_file, detected_at FROM ingest_issues ORDER BY issue_no")

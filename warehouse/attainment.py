@@ -30,6 +30,7 @@ import re
 
 from sqlalchemy.engine import Connection, Engine
 
+from warehouse.revisions import resolve_revisions
 from warehouse.schema import fct_attainment, rebuild_duckdb_table
 from warehouse.sql import district_in_force, render, sql_file
 
@@ -106,6 +107,9 @@ def build_attainment(engine: Engine) -> int:
     failure leaves the previous rows, and readers see the old or the new table whole.
     """
     with engine.begin() as cx:
+        # plan revisions settled once more over every loaded plan (a plan loaded
+        # concurrently with the one it revises is linked here at the latest)
+        resolve_revisions(cx)
         overlapping = [r[0] for r in cx.exec_driver_sql(OVERLAPPING_VERSIONS_SQL)]
         if overlapping:
             raise ValueError(

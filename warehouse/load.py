@@ -26,16 +26,18 @@ from extractors.records import (
     STAT_FRAME_COLUMNS,
     District,
     IndicatorMetric,
-    IngestIssue,
     Metric,
     PlanDocument,
     TargetRecord,
 )
 from extractors.reference import LineageLink, SplitWeight, match_metric
 from extractors.relative import relative_base_year
+from extractors.revisions import PlanRevision
 from extractors.vocabulary import is_down_indicator
 from warehouse.attainment import build_plan_attainment
+from warehouse.issues import replace_issues  # noqa: F401  (planwh's loaders API)
 from warehouse.locks import LOCK_NOT_AVAILABLE, locked_error
+from warehouse.revisions import resolve_revisions
 from warehouse.schema import (
     OPEN_VALID_FROM,
     bridge_district_lineage,
@@ -51,6 +53,7 @@ from warehouse.schema import (
     load_log,
     metadata,
     rebuild_duckdb_table,
+    ref_plan_revision,
     ref_split_weight,
 )
 
@@ -177,14 +180,22 @@ def _weight_row(w: SplitWeight) -> dict:
 
 def load_reference(engine: Engine, districts: list[District], metrics: dict[str, Metric],
                    lineage: Iterable[LineageLink] = (),
-                   split_weights: Iterable[SplitWeight] = ()) -> bool:
+                   split_weights: Iterable[SplitWeight] = (),
+                   revisions: list[PlanRevision] | None = None) -> bool:
     """Replace dim_district, dim_metric, bridge_district_lineage and ref_split_weight
-    atomically; True when anything changed."""
+    atomically, and ref_plan_revision when ``revisions`` (the valid rows of
+    plan_revisions.csv) is given; True when anything changed."""
     with engine.begin() as cx:
         changed = _replace_table(cx, dim_district, [_district_row(d) for d in districts])
         changed |= _replace_table(cx, dim_metric, [_metric_row(m) for m in metrics.values()])
         changed |= _replace_table(cx, bridge_district_lineage, [_lineage_row(x) for x in lineage])
         changed |= _replace_table(cx, ref_split_weight, [_weight_row(w) for w in split_weights])
+        if revisions is not None:
+            rows = [{"plan": r.plan, "revises": r.revises, "effective_from": r.effective_from,
+                     "source_row": r.row} for r in revisions]
+            if _replace_table(cx, ref_plan_revision, rows):
+                changed = True
+                resolve_revisions(cx)
         refresh_dim_year(cx)
     return changed
 
@@ -401,11 +412,17 @@ def load_plan(engine: Engine, plan: PlanDocument, indicator_metrics: list[Indica
             "load_fingerprint": fp,
             "loaded_at": _now(),
             "content_fingerprint": content,
+            "declared_revises": plan.revises,
+            "declared_effective_from": plan.effective_from,
+            "lineage_id": plan.plan_id,
         }
         _insert_plan_rows(
             cx, plan_row, _indicator_rows(plan, indicator_metrics, directions), _target_rows(plan)
         )
         _mark_duplicates(cx, groups | {content})
+        # revision links, indicator versions and target validity (this plan may revise
+        # another, or be the one a loaded revision names)
+        resolve_revisions(cx)
         # the plan's attainment rows (deleted with its old rows above) are rebuilt in this
         # same transaction: v_attainment never shows the plan without them
         build_plan_attainment(cx, [plan.plan_id])
@@ -419,6 +436,8 @@ def delete_plan(engine: Engine, source_file: str) -> int:
         groups = _fingerprints_of(cx, dim_plan.c.source_file == source_file)
         n = _delete_plans(cx, dim_plan.c.source_file == source_file)
         _mark_duplicates(cx, groups)
+        if n:
+            resolve_revisions(cx)
         cx.execute(ingest_issues.delete().where(ingest_issues.c.scope == f"plan:{source_file}"))
         if n:
             refresh_dim_year(cx)
@@ -837,50 +856,7 @@ def _replace_postgres(cx: Connection, batches, stale: list[str], new_rows: int,
 # --------------------------------------------------------------------------- issues
 
 
-def _issue_key(i: IngestIssue) -> tuple:
-    return (i.source_file, i.location, i.severity, i.reason, i.check)
-
-
-def replace_issues(engine: Engine, scope: str, issues: list[IngestIssue]) -> bool:
-    """Replace the issues of one scope; identical issues keep their detected_at.
-
-    Returns True when the stored issues changed.
-    """
-    with engine.begin() as cx:
-        old = cx.execute(
-            sa.select(ingest_issues).where(ingest_issues.c.scope == scope).order_by(
-                ingest_issues.c.issue_no
-            )
-        ).all()
-        seen: dict[tuple, list[datetime]] = {}
-        for r in old:
-            seen.setdefault(
-                (r.source_file, r.location, r.severity, r.reason, r.check_name), []
-            ).append(r.detected_at)
-        now = _now()
-        rows = []
-        for n, i in enumerate(issues):
-            stamps = seen.get(_issue_key(i))
-            rows.append(
-                {
-                    "scope": scope,
-                    "issue_no": n,
-                    "source_file": i.source_file,
-                    "location": i.location,
-                    "severity": i.severity if i.severity in ("error", "warning") else "error",
-                    "reason": i.reason,
-                    "check_name": i.check,
-                    "detected_at": stamps.pop(0) if stamps else now,
-                }
-            )
-        old_rows = [tuple(r) for r in old]
-        new_rows = [tuple(r[c.name] for c in ingest_issues.c) for r in rows]
-        if old_rows == new_rows:
-            return False
-        cx.execute(ingest_issues.delete().where(ingest_issues.c.scope == scope))
-        if rows:
-            cx.execute(ingest_issues.insert(), rows)
-    return True
+# replace_issues lives in warehouse.issues (also used inside other loaders' transactions)
 
 
 # --------------------------------------------------------------------------- counts

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from extractors.records import COMPARATORS
 from extractors.relative import REFERENCES, RELATIVE_KINDS, relative_base_year
-from warehouse.sql import district_in_force
+from warehouse.sql import district_in_force, sql_file, target_in_force
 
 YEAR_MIN, YEAR_MAX = 1900, 2100
 # dim_district.valid_from is part of the key, so it cannot be NULL: an open
@@ -147,7 +147,23 @@ dim_plan = sa.Table(
     sa.Column("duplicate_of", Hex16,
               comment="plan_id of the document this one renders identically (DOCX preferred); "
                       "NULL for the document analysts see in v_attainment"),
+    sa.Column("declared_revises", sa.Text,
+              comment="the plan this document says it revises, as named in its text (《…》)"),
+    sa.Column("declared_effective_from", sa.Date,
+              comment="the date the document says its targets take force (自…起执行)"),
+    sa.Column("revises_plan_id", Hex16,
+              comment="plan_id of the plan this one revises (NULL: revises none; docs/time.md)"),
+    sa.Column("effective_from", sa.Date,
+              comment="first day this revision's targets are in force (NULL: not a revision)"),
+    sa.Column("revision_source", sa.String(9),
+              comment="where the revision was read: document or reference (plan_revisions.csv)"),
+    sa.Column("lineage_id", Hex16,
+              comment="plan_id of the first plan of this plan's revision chain (itself when it "
+                      "revises none)"),
     sa.CheckConstraint(_in("source_format", ("docx", "pdf")), name="format"),
+    sa.CheckConstraint("revision_source IS NULL OR " + _in("revision_source",
+                                                           ("document", "reference")),
+                       name="revision_source"),
     sa.CheckConstraint(
         "period_start IS NULL OR period_end IS NULL OR period_end >= period_start", name="period"
     ),
@@ -158,7 +174,8 @@ dim_indicator = sa.Table(
     "dim_indicator",
     metadata,
     sa.Column("indicator_id", Hex16, primary_key=True,
-              comment="sha256(plan_id:table:row)[:16] (records.indicator_id)"),
+              comment="surrogate key of this version: sha256(plan_id:table:row)[:16] "
+                      "(records.indicator_id)"),
     sa.Column("plan_id", Hex16, nullable=False, comment="plan the indicator belongs to"),
     sa.Column("section", sa.Text, comment="nearest heading above the table"),
     sa.Column("task_no", sa.Text, comment="序号 (item number) as written"),
@@ -173,10 +190,22 @@ dim_indicator = sa.Table(
     sa.Column("layout", sa.String(1), nullable=False, comment="A (annual targets) or B (key indicators)"),
     sa.Column("source_table", sa.Integer, nullable=False, comment="0-based table index"),
     sa.Column("source_row", sa.Integer, nullable=False, comment="0-based row index in the table"),
+    sa.Column("indicator_key", Hex16,
+              comment="natural key, the same for every version of the indicator across a plan "
+                      "and its revisions: md5(lineage_id:indicator_name:n)[:16]"),
+    sa.Column("valid_from", sa.Date,
+              comment="first day this version is in force (NULL: since the plan began)"),
+    sa.Column("valid_to", sa.Date,
+              comment="last day this version is in force, inclusive (NULL: still in force)"),
+    sa.Column("is_current", sa.Boolean,
+              comment="the version in force today (no later revision replaced it)"),
     sa.CheckConstraint(_in("direction", ("up", "down")), name="direction"),
     sa.CheckConstraint(_in("layout", ("A", "B")), name="layout"),
+    sa.CheckConstraint("valid_from IS NULL OR valid_to IS NULL OR valid_to >= valid_from",
+                       name="validity"),
     _fk(["plan_id"], ["dim_plan.plan_id"]),
-    comment="One indicator (table row) of one plan",
+    comment="One version of one indicator (table row) of one plan: a type-2 slowly changing "
+            "dimension over a plan and its revisions (indicator_key, valid_from/valid_to)",
 )
 
 fct_target = sa.Table(
@@ -207,6 +236,11 @@ fct_target = sa.Table(
     sa.Column("base_year", sa.Integer,
               comment="year whose actual a relative target is resolved from: the plan's base "
                       "year (baseline), or the target year - 1 (previous_year)"),
+    sa.Column("valid_from", sa.Date,
+              comment="first day this target is the one in force for its year (NULL: open)"),
+    sa.Column("valid_to", sa.Date,
+              comment="last day, inclusive, before a revision replaced it (NULL: not replaced); "
+                      "in force for its year when 31 December of the year is in the range"),
     sa.CheckConstraint(f"comparator IN ({_comparator_list})", name="comparator"),
     sa.CheckConstraint(
         "(comparator = 'milestone' AND target_value IS NULL AND target_value_high IS NULL)"
@@ -457,6 +491,20 @@ fct_attainment_restated = sa.Table(
             "(from fct_district_stat_restated)",
 )
 
+ref_plan_revision = sa.Table(
+    "ref_plan_revision",
+    metadata,
+    sa.Column("plan", sa.Text, primary_key=True,
+              comment="the revising plan: its file name, title or plan_id"),
+    sa.Column("revises", sa.Text, nullable=False,
+              comment="the revised plan: its file name, title or plan_id"),
+    sa.Column("effective_from", sa.Date, nullable=False,
+              comment="first day the revising plan's targets are in force"),
+    sa.Column("source_row", sa.Integer, nullable=False, comment="1-based line in the file"),
+    comment="Plan revisions declared in raw/reference/plan_revisions.csv (valid rows only; "
+            "they win over what a document says)",
+)
+
 ingest_issues = sa.Table(
     "ingest_issues",
     metadata,
@@ -558,13 +606,58 @@ SELECT
     a.base_value,
     a.target_resolved,
     a.resolved_comparator,
-    a.note
-{analyst_view_from("fct_attainment", "a", WHOLE_CITY_TARGET_JOIN)}"""
+    a.note,
+    i.indicator_key
+{analyst_view_from("fct_attainment", "a", WHOLE_CITY_TARGET_JOIN)}  AND {target_in_force("ft", "a.year")}  -- the target in force for the year (revisions)
+"""
 V_ATTAINMENT_COMMENT = (
     "Attainment for analysts: plan, indicator, district, year, readable target, actual, attained "
     "(each plan once: identical renderings of a plan, see dim_plan.duplicate_of, are left out); "
-    "a relative target shows its wording and the level it asks of the district"
+    "a relative target shows its wording and the level it asks of the district; each target "
+    "as in force for its year: a revised target shows its revision's verdict"
 )
+
+# Every target version (a plan and its revisions) with its verdicts: docs/time.md.
+V_ATTAINMENT_VERSIONS_SQL = f"""
+CREATE OR REPLACE VIEW v_attainment_versions AS
+SELECT
+    p.title AS plan_title,
+    i.section,
+    i.indicator_name,
+    d.district_name,
+    a.year,
+{readable_target(relative=True)}
+    a.actual_value AS actual,
+    a.attained,
+    a.gap,
+    ({target_in_force("ft", "a.year")}) AS in_force,
+    ft.valid_from AS target_valid_from,
+    ft.valid_to AS target_valid_to,
+    i.indicator_key,
+    i.is_current,
+    p.effective_from AS plan_effective_from,
+    p.revises_plan_id,
+    p.lineage_id,
+    a.level,
+    a.district_code,
+    a.indicator_id,
+    i.metric_code,
+    a.comparator,
+    a.target_value,
+    a.target_value_high,
+    i.plan_id,
+    p.source_file,
+    ft.relative_kind,
+    a.target_resolved,
+    a.resolved_comparator,
+    a.note
+{analyst_view_from("fct_attainment", "a", WHOLE_CITY_TARGET_JOIN)}"""
+V_ATTAINMENT_VERSIONS_COMMENT = (
+    "Every version of every target (a plan and the revisions of it) with its verdicts; "
+    "in_force marks the one v_attainment shows for the year"
+)
+VIEWS = {"v_attainment": (V_ATTAINMENT_SQL, V_ATTAINMENT_COMMENT),
+         "v_attainment_versions": (V_ATTAINMENT_VERSIONS_SQL, V_ATTAINMENT_VERSIONS_COMMENT)}
 
 
 def make_engine(url: str) -> Engine:
@@ -601,14 +694,14 @@ def _schema_key(engine: Engine) -> tuple[int, str]:
 
 def _still_there(engine: Engine) -> bool:
     """Every table and the view exist (a cheap catalogue query on either back-end)."""
-    names = ", ".join(_quote(n) for n in [*TABLES, "v_attainment"])
+    names = ", ".join(_quote(n) for n in [*TABLES, *VIEWS])
     sql = ("SELECT COUNT(DISTINCT table_name) FROM information_schema.tables "
            f"WHERE table_name IN ({names})")
     if is_postgres(engine):
         sql += " AND table_schema = current_schema()"
     try:
         with engine.connect() as cx:
-            return cx.exec_driver_sql(sql).scalar() == len(TABLES) + 1
+            return cx.exec_driver_sql(sql).scalar() == len(TABLES) + len(VIEWS)
     except sa.exc.DBAPIError:
         return False
 
@@ -646,8 +739,21 @@ def _create_schema(engine: Engine) -> None:
         if existing & set(TABLES):  # refresh comments of tables that were already there
             for stmt in comment_statements():
                 cx.exec_driver_sql(stmt)
-        cx.exec_driver_sql(V_ATTAINMENT_SQL)
-        cx.exec_driver_sql(f"COMMENT ON VIEW v_attainment IS {_quote(V_ATTAINMENT_COMMENT)}")
+        if "indicator_key" in added.get("dim_indicator", ()):  # a file from before revisions
+            for stmt in REVISION_BACKFILL:
+                cx.exec_driver_sql(stmt)
+        for view, (sql, comment) in VIEWS.items():
+            cx.exec_driver_sql(sql)
+            cx.exec_driver_sql(f"COMMENT ON VIEW {view} IS {_quote(comment)}")
+
+
+# A warehouse from before plan revisions (Alembic 0005; DuckDB's added columns): every
+# plan is its own lineage, every indicator and target version open and current.
+REVISION_BACKFILL = (
+    "UPDATE dim_plan SET lineage_id = plan_id WHERE lineage_id IS NULL",
+    sql_file("indicator_versions"),
+    sql_file("target_validity"),
+)
 
 
 def rebuild_duckdb_table(
@@ -699,7 +805,8 @@ def _reshape_derived_tables(cx, existing: set[str]) -> None:
             continue
         have = {c["name"] for c in inspector.get_columns(name)}
         if have != {c.name for c in metadata.tables[name].columns}:
-            cx.exec_driver_sql("DROP VIEW IF EXISTS v_attainment")
+            for view in VIEWS:
+                cx.exec_driver_sql(f"DROP VIEW IF EXISTS {view}")
             cx.exec_driver_sql(f"DROP TABLE {name}")
             metadata.tables[name].create(cx)
 

@@ -34,3 +34,9 @@ def district_in_force(district: str = "d", year: str = "y.year") -> str:
     """The rule "the version of ``district`` (a dim_district alias) in force on
     31 December of ``year`` (an SQL expression)" as an SQL condition."""
     return render("district_in_force", district=district, year=year)
+
+
+def target_in_force(target: str = "ft", year: str = "a.year") -> str:
+    """The rule "the fct_target row ``target`` is the one in force for ``year``" (its
+    validity holds 31 December of the year: plan revisions, docs/time.md)."""
+    return render("target_in_force", target=target, year=year)
