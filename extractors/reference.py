@@ -1,4 +1,5 @@
-"""Reference data: districts, metrics, indicator-to-metric mappings (CONTRACT §2).
+"""Reference data: districts, metrics, indicator-to-metric mappings (CONTRACT §2), and
+the optional plan revisions (plan_revisions.csv, extractors.revisions).
 
 Loaders validate the files in ``raw/reference/`` and raise ``BadReference``
 with the file, the row and the reason. ``DistrictResolver`` turns the names
@@ -26,6 +27,7 @@ from extractors.records import (
     IngestIssue,
     Metric,
 )
+from extractors.revisions import PlanRevision, read_plan_revisions
 
 DISTRICT_COLUMNS = (
     "district_code",
@@ -86,6 +88,9 @@ class ReferenceData:
     split_weights: list[SplitWeight] = field(default_factory=list)
     # rows of split_weights.csv that cannot be used (one ingest_issues row each)
     weight_issues: list[IngestIssue] = field(default_factory=list)
+    # plan_revisions.csv (optional): its valid rows and an issue per bad row
+    revisions: list[PlanRevision] = field(default_factory=list)
+    revision_issues: list[IngestIssue] = field(default_factory=list)
 
     @property
     def resolver(self) -> DistrictResolver:
@@ -103,6 +108,7 @@ def read_reference(reference_dir: str | Path) -> ReferenceData:
     districts = load_districts(reference_dir / "districts.csv")
     lineage = load_lineage(reference_dir / LINEAGE_FILE, districts)
     weights, issues = load_split_weights(reference_dir / SPLIT_WEIGHTS_FILE, metrics, lineage)
+    revisions, revision_issues = read_plan_revisions(reference_dir)
     return ReferenceData(
         districts=districts,
         metrics=metrics,
@@ -110,6 +116,8 @@ def read_reference(reference_dir: str | Path) -> ReferenceData:
         lineage=lineage,
         split_weights=weights,
         weight_issues=issues,
+        revisions=revisions,
+        revision_issues=revision_issues,
     )
 
 

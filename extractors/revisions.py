@@ -91,11 +91,13 @@ def detect_revision(title: str, texts: list[str]) -> RevisionDeclaration | None:
     if named is None and not titled:
         return None
     when = None
-    for text in [title, *texts]:
-        when = effective_date(text)
-        if when:
-            break
     evidence = evidence or title
+    for sentence in [title, *(s for t in texts for s in _sentences(t))]:
+        when = effective_date(sentence)
+        if when:
+            if sentence != evidence:  # the note shows both: what is revised, from when
+                evidence = f"{evidence} … {sentence}"
+            break
     if named is None:
         return RevisionDeclaration(None, when, evidence,
                                    "the title reads as a revision but names no revised plan "

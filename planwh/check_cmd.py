@@ -171,7 +171,7 @@ def build_attainment_frame(ref: ReferenceData, plans: list[PlanDocument],
         engine = make_engine(f"duckdb:///{Path(tmp) / 'check.duckdb'}")
         try:
             create_schema(engine)
-            load_reference(engine, ref.districts, ref.metrics)
+            load_reference(engine, ref.districts, ref.metrics, revisions=ref.revisions)
             for plan in plans:
                 load_plan(engine, plan, ref.indicator_metrics)
             load_stats(engine, stats)
