@@ -45,7 +45,7 @@ class ExpectationResult:
     sample: list[dict] = field(default_factory=list)  # up to SAMPLE_SIZE failing rows
     failing_index: list[int] = field(default_factory=list)  # positions in the input frame
     description: str = ""
-    kind: str = "rows"  # "rows" (input rows) or "coverage" (missing keys)
+    kind: str = "rows"  # "rows" (input rows), "coverage" (missing keys), "groups" (failing keys)
     missing: list[dict] = field(default_factory=list)  # coverage: every missing key
     # rows rules checked in SQL (district_stats): every failing row, in failing_index order
     failing_rows: list[dict] = field(default_factory=list, repr=False, compare=False)
@@ -172,7 +172,7 @@ def _expectation_result(rule: Rule, part: Part, gx_res: Any, df: pd.DataFrame,
             positions.append(int(item[ROW]))
     positions = sorted(set(positions))
     missing: list[dict] = []
-    if part.kind == "coverage":
+    if part.kind in ("coverage", "groups"):  # the failing keys are rows of the part's frame
         absent = df.index[~df[PRESENT].astype(bool)] if len(df) else []
         missing = [_row_dict(df, int(i), [c for c in df.columns if c != PRESENT])
                    for i in absent]
@@ -510,11 +510,12 @@ def issues_from(result: SuiteResult, frame: pd.DataFrame | None = None,
     issues: list[IngestIssue] = []
     for r in result.failed:
         cols = rules[r.name].columns if r.name in rules else ()
-        if r.kind == "coverage":
+        if r.kind in ("coverage", "groups"):
+            what = "missing" if r.kind == "coverage" else "fails for"
             for key in r.missing:
                 issues.append(IngestIssue(
                     source_file="", location=_describe(key, key.keys()),
-                    severity=r.severity, reason=f"expected {r.description}: missing "
+                    severity=r.severity, reason=f"expected {r.description}: {what} "
                                                 f"{_describe(key, key.keys())}",
                     check=r.name))
             continue

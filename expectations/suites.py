@@ -528,6 +528,48 @@ ATTAINMENT_RULES = (
         "one attainment row per (indicator, district, year)",
         _KEY_A, "ExpectCompoundColumnsToBeUnique", column_list=list(_KEY_A)),
 )
+# Target versions (plan revisions, docs/time.md): every fct_target row of the plans
+# analysts see, with its natural key and validity.
+TARGET_VERSIONS_SQL = """
+SELECT i.indicator_key, t.year, t.scope, t.valid_from, t.valid_to, p.source_file
+FROM fct_target t
+JOIN dim_indicator i ON i.indicator_id = t.indicator_id
+JOIN dim_plan p ON p.plan_id = t.plan_id
+WHERE p.duplicate_of IS NULL
+"""
+_KEY_V = ("indicator_key", "year", "scope")
+_OPEN_END = pd.Timestamp("2262-04-11")
+
+
+def target_version_groups(
+    frame: pd.DataFrame, *, target_versions: pd.DataFrame | None = None, **_: Any,
+) -> pd.DataFrame:
+    """One row per (indicator_key, year, scope): ``present`` when its targets' validity
+    periods (NULL = open) neither overlap nor end before they start, so that at most one
+    is in force on any day (31 December of the year included)."""
+    cols = [*_KEY_V, "versions", "files", PRESENT]
+    if target_versions is None or target_versions.empty:
+        return pd.DataFrame(columns=cols)
+    df = target_versions.copy()
+    start = pd.to_datetime(df["valid_from"]).fillna(pd.Timestamp("1900-01-01"))
+    end = pd.to_datetime(df["valid_to"]).fillna(_OPEN_END)
+    df["_start"], df["_end"] = start, end
+    out = []
+    for key, g in df.groupby(list(_KEY_V), dropna=False, sort=True):
+        g = g.sort_values("_start")
+        ok = bool((g["_end"] >= g["_start"]).all()
+                  and (g["_start"].iloc[1:].to_numpy() > g["_end"].iloc[:-1].to_numpy()).all())
+        out.append((*key, len(g), ", ".join(sorted(set(g["source_file"]))), ok))
+    return pd.DataFrame(out, columns=cols)
+
+
+ATTAINMENT_VERSION_RULES = (
+    _native_rule(
+        "attainment.one_target_in_force", "error",
+        "one target in force at a time per (indicator_key, year, scope): the validity "
+        "periods a plan and its revisions give its targets neither overlap nor run backwards",
+        _KEY_V, "ExpectColumnValuesToBeInSet", column=PRESENT, value_set=[True]),
+)
 ATTAINMENT_COVERAGE_RULES = (
     _native_rule(
         "attainment.row_per_district_per_plan_year", "error",
@@ -552,6 +594,7 @@ SUITES: dict[str, tuple[Part, ...]] = {
         Part("attainment", "rows", prepare_attainment, ATTAINMENT_RULES),
         Part("attainment.coverage", "coverage", attainment_coverage_grid,
              ATTAINMENT_COVERAGE_RULES),
+        Part("attainment.versions", "groups", target_version_groups, ATTAINMENT_VERSION_RULES),
     ),
 }
 

@@ -2,8 +2,8 @@
 read from the asset graph like a catalog.
 
 Three tables are assets already (fct_district_stat, fct_attainment, ingest_issues). The
-others are written together by one asset: ``reference`` writes dim_district and
-dim_metric, ``plan_tables`` writes dim_plan, dim_indicator and fct_target; dim_year
+others are written together by one asset: ``reference`` writes dim_district,
+dim_metric and ref_plan_revision, ``plan_tables`` writes dim_plan, dim_indicator and fct_target; dim_year
 follows the loads. :func:`table_specs` gives each of them an :class:`dagster.AssetSpec`
 downstream of the asset that writes it, with the table's comment as its description and
 its columns (types and comments from warehouse.schema) as ``dagster/column_schema``;
@@ -24,7 +24,8 @@ from pipelines.assets.common import OWNERS
 
 # writer asset -> the warehouse tables it writes (and that have no asset of their own)
 TABLE_WRITERS: dict[str, list[str]] = {
-    "reference": ["dim_district", "dim_metric", "bridge_district_lineage", "ref_split_weight"],
+    "reference": ["dim_district", "dim_metric", "bridge_district_lineage", "ref_split_weight",
+                  "ref_plan_revision"],
     "fct_district_stat_restated": ["fct_attainment_restated"],
     "plan_tables": ["dim_plan", "dim_indicator", "fct_target"],
 }
@@ -73,7 +74,8 @@ def table_specs() -> list[dg.AssetSpec]:
         key=VIEW, deps=VIEW_DEPS, group_name=GROUP, kinds={"sql", "view"}, **_OWNED,
         description="The view analysts read: one row per indicator x district x year, each "
                     "plan once (a second rendering of a document is left out), with names "
-                    "and the target as written.",
+                    "and the target as written; a revised target as in force for the year "
+                    "(every version: v_attainment_versions).",
     ))
     return specs
 

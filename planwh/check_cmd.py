@@ -34,7 +34,7 @@ from typing import Any
 import pandas as pd
 
 from expectations.runner import DEFAULT, ExpectationResult, SuiteResult, run_suite
-from expectations.suites import EXPECTED_ATTAINMENT_KEYS_SQL, STATS_COLUMNS
+from expectations.suites import EXPECTED_ATTAINMENT_KEYS_SQL, STATS_COLUMNS, TARGET_VERSIONS_SQL
 from extractors.plans import targets_frame
 from extractors.records import BadReference, IngestIssue, PlanDocument
 from extractors.reference import ReferenceData
@@ -177,7 +177,8 @@ def build_attainment_frame(ref: ReferenceData, plans: list[PlanDocument],
             load_stats(engine, stats)
             build_attainment(engine)
             return (read_frame(engine, "SELECT * FROM fct_attainment"),
-                    read_frame(engine, EXPECTED_ATTAINMENT_KEYS_SQL))
+                    read_frame(engine, EXPECTED_ATTAINMENT_KEYS_SQL),
+                    read_frame(engine, TARGET_VERSIONS_SQL))
         finally:
             engine.dispose()
 
@@ -203,13 +204,14 @@ def check_folder(raw: Path, docs_dir: Any = DEFAULT) -> CheckReport:
     clean_stats = stats.reset_index(drop=True).drop(index=suite.failing_positions())
 
     try:
-        facts, keys = build_attainment_frame(ref, good_plans, clean_stats)
+        facts, keys, versions = build_attainment_frame(ref, good_plans, clean_stats)
     except Exception as e:  # noqa: BLE001 - reported as a failed item, not a traceback
         report.add("attainment", item("attainment.build", "error",
                                       [{"error": f"{type(e).__name__}: {e}"}], 1,
                                       "attainment can be computed from the folder"))
         return report
-    report.add_suite(run_suite("attainment", facts, docs_dir=docs_dir, expected_keys=keys))
+    report.add_suite(run_suite("attainment", facts, docs_dir=docs_dir, expected_keys=keys,
+                               target_versions=versions))
     return report
 
 

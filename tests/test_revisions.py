@@ -208,3 +208,31 @@ def test_one_target_in_force_per_natural_key_year_and_scope(duckdb_url, order):
     assert fetch(engine, "SELECT COUNT(*) FROM v_attainment_versions") > fetch(
         engine, "SELECT COUNT(*) FROM v_attainment")
     engine.dispose()
+
+
+def test_overlapping_target_validity_fails_the_attainment_suite(duckdb_url):
+    from expectations.runner import issues_from, run_suite
+    from expectations.suites import TARGET_VERSIONS_SQL
+    from warehouse.counts import read_frame
+    from warehouse.schema import create_schema, make_engine
+
+    def rule(versions):
+        suite = run_suite("attainment", pd.DataFrame(), expected_keys=pd.DataFrame(),
+                          target_versions=versions, docs_dir=None)
+        return suite, next(r for r in suite.results if r.name == "attainment.one_target_in_force")
+
+    engine = make_engine(duckdb_url)
+    create_schema(engine)
+    _load(engine, PLAN, ADJUSTMENT)
+    versions = read_frame(engine, TARGET_VERSIONS_SQL)
+    engine.dispose()
+    assert len(versions) == 13 and rule(versions)[1].success
+    # the adjustment's 2018 target made open-ended from 2017: two targets in force
+    broken = versions.copy()
+    beds_2018 = (broken["year"] == 2018) & broken["valid_from"].notna()
+    broken.loc[beds_2018, "valid_from"] = pd.Timestamp("2017-06-01")
+    suite, result = rule(broken)
+    assert not result.success and result.unexpected_count == 1
+    [issue] = [i for i in issues_from(suite, pd.DataFrame())
+               if i.check == "attainment.one_target_in_force"]
+    assert "year=2018" in issue.location and "fails for" in issue.reason

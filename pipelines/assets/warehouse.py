@@ -15,23 +15,26 @@ ATTAINMENT_CHECK = "attainment_quality"
 @fact_asset(
     "fct_attainment", ATTAINMENT_CHECK,
     "The `attainment` expectation suite: a row per mapped indicator, district and plan "
-    "year; attained present when both sides are numeric.",
+    "year; attained present when both sides are numeric; one target in force at a time "
+    "per indicator, year and scope.",
     deps=["reference", plan_tables, plan_registry, fct_district_stat],
     description="fct_attainment: indicator x district x year, rebuilt in SQL from fct_target and "
                 "fct_district_stat (ratio metrics as sum(numerator)/sum(denominator) at city "
                 "level). The metadata carries a heatmap of the latest evaluated year.",
 )
 def fct_attainment(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    from expectations.suites import EXPECTED_ATTAINMENT_KEYS_SQL
+    from expectations.suites import EXPECTED_ATTAINMENT_KEYS_SQL, TARGET_VERSIONS_SQL
     from pipelines.report import attainment_heatmap, latest_year
     from warehouse.attainment import build_attainment
     from warehouse.queries import attainment_summary
 
     engine = warehouse.get_engine()
     expected = read_frame(engine, EXPECTED_ATTAINMENT_KEYS_SQL)
+    versions = read_frame(engine, TARGET_VERSIONS_SQL)  # plan revisions (docs/time.md)
     n, _facts, view, suite = build_and_validate(engine, build_attainment, "fct_attainment",
                                                 "v_attainment", "attainment",
-                                                expected_keys=expected)
+                                                expected_keys=expected,
+                                                target_versions=versions)
     evaluated, rate = attainment_summary(engine)
     year = latest_year(view)
     yield dg.Output(
