@@ -96,6 +96,13 @@ NUM_DEN = {"a": Metric("a", "床位", "张", "sum"), "b": Metric("b", "人口", 
 ATT_CTX = {"expected_keys": EXPECTED}
 
 # rule -> (suite, failing frame, passing near-miss frame, context)
+def versions_frame(*validity: tuple) -> pd.DataFrame:
+    """Target versions of one (indicator_key, year, scope): (valid_from, valid_to) each."""
+    return pd.DataFrame(
+        [{"indicator_key": "k1", "year": 2018, "scope": "全市", "valid_from": f, "valid_to": t,
+          "source_file": f"plan{n}.docx"} for n, (f, t) in enumerate(validity)])
+
+
 CASES = {
     "targets.year_in_plan_period": (
         "targets", targets_frame(target(year=2021)), targets_frame(target(year=2020)), {}),
@@ -154,6 +161,12 @@ CASES = {
         "attainment", att_frame(att()), att_frame(att(district_code="330102")), ATT_CTX),
     "attainment.row_per_district_per_plan_year": (
         "attainment", att_frame().iloc[:1], att_frame(), ATT_CTX),
+    # checked on the target versions (a context frame): a fifth item is the passing context
+    "attainment.one_target_in_force": (
+        "attainment", att_frame(), att_frame(),
+        {**ATT_CTX, "target_versions": versions_frame(("2018-01-01", None), (None, None))},
+        {**ATT_CTX, "target_versions": versions_frame(("2018-01-01", None),
+                                                      (None, "2017-12-31"))}),
 }
 CASES.update(PROGRESS_CASES)  # hook: the progress suite's cases (tests/progress_cases.py)
 CASES.update(RESTATE_CASES)  # and the restatement suite's (tests/restate_cases.py)
@@ -174,7 +187,7 @@ def _by_name(result):
 
 @pytest.mark.parametrize("rule", sorted(CASES))
 def test_expectation_fails_and_passes(rule):
-    suite, bad, good, ctx = CASES[rule]
+    suite, bad, good, ctx, *good_ctx = CASES[rule]
     failing = _by_name(run_suite(suite, bad, **ctx))[rule]
     assert not failing.success, failing
     assert failing.unexpected_count >= 1 and failing.sample
@@ -184,7 +197,7 @@ def test_expectation_fails_and_passes(rule):
         assert len(bad) - 1 in failing.failing_index
     else:
         assert failing.failing_index == [] and failing.missing
-    passed = run_suite(suite, good, **ctx)
+    passed = run_suite(suite, good, **(good_ctx[0] if good_ctx else ctx))
     assert all(r.success for r in passed.results), [r for r in passed.results if not r.success]
     assert passed.success
 
