@@ -36,7 +36,7 @@ ASSETS = {"reference", "plan_targets", "plan_tables", "plan_registry", "district
           # warehouse tables written by another asset, and the analysts' view
           "dim_district", "dim_metric", "dim_plan", "dim_indicator", "fct_target", "dim_year",
           "bridge_district_lineage", "ref_split_weight", "fct_attainment_restated",
-          "v_attainment"}
+          "ref_plan_revision", "v_attainment"}
 CHECKS = {"targets_quality", "district_stats_quality", "attainment_quality",
           "progress_quality", "restatement_quality"}
 GROUPS = {"reference", "plans", "stats", "quality", "warehouse", "warehouse_tables"}
