@@ -7,6 +7,9 @@ docs/warehouse.md once more, as simply as possible, and requires the warehouse t
 agree on hypothesis-generated districts (versions that end, start or change within a
 year), statistics with holes and zero denominators, targets of every comparator, and
 relative targets (every kind and reference) resolved from a base year with statistics.
+Some worlds hold a revision of the plan (docs/time.md) from a random effective date,
+restating some of its targets: every version is evaluated (fct_attainment) and
+v_attainment shows the target in force on 31 December of each year.
 Runs on DuckDB and on PostgreSQL.
 """
 
@@ -52,6 +55,8 @@ MAPPINGS = [IndicatorMetric(f"^{name}$", code) for name, code in INDICATORS.item
 STAT_CODES = ("r1", "n1", "d1", "r2", "n2", "d2", "s1")
 COMPARATORS = (">=", ">", "<=", "<", "=", "between", "about", "milestone")
 PLAN_ID = "fedcba9876543210"
+REVISION_ID = "0123456789fedcba"
+PLAN_FILE, REVISION_FILE = "oracle.docx", "oracle_rev.docx"
 BASE_YEAR = YEARS[0] - 1  # the plan runs 2018-2021
 # relative targets: every kind, both references, a base year the wording names
 RELATIVE_TEXTS = ("翻一番", "增长10%", "下降20%", "比上年增长5%", "提高5个百分点",
@@ -94,7 +99,7 @@ def statistics(draw, codes: list[str], years=YEARS) -> dict[tuple[str, str, int]
 
 
 @st.composite
-def targets(draw) -> list[TargetRecord]:
+def targets(draw, plan_id: str = PLAN_ID, source_file: str = PLAN_FILE) -> list[TargetRecord]:
     out = []
     for row, name in enumerate(INDICATORS):
         for year in YEARS:
@@ -103,7 +108,7 @@ def targets(draw) -> list[TargetRecord]:
             if draw(st.integers(0, 3)) == 0:  # a relative target, as the plan reader gives it
                 pt = parse_target(draw(st.sampled_from(RELATIVE_TEXTS)), name)[0]
                 out.append(TargetRecord(
-                    plan_id=PLAN_ID, source_file="oracle.docx", source_page=None,
+                    plan_id=plan_id, source_file=source_file, source_page=None,
                     source_table=0, source_row=row, section="测试", task_no=str(row),
                     task_name=None, indicator_name=name, year=year, scope="全市",
                     target_text=pt.text, comparator=pt.comparator, target_value=pt.value,
@@ -115,7 +120,7 @@ def targets(draw) -> list[TargetRecord]:
             low, high = sorted(draw(st.lists(st.integers(0, 150), min_size=2, max_size=2)))
             value = None if comparator == "milestone" else Decimal(low)
             out.append(TargetRecord(
-                plan_id=PLAN_ID, source_file="oracle.docx", source_page=None, source_table=0,
+                plan_id=plan_id, source_file=source_file, source_page=None, source_table=0,
                 source_row=row, section="测试", task_no=str(row), task_name=None,
                 indicator_name=name, year=year,
                 scope=draw(st.sampled_from(("全市", "全市", "全市", "城市"))),
@@ -126,10 +131,19 @@ def targets(draw) -> list[TargetRecord]:
 
 
 @st.composite
+def revisions(draw):
+    """None, or (effective date, the revision's targets, load it before the plan)."""
+    if draw(st.booleans()):
+        return None
+    when = date(draw(st.sampled_from((YEARS[0] - 1, *YEARS))), draw(st.sampled_from((1, 7))), 1)
+    return when, draw(targets(REVISION_ID, REVISION_FILE)), draw(st.booleans())
+
+
+@st.composite
 def worlds(draw):
     ds = draw(districts())
     codes = sorted({d.code for d in ds})
-    return ds, draw(statistics(codes, (BASE_YEAR, *YEARS))), draw(targets())
+    return ds, draw(statistics(codes, (BASE_YEAR, *YEARS))), draw(targets()), draw(revisions())
 
 
 # --------------------------------------------------------------------------- the rules, once more
@@ -244,20 +258,45 @@ def expected(ds, stats, records) -> dict[tuple, tuple]:
 # --------------------------------------------------------------------------- the warehouse
 
 
-def built(engine) -> dict[tuple, tuple]:
+def in_force(revision, source_file: str, name: str, year: int, scope: str) -> bool:
+    """The revision rule once more: a revision's target governs its year from its
+    effective date (31 December of the year is on or after it); the plan's target,
+    unless the revision states the same indicator, year and scope and governs it."""
+    if revision is None:
+        return True
+    when, rev_records, _ = revision
+    governs = when <= date(year, 12, 31)
+    if source_file == REVISION_FILE:
+        return governs
+    return not (governs and any((r.indicator_name, r.year, r.scope) == (name, year, scope)
+                                for r in rev_records))
+
+
+def built(engine, view: str = "fct_attainment") -> dict[tuple, tuple]:
     with engine.connect() as cx:
         rows = cx.execute(sa.text(
-            "SELECT i.indicator_name, a.district_code, a.year, a.level, a.actual_value, "
-            "a.attained, a.gap, a.target_resolved FROM fct_attainment a JOIN dim_indicator i "
-            "ON i.indicator_id = a.indicator_id"))
-        return {(r[0], r[1], r[2]): tuple(r[3:]) for r in rows}
+            "SELECT p.source_file, i.indicator_name, a.district_code, a.year, a.level, "
+            f"a.{'actual' if view == 'v_attainment' else 'actual_value'}, a.attained, a.gap, "
+            f"a.target_resolved FROM {view} a JOIN dim_indicator i "
+            "ON i.indicator_id = a.indicator_id JOIN dim_plan p ON p.plan_id = i.plan_id"))
+        return {(r[0], r[1], r[2], r[3]): tuple(r[4:]) for r in rows}
 
 
-def load_world(engine, ds, stats, records) -> None:
+def load_world(engine, ds, stats, records, revision=None) -> None:
     wl.load_reference(engine, ds, METRICS)
-    plan = PlanDocument(PLAN_ID, "预言规划", None, YEARS[0], YEARS[-1], "oracle.docx",
+    plan = PlanDocument(PLAN_ID, "预言规划", None, YEARS[0], YEARS[-1], PLAN_FILE,
                         uuid.uuid4().hex * 2, "docx", tables_found=1, records=records)
-    wl.load_plan(engine, plan, MAPPINGS)
+    docs = [plan]
+    if revision is None:
+        wl.delete_plan(engine, REVISION_FILE)
+    else:
+        when, rev_records, first = revision
+        rev = PlanDocument(REVISION_ID, "预言规划调整", None, YEARS[0], YEARS[-1], REVISION_FILE,
+                           uuid.uuid4().hex * 2, "docx", tables_found=1, records=rev_records,
+                           revises="《预言规划》", effective_from=when)
+        docs = [rev, plan] if first else [plan, rev]
+    for doc in docs:
+        wl.load_plan(engine, doc, MAPPINGS)
     frame = pd.DataFrame(
         [{"metric_code": m, "district_code": c, "year": y, "value": v,
           "unit": METRICS[m].unit, "source_file": f"s{y}.csv", "location": f"{m}/{c}"}
@@ -302,12 +341,27 @@ def warehouse(request, tmp_path_factory):
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(world=worlds())
 def test_attainment_follows_the_rules(warehouse, world):
-    ds, stats, records = world
-    load_world(warehouse, ds, stats, records)
+    ds, stats, records, revision = world
+    load_world(warehouse, ds, stats, records, revision)
     build_attainment(warehouse)
-    want, got = expected(ds, stats, records), built(warehouse)
-    assert set(got) == set(want)
+    want = {(PLAN_FILE, *k): v for k, v in expected(ds, stats, records).items()}
+    if revision is not None:
+        want |= {(REVISION_FILE, *k): v for k, v in expected(ds, stats, revision[1]).items()}
+    got = built(warehouse)
+    assert set(got) == set(want)  # every version of every target is evaluated
     for key, row in want.items():
         assert got[key][0] == row[0], key
         assert all(same(g, w) for g, w in zip(got[key][1:], row[1:], strict=True)), (
             key, got[key], row)
+    # v_attainment: only the target in force for the year (fct_attainment holds 全市 only)
+    shown = built(warehouse, "v_attainment")
+    assert set(shown) == {k for k in want if in_force(revision, k[0], k[1], k[3], "全市")}
+    # dim_indicator: the plan's version is closed where the revision restates the indicator
+    with warehouse.connect() as cx:
+        current = {(r[0], r[1]): r[2] for r in cx.execute(sa.text(
+            "SELECT p.source_file, i.indicator_name, i.is_current FROM dim_indicator i "
+            "JOIN dim_plan p ON p.plan_id = i.plan_id"))}
+    restated = {r.indicator_name for r in revision[1]} if revision else set()
+    assert current == {
+        **{(PLAN_FILE, r.indicator_name): r.indicator_name not in restated for r in records},
+        **{(REVISION_FILE, name): True for name in restated}}
