@@ -274,3 +274,66 @@ def test_an_older_duckdb_file_gains_the_restatement_tables(tmp_path):
     assert build_restated(engine, 2021).stat_rows > 0
     assert rows(engine, "SELECT COUNT(*) FROM v_attainment_restated")[0][0] > 0
     engine.dispose()
+
+
+REVISION_COLUMNS = {"dim_plan": ["declared_revises", "declared_effective_from", "revises_plan_id",
+                                 "effective_from", "revision_source", "lineage_id"],
+                    "dim_indicator": ["indicator_key", "valid_from", "valid_to", "is_current"],
+                    "fct_target": ["valid_from", "valid_to"]}
+VERSIONS_SQL = ("SELECT i.indicator_id, i.indicator_key IS NOT NULL, i.valid_from, i.valid_to, "
+                "i.is_current, p.lineage_id = p.plan_id FROM dim_indicator i "
+                "JOIN dim_plan p ON p.plan_id = i.plan_id ORDER BY 1")
+
+
+def test_plan_revisions_upgrade_a_0006_warehouse_with_data(pg_engine):
+    """Revision 0007 (plan revisions) on a warehouse of revision 0006 holding data: the
+    columns are added and backfilled (each plan its own lineage, every version open and
+    current), v_attainment shows the same rows, v_attainment_versions all of them."""
+    upgrade(pg_engine)
+    load_sample(pg_engine)
+    view = rows(pg_engine, "SELECT plan_title, indicator_name, district_code, year, target, "
+                           "actual, attained FROM v_attainment ORDER BY 2, 3, 4")
+    assert view
+    cfg = alembic_config()
+    with pg_engine.begin() as cx:
+        cfg.attributes["connection"] = cx
+        command.downgrade(cfg, "0006")
+    for table, cols in REVISION_COLUMNS.items():
+        assert not set(cols) & set(columns(pg_engine, table))
+    assert "ref_plan_revision" not in sa.inspect(pg_engine).get_table_names()
+    upgrade(pg_engine)
+    assert rows(pg_engine, "SELECT plan_title, indicator_name, district_code, year, target, "
+                           "actual, attained FROM v_attainment ORDER BY 2, 3, 4") == view
+    versions = rows(pg_engine, VERSIONS_SQL)
+    assert versions and all(v[1:] == (True, None, None, True, True) for v in versions)
+    assert rows(pg_engine, "SELECT COUNT(*) FROM fct_target WHERE valid_from IS NOT NULL "
+                           "OR valid_to IS NOT NULL") == [(0,)]
+    assert rows(pg_engine, "SELECT COUNT(*) FROM v_attainment_versions WHERE in_force") == [
+        (len(view),)]
+
+
+def test_an_older_duckdb_file_gains_plan_revisions(tmp_path):
+    """The DuckDB counterpart of revision 0007: a file written without the revision
+    columns gets them, backfilled, with its data."""
+    engine = make_engine(f"duckdb:///{tmp_path / 'old.duckdb'}")
+    create_schema(engine)
+    load_sample(engine)
+    view = rows(engine, "SELECT plan_title, indicator_name, district_code, year, target, "
+                        "actual, attained FROM v_attainment ORDER BY 2, 3, 4")
+    with engine.begin() as cx:  # back to the 0006 shape
+        cx.exec_driver_sql("DROP VIEW v_attainment")
+        cx.exec_driver_sql("DROP VIEW v_attainment_versions")
+        cx.exec_driver_sql("DROP TABLE ref_plan_revision")
+        for table, cols in REVISION_COLUMNS.items():  # (a CHECK holds some of the columns)
+            keep = ", ".join(c.name for c in metadata.tables[table].columns if c.name not in cols)
+            cx.exec_driver_sql(f"CREATE TABLE {table}_0006 AS SELECT {keep} FROM {table}")
+            cx.exec_driver_sql(f"DROP TABLE {table}")
+            cx.exec_driver_sql(f"ALTER TABLE {table}_0006 RENAME TO {table}")
+    create_schema(engine, force=True)
+    for table, cols in REVISION_COLUMNS.items():
+        assert set(cols) <= set(columns(engine, table))
+    versions = rows(engine, VERSIONS_SQL)
+    assert versions and all(v[1:] == (True, None, None, True, True) for v in versions)
+    assert rows(engine, "SELECT plan_title, indicator_name, district_code, year, target, "
+                        "actual, attained FROM v_attainment ORDER BY 2, 3, 4") == view
+    engine.dispose()
