@@ -113,6 +113,7 @@ E2E_FILES = {
     "test_pipeline.py", "test_prod_instance.py", "test_run_cmd.py", "test_schedule.py",
     "test_sensors.py", "test_webserver.py", "test_executors.py", "test_dev_after_run.py",
     "test_sensor_incremental.py", "test_table_assets.py",
+    "test_revisions_run.py",
 }
 SLOW_FILES = {"test_distributed.py", "test_hostile_inputs.py", "test_accuracy_seed.py",
               "test_attainment_oracle.py", "test_progress_oracle.py", "test_migrations.py"}
