@@ -236,3 +236,15 @@ def test_overlapping_target_validity_fails_the_attainment_suite(duckdb_url):
     [issue] = [i for i in issues_from(suite, pd.DataFrame())
                if i.check == "attainment.one_target_in_force"]
     assert "year=2018" in issue.location and "fails for" in issue.reason
+
+
+def test_restated_attainment_shows_the_target_in_force_too(engine):
+    from warehouse.restate import build_restated
+
+    _load(engine, PLAN, ADJUSTMENT)
+    build_restated(engine, 2020)  # the boundaries of 2020: every figure passes through
+    restated = fetch(engine, "SELECT year, target, attained FROM v_attainment_restated "
+                             f"WHERE indicator_name = '{BEDS}' AND district_code = '{CITY}'")
+    assert sorted(restated) == [(2016, ">= 4.2 张", True), (2017, ">= 4.3 张", True),
+                                (2018, ">= 4.4 张", True), (2019, ">= 4.6 张", True),
+                                (2020, ">= 4.8 张", False)]

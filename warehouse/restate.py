@@ -50,7 +50,7 @@ from warehouse.schema import (
     readable_target,
     rebuild_duckdb_table,
 )
-from warehouse.sql import district_in_force
+from warehouse.sql import district_in_force, target_in_force
 
 RESTATE_ENV = "PLANWH_RESTATE_TO"
 ISSUE_SCOPE = "restate"
@@ -598,7 +598,8 @@ SELECT
     a.target_value_high,
     i.plan_id
 {analyst_view_from("fct_attainment_restated", "a", WHOLE_CITY_TARGET_JOIN,
-                   year="a.restate_year")}"""
+                   year="a.restate_year")}  AND {target_in_force("ft", "a.year")}  -- as v_attainment: the target in force (revisions)
+"""
 V_ATTAINMENT_RESTATED_COMMENT = (
     "Attainment on the boundaries of restate_year (docs/time.md): as v_attainment, with "
     "restated = true where the actual is a restated figure; never mixed with v_attainment")

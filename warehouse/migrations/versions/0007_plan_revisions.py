@@ -122,6 +122,50 @@ LEFT JOIN dim_district d
 AND (d.valid_to IS NULL OR d.valid_to >= make_date(a.year, 12, 31))
 WHERE p.duplicate_of IS NULL  -- a plan delivered as DOCX and PDF is shown once
 '''
+# v_attainment_restated (revision 0006) shows the target in force too
+V_ATTAINMENT_RESTATED_SQL = '''
+CREATE OR REPLACE VIEW v_attainment_restated AS
+SELECT
+    p.title AS plan_title,
+    i.section,
+    i.indicator_name,
+    d.district_name,
+    a.year,
+    a.restate_year,
+    CASE
+        WHEN a.comparator = 'milestone' THEN ft.target_text
+        WHEN a.comparator = 'between'
+            THEN RTRIM(RTRIM(CAST(CAST(a.target_value AS NUMERIC(20,6)) AS VARCHAR), '0'), '.') || '-' || RTRIM(RTRIM(CAST(CAST(a.target_value_high AS NUMERIC(20,6)) AS VARCHAR), '0'), '.') || COALESCE(' ' || ft.target_unit, '')
+        WHEN a.comparator = 'about' THEN 'about ' || RTRIM(RTRIM(CAST(CAST(a.target_value AS NUMERIC(20,6)) AS VARCHAR), '0'), '.') || COALESCE(' ' || ft.target_unit, '')
+        ELSE a.comparator || ' ' || RTRIM(RTRIM(CAST(CAST(a.target_value AS NUMERIC(20,6)) AS VARCHAR), '0'), '.') || COALESCE(' ' || ft.target_unit, '')
+    END AS target,
+    a.actual_value AS actual,
+    a.attained,
+    a.gap,
+    a.restated,
+    a.target_resolved,
+    a.note,
+    a.level,
+    a.district_code,
+    a.indicator_id,
+    i.metric_code,
+    a.comparator,
+    a.target_value,
+    a.target_value_high,
+    i.plan_id
+FROM fct_attainment_restated a
+JOIN dim_indicator i ON i.indicator_id = a.indicator_id
+JOIN dim_plan p ON p.plan_id = i.plan_id
+JOIN fct_target ft
+    ON ft.indicator_id = a.indicator_id AND ft.year = a.year AND ft.scope = '全市'
+LEFT JOIN dim_district d
+    ON d.district_code = a.district_code
+   AND d.valid_from <= make_date(a.restate_year, 12, 31)
+AND (d.valid_to IS NULL OR d.valid_to >= make_date(a.restate_year, 12, 31))
+WHERE p.duplicate_of IS NULL  -- a plan delivered as DOCX and PDF is shown once
+  AND (ft.valid_from IS NULL OR ft.valid_from <= make_date(a.year, 12, 31))
+AND (ft.valid_to IS NULL OR ft.valid_to >= make_date(a.year, 12, 31))  -- as v_attainment: the target in force (revisions)
+'''
 V_ATTAINMENT_VERSIONS_COMMENT = 'Every version of every target (a plan and the revisions of it) with its verdicts; in_force marks the one v_attainment shows for the year'
 # Every plan its own lineage; every indicator and target version open and current.
 BACKFILL = (
@@ -229,6 +273,7 @@ def upgrade() -> None:
     op.execute(V_ATTAINMENT_VERSIONS_SQL)
     op.execute("COMMENT ON VIEW v_attainment_versions IS "
                + "'" + V_ATTAINMENT_VERSIONS_COMMENT.replace("'", "''") + "'")
+    op.execute(V_ATTAINMENT_RESTATED_SQL)  # CREATE OR REPLACE: its comment stays
 
 
 def downgrade() -> None:
@@ -239,7 +284,12 @@ def downgrade() -> None:
         "planwh_rev_0005", Path(__file__).with_name("0005_relative_attainment.py"))
     r0005 = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(r0005)
+    spec = importlib.util.spec_from_file_location(
+        "planwh_rev_0006", Path(__file__).with_name("0006_restated_boundaries.py"))
+    r0006 = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(r0006)
     op.execute("DROP VIEW IF EXISTS v_attainment_versions")
+    op.execute("DROP VIEW IF EXISTS v_attainment_restated")
     op.execute("DROP VIEW IF EXISTS v_attainment")
     op.drop_table("ref_plan_revision")
     op.drop_constraint(op.f("ck_dim_indicator_validity"), "dim_indicator", type_="check")
@@ -255,3 +305,6 @@ def downgrade() -> None:
     op.execute(r0005.V_ATTAINMENT_SQL)
     op.execute("COMMENT ON VIEW v_attainment IS "
                + "'" + r0005.V_ATTAINMENT_COMMENT.replace("'", "''") + "'")
+    op.execute(r0006.V_ATTAINMENT_RESTATED_SQL)
+    op.execute("COMMENT ON VIEW v_attainment_restated IS "
+               + "'" + r0006.V_ATTAINMENT_RESTATED_COMMENT.replace("'", "''") + "'")
