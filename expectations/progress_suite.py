@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from expectations.suites import Part, _ensure, _helper_rule, _native_rule, _to_float, _with_row
-from warehouse.schema import PROGRESS_STATUSES
+from warehouse.schema import INSUFFICIENT, PROGRESS_STATUSES
 
 PROGRESS_COLUMNS = ("indicator_id", "district_code", "year", "status", "baseline_value",
                     "actual_value", "required_value", "progress_ratio", "anticipated_value",
@@ -22,7 +22,6 @@ _KEY = ("indicator_id", "district_code", "year")
 # Numbers that must be finite when present (NaN and infinities come from a division by
 # zero or an overflow the build should have refused).
 FINITE_COLUMNS = ("progress_ratio", "required_value", "anticipated_value", "end_target_value")
-INSUFFICIENT = "insufficient data"
 
 
 def _finite_or_null(series: pd.Series) -> pd.Series:

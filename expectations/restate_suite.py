@@ -17,11 +17,11 @@ from typing import Any
 import pandas as pd
 
 from expectations.suites import Part, _ensure, _helper_rule, _native_rule, _to_float, _with_row
+from extractors.reference import WEIGHT_SUM_TOLERANCE
 
 WEIGHT_COLUMNS = ("change_year", "old_code", "new_code", "metric_code", "weight")
 _GROUP = ["change_year", "old_code", "metric_code"]
 _KEY = ("change_year", "old_code", "new_code", "metric_code")
-SUM_TOLERANCE = 1e-6  # as warehouse.restate.WEIGHT_SUM_TOLERANCE
 
 
 def prepare_weights(frame: pd.DataFrame, **_: Any) -> pd.DataFrame:
@@ -31,7 +31,7 @@ def prepare_weights(frame: pd.DataFrame, **_: Any) -> pd.DataFrame:
                                   and 0 <= v <= 1).astype(bool)
     if len(df):
         sums = w.fillna(math.nan).groupby([df[c] for c in _GROUP]).transform("sum")
-        df["weights_sum_to_one"] = ((sums - 1.0).abs() <= SUM_TOLERANCE).astype(bool)
+        df["weights_sum_to_one"] = ((sums - 1.0).abs() <= float(WEIGHT_SUM_TOLERANCE)).astype(bool)
     else:
         df["weights_sum_to_one"] = pd.Series(dtype=bool)
     return df

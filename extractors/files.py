@@ -29,6 +29,7 @@ from pathlib import Path
 
 from extractors.records import IngestIssue
 
+DEFAULT_RAW_DIR = "raw"  # the raw folder unless $PLANWH_RAW_DIR or --raw names another
 NOTES_SUFFIXES = (".md",)
 PLAN_SUFFIXES = (".docx", ".pdf")
 

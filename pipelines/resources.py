@@ -8,9 +8,8 @@ from pathlib import Path
 import dagster as dg
 from pydantic import PrivateAttr
 
+from extractors.files import DEFAULT_RAW_DIR
 from warehouse.urls import DEFAULT_WAREHOUSE_URL
-
-DEFAULT_RAW_DIR = "raw"
 
 
 def _env_or(name: str, default: str):

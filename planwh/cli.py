@@ -11,13 +11,12 @@ import importlib
 import os
 import sys
 
+from extractors.files import DEFAULT_RAW_DIR
 from warehouse.urls import DEFAULT_WAREHOUSE_URL
-
-DEFAULT_RAW = "raw"
 
 
 def default_raw() -> str:
-    return os.environ.get("PLANWH_RAW_DIR") or DEFAULT_RAW
+    return os.environ.get("PLANWH_RAW_DIR") or DEFAULT_RAW_DIR
 
 
 def default_warehouse() -> str:

@@ -37,7 +37,7 @@ from sqlalchemy.engine import Engine
 
 from extractors.relative import COMPOUND_KINDS, Relative, comparator_of, resolve
 from warehouse.attainment import BUILD_SQL, DEFAULT_TOLERANCE
-from warehouse.schema import PROGRESS_STATUSES, analyst_view_from, fct_progress
+from warehouse.schema import INSUFFICIENT, PROGRESS_STATUSES, analyst_view_from, fct_progress
 
 # The status classes and their thresholds, in ONE place (docs/progress.md). A status is
 # "achieved" when the actual meets the end-year target; otherwise the ratio r of actual
@@ -45,7 +45,6 @@ from warehouse.schema import PROGRESS_STATUSES, analyst_view_from, fct_progress
 # deteriorating (moving away from the target). UNSD's progress chart uses 0.95 and 0.5.
 STATUS_THRESHOLDS = (("on track", 0.95), ("moderate", 0.5), ("limited", 0.0))
 DETERIORATING = "deteriorating"
-INSUFFICIENT = "insufficient data"
 ACHIEVED = "achieved"
 assert {s for s, _ in STATUS_THRESHOLDS} | {DETERIORATING, INSUFFICIENT, ACHIEVED} == set(
     PROGRESS_STATUSES)
@@ -441,7 +440,7 @@ def read_inputs(cx) -> tuple[list[Indicator], dict, dict]:
         ind.targets.sort(key=lambda t: t.year)
     actuals: dict = defaultdict(dict)
     # materialised first: DuckDB (1.x) runs this SELECT as a prepared statement orders of
-    # magnitude slower than the same query as CREATE TABLE AS (56k rows: minutes vs 0.3 s)
+    # magnitude slower than the same query as CREATE TABLE AS (figures: bench/README.md)
     cx.exec_driver_sql("DROP TABLE IF EXISTS _planwh_actuals")
     cx.exec_driver_sql("CREATE TEMPORARY TABLE _planwh_actuals AS " + ACTUALS_SQL)
     for m, code, y, level, v in cx.exec_driver_sql("SELECT * FROM _planwh_actuals"):
@@ -483,8 +482,8 @@ def build_progress(engine: Engine) -> int:
 
 
 def _insert_duckdb(cx, rows: list[dict]) -> None:
-    """INSERT … SELECT from a registered frame (a row-by-row executemany costs ~20 s for
-    50k rows). Nullable pandas dtypes, so that a missing number is NULL, never NaN."""
+    """INSERT … SELECT from a registered frame (a row-by-row executemany is far slower:
+    bench/README.md). Nullable pandas dtypes, so that a missing number is NULL, never NaN."""
     import pandas as pd
     import sqlalchemy as sa
 

@@ -39,7 +39,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from extractors.records import IngestIssue
-from extractors.reference import ALL_METRICS, LINEAGE_FILE, SPLIT_WEIGHTS_FILE
+from extractors.reference import (
+    ALL_METRICS,
+    LINEAGE_FILE,
+    SPLIT_WEIGHTS_FILE,
+    WEIGHT_SUM_TOLERANCE,
+)
 from warehouse.attainment import COLUMNS, _build_sql
 from warehouse.schema import (
     OPEN_VALID_FROM,
@@ -55,7 +60,6 @@ from warehouse.sql import district_in_force, target_in_force
 RESTATE_ENV = "PLANWH_RESTATE_TO"
 ISSUE_SCOPE = "restate"
 CHECK = "restatement"
-WEIGHT_SUM_TOLERANCE = 1e-6
 _OPEN = date.fromisoformat(OPEN_VALID_FROM)
 
 
@@ -181,7 +185,7 @@ def read_lineage(cx: Connection) -> Lineage:
     lineage = Lineage(dict(versions), names, dict(links), {})
     for key, wts in groups.items():
         total = sum(wts.values())
-        if abs(total - 1.0) <= WEIGHT_SUM_TOLERANCE:
+        if abs(total - 1.0) <= float(WEIGHT_SUM_TOLERANCE):
             lineage.weights[key] = wts
             continue
         year, old, metric = key
@@ -369,8 +373,8 @@ def build_restated(engine: Engine, restate_year: int | None = None) -> RestateRe
     v_attainment_restated. The caller stores ``issues`` (scope ``restate``).
 
     Two transactions, each table whole or not at all: DuckDB plans the attainment SQL
-    over rows written in the same transaction without their statistics (1M statistics:
-    84 s instead of 3 s), so the restated statistics are committed first. Both tables are
+    over rows written in the same transaction without their statistics (far slower:
+    bench/README.md), so the restated statistics are committed first. Both tables are
     derived: a failure between the two leaves the statistics restated and the attainment
     of the previous build, which the next run rebuilds."""
     with engine.begin() as cx:

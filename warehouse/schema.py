@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
 from extractors.records import COMPARATORS
+from extractors.reference import LINEAGE_KINDS
 from extractors.relative import REFERENCES, RELATIVE_KINDS, relative_base_year
 from warehouse.sql import district_in_force, sql_file, target_in_force
 
@@ -336,8 +337,9 @@ fct_attainment = sa.Table(
 )
 
 # Progress toward a plan's end-year target (warehouse/progress.py, docs/progress.md).
+INSUFFICIENT = "insufficient data"  # no baseline or no actual: no status to give
 PROGRESS_STATUSES = ("achieved", "on track", "moderate", "limited", "deteriorating",
-                     "insufficient data")
+                     INSUFFICIENT)
 
 fct_progress = sa.Table(
     "fct_progress",
@@ -397,7 +399,6 @@ fct_progress = sa.Table(
 )
 
 # Restated boundaries (warehouse/restate.py, docs/time.md "Restated boundaries").
-LINEAGE_KINDS = ("rename", "merge", "split")
 RESTATE_METHODS = ("reported", "rename", "sum_of_parts", "weighted", "ratio_of_parts")
 
 bridge_district_lineage = sa.Table(
@@ -762,10 +763,9 @@ def rebuild_duckdb_table(
     """Fill a fresh copy of ``table`` with ``insert_sql(name of the copy)`` and swap it in,
     in the caller's transaction; False (nothing done) when the catalogue looks unexpected.
 
-    DuckDB maintains a PRIMARY KEY row by row and deletes indexed rows slowly (5M
-    statistics: 18 s DELETE + 12 s keyed INSERT; 3.3M attainment rows: 6.0 s keyed vs
-    4.4 s). The copy keeps the columns, NOT NULL and CHECK constraints, and its key
-    columns stay NOT NULL. With
+    DuckDB maintains a PRIMARY KEY row by row and deletes indexed rows slowly (figures:
+    bench/README.md). The copy keeps the columns, NOT NULL and CHECK constraints, and its
+    key columns stay NOT NULL. With
     ``unique_key`` its key becomes a UNIQUE index built in bulk after the insert, which
     refuses a repeated key the same; without it (fct_attainment, whose every row the
     build derives with a key unique by construction) the table has no index at all.
