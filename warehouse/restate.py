@@ -279,7 +279,7 @@ ORDER BY 1, 2, 3
 
 # ratios of changed districts from their restated parts. As a GROUP BY over the parts,
 # not a self-join: DuckDB has no statistics of a temporary table and may join both parts
-# to dim_metric first (1M statistics: 8-11 s instead of well under one)
+# to dim_metric first (far slower: bench/README.md)
 _RATIOS_SQL = """
 INSERT INTO fct_district_stat_restated
     (metric_code, district_code, year, restate_year, value, restated, method, sources)
