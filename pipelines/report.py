@@ -29,6 +29,7 @@ from pipelines.report_figures import (
     PROGRESS_STYLE,
     district_order,
     latest_heatmap,
+    milestone_rows,
     rate_overview,
     state,
     target_vs_actual,
@@ -101,7 +102,7 @@ def _e(v) -> str:
 
 def _indicator_tables(plan: pd.DataFrame, order: list[str]) -> str:
     """Per numeric indicator: a target row, then the city and each district, years across."""
-    num = plan[plan["comparator"] != "milestone"]
+    num = plan[~milestone_rows(plan)]
     years = sorted(plan["year"].unique())
     districts = district_order(plan)
     out = []
@@ -197,7 +198,7 @@ def _progress_section(progress: pd.DataFrame | None, order: list[str],
 
 
 def _milestones(plan: pd.DataFrame) -> str:
-    m = plan[plan["comparator"] == "milestone"]
+    m = plan[milestone_rows(plan)]
     if m.empty:
         return "<p>This plan has no milestones in words.</p>"
     first = m.sort_values("level").drop_duplicates(["indicator_name", "year"])
@@ -215,7 +216,7 @@ def _milestones(plan: pd.DataFrame) -> str:
 
 def _issues(plan: pd.DataFrame, issues: pd.DataFrame | None) -> str:
     parts = []
-    missing = plan[(plan["comparator"] != "milestone") & plan["attained"].isna()]
+    missing = plan[~milestone_rows(plan) & plan["attained"].isna()]
     if len(missing):
         g = (missing.groupby(["indicator_name", "district_name"])["year"]
              .apply(lambda s: ", ".join(str(y) for y in sorted(s))).reset_index())

@@ -66,10 +66,25 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
+def milestone_rows(frame: pd.DataFrame) -> pd.Series:
+    """Rows of v_attainment whose target is a milestone in words: not a relative target
+    (翻一番 has no number in the grammar, but a level resolved per district)."""
+    relative = frame["relative_kind"].notna() if "relative_kind" in frame else False
+    return (frame["comparator"] == "milestone") & ~relative
+
+
+def target_levels(frame: pd.DataFrame) -> pd.Series:
+    """The level each row's target asks: the resolved level of a relative target (增长10%
+    is not 10), else target_value."""
+    if "target_resolved" not in frame:
+        return frame["target_value"]
+    return frame["target_resolved"].where(frame["relative_kind"].notna(), frame["target_value"])
+
+
 def state(row) -> str:
     if pd.notna(row["attained"]):
         return MET if bool(row["attained"]) else MISSED
-    if row.get("comparator") == "milestone":
+    if row.get("comparator") == "milestone" and pd.isna(row.get("relative_kind")):
         return MILESTONE
     return NO_STATS
 
@@ -181,7 +196,7 @@ def target_vs_actual(frame: pd.DataFrame, indicator_order: list[str], title: str
     baseline to the end-year target (purple dotted)."""
     plt = _plt()
     font = cjk_font()
-    num = frame[frame["comparator"] != "milestone"]
+    num = frame[~milestone_rows(frame)]
     indicators = [i for i in indicator_order if i in set(num["indicator_name"])]
     cols = min(len(indicators), 3) or 1
     rows = (len(indicators) + cols - 1) // cols or 1
@@ -196,7 +211,8 @@ def target_vs_actual(frame: pd.DataFrame, indicator_order: list[str], title: str
         for _, d in f[f["level"] != "city"].groupby("district_name"):
             ax.plot(d["year"], d["actual"], color=DISTRICT_COLOUR, linewidth=0.7, alpha=0.7)
         city = f[f["level"] == "city"]
-        targets = (city if len(city) else f).groupby("year")["target_value"].first()
+        shown = city if len(city) else f
+        targets = target_levels(shown).groupby(shown["year"]).first()
         ax.plot(targets.index, targets.values, color=TARGET_COLOUR, linestyle="--", marker="s",
                 markersize=4, label="target")
         if len(city):

@@ -197,3 +197,25 @@ def test_progress_section_without_rows():
         page = render_html(frame(), progress=progress)
         assert "No progress rows (fct_progress is empty or missing)." in page
         assert not progress_cells(page).cells
+
+
+def test_a_relative_target_is_no_milestone():
+    """翻一番 has no number in the grammar (comparator milestone) but is judged on its
+    resolved level: the report counts it met/missed and draws that level, not 10 for
+    增长10%."""
+    from pipelines.report_figures import MILESTONE, milestone_rows, state, target_levels
+
+    frame = pd.DataFrame([
+        {"comparator": "milestone", "relative_kind": "multiple", "attained": True,
+         "target_value": None, "target_resolved": 1000.0},
+        {"comparator": ">=", "relative_kind": "percent", "attained": False,
+         "target_value": 10.0, "target_resolved": 55.0},
+        {"comparator": "milestone", "relative_kind": None, "attained": None,
+         "target_value": None, "target_resolved": None},
+        {"comparator": ">=", "relative_kind": None, "attained": True,
+         "target_value": 90.0, "target_resolved": None},
+    ])
+    assert milestone_rows(frame).tolist() == [False, False, True, False]
+    assert [state(r) for r in frame.to_dict("records")] == [MET, MISSED, MILESTONE, MET]
+    assert target_levels(frame).tolist()[:2] == [1000.0, 55.0]
+    assert target_levels(frame).tolist()[3] == 90.0

@@ -26,8 +26,10 @@ DEFINITIONS: dict[str, str] = {
     "attainment rows": "the same rows with each plan shown once (v_attainment): what the "
                        "report and the queries read",
     "milestone rows": "attainment rows whose target is a milestone in words: not evaluable",
-    "rows without statistics": "attainment rows with a numeric target but no actual figure "
-                               "(the statistics are missing)",
+    "rows without statistics": "attainment rows with a numeric or relative target but no "
+                               "verdict: the statistics are missing (a relative target: the "
+                               "actual or the base figure it is resolved from; its note says "
+                               "why)",
     "evaluated targets": "attainment rows (plans shown once) where both the target and the "
                          "actual figure are numbers, so met/missed is known",
     "met": "evaluated targets that were met",
@@ -41,9 +43,10 @@ COUNTS_SQL = {
     "targets": "SELECT COUNT(*) FROM fct_target",
     "attainment rows (all plan documents)": "SELECT COUNT(*) FROM fct_attainment",
     "attainment rows": "SELECT COUNT(*) FROM v_attainment",
-    "milestone rows": "SELECT COUNT(*) FROM v_attainment WHERE comparator = 'milestone'",
+    "milestone rows": "SELECT COUNT(*) FROM v_attainment WHERE comparator = 'milestone' "
+                      "AND relative_kind IS NULL",
     "rows without statistics": "SELECT COUNT(*) FROM v_attainment WHERE attained IS NULL "
-                               "AND comparator <> 'milestone'",
+                               "AND (comparator <> 'milestone' OR relative_kind IS NOT NULL)",
     "evaluated targets": "SELECT COUNT(*) FROM v_attainment WHERE attained IS NOT NULL",
     "met": "SELECT COUNT(*) FROM v_attainment WHERE attained",
 }
