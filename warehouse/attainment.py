@@ -18,6 +18,13 @@ PostgreSQL (on DuckDB into a fresh copy of the table that is swapped in). Rules 
 - attained / gap: see ``ATTAINED`` and ``GAP``; NULL without an actual;
   milestone targets have attained and gap NULL (their text: fct_target and the
   ``target`` of v_attainment).
+- Relative targets (fct_target.relative_kind: 翻一番, 增长10%, 提高5个百分点,
+  年均增长7%): ``RELATIVE_SQL`` resolves each to the level it asks of each district
+  and the city from its actual in fct_target.base_year (``target_resolved``,
+  ``resolved_comparator``, ``base_value``) and judges it on that level, never on the
+  grammar's level reading; ``note`` says why one is not evaluable (no base figure, a
+  base <= 0 for a change by a factor, a district not in force or changed since the
+  base year, no actual).
 - One row per (indicator, district, year). On PostgreSQL the primary key says so; on
   DuckDB the table carries no index (a unique index costs as much as the whole build;
   figures in bench/README.md): the key is unique by construction, the build refuses overlapping
@@ -51,13 +58,24 @@ COLUMNS = ("indicator_id", "district_code", "year", "level", "comparator", "targ
 # warehouse/sql/fct_attainment.sql (its CTEs named for what they hold: evaluated_targets,
 # metric_years, district_versions, ratio_parts, city_figures, actuals…) as an INSERT;
 # ``{plan_filter}`` is left for ``_build_sql``.
-BUILD_SQL = f"INSERT INTO fct_attainment ({', '.join(COLUMNS)})\n" + render(
-    "fct_attainment", default_tolerance=str(DEFAULT_TOLERANCE),
-    district_in_force=district_in_force("d", "y.year"), attained=ATTAINED, gap=GAP,
-    # relative targets: the same rules on the resolved level (one alias, t, for both sides)
-    attained_resolved=ATTAINED.replace("a.actual_value", "t.actual_value"),
-    gap_resolved=GAP.replace("a.actual_value", "t.actual_value"),
-    plan_filter="{plan_filter}")
+_INSERT = f"INSERT INTO fct_attainment ({', '.join(COLUMNS)})\n"
+_PARTS = dict(default_tolerance=str(DEFAULT_TOLERANCE),
+              district_in_force=district_in_force("d", "y.year"), attained=ATTAINED, gap=GAP,
+              plan_filter="{plan_filter}")
+# Level targets: one join of the actuals with the targets.
+BUILD_SQL = _INSERT + render("fct_attainment", kind_filter=" AND ft.relative_kind IS NULL",
+                             **_PARTS)
+# Relative targets (fct_target.relative_kind): the same CTEs over the relative targets
+# only (and their base years), continued by fct_attainment_relative.sql. A statement of
+# its own, so that the level build above (millions of rows) keeps its single pass over
+# the actuals: the relative one reads them twice (the target year and the base year).
+_RELATIVE_CTES = render("fct_attainment", kind_filter=" AND ft.relative_kind IS NOT NULL",
+                        **_PARTS)
+RELATIVE_SQL = (_INSERT + _RELATIVE_CTES[:_RELATIVE_CTES.index("\nSELECT t.indicator_id")]
+                + ",\n" + render(
+                    "fct_attainment_relative",
+                    attained_resolved=ATTAINED.replace("a.actual_value", "t.actual_value"),
+                    gap_resolved=GAP.replace("a.actual_value", "t.actual_value")))
 
 # The tables the build reads.
 ATTAINMENT_INPUTS = ("fct_target", "dim_indicator", "dim_metric", "dim_district",
@@ -79,14 +97,22 @@ ORDER BY a.district_code
 _PLAN_ID = re.compile(r"^[0-9a-f]{16}$")
 
 
-def _build_sql(plan_ids: list[str] | None = None) -> str:
-    """BUILD_SQL for every target, or only for the targets of ``plan_ids``."""
+def _build_sql(plan_ids: list[str] | None = None, into: str = "fct_attainment") -> list[str]:
+    """The build's statements (level targets, relative targets) for every target, or only
+    for the targets of ``plan_ids``, inserting into ``into``."""
     if plan_ids is None:
-        return BUILD_SQL.replace("{plan_filter}", "")
-    if not all(_PLAN_ID.match(p) for p in plan_ids):
+        where = ""
+    elif not all(_PLAN_ID.match(p) for p in plan_ids):
         raise ValueError(f"not plan ids: {plan_ids!r}")
-    ids = ", ".join(f"'{p}'" for p in plan_ids) or "NULL"
-    return BUILD_SQL.replace("{plan_filter}", f" AND ft.plan_id IN ({ids})")
+    else:
+        where = f" AND ft.plan_id IN ({', '.join(repr(p) for p in plan_ids) or 'NULL'})"
+    return [sql.replace("{plan_filter}", where)
+               .replace("INSERT INTO fct_attainment (", f"INSERT INTO {into} (", 1)
+            for sql in (BUILD_SQL, RELATIVE_SQL)]
+
+
+def _run(cx: Connection, statements: list[str]) -> int:
+    return sum(cx.exec_driver_sql(sql).rowcount or 0 for sql in statements)
 
 
 def build_plan_attainment(cx: Connection, plan_ids: list[str]) -> int:
@@ -96,7 +122,7 @@ def build_plan_attainment(cx: Connection, plan_ids: list[str]) -> int:
     versions overlap: the full build refuses that with a message."""
     if not plan_ids or cx.exec_driver_sql(OVERLAPPING_VERSIONS_SQL).first():
         return 0
-    return cx.exec_driver_sql(_build_sql(plan_ids)).rowcount or 0
+    return _run(cx, _build_sql(plan_ids))
 
 
 def build_attainment(engine: Engine) -> int:
@@ -116,14 +142,13 @@ def build_attainment(engine: Engine) -> int:
                 "dim_district has overlapping versions of "
                 f"{', '.join(overlapping[:5])}{' ...' if len(overlapping) > 5 else ''}: "
                 "fix valid_from/valid_to in districts.csv; fct_attainment was left as it was")
-        into_copy = lambda t: _build_sql().replace(  # noqa: E731
-            "INSERT INTO fct_attainment (", f"INSERT INTO {t} (", 1)
+        into_copy = lambda t: _build_sql(into=t)  # noqa: E731
         if cx.dialect.name == "postgresql":
             _rebuild_postgres(cx)
         elif not (cx.dialect.name == "duckdb"
                   and rebuild_duckdb_table(cx, "fct_attainment", into_copy, unique_key=False)):
             cx.exec_driver_sql("DELETE FROM fct_attainment")
-            cx.exec_driver_sql(_build_sql())
+            _run(cx, _build_sql())
         n = cx.exec_driver_sql("SELECT COUNT(*) FROM fct_attainment").scalar()
     return int(n)
 
@@ -150,7 +175,7 @@ def _rebuild_postgres(cx) -> None:
     cx.exec_driver_sql(f"ALTER TABLE fct_attainment DROP CONSTRAINT IF EXISTS {_PG_FK}")
     cx.exec_driver_sql(f"ALTER TABLE fct_attainment DROP CONSTRAINT IF EXISTS {_PG_PK}")
     cx.exec_driver_sql("DELETE FROM fct_attainment")
-    cx.exec_driver_sql(_build_sql())
+    _run(cx, _build_sql())
     key = ", ".join(c.name for c in fct_attainment.primary_key.columns)
     cx.exec_driver_sql(f"ALTER TABLE fct_attainment ADD CONSTRAINT {_PG_PK} PRIMARY KEY ({key})")
     cx.exec_driver_sql(f"ALTER TABLE fct_attainment ADD CONSTRAINT {_PG_FK} "

@@ -65,7 +65,7 @@ def classify(ratio: float) -> str:
 # --------------------------------------------------------------------------- actuals SQL
 
 _BODY_START = BUILD_SQL.index("\nmetric_years AS (")
-_BODY_END = BUILD_SQL.index(",\nrelative_bases AS (")
+_BODY_END = BUILD_SQL.index("\nSELECT t.indicator_id")
 # Every (metric, year) the statistics of a mapped metric cover (the metric itself, its
 # numerator or its denominator): the attainment CTEs then give each district's and the
 # city's actual in that year by the same rules as fct_attainment.

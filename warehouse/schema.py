@@ -758,10 +758,11 @@ REVISION_BACKFILL = (
 
 
 def rebuild_duckdb_table(
-    cx, table: str, insert_sql: Callable[[str], str], *, unique_key: bool = True,
+    cx, table: str, insert_sql: Callable[[str], str | list[str]], *, unique_key: bool = True,
 ) -> bool:
-    """Fill a fresh copy of ``table`` with ``insert_sql(name of the copy)`` and swap it in,
-    in the caller's transaction; False (nothing done) when the catalogue looks unexpected.
+    """Fill a fresh copy of ``table`` with ``insert_sql(name of the copy)`` (one statement
+    or several) and swap it in, in the caller's transaction; False (nothing done) when
+    the catalogue looks unexpected.
 
     DuckDB maintains a PRIMARY KEY row by row and deletes indexed rows slowly (figures:
     bench/README.md). The copy keeps the columns, NOT NULL and CHECK constraints, and its
@@ -783,7 +784,9 @@ def rebuild_duckdb_table(
     cx.exec_driver_sql(f"CREATE TABLE {table}__new(" + body)
     for col in key_columns:  # the NOT NULL the primary key implied
         cx.exec_driver_sql(f'ALTER TABLE {table}__new ALTER COLUMN "{col}" SET NOT NULL')
-    cx.exec_driver_sql(insert_sql(f"{table}__new"))
+    statements = insert_sql(f"{table}__new")
+    for stmt in [statements] if isinstance(statements, str) else statements:
+        cx.exec_driver_sql(stmt)
     cx.exec_driver_sql(f"DROP TABLE {table}")
     cx.exec_driver_sql(f"ALTER TABLE {table}__new RENAME TO {table}")
     if unique_key:

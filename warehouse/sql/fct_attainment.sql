@@ -2,7 +2,9 @@
 -- and the city met which 全市 target. The rules are in warehouse/attainment.py and
 -- docs/warehouse.md. Placeholders, filled by warehouse/attainment.py: {default_tolerance},
 -- {district_in_force} (warehouse/sql/district_in_force.sql), {plan_filter} (empty, or
--- the plans whose rows are rebuilt), {attained} and {gap} (attained.sql, gap.sql).
+-- the plans whose rows are rebuilt), {kind_filter} (level or relative targets: the
+-- relative ones are judged by fct_attainment_relative.sql, which continues these CTEs),
+-- {attained} and {gap} (attained.sql, gap.sql).
 --
 -- Shaped for one big join, like a hand-written num/den join: statistics are paired per
 -- metric (not per target), the district grid is completed only where a (metric, year)
@@ -19,7 +21,7 @@ WITH evaluated_targets AS (  -- evaluated targets: 全市 scope, indicator mappe
     FROM fct_target ft
     JOIN dim_indicator i ON i.indicator_id = ft.indicator_id
     JOIN dim_metric m ON m.metric_code = i.metric_code
-    WHERE ft.scope = '全市'{plan_filter}
+    WHERE ft.scope = '全市'{plan_filter}{kind_filter}
 ),
 evaluated_years AS (  -- target years, and the base years of relative targets
     SELECT metric_code, year, aggregation, numerator, denominator, scale FROM evaluated_targets t
@@ -126,57 +128,6 @@ actuals AS (
     LEFT JOIN sum_totals sa ON sa.metric_code = p.metric_code AND sa.year = p.year
     LEFT JOIN city_figures cv ON cv.metric_code = p.metric_code AND cv.year = p.year
                 AND cv.district_code = dv.district_code
-),
-relative_bases AS (  -- relative targets: each district's actual now and in base_year
-    SELECT t.indicator_id, a.district_code, t.year, a.level, t.comparator AS level_comparator,
-           t.target_value AS level_value, t.target_value_high AS level_value_high,
-           t.relative_kind, t.relative_value, t.base_year, t.tolerance, a.actual_value,
-           CASE WHEN bv.valid_from = dv.valid_from THEN b.actual_value END AS base_value,
-           CASE WHEN t.direction = 'down'
-                  OR (t.relative_kind = 'multiple' AND t.relative_value < 1)
-                  OR (t.relative_kind <> 'multiple' AND t.relative_value < 0)
-                THEN '<=' ELSE '>=' END AS relative_comparator,
-           CASE
-               WHEN t.base_year IS NULL OR t.base_year >= t.year
-                   THEN 'base year ' || COALESCE(CAST(t.base_year AS VARCHAR), 'unknown')
-                        || ' is not before the target year'
-               WHEN bv.district_code IS NULL
-                   THEN 'district ' || a.district_code || ' was not in force in '
-                        || CAST(t.base_year AS VARCHAR) || ' (base year): no base figure'
-               WHEN bv.valid_from <> dv.valid_from
-                   THEN 'district ' || a.district_code || ' changed between '
-                        || CAST(t.base_year AS VARCHAR) || ' and ' || CAST(t.year AS VARCHAR)
-                        || ': no comparable base figure'
-               WHEN b.actual_value IS NULL
-                   THEN 'no base figure in ' || CAST(t.base_year AS VARCHAR)
-               WHEN b.actual_value <= 0 AND t.relative_kind <> 'points'
-                   THEN 'base figure in ' || CAST(t.base_year AS VARCHAR)
-                        || ' is not positive: a relative change of it asks for no level'
-           END AS base_note
-    FROM actuals a
-    JOIN evaluated_targets t ON t.metric_code = a.metric_code AND t.year = a.year
-                            AND t.relative_kind IS NOT NULL
-    JOIN district_versions dv ON dv.district_code = a.district_code AND dv.year = a.year
-    LEFT JOIN district_versions bv ON bv.district_code = a.district_code AND bv.year = t.base_year
-    LEFT JOIN actuals b ON b.metric_code = a.metric_code AND b.district_code = a.district_code
-                       AND b.year = t.base_year
-),
-relative_targets AS (  -- the level a relative target asks of each district in its year
-    SELECT r.*,
-           CASE WHEN r.base_note IS NULL THEN r.relative_comparator END AS comparator,
-           CASE WHEN r.base_note IS NULL THEN
-               CASE r.relative_kind
-                   WHEN 'multiple' THEN r.base_value * r.relative_value
-                   WHEN 'percent' THEN r.base_value * (1 + r.relative_value / 100)
-                   WHEN 'points' THEN r.base_value + r.relative_value
-                   WHEN 'annual_rate'
-                       THEN r.base_value * POWER(1 + r.relative_value / 100, r.year - r.base_year)
-               END
-           END AS target_value,
-           CAST(NULL AS DOUBLE PRECISION) AS target_value_high,
-           COALESCE(r.base_note, CASE WHEN r.actual_value IS NULL
-                                      THEN 'no actual in ' || CAST(r.year AS VARCHAR) END) AS note
-    FROM relative_bases r
 )
 SELECT t.indicator_id, a.district_code, t.year, a.level, t.comparator, t.target_value,
        t.target_value_high, a.actual_value,
@@ -188,14 +139,3 @@ SELECT t.indicator_id, a.district_code, t.year, a.level, t.comparator, t.target_
        CAST(NULL AS DOUBLE PRECISION) AS base_value, CAST(NULL AS VARCHAR) AS note
 FROM actuals a
 JOIN evaluated_targets t ON t.metric_code = a.metric_code AND t.year = a.year
-WHERE t.relative_kind IS NULL
-UNION ALL
--- relative targets: judged on the resolved level (alias t: relative_targets)
-SELECT t.indicator_id, t.district_code, t.year, t.level, t.level_comparator, t.level_value,
-       t.level_value_high, t.actual_value,
-       
-{attained_resolved} AS attained,
-       
-{gap_resolved} AS gap,
-       t.target_value, t.comparator, t.base_value, t.note
-FROM relative_targets t
