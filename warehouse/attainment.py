@@ -59,23 +59,24 @@ COLUMNS = ("indicator_id", "district_code", "year", "level", "comparator", "targ
 # metric_years, district_versions, ratio_parts, city_figures, actuals…) as an INSERT;
 # ``{plan_filter}`` is left for ``_build_sql``.
 _INSERT = f"INSERT INTO fct_attainment ({', '.join(COLUMNS)})\n"
-_PARTS = dict(default_tolerance=str(DEFAULT_TOLERANCE),
-              district_in_force=district_in_force("d", "y.year"), attained=ATTAINED, gap=GAP,
-              plan_filter="{plan_filter}")
 # Level targets: one join of the actuals with the targets.
-BUILD_SQL = _INSERT + render("fct_attainment", kind_filter=" AND ft.relative_kind IS NULL",
-                             **_PARTS)
-# Relative targets (fct_target.relative_kind): the same CTEs over the relative targets
-# only (and their base years), continued by fct_attainment_relative.sql. A statement of
-# its own, so that the level build above (millions of rows) keeps its single pass over
-# the actuals: the relative one reads them twice (the target year and the base year).
-_RELATIVE_CTES = render("fct_attainment", kind_filter=" AND ft.relative_kind IS NOT NULL",
-                        **_PARTS)
-RELATIVE_SQL = (_INSERT + _RELATIVE_CTES[:_RELATIVE_CTES.index("\nSELECT t.indicator_id")]
-                + ",\n" + render(
-                    "fct_attainment_relative",
-                    attained_resolved=ATTAINED.replace("a.actual_value", "t.actual_value"),
-                    gap_resolved=GAP.replace("a.actual_value", "t.actual_value")))
+BUILD_SQL = _INSERT + render(
+    "fct_attainment", default_tolerance=str(DEFAULT_TOLERANCE),
+    district_in_force=district_in_force("d", "y.year"), attained=ATTAINED, gap=GAP,
+    plan_filter="{plan_filter}")
+# Relative targets (fct_target.relative_kind): the actuals by the same CTEs (metric_years
+# to actuals, shared text) over the relative targets' years and base years, then
+# fct_attainment_relative.sql. A statement of its own, so that the level build above
+# (millions of rows) keeps its plan: the relative one reads the actuals twice.
+_ACTUALS_CTES = BUILD_SQL[BUILD_SQL.index("metric_years AS ("):
+                          BUILD_SQL.index("\nSELECT t.indicator_id")]
+RELATIVE_SQL = _INSERT + render(
+    "fct_attainment_relative", default_tolerance=str(DEFAULT_TOLERANCE),
+    plan_filter="{plan_filter}", actuals_ctes=_ACTUALS_CTES,
+    district_in_force_now=district_in_force("dv", "t.year"),
+    district_in_force_base=district_in_force("bv", "t.base_year"),
+    attained_resolved=ATTAINED.replace("a.actual_value", "t.actual_value"),
+    gap_resolved=GAP.replace("a.actual_value", "t.actual_value"))
 
 # The tables the build reads.
 ATTAINMENT_INPUTS = ("fct_target", "dim_indicator", "dim_metric", "dim_district",

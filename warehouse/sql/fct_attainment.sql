@@ -2,9 +2,9 @@
 -- and the city met which 全市 target. The rules are in warehouse/attainment.py and
 -- docs/warehouse.md. Placeholders, filled by warehouse/attainment.py: {default_tolerance},
 -- {district_in_force} (warehouse/sql/district_in_force.sql), {plan_filter} (empty, or
--- the plans whose rows are rebuilt), {kind_filter} (level or relative targets: the
--- relative ones are judged by fct_attainment_relative.sql, which continues these CTEs),
--- {attained} and {gap} (attained.sql, gap.sql).
+-- the plans whose rows are rebuilt), {attained} and {gap} (attained.sql, gap.sql).
+-- Level targets only: a relative target (fct_target.relative_kind) is judged on the level
+-- it asks of each district by fct_attainment_relative.sql, which reuses these CTEs.
 --
 -- Shaped for one big join, like a hand-written num/den join: statistics are paired per
 -- metric (not per target), the district grid is completed only where a (metric, year)
@@ -14,28 +14,20 @@
 -- one date do not overlap (checked before the build: OVERLAPPING_VERSIONS_SQL).
 WITH evaluated_targets AS (  -- evaluated targets: 全市 scope, indicator mapped to a known metric
     SELECT ft.indicator_id, ft.year, ft.comparator, ft.target_value, ft.target_value_high,
-           ft.relative_kind, ft.relative_value, ft.base_year, i.direction,
            m.metric_code, m.aggregation, m.numerator, m.denominator,
            COALESCE(m.scale, 1.0) AS scale,
            COALESCE(m.tolerance, {default_tolerance}) AS tolerance
     FROM fct_target ft
     JOIN dim_indicator i ON i.indicator_id = ft.indicator_id
     JOIN dim_metric m ON m.metric_code = i.metric_code
-    WHERE ft.scope = '全市'{plan_filter}{kind_filter}
-),
-evaluated_years AS (  -- target years, and the base years of relative targets
-    SELECT metric_code, year, aggregation, numerator, denominator, scale FROM evaluated_targets t
-    UNION ALL
-    SELECT metric_code, base_year, aggregation, numerator, denominator, scale
-    FROM evaluated_targets t
-    WHERE relative_kind IS NOT NULL AND base_year BETWEEN 1900 AND 2100
+    WHERE ft.scope = '全市' AND ft.relative_kind IS NULL{plan_filter}
 ),
 metric_years AS (  -- evaluated metric x year (several targets may share one)
-    SELECT DISTINCT metric_code, year, aggregation, numerator, denominator, scale FROM evaluated_years t
+    SELECT DISTINCT metric_code, year, aggregation, numerator, denominator, scale FROM evaluated_targets t
 ),
-district_versions AS (  -- district versions in force on 31 December of each evaluated year
-    SELECT y.year, d.district_code, d.district_type = 'city' AS is_city, d.valid_from
-    FROM (SELECT DISTINCT year FROM metric_years t) y
+district_versions AS (  -- district versions in force on 31 December of each target year
+    SELECT y.year, d.district_code, d.district_type = 'city' AS is_city
+    FROM (SELECT DISTINCT year FROM evaluated_targets t) y
     JOIN dim_district d ON {district_in_force}
 ),
 district_counts AS (  -- how many districts (the city aside) are valid in each year, maybe none

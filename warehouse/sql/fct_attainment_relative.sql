@@ -1,10 +1,30 @@
 -- fct_attainment's rows of relative targets (fct_target.relative_kind: 翻一番, 增长10%,
--- 提高5个百分点, 年均增长7%...): the CTEs of fct_attainment.sql (their evaluated_targets
--- the relative targets only, their metric_years with the base years) continued by the
--- two below, which resolve each target to the level it asks of each district and the
--- city from its actual in base_year, and judge it on that level. Rules:
--- docs/warehouse.md, "Relative targets". Placeholders: {attained_resolved} and
--- {gap_resolved} (attained.sql and gap.sql on alias t alone).
+-- 提高5个百分点, 年均增长7%...): each resolved to the level it asks of each district and
+-- the city from its actual in base_year, and judged on that level. Rules: docs/warehouse.md,
+-- "Relative targets". The actuals come from fct_attainment.sql's CTEs ({actuals_ctes}:
+-- metric_years to actuals, the same rules), here over the (metric, year) pairs of the
+-- relative targets' years and base years. Placeholders, filled by warehouse/attainment.py:
+-- {default_tolerance}, {plan_filter}, {actuals_ctes}, {district_in_force_now} and
+-- {district_in_force_base} (district_in_force.sql), {attained_resolved} and
+-- {gap_resolved} (attained.sql and gap.sql on the one alias t).
+WITH relative_in AS (  -- relative 全市 targets of indicators mapped to a known metric
+    SELECT ft.indicator_id, ft.year, ft.comparator, ft.target_value, ft.target_value_high,
+           ft.relative_kind, ft.relative_value, ft.base_year, i.direction,
+           m.metric_code, m.aggregation, m.numerator, m.denominator,
+           COALESCE(m.scale, 1.0) AS scale,
+           COALESCE(m.tolerance, {default_tolerance}) AS tolerance
+    FROM fct_target ft
+    JOIN dim_indicator i ON i.indicator_id = ft.indicator_id
+    JOIN dim_metric m ON m.metric_code = i.metric_code
+    WHERE ft.scope = '全市' AND ft.relative_kind IS NOT NULL{plan_filter}
+),
+evaluated_targets AS (  -- the (metric, year) pairs actuals are needed for: targets' and base years
+    SELECT metric_code, year, aggregation, numerator, denominator, scale FROM relative_in
+    UNION ALL
+    SELECT metric_code, base_year, aggregation, numerator, denominator, scale
+    FROM relative_in WHERE base_year BETWEEN 1900 AND 2100
+),
+{actuals_ctes},
 relative_bases AS (  -- relative targets: each district's actual now and in base_year
     SELECT t.indicator_id, a.district_code, t.year, a.level, t.comparator AS level_comparator,
            t.target_value AS level_value, t.target_value_high AS level_value_high,
@@ -32,10 +52,10 @@ relative_bases AS (  -- relative targets: each district's actual now and in base
                         || ' is not positive: a relative change of it asks for no level'
            END AS base_note
     FROM actuals a
-    JOIN evaluated_targets t ON t.metric_code = a.metric_code AND t.year = a.year
-                            AND t.relative_kind IS NOT NULL
-    JOIN district_versions dv ON dv.district_code = a.district_code AND dv.year = a.year
-    LEFT JOIN district_versions bv ON bv.district_code = a.district_code AND bv.year = t.base_year
+    JOIN relative_in t ON t.metric_code = a.metric_code AND t.year = a.year
+    JOIN dim_district dv ON dv.district_code = a.district_code AND {district_in_force_now}
+    LEFT JOIN dim_district bv ON bv.district_code = a.district_code
+                             AND {district_in_force_base}
     LEFT JOIN actuals b ON b.metric_code = a.metric_code AND b.district_code = a.district_code
                        AND b.year = t.base_year
 ),
