@@ -100,7 +100,7 @@ def test_failed_attainment_build_keeps_previous_rows_and_keys(loaded, monkeypatc
     before = snapshot(loaded)
     # the SELECT's last row violates the year range CHECK
     broken = attainment.BUILD_SQL + " UNION ALL SELECT " + ", ".join(
-        ["NULL"] * 2 + ["3030"] + ["'city'", "'>='"] + ["NULL"] * (len(attainment.COLUMNS) - 5))
+        ["NULL"] * 2 + ["3030"] + ["'city'", "'>='"] + ["NULL"] * (len(attainment.LEVEL_COLUMNS) - 5))
     broken = broken.replace("SELECT NULL, NULL", "SELECT 'x', 'y'", 1)
     monkeypatch.setattr(attainment, "BUILD_SQL", broken)
     with pytest.raises(sa.exc.DBAPIError, match="(?i)check|constraint"):

@@ -50,17 +50,18 @@ ATTAINED = render("attained", eps=_EPS)
 # gap > 0: better than the target; 0: exactly on it; < 0: short of it.
 GAP = sql_file("gap")
 
-# The columns build_attainment writes, in order.
-COLUMNS = ("indicator_id", "district_code", "year", "level", "comparator", "target_value",
-           "target_value_high", "actual_value", "attained", "gap", "target_resolved",
-           "resolved_comparator", "base_value", "note")
+# The columns build_attainment writes, in order: every row the first ten, a relative
+# target's row (RELATIVE_SQL) the last four too (NULL on a level target's row).
+LEVEL_COLUMNS = ("indicator_id", "district_code", "year", "level", "comparator", "target_value",
+                 "target_value_high", "actual_value", "attained", "gap")
+COLUMNS = LEVEL_COLUMNS + ("target_resolved", "resolved_comparator", "base_value", "note")
 
 # warehouse/sql/fct_attainment.sql (its CTEs named for what they hold: evaluated_targets,
 # metric_years, district_versions, ratio_parts, city_figures, actuals…) as an INSERT;
 # ``{plan_filter}`` is left for ``_build_sql``.
 _INSERT = f"INSERT INTO fct_attainment ({', '.join(COLUMNS)})\n"
 # Level targets: one join of the actuals with the targets.
-BUILD_SQL = _INSERT + render(
+BUILD_SQL = f"INSERT INTO fct_attainment ({', '.join(LEVEL_COLUMNS)})\n" + render(
     "fct_attainment", default_tolerance=str(DEFAULT_TOLERANCE),
     district_in_force=district_in_force("d", "y.year"), attained=ATTAINED, gap=GAP,
     plan_filter="{plan_filter}")

@@ -3,8 +3,9 @@
 -- docs/warehouse.md. Placeholders, filled by warehouse/attainment.py: {default_tolerance},
 -- {district_in_force} (warehouse/sql/district_in_force.sql), {plan_filter} (empty, or
 -- the plans whose rows are rebuilt), {attained} and {gap} (attained.sql, gap.sql).
--- Level targets only: a relative target (fct_target.relative_kind) is judged on the level
--- it asks of each district by fct_attainment_relative.sql, which reuses these CTEs.
+-- Level targets only (their rows leave the relative columns of fct_attainment NULL): a
+-- relative target (fct_target.relative_kind) is judged on the level it asks of each
+-- district by fct_attainment_relative.sql, which reuses these CTEs.
 --
 -- Shaped for one big join, like a hand-written num/den join: statistics are paired per
 -- metric (not per target), the district grid is completed only where a (metric, year)
@@ -126,8 +127,6 @@ SELECT t.indicator_id, a.district_code, t.year, a.level, t.comparator, t.target_
        
 {attained} AS attained,
        
-{gap} AS gap,
-       CAST(NULL AS DOUBLE PRECISION) AS target_resolved, CAST(NULL AS VARCHAR) AS resolved_comparator,
-       CAST(NULL AS DOUBLE PRECISION) AS base_value, CAST(NULL AS VARCHAR) AS note
+{gap} AS gap
 FROM actuals a
 JOIN evaluated_targets t ON t.metric_code = a.metric_code AND t.year = a.year
