@@ -45,7 +45,7 @@ from extractors.reference import (
     SPLIT_WEIGHTS_FILE,
     WEIGHT_SUM_TOLERANCE,
 )
-from warehouse.attainment import COLUMNS, _build_sql
+from warehouse.attainment import _build_sql
 from warehouse.schema import (
     OPEN_VALID_FROM,
     WHOLE_CITY_TARGET_JOIN,
@@ -335,20 +335,28 @@ GROUP BY metric_code, district_code
 """
 
 
-def _attainment_sql() -> str:
-    """The attainment build (warehouse/sql/fct_attainment.sql, as warehouse.attainment
-    renders it) over the restated statistics, with the district grid of the restate year
-    (from restate_param) in every target year instead of each year's own."""
-    build = _build_sql()
-    head, select = build.split("\n", 1)
-    assert head.startswith("INSERT INTO fct_attainment (")
-    own_year = district_in_force("d", "y.year")
-    assert select.count(own_year) == 1, "fct_attainment.sql: one district grid expected"
-    select = select.replace(own_year, district_in_force("d", "(SELECT t FROM restate_param)"))
-    select = re.sub(r"\bfct_district_stat\b", "fct_district_stat_restated", select)
-    cols = ", ".join(COLUMNS)
-    return (f"INSERT INTO fct_attainment_restated ({cols}, restate_year, restated)\n"
-            f"SELECT {cols}, (SELECT t FROM restate_param), FALSE FROM (\n{select}\n) x")
+def _attainment_sql() -> list[str]:
+    """The attainment build (warehouse/sql/fct_attainment.sql and, for relative targets,
+    fct_attainment_relative.sql, as warehouse.attainment renders them) over the restated
+    statistics, with the district grid of the restate year (from restate_param) in every
+    target year instead of each year's own; a relative target's base year is read on the
+    same boundaries (one territory throughout)."""
+    restate_grid = "(SELECT t FROM restate_param)"
+    out = []
+    for build in _build_sql()[:2]:  # level targets, relative targets
+        head, select = build.split("\n", 1)
+        assert head.startswith("INSERT INTO fct_attainment (")
+        own_year = district_in_force("d", "y.year")
+        assert select.count(own_year) == 1, "fct_attainment.sql: one district grid expected"
+        select = select.replace(own_year, district_in_force("d", restate_grid))
+        for alias, year in (("dv", "t.year"), ("bv", "t.base_year")):
+            select = select.replace(district_in_force(alias, year),
+                                    district_in_force(alias, restate_grid))
+        select = re.sub(r"\bfct_district_stat\b", "fct_district_stat_restated", select)
+        cols = head[len("INSERT INTO fct_attainment ("):head.rindex(")")]
+        out.append(f"INSERT INTO fct_attainment_restated ({cols}, restate_year, restated)\n"
+                   f"SELECT {cols}, (SELECT t FROM restate_param), FALSE FROM (\n{select}\n) x")
+    return out
 
 
 _FLAG_SQL = """
@@ -413,12 +421,14 @@ def build_restated(engine: Engine, restate_year: int | None = None) -> RestateRe
         _drop_temp(cx)
         cx.exec_driver_sql(_PARAM_DDL)
         cx.execute(sa.text("INSERT INTO restate_param VALUES (:t)"), {"t": t})
-        into = lambda name: _attainment_sql().replace(  # noqa: E731
+        into = lambda name: [sql.replace(  # noqa: E731
             "INSERT INTO fct_attainment_restated", f"INSERT INTO {name}", 1)
+            for sql in _attainment_sql()]
         if not (cx.dialect.name == "duckdb"
                 and rebuild_duckdb_table(cx, "fct_attainment_restated", into)):
             cx.exec_driver_sql("DELETE FROM fct_attainment_restated")
-            cx.exec_driver_sql(into("fct_attainment_restated"))
+            for sql in into("fct_attainment_restated"):
+                cx.exec_driver_sql(sql)
         cx.exec_driver_sql(_FLAG_SQL)
         n_att = cx.exec_driver_sql("SELECT COUNT(*) FROM fct_attainment_restated").scalar()
         _drop_temp(cx)

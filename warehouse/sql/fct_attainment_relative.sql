@@ -76,11 +76,12 @@ relative_targets AS (  -- the level a relative target asks of each district in i
                                       THEN 'no actual in ' || CAST(r.year AS VARCHAR) END) AS note
     FROM relative_bases r
 )
-SELECT t.indicator_id, t.district_code, t.year, t.level, t.level_comparator, t.level_value,
-       t.level_value_high, t.actual_value,
+SELECT t.indicator_id, t.district_code, t.year, t.level, t.level_comparator AS comparator,
+       t.level_value AS target_value, t.level_value_high AS target_value_high, t.actual_value,
        
 {attained_resolved} AS attained,
        
 {gap_resolved} AS gap,
-       t.target_value, t.comparator, t.base_value, t.note
+       t.target_value AS target_resolved, t.comparator AS resolved_comparator, t.base_value,
+       t.note
 FROM relative_targets t
