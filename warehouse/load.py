@@ -354,6 +354,11 @@ def _fingerprints_of(cx: Connection, where: sa.ColumnElement) -> set[str | None]
     return {r[0] for r in cx.execute(sa.select(dim_plan.c.content_fingerprint).where(where))}
 
 
+def _lineages_of(cx: Connection, where: sa.ColumnElement) -> set[str]:
+    """The revision chains (dim_plan.lineage_id) of the plans ``where`` selects."""
+    return {r[0] for r in cx.execute(sa.select(dim_plan.c.lineage_id).where(where))} - {None}
+
+
 def _delete_plans(cx: Connection, where: sa.ColumnElement) -> int:
     plan_ids = [r[0] for r in cx.execute(sa.select(dim_plan.c.plan_id).where(where))]
     if not plan_ids:
@@ -395,6 +400,7 @@ def load_plan(engine: Engine, plan: PlanDocument, indicator_metrics: list[Indica
             return "unchanged"
         replaced = (dim_plan.c.source_file == plan.source_file) | (dim_plan.c.plan_id == plan.plan_id)
         groups = _fingerprints_of(cx, replaced)
+        chains = _lineages_of(cx, replaced) | {plan.plan_id}  # revision chains touched
         _delete_plans(cx, replaced)
         content = content_fingerprint(plan)
         plan_row = {
@@ -422,7 +428,7 @@ def load_plan(engine: Engine, plan: PlanDocument, indicator_metrics: list[Indica
         _mark_duplicates(cx, groups | {content})
         # revision links, indicator versions and target validity (this plan may revise
         # another, or be the one a loaded revision names)
-        resolve_revisions(cx)
+        resolve_revisions(cx, chains)
         # the plan's attainment rows (deleted with its old rows above) are rebuilt in this
         # same transaction: v_attainment never shows the plan without them
         build_plan_attainment(cx, [plan.plan_id])
@@ -434,10 +440,11 @@ def delete_plan(engine: Engine, source_file: str) -> int:
     """Remove one plan's rows (a deleted file); returns the number of plans removed."""
     with engine.begin() as cx:
         groups = _fingerprints_of(cx, dim_plan.c.source_file == source_file)
+        chains = _lineages_of(cx, dim_plan.c.source_file == source_file)
         n = _delete_plans(cx, dim_plan.c.source_file == source_file)
         _mark_duplicates(cx, groups)
         if n:
-            resolve_revisions(cx)
+            resolve_revisions(cx, chains)
         cx.execute(ingest_issues.delete().where(ingest_issues.c.scope == f"plan:{source_file}"))
         if n:
             refresh_dim_year(cx)

@@ -18,6 +18,8 @@ with another revision of the same chain is not applied.
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -25,10 +27,11 @@ from extractors.records import IngestIssue
 from extractors.revisions import CHECK, REVISIONS_FILE, plan_name_key
 from warehouse.issues import replace_issues
 from warehouse.schema import dim_plan, ref_plan_revision
-from warehouse.sql import sql_file
+from warehouse.sql import render
 
 ISSUE_SCOPE = "revisions"
 RESOLVED = ("revises_plan_id", "effective_from", "revision_source", "lineage_id")
+_HEX16 = re.compile(r"^[0-9a-f]{16}$")
 
 
 def _index(plans) -> dict[str, set[str]]:
@@ -48,9 +51,14 @@ def _find(index: dict[str, set[str]], name: str) -> set[str]:
     return index.get(name) or index.get(plan_name_key(name)) or set()
 
 
-def resolve_revisions(cx: Connection) -> list[IngestIssue]:
+def resolve_revisions(cx: Connection, lineages: set[str] | None = None) -> list[IngestIssue]:
     """Link revisions, version indicators, date targets (in the caller's transaction);
-    returns the issues, also stored under scope ``revisions``."""
+    returns the issues, also stored under scope ``revisions``.
+
+    ``lineages``: the revision chains (lineage_id) a plan load or delete touched, so that
+    only their indicators and targets are versioned again (a load costs what its chain
+    holds, not the whole warehouse); the chains of plans whose links changed are added.
+    None (a build, a reference load): every chain."""
     plans = cx.execute(sa.select(
         dim_plan.c.plan_id, dim_plan.c.title, dim_plan.c.source_file, dim_plan.c.duplicate_of,
         dim_plan.c.declared_revises, dim_plan.c.declared_effective_from,
@@ -133,6 +141,7 @@ def resolve_revisions(cx: Connection) -> list[IngestIssue]:
         else:
             seen_dates[key] = pid
 
+    scope = None if lineages is None else set(lineages)
     for p in plans:
         if p.duplicate_of or p.plan_id not in links:
             want = (None, None, None, p.plan_id)
@@ -142,7 +151,17 @@ def resolve_revisions(cx: Connection) -> list[IngestIssue]:
         if tuple(getattr(p, c) for c in RESOLVED) != want:
             cx.execute(dim_plan.update().where(dim_plan.c.plan_id == p.plan_id)
                        .values(dict(zip(RESOLVED, want, strict=True))))
-    cx.exec_driver_sql(sql_file("indicator_versions"))
-    cx.exec_driver_sql(sql_file("target_validity"))
+            if scope is not None:
+                scope |= {p.lineage_id, want[-1]} - {None}
+    if scope is None:
+        where = ""
+    elif not scope:
+        where = " AND 1 = 0"
+    else:
+        if not all(_HEX16.match(x) for x in scope):
+            raise ValueError(f"not plan ids: {sorted(scope)!r}")
+        where = f" AND p.lineage_id IN ({', '.join(repr(x) for x in sorted(scope))})"
+    cx.exec_driver_sql(render("indicator_versions", lineage_filter=where))
+    cx.exec_driver_sql(render("target_validity", lineage_filter=where))
     replace_issues(cx, ISSUE_SCOPE, issues)
     return issues

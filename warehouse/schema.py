@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine, make_url
 from extractors.records import COMPARATORS
 from extractors.reference import LINEAGE_KINDS
 from extractors.relative import REFERENCES, RELATIVE_KINDS, relative_base_year
-from warehouse.sql import district_in_force, sql_file, target_in_force
+from warehouse.sql import district_in_force, render, target_in_force
 
 YEAR_MIN, YEAR_MAX = 1900, 2100
 # dim_district.valid_from is part of the key, so it cannot be NULL: an open
@@ -752,8 +752,8 @@ def _create_schema(engine: Engine) -> None:
 # plan is its own lineage, every indicator and target version open and current.
 REVISION_BACKFILL = (
     "UPDATE dim_plan SET lineage_id = plan_id WHERE lineage_id IS NULL",
-    sql_file("indicator_versions"),
-    sql_file("target_validity"),
+    render("indicator_versions", lineage_filter=""),
+    render("target_validity", lineage_filter=""),
 )
 
 

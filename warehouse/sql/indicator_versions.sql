@@ -4,7 +4,8 @@
 -- (dim_plan.lineage_id), the indicator name and its occurrence among same-named rows of
 -- its plan (table, row order). A version is in force from its plan's effective_from
 -- (NULL: since the plan began) to the day before the next version's; is_current when no
--- later version replaced it. Only rows that change are written.
+-- later version replaced it. Only rows that change are written. {lineage_filter}: empty,
+-- or the chains (dim_plan.lineage_id) to redo (warehouse/revisions.py).
 UPDATE dim_indicator
 SET indicator_key = v.indicator_key, valid_from = v.valid_from, valid_to = v.valid_to,
     is_current = v.valid_to IS NULL
@@ -21,6 +22,7 @@ FROM (
                                   AS VARCHAR)), 1, 16) AS indicator_key
         FROM dim_indicator i
         JOIN dim_plan p ON p.plan_id = i.plan_id
+        WHERE 1 = 1{lineage_filter}
     ) k
 ) v
 WHERE dim_indicator.indicator_id = v.indicator_id

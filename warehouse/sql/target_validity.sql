@@ -3,6 +3,7 @@
 -- their plan's effective_from; each is valid from its plan's effective_from (NULL: open)
 -- to the day before the next one's. A revision replaces only the targets it states:
 -- a target it does not restate stays valid. Only rows that change are written.
+-- {lineage_filter}: empty, or the chains (dim_plan.lineage_id) to redo.
 UPDATE fct_target
 SET valid_from = v.valid_from, valid_to = v.valid_to
 FROM (
@@ -13,6 +14,7 @@ FROM (
     FROM fct_target t
     JOIN dim_indicator i ON i.indicator_id = t.indicator_id
     JOIN dim_plan p ON p.plan_id = t.plan_id
+    WHERE 1 = 1{lineage_filter}
 ) v
 WHERE fct_target.indicator_id = v.indicator_id AND fct_target.year = v.year
   AND fct_target.scope = v.scope
