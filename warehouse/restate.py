@@ -52,6 +52,7 @@ from warehouse.schema import (
     YEAR_MAX,
     YEAR_MIN,
     analyst_view_from,
+    analyst_view_head,
     readable_target,
     rebuild_duckdb_table,
 )
@@ -588,13 +589,7 @@ def _later_issues(cx: Connection, lineage: Lineage, t: int) -> list[IngestIssue]
 # --------------------------------------------------------------------------- the view
 
 V_ATTAINMENT_RESTATED_SQL = f"""
-CREATE OR REPLACE VIEW v_attainment_restated AS
-SELECT
-    p.title AS plan_title,
-    i.section,
-    i.indicator_name,
-    d.district_name,
-    a.year,
+{analyst_view_head("v_attainment_restated")}
     a.restate_year,
 {readable_target(relative=False)}
     a.actual_value AS actual,

@@ -541,6 +541,13 @@ DERIVED_TABLES = ("fct_attainment",)
 _FMT = "RTRIM(RTRIM(CAST(CAST({} AS NUMERIC(20,6)) AS VARCHAR), '0'), '.')"
 _UNIT = "COALESCE(' ' || ft.target_unit, '')"
 
+def analyst_view_head(view: str) -> str:
+    """The start of an attainment view for analysts: which plan, indicator, district and
+    year a row (``a``) is about (the FROM clause: :func:`analyst_view_from`)."""
+    return (f"CREATE OR REPLACE VIEW {view} AS\nSELECT\n    p.title AS plan_title,\n"
+            "    i.section,\n    i.indicator_name,\n    d.district_name,\n    a.year,")
+
+
 def analyst_view_from(fact: str, alias: str, *joins: str, year: str | None = None) -> str:
     """The FROM clause of an analyst view over the fact table ``fact`` (as ``alias``):
     its indicator (``i``) and plan (``p``, each plan once), any other ``joins``, and the
@@ -578,13 +585,7 @@ def readable_target(relative: bool) -> str:
         ELSE a.comparator || ' ' || {_FMT.format('a.target_value')} || {_UNIT}
     END AS target,"""
 V_ATTAINMENT_SQL = f"""
-CREATE OR REPLACE VIEW v_attainment AS
-SELECT
-    p.title AS plan_title,
-    i.section,
-    i.indicator_name,
-    d.district_name,
-    a.year,
+{analyst_view_head("v_attainment")}
 {readable_target(relative=True)}
     a.actual_value AS actual,
     a.attained,
@@ -620,13 +621,7 @@ V_ATTAINMENT_COMMENT = (
 
 # Every target version (a plan and its revisions) with its verdicts: docs/time.md.
 V_ATTAINMENT_VERSIONS_SQL = f"""
-CREATE OR REPLACE VIEW v_attainment_versions AS
-SELECT
-    p.title AS plan_title,
-    i.section,
-    i.indicator_name,
-    d.district_name,
-    a.year,
+{analyst_view_head("v_attainment_versions")}
 {readable_target(relative=True)}
     a.actual_value AS actual,
     a.attained,
