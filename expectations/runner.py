@@ -195,7 +195,8 @@ def default_docs_dir() -> Path:
 
 
 def run_suite(name: str, frame: pd.DataFrame, *, docs_dir: str | Path | None | object = DEFAULT,
-              docs_key: str | None = None, **context: Any) -> SuiteResult:
+              docs_key: str | None = None, members: Iterable[str] | None = None,
+              **context: Any) -> SuiteResult:
     """Validate ``frame`` against suite ``name`` (targets, district_stats, attainment).
 
     ``context`` carries what the suite needs besides the frame: ``districts``
@@ -205,13 +206,14 @@ def run_suite(name: str, frame: pd.DataFrame, *, docs_dir: str | Path | None | o
     ``docs_path`` names the one site of every key, ``docs_dir/<suite>--files/``,
     which :func:`build_site` renders once per run. ``docs_dir`` defaults to
     :func:`default_docs_dir`; ``None`` writes none. A failure to write Data
-    Docs is logged, never raised: it must not fail a validation.
+    Docs is logged, never raised: it must not fail a validation. ``members``: the keys
+    a keyed validation of many stands for (:func:`store_validation`).
     """
     if name not in SUITES:
         raise KeyError(f"unknown suite {name!r}; known: {', '.join(SUITES)}")
     special = SUITE_RUNNERS.get(name)  # district_stats: set-based SQL (expectations.stats_sql)
     out = special(frame, **context) if special else run_suite_pandas(name, frame, **context)
-    return _with_docs(out, docs_dir, docs_key)
+    return _with_docs(out, docs_dir, docs_key, members)
 
 
 def run_suite_pandas(name: str, frame: pd.DataFrame, **context: Any) -> SuiteResult:
@@ -247,7 +249,8 @@ def suite_result(name: str, results: list[ExpectationResult],
                        results=results, gx_validations=validations)
 
 
-def _with_docs(out: SuiteResult, docs_dir: Any, docs_key: str | None) -> SuiteResult:
+def _with_docs(out: SuiteResult, docs_dir: Any, docs_key: str | None,
+               members: Iterable[str] | None = None) -> SuiteResult:
     name = out.suite
     if docs_dir is DEFAULT:
         docs_dir = default_docs_dir()
@@ -256,7 +259,8 @@ def _with_docs(out: SuiteResult, docs_dir: Any, docs_key: str | None) -> SuiteRe
             if docs_key is None:
                 out.docs_path = str(write_data_docs(out, docs_dir))  # type: ignore[arg-type]
             else:  # one site for all keys, built once per run by build_site
-                out.docs_path = str(store_validation(out, docs_dir, docs_key))  # type: ignore[arg-type]
+                out.docs_path = str(store_validation(  # type: ignore[arg-type]
+                    out, docs_dir, docs_key, members))
         except Exception as e:  # noqa: BLE001 - docs are a by-product
             log.warning("GX Data Docs for %s not written: %s", name, e)
     return out
@@ -305,20 +309,59 @@ def files_site(out_dir: str | Path, suite: str) -> Path:
     return Path(out_dir) / FILES_SITE.format(suite=suite)
 
 
-def store_validation(result: SuiteResult, out_dir: str | Path, key: str) -> Path:
+def store_validation(result: SuiteResult, out_dir: str | Path, key: str,
+                     members: Iterable[str] | None = None) -> Path:
     """Keep the GX validation(s) of one keyed suite run (e.g. one plan file) as JSON,
     replacing that key's previous one, for :func:`build_site`. Cheap (no rendering).
-    Returns the index.html of the site that will show it."""
+    ``members``: the keys one validation of many covers (``planwh run`` validates every
+    changed plan file at once); it then stands for each of them, replacing their own
+    earlier validations (and earlier ones of no more than those keys). Returns the
+    index.html of the site that will show it."""
     import json
 
     folder = Path(out_dir) / VALIDATIONS / result.suite
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{_safe_name(key)}.json"
+    safe = _safe_name(key)
+    path = folder / f"{safe}.json"
     fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump({"key": key, "validations": result.gx_validations}, f, default=str)
     os.replace(tmp, path)
+    index = _members(folder)
+    covered = {safe} if members is None else {_safe_name(m) for m in members}
+    for other, keys in list(index.items()):
+        left = sorted(set(keys) - covered) if other != safe else []
+        if other != safe and left:
+            index[other] = left
+            continue
+        index.pop(other)
+        if other != safe:
+            (folder / f"{other}.json").unlink(missing_ok=True)
+    if members is not None:
+        index[safe] = sorted(covered)
+        for m in covered - {safe}:
+            (folder / f"{m}.json").unlink(missing_ok=True)
+    _write_members(folder, index)
     return files_site(out_dir, result.suite).resolve() / "index.html"
+
+
+_MEMBERS = ".members.json"  # key of a validation of many -> the keys it stands for
+
+
+def _members(folder: Path) -> dict[str, list[str]]:
+    import json
+
+    path = folder / _MEMBERS
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def _write_members(folder: Path, index: dict[str, list[str]]) -> None:
+    import json
+
+    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(index, f)
+    os.replace(tmp, folder / _MEMBERS)
 
 
 def build_site(suite: str, out_dir: str | Path = "data/docs",
@@ -344,6 +387,10 @@ def build_site(suite: str, out_dir: str | Path = "data/docs",
     removed = []
     if keys is not None:
         current = {_safe_name(k) for k in keys}
+        index = _members(folder)  # a validation of many stays while one of its keys does
+        current |= {many for many, of in index.items() if current & set(of)}
+        if set(index) - current:
+            _write_members(folder, {k: v for k, v in index.items() if k in current})
         for safe in sorted(set(stored) - current):
             stored.pop(safe).unlink(missing_ok=True)
             removed.append(safe)

@@ -245,9 +245,11 @@ TARGET_RULES = (
         _KEY_T + ("target_value", "target_value_high", "target_unit", "target_text")),
     _native_rule(
         "targets.unique_indicator_year_scope", "error",
-        "one target per (indicator, year, scope)",
+        "one target per (indicator, year, scope) of a plan file",
         ("indicator_id",) + _KEY_T,
-        "ExpectCompoundColumnsToBeUnique", column_list=["indicator_id", "year", "scope"]),
+        # source_file: a frame of many plan files is validated at once (planwh run)
+        "ExpectCompoundColumnsToBeUnique",
+        column_list=["source_file", "indicator_id", "year", "scope"]),
     _helper_rule(
         "targets.provenance_present", "error",
         "plan_id, source_file, source_table and source_row are present",

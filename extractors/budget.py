@@ -50,7 +50,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -273,10 +273,17 @@ def run_budgeted(fn: Callable[..., T], *args: Any, source_file: str,
     if pipe.stopped is not None:
         _kill(pid)
     _, status = _wait(pid)
-    if pipe.stopped == "time":
+    return _outcome(message, status, pipe.stopped, budget, source_file, exceeded)
+
+
+def _outcome(message, status: int, stopped: str | None, budget: Budget, source_file: str,
+             exceeded: type[ReaderBudgetExceeded]):
+    """What a finished worker's last message (None: none came) means: its result, or the
+    exception it stands for, raised."""
+    if stopped == "time":
         raise exceeded(source_file, f"reading stopped: exceeded the time budget "
                                     f"({budget.timeout_s:g} s, {TIMEOUT_ENV})")
-    if pipe.stopped == "memory":
+    if stopped == "memory":
         raise exceeded(source_file, f"reading stopped: exceeded the memory budget "
                                     f"({budget.memory_mb} MB, {MEMORY_ENV})")
     if message is None:
@@ -421,6 +428,133 @@ def read_plan_with(reader: Callable[[Path], PlanDocument], path: str | os.PathLi
         doc.source_file = name
         for rec in doc.records:
             rec.source_file = name
+    return doc
+
+
+
+@dataclass
+class _Job:
+    """One plan file being read by its own forked worker (:func:`read_plans`)."""
+
+    key: str
+    name: str  # display name
+    pid: int
+    fd: int
+    pipe: _WorkerPipe
+    data: bytearray
+
+
+def read_plans(paths: Mapping[str, str | os.PathLike], workers: int,
+               budget: Budget | None = None) -> dict[str, PlanDocument | Exception]:
+    """:func:`extract_plan` of every file ``{key: path}``, up to ``workers`` at once: each
+    file in its own bare-forked worker under the budget (time and memory polled by this
+    process for every worker, as :func:`run_budgeted` does for one), so that one hostile
+    document is one result and the others are still read.
+
+    Returns ``{key: PlanDocument}`` for the files read, or the exception each other file
+    stands for: ``UnreadableDocument`` (``PlanBudgetExceeded`` over budget),
+    ``NoPlanTable``, or ``RuntimeError`` for a reader bug. Never raises for one file.
+    Bare ``os.fork`` (no ``multiprocessing`` pool): nothing runs in the workers but the
+    reader, so no after-fork hook of another library (e.g. kombu's) is involved, and it
+    works inside Dagster steps. One worker, no fork available, an unlimited budget, or
+    inside a worker: read one after the other."""
+    from extractors.plans import extract_plan as _extract
+
+    budget = budget or Budget.from_env()
+    results: dict[str, PlanDocument | Exception] = {}
+    if workers < 2 or len(paths) < 2 or budget.unlimited or _IN_WORKER or not hasattr(os, "fork"):
+        for key, path in paths.items():
+            try:
+                results[key] = read_plan_with(_extract, path, budget)
+            except (PlanwhError, RuntimeError) as exc:
+                results[key] = exc
+        return results
+    pending = list(paths.items())
+    running: dict[int, _Job] = {}
+    with ExitStack() as stack:
+        try:
+            while pending or running:
+                while pending and len(running) < workers:
+                    key, path = pending.pop(0)
+                    path = Path(path)
+                    if not os.path.lexists(path):  # listed under its display name
+                        path = find_input(path.parent, path.name)
+                    name = display_name(path.name)
+                    problem = file_problem(path)
+                    if problem is not None:
+                        results[key] = UnreadableDocument(name, problem)
+                        continue
+                    readable = stack.enter_context(_readable_path(path))
+                    job = _fork_job(key, name, _extract, readable, budget, running)
+                    running[job.fd] = job
+                if not running:
+                    continue
+                ready, _, _ = select.select(list(running), [], [], POLL_S)
+                done = []
+                for fd in ready:
+                    chunk = os.read(fd, 1 << 20)
+                    if chunk:
+                        running[fd].data += chunk
+                    else:
+                        done.append(running[fd])
+                for job in running.values():
+                    if job not in done and (over := job.pipe._over()) is not None:
+                        job.pipe.stopped = over
+                        _kill(job.pid)
+                        done.append(job)
+                for job in done:
+                    del running[job.fd]
+                    results[job.key] = _finish(job, budget)
+        except BaseException:  # Ctrl-C: no worker outlives the read
+            for job in running.values():
+                _kill(job.pid)
+                _wait(job.pid)
+                os.close(job.fd)
+            raise
+    return {key: results[key] for key in paths}
+
+
+def _fork_job(key: str, name: str, reader, readable: Path, budget: Budget,
+              running: Mapping[int, _Job]) -> _Job:
+    rfd, wfd = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the worker
+        os.close(rfd)
+        for fd in running:  # the other workers' pipes are not this one's business
+            os.close(fd)
+        _child(reader, (readable,), budget, wfd)
+    os.close(wfd)
+    return _Job(key, name, pid, rfd, _WorkerPipe(rfd, pid, budget), bytearray())
+
+
+def _finish(job: _Job, budget: Budget) -> PlanDocument | Exception:
+    """The result of a worker whose pipe ended (or that was stopped): reaped, decoded."""
+    os.close(job.fd)
+    if job.pipe.stopped is not None:
+        _kill(job.pid)
+    _, status = _wait(job.pid)
+    message = None
+    stream = io.BytesIO(bytes(job.data))
+    while True:
+        try:
+            message = pickle.load(stream)
+        except (EOFError, pickle.UnpicklingError, ValueError, AttributeError,
+                ImportError, IndexError, TypeError):
+            message = None  # cut short
+        if message is None or message[0] != "part":
+            break
+    try:
+        doc = _outcome(message, status, job.pipe.stopped, budget, job.name, PlanBudgetExceeded)
+    except (UnreadableDocument, NoPlanTable) as exc:
+        return _renamed(exc, job.name) if exc.source_file != job.name else exc
+    except (PlanwhError, RuntimeError) as exc:
+        return exc
+    if doc.source_file != job.name:
+        doc.source_file = job.name
+        for rec in doc.records:
+            rec.source_file = job.name
     return doc
 
 

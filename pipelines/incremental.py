@@ -16,13 +16,16 @@ recorded when it was last done, and the warehouse still holds that outcome:
   still shows that outcome: ``dim_plan`` holds the file with the same ``source_sha256``
   (loaded), or ``ingest_issues`` holds error rows of its scope (held back).
 
-Statistics and the warehouse-wide refresh are whole-folder runs; they are skipped when
-the latest materialisation of their last asset (``fct_district_stat``,
-``fct_attainment``) in the Dagster instance came from a run tagged with the same input
-fingerprint (:data:`INPUTS_TAG`): Dagster's own record of what produced an asset. An
-ephemeral instance (``planwh run`` without ``DAGSTER_HOME``) remembers nothing, so
-there statistics and the refresh always run; plans are still skipped (the warehouse
-remembers).
+Statistics and the warehouse-wide refresh are whole-folder steps; their runs carry
+their input fingerprint as the tag :data:`INPUTS_TAG`, and they are skipped when that
+fingerprint is the one they were last done with: ``fct_district_stat`` and
+``attainment_report`` (the refresh's last step) record their run's tag in ``load_log``
+(keys ``inputs:stats``, ``inputs:refresh``; a run without the tag removes the record),
+so the warehouse remembers even under an ephemeral Dagster instance (``planwh run``
+without ``DAGSTER_HOME``); with an instance at hand, the tag of the run that last
+materialised the asset in the instance counts too (Dagster's own record). A
+``planwh run`` that finds nothing to do decides so from the warehouse alone, without
+importing Dagster.
 
 The same fingerprint is the ``data_version`` of each ``plan_targets`` partition and
 :data:`CODE_VERSION` its ``code_version``, so the Dagster UI shows the same notion.
@@ -44,6 +47,7 @@ from extractors.files import file_sha256
 # file reads as: every plan is then read again on the next run.
 PARSER_VERSION = "1"
 PLAN_KEY = "plan:"  # load_log key prefix (statistics use "stats:")
+INPUTS_KEY = "inputs:"  # load_log key prefix: inputs:stats, inputs:refresh
 INPUTS_TAG = "planwh/inputs"  # run tag: the input fingerprint a whole-folder run was made for
 
 
@@ -128,6 +132,20 @@ def record_plan(engine, name: str, fingerprint: str, rows: int) -> None:
                                         "row_count": int(rows), "loaded_at": _now()}])
 
 
+def record_inputs(engine, kind: str, fingerprint: str | None) -> None:
+    """Remember the input fingerprint the whole-folder step ``kind`` (stats, refresh) was
+    just done with; None (a run without :data:`INPUTS_TAG`) forgets it."""
+    from warehouse.load import _now
+    from warehouse.schema import load_log
+
+    key = INPUTS_KEY + kind
+    with engine.begin() as cx:
+        cx.execute(load_log.delete().where(load_log.c.load_key == key))
+        if fingerprint:
+            cx.execute(load_log.insert(), [{"load_key": key, "content_sha256": fingerprint,
+                                            "row_count": 0, "loaded_at": _now()}])
+
+
 def forget_plans(engine, keep: set[str]) -> list[str]:
     """Drop the records of plan files not in ``keep`` (deleted from raw/plans)."""
     import sqlalchemy as sa
@@ -152,6 +170,7 @@ class Known:
     loaded_sha: dict[str, str] = field(default_factory=dict)  # dim_plan: file -> sha256
     held_back: set[str] = field(default_factory=set)  # files with error issues of their own
     anything_loaded: bool = False  # load_log has any row (this warehouse was ever loaded)
+    inputs: dict[str, str] = field(default_factory=dict)  # stats/refresh -> fingerprint
 
     def unchanged(self, name: str, file_sha: str, ref_hash: str) -> bool:
         if self.fingerprints.get(name) != plan_fingerprint(file_sha, ref_hash):
@@ -168,12 +187,15 @@ def read_known(engine) -> Known:
             "SELECT load_key, content_sha256 FROM load_log WHERE load_key LIKE :p"),
             {"p": PLAN_KEY + "%"})}
         anything = c.execute(sa.text("SELECT COUNT(*) FROM load_log")).scalar() or 0
+        inputs = {r[0][len(INPUTS_KEY):]: r[1] for r in c.execute(sa.text(
+            "SELECT load_key, content_sha256 FROM load_log WHERE load_key LIKE :p"),
+            {"p": INPUTS_KEY + "%"})}
         loaded = {r[0]: r[1] for r in c.execute(sa.text(
             "SELECT source_file, source_sha256 FROM dim_plan"))}
         held = {r[0].split(":", 1)[1] for r in c.execute(sa.text(
             "SELECT DISTINCT scope FROM ingest_issues WHERE scope LIKE 'plan:%' "
             "AND severity = 'error'"))}
-    return Known(fps, loaded, held, anything > 0)
+    return Known(fps, loaded, held, anything > 0, inputs)
 
 
 def known_state(url: str) -> tuple[Known, str | None]:
@@ -229,10 +251,19 @@ def latest_inputs_tag(instance, asset: str) -> str | None:
     return run.tags.get(INPUTS_TAG) if run is not None else None
 
 
+def _done_with(known: Known, instance, kind: str, asset: str, fingerprint: str) -> bool:
+    """Whether step ``kind`` was last done with ``fingerprint``: the warehouse's record,
+    else (with an instance) the tag of the run that last materialised ``asset``."""
+    if known.inputs.get(kind) == fingerprint:
+        return True
+    return instance is not None and latest_inputs_tag(instance, asset) == fingerprint
+
+
 def plan_launch(raw: Path, url: str, instance=None, *, accept_shrink: bool = False,
                 plan_names: list[str] | None = None) -> Plan:
     """Decide what to run over ``raw`` into ``url``. ``instance``: a Dagster instance to
-    ask about statistics and the refresh (None: always run them)."""
+    ask about statistics and the refresh besides the warehouse (None: the warehouse
+    only; no Dagster import)."""
     from extractors.files import find_input, input_files, list_plan_files
     from extractors.stats import STATS_SUFFIXES
 
@@ -250,9 +281,9 @@ def plan_launch(raw: Path, url: str, instance=None, *, accept_shrink: bool = Fal
 
     stats_files = input_files(raw / "stats", STATS_SUFFIXES) if (raw / "stats").is_dir() else []
     stats = stats_inputs(files_hash(stats_files), ref, url)
-    stats_todo = (accept_shrink or instance is None or not known.anything_loaded
-                  or latest_inputs_tag(instance, "fct_district_stat") != stats)
+    stats_todo = (accept_shrink or not known.anything_loaded
+                  or not _done_with(known, instance, "stats", "fct_district_stat", stats))
     refresh = refresh_inputs(plans_dir, hashes, stats, ref, url)
-    refresh_todo = (bool(todo) or stats_todo or instance is None
-                    or latest_inputs_tag(instance, "fct_attainment") != refresh)
+    refresh_todo = (bool(todo) or stats_todo
+                    or not _done_with(known, instance, "refresh", "fct_attainment", refresh))
     return Plan(hashes, todo, skipped, ref, stats, stats_todo, refresh, refresh_todo, why)

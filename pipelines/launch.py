@@ -86,6 +86,45 @@ def sync_partitions(instance, plan_names: list[str]) -> None:
         instance.delete_dynamic_partition(plan_files.name, name)
 
 
+def plan_segments(order: list[str], todo: list[str]) -> list[tuple[str, str]]:
+    """The partition ranges (first, last) of ``order`` (the partitions in the instance's
+    order) that hold exactly the partitions of ``todo``: one range when they are
+    contiguous (a first run, new files), more when unchanged files lie between."""
+    wanted = set(todo)
+    segments: list[tuple[str, str]] = []
+    start = last = None
+    for key in order:
+        if key in wanted:
+            start = start or key
+            last = key
+        elif start is not None:
+            segments.append((start, last))
+            start = None
+    if start is not None:
+        segments.append((start, last))
+    return segments
+
+
+def range_tags(first: str, last: str) -> dict[str, str]:
+    """The run tags of a run over the partitions ``first`` .. ``last``."""
+    return {"dagster/asset_partition_range_start": first,
+            "dagster/asset_partition_range_end": last}
+
+
+def held_back_plans(result) -> list[RunOutcome]:
+    """One outcome per plan file a run over a partition range held back (its
+    plan_targets materialisation says so), for the summary."""
+    out = []
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization
+        if mat.asset_key.to_user_string() != "plan_targets" or mat.partition is None:
+            continue
+        status = mat.metadata.get("status")
+        if status is not None and str(status.value).startswith("held back"):
+            out.append(RunOutcome(label=f"plan {mat.partition}", quarantined=["plan_targets"]))
+    return out
+
+
 def execute(raw: str, warehouse_url: str, progress=None,
             accept_shrink: list[str] | None = None,
             outcomes: list[RunOutcome] | None = None,
@@ -93,82 +132,80 @@ def execute(raw: str, warehouse_url: str, progress=None,
     """Run what changed of the graph; ``progress(label, done, total)`` is called around
     each run. Each run's outcome is appended to ``outcomes`` (when given) as soon as it
     ends, so a caller still knows what finished when a later run raises; what was left
-    out as unchanged (a :class:`pipelines.incremental.Plan`) is appended to ``decided``."""
+    out as unchanged (a :class:`pipelines.incremental.Plan`) is appended to ``decided``.
+
+    At most three runs: reference and statistics (when their inputs changed), then one
+    run over the partition range of every changed plan file together with the refresh
+    (more plan runs only when unchanged files lie between changed ones). When the
+    warehouse says nothing changed, Dagster is not even imported."""
+    from extractors.files import list_plan_files
+    from pipelines.incremental import plan_launch
+
+    outcomes = outcomes if outcomes is not None else []
+    names = [p.name for p in list_plan_files(Path(raw) / "plans")]
+    launch = plan_launch(Path(raw), warehouse_url, None, accept_shrink=bool(accept_shrink),
+                         plan_names=names)
+    if (launch.todo or launch.stats_todo or launch.refresh_todo) and os.environ.get(
+            "DAGSTER_HOME"):  # a persistent instance may know more (runs of the daemon)
+        launch = plan_launch(Path(raw), warehouse_url, _instance(),
+                             accept_shrink=bool(accept_shrink), plan_names=names)
+    if decided is not None:
+        decided.append(launch)
+    if not (launch.todo or launch.stats_todo or launch.refresh_todo):
+        if progress:
+            progress("nothing changed", 1, 1)
+        return outcomes
+    return _run_changed(raw, warehouse_url, launch, names, progress, accept_shrink, outcomes)
+
+
+def _run_changed(raw: str, warehouse_url: str, launch, names: list[str], progress,
+                 accept_shrink, outcomes: list[RunOutcome]) -> list[RunOutcome]:
     import dagster as dg
 
-    from extractors.files import find_input, list_plan_files
-    from pipelines.assets.plans import (
-        clear_prepared,
-        plan_tables,
-        plan_targets,
-        prepare_plans,
-    )
+    from pipelines.assets.plans import plan_files
     from pipelines.graph import ALL_ASSETS
-    from pipelines.incremental import INPUTS_TAG, plan_launch
-    from pipelines.jobs import refresh_job, stats_job
+    from pipelines.incremental import INPUTS_TAG
+    from pipelines.jobs import plan_job, refresh_job, stats_job
     from pipelines.resources import default_resources
 
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     resources = default_resources(raw, warehouse_url, accept_shrink)
     instance = _instance()
-    names = [p.name for p in list_plan_files(Path(raw) / "plans")]
     sync_partitions(instance, names)
-    launch = plan_launch(Path(raw), warehouse_url, instance, accept_shrink=bool(accept_shrink),
-                         plan_names=names)
-    if decided is not None:
-        decided.append(launch)
-    total = len(launch.todo) + launch.stats_todo + launch.refresh_todo
-    outcomes = outcomes if outcomes is not None else []
+    order = instance.get_dynamic_partitions(plan_files.name)
+    segments = plan_segments(order, launch.todo)
+    total = len(segments) + launch.stats_todo + (launch.refresh_todo and not segments)
     graph = dg.Definitions(assets=ALL_ASSETS, resources=resources).resolve_asset_graph()
-    order = [a.key for a in ALL_ASSETS]  # the graph's order, upstream first
+    asset_order = [a.key for a in ALL_ASSETS]  # the graph's order, upstream first
 
-    def run(label: str, selection, partition_key: str | None = None,
-            inputs: str | None = None) -> RunOutcome:
+    def run(label: str, selection, tags: dict[str, str]) -> dg.ExecuteInProcessResult:
         if progress:
             keys = selection.resolve(graph)
-            steps = " → ".join(k.to_user_string() for k in order if k in keys)
+            steps = " → ".join(k.to_user_string() for k in asset_order if k in keys)
             progress(f"{label}: {steps}", len(outcomes), total)
-        tags = {"planwh/command": "run"}
-        if inputs:  # what this whole-folder run was made for (pipelines/incremental.py)
-            tags[INPUTS_TAG] = inputs
         result = dg.materialize(
             ALL_ASSETS, selection=selection, resources=resources, instance=instance,
-            partition_key=partition_key, raise_on_error=False, run_config=QUIET_LOGS,
-            tags=tags,
+            raise_on_error=False, run_config=QUIET_LOGS,
+            tags={"planwh/command": "run", **tags},
         )
-        out = classify(label, result, warehouse_url)
-        outcomes.append(out)
-        return out
+        outcomes.append(classify(label, result, warehouse_url))
+        return result
 
     if launch.stats_todo:
-        run("reference and statistics", stats_job.selection, inputs=launch.stats_inputs)
-    if len(launch.todo) > 1:  # every core reads and validates; the runs then only load
-        workers = _cores()
-        if progress:
-            progress(f"reading {len(launch.todo)} plans on {workers} cores", len(outcomes), total)
-        plans_dir = Path(raw) / "plans"
-        prepare_plans({n: (find_input(plans_dir, n), launch.plan_hashes[n])
-                       for n in launch.todo if n in launch.plan_hashes}, workers)
-    try:
-        for name in launch.todo:
-            run(f"plan {name}", dg.AssetSelection.assets(plan_targets, plan_tables),
-                partition_key=name)
-    finally:
-        clear_prepared()
-    if launch.refresh_todo:
-        run("attainment and report", refresh_job.selection, inputs=launch.refresh_inputs)
+        run("reference and statistics", stats_job.selection, {INPUTS_TAG: launch.stats_inputs})
+    for n, (first, last) in enumerate(segments):
+        count = order.index(last) - order.index(first) + 1
+        label = f"plans ({count} file{'s' if count > 1 else ''})"
+        selection, tags = plan_job.selection, range_tags(first, last)
+        if n == len(segments) - 1 and launch.refresh_todo:  # the refresh in the same run
+            label += ", attainment and report"
+            selection = selection | refresh_job.selection
+            tags[INPUTS_TAG] = launch.refresh_inputs
+        result = run(label, selection, tags)
+        outcomes.extend(held_back_plans(result))
+    if launch.refresh_todo and not segments:
+        run("attainment and report", refresh_job.selection, {INPUTS_TAG: launch.refresh_inputs})
     if progress:
         progress("done", total, total)
     return outcomes
-
-
-def _cores() -> int:
-    """The cores this process may use (``PLANWH_WORKERS`` overrides)."""
-    value = os.environ.get("PLANWH_WORKERS", "").strip()
-    if value.isdigit() and int(value) > 0:
-        return int(value)
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1

@@ -1,6 +1,7 @@
-"""Plan documents: one dynamic partition per file in raw/plans."""
+"""Plan documents: one dynamic partition per file in raw/plans; a run takes one partition or a range of them (one run over every changed file)."""
 
-from pathlib import Path
+import warnings
+from typing import Any
 
 import dagster as dg
 import pandas as pd
@@ -34,80 +35,230 @@ def records_preview(targets: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-# --------------------------------------------------------------------------- parallel reads
-# `planwh run` reads and validates the plans it is about to run in a pool of processes
-# (every core) before launching their runs, which then only load. The runs execute in its
-# own process (in-process executor), so the results are handed over in memory, keyed by
-# file name and content hash: a file changed in between is read again by its step. Runs
-# of the daemon (sensor, schedule) find nothing here and read the file themselves.
-_PREPARED: dict[tuple[str, str], object] = {}
+# --------------------------------------------------------------------------- many plans, one run
+# `planwh run`, the sensor and the schedule launch one run over the partition range of the
+# changed plan files (`dagster/asset_partition_range_start/_end` tags, BackfillPolicy
+# single_run) instead of one run per file. plan_targets then reads every file of the range
+# on every core (extractors.budget.read_plans: bare forks under the reader budget),
+# validates all their target records in one GX validation, splits the failures back by
+# file and holds back only the files with error rows; plan_tables loads the others one
+# after the other (the step holds the `warehouse` pool). Each partition gets its own
+# materialisation with its own metadata (context.add_asset_metadata). A run of one
+# partition (`dagster/partition`, e.g. `plan_job` on a Celery worker) works as before: a
+# failed check blocks plan_tables (quarantine).
 
 
-def prepare_plan(path: Path, name: str, sha: str, docs_dir: Path):
-    """Read one plan file and run its `targets` suite (a pool task): (plan, suite), or the
-    UnreadableDocument / NoPlanTable it raised."""
-    from expectations.runner import run_suite
-    from extractors.budget import extract_plan
+class PlanBatch(dict):
+    """plan_targets' output over a partition range: partition key -> PlanDocument, or
+    None for a file held back or unreadable (plan_tables keeps its previous rows)."""
 
+
+class PlanIOManager(dg.UPathIOManager):
+    """Pickles plan_targets per partition under the instance's storage folder, like
+    Dagster's fs_io_manager, and also takes a :class:`PlanBatch` (one output of a run
+    over many partitions), which fs_io_manager refuses: each partition is its own file,
+    so a later run of one partition reads it like any other."""
+
+    extension: str = ""
+
+    def dump_to_path(self, context, obj, path) -> None:
+        import pickle
+
+        with path.open("wb") as f:
+            pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def load_from_path(self, context, path):
+        import pickle
+
+        with path.open("rb") as f:
+            return pickle.load(f)
+
+    def handle_output(self, context, obj) -> None:
+        if isinstance(obj, PlanBatch) and context.has_asset_partitions:
+            for key, path in self._get_paths_for_partitions(context).items():
+                self.make_directory(path.parent)
+                self.dump_to_path(context, obj.get(key), path)
+            return
+        super().handle_output(context, obj)
+
+
+@dg.io_manager(description="plan_targets' documents, pickled per partition (a run over a "
+                           "partition range included)")
+def plan_io_manager(init_context) -> PlanIOManager:
+    from upath import UPath
+
+    return PlanIOManager(base_path=UPath(init_context.instance.storage_directory()))
+
+
+def read_workers() -> int:
+    """The cores a run over many plans reads on (``PLANWH_WORKERS`` overrides)."""
+    import os
+
+    value = os.environ.get("PLANWH_WORKERS", "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
     try:
-        plan = extract_plan(path)
-    except (UnreadableDocument, NoPlanTable) as e:  # rebuilt in the parent: see below
-        return ("error", type(e), e.source_file, e.reason, e.location)
-    suite = run_suite("targets", targets_frame([plan]), docs_dir=docs_dir, docs_key=name)
-    return plan, suite
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
 
 
-def prepare_plans(paths: dict[str, tuple[Path, str]], workers: int) -> int:
-    """Read and validate the plan files ``{name: (path, sha256)}`` in ``workers`` processes
-    (forked), for their runs to take (:func:`take_prepared`); returns how many are ready.
-    A file whose task fails otherwise is simply read again by its own step."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    if workers < 2 or len(paths) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return 0
-    docs = data_path("docs")
-    with ProcessPoolExecutor(max_workers=min(workers, len(paths)),
-                             mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = {name: pool.submit(prepare_plan, path, name, sha, docs)
-                   for name, (path, sha) in paths.items()}
-        for name, future in futures.items():
-            try:
-                result = future.result()
-            except Exception:  # noqa: BLE001 - a reader bug: the step meets it again
-                continue
-            if result[0] == "error":
-                _, cls, source, reason, location = result
-                result = cls(source, reason, location)
-            _PREPARED[(name, paths[name][1])] = result
-    return len(_PREPARED)
+def plan_issues(name: str, plan: PlanDocument) -> list[IngestIssue]:
+    """The reader's own issues of one plan: the ledger's issues carry their own location
+    (table, row, column); the other warnings (reader notes such as a PDFium repair) are
+    about the document (plan.warnings ends with the issues as text, extractors.plans)."""
+    own = plan.warnings[:len(plan.warnings) - len(plan.issues)]
+    issues = [IngestIssue(name, "document", "warning", w, check="extraction") for w in own]
+    issues += [IngestIssue(name, i.location, i.severity, i.reason, i.check or "extraction")
+               for i in plan.issues]
+    return issues
 
 
-def take_prepared(name: str, sha: str):
-    """What :func:`prepare_plans` read for this file content (taken once), else None."""
-    return _PREPARED.pop((name, sha), None)
+def plan_metadata(name: str, plan: PlanDocument, frame: pd.DataFrame, issues: int,
+                  read: str) -> dict:
+    return {
+        "file": name,
+        "sha256": plan.source_sha256,
+        "format": plan.source_format,
+        "title": plan.title,
+        "period": f"{plan.period_start}-{plan.period_end}",
+        "pages": plan.pages if plan.pages is not None else "n/a (DOCX)",
+        "plan_tables": plan.tables_found,
+        "records": len(plan.records),
+        "issues": issues,
+        "read": read,
+        **table_metadata(records_preview(frame)),
+    }
 
 
-def clear_prepared() -> None:
-    _PREPARED.clear()
+def _batch_targets(context: dg.AssetExecutionContext, raw: RawFolder,
+                   warehouse: WarehouseResource):
+    """plan_targets over a partition range: see the comment above :class:`PlanBatch`."""
+    from expectations.runner import issues_from, run_suite
+    from extractors.budget import read_plans
+    from extractors.files import find_input
+    from pipelines.checks import suite_metadata
+    from pipelines.incremental import plan_fingerprint, record_plan, reference_hash
+    from warehouse.load import replace_issues
+
+    names = list(context.partition_keys)
+    engine = warehouse.get_engine()
+    ref_hash = reference_hash(raw.reference_dir)
+    paths = {n: find_input(raw.plans_dir, n) for n in names}
+    shas = {n: file_sha256(p) for n, p in paths.items() if p.is_file()}
+    workers = read_workers()
+    read = read_plans({n: p for n, p in paths.items() if n in shas}, workers)
+    docs = PlanBatch()
+    plans: dict[str, PlanDocument] = {}
+    held: dict[str, str] = {}  # file -> why it is held back
+    for name in names:
+        got = read.get(name) if name in shas else UnreadableDocument(
+            name, "file no longer exists in raw/plans")
+        if isinstance(got, PlanDocument):
+            plans[name] = got
+            continue
+        docs[name] = None
+        if isinstance(got, (UnreadableDocument, NoPlanTable)):
+            issue = IngestIssue(name, got.location or "document", "error", got.reason,
+                                check="plan_readable")
+        else:  # a reader bug on this file: held back with it, the others go on
+            reason = "not read: " + str(got).splitlines()[0].split(": ", 1)[-1]
+            issue = IngestIssue(name, "document", "error", reason, check="reader_error")
+        held[name] = issue.reason
+        replace_issues(engine, f"plan:{name}", [issue])
+        if name in shas:  # held back with its issue: not read again while nothing changes
+            record_plan(engine, name, plan_fingerprint(shas[name], ref_hash), 0)
+        context.log.warning(f"{name}: {issue.reason}")
+        context.add_asset_metadata({"file": name, "status": "held back (unreadable)",
+                                    "error": issue.reason, "issues": 1,
+                                    "dagster/row_count": 0}, partition_key=name)
+    # one validation of every record of every plan read; failures split back by file
+    frame = targets_frame(list(plans.values()))
+    suite = run_suite("targets", frame, docs_dir=data_path("docs"),
+                      docs_key=f"run-{context.run_id[:8]}", members=sorted(plans)) if plans else None
+    found = issues_from(suite, frame) if suite else []
+    by_file: dict[str, list[IngestIssue]] = {}
+    for issue in found:
+        by_file.setdefault(issue.source_file, []).append(issue)
+    raised = [r for r in suite.failed if r.severity == "error" and not r.failing_index] \
+        if suite else []
+    for name, plan in plans.items():
+        issues = plan_issues(name, plan) + by_file.get(plan.source_file, [])
+        replace_issues(engine, f"plan:{name}", issues)
+        errors = [i for i in by_file.get(plan.source_file, []) if i.severity == "error"]
+        fingerprint = plan_fingerprint(plan.source_sha256, ref_hash)
+        part = frame[frame["source_file"] == plan.source_file]
+        meta = plan_metadata(name, plan, part, len(issues),
+                             f"in this run, with {len(names)} files on {workers} cores")
+        if errors or raised:  # held back with its issues
+            why = (f"{len(errors)} target rows fail the `targets` suite" if errors
+                   else "the `targets` suite could not run: " + raised[0].name)
+            held[name] = why
+            docs[name] = None
+            record_plan(engine, name, fingerprint, 0)
+            context.log.warning(f"{name}: held back from the warehouse by {TARGETS_CHECK} "
+                                f"({why})")
+            meta["status"] = f"held back ({why})"
+        else:
+            docs[name] = plan
+            meta["status"] = "read"
+        meta["input_fingerprint"] = fingerprint
+        context.add_asset_metadata(meta, partition_key=name)
+    yield dg.Output(docs, metadata={
+        "files": len(names), "held_back": len(held), "read_on_cores": workers})
+    meta = suite_metadata(suite) if suite else {}
+    meta["files"] = dg.MetadataValue.int(len(names))
+    if held:
+        meta["held_back"] = dg.MetadataValue.json(held)
+    if not held:
+        yield dg.AssetCheckResult(check_name=TARGETS_CHECK, passed=True, metadata=meta)
+        return
+    # WARN, not ERROR: an ERROR would block plan_tables for every file of the range; the
+    # held-back files are left out of the output instead (None), the others load
+    yield dg.AssetCheckResult(
+        check_name=TARGETS_CHECK, passed=False, severity=dg.AssetCheckSeverity.WARN,
+        metadata=meta,
+        description=f"{len(held)} of {len(names)} plan files held back: "
+                    + ", ".join(sorted(held)[:10]) + (" …" if len(held) > 10 else ""),
+    )
 
 
-@dg.asset(
-    **asset_defaults("plans", "python", "pdf", "docx"),
-    partitions_def=plan_files,
-    code_version=CODE_VERSION,
-    check_specs=[
-        dg.AssetCheckSpec(
-            TARGETS_CHECK, asset="plan_targets", blocking=True,
-            description="The document is readable and its target records pass the `targets` "
-                        "expectation suite; a failure holds the plan back from the warehouse.",
-        )
-    ],
-    description="Target records parsed from one plan document of raw/plans (DOCX or PDF, "
-                "layouts A and B), with provenance. One partition per file; its data version "
-                "is the input fingerprint (file, reference data, code version): a partition "
-                "whose fingerprint is unchanged is not run again (pipelines/incremental.py).",
-)
+# backfill_policy and io_manager_def are beta in Dagster 1.13: their warning said once here
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", dg.BetaWarning)
+    _plan_targets_asset = dg.asset(
+        **asset_defaults("plans", "python", "pdf", "docx"),
+        partitions_def=plan_files,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        io_manager_def=plan_io_manager,
+        code_version=CODE_VERSION,
+        check_specs=[
+            dg.AssetCheckSpec(
+                TARGETS_CHECK, asset="plan_targets", blocking=True,
+                description="The document is readable and its target records pass the `targets` "
+                            "expectation suite; a failure holds the plan back from the warehouse.",
+            )
+        ],
+        description="Target records parsed from one plan document of raw/plans (DOCX or PDF, "
+                    "layouts A and B), with provenance. One partition per file; its data version "
+                    "is the input fingerprint (file, reference data, code version): a partition "
+                    "whose fingerprint is unchanged is not run again (pipelines/incremental.py). "
+                    "A run over a range of partitions (planwh run, the sensor, the schedule) "
+                    "reads its files on every core and validates them at once; a file with "
+                    "failing rows is held back alone, the others load.",
+    )
+    _plan_tables_asset = dg.asset(
+        **asset_defaults("warehouse", "sql"),
+        partitions_def=plan_files,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        description="dim_plan, dim_indicator and fct_target rows of one plan document: deleted and "
+                    "re-inserted in one transaction (skipped when the same file content is loaded). "
+                    "A run over many plan files loads them one after the other, each in its own "
+                    "transaction.",
+    )
+
+
+@_plan_targets_asset
 def plan_targets(context: dg.AssetExecutionContext, raw: RawFolder, warehouse: WarehouseResource):
     from expectations.runner import issues_from, run_suite
     from extractors.budget import extract_plan
@@ -116,22 +267,20 @@ def plan_targets(context: dg.AssetExecutionContext, raw: RawFolder, warehouse: W
     from warehouse.load import replace_issues
 
     raw.require_layout()
+    if context.has_partition_key_range:  # one run over many plan files
+        yield from _batch_targets(context, raw, warehouse)
+        return
     name = context.partition_key
     path = find_input(raw.plans_dir, name)  # a non-UTF-8 name is listed by its display name
     scope = f"plan:{name}"
     engine = warehouse.get_engine()
     ref_hash = reference_hash(raw.reference_dir)
     read_sha = None
-    suite, prepared = None, False
     try:
         if not path.is_file():
             raise UnreadableDocument(name, "file no longer exists in raw/plans")
         read_sha = file_sha256(path)
-        ready = take_prepared(name, read_sha)  # read in parallel before this run (planwh run)
-        if isinstance(ready, Exception):
-            raise ready
-        prepared = ready is not None
-        plan, suite = ready if prepared else (extract_plan(path), None)
+        plan = extract_plan(path)
     except (UnreadableDocument, NoPlanTable) as e:
         issue = IngestIssue(name, e.location or "document", "error", e.reason, check="plan_readable")
         replace_issues(engine, scope, [issue])
@@ -148,80 +297,82 @@ def plan_targets(context: dg.AssetExecutionContext, raw: RawFolder, warehouse: W
         return
 
     frame = targets_frame([plan])
-    if suite is None:
-        suite = run_suite("targets", frame, docs_dir=data_path("docs"), docs_key=name)
-    # the ledger's issues carry their own location (table, row, column); the other warnings
-    # (reader notes such as a PDFium repair) are about the document (plan.warnings ends
-    # with the issues as text, extractors.plans)
-    own = plan.warnings[:len(plan.warnings) - len(plan.issues)]
-    issues = [IngestIssue(name, "document", "warning", w, check="extraction") for w in own]
-    issues += [IngestIssue(name, i.location, i.severity, i.reason, i.check or "extraction")
-               for i in plan.issues]
-    issues += issues_from(suite, frame)
+    suite = run_suite("targets", frame, docs_dir=data_path("docs"), docs_key=name)
+    issues = plan_issues(name, plan) + issues_from(suite, frame)
     replace_issues(engine, scope, issues)
     fingerprint = plan_fingerprint(plan.source_sha256, ref_hash)
     if not suite.success:  # held back with its issues (plan_tables is blocked)
         record_plan(engine, name, fingerprint, 0)
-    metadata = {
-        "file": name,
-        "sha256": plan.source_sha256,
-        "format": plan.source_format,
-        "title": plan.title,
-        "period": f"{plan.period_start}-{plan.period_end}",
-        "pages": plan.pages if plan.pages is not None else "n/a (DOCX)",
-        "plan_tables": plan.tables_found,
-        "records": len(plan.records),
-        "issues": len(issues),
-        "read": "before the run, in parallel" if prepared else "in this step",
-        **table_metadata(records_preview(frame)),
-    }
+    metadata = plan_metadata(name, plan, frame, len(issues), "in this step")
     yield dg.Output(plan, metadata=metadata, data_version=dg.DataVersion(fingerprint))
     yield check_result(TARGETS_CHECK, suite)
     if not suite.success:
         context.log.warning(f"{name}: held back from the warehouse by {TARGETS_CHECK}")
 
 
-@dg.asset(
-    **asset_defaults("warehouse", "sql"),
-    partitions_def=plan_files,
-    description="dim_plan, dim_indicator and fct_target rows of one plan document: deleted and "
-                "re-inserted in one transaction (skipped when the same file content is loaded).",
-)
-def plan_tables(context: dg.AssetExecutionContext, plan_targets: PlanDocument | None,
+@_plan_tables_asset
+def plan_tables(context: dg.AssetExecutionContext, plan_targets: Any,
                 raw: RawFolder, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from extractors.reference import read_reference
-    from pipelines.incremental import plan_fingerprint, record_plan, reference_hash
-    from warehouse.load import load_plan
+    from pipelines.incremental import reference_hash
 
     raw.require_layout()
-    if plan_targets is None:  # unreadable: keep what was loaded before
+    if context.has_partition_key_range:  # one run over many plan files
+        names = list(context.partition_keys)
+        if isinstance(plan_targets, dict):
+            docs = plan_targets
+        else:  # a range of one: the IO manager gives the one document (or None)
+            docs = {names[0]: plan_targets} if plan_targets is not None else {}
+    else:
+        names = [context.partition_key]
+        docs = {names[0]: plan_targets} if plan_targets is not None else {}
+    if not any(d is not None for d in docs.values()) and len(names) == 1:
         return dg.MaterializeResult(metadata={"status": "kept previous rows"})
     ref_hash = reference_hash(raw.reference_dir)  # before the read: a later change re-reads
     ref = read_reference(raw.reference_dir)
     engine = warehouse.get_engine()
-    status = load_plan(engine, plan_targets, ref.indicator_metrics)
+    loaded = 0
+    meta: dict = {}
+    for name in names:
+        doc = docs.get(name)
+        if doc is None:  # held back or unreadable: keep what was loaded before
+            if len(names) > 1:
+                context.add_asset_metadata({"status": "kept previous rows"}, partition_key=name)
+            continue
+        meta = _load_one(context, engine, name, doc, ref, ref_hash)
+        loaded += 1
+        if len(names) > 1:
+            context.add_asset_metadata(meta, partition_key=name)
+    for event in table_materializations("plan_tables", engine):  # each table in the lineage
+        context.log_event(event)
+    if len(names) > 1:
+        return dg.MaterializeResult(metadata={"files": len(names), "loaded": loaded,
+                                              "kept_previous_rows": len(names) - loaded})
+    return dg.MaterializeResult(metadata=meta)
+
+
+def _load_one(context, engine, name: str, plan: PlanDocument, ref, ref_hash: str) -> dict:
+    """Load one plan (one transaction), then record its fingerprint; its metadata."""
+    from pipelines.incremental import plan_fingerprint, record_plan
+    from warehouse.load import load_plan
+
+    status = load_plan(engine, plan, ref.indicator_metrics)
     # after the load committed: a crash in between only means the plan is read again
-    record_plan(engine, context.partition_key, plan_fingerprint(plan_targets.source_sha256,
-                                                                ref_hash),
-                len(plan_targets.records))
+    record_plan(engine, name, plan_fingerprint(plan.source_sha256, ref_hash), len(plan.records))
     with engine.connect() as c:
         same_as = c.execute(sa.text(
             "SELECT o.source_file FROM dim_plan p JOIN dim_plan o ON o.plan_id = p.duplicate_of "
-            "WHERE p.plan_id = :id"), {"id": plan_targets.plan_id}).scalar()
+            "WHERE p.plan_id = :id"), {"id": plan.plan_id}).scalar()
     if same_as:
-        context.log.info(f"{plan_targets.source_file} renders the same plan as {same_as}: "
+        context.log.info(f"{plan.source_file} renders the same plan as {same_as}: "
                          "v_attainment shows that one")
-    for event in table_materializations("plan_tables", engine):  # each table in the lineage
-        context.log_event(event)
-    return dg.MaterializeResult(
-        metadata={
-            "status": status,
-            "same_plan_as": same_as or "-",
-            "plan_id": plan_targets.plan_id,
-            "indicators": len({r.indicator_id for r in plan_targets.records}),
-            **table_metadata(records_preview(targets_frame([plan_targets]))),
-        }
-    )
+    return {
+        "status": status,
+        "same_plan_as": same_as or "-",
+        "plan_id": plan.plan_id,
+        "indicators": len({r.indicator_id for r in plan.records}),
+        **table_metadata(records_preview(targets_frame([plan]))),
+    }
 
 
 @dg.asset(

@@ -194,6 +194,7 @@ def district_stats(context: dg.AssetExecutionContext, raw: RawFolder, warehouse:
 )
 def fct_district_stat(context: dg.AssetExecutionContext, district_stats: StagedStats,
                       warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from pipelines.incremental import INPUTS_TAG, record_inputs
     from pipelines.stats_guard import HELD_BACK_CHECK
     from warehouse.load import held_back_stats_files, load_stats
 
@@ -203,6 +204,8 @@ def fct_district_stat(context: dg.AssetExecutionContext, district_stats: StagedS
     status = load_stats(engine, district_stats.table, keep_files=kept)
     with engine.begin() as cx:
         cx.exec_driver_sql(f"DROP TABLE IF EXISTS {district_stats.table}")
+    # the inputs this was done with (the run's tag; none: forgotten), for the next launch
+    record_inputs(engine, "stats", context.run.tags.get(INPUTS_TAG))
     return dg.MaterializeResult(metadata={"status": str(status),
                                           "held_back": ", ".join(sorted(kept)) or "-",
                                           "staging_table": district_stats.table,

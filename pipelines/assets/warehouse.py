@@ -61,12 +61,16 @@ def fct_attainment(context: dg.AssetExecutionContext, warehouse: WarehouseResour
 )
 def attainment_report(context: dg.AssetExecutionContext,
                       warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from pipelines.incremental import INPUTS_TAG, record_inputs
     from pipelines.report import write_report_from_warehouse
 
     engine = warehouse.get_engine()
     view = read_frame(engine, "SELECT * FROM v_attainment")
     path = write_report_from_warehouse(engine, data_path("reports"))
     docs = offline_data_docs(data_path("docs"), context.log)
+    # the refresh is done (this is its last step): the inputs it was done with (the run's
+    # tag; none: forgotten), for the next launch
+    record_inputs(engine, "refresh", context.run.tags.get(INPUTS_TAG))
     return dg.MaterializeResult(
         metadata={"path": dg.MetadataValue.path(str(path.resolve())),
                   **({"data_docs": dg.MetadataValue.path(str(docs))} if docs else {}),
