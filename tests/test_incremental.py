@@ -99,14 +99,17 @@ def test_noop_rerun_launches_no_run_and_changes_nothing(engine, tmp_path, monkey
 
     labels, first, runs_first = r.run()
     assert sorted(first.todo) == names and first.skipped == []
-    assert labels[0] == "reference and statistics" and labels[-1] == "attainment and report"
+    # one run for the statistics, one run over every plan file together with the refresh
+    assert labels == ["reference and statistics",
+                      f"plans ({len(names)} files), attainment and report"]
     before = snapshot(url)
     assert len(before["dim_plan"]) == len(names) and before["fct_attainment"]
     # one Data Docs site for the plans' validations, not one per plan
     docs = tmp_path / "data" / "docs"
     assert (docs / "targets--files" / "index.html").exists()
     assert not [p for p in docs.glob("targets--*") if p.name != "targets--files"]
-    assert len(list((docs / "targets--files" / "validations").rglob("*.html"))) == len(names)
+    # ... and one validation of every plan's records (the run validated them at once)
+    assert len(list((docs / "targets--files" / "validations").rglob("*.html"))) == 1
 
     labels, second, runs_second = r.run()
     assert labels == []  # no Dagster run at all: plans, statistics, refresh
@@ -127,7 +130,7 @@ def test_changed_plan_is_the_only_one_read_again(tmp_path, monkeypatch):
 
     shutil.copy(FIXTURE_PLAN, docx)  # the same name, another plan's content
     labels, launch, _ = r.run()
-    assert labels == [f"plan {docx.name}", "attainment and report"]
+    assert labels == ["plans (1 file), attainment and report"]
     assert launch.skipped == [pdf.name] and not launch.stats_todo
     after = loaded_at(url)
     assert after[pdf.name] == stamps[pdf.name]  # not loaded again
@@ -154,8 +157,8 @@ def test_changed_reference_reads_every_plan_again(tmp_path, monkeypatch):
 
     labels, launch, _ = r.run()
     assert launch.skipped == [] and sorted(launch.todo) == names and launch.stats_todo
-    assert labels == (["reference and statistics"] + [f"plan {n}" for n in names]
-                      + ["attainment and report"])
+    assert labels == ["reference and statistics",
+                      f"plans ({len(names)} files), attainment and report"]
 
 
 def test_held_back_plan_stays_held_back_unread(tmp_path, monkeypatch):
@@ -169,6 +172,7 @@ def test_held_back_plan_stays_held_back_unread(tmp_path, monkeypatch):
     r = Runner(raw, url, tmp_path / "dagster_home", monkeypatch)
     labels, first, _ = r.run()
     assert first.todo == [bad.name]
+    assert labels[-1] == f"plan {bad.name}"  # held back, named in the summary
     issues = snapshot(url)["ingest_issues"]
     assert any(bad.name in row for row in issues)
 
@@ -182,3 +186,33 @@ def test_held_back_plan_stays_held_back_unread(tmp_path, monkeypatch):
     bad.write_bytes(b"PK\x03\x04 not really a docx")
     labels, fourth, _ = r.run()
     assert fourth.todo == [bad.name]
+
+
+def test_noop_rerun_without_dagster_home_redoes_nothing(tmp_path, monkeypatch):
+    """An ephemeral Dagster instance remembers nothing, but the warehouse does: the
+    second run (a separate process) neither reruns statistics nor the refresh, and does
+    not even import Dagster."""
+    import os
+    import subprocess
+    import sys
+
+    from planwh.run_cmd import execute
+
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    url = f"duckdb:///{tmp_path / 'wh.duckdb'}"
+    monkeypatch.chdir(tmp_path)
+    raw = copy_raw(tmp_path / "raw")
+    first = execute(str(raw), url)
+    assert [o.label for o in first][0] == "reference and statistics"
+    before = snapshot(url)
+    code = ("import sys; from planwh.run_cmd import execute; decided = []; "
+            f"out = execute({str(raw)!r}, {url!r}, decided=decided); "
+            "print(len(out), decided[0].stats_todo, decided[0].refresh_todo, "
+            "'dagster' in sys.modules)")
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    env["PYTHONPATH"] = str(Path(__file__).parent.parent)
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0", "False", "False", "False"]
+    assert snapshot(url) == before
