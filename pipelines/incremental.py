@@ -49,6 +49,8 @@ PARSER_VERSION = "1"
 PLAN_KEY = "plan:"  # load_log key prefix (statistics use "stats:")
 INPUTS_KEY = "inputs:"  # load_log key prefix: inputs:stats, inputs:refresh
 INPUTS_TAG = "planwh/inputs"  # run tag: the input fingerprint a whole-folder run was made for
+RANGE_START_TAG = "dagster/asset_partition_range_start"  # a run over a partition range
+RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
 def planwh_version() -> str:
@@ -287,3 +289,27 @@ def plan_launch(raw: Path, url: str, instance=None, *, accept_shrink: bool = Fal
     refresh_todo = (bool(todo) or stats_todo
                     or not _done_with(known, instance, "refresh", "fct_attainment", refresh))
     return Plan(hashes, todo, skipped, ref, stats, stats_todo, refresh, refresh_todo, why)
+
+
+def plan_segments(order: list[str], todo: list[str]) -> list[tuple[str, str]]:
+    """The partition ranges (first, last) of ``order`` (the partitions in the instance's
+    order) that hold exactly the partitions of ``todo``: one range when they are
+    contiguous (a first run, new files), more when unchanged files lie between."""
+    wanted = set(todo)
+    segments: list[tuple[str, str]] = []
+    start = last = None
+    for key in order:
+        if key in wanted:
+            start = start or key
+            last = key
+        elif start is not None:
+            segments.append((start, last))
+            start = None
+    if start is not None:
+        segments.append((start, last))
+    return segments
+
+
+def range_tags(first: str, last: str) -> dict[str, str]:
+    """The run tags of a run over the partitions ``first`` .. ``last``."""
+    return {RANGE_START_TAG: first, RANGE_END_TAG: last}

@@ -86,31 +86,6 @@ def sync_partitions(instance, plan_names: list[str]) -> None:
         instance.delete_dynamic_partition(plan_files.name, name)
 
 
-def plan_segments(order: list[str], todo: list[str]) -> list[tuple[str, str]]:
-    """The partition ranges (first, last) of ``order`` (the partitions in the instance's
-    order) that hold exactly the partitions of ``todo``: one range when they are
-    contiguous (a first run, new files), more when unchanged files lie between."""
-    wanted = set(todo)
-    segments: list[tuple[str, str]] = []
-    start = last = None
-    for key in order:
-        if key in wanted:
-            start = start or key
-            last = key
-        elif start is not None:
-            segments.append((start, last))
-            start = None
-    if start is not None:
-        segments.append((start, last))
-    return segments
-
-
-def range_tags(first: str, last: str) -> dict[str, str]:
-    """The run tags of a run over the partitions ``first`` .. ``last``."""
-    return {"dagster/asset_partition_range_start": first,
-            "dagster/asset_partition_range_end": last}
-
-
 def held_back_plans(result) -> list[RunOutcome]:
     """One outcome per plan file a run over a partition range held back (its
     plan_targets materialisation says so), for the summary."""
@@ -121,7 +96,8 @@ def held_back_plans(result) -> list[RunOutcome]:
             continue
         status = mat.metadata.get("status")
         if status is not None and str(status.value).startswith("held back"):
-            out.append(RunOutcome(label=f"plan {mat.partition}", quarantined=["plan_targets"]))
+            out.append(RunOutcome(label=f"plan {mat.partition}", quarantined=["plan_targets"],
+                                  checks_failed=1))
     return out
 
 
@@ -164,7 +140,7 @@ def _run_changed(raw: str, warehouse_url: str, launch, names: list[str], progres
 
     from pipelines.assets.plans import plan_files
     from pipelines.graph import ALL_ASSETS
-    from pipelines.incremental import INPUTS_TAG
+    from pipelines.incremental import INPUTS_TAG, plan_segments, range_tags
     from pipelines.jobs import plan_job, refresh_job, stats_job
     from pipelines.resources import default_resources
 
@@ -189,7 +165,15 @@ def _run_changed(raw: str, warehouse_url: str, launch, names: list[str], progres
             raise_on_error=False, run_config=QUIET_LOGS,
             tags={"planwh/command": "run", **tags},
         )
-        outcomes.append(classify(label, result, warehouse_url))
+        out = classify(label, result, warehouse_url)
+        outcomes.append(out)
+        if held := held_back_plans(result):
+            # the run's one targets check (WARN) stands for these files' failed checks
+            out.checks_warned -= sum(
+                1 for ev in result.get_asset_check_evaluations()
+                if ev.check_name == "targets_quality" and not ev.passed
+                and ev.severity == dg.AssetCheckSeverity.WARN)
+            outcomes.extend(held)
         return result
 
     if launch.stats_todo:
@@ -202,8 +186,7 @@ def _run_changed(raw: str, warehouse_url: str, launch, names: list[str], progres
             label += ", attainment and report"
             selection = selection | refresh_job.selection
             tags[INPUTS_TAG] = launch.refresh_inputs
-        result = run(label, selection, tags)
-        outcomes.extend(held_back_plans(result))
+        run(label, selection, tags)
     if launch.refresh_todo and not segments:
         run("attainment and report", refresh_job.selection, {INPUTS_TAG: launch.refresh_inputs})
     if progress:

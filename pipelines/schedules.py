@@ -7,7 +7,8 @@ implicit job over ``AssetSelection.all()``, partitioned by ``plan_files``) and e
 RunRequest names the assets of one of our jobs through ``asset_selection``:
 
 1. reference and statistics (the assets of ``stats_job``),
-2. one run per plan partition (the assets of ``plan_job``) whose file is still in raw/plans,
+2. one run over the partition range of the plan files to read again (the assets of
+   ``plan_job``; more than one only when unchanged files lie between them),
 3. the warehouse-wide refresh (the assets of ``refresh_job``).
 
 The ``dagster/priority`` tags make the run queue start them in that order.
@@ -25,7 +26,7 @@ import dagster as dg
 
 from pipelines.assets.plans import plan_files
 from pipelines.graph import ALL_ASSETS
-from pipelines.incremental import INPUTS_TAG, plan_launch
+from pipelines.incremental import INPUTS_TAG, plan_launch, plan_segments, range_tags
 from pipelines.jobs import plan_job, refresh_job, stats_job
 from pipelines.resources import RawFolder, WarehouseResource
 from pipelines.sensors import (
@@ -50,16 +51,16 @@ def job_asset_keys(job: dg.UnresolvedAssetJobDefinition) -> list[dg.AssetKey]:
     execution_timezone=NIGHTLY_TIMEZONE,
     target=dg.AssetSelection.all(),
     default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Every night at 02:00 Beijing time: reference and statistics, every plan "
-                "partition (one run each), then deleted plans, attainment, its report and the "
-                "issues summary; each only if its inputs changed since it was last done.",
+    description="Every night at 02:00 Beijing time: reference and statistics, the changed plan "
+                "partitions (one run over their range), then deleted plans, attainment, its "
+                "report and the issues summary; each only if its inputs changed since it was last done.",
 )
 def nightly_refresh(context: dg.ScheduleEvaluationContext, raw: RawFolder,
                     warehouse: WarehouseResource):
     stamp = context.scheduled_execution_time.strftime("%Y-%m-%d")
     # deleted files: the sensor drops their partitions
-    keys = [k for k in sorted(context.instance.get_dynamic_partitions(plan_files.name))
-            if (raw.plans_dir / k).is_file()]
+    order = list(context.instance.get_dynamic_partitions(plan_files.name))  # the range order
+    keys = [k for k in order if (raw.plans_dir / k).is_file()]
     launch = plan_launch(raw.root, warehouse.url, context.instance, plan_names=keys)
     if launch.skipped:
         context.log.info(f"{len(launch.skipped)} plan(s) unchanged since their last run: "
@@ -70,10 +71,10 @@ def nightly_refresh(context: dg.ScheduleEvaluationContext, raw: RawFolder,
             tags={PRIORITY_TAG: STATS_PRIORITY, INPUTS_TAG: launch.stats_inputs},
         )
     plan_keys = job_asset_keys(plan_job)
-    for key in launch.todo:
+    for first, last in plan_segments(order, launch.todo):  # one run over the changed range
         yield dg.RunRequest(
-            run_key=f"plan:{key}:{stamp}", asset_selection=plan_keys, partition_key=key,
-            tags={PRIORITY_TAG: PLAN_PRIORITY},
+            run_key=f"plans:{first}..{last}:{stamp}", asset_selection=plan_keys,
+            tags={PRIORITY_TAG: PLAN_PRIORITY, **range_tags(first, last)},
         )
     if launch.refresh_todo:
         yield dg.RunRequest(

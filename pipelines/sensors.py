@@ -12,8 +12,13 @@ reference data and code version (asked only on such ticks, so a tick over unchan
 opens no warehouse). The statistics and refresh runs carry their input fingerprint as the
 tag ``planwh/inputs``, so ``planwh run`` and the schedule leave them out afterwards.
 
-Run keys: a plan run is keyed ``f"{name}:{sha256}"``, so a changed file always gets a new
-key. Dagster never launches a run key twice for a sensor, so a key that must be issued
+Plans: one run over the partition range of the files to read (``plan_job`` with the
+tags ``dagster/asset_partition_range_start/_end``; pipelines/assets/plans.py reads them on
+every core and validates them at once), more than one only when unchanged files lie
+between them in the partitions' order.
+
+Run keys: a plan run is keyed ``"plans:"`` + a hash of its files' ``(name, sha256)``, so a
+changed file always gets a new key. Dagster never launches a run key twice for a sensor, so a key that must be issued
 again (a file deleted and dropped again with the same content, or reverted to an earlier
 version) gets a suffix ``:r{n}`` (n = how often it was issued before); without it the
 re-dropped file would be skipped silently.
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from pathlib import Path
 
 import dagster as dg
@@ -36,6 +42,8 @@ from pipelines.incremental import (
     known_state,
     latest_inputs_tag,
     pairs_hash,
+    plan_segments,
+    range_tags,
     refresh_inputs,
 )
 from pipelines.incremental import stats_inputs as stats_fingerprint
@@ -90,11 +98,12 @@ def _issue(base: str, issued: dict) -> str:
     return base if n == 0 else f"{base}:r{n}"
 
 
-def evaluate(raw: RawFolder, cursor: str | None, partitions: set[str],
+def evaluate(raw: RawFolder, cursor: str | None, partitions: Collection[str],
              warehouse_url: str | None = None, instance=None) -> tuple[dg.SensorResult, str]:
-    """The sensor's logic on plain inputs (raw folder, previous cursor, current partitions,
-    the warehouse to ask what is already done: None asks nothing), so it can be tested and
-    reasoned about directly. Returns the result and the new cursor.
+    """The sensor's logic on plain inputs (raw folder, previous cursor, current partitions
+    in the instance's order (a set is taken in sorted order), the warehouse to ask what is
+    already done: None asks nothing), so it can be tested and reasoned about directly.
+    Returns the result and the new cursor.
 
     ``instance``: the Dagster instance, asked only when the sensor has no cursor yet (its
     first tick, e.g. ``make dev`` after ``make run``): statistics whose last run was made
@@ -131,13 +140,18 @@ def evaluate(raw: RawFolder, cursor: str | None, partitions: set[str],
     known = Known()
     if candidates and warehouse_url:  # only then: a quiet tick opens no warehouse
         known, _ = known_state(warehouse_url)
-    for name in candidates:
-        sha = plans[name][2]
-        if known.unchanged(name, sha, ref_hash):
-            continue
+    todo = [n for n in candidates if not known.unchanged(n, plans[n][2], ref_hash)]
+    # one run over the partition range of the files to read (more only when unchanged
+    # files lie between them), in the instance's order: the partitions kept, then the ones
+    # this tick adds (appended in that order)
+    kept = partitions if not isinstance(partitions, (set, frozenset)) else sorted(partitions)
+    order = [n for n in kept if n in plans] + added
+    for first, last in plan_segments(order, todo):
+        part = order[order.index(first):order.index(last) + 1]
+        base = "plans:" + pairs_hash((n, plans[n][2]) for n in part)[:16]
         requests.append(dg.RunRequest(
-            run_key=_issue(f"{name}:{sha}", issued), job_name=plan_job.name,
-            partition_key=name, tags={PRIORITY_TAG: PLAN_PRIORITY},
+            run_key=_issue(base, issued), job_name=plan_job.name,
+            tags={PRIORITY_TAG: PLAN_PRIORITY, **range_tags(first, last)},
         ))
     if removed or requests:
         seq = state.get("refresh_seq", 0) + 1
@@ -170,14 +184,14 @@ def evaluate(raw: RawFolder, cursor: str | None, partitions: set[str],
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Watches raw/plans, raw/stats and raw/reference: a new plan file adds a "
-                "partition and a run keyed `name:sha256`; a changed file runs again under its "
-                "new hash; a deleted one removes its partition and, through the refresh run, "
-                "its warehouse rows. Changed statistics or reference files rerun stats_job; "
+                "partition and is read in one run over the range of every new or changed file "
+                "(keyed by their hashes); a deleted one removes its partition and, through the "
+                "refresh run, its warehouse rows. Changed statistics or reference files rerun stats_job; "
                 "changed reference files also rerun every plan. A plan the warehouse already "
                 "holds from the same file, reference data and code version is not requested.",
 )
 def raw_files_sensor(context: dg.SensorEvaluationContext, raw: RawFolder,
                      warehouse: WarehouseResource):
-    partitions = set(context.instance.get_dynamic_partitions(plan_files.name))
+    partitions = list(context.instance.get_dynamic_partitions(plan_files.name))
     result, _ = evaluate(raw, context.cursor, partitions, warehouse.url, context.instance)
     return result

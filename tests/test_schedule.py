@@ -1,4 +1,5 @@
-"""nightly_refresh: 02:00 Asia/Shanghai; statistics, one run per plan partition, refresh.
+"""nightly_refresh: 02:00 Asia/Shanghai; statistics, one run over the changed plan
+partitions (a partition range), refresh.
 
 The scheduler daemon launches every RunRequest of a schedule against the schedule's own
 job (RunRequest.job_name is ignored for schedules), so the requests must name their assets
@@ -19,6 +20,7 @@ from pipelines.jobs import plan_job, refresh_job, stats_job
 from pipelines.resources import RawFolder, WarehouseResource
 from pipelines.schedules import job_asset_keys
 from pipelines.sensors import PRIORITY_TAG
+from tests.test_sensors import files_of
 
 SHANGHAI_2AM = datetime(2026, 3, 1, 2, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -70,13 +72,14 @@ def test_schedule_definition_validates_and_runs_daily_at_2_in_shanghai():
     assert set(job.asset_layer.selected_asset_keys) == set(graph.materializable_asset_keys)
 
 
-def test_tick_yields_stats_then_one_run_per_plan_then_refresh(instance, raw):
-    requests = evaluate(instance, raw, ["十三五规划.docx", "b.pdf"])
-    assert len(requests) == 4
+def test_tick_yields_stats_then_one_run_over_the_plans_then_refresh(instance, raw):
+    order = ["十三五规划.docx", "b.pdf"]
+    requests = evaluate(instance, raw, order)
+    assert len(requests) == 3
     stats, *plans, refresh = requests
     assert set(stats.asset_selection) == set(job_asset_keys(stats_job))
     assert stats.partition_key is None
-    assert sorted(r.partition_key for r in plans) == ["b.pdf", "十三五规划.docx"]
+    assert [files_of(r, order) for r in plans] == [order]
     for r in plans:
         assert set(r.asset_selection) == set(job_asset_keys(plan_job))
     assert set(refresh.asset_selection) == set(job_asset_keys(refresh_job))
@@ -91,16 +94,20 @@ def test_tick_yields_stats_then_one_run_per_plan_then_refresh(instance, raw):
 def test_requests_are_valid_subsets_of_the_schedule_job(instance, raw):
     """What the daemon does with each request: subset the schedule's job by its assets."""
     job = defs.resolve_job_def(defs.resolve_schedule_def("nightly_refresh").job_name)
-    for r in evaluate(instance, raw, ["b.pdf"]):
+    requests = evaluate(instance, raw, ["b.pdf"])
+    for r in requests:
         sub = job.get_subset(asset_selection=set(r.asset_selection))
         assert set(sub.asset_layer.selected_asset_keys) == set(r.asset_selection)
-        if r.partition_key:
-            assert r.tags["dagster/partition"] == r.partition_key
+        assert r.partition_key is None
+    assert [files_of(r, ["b.pdf"]) for r in requests
+            if "dagster/asset_partition_range_start" in r.tags] == [["b.pdf"]]
 
 
 def test_partitions_without_a_file_are_skipped(instance, raw):
-    requests = evaluate(instance, raw, ["b.pdf", "deleted.docx"])
-    assert [r.partition_key for r in requests if r.partition_key] == ["b.pdf"]
+    order = ["b.pdf", "deleted.docx"]
+    requests = evaluate(instance, raw, order)
+    assert [files_of(r, order) for r in requests
+            if "dagster/asset_partition_range_start" in r.tags] == [["b.pdf"]]
 
 
 def test_no_plans_still_refreshes_stats_and_warehouse(instance, raw):
@@ -127,5 +134,7 @@ def test_plans_the_warehouse_holds_get_no_run(instance, raw):
                        [IngestIssue("b.pdf", "document", "error", "unreadable", check="x")])
     finally:
         engine.dispose()
-    requests = evaluate(instance, raw, ["十三五规划.docx", "b.pdf"])
-    assert [r.partition_key for r in requests if r.partition_key] == ["十三五规划.docx"]
+    order = ["十三五规划.docx", "b.pdf"]
+    requests = evaluate(instance, raw, order)
+    assert [files_of(r, order) for r in requests
+            if "dagster/asset_partition_range_start" in r.tags] == [["十三五规划.docx"]]

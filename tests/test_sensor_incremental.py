@@ -11,7 +11,7 @@ import pytest
 from pipelines.jobs import plan_job, refresh_job, stats_job
 from pipelines.resources import RawFolder
 from pipelines.sensors import evaluate
-from tests.test_sensors import Ticker, jobs_of, plan_runs, sha
+from tests.test_sensors import Ticker, files_of, jobs_of, plan_runs, sha
 
 
 @pytest.fixture()
@@ -51,7 +51,7 @@ def test_plans_the_warehouse_holds_are_not_requested_until_the_reference_changes
 
     # a fresh cursor (a new deployment, a reset): only the plan the warehouse lacks
     first, cursor = evaluate(folder, None, set(), url)
-    assert [r.partition_key for r in plan_runs(first)] == ["b.docx"]
+    assert [files_of(r, ["a.docx", "b.docx"]) for r in plan_runs(first)] == [["b.docx"]]
     assert [list(r.partition_keys) for r in first.dynamic_partitions_requests] == \
         [["a.docx", "b.docx"]]  # the partition is added all the same
     again, cursor = evaluate(folder, cursor, {"a.docx", "b.docx"}, url)
@@ -60,7 +60,8 @@ def test_plans_the_warehouse_holds_are_not_requested_until_the_reference_changes
     # a changed reference file: every plan is read again (the record is for the old one)
     (raw / "reference" / "metrics.csv").write_text("metric_code,name\nbeds,床位\n")
     after, _ = evaluate(folder, cursor, {"a.docx", "b.docx"}, url)
-    assert sorted(r.partition_key for r in plan_runs(after)) == ["a.docx", "b.docx"]
+    # one run over the range of both
+    assert [files_of(r, ["a.docx", "b.docx"]) for r in plan_runs(after)] == [["a.docx", "b.docx"]]
     assert stats_job.name in jobs_of(after) and jobs_of(after)[-1] == refresh_job.name
 
 

@@ -17,6 +17,7 @@ import pytest
 
 import pipelines.sensors as sensors
 from pipelines.assets.plans import plan_files
+from pipelines.incremental import RANGE_END_TAG, RANGE_START_TAG, pairs_hash
 from pipelines.jobs import plan_job, refresh_job, stats_job
 from pipelines.resources import RawFolder, WarehouseResource
 from pipelines.sensors import evaluate, raw_files_sensor
@@ -52,6 +53,10 @@ class Ticker:
     def partitions(self) -> set[str]:
         return set(self.instance.get_dynamic_partitions(plan_files.name))
 
+    @property
+    def ordered(self) -> list[str]:
+        return list(self.instance.get_dynamic_partitions(plan_files.name))
+
 
 def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -59,6 +64,20 @@ def sha(path: Path) -> str:
 
 def plan_runs(result: dg.SensorResult) -> list[dg.RunRequest]:
     return [r for r in result.run_requests if r.job_name == plan_job.name]
+
+
+def files_of(run: dg.RunRequest, order) -> list[str]:
+    """The plan files a run over a partition range reads (``order``: the partitions in the
+    instance's order)."""
+    order = list(order)
+    first, last = run.tags[RANGE_START_TAG], run.tags[RANGE_END_TAG]
+    assert run.partition_key is None  # a range, not one partition
+    return order[order.index(first):order.index(last) + 1]
+
+
+def plan_key(*files: tuple[str, bytes]) -> str:
+    """The run key of a run over these (name, content) files."""
+    return "plans:" + pairs_hash((n, hashlib.sha256(c).hexdigest()) for n, c in files)[:16]
 
 
 def jobs_of(result: dg.SensorResult) -> list[str]:
@@ -87,8 +106,8 @@ def test_new_file_adds_partition_and_requests_its_run(raw):
     assert len(adds) == 1 and list(adds[0].partition_keys) == ["养老规划.docx"]
     assert adds[0].partitions_def_name == plan_files.name
     [run] = plan_runs(result)
-    assert run.partition_key == "养老规划.docx"
-    assert run.run_key == f"养老规划.docx:{sha(doc)}"
+    assert files_of(run, t.ordered) == ["养老规划.docx"]
+    assert run.run_key == plan_key(("养老规划.docx", b"plan v1"))
     assert jobs_of(result)[-1] == refresh_job.name  # the refresh comes last
     assert t.partitions == {"养老规划.docx"}
 
@@ -116,8 +135,8 @@ def test_changed_content_gets_a_new_run_key(raw):
 
     result = t.tick()
     [second] = plan_runs(result)
-    assert second.run_key == f"a.docx:{sha(doc)}" != first.run_key
-    assert second.partition_key == "a.docx"
+    assert second.run_key == plan_key(("a.docx", b"version 2, longer")) != first.run_key
+    assert files_of(second, t.ordered) == ["a.docx"]
     assert not result.dynamic_partitions_requests  # same partition
     assert jobs_of(result) == [plan_job.name, refresh_job.name]
 
@@ -152,9 +171,8 @@ def test_redropped_or_reverted_file_is_not_skipped(raw):
     keys += [r.run_key for r in plan_runs(t.tick())]
     doc.write_bytes(b"v1")
     keys += [r.run_key for r in plan_runs(t.tick())]
-    h1 = hashlib.sha256(b"v1").hexdigest()
-    assert keys == [f"a.docx:{h1}", f"a.docx:{h1}:r1",
-                    f"a.docx:{hashlib.sha256(b'v2 changed').hexdigest()}", f"a.docx:{h1}:r2"]
+    k1 = plan_key(("a.docx", b"v1"))
+    assert keys == [k1, f"{k1}:r1", plan_key(("a.docx", b"v2 changed")), f"{k1}:r2"]
     assert len(set(keys)) == len(keys)
 
 
@@ -201,8 +219,8 @@ def test_second_tick_over_1000_files_rehashes_nothing(raw, monkeypatch):
     t = Ticker(raw)
     first = t.tick()
     assert len(calls) == 1000 + 2  # plans, plus the stats and reference file
-    assert len(plan_runs(first)) == 1000
-    assert len(t.partitions) == 1000
+    [run] = plan_runs(first)  # one run over the range of all 1,000 new files
+    assert files_of(run, t.ordered) == sorted(t.partitions) and len(t.partitions) == 1000
 
     calls.clear()
     second = t.tick()
@@ -212,7 +230,13 @@ def test_second_tick_over_1000_files_rehashes_nothing(raw, monkeypatch):
     (plans / "plan-0007.pdf").write_bytes(b"changed")
     third = t.tick()
     assert calls == ["plan-0007.pdf"]
-    assert [r.partition_key for r in plan_runs(third)] == ["plan-0007.pdf"]
+    assert [files_of(r, t.ordered) for r in plan_runs(third)] == [["plan-0007.pdf"]]
+
+    for name in ("plan-0003.pdf", "plan-0005.pdf"):  # unchanged plan-0004 between: two runs
+        (plans / name).write_bytes(b"changed too")
+    fourth = t.tick()
+    assert [files_of(r, t.ordered) for r in plan_runs(fourth)] == [["plan-0003.pdf"],
+                                                                  ["plan-0005.pdf"]]
 
 
 def test_evaluate_is_usable_without_dagster_context(raw):
@@ -247,7 +271,8 @@ def test_deleted_plan_leaves_the_warehouse_after_refresh(tmp_path, monkeypatch):
 
     t = Ticker(raw)
     first = t.tick()
-    materialise_graph(raw, url, t.instance, [r.partition_key for r in plan_runs(first)],
+    materialise_graph(raw, url, t.instance,
+                      [n for r in plan_runs(first) for n in files_of(r, t.ordered)],
                       raise_on_error=False)
 
     engine = sa.create_engine(url)

@@ -204,8 +204,10 @@ def fct_district_stat(context: dg.AssetExecutionContext, district_stats: StagedS
     status = load_stats(engine, district_stats.table, keep_files=kept)
     with engine.begin() as cx:
         cx.exec_driver_sql(f"DROP TABLE IF EXISTS {district_stats.table}")
-    # the inputs this was done with (the run's tag; none: forgotten), for the next launch
-    record_inputs(engine, "stats", context.run.tags.get(INPUTS_TAG))
+    # the inputs this was done with (the run's tag; none: forgotten), for the next launch;
+    # not when a file was held back whole: that can depend on more than the content (a
+    # file still being written settles with time), so the next launch tries it again
+    record_inputs(engine, "stats", None if kept else context.run.tags.get(INPUTS_TAG))
     return dg.MaterializeResult(metadata={"status": str(status),
                                           "held_back": ", ".join(sorted(kept)) or "-",
                                           "staging_table": district_stats.table,
