@@ -120,8 +120,8 @@ def evaluate(raw: RawFolder, cursor: str | None, partitions: Collection[str],
     stats = fingerprint(list_stats_files(raw.stats_dir), state.get("stats", {}))
     reference = fingerprint(list_reference_files(raw.reference_dir), state.get("reference", {}))
 
-    added = sorted(set(plans) - partitions)
-    removed = sorted(partitions - set(plans))
+    added = sorted(set(plans) - set(partitions))
+    removed = sorted(set(partitions) - set(plans))
     requests = []
     stats_hash = _content_hash(stats, reference)
     ref_hash = pairs_hash((n, v[2]) for n, v in reference.items())
