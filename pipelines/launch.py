@@ -150,7 +150,8 @@ def _run_changed(raw: str, warehouse_url: str, launch, names: list[str], progres
     instance = _instance()
     sync_partitions(instance, names)
     order = instance.get_dynamic_partitions(plan_files.name)
-    segments = plan_segments(order, launch.todo)
+    segments = [part for seg in plan_segments(order, launch.todo)
+                for part in _chunks(order, seg, _plans_per_run())]
     total = len(segments) + launch.stats_todo + (launch.refresh_todo and not segments)
     graph = dg.Definitions(assets=ALL_ASSETS, resources=resources).resolve_asset_graph()
     asset_order = [a.key for a in ALL_ASSETS]  # the graph's order, upstream first
@@ -192,3 +193,21 @@ def _run_changed(raw: str, warehouse_url: str, launch, names: list[str], progres
     if progress:
         progress("done", total, total)
     return outcomes
+
+
+PLANS_PER_RUN_ENV = "PLANWH_PLANS_PER_RUN"
+
+
+def _plans_per_run() -> int:
+    """At most this many plan files per Dagster run (``PLANWH_PLANS_PER_RUN``; default 0:
+    no limit, one run over every changed file)."""
+    value = os.environ.get(PLANS_PER_RUN_ENV, "").strip()
+    return int(value) if value.isdigit() else 0
+
+
+def _chunks(order: list[str], segment: tuple[str, str], size: int) -> list[tuple[str, str]]:
+    """``segment`` (a partition range of ``order``) cut into ranges of at most ``size``."""
+    keys = order[order.index(segment[0]):order.index(segment[1]) + 1]
+    if size <= 0 or len(keys) <= size:
+        return [segment]
+    return [(keys[i], keys[min(i + size, len(keys)) - 1]) for i in range(0, len(keys), size)]
