@@ -10,7 +10,7 @@ from pipelines.assets.restate import fct_district_stat_restated
 from pipelines.assets.stats import district_stats, fct_district_stat
 from pipelines.assets.warehouse import attainment_report, fct_attainment, ingest_issues
 
-# one run per plan file (the plan_files partition)
+# one plan file (a plan_files partition) or a range of them in one run
 PLAN_ASSETS = [plan_targets, plan_tables]
 # reference data and every statistics file
 STATS_ASSETS = [reference, district_stats, fct_district_stat]

@@ -10,7 +10,8 @@ from pipelines.graph import PLAN_ASSETS, REFRESH_ASSETS, STATS_ASSETS
 plan_job = dg.define_asset_job(
     "plan_job", selection=dg.AssetSelection.assets(*PLAN_ASSETS),
     partitions_def=plan_files,
-    description="Extract one plan document and load it (one run per plan file).",
+    description="Extract plan documents and load them: one partition, or a partition range "
+                "in one run (read on every core, validated at once, held back one by one).",
 )
 stats_job = dg.define_asset_job(
     "stats_job", selection=dg.AssetSelection.assets(*STATS_ASSETS),

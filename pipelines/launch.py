@@ -1,6 +1,7 @@
 """Running the graph in-process through Dagster, for ``planwh run``: which runs to
-launch (pipelines/incremental.py decides), the plans read first on every core, each
-run's outcome (quarantined steps, failures, checks) as a :class:`RunOutcome`.
+launch (pipelines/incremental.py decides; one over the partition range of the changed
+plan files, with the refresh), each run's outcome (quarantined steps and plan files,
+failures, checks) as a :class:`RunOutcome`.
 
 ``planwh run`` (planwh/run_cmd.py) holds the command line and the summary; everything
 that touches Dagster is here, so that no module outside pipelines/ imports it.

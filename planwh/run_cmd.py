@@ -1,16 +1,18 @@
 """``planwh run``: materialise every asset over a raw folder, in-process through Dagster.
 
-Order: reference and statistics; one run per plan partition (as a Dagster backfill
-would); then deleted plans, attainment, its report and the issues summary. A step
-that fails only because a blocking quality check failed is *quarantined* input
+Order: reference and statistics; then one run over the partition range of the changed
+plan files (as a single-run Dagster backfill would) together with deleted plans,
+attainment, its report and the issues summary. A step that fails only because a blocking
+quality check failed, or a plan file held back by its checks, is *quarantined* input
 (held back, listed in ingest_issues), not a failed run.
 
-The plans to run are read and validated first, in parallel on every core
-(``PLANWH_WORKERS``), and their runs then load them one after the other (the warehouse
-has one writer). Nothing is redone that did not change (pipelines/incremental.py): a plan file whose
-content, reference data and code version are those of its last run gets no run; the
-statistics and the refresh runs are left out when their inputs are those of their
-last materialisation in the Dagster instance (``DAGSTER_HOME``).
+The run reads the plan files on every core (``PLANWH_WORKERS``), validates them at once
+and loads them one after the other (the warehouse has one writer). Nothing is redone that
+did not change (pipelines/incremental.py): a plan file whose content, reference data and
+code version are those of its last run is not read; the statistics and the refresh are
+left out when their inputs are those they were last done with (recorded in the
+warehouse's ``load_log``, or by the Dagster instance under ``DAGSTER_HOME``); when nothing
+changed, Dagster is not even imported.
 """
 
 from __future__ import annotations
