@@ -30,6 +30,10 @@ from pathlib import Path
 from extractors.records import IngestIssue
 
 DEFAULT_RAW_DIR = "raw"  # the raw folder unless $PLANWH_RAW_DIR or --raw names another
+# the statistics file types the reader takes (here, not in extractors.stats, so that
+# listing them imports no pandas: a no-op `planwh run` decides without it)
+STATS_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls")
+
 NOTES_SUFFIXES = (".md",)
 PLAN_SUFFIXES = (".docx", ".pdf")
 

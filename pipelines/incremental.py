@@ -266,8 +266,7 @@ def plan_launch(raw: Path, url: str, instance=None, *, accept_shrink: bool = Fal
     """Decide what to run over ``raw`` into ``url``. ``instance``: a Dagster instance to
     ask about statistics and the refresh besides the warehouse (None: the warehouse
     only; no Dagster import)."""
-    from extractors.files import find_input, input_files, list_plan_files
-    from extractors.stats import STATS_SUFFIXES
+    from extractors.files import STATS_SUFFIXES, find_input, input_files, list_plan_files
 
     plans_dir = raw / "plans"
     if plan_names is None:

@@ -195,8 +195,7 @@ def _execute(raw: Path, url: str, quiet: bool, accept: list[str],
 
 
 def _summary_counts(url: str, outcomes: list[RunOutcome], launch=None):
-    from warehouse.counts import count_all
-    from warehouse.load import table_counts
+    from warehouse.counts import count_all, table_counts
     from warehouse.schema import make_engine
 
     engine = make_engine(url)

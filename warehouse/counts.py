@@ -111,3 +111,17 @@ def read_frame(engine, sql: str, params: dict | None = None):
     with engine.connect() as c:
         result = c.execute(sa.text(sql), params or {})
         return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def table_counts(engine) -> dict[str, int]:
+    """Rows per warehouse table (here, not in warehouse.load, so that the summary of a
+    no-op `planwh run` imports no pandas)."""
+    import sqlalchemy as sa
+
+    from warehouse.schema import metadata
+
+    with engine.connect() as cx:
+        return {
+            t.name: cx.execute(sa.select(sa.func.count()).select_from(t)).scalar()
+            for t in metadata.sorted_tables
+        }

@@ -51,7 +51,6 @@ from warehouse.schema import (
     fct_target,
     ingest_issues,
     load_log,
-    metadata,
     rebuild_duckdb_table,
     ref_plan_revision,
     ref_split_weight,
@@ -869,9 +868,4 @@ def _replace_postgres(cx: Connection, batches, stale: list[str], new_rows: int,
 # --------------------------------------------------------------------------- counts
 
 
-def table_counts(engine: Engine) -> dict[str, int]:
-    with engine.connect() as cx:
-        return {
-            t.name: cx.execute(sa.select(sa.func.count()).select_from(t)).scalar()
-            for t in metadata.sorted_tables
-        }
+from warehouse.counts import table_counts  # noqa: E402,F401 - its home (no pandas)

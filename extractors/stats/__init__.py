@@ -63,7 +63,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from extractors.files import input_files, unsupported_file_issues
+from extractors.files import (  # STATS_SUFFIXES: re-exported, its home imports no pandas
+    STATS_SUFFIXES,
+    input_files,
+    unsupported_file_issues,
+)
 
 # the package's parts, re-exported for the importers of the former module
 from extractors.ledger import Ledger
@@ -105,8 +109,6 @@ from extractors.stats.values import (  # noqa: F401
 )
 from extractors.stats.xlsx import _uncomputed_formulas, _worksheet_parts  # noqa: F401
 from extractors.stats.years import _sheet_year, _year_from_text, _year_of_cell  # noqa: F401
-
-STATS_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls")
 
 
 def read_stats_folder(
