@@ -96,26 +96,38 @@ def inputs_fingerprint(kind: str, *parts: object) -> str:
     return _digest(kind, CODE_VERSION, *parts)
 
 
-def stats_inputs(stats_hash: str, ref_hash: str, url: str) -> str:
-    """The statistics run's inputs: raw/stats, raw/reference, the warehouse (shown URL)."""
+def for_warehouse(fingerprint: str, url: str) -> str:
+    """A whole-folder run's tag value: its inputs' fingerprint ``@`` a hash of the warehouse
+    (shown URL), so that the Dagster instance tells runs into different warehouses apart;
+    the warehouse itself records only the part before ``@`` (:func:`inputs_part`)."""
     from warehouse.urls import shown_url
 
-    return inputs_fingerprint("stats", stats_hash, ref_hash, shown_url(url))
+    return f"{fingerprint}@{_digest(shown_url(url))[:16]}"
+
+
+def inputs_part(tag: str | None) -> str | None:
+    """The inputs' fingerprint of a tag value of :func:`for_warehouse` (None stays None)."""
+    return tag.split("@", 1)[0] if tag else None
+
+
+def stats_inputs(stats_hash: str, ref_hash: str, url: str) -> str:
+    """The statistics run's inputs: raw/stats, raw/reference; for the warehouse ``url``."""
+    return for_warehouse(inputs_fingerprint("stats", stats_hash, ref_hash), url)
 
 
 def refresh_inputs(plans_dir: Path, plan_hashes: dict[str, str], stats: str, ref_hash: str,
                    url: str) -> str:
     """The refresh run's inputs: every entry of raw/plans (files not read included), the
-    plans' hashes, the statistics' inputs, the reference, the warehouse, and the restate
-    year setting ($PLANWH_RESTATE_TO: another year rebuilds the restated tables)."""
+    plans' hashes, the statistics' inputs, the reference, and the restate year setting
+    ($PLANWH_RESTATE_TO: another year rebuilds the restated tables); for the warehouse
+    ``url``."""
     from warehouse.restate import RESTATE_ENV
-    from warehouse.urls import shown_url
 
     others = sorted(p.name for p in plans_dir.iterdir()) if plans_dir.is_dir() else []
-    parts = [sorted(plan_hashes.items()), others, stats, ref_hash, shown_url(url)]
+    parts = [sorted(plan_hashes.items()), others, inputs_part(stats), ref_hash]
     if restate := os.environ.get(RESTATE_ENV, "").strip():  # unset: the fingerprint as before
         parts.append(f"restate_to={restate}")
-    return inputs_fingerprint("refresh", *parts)
+    return for_warehouse(inputs_fingerprint("refresh", *parts), url)
 
 
 # --------------------------------------------------------------------------- warehouse side
@@ -136,11 +148,13 @@ def record_plan(engine, name: str, fingerprint: str, rows: int) -> None:
 
 def record_inputs(engine, kind: str, fingerprint: str | None) -> None:
     """Remember the input fingerprint the whole-folder step ``kind`` (stats, refresh) was
-    just done with; None (a run without :data:`INPUTS_TAG`) forgets it."""
+    just done with (a run tag's value; its warehouse part is left out); None (a run
+    without :data:`INPUTS_TAG`) forgets it."""
     from warehouse.load import _now
     from warehouse.schema import load_log
 
     key = INPUTS_KEY + kind
+    fingerprint = inputs_part(fingerprint)  # the warehouse knows itself: not its URL
     with engine.begin() as cx:
         cx.execute(load_log.delete().where(load_log.c.load_key == key))
         if fingerprint:
@@ -256,7 +270,7 @@ def latest_inputs_tag(instance, asset: str) -> str | None:
 def _done_with(known: Known, instance, kind: str, asset: str, fingerprint: str) -> bool:
     """Whether step ``kind`` was last done with ``fingerprint``: the warehouse's record,
     else (with an instance) the tag of the run that last materialised ``asset``."""
-    if known.inputs.get(kind) == fingerprint:
+    if known.inputs.get(kind) == inputs_part(fingerprint):
         return True
     return instance is not None and latest_inputs_tag(instance, asset) == fingerprint
 
