@@ -339,7 +339,8 @@ def plan_tables(context: dg.AssetExecutionContext, plan_targets: Any,
             if len(names) > 1:
                 context.add_asset_metadata({"status": "kept previous rows"}, partition_key=name)
             continue
-        meta = _load_one(context, engine, name, doc, ref, ref_hash)
+        # the records' preview is on plan_targets' page of the same run: not built again
+        meta = _load_one(context, engine, name, doc, ref, ref_hash, preview=len(names) == 1)
         loaded += 1
         if len(names) > 1:
             context.add_asset_metadata(meta, partition_key=name)
@@ -351,7 +352,8 @@ def plan_tables(context: dg.AssetExecutionContext, plan_targets: Any,
     return dg.MaterializeResult(metadata=meta)
 
 
-def _load_one(context, engine, name: str, plan: PlanDocument, ref, ref_hash: str) -> dict:
+def _load_one(context, engine, name: str, plan: PlanDocument, ref, ref_hash: str,
+              preview: bool = True) -> dict:
     """Load one plan (one transaction), then record its fingerprint; its metadata."""
     from pipelines.incremental import plan_fingerprint, record_plan
     from warehouse.load import load_plan
@@ -371,7 +373,8 @@ def _load_one(context, engine, name: str, plan: PlanDocument, ref, ref_hash: str
         "same_plan_as": same_as or "-",
         "plan_id": plan.plan_id,
         "indicators": len({r.indicator_id for r in plan.records}),
-        **table_metadata(records_preview(targets_frame([plan]))),
+        **(table_metadata(records_preview(targets_frame([plan]))) if preview
+           else {"dagster/row_count": dg.MetadataValue.int(len(plan.records))}),
     }
 
 
