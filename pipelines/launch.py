@@ -151,9 +151,13 @@ def _run_changed(raw: str, warehouse_url: str, launch, names: list[str], progres
     instance = _instance()
     sync_partitions(instance, names)
     order = instance.get_dynamic_partitions(plan_files.name)
+    cap = _plans_per_run()
     segments = [part for seg in plan_segments(order, launch.todo)
-                for part in _chunks(order, seg, _plans_per_run())]
-    total = len(segments) + launch.stats_todo + (launch.refresh_todo and not segments)
+                for part in _chunks(order, seg, cap)]
+    # the refresh rides on the (last) plan run, unless the plan runs are capped: then it
+    # is its own run after them, as the sensor's and the schedule's is
+    separate = launch.refresh_todo and (not segments or cap > 0)
+    total = len(segments) + launch.stats_todo + separate
     graph = dg.Definitions(assets=ALL_ASSETS, resources=resources).resolve_asset_graph()
     asset_order = [a.key for a in ALL_ASSETS]  # the graph's order, upstream first
 
@@ -184,12 +188,12 @@ def _run_changed(raw: str, warehouse_url: str, launch, names: list[str], progres
         count = order.index(last) - order.index(first) + 1
         label = f"plans ({count} file{'s' if count > 1 else ''})"
         selection, tags = plan_job.selection, range_tags(first, last)
-        if n == len(segments) - 1 and launch.refresh_todo:  # the refresh in the same run
+        if n == len(segments) - 1 and launch.refresh_todo and not separate:  # in the same run
             label += ", attainment and report"
             selection = selection | refresh_job.selection
             tags[INPUTS_TAG] = launch.refresh_inputs
         run(label, selection, tags)
-    if launch.refresh_todo and not segments:
+    if separate:
         run("attainment and report", refresh_job.selection, {INPUTS_TAG: launch.refresh_inputs})
     if progress:
         progress("done", total, total)
@@ -201,7 +205,8 @@ PLANS_PER_RUN_ENV = "PLANWH_PLANS_PER_RUN"
 
 def _plans_per_run() -> int:
     """At most this many plan files per Dagster run (``PLANWH_PLANS_PER_RUN``; default 0:
-    no limit, one run over every changed file)."""
+    no limit, one run over every changed file, which also takes the refresh; with a cap
+    the refresh is a run of its own)."""
     value = os.environ.get(PLANS_PER_RUN_ENV, "").strip()
     return int(value) if value.isdigit() else 0
 

@@ -99,8 +99,9 @@ def reference_states(raw_b: Path, url: str, workdir: Path) -> tuple[dict, dict[s
 
     old = os.getcwd()
     os.chdir(workdir)
-    # one run per plan file, so that a boundary lies between two plans' loads (each its
-    # own transaction); a killed run over all of them passes through the same states
+    # one run per plan file and the refresh on its own, so that a boundary lies between
+    # two plans' loads (each its own transaction) and before the refresh; a killed run
+    # over all of them passes through the same states
     os.environ["PLANWH_PLANS_PER_RUN"] = "1"
     try:
         outcomes = execute(str(raw_b), url, progress=record)
