@@ -122,9 +122,11 @@ def execute(raw: str, warehouse_url: str, progress=None,
     names = [p.name for p in list_plan_files(Path(raw) / "plans")]
     launch = plan_launch(Path(raw), warehouse_url, None, accept_shrink=bool(accept_shrink),
                          plan_names=names)
+    instance = None
     if (launch.todo or launch.stats_todo or launch.refresh_todo) and os.environ.get(
             "DAGSTER_HOME"):  # a persistent instance may know more (runs of the daemon)
-        launch = plan_launch(Path(raw), warehouse_url, _instance(),
+        instance = _instance()
+        launch = plan_launch(Path(raw), warehouse_url, instance,
                              accept_shrink=bool(accept_shrink), plan_names=names)
     if decided is not None:
         decided.append(launch)
@@ -132,11 +134,12 @@ def execute(raw: str, warehouse_url: str, progress=None,
         if progress:
             progress("nothing changed", 1, 1)
         return outcomes
-    return _run_changed(raw, warehouse_url, launch, names, progress, accept_shrink, outcomes)
+    return _run_changed(raw, warehouse_url, launch, names, progress, accept_shrink, outcomes,
+                        instance or _instance())
 
 
 def _run_changed(raw: str, warehouse_url: str, launch, names: list[str], progress,
-                 accept_shrink, outcomes: list[RunOutcome]) -> list[RunOutcome]:
+                 accept_shrink, outcomes: list[RunOutcome], instance) -> list[RunOutcome]:
     import dagster as dg
 
     from pipelines.assets.plans import plan_files
@@ -148,7 +151,6 @@ def _run_changed(raw: str, warehouse_url: str, launch, names: list[str], progres
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     resources = default_resources(raw, warehouse_url, accept_shrink)
-    instance = _instance()
     sync_partitions(instance, names)
     order = instance.get_dynamic_partitions(plan_files.name)
     cap = _plans_per_run()
