@@ -171,7 +171,9 @@ class StageSpool:
     warehouse transaction held open while the files are read.
 
     ``append(frame)`` takes one batch; ``discard(name)`` marks a file whose reading
-    failed after some of its batches arrived: its rows are not staged."""
+    failed after some of its batches arrived: its rows are not staged; ``restart(name)``
+    marks the batches of ``name`` so far as dropped (the file is sent again whole).
+    ``files``: the rows appended per file (a restarted file counts from its restart)."""
 
     def __init__(self, folder: str) -> None:
         import os
@@ -179,6 +181,8 @@ class StageSpool:
         self.path = os.path.join(folder, "stage.arrow")
         self.rows = 0
         self.discarded: set[str] = set()
+        self.restarted: dict[str, int] = {}  # file -> rows before this _row are dropped
+        self.files: dict[str, int] = {}
         self._writer: pa.ipc.RecordBatchFileWriter | None = None
 
     def append(self, frame: pd.DataFrame) -> int:
@@ -189,10 +193,16 @@ class StageSpool:
             self._writer = pa.ipc.new_file(self.path, arrow.schema)
         self._writer.write_table(arrow)
         self.rows += arrow.num_rows
+        for name, n in frame["source_file"].value_counts(sort=False).items():
+            self.files[str(name)] = self.files.get(str(name), 0) + int(n)
         return arrow.num_rows
 
     def discard(self, name: str) -> None:
         self.discarded.add(name)
+
+    def restart(self, name: str) -> None:
+        self.restarted[name] = self.rows
+        self.files.pop(name, None)
 
     def close(self) -> None:
         if self._writer is not None:
@@ -210,16 +220,27 @@ class StageSpool:
                 reader = pa.ipc.open_file(source)
                 for i in range(reader.num_record_batches):
                     n += append_arrow(cx, table, pa.Table.from_batches([reader.get_batch(i)]))
+        for name, before in self.restarted.items():
+            cx.execute(sa.text(f"DELETE FROM {table} WHERE source_file = :f AND {ROW} < :n"),
+                       {"f": name, "n": before})
         drop_files(cx, table, self.discarded)
         return n
 
 
-def dedupe_staged(cx: Connection, table: str, issues: list) -> int:
+def dedupe_staged(cx: Connection, table: str, issues: list,
+                  files: Mapping[str, int] | None = None) -> int:
     """The cross-file duplicate check of ``extractors.stats.read_stats_folder`` on the
     staging table: of the rows sharing a (metric, district, year), the first by ``_row``
     is kept; a later different value is an issue (the same issue rows), an equal one is
-    dropped silently. Only the repeated keys are fetched. Returns the rows deleted."""
+    dropped silently. Only the repeated keys are fetched. Returns the rows deleted.
+
+    ``files``: the staged rows per file when known (``StageSpool.files``); with fewer
+    than two files there is nothing to check (the reader removed each file's own
+    repeated keys), which spares an aggregate over every staged row."""
     from extractors.stats import _dedupe
+
+    if files is not None and sum(1 for n in files.values() if n) < 2:
+        return 0
 
     key = "metric_code, district_code, year"
     rows = cx.exec_driver_sql(
@@ -398,8 +419,10 @@ def failing_rows_sql(table: str, rules: Iterable[str] | None = None) -> str:
     return " UNION ".join(f"({p})" for p in parts)
 
 
-def _fetch_failing(cx: Connection, table: str) -> dict[str, list[dict]]:
-    """rule name -> its failing rows (staging columns), in _row order."""
+def _fetch_failing(cx: Connection, table: str, unique: bool = False) -> dict[str, list[dict]]:
+    """rule name -> its failing rows (staging columns), in _row order. ``unique``: the
+    caller knows no key repeats (:func:`dedupe_staged` ran), so the uniqueness rule's
+    aggregate over every row is not run (it finds nothing)."""
     rules = list(RULE_FLAGS)
     cols = ", ".join("s." + c for c in STAGE_COLUMNS)
     out: dict[str, list[dict]] = {r: [] for r in STATS_RULES_NAMES}
@@ -409,7 +432,7 @@ def _fetch_failing(cx: Connection, table: str) -> dict[str, list[dict]]:
         for rule, failed in zip(rules, rec[len(STAGE_COLUMNS):], strict=True):
             if failed:
                 out[rule].append(row)
-    if cx.exec_driver_sql(_ANY_REPEATED.format(t=table)).first() is not None:
+    if not unique and cx.exec_driver_sql(_ANY_REPEATED.format(t=table)).first() is not None:
         res = cx.exec_driver_sql(
             f"SELECT {cols} FROM {table} s WHERE s._row IN ({_REPEATED_SQL.format(t=table)}) "
             "ORDER BY s._row")
@@ -525,10 +548,13 @@ def coverage_grid_sql(cx: Connection, table: str) -> pd.DataFrame:
 
 def validate_staged(cx: Connection, table: str, *,
                     districts: Iterable[District] | pd.DataFrame,
-                    metrics: Mapping[str, Metric] | pd.DataFrame, **_: Any):
+                    metrics: Mapping[str, Metric] | pd.DataFrame, unique: bool = False,
+                    **_: Any):
     """Run the ``district_stats`` suite over a staging table; a ``SuiteResult`` whose
     row results carry their failing rows (``failing_rows``) and ``failing_index`` (the
-    staged ``_row``s). The reference goes into TEMP tables on ``cx`` first."""
+    staged ``_row``s). The reference goes into TEMP tables on ``cx`` first. ``unique``:
+    no (metric, district, year) repeats in the table (:func:`dedupe_staged` ran on it);
+    the uniqueness rule then passes without its aggregate."""
     if cx.dialect.name == "postgresql":
         # a freshly loaded table and TEMP tables have no statistics (autovacuum never
         # analyses TEMP tables): without them the planner picks nested loops; hash joins
@@ -538,7 +564,7 @@ def validate_staged(cx: Connection, table: str, *,
     put_reference(cx, districts, metrics)
     _prepare_valid(cx, table)
     total = int(cx.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar() or 0)
-    failing = _fetch_failing(cx, table)
+    failing = _fetch_failing(cx, table, unique)
     grid = coverage_grid_sql(cx, table)
     return run_stats_parts(total, failing, grid)
 

@@ -623,17 +623,35 @@ def read_stats_folder(folder: str | os.PathLike, resolver, metrics: Mapping[str,
     return out
 
 
+RESTART_FILE = "planwh:restart-file"  # a part meaning: drop this file's parts sent so far
+
+
 def _read_in_parts(path: Path, resolver, metrics: Mapping[str, Metric]):
-    """Worker side of :func:`stream_stats_folder`: the file read as
-    ``extractors.stats.read_stats_file`` reads it, its rows sent back by
-    :func:`emit` in parts of ``PART_ROWS``; the result keeps an empty frame."""
+    """Worker side of :func:`stream_stats_folder`: the file's rows sent back by
+    :func:`emit` in parts of at most ``PART_ROWS``; the result keeps an empty frame. A
+    large tidy CSV is read in batches (``extractors.stats.stream``: the worker never
+    holds the whole file); any other file is read whole as
+    ``extractors.stats.read_stats_file`` reads it, then sent in parts. A file that stops
+    fitting the batches after some were sent is announced by ``RESTART_FILE`` and read
+    whole."""
     from extractors.stats import empty_frame
     from extractors.stats import read_stats_file as _read
+    from extractors.stats.stream import BatchesBroken, read_stats_batches
 
+    def send(frame) -> None:
+        for start in range(0, len(frame), PART_ROWS):
+            emit(frame.iloc[start:start + PART_ROWS])
+
+    try:
+        result = read_stats_batches(path, resolver, metrics, send)
+    except BatchesBroken:
+        emit(RESTART_FILE)
+        result = None
+    if result is not None:
+        return result
     result = _read(path, resolver, metrics)
     frame, result.frame = result.frame, empty_frame()
-    for start in range(0, len(frame), PART_ROWS):
-        emit(frame.iloc[start:start + PART_ROWS])
+    send(frame)
     return result
 
 
@@ -643,7 +661,9 @@ def stream_stats_folder(folder: str | os.PathLike, resolver, metrics: Mapping[st
     ``sink.append(frame)`` in parts of at most ``PART_ROWS`` rows as the worker sends
     them, file after file in name order, and no whole frame is kept. A file whose
     reading fails after some of its parts arrived is ``sink.discard(name)``: its rows
-    must not load (its issue says why). The cross-file duplicate check is the caller's
+    must not load (its issue says why). ``sink.restart(name)``: the parts of ``name``
+    sent so far must be dropped, the file is sent again from its start (a large CSV
+    that could not be read on in batches). The cross-file duplicate check is the caller's
     (``expectations.stats_sql.dedupe_staged`` on the staging table). Returns a
     ``StatsResult`` with an empty frame, the issues and the files' cell ledgers."""
     from extractors import stats
@@ -658,6 +678,9 @@ def stream_stats_folder(folder: str | os.PathLike, resolver, metrics: Mapping[st
 
         def on_part(frame, name=name, renamed=name != path.name) -> None:
             nonlocal sent
+            if isinstance(frame, str) and frame == RESTART_FILE:
+                sink.restart(name)  # the file is read again, whole: its parts so far go
+                return
             if renamed:
                 frame = frame.assign(source_file=name)
             sent += sink.append(frame) or 0

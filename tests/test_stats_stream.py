@@ -233,3 +233,82 @@ def test_a_large_csv_loads_whole_under_the_default_budget(tmp_path):
     print(f"staged {staged}, issues {issues}, parent {parent_mb} MB, worker {worker_mb} MB")
     assert parent_mb < 700, parent_mb
     assert worker_mb < 1024, worker_mb
+
+
+def _big_tidy(folder: Path, blank_line: bool = False) -> Path:
+    """A tidy UTF-8 CSV read in several batches (the thresholds are lowered by the test):
+    the seed's rows, then a repeated header, then rows repeating earlier keys across
+    batches (equal values, a conflicting one), a bad row and a missing figure."""
+    text = SEED.read_text(encoding="utf-8-sig")
+    lines = text.splitlines()
+    header, body = lines[0], lines[1:]
+    value_col = header.split(",").index("数值")
+    again = list(body[:8])
+    cells = again[2].split(",")
+    cells[value_col] = str(float(cells[value_col].rstrip("万") or 0) + 3)
+    again[2] = ",".join(cells)
+    tail = [header, *again, "不存在区,2016,养老机构床位数,5,张,x", "上城区,2017,养老机构床位数,—,张,x"]
+    if blank_line:
+        tail.insert(3, "")
+    path = folder / "big.csv"
+    path.write_text("\n".join([header, *body, *tail]) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("blank_line", [False, True])
+def test_a_large_tidy_csv_in_batches_gives_the_one_frame_rows_issues_and_fates(
+        tmp_path, monkeypatch, blank_line):
+    """extractors.stats.stream: batches of ~1 KB (many), the within-file duplicate rule
+    across them, the same rows, issues (order included) and ledger as the whole-file read.
+    With a blank line late in the file the batches stop fitting: what was sent is dropped
+    (restart) and the file is read whole, still the same rows."""
+    import extractors.budget as budget
+    import extractors.stats.csvgrid as csvgrid
+    import extractors.stats.stream as stream
+    from expectations.stats_sql import StageSpool, create_stage
+
+    folder = tmp_path / "stats"
+    folder.mkdir()
+    path = _big_tidy(folder, blank_line)
+    monkeypatch.setattr(csvgrid, "FAST_PATH_BYTES", 1000)  # inherited by the forked worker
+    monkeypatch.setattr(stream, "BATCH_BYTES", 1 << 10)
+    ref = _reference()
+    want = budget.read_stats_folder(folder, ref.resolver, ref.metrics)
+    sent: list[pd.DataFrame] = []
+    restarts: list[str] = []
+    engine = sa.create_engine(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    try:
+        with _tmpdir() as spool_dir:
+            spool = StageSpool(spool_dir)
+
+            class Sink:
+                def append(self, frame):
+                    sent.append(frame)
+                    return spool.append(frame)
+
+                def discard(self, name):
+                    spool.discard(name)
+
+                def restart(self, name):
+                    restarts.append(name)
+                    spool.restart(name)
+
+            got = budget.stream_stats_folder(folder, ref.resolver, ref.metrics, Sink())
+            with engine.begin() as cx:
+                create_stage(cx, "stg_b")
+                spool.stage(cx, "stg_b")
+                rows = cx.exec_driver_sql(
+                    "SELECT metric_code, district_code, year, value, unit, source_file, location "
+                    "FROM stg_b ORDER BY _row").fetchall()
+    finally:
+        engine.dispose()
+    assert path.stat().st_size > 20_000 and len(sent) > 10  # read in many batches
+    assert restarts == ([path.name] if blank_line else [])
+    want_rows = [tuple(r) for r in want.frame[list(want.frame.columns)].itertuples(index=False)]
+    assert len(want_rows) > 300
+    assert [tuple(r) for r in rows] == want_rows
+    assert got.issues == want.issues
+    reasons = [i.reason for i in got.issues]
+    assert any(r.startswith("conflicting value") for r in reasons)
+    assert any(r.startswith("unknown district") for r in reasons)
+    assert [x.summary() for x in got.ledgers] == [x.summary() for x in want.ledgers]

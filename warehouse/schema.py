@@ -665,7 +665,7 @@ def make_engine(url: str) -> Engine:
         db = u.database
         if db and db != ":memory:" and not db.startswith("md:"):
             Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        return sa.create_engine(u)
+        return sa.create_engine(u, connect_args={"config": duckdb_config()})
     if u.get_backend_name() == "postgresql":
         from warehouse import locks
 
@@ -673,6 +673,20 @@ def make_engine(url: str) -> Engine:
         locks.install(engine)
         return engine
     return sa.create_engine(u, pool_pre_ping=True)
+
+
+DUCKDB_MEMORY_ENV = "PLANWH_DUCKDB_MEMORY_LIMIT"
+DUCKDB_MEMORY_DEFAULT = "512MB"
+
+
+def duckdb_config() -> dict[str, str]:
+    """Settings of every warehouse connection to DuckDB: ``memory_limit`` from
+    ``PLANWH_DUCKDB_MEMORY_LIMIT`` (default 512MB; DuckDB's own default is 80 % of the
+    machine's RAM, which a 5M-row load filled to 1.1 GB), beyond which DuckDB spills to
+    its temporary directory (``<warehouse>.tmp``) instead of growing; ``threads`` every
+    core (``os.cpu_count()``)."""
+    limit = os.environ.get(DUCKDB_MEMORY_ENV, "").strip() or DUCKDB_MEMORY_DEFAULT
+    return {"memory_limit": limit, "threads": str(os.cpu_count() or 1)}
 
 
 def is_postgres(engine: Engine) -> bool:

@@ -187,12 +187,9 @@ def _check_line_lengths(path: Path, enc: str) -> None:
     )
 
 
-def _fast_csv_grid(path: Path, enc: str, lookup: Mapping[str, str]) -> Grid | None:
-    """pyarrow parse of a large UTF-8 CSV; None when the file needs the exact
-    (Python) reader: a header beyond the first lines, blank lines, ragged rows
-    or quoted line breaks, which would shift row numbers."""
-    import pyarrow.csv as pacsv
-
+def _fast_head(path: Path, enc: str, lookup: Mapping[str, str]):
+    """(head rows, header index, width, delimiter) of a large CSV read by pyarrow, from
+    its first 64 KiB; None without a header there."""
     with path.open("rb") as f:
         head_bytes = f.read(1 << 16)
     head_text = codecs.getincrementaldecoder(enc)("strict").decode(head_bytes)  # no final: a
@@ -204,25 +201,50 @@ def _fast_csv_grid(path: Path, enc: str, lookup: Mapping[str, str]) -> Grid | No
     if found is None:
         return None
     layout, header = found
-    width = layout.width
+    return head, header, layout.width, delim
+
+
+def physical_lines(path: Path) -> int:
+    """Lines of a file as an editor counts them (a last line without a newline counts)."""
     with path.open("rb") as f:
         newlines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(16 << 20), b""))
         f.seek(-1, 2)
         ends_with_newline = f.read(1) == b"\n"
-    physical = newlines + (0 if ends_with_newline else 1)
+    return newlines + (0 if ends_with_newline else 1)
+
+
+def _arrow_csv_options(header: int, width: int, delim: str, block_size: int | None = None):
+    """pyarrow's read, parse and convert options for the body below ``header``: every
+    cell a string, nothing read as null (an empty cell stays an empty string)."""
+    import pyarrow.csv as pacsv
+
+    read = pacsv.ReadOptions(skip_rows=header + 1, column_names=[f"c{i}" for i in range(width)])
+    if block_size:
+        read.block_size = block_size
+    return dict(
+        read_options=read,
+        parse_options=pacsv.ParseOptions(delimiter=delim),
+        convert_options=pacsv.ConvertOptions(
+            column_types={f"c{i}": pa.string() for i in range(width)},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+
+
+def _fast_csv_grid(path: Path, enc: str, lookup: Mapping[str, str]) -> Grid | None:
+    """pyarrow parse of a large UTF-8 CSV; None when the file needs the exact
+    (Python) reader: a header beyond the first lines, blank lines, ragged rows
+    or quoted line breaks, which would shift row numbers."""
+    import pyarrow.csv as pacsv
+
+    found = _fast_head(path, enc, lookup)
+    if found is None:
+        return None
+    head, header, width, delim = found
+    physical = physical_lines(path)
     try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(
-                skip_rows=header + 1, column_names=[f"c{i}" for i in range(width)]
-            ),
-            parse_options=pacsv.ParseOptions(delimiter=delim),
-            convert_options=pacsv.ConvertOptions(
-                column_types={f"c{i}": pa.string() for i in range(width)},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        table = pacsv.read_csv(path, **_arrow_csv_options(header, width, delim))
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # ragged rows, invalid UTF-8
         return None
     if table.num_rows != physical - header - 1:

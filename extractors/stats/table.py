@@ -73,6 +73,8 @@ class _TableReader:
         self._t = -1  # the ledger's table index of the grid being read
         # (table, rows, columns) of each non-empty frame _rows made, in order
         self._origins: list[tuple[int, np.ndarray, np.ndarray]] = []
+        # a tidy table just read: (view, layout, header rows, year), for read_more
+        self.tidy_state: tuple | None = None
 
     def origin(self, position: int) -> tuple[int, int, int]:
         """(table, row, column) of the row at ``position`` of the file's frames
@@ -191,8 +193,39 @@ class _TableReader:
                 layout.value,
             )
             self.acc.tidy(self._t, layout, cols, rows, good, bad, masks)
+            # what read_more needs to read further batches of this table
+            self.tidy_state = (view, layout, header_rows, year)
             return frame
         return self._wide(grid.sheet, layout, cols, rows, year, _unit_line(grid.head[:header]))
+
+    def read_more(self, grid: Grid) -> pd.DataFrame:
+        """The next batch of the tidy table :meth:`read` read last (``tidy_state``): an
+        Arrow body of the same columns, its rows numbered on from the previous batch.
+        The same steps as the tidy branch of ``read``, in the same ledger table.
+        ``ValueError`` when this batch cannot continue the table (a stacked table
+        below a repeated header would change its year)."""
+        view, layout, header_rows, year = self.tidy_state
+        cols, rows, _ = grid.body(grid.arrow_header_index, layout.width)
+        view.n_rows += len(rows)
+        masks = [non_empty_mask(c) for c in cols]
+        view.non_empty += int(sum(int(m.sum()) for m in masks))
+        kept = _drop_repeated_headers(layout, header_rows, cols, rows, year)
+        if kept[0] is not cols:
+            if kept[2] is not year:
+                raise ValueError("a repeated header changes the year of the rows below it")
+            self.acc.dropped(
+                self._t, non_empty_counts(cols), non_empty_counts(kept[0]),
+                np.setdiff1d(rows, kept[1]), "structural", "repeated header",
+            )
+            masks = None
+        cols, rows, _ = kept
+        frame, good, bad = self._rows(
+            grid.sheet, rows, cols[layout.district], cols[layout.metric], cols[layout.value],
+            cols[layout.unit] if layout.unit is not None else None,
+            cols[layout.year] if layout.year is not None else year, None, layout.value,
+        )
+        self.acc.tidy(self._t, layout, cols, rows, good, bad, masks)
+        return frame
 
     @staticmethod
     def _column_numbers(layout: Layout, cols) -> bool:

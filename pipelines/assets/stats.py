@@ -142,12 +142,12 @@ def district_stats(context: dg.AssetExecutionContext, raw: RawFolder, warehouse:
             create_stage(cx, table)
             spool.stage(cx, table)
             # the cross-file duplicate check, in SQL: the same issue rows as the reader's
-            dedupe_staged(cx, table, read_issues)
+            dedupe_staged(cx, table, read_issues, spool.files)
             read_rows = int(cx.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar() or 0)
             # unreadable or still changing: held back whole, before the suite looks at its rows
             held = held_back_files(paths, before, after, rows_per_file(cx, table), read_issues)
             drop_files(cx, table, held)
-            suite = validate_staged(cx, table, **ctx)
+            suite = validate_staged(cx, table, unique=True, **ctx)
             issues = read_issues + issues_from(suite)
             failing = suite.failing_positions("error")
             bad = quarantine(cx, table, failing) if failing else 0
@@ -162,7 +162,7 @@ def district_stats(context: dg.AssetExecutionContext, raw: RawFolder, warehouse:
             if bad or shrunk:
                 if bad:
                     context.log.warning(f"{bad} statistics rows quarantined by expectations")
-                suite = validate_staged(cx, table, **ctx)
+                suite = validate_staged(cx, table, unique=True, **ctx)
             staged = describe_stage(cx, table)
     issues += held_back_issues(held, previous)
     for name, why in sorted(held.items()):
