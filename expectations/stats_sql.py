@@ -165,10 +165,12 @@ def _copy_into(cx: Connection, table: str, arrow: pa.Table) -> None:
 
 
 class StageSpool:
-    """Statistics rows spooled to a temporary Arrow IPC file as they are read (batch by
-    batch, :func:`normalise`'d with consecutive ``_row``s), then appended to the staging
-    table batch by batch (:meth:`stage`): no whole-folder frame in memory, and no
-    warehouse transaction held open while the files are read.
+    """Statistics rows spooled to a temporary Parquet file as they are read (batch by
+    batch, :func:`normalise`'d with consecutive ``_row``s), then staged from it
+    (:meth:`stage`): no whole-folder frame in memory, and no warehouse transaction held
+    open while the files are read. DuckDB reads the file itself (``read_parquet``: in
+    parallel, under its ``memory_limit``; an Arrow table inserted from Python would stay
+    allocated until the commit), PostgreSQL gets it by ``COPY``, row group by row group.
 
     ``append(frame)`` takes one batch; ``discard(name)`` marks a file whose reading
     failed after some of its batches arrived: its rows are not staged; ``restart(name)``
@@ -178,19 +180,21 @@ class StageSpool:
     def __init__(self, folder: str) -> None:
         import os
 
-        self.path = os.path.join(folder, "stage.arrow")
+        self.path = os.path.join(folder, "stage.parquet")
         self.rows = 0
         self.discarded: set[str] = set()
         self.restarted: dict[str, int] = {}  # file -> rows before this _row are dropped
         self.files: dict[str, int] = {}
-        self._writer: pa.ipc.RecordBatchFileWriter | None = None
+        self._writer = None
 
     def append(self, frame: pd.DataFrame) -> int:
+        import pyarrow.parquet as pq
+
         if not len(frame):
             return 0
         arrow = normalise(frame, self.rows)
         if self._writer is None:
-            self._writer = pa.ipc.new_file(self.path, arrow.schema)
+            self._writer = pq.ParquetWriter(self.path, arrow.schema, compression="snappy")
         self._writer.write_table(arrow)
         self.rows += arrow.num_rows
         for name, n in frame["source_file"].value_counts(sort=False).items():
@@ -210,44 +214,56 @@ class StageSpool:
             self._writer = None
 
     def stage(self, cx: Connection, table: str) -> int:
-        """Append every spooled batch to ``table`` (created by :func:`create_stage`),
-        then drop the rows of discarded files. Returns the rows appended."""
+        """Append every spooled row to ``table`` (created by :func:`create_stage`), then
+        drop the rows of discarded files. Returns the rows appended."""
+        import pyarrow.parquet as pq
+
         self.close()
-        n = 0
-        if self.rows:
-            # read, not memory-mapped: a mapped file's pages would count in the resident set
-            with pa.OSFile(self.path) as source:
-                reader = pa.ipc.open_file(source)
-                for i in range(reader.num_record_batches):
-                    n += append_arrow(cx, table, pa.Table.from_batches([reader.get_batch(i)]))
+        if self.rows and cx.dialect.name == "postgresql":
+            with pq.ParquetFile(self.path) as source:
+                for batch in source.iter_batches(batch_size=_COPY_BATCH):
+                    _copy_into(cx, table, pa.Table.from_batches([batch]))
+        elif self.rows:
+            cx.exec_driver_sql(f"INSERT INTO {table} SELECT {', '.join(STAGE_COLUMNS)} "
+                               "FROM read_parquet(?)", (self.path,))
         for name, before in self.restarted.items():
             cx.execute(sa.text(f"DELETE FROM {table} WHERE source_file = :f AND {ROW} < :n"),
                        {"f": name, "n": before})
         drop_files(cx, table, self.discarded)
-        return n
+        return self.rows
 
 
 def dedupe_staged(cx: Connection, table: str, issues: list,
-                  files: Mapping[str, int] | None = None) -> int:
+                  files: Mapping[str, int] | None = None,
+                  keys: Iterable[tuple[str, str, int]] | None = None) -> int:
     """The cross-file duplicate check of ``extractors.stats.read_stats_folder`` on the
     staging table: of the rows sharing a (metric, district, year), the first by ``_row``
     is kept; a later different value is an issue (the same issue rows), an equal one is
     dropped silently. Only the repeated keys are fetched. Returns the rows deleted.
 
     ``files``: the staged rows per file when known (``StageSpool.files``); with fewer
-    than two files there is nothing to check (the reader removed each file's own
-    repeated keys), which spares an aggregate over every staged row."""
+    than two files no key repeats across files (the reader removed each file's own
+    repeated keys, except ``keys``: those a file read in batches repeats across its
+    batches), so only ``keys`` are looked at, which spares an aggregate over every
+    staged row."""
     from extractors.stats import _dedupe
 
-    if files is not None and sum(1 for n in files.values() if n) < 2:
-        return 0
-
     key = "metric_code, district_code, year"
-    rows = cx.exec_driver_sql(
-        f"SELECT {', '.join('t.' + c for c in STAGE_COLUMNS)} FROM {table} t JOIN "
-        f"(SELECT {key} FROM {table} GROUP BY {key} HAVING COUNT(*) > 1) d "
-        "ON t.metric_code = d.metric_code AND t.district_code = d.district_code "
-        f"AND t.year = d.year ORDER BY t.{ROW}").fetchall()
+    cols = ", ".join("t." + c for c in STAGE_COLUMNS)
+    on = ("ON t.metric_code = d.metric_code AND t.district_code = d.district_code "
+          "AND t.year = d.year")
+    if files is not None and sum(1 for n in files.values() if n) < 2:
+        listed = sorted(set(keys or ()))
+        if not listed:
+            return 0
+        _put_small(cx, "_planwh_keys", {"metric_code": "VARCHAR", "district_code": "VARCHAR",
+                                        "year": "BIGINT"}, listed)
+        sql = f"SELECT {cols} FROM {table} t JOIN _planwh_keys d {on} ORDER BY t.{ROW}"
+    else:
+        sql = (f"SELECT {cols} FROM {table} t JOIN (SELECT {key} FROM {table} GROUP BY {key} "
+               f"HAVING COUNT(*) > 1) d {on} ORDER BY t.{ROW}")
+    rows = cx.exec_driver_sql(sql).fetchall()
+    cx.exec_driver_sql("DROP TABLE IF EXISTS _planwh_keys")
     if not rows:
         return 0
     sub = pd.DataFrame([tuple(r) for r in rows], columns=STAGE_COLUMNS)

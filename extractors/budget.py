@@ -663,15 +663,17 @@ def stream_stats_folder(folder: str | os.PathLike, resolver, metrics: Mapping[st
     reading fails after some of its parts arrived is ``sink.discard(name)``: its rows
     must not load (its issue says why). ``sink.restart(name)``: the parts of ``name``
     sent so far must be dropped, the file is sent again from its start (a large CSV
-    that could not be read on in batches). The cross-file duplicate check is the caller's
-    (``expectations.stats_sql.dedupe_staged`` on the staging table). Returns a
-    ``StatsResult`` with an empty frame, the issues and the files' cell ledgers."""
+    that could not be read on in batches). The cross-file duplicate check, and the check
+    of the keys a file read in batches repeats across its batches (``repeated_keys``), are
+    the caller's (``expectations.stats_sql.dedupe_staged`` on the staging table). Returns
+    a ``StatsResult`` with an empty frame, the issues, the files' cell ledgers and those
+    repeated keys."""
     from extractors import stats
     from extractors.files import input_files, unsupported_file_issues
 
     budget = budget or Budget.from_env()
     issues = unsupported_file_issues(folder, stats.STATS_SUFFIXES, "statistics")
-    ledgers = []
+    ledgers, repeated = [], []
     for path in input_files(folder, stats.STATS_SUFFIXES):
         name = display_name(path.name)
         sent = 0
@@ -712,4 +714,5 @@ def stream_stats_folder(folder: str | os.PathLike, resolver, metrics: Mapping[st
                 issue.source_file = name
         issues.extend(result.issues)
         ledgers.extend(getattr(result, "ledgers", None) or [])
-    return stats.StatsResult(stats.empty_frame(), issues, None, ledgers)
+        repeated.extend(result.repeated_keys)
+    return stats.StatsResult(stats.empty_frame(), issues, None, ledgers, repeated)

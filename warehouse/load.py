@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -632,9 +633,33 @@ def _with_kept_rows(cx: Connection, frame: pd.DataFrame, keep: list[str]) -> pd.
     return pd.concat([kept, rest[STAT_COLUMNS]], ignore_index=True)
 
 
-def _load_stats(cx: Connection, duck, frame: pd.DataFrame | str, own: bool,
-                unique: bool = False) -> str:
-    prints, years = _prepare_stats(duck, frame, unique)
+@dataclass
+class _ChangeSet:
+    """What a statistics load changes, per source file: ``prints`` (fingerprint, rows) of
+    every file in the new rows; ``unchanged`` files keep their rows untouched (content
+    and row count as last loaded); ``changed`` files get their new rows; ``stale`` files
+    lose their rows in the table (changed or gone); ``loaded_at`` of each file (kept
+    when its content is as last loaded)."""
+
+    prints: dict[str, tuple[str, int]]
+    in_table: dict[str, int]
+    unchanged: set[str]
+    changed: list[str]
+    stale: list[str]
+    loaded_at: dict[str, datetime]
+
+    @property
+    def new_rows(self) -> int:
+        return sum(self.prints[f][1] for f in self.changed)
+
+    @property
+    def kept_rows(self) -> int:
+        return sum(self.in_table.get(f, 0) for f in self.unchanged)
+
+
+def _change_set(cx: Connection, prints: dict[str, tuple[str, int]]) -> _ChangeSet | None:
+    """The change set of a load whose files have ``prints``; None when nothing changes
+    (every file as last loaded, no file gone)."""
     old = {
         r.load_key[len(STATS_KEY):]: r
         for r in cx.execute(sa.select(load_log).where(load_log.c.load_key.like(STATS_KEY + "%")))
@@ -648,14 +673,34 @@ def _load_stats(cx: Connection, duck, frame: pd.DataFrame | str, own: bool,
     changed = sorted(set(prints) - unchanged)
     stale = sorted(set(in_table) - unchanged)  # rows to remove: changed or gone files
     if not changed and not stale and set(old) == set(prints):
-        return "unchanged"
+        return None
     now = _now()
     loaded_at = {
         f: (old[f].loaded_at if f in old and old[f].content_sha256 == d else now)
         for f, (d, _) in prints.items()
     }
-    stamps = pa.table({"source_file": changed,
-                       "loaded_at": pa.array([loaded_at[f] for f in changed], pa.timestamp("us"))})
+    return _ChangeSet(prints, in_table, unchanged, changed, stale, loaded_at)
+
+
+def _record_load(cx: Connection, cs: _ChangeSet, years: set[int]) -> None:
+    """load_log holds each file's fingerprint and rows; dim_year follows the years."""
+    cx.execute(load_log.delete().where(load_log.c.load_key.like(STATS_KEY + "%")))
+    if cs.prints:
+        cx.execute(load_log.insert(), [
+            {"load_key": STATS_KEY + f, "content_sha256": d, "row_count": n,
+             "loaded_at": cs.loaded_at[f]} for f, (d, n) in cs.prints.items()])
+    refresh_dim_year(cx, stat_years=years)
+
+
+def _load_stats(cx: Connection, duck, frame: pd.DataFrame | str, own: bool,
+                unique: bool = False) -> str:
+    prints, years = _prepare_stats(duck, frame, unique)
+    cs = _change_set(cx, prints)
+    if cs is None:
+        return "unchanged"
+    stamps = pa.table({"source_file": cs.changed,
+                       "loaded_at": pa.array([cs.loaded_at[f] for f in cs.changed],
+                                             pa.timestamp("us"))})
     duck.register("_planwh_stamps", stamps)
     select = (
         "SELECT s.metric_code, s.district_code, s.year, s.value, s.unit, s.source_file, "
@@ -663,24 +708,13 @@ def _load_stats(cx: Connection, duck, frame: pd.DataFrame | str, own: bool,
     )
     try:
         if own:
-            _replace_duckdb(cx, select, sorted(unchanged), stale)
+            _replace_duckdb(cx, select, sorted(cs.unchanged), cs.stale)
         else:
-            new_rows = sum(prints[f][1] for f in changed)
             _replace_postgres(cx, duck.execute(select).fetch_record_batch(200_000),
-                              stale, new_rows, sum(in_table.get(f, 0) for f in unchanged))
+                              cs.stale, cs.new_rows, cs.kept_rows)
     finally:
         duck.unregister("_planwh_stamps")
-    cx.execute(load_log.delete().where(load_log.c.load_key.like(STATS_KEY + "%")))
-    if prints:
-        cx.execute(
-            load_log.insert(),
-            [
-                {"load_key": STATS_KEY + f, "content_sha256": d, "row_count": n,
-                 "loaded_at": loaded_at[f]}
-                for f, (d, n) in prints.items()
-            ],
-        )
-    refresh_dim_year(cx, stat_years=years)
+    _record_load(cx, cs, years)
     return "loaded"
 
 
@@ -719,34 +753,18 @@ def _load_staged_postgres(cx: Connection, table: str, keep: list[str]) -> str:
             for f, n, h, x in cx.exec_driver_sql(_PG_FINGERPRINT_SQL).fetchall()
         }
         years = {r[0] for r in cx.exec_driver_sql("SELECT DISTINCT year FROM _planwh_stats")}
-        old = {
-            r.load_key[len(STATS_KEY):]: r
-            for r in cx.execute(sa.select(load_log).where(load_log.c.load_key.like(STATS_KEY + "%")))
-        }
-        in_table = dict(cx.execute(
-            sa.select(fct_district_stat.c.source_file, sa.func.count())
-            .group_by(fct_district_stat.c.source_file)).all())
-        unchanged = {f for f, (d, n) in prints.items()
-                     if f in old and old[f].content_sha256 == d and in_table.get(f) == n}
-        changed = sorted(set(prints) - unchanged)
-        stale = sorted(set(in_table) - unchanged)
-        if not changed and not stale and set(old) == set(prints):
+        cs = _change_set(cx, prints)
+        if cs is None:
             return "unchanged"
-        now = _now()
-        loaded_at = {
-            f: (old[f].loaded_at if f in old and old[f].content_sha256 == d else now)
-            for f, (d, _) in prints.items()
-        }
         cx.exec_driver_sql("CREATE TEMP TABLE _planwh_stamps (source_file TEXT PRIMARY KEY, "
                            "loaded_at TIMESTAMP NOT NULL)")
-        if changed:
+        if cs.changed:
             cx.execute(sa.text("INSERT INTO _planwh_stamps VALUES (:f, :t)"),
-                       [{"f": f, "t": loaded_at[f]} for f in changed])
-        new_rows = sum(prints[f][1] for f in changed)
-        kept_rows = sum(in_table.get(f, 0) for f in unchanged)
-        bulk = new_rows > _BULK_ROWS and new_rows > kept_rows
-        if stale:
-            cx.execute(fct_district_stat.delete().where(fct_district_stat.c.source_file.in_(stale)))
+                       [{"f": f, "t": cs.loaded_at[f]} for f in cs.changed])
+        bulk = cs.new_rows > _BULK_ROWS and cs.new_rows > cs.kept_rows
+        if cs.stale:
+            cx.execute(fct_district_stat.delete().where(
+                fct_district_stat.c.source_file.in_(cs.stale)))
         if bulk:
             cx.exec_driver_sql(f"ALTER TABLE fct_district_stat DROP CONSTRAINT {_STAT_PK}")
         cols = ", ".join(STAT_COPY_COLUMNS)
@@ -759,12 +777,7 @@ def _load_staged_postgres(cx: Connection, table: str, keep: list[str]) -> str:
             cx.exec_driver_sql(
                 f"ALTER TABLE fct_district_stat ADD CONSTRAINT {_STAT_PK} PRIMARY KEY "
                 f"({', '.join(c.name for c in fct_district_stat.primary_key.columns)})")
-        cx.execute(load_log.delete().where(load_log.c.load_key.like(STATS_KEY + "%")))
-        if prints:
-            cx.execute(load_log.insert(), [
-                {"load_key": STATS_KEY + f, "content_sha256": d, "row_count": n,
-                 "loaded_at": loaded_at[f]} for f, (d, n) in prints.items()])
-        refresh_dim_year(cx, stat_years=years)
+        _record_load(cx, cs, years)
         return "loaded"
     finally:
         for stmt in ("DROP TABLE IF EXISTS _planwh_stamps", "DROP VIEW IF EXISTS _planwh_stats",

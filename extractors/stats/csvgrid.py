@@ -219,8 +219,9 @@ def _arrow_csv_options(header: int, width: int, delim: str, block_size: int | No
     import pyarrow.csv as pacsv
 
     read = pacsv.ReadOptions(skip_rows=header + 1, column_names=[f"c{i}" for i in range(width)])
-    if block_size:
+    if block_size:  # a stream of batches: one at a time, no read-ahead
         read.block_size = block_size
+        read.use_threads = False
     return dict(
         read_options=read,
         parse_options=pacsv.ParseOptions(delimiter=delim),

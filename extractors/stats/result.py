@@ -26,6 +26,9 @@ class StatsResult:
     issues: list[IngestIssue] = field(default_factory=list)
     ledger: Ledger | None = None
     ledgers: list[Ledger] = field(default_factory=list)
+    # (metric, district, year) keys a file read in batches repeats across its batches: the
+    # duplicate rule for them is the caller's (expectations.stats_sql.dedupe_staged)
+    repeated_keys: list[tuple[str, str, int]] = field(default_factory=list)
 
 
 def empty_frame() -> pd.DataFrame:

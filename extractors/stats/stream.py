@@ -4,9 +4,12 @@
 large UTF-8 CSV whose header makes it a tidy table (district, year, metric, value[,
 unit]) is read here instead, batch by batch with pyarrow's streaming CSV reader, each
 batch through the same steps as the whole table (``_TableReader.read`` for the first,
-``read_more`` for the next, in one ledger table) and sent on as soon as it is read. The
-within-file duplicate rule spans batches (:class:`SeenKeys`): the same rows, issues and
-cell fates as the one-frame read, in the same order.
+``read_more`` for the next, in one ledger table) and sent on as soon as it is read.
+The within-file duplicate rule is applied within each batch here; a key repeated across
+batches is listed (:class:`SeenKeys`, ``StatsResult.repeated_keys``) and settled where
+the rows are staged, as the cross-file rule is: the same rows and issues as the
+one-frame read (the repeats across batches listed after the file's other issues, and
+their cells, as a cross-file duplicate's, counted in the file's records by its ledger).
 
 A file that turns out not to fit after batches were sent (ragged rows, blank lines or
 quoted line breaks that shift row numbers, a stacked table changing the year) raises
@@ -26,12 +29,12 @@ from extractors.ledger import Ledger
 from extractors.records import IngestIssue, Metric
 from extractors.reference import DistrictResolver
 from extractors.stats import csvgrid
+from extractors.stats.dedupe import _dedupe
 from extractors.stats.grid import Grid
 from extractors.stats.result import ERROR, StatsResult, empty_frame
 from extractors.stats.table import _TableReader
-from extractors.stats.values import _fmt
 
-BATCH_BYTES = 16 << 20  # CSV bytes per batch (~350k rows of a tidy file)
+BATCH_BYTES = 4 << 20  # CSV bytes per batch (~90k rows of a tidy file)
 
 
 class BatchesBroken(Exception):
@@ -39,69 +42,52 @@ class BatchesBroken(Exception):
 
 
 class SeenKeys:
-    """The (metric, district, year) keys of the rows already sent, each with its first
-    value and row number: the within-file duplicate rule of ``extractors.stats.dedupe``
-    across batches (the first row of a key is kept; a later equal value is dropped, a
-    later different value is an issue). Three int64/float64 arrays, sorted by key."""
+    """Which (metric, district, year) keys earlier batches of a file held: one byte per
+    possible key (a bool grid per year over the metric and district codes met so far,
+    grown as new codes come), not per row, so the worker's memory stays bounded by the
+    batch. A key met again in a later batch is listed (:attr:`repeated`); its rows all
+    go on, and the rule is applied where the rows are staged
+    (``expectations.stats_sql.dedupe_staged`` with these keys)."""
 
     def __init__(self) -> None:
         self.ids: tuple[dict, dict] = ({}, {})  # metric code, district code -> small int
-        self.keys = np.empty(0, np.int64)
-        self.values = np.empty(0, np.float64)
-        self.rows = np.empty(0, np.int64)
+        self.grids: dict[int, np.ndarray] = {}  # year -> bool[metric id, district id]
+        self.repeated: set[tuple[str, str, int]] = set()
 
-    def _key(self, frame: pd.DataFrame) -> np.ndarray:
-        key = np.zeros(len(frame), np.int64)
-        for ids, column, shift in ((self.ids[0], "metric_code", 42),
-                                   (self.ids[1], "district_code", 20)):
-            codes, uniques = pd.factorize(frame[column])
-            own = np.array([ids.setdefault(u, len(ids)) for u in uniques.tolist()], np.int64)
-            key |= own[codes] << shift
-        return key | (frame["year"].to_numpy(np.int64) & 0xFFFFF)
+    def _ids(self, frame: pd.DataFrame, column: str, ids: dict) -> np.ndarray:
+        codes, uniques = pd.factorize(frame[column])
+        own = np.array([ids.setdefault(u, len(ids)) for u in uniques.tolist()], np.int64)
+        return own[codes]
 
-    def dedupe(self, frame: pd.DataFrame, rows: np.ndarray,
-               on_drop: Callable[[int, str | None], None]) -> tuple[pd.DataFrame, list]:
-        """``frame`` (one batch; ``rows`` its row numbers) without its repeated keys, and
-        the issues of the conflicting ones; ``on_drop(i, reason)`` is told of each row
-        dropped (its position in the batch; reason None for an equal value)."""
+    def _grid(self, year: int) -> np.ndarray:
+        need = (max(len(self.ids[0]), 1), max(len(self.ids[1]), 1))
+        grid = self.grids.get(year)
+        have = grid.shape if grid is not None else (0, 0)
+        if have[0] < need[0] or have[1] < need[1]:
+            # a dimension that must grow doubles (amortised copies); the other keeps its size
+            grown = np.zeros(tuple(h if h >= n else max(n, 2 * h)
+                                   for h, n in zip(have, need, strict=True)), bool)
+            if grid is not None:
+                grown[: grid.shape[0], : grid.shape[1]] = grid
+            grid = self.grids[year] = grown
+        return grid
+
+    def add(self, frame: pd.DataFrame) -> None:
+        """Note the keys of one batch (itself without repeated keys), listing those an
+        earlier batch held."""
         if not len(frame):
-            return frame, []
-        key = self._key(frame)
-        uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        batch_first = first[inverse]
-        if len(self.keys):
-            at = np.minimum(np.searchsorted(self.keys, uniq), len(self.keys) - 1)
-            seen = self.keys[at] == uniq
-        else:
-            at, seen = np.zeros(len(uniq), np.int64), np.zeros(len(uniq), bool)
-        values = frame["value"].to_numpy(np.float64)
-        earlier = seen[inverse]
-        drop = (np.arange(len(frame)) != batch_first) | earlier
-        issues = []
-        if drop.any():
-            ref_value = np.where(earlier, self.values[at[inverse]], values[batch_first])
-            ref_row = np.where(earlier, self.rows[at[inverse]], rows[batch_first])
-            locations = frame["location"]
-            for i in np.flatnonzero(drop).tolist():
-                if values[i] == ref_value[i]:
-                    on_drop(i, None)
-                    continue
-                reason = (
-                    f"conflicting value {_fmt(values[i])} for {frame['metric_code'].iat[i]} "
-                    f"{frame['district_code'].iat[i]} {int(frame['year'].iat[i])}: first value "
-                    f"{_fmt(ref_value[i])} at row {int(ref_row[i])} kept"
-                )
-                issues.append(IngestIssue(frame["source_file"].iat[i], locations.iat[i], ERROR,
-                                          reason))
-                on_drop(i, reason)
-        new = ~seen
-        where = np.searchsorted(self.keys, uniq[new])
-        self.keys = np.insert(self.keys, where, uniq[new])
-        self.values = np.insert(self.values, where, values[first[new]])
-        self.rows = np.insert(self.rows, where, rows[first[new]])
-        if drop.any():
-            frame = frame[~drop].reset_index(drop=True)
-        return frame, issues
+            return
+        metric = self._ids(frame, "metric_code", self.ids[0])
+        district = self._ids(frame, "district_code", self.ids[1])
+        years = frame["year"].to_numpy(np.int64)
+        for year in np.unique(years).tolist():
+            sel = np.flatnonzero(years == year)
+            grid = self._grid(year)
+            m, d = metric[sel], district[sel]
+            for i in sel[grid[m, d]].tolist():
+                self.repeated.add((frame["metric_code"].iat[i], frame["district_code"].iat[i],
+                                   int(year)))
+            grid[m, d] = True
 
 
 def read_stats_batches(path: str | Path, resolver: DistrictResolver,
@@ -147,17 +133,17 @@ def read_stats_batches(path: str | Path, resolver: DistrictResolver,
         while True:
             next_row += batch.num_rows
             if len(frame):
-                t, rows, cols = reader._origins.pop()
+                _t, rows, cols = reader._origins.pop()
 
-                def dropped(i: int, reason: str | None, t=t, rows=rows, cols=cols) -> None:
+                def dropped(i: int, reason: str | None, t=_t, rows=rows, cols=cols) -> None:
                     if reason is None:
                         reader.acc.move(t, int(rows[i]), int(cols[i]), "structural",
                                         "duplicate of an equal value", None)
                     else:
                         reader.acc.move(t, int(rows[i]), int(cols[i]), "issue", "value", reason)
 
-                frame, found_issues = seen.dedupe(frame, rows, dropped)
-                duplicates += found_issues
+                frame = _dedupe(frame, duplicates, dropped)  # repeats within the batch
+                seen.add(frame)
                 if len(frame):
                     send(frame)
                     sent += len(frame)
@@ -174,4 +160,4 @@ def read_stats_batches(path: str | Path, resolver: DistrictResolver,
     issues.extend(duplicates)
     if not sent and not issues:
         issues.append(IngestIssue(path.name, "file", ERROR, "no statistics found"))
-    return StatsResult(empty_frame(), issues, ledger, [ledger])
+    return StatsResult(empty_frame(), issues, ledger, [ledger], sorted(seen.repeated))

@@ -132,6 +132,7 @@ def district_stats(context: dg.AssetExecutionContext, raw: RawFolder, warehouse:
         result = stream_stats_folder(raw.stats_dir, ref.resolver, ref.metrics, spool)
         after = file_states(paths)
         read_issues = list(result.issues)
+        repeated_keys = result.repeated_keys
         result = None
         engine = warehouse.get_engine()
         previous = stats_rows_loaded(engine)
@@ -142,7 +143,7 @@ def district_stats(context: dg.AssetExecutionContext, raw: RawFolder, warehouse:
             create_stage(cx, table)
             spool.stage(cx, table)
             # the cross-file duplicate check, in SQL: the same issue rows as the reader's
-            dedupe_staged(cx, table, read_issues, spool.files)
+            dedupe_staged(cx, table, read_issues, spool.files, repeated_keys)
             read_rows = int(cx.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar() or 0)
             # unreadable or still changing: held back whole, before the suite looks at its rows
             held = held_back_files(paths, before, after, rows_per_file(cx, table), read_issues)
