@@ -736,6 +736,7 @@ def _load_staged_postgres(cx: Connection, table: str, keep: list[str]) -> str:
     normalise, deduplicate, fingerprint and INSERT … SELECT without leaving the server
     (fingerprints differ from the frame route's DuckDB hash: a file loaded by the frame
     route is replaced once, with the same rows)."""
+    cx.exec_driver_sql("SET LOCAL jit = off")  # one-shot scans: compiling costs ~1 s each
     cx.exec_driver_sql(
         "CREATE TEMP VIEW _planwh_clean AS SELECT metric_code, district_code, "
         "CAST(year AS INTEGER) AS year, value, unit, source_file, location, _planwh_rn "

@@ -676,12 +676,12 @@ def make_engine(url: str) -> Engine:
 
 
 DUCKDB_MEMORY_ENV = "PLANWH_DUCKDB_MEMORY_LIMIT"
-DUCKDB_MEMORY_DEFAULT = "512MB"
+DUCKDB_MEMORY_DEFAULT = "256MB"
 
 
 def duckdb_config() -> dict[str, str]:
     """Settings of every warehouse connection to DuckDB: ``memory_limit`` from
-    ``PLANWH_DUCKDB_MEMORY_LIMIT`` (default 512MB; DuckDB's own default is 80 % of the
+    ``PLANWH_DUCKDB_MEMORY_LIMIT`` (default 256MB; DuckDB's own default is 80 % of the
     machine's RAM, which a 5M-row load filled to 1.1 GB), beyond which DuckDB spills to
     its temporary directory (``<warehouse>.tmp``) instead of growing; ``threads`` every
     core (``os.cpu_count()``)."""
