@@ -65,7 +65,8 @@ def read_publications(reference_dir: Path) -> dict[str, date]:
         reader = csv.DictReader(fh)
         missing = [c for c in PUBLICATION_COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
-            raise BadReference(f"{PUBLICATIONS_FILE}: missing column(s) {', '.join(missing)}")
+            raise BadReference(PUBLICATIONS_FILE, f"missing column(s) {', '.join(missing)}",
+                               "row 1")
         for n, row in enumerate(reader, start=2):
             name = (row.get("source_file") or "").strip()
             text = (row.get("published_on") or "").strip()
@@ -74,12 +75,12 @@ def read_publications(reference_dir: Path) -> dict[str, date]:
             try:
                 when = date.fromisoformat(text)
             except ValueError:
-                raise BadReference(f"{PUBLICATIONS_FILE} row {n}: published_on {text!r} is "
-                                   "not an ISO date (YYYY-MM-DD)") from None
+                raise BadReference(PUBLICATIONS_FILE, f"published_on {text!r} is not an ISO "
+                                   "date (YYYY-MM-DD)", f"row {n}") from None
             if not name:
-                raise BadReference(f"{PUBLICATIONS_FILE} row {n}: source_file is empty")
+                raise BadReference(PUBLICATIONS_FILE, "source_file is empty", f"row {n}")
             if name in out and out[name] != when:
-                raise BadReference(f"{PUBLICATIONS_FILE} row {n}: {name} has two dates")
+                raise BadReference(PUBLICATIONS_FILE, f"{name} has two dates", f"row {n}")
             out[name] = when
     return out
 
