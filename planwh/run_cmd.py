@@ -216,8 +216,12 @@ def _summary_counts(url: str, outcomes: list[RunOutcome], launch=None):
 
     engine = make_engine(url)
     try:
-        rows = summary_rows(count_all(engine), table_counts(engine), outcomes,
-                            issue_severities(engine), launch)
+        tables = table_counts(engine)
+        with engine.connect() as cx:  # the current figures, not their earlier versions
+            tables["fct_district_stat"] = int(cx.exec_driver_sql(
+                "SELECT COUNT(*) FROM fct_district_stat WHERE valid_to IS NULL").scalar() or 0)
+        rows = summary_rows(count_all(engine), tables, outcomes, issue_severities(engine),
+                            launch)
     finally:
         engine.dispose()
     return rows

@@ -154,3 +154,22 @@ def test_a_failed_load_leaves_versions_and_vintages(loaded, monkeypatch):
         wl.load_stats(loaded, pd.concat([stats_frame(with_value(STATS, KEY, 1))]))
     assert fetch(loaded, "SELECT * FROM fct_district_stat ORDER BY 1, 2, 3, 9") == before
     assert fetch(loaded, "SELECT * FROM stat_vintage ORDER BY 1") == vintages
+
+
+def test_duckdb_without_build_and_swap_versions_the_same(duckdb_url, monkeypatch):
+    """DuckDB's fallback (a catalogue rebuild_duckdb_table does not recognise) runs the
+    set-based statements PostgreSQL runs, with the same result."""
+    from warehouse.schema import create_schema, make_engine
+
+    loaded = make_engine(duckdb_url)
+    create_schema(loaded)
+    assert wl.load_stats(loaded, stats_frame()) == "loaded"
+    monkeypatch.setattr(wl, "rebuild_duckdb_table", lambda *args, **kwargs: False)
+    frame = stats_frame(with_value(STATS, KEY, 601))
+    frame.loc[frame.metric_code == "coverage", "location"] = "moved"
+    assert wl.load_stats(loaded, frame) == "loaded"
+    assert versions(loaded) == [(600.0, False, 2), (601.0, True, 3)]
+    assert fetch(loaded, "SELECT location, valid_to IS NULL FROM fct_district_stat "
+                         "WHERE metric_code = 'coverage'") == [("moved", True)]
+    assert stat_version_problems(loaded) == []
+    loaded.dispose()

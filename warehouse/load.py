@@ -101,7 +101,8 @@ def refresh_dim_year(cx: Connection | Engine, stat_years: set[int] | None = None
     if isinstance(cx, Engine):
         with cx.begin() as c:
             return refresh_dim_year(c, stat_years)
-    stats = "" if stat_years is not None else " UNION SELECT year FROM fct_district_stat"
+    stats = ("" if stat_years is not None
+             else f" UNION SELECT year FROM fct_district_stat WHERE {CURRENT}")
     used = {
         r[0]
         for r in cx.execute(
