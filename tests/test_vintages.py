@@ -173,3 +173,18 @@ def test_duckdb_without_build_and_swap_versions_the_same(duckdb_url, monkeypatch
                          "WHERE metric_code = 'coverage'") == [("moved", True)]
     assert stat_version_problems(loaded) == []
     loaded.dispose()
+
+
+def test_file_names_with_quotes_and_colons(engine):
+    """A file name is data: bound, never pasted into the statements (sa.text would read
+    ``:c`` as a parameter)."""
+    name = "统计'年鉴:c.csv"
+    frame = stats_frame([r for r in STATS if r[2] == 2021])
+    frame["source_file"] = name
+    assert wl.load_stats(engine, frame) == "loaded"
+    frame.loc[frame.metric_code == "coverage", "value"] = 97.0
+    assert wl.load_stats(engine, frame) == "loaded"
+    assert fetch(engine, "SELECT value, valid_to IS NULL FROM fct_district_stat WHERE "
+                         "metric_code = 'coverage' ORDER BY valid_from") == [(96.0, False),
+                                                                             (97.0, True)]
+    assert fetch(engine, "SELECT DISTINCT source_file FROM stat_vintage") == [(name,)]

@@ -842,12 +842,13 @@ def _apply_versions(cx: Connection, new: str, stale: list[str], now: datetime,
     3. insert the new rows whose key has no current row left: valid from now.
     """
     t = {"now": now}
-    if stale:
-        stale_in = f"source_file IN ({_sql_list(stale)})"
-        cx.execute(sa.text(
-            f"UPDATE fct_district_stat SET valid_to = :now WHERE {CURRENT} AND {stale_in} "
-            f"AND NOT EXISTS (SELECT 1 FROM ({new}) n WHERE "
-            + _SAME_FIGURE.replace("c.", "fct_district_stat.") + ")"), t)
+    if stale:  # the file names bound as parameters (a name may hold a quote or a colon)
+        close = sa.text(
+            f"UPDATE fct_district_stat SET valid_to = :now WHERE {CURRENT} "
+            f"AND source_file IN :stale AND NOT EXISTS (SELECT 1 FROM ({new}) n WHERE "
+            + _SAME_FIGURE.replace("c.", "fct_district_stat.") + ")"
+        ).bindparams(sa.bindparam("stale", expanding=True))
+        cx.execute(close, {**t, "stale": list(stale)})
         cx.exec_driver_sql(
             "UPDATE fct_district_stat SET source_file = n.source_file, location = n.location "
             f"FROM ({new}) n WHERE fct_district_stat.{CURRENT} AND "
