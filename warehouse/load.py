@@ -824,7 +824,7 @@ def _load_staged_postgres(cx: Connection, table: str, keep: list[str],
 # A current row ``c`` of fct_district_stat and a new row ``n`` give the same figure.
 _SAME_FIGURE = ("c.metric_code = n.metric_code AND c.district_code = n.district_code "
                 "AND c.year = n.year AND c.value = n.value "
-                "AND (c.unit = n.unit OR (c.unit IS NULL AND n.unit IS NULL))")
+                "AND c.unit IS NOT DISTINCT FROM n.unit")
 _SAME_KEY = ("c.metric_code = n.metric_code AND c.district_code = n.district_code "
              "AND c.year = n.year")
 
@@ -916,19 +916,26 @@ def _replace_duckdb(cx: Connection, rows: str, stale: list[str], now: datetime) 
     else:
         stale_in = f"source_file IN ({_sql_list(stale)})"
         current = f"(SELECT * FROM fct_district_stat WHERE {CURRENT} AND {stale_in})"
+        old, new = "c.metric_code IS NULL", "n.metric_code IS NULL"  # no current / no new row
+        # one FULL JOIN (one hash join) pairs each compared row with the same figure anew:
+        # both sides: kept, provenance from the new row; current only: closed; new only:
+        # a version from now (the clock k)
         body = (
             f"SELECT {cols} FROM fct_district_stat WHERE NOT ({CURRENT} AND {stale_in}) "
             "UNION ALL "
-            "SELECT c.metric_code, c.district_code, c.year, c.value, c.unit, "
-            "CASE WHEN n.metric_code IS NULL THEN c.source_file ELSE n.source_file END, "
-            "CASE WHEN n.metric_code IS NULL THEN c.location ELSE n.location END, "
-            "c.loaded_at, c.valid_from, "
-            "CASE WHEN n.metric_code IS NULL THEN k.now END, c.vintage_id "
-            f"FROM {current} c CROSS JOIN _planwh_clock k "
-            f"LEFT JOIN ({rows}) n ON {_SAME_FIGURE} "
-            "UNION ALL "
-            f"SELECT n.* FROM ({select}) n LEFT JOIN {current} c ON {_SAME_FIGURE} "
-            "WHERE c.metric_code IS NULL")
+            f"SELECT CASE WHEN {old} THEN n.metric_code ELSE c.metric_code END, "
+            f"CASE WHEN {old} THEN n.district_code ELSE c.district_code END, "
+            f"CASE WHEN {old} THEN n.year ELSE c.year END, "
+            f"CASE WHEN {old} THEN n.value ELSE c.value END, "
+            f"CASE WHEN {old} THEN n.unit ELSE c.unit END, "
+            f"CASE WHEN {new} THEN c.source_file ELSE n.source_file END, "
+            f"CASE WHEN {new} THEN c.location ELSE n.location END, "
+            f"CASE WHEN {old} THEN k.now ELSE c.loaded_at END, "
+            f"CASE WHEN {old} THEN k.now ELSE c.valid_from END, "
+            f"CASE WHEN {new} THEN k.now END, "
+            f"CASE WHEN {old} THEN n.vintage_id ELSE c.vintage_id END "
+            f"FROM {current} c FULL JOIN ({rows}) n ON {_SAME_FIGURE} "
+            "CROSS JOIN _planwh_clock k")
     if rebuild_duckdb_table(cx, "fct_district_stat",
                             lambda t: f"INSERT INTO {t} ({cols}) {body}"):
         return
