@@ -6,8 +6,8 @@ An existing warehouse upgrades in place with its data: each statistics file's la
 load (load_log) becomes its first vintage, and every row a version valid from its
 loaded_at (current: valid_to NULL).
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-07 09:40:00
 """
 
@@ -85,8 +85,8 @@ WHERE p.duplicate_of IS NULL  -- a plan delivered as DOCX and PDF is shown once
 '''
 V_ATTAINMENT_AS_OF_COMMENT = 'v_attainment as it was on the statistics known at as_of (rows built by `planwh run --as-of`; docs/time.md)'
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
