@@ -275,7 +275,7 @@ def test_an_older_duckdb_file_gains_the_restatement_tables(tmp_path):
     assert rows(engine, "SELECT COUNT(*) FROM v_attainment_restated")[0][0] > 0
 
 
-# --------------------------------------------------------------------------- vintages (0007)
+# --------------------------------------------------------------------------- vintages (0008)
 
 _OLD_STATS_DDL = """
 CREATE TABLE fct_district_stat (
@@ -337,7 +337,7 @@ def _check_first_vintages(engine, old: list[tuple]) -> None:
 
 
 def test_statistics_become_first_vintages_on_postgres(pg_engine):
-    upgrade(pg_engine, "0006")
+    upgrade(pg_engine, "0007")
     assert "valid_from" not in columns(pg_engine, "fct_district_stat")
     old = _old_statistics(pg_engine)
     upgrade(pg_engine)

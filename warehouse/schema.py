@@ -887,7 +887,7 @@ def _reshape_derived_tables(cx, existing: set[str]) -> None:
             metadata.tables[name].create(cx)
 
 
-# A warehouse loaded before statistics vintages (Alembic revision 0007 on PostgreSQL):
+# A warehouse loaded before statistics vintages (Alembic revision 0008 on PostgreSQL):
 # each statistics file's last load (load_log) becomes its first vintage, and each current
 # row a version valid from its loaded_at. Shared with the migration's frozen copy.
 FIRST_VINTAGES_SQL = """

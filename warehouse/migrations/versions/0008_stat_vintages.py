@@ -6,8 +6,8 @@ An existing warehouse upgrades in place with its data: each statistics file's la
 load (load_log) becomes its first vintage, and every row a version valid from its
 loaded_at (current: valid_to NULL).
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-07 09:40:00
 """
 
@@ -71,7 +71,8 @@ SELECT
     a.base_value,
     a.target_resolved,
     a.resolved_comparator,
-    a.note
+    a.note,
+    i.indicator_key
 FROM fct_attainment_as_of a
 JOIN dim_indicator i ON i.indicator_id = a.indicator_id
 JOIN dim_plan p ON p.plan_id = i.plan_id
@@ -82,11 +83,13 @@ LEFT JOIN dim_district d
    AND d.valid_from <= make_date(a.year, 12, 31)
 AND (d.valid_to IS NULL OR d.valid_to >= make_date(a.year, 12, 31))
 WHERE p.duplicate_of IS NULL  -- a plan delivered as DOCX and PDF is shown once
+  AND (ft.valid_from IS NULL OR ft.valid_from <= make_date(a.year, 12, 31))
+AND (ft.valid_to IS NULL OR ft.valid_to >= make_date(a.year, 12, 31))  -- the target in force for the year (revisions)
 '''
 V_ATTAINMENT_AS_OF_COMMENT = 'v_attainment as it was on the statistics known at as_of (rows built by `planwh run --as-of`; docs/time.md)'
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
