@@ -210,12 +210,17 @@ def _rebuild_postgres(cx) -> None:
 # --------------------------------------------------------------------------- as of
 
 
-def as_of_select() -> str:
-    """The attainment SELECT (COLUMNS, every plan) on the figures current at ``:as_of``:
-    BUILD_SQL itself with the current figures swapped for those of the moment."""
-    select = BUILD_SQL[BUILD_SQL.index("\n") + 1:].replace("{plan_filter}", "")
-    assert select.count(STAT_ROWS) >= 1
-    return select.replace(STAT_ROWS, STAT_ROWS_AS_OF)
+def as_of_statements(cx: Connection) -> list[tuple[list[str], str]]:
+    """The build's statements (level targets, and relative targets when there are any)
+    as (columns, SELECT) on the figures current at ``:as_of``: the build's own SQL with
+    the current figures swapped for those of the moment."""
+    out = []
+    for sql in _needed(cx, _build_sql()):
+        head, select = sql.split("\n", 1)
+        assert head.startswith("INSERT INTO fct_attainment (") and STAT_ROWS in select
+        cols = [c.strip() for c in head[head.index("(") + 1:head.rindex(")")].split(",")]
+        out.append((cols, select.replace(STAT_ROWS, STAT_ROWS_AS_OF)))
+    return out
 
 
 def as_of_moment(text: str) -> datetime:
@@ -239,7 +244,6 @@ def build_attainment_as_of(engine: Engine, as_of: datetime) -> int:
     written to fct_attainment_as_of under that as_of (its previous rows for the same
     as_of replaced; other as-ofs and fct_attainment untouched), in one transaction.
     Targets, indicators and districts are today's. Returns the row count."""
-    cols = ", ".join(COLUMNS)
     built = datetime.now(UTC).replace(tzinfo=None)
     with engine.begin() as cx:
         overlapping = [r[0] for r in cx.exec_driver_sql(OVERLAPPING_VERSIONS_SQL)]
@@ -248,10 +252,11 @@ def build_attainment_as_of(engine: Engine, as_of: datetime) -> int:
                              "fix districts.csv first")
         params = {"as_of": as_of, "built": built}
         cx.execute(sa.text("DELETE FROM fct_attainment_as_of WHERE as_of = :as_of"), params)
-        cx.execute(sa.text(
-            f"INSERT INTO fct_attainment_as_of (as_of, {cols}, built_at) "
-            f"SELECT :as_of, {', '.join('x.' + c for c in COLUMNS)}, :built "
-            f"FROM ({as_of_select()}) x"), params)
+        for cols, select in as_of_statements(cx):
+            cx.execute(sa.text(
+                f"INSERT INTO fct_attainment_as_of (as_of, {', '.join(cols)}, built_at) "
+                f"SELECT :as_of, {', '.join('x.' + c for c in cols)}, :built "
+                f"FROM ({select}) x"), params)
         n = cx.execute(sa.text("SELECT COUNT(*) FROM fct_attainment_as_of WHERE as_of = :as_of"),
                        params).scalar()
     return int(n or 0)
