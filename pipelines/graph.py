@@ -8,7 +8,12 @@ from pipelines.assets.progress import fct_progress
 from pipelines.assets.reference import reference
 from pipelines.assets.restate import fct_district_stat_restated
 from pipelines.assets.stats import district_stats, fct_district_stat
-from pipelines.assets.warehouse import attainment_report, fct_attainment, ingest_issues
+from pipelines.assets.warehouse import (
+    attainment_report,
+    fct_attainment,
+    fct_attainment_as_of,
+    ingest_issues,
+)
 
 # one plan file (a plan_files partition) or a range of them in one run
 PLAN_ASSETS = [plan_targets, plan_tables]
@@ -18,6 +23,8 @@ STATS_ASSETS = [reference, district_stats, fct_district_stat]
 # issues summary
 REFRESH_ASSETS = [plan_registry, fct_attainment, fct_progress, fct_district_stat_restated,
                   attainment_report, ingest_issues]
+# on request only (`planwh run --as-of`): attainment on the statistics known at a moment
+AS_OF_ASSETS = [fct_attainment_as_of]
 
 ALL_ASSETS = [
     reference,
@@ -31,4 +38,5 @@ ALL_ASSETS = [
     fct_district_stat_restated,
     attainment_report,
     ingest_issues,
+    fct_attainment_as_of,
 ]

@@ -105,7 +105,7 @@ def held_back_plans(result) -> list[RunOutcome]:
 def execute(raw: str, warehouse_url: str, progress=None,
             accept_shrink: list[str] | None = None,
             outcomes: list[RunOutcome] | None = None,
-            decided: list | None = None) -> list[RunOutcome]:
+            decided: list | None = None, as_of: list[str] | None = None) -> list[RunOutcome]:
     """Run what changed of the graph; ``progress(label, done, total)`` is called around
     each run. Each run's outcome is appended to ``outcomes`` (when given) as soon as it
     ends, so a caller still knows what finished when a later run raises; what was left
@@ -114,7 +114,9 @@ def execute(raw: str, warehouse_url: str, progress=None,
     At most three runs: reference and statistics (when their inputs changed), then one
     run over the partition range of every changed plan file together with the refresh
     (more plan runs only when unchanged files lie between changed ones). When the
-    warehouse says nothing changed, Dagster is not even imported."""
+    warehouse says nothing changed, Dagster is not even imported. ``as_of`` (``planwh run
+    --as-of``): after the others, one more run per moment materialises
+    fct_attainment_as_of for it."""
     from extractors.files import list_plan_files
     from pipelines.incremental import plan_launch
 
@@ -130,20 +132,22 @@ def execute(raw: str, warehouse_url: str, progress=None,
                              accept_shrink=bool(accept_shrink), plan_names=names)
     if decided is not None:
         decided.append(launch)
-    if not (launch.todo or launch.stats_todo or launch.refresh_todo):
+    as_of = list(as_of or [])
+    if not (launch.todo or launch.stats_todo or launch.refresh_todo or as_of):
         if progress:
             progress("nothing changed", 1, 1)
         return outcomes
     return _run_changed(raw, warehouse_url, launch, names, progress, accept_shrink, outcomes,
-                        instance or _instance())
+                        instance or _instance(), as_of)
 
 
 def _run_changed(raw: str, warehouse_url: str, launch, names: list[str], progress,
-                 accept_shrink, outcomes: list[RunOutcome], instance) -> list[RunOutcome]:
+                 accept_shrink, outcomes: list[RunOutcome], instance,
+                 as_of: list[str]) -> list[RunOutcome]:
     import dagster as dg
 
     from pipelines.assets.plans import plan_files
-    from pipelines.graph import ALL_ASSETS
+    from pipelines.graph import ALL_ASSETS, AS_OF_ASSETS
     from pipelines.incremental import INPUTS_TAG, plan_segments, range_tags
     from pipelines.jobs import plan_job, refresh_job, stats_job
     from pipelines.resources import default_resources
@@ -159,18 +163,19 @@ def _run_changed(raw: str, warehouse_url: str, launch, names: list[str], progres
     # the refresh rides on the (last) plan run, unless the plan runs are capped: then it
     # is its own run after them, as the sensor's and the schedule's is
     separate = launch.refresh_todo and (not segments or cap > 0)
-    total = len(segments) + launch.stats_todo + separate
+    total = len(segments) + launch.stats_todo + separate + len(as_of)
     graph = dg.Definitions(assets=ALL_ASSETS, resources=resources).resolve_asset_graph()
     asset_order = [a.key for a in ALL_ASSETS]  # the graph's order, upstream first
 
-    def run(label: str, selection, tags: dict[str, str]) -> dg.ExecuteInProcessResult:
+    def run(label: str, selection, tags: dict[str, str],
+            config: dict | None = None) -> dg.ExecuteInProcessResult:
         if progress:
             keys = selection.resolve(graph)
             steps = " → ".join(k.to_user_string() for k in asset_order if k in keys)
             progress(f"{label}: {steps}", len(outcomes), total)
         result = dg.materialize(
             ALL_ASSETS, selection=selection, resources=resources, instance=instance,
-            raise_on_error=False, run_config=QUIET_LOGS,
+            raise_on_error=False, run_config={**QUIET_LOGS, **(config or {})},
             tags={"planwh/command": "run", **tags},
         )
         out = classify(label, result, warehouse_url)
@@ -197,6 +202,9 @@ def _run_changed(raw: str, warehouse_url: str, launch, names: list[str], progres
         run(label, selection, tags)
     if separate:
         run("attainment and report", refresh_job.selection, {INPUTS_TAG: launch.refresh_inputs})
+    for moment in as_of:
+        run(f"attainment as of {moment}", dg.AssetSelection.assets(*AS_OF_ASSETS), {},
+            config={"ops": {"fct_attainment_as_of": {"config": {"as_of": moment}}}})
     if progress:
         progress("done", total, total)
     return outcomes

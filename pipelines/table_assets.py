@@ -1,9 +1,10 @@
 """Every warehouse table as its own node in Dagster's lineage, so the star schema can be
 read from the asset graph like a catalog.
 
-Three tables are assets already (fct_district_stat, fct_attainment, ingest_issues). The
-others are written together by one asset: ``reference`` writes dim_district,
-dim_metric and ref_plan_revision, ``plan_tables`` writes dim_plan, dim_indicator and fct_target; dim_year
+Four tables are assets already (fct_district_stat, fct_attainment, fct_attainment_as_of,
+ingest_issues). The others are written together by one asset: ``reference`` writes
+dim_district, dim_metric and ref_plan_revision, ``plan_tables`` writes dim_plan,
+dim_indicator and fct_target, ``fct_district_stat`` writes stat_vintage (its vintages); dim_year
 follows the loads. :func:`table_specs` gives each of them an :class:`dagster.AssetSpec`
 downstream of the asset that writes it, with the table's comment as its description and
 its columns (types and comments from warehouse.schema) as ``dagster/column_schema``;
@@ -28,6 +29,7 @@ TABLE_WRITERS: dict[str, list[str]] = {
                   "ref_plan_revision"],
     "fct_district_stat_restated": ["fct_attainment_restated"],
     "plan_tables": ["dim_plan", "dim_indicator", "fct_target"],
+    "fct_district_stat": ["stat_vintage"],
 }
 # tables kept in step by several loads: downstream of all their writers
 SHARED_TABLES: dict[str, list[str]] = {"dim_year": ["reference", "plan_tables",

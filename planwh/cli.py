@@ -84,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the year whose district boundaries fct_district_stat_restated and "
                           "v_attainment_restated are on (default: $PLANWH_RESTATE_TO, else the "
                           "latest year the warehouse knows; docs/time.md)")
+    run.add_argument("--as-of", action="append", default=[], metavar="DATE",
+                     help="also evaluate attainment on the statistics known at DATE (load "
+                          "time, UTC: YYYY-MM-DD means the end of that day, or "
+                          "YYYY-MM-DDTHH:MM[:SS]) into fct_attainment_as_of, shown by "
+                          "v_attainment_as_of WHERE as_of = that moment; fct_attainment and "
+                          "v_attainment keep the latest figures (repeatable; docs/time.md)")
 
     _one_file_command(
         sub, "extract", ("jsonl", "csv"), "a .docx or .pdf plan document",

@@ -153,13 +153,24 @@ def run(args) -> int:
     if problem := warehouse_problem(args.warehouse):
         print(f"planwh run: {problem}", file=sys.stderr)
         return 2
+    as_of = getattr(args, "as_of", None) or []
+    if isinstance(as_of, str):
+        as_of = [as_of]
+    if as_of:
+        from warehouse.attainment import as_of_moment
+
+        try:  # each moment as stored in fct_attainment_as_of.as_of
+            as_of = [as_of_moment(a).isoformat(sep=" ") for a in as_of]
+        except ValueError as err:
+            print(f"planwh run: --as-of: {err}", file=sys.stderr)
+            return 2
     started = time.monotonic()
     quiet = getattr(args, "quiet", False)
     accept = list(getattr(args, "accept_shrink", None) or [])
     outcomes: list[RunOutcome] = []
     decided: list = []
     try:
-        _execute(raw, args.warehouse, quiet, accept, outcomes, decided)
+        _execute(raw, args.warehouse, quiet, accept, outcomes, decided, as_of)
         rows = _summary_counts(args.warehouse, outcomes, decided[0] if decided else None)
     except Exception as err:  # noqa: BLE001 - e.g. the warehouse went away mid-run: one line
         print(f"planwh run: stopped by an error of the warehouse {shown_url(args.warehouse)} "
@@ -171,13 +182,18 @@ def run(args) -> int:
         return 1
     print_summary(rows, outcomes, args.warehouse, time.monotonic() - started)
     print("\n".join(where_to_look_lines(args.warehouse)))  # where the outputs are
+    for moment in as_of:
+        if not any(o.failed for o in outcomes if o.label == f"attainment as of {moment}"):
+            print(f"as of       {moment} (UTC, load time): v_attainment_as_of WHERE as_of = "
+                  f"'{moment}' (fct_attainment and v_attainment keep the latest figures)")
     return 1 if any(o.failed for o in outcomes) else 0
 
 
 def _execute(raw: Path, url: str, quiet: bool, accept: list[str],
-             outcomes: list[RunOutcome], decided: list) -> None:
+             outcomes: list[RunOutcome], decided: list, as_of: list[str] | None = None) -> None:
     if quiet:
-        execute(str(raw), url, accept_shrink=accept, outcomes=outcomes, decided=decided)
+        execute(str(raw), url, accept_shrink=accept, outcomes=outcomes, decided=decided,
+                as_of=as_of)
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -191,7 +207,7 @@ def _execute(raw: Path, url: str, quiet: bool, accept: list[str],
             bar.update(task, description=label, completed=done, total=total)
 
         execute(str(raw), url, progress, accept_shrink=accept, outcomes=outcomes,
-                decided=decided)
+                decided=decided, as_of=as_of)
 
 
 def _summary_counts(url: str, outcomes: list[RunOutcome], launch=None):
@@ -200,8 +216,12 @@ def _summary_counts(url: str, outcomes: list[RunOutcome], launch=None):
 
     engine = make_engine(url)
     try:
-        rows = summary_rows(count_all(engine), table_counts(engine), outcomes,
-                            issue_severities(engine), launch)
+        tables = table_counts(engine)
+        with engine.connect() as cx:  # the current figures, not their earlier versions
+            tables["fct_district_stat"] = int(cx.exec_driver_sql(
+                "SELECT COUNT(*) FROM fct_district_stat WHERE valid_to IS NULL").scalar() or 0)
+        rows = summary_rows(count_all(engine), tables, outcomes, issue_severities(engine),
+                            launch)
     finally:
         engine.dispose()
     return rows

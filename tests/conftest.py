@@ -115,6 +115,7 @@ E2E_FILES = {
     "test_sensor_incremental.py", "test_table_assets.py",
     "test_revisions_run.py",
     "test_plan_batch.py",
+    "test_vintages_cli.py",
 }
 SLOW_FILES = {"test_distributed.py", "test_hostile_inputs.py", "test_accuracy_seed.py",
               "test_attainment_oracle.py", "test_progress_oracle.py", "test_migrations.py"}

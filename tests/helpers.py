@@ -32,13 +32,13 @@ FIXTURES = ROOT / "tests" / "fixtures"
 # What the Dagster definitions must hold (tests of definitions and of the webserver).
 ASSETS = {"reference", "plan_targets", "plan_tables", "plan_registry", "district_stats",
           "fct_district_stat", "fct_attainment", "fct_progress", "fct_district_stat_restated",
-          "attainment_report", "ingest_issues",
+          "attainment_report", "ingest_issues", "fct_attainment_as_of",
           # warehouse tables written by another asset, and the analysts' view
           "dim_district", "dim_metric", "dim_plan", "dim_indicator", "fct_target", "dim_year",
           "bridge_district_lineage", "ref_split_weight", "fct_attainment_restated",
-          "ref_plan_revision", "v_attainment"}
+          "ref_plan_revision", "stat_vintage", "v_attainment"}
 CHECKS = {"targets_quality", "district_stats_quality", "attainment_quality",
-          "progress_quality", "restatement_quality"}
+          "progress_quality", "restatement_quality", "stat_versions"}
 GROUPS = {"reference", "plans", "stats", "quality", "warehouse", "warehouse_tables"}
 
 PG_ADMIN_URL = os.environ.get(

@@ -9,7 +9,9 @@ year), statistics with holes and zero denominators, targets of every comparator,
 relative targets (every kind and reference) resolved from a base year with statistics.
 Some worlds hold a revision of the plan (docs/time.md) from a random effective date,
 restating some of its targets: every version is evaluated (fct_attainment) and
-v_attainment shows the target in force on 31 December of each year.
+v_attainment shows the target in force on 31 December of each year. Every world has
+a later vintage of its statistics (figures revised, withdrawn, added): fct_attainment
+follows the latest, and the as-of build between the two loads the first.
 Runs on DuckDB and on PostgreSQL.
 """
 
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pandas as pd
@@ -31,8 +33,9 @@ from extractors.relative import relative_base_year
 from extractors.targets import parse_target
 from tests.helpers import PG_ADMIN_URL, create_database, drop_database, pg_available
 from warehouse import load as wl
-from warehouse.attainment import DEFAULT_TOLERANCE, build_attainment
+from warehouse.attainment import DEFAULT_TOLERANCE, build_attainment, build_attainment_as_of
 from warehouse.schema import create_schema, make_engine
+from warehouse.vintages import stat_version_problems
 
 YEARS = (2018, 2019, 2020, 2021)
 CITY = "330100"
@@ -140,10 +143,28 @@ def revisions(draw):
 
 
 @st.composite
+def vintages(draw, stats: dict, codes: list[str]) -> dict[tuple[str, str, int], float]:
+    """A later vintage of the statistics: each figure kept, revised or withdrawn, and
+    figures added."""
+    out = {}
+    for key, value in stats.items():
+        fate = draw(st.sampled_from(("keep", "keep", "revise", "withdraw")))
+        if fate == "keep":
+            out[key] = value
+        elif fate == "revise":
+            out[key] = float(draw(st.integers(0, 40)))
+    for key in draw(st.sets(st.tuples(st.sampled_from(STAT_CODES), st.sampled_from(codes),
+                                      st.sampled_from((BASE_YEAR, *YEARS))), max_size=6)):
+        out.setdefault(key, float(draw(st.integers(0, 40))))
+    return out
+
+
+@st.composite
 def worlds(draw):
     ds = draw(districts())
     codes = sorted({d.code for d in ds})
-    return ds, draw(statistics(codes, (BASE_YEAR, *YEARS))), draw(targets()), draw(revisions())
+    stats = draw(statistics(codes, (BASE_YEAR, *YEARS)))
+    return ds, stats, draw(targets()), draw(revisions()), draw(vintages(stats, codes))
 
 
 # --------------------------------------------------------------------------- the rules, once more
@@ -272,13 +293,14 @@ def in_force(revision, source_file: str, name: str, year: int, scope: str) -> bo
                                 for r in rev_records))
 
 
-def built(engine, view: str = "fct_attainment") -> dict[tuple, tuple]:
+def built(engine, view: str = "fct_attainment", as_of=None) -> dict[tuple, tuple]:
     with engine.connect() as cx:
         rows = cx.execute(sa.text(
             "SELECT p.source_file, i.indicator_name, a.district_code, a.year, a.level, "
             f"a.{'actual' if view == 'v_attainment' else 'actual_value'}, a.attained, a.gap, "
             f"a.target_resolved FROM {view} a JOIN dim_indicator i "
-            "ON i.indicator_id = a.indicator_id JOIN dim_plan p ON p.plan_id = i.plan_id"))
+            "ON i.indicator_id = a.indicator_id JOIN dim_plan p ON p.plan_id = i.plan_id"
+            + (" WHERE a.as_of = :t" if as_of else "")), {"t": as_of})
         return {(r[0], r[1], r[2], r[3]): tuple(r[4:]) for r in rows}
 
 
@@ -297,6 +319,10 @@ def load_world(engine, ds, stats, records, revision=None) -> None:
         docs = [rev, plan] if first else [plan, rev]
     for doc in docs:
         wl.load_plan(engine, doc, MAPPINGS)
+    load_statistics(engine, stats)
+
+
+def load_statistics(engine, stats) -> None:
     frame = pd.DataFrame(
         [{"metric_code": m, "district_code": c, "year": y, "value": v,
           "unit": METRICS[m].unit, "source_file": f"s{y}.csv", "location": f"{m}/{c}"}
@@ -341,18 +367,31 @@ def warehouse(request, tmp_path_factory):
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(world=worlds())
 def test_attainment_follows_the_rules(warehouse, world):
-    ds, stats, records, revision = world
-    load_world(warehouse, ds, stats, records, revision)
+    ds, first, records, revision, stats = world
+    load_world(warehouse, ds, first, records, revision)
+    between = datetime.now(UTC).replace(tzinfo=None)
+    load_statistics(warehouse, stats)  # a second vintage
     build_attainment(warehouse)
-    want = {(PLAN_FILE, *k): v for k, v in expected(ds, stats, records).items()}
-    if revision is not None:
-        want |= {(REVISION_FILE, *k): v for k, v in expected(ds, stats, revision[1]).items()}
-    got = built(warehouse)
-    assert set(got) == set(want)  # every version of every target is evaluated
-    for key, row in want.items():
-        assert got[key][0] == row[0], key
-        assert all(same(g, w) for g, w in zip(got[key][1:], row[1:], strict=True)), (
-            key, got[key], row)
+    build_attainment_as_of(warehouse, between)
+
+    def wanted(figures):
+        want = {(PLAN_FILE, *k): v for k, v in expected(ds, figures, records).items()}
+        if revision is not None:
+            want |= {(REVISION_FILE, *k): v
+                     for k, v in expected(ds, figures, revision[1]).items()}
+        return want
+
+    # the latest figures (fct_attainment), and those known between the two loads
+    for want, got in ((wanted(stats), built(warehouse)),
+                      (wanted(first), built(warehouse, "fct_attainment_as_of", between))):
+        assert set(got) == set(want)  # every version of every target is evaluated
+        for key, row in want.items():
+            assert got[key][0] == row[0], key
+            assert all(same(g, w) for g, w in zip(got[key][1:], row[1:], strict=True)), (
+                key, got[key], row)
+    # validity in load time: one current figure per key, versions that never overlap
+    assert stat_version_problems(warehouse) == []
+    want = wanted(stats)
     # v_attainment: only the target in force for the year (fct_attainment holds 全市 only)
     shown = built(warehouse, "v_attainment")
     assert set(shown) == {k for k in want if in_force(revision, k[0], k[1], k[3], "全市")}

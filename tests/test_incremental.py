@@ -29,7 +29,7 @@ pytestmark = pytest.mark.e2e  # the pipeline through Dagster (main's test tiers)
 
 FIXTURE_PLAN = Path(__file__).parent / "fixtures" / "plans" / "community_governance_plan.docx"
 TABLES = ("dim_plan", "dim_indicator", "fct_target", "fct_district_stat", "fct_attainment",
-          "ingest_issues", "load_log")
+          "ingest_issues", "load_log", "stat_vintage")
 
 
 def snapshot(url: str) -> dict[str, list]:

@@ -273,6 +273,91 @@ def test_an_older_duckdb_file_gains_the_restatement_tables(tmp_path):
     assert rows(engine, "SELECT * FROM fct_district_stat ORDER BY 1, 2, 3") == before
     assert build_restated(engine, 2021).stat_rows > 0
     assert rows(engine, "SELECT COUNT(*) FROM v_attainment_restated")[0][0] > 0
+
+
+# --------------------------------------------------------------------------- vintages (0008)
+
+_OLD_STATS_DDL = """
+CREATE TABLE fct_district_stat (
+    metric_code VARCHAR(64) NOT NULL, district_code VARCHAR(12) NOT NULL,
+    year INTEGER NOT NULL, value DOUBLE PRECISION NOT NULL, unit TEXT,
+    source_file TEXT NOT NULL, location TEXT, loaded_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (metric_code, district_code, year))
+"""
+
+
+def _old_statistics(engine) -> list[tuple]:
+    """Statistics as a warehouse before vintages held them: two files, each with its
+    load_log record (loaded at different moments)."""
+    from datetime import datetime
+
+    from tests.helpers import STATS
+
+    stamps = {2020: datetime(2024, 3, 1, 8, 0), 2021: datetime(2025, 3, 1, 8, 0)}
+    rows = [(m, d, y, float(v), METRICS[m].unit, f"stats_{y}.csv", f"{m}/{d}", stamps[y])
+            for m, d, y, v in STATS]
+    with engine.begin() as cx:
+        cx.execute(sa.text("INSERT INTO fct_district_stat VALUES (:m, :d, :y, :v, :u, :f, "
+                           ":l, :t)"),
+                   [dict(zip("mdyvuflt", r, strict=True)) for r in rows])
+        cx.execute(sa.text("DELETE FROM load_log WHERE load_key LIKE 'stats:%'"))
+        cx.execute(sa.text("INSERT INTO load_log VALUES (:k, :h, :n, :t)"),
+                   [{"k": f"stats:stats_{y}.csv", "h": f"{y}" * 16,
+                     "n": sum(1 for r in rows if r[2] == y), "t": t}
+                    for y, t in stamps.items()])
+    return rows
+
+
+def _check_first_vintages(engine, old: list[tuple]) -> None:
+    """Every old row is a current version valid from its file's load, of its file's
+    first vintage; and the next load of a revised figure makes a second version."""
+    got = rows(engine, "SELECT metric_code, district_code, year, value, unit, source_file, "
+                       "location, loaded_at FROM fct_district_stat WHERE valid_to IS NULL "
+                       "AND valid_from = loaded_at ORDER BY 1, 2, 3")
+    assert got == sorted(old)
+    assert rows(engine, "SELECT source_file, content_sha256, row_count, loaded_at "
+                        "FROM stat_vintage ORDER BY vintage_id") == [
+        ("stats_2020.csv", "2020" * 16, sum(1 for r in old if r[2] == 2020), old[0][7]),
+        ("stats_2021.csv", "2021" * 16, sum(1 for r in old if r[2] == 2021),
+         next(r[7] for r in old if r[2] == 2021))]
+    assert rows(engine, "SELECT COUNT(*) FROM fct_district_stat s JOIN stat_vintage v "
+                        "ON v.vintage_id = s.vintage_id AND v.source_file = s.source_file") == [
+        (len(old),)]
+    from tests.helpers import STATS
+    from warehouse.vintages import stat_version_problems
+
+    assert stat_version_problems(engine) == []
+    revised = [r if r[:3] != ("beds", "330102", 2020) else ("beds", "330102", 2020, 401)
+               for r in STATS]
+    assert wl.load_stats(engine, stats_frame(revised)) == "loaded"
+    assert rows(engine, "SELECT value, valid_to IS NULL FROM fct_district_stat WHERE "
+                        "metric_code = 'beds' AND district_code = '330102' AND year = 2020 "
+                        "ORDER BY valid_from") == [(400.0, False), (401.0, True)]
+    assert stat_version_problems(engine) == []
+
+
+def test_statistics_become_first_vintages_on_postgres(pg_engine):
+    upgrade(pg_engine, "0007")
+    assert "valid_from" not in columns(pg_engine, "fct_district_stat")
+    old = _old_statistics(pg_engine)
+    upgrade(pg_engine)
+    _check_first_vintages(pg_engine, old)
+    assert "v_attainment_as_of" in sa.inspect(pg_engine).get_view_names()
+
+
+def test_statistics_become_first_vintages_on_duckdb(tmp_path):
+    engine = make_engine(f"duckdb:///{tmp_path / 'old.duckdb'}")
+    create_schema(engine)
+    with engine.begin() as cx:  # the tables as they were before vintages
+        cx.exec_driver_sql("DROP VIEW IF EXISTS v_attainment_as_of")
+        for t in ("fct_attainment_as_of", "stat_vintage", "fct_district_stat"):
+            cx.exec_driver_sql(f"DROP TABLE {t}")
+        cx.exec_driver_sql(_OLD_STATS_DDL.replace("DOUBLE PRECISION", "DOUBLE"))
+    old = _old_statistics(engine)
+    create_schema(engine, force=True)
+    assert columns(engine, "fct_district_stat") == [
+        c.name for c in metadata.tables["fct_district_stat"].columns]
+    _check_first_vintages(engine, old)
     engine.dispose()
 
 

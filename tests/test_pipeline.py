@@ -242,8 +242,8 @@ def split_stats(raw: Path) -> tuple[Path, Path]:
 
 def stat_rows(url: str, source_file: str) -> list:
     return sorted(query(url, "SELECT metric_code, district_code, year, value, unit, location, "
-                             "loaded_at FROM fct_district_stat WHERE source_file = :f",
-                        f=source_file))
+                             "loaded_at FROM fct_district_stat WHERE source_file = :f "
+                             "AND valid_to IS NULL", f=source_file))  # its current figures
 
 
 def held_issue(url: str, source_file: str) -> str:
@@ -387,11 +387,14 @@ def test_first_load_of_a_cut_file_loads_nothing_from_it(tmp_path):
     assert "nothing was loaded from it before" in held_issue(url, SEED_STATS.name)
 
 
-def test_deleted_statistics_file_removes_only_its_rows(two_files):
+def test_deleted_statistics_file_closes_only_its_rows(two_files):
+    """Its figures are no longer current (closed, kept as history: docs/time.md)."""
     tmp_path, raw, url, a, b, before = two_files
     b.unlink()
     run_pipeline(raw, url, tmp_path)
     assert stat_rows(url, "b.csv") == []
+    assert query(url, "SELECT COUNT(*) FROM fct_district_stat WHERE source_file = 'b.csv' "
+                      "AND valid_to IS NOT NULL") == [(len(before["b.csv"]),)]
     assert stat_rows(url, "a.csv") == before["a.csv"]
 
 

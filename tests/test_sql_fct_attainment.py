@@ -156,6 +156,18 @@ REL_CASES = {
                  "not positive"),
                 ("330106", 2020, "district", 3.9, 5.0, 4.0, "<=", True, 0.1, None)],
     ),
+    "增长10% of a down indicator: a ceiling (at most +10 %)": dict(
+        targets=[relrec(4, "城镇登记失业率", 2020, "增长10%")],
+        stats=[*rate(*UNEMP, "330102", 2015, 4), *rate(*UNEMP, "330104", 2015, 5),
+               *rate(*UNEMP, "330106", 2015, 6), *rate(*UNEMP, "330102", 2020, 4.2),
+               *rate(*UNEMP, "330104", 2020, 6), *rate(*UNEMP, "330106", 2020, 6.3)],
+        # city 2015 = 15/300 = 5 -> 5.5, 2020 = 16.5/300 = 5.5 met (0); 330102: 4 -> 4.4,
+        # 4.2 met (+0.2); 330104: 5 -> 5.5, 6 missed (-0.5); 330106: 6 -> 6.6, 6.3 met (+0.3)
+        expect=[("330100", 2020, "city", 5.5, 5.0, 5.5, "<=", True, 0.0, None),
+                ("330102", 2020, "district", 4.2, 4.0, 4.4, "<=", True, 0.2, None),
+                ("330104", 2020, "district", 6.0, 5.0, 5.5, "<=", False, -0.5, None),
+                ("330106", 2020, "district", 6.3, 6.0, 6.6, "<=", True, 0.3, None)],
+    ),
     "提高5个百分点: +5 points; a district whose version changed since 2015 is not "
     "evaluable": dict(
         targets=[relrec(2, "社区覆盖率", 2021, "提高5个百分点")],

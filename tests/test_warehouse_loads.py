@@ -57,17 +57,32 @@ def test_changed_content_reloads(loaded, monkeypatch):
     assert fetch(loaded, "SELECT title FROM dim_plan") == [("测试规划(修订)",)]
     assert wl.table_counts(loaded)["fct_target"] == 3
     assert wl.table_counts(loaded)["dim_indicator"] == 1
-    # statistics: a changed file gets a new loaded_at, an unchanged one keeps its own
-    old = dict(fetch(loaded, "SELECT source_file, MAX(loaded_at) FROM fct_district_stat "
-                             "GROUP BY source_file"))
+    # statistics: a changed file is a new vintage; its new value is valid from the load,
+    # the values it no longer gives are closed (kept, not deleted); an unchanged file's
+    # rows are untouched
+    current = ("SELECT source_file, MAX(loaded_at) FROM fct_district_stat "
+               "WHERE valid_to IS NULL GROUP BY source_file")
+    old = dict(fetch(loaded, current))
+    before_2020 = fetch(loaded, "SELECT * FROM fct_district_stat "
+                                "WHERE source_file = 'stats_2020.csv' ORDER BY 1, 2, 3")
     rows = [r for r in STATS if r[2] == 2020] + [("beds", "330106", 2021, 1)]
     later = datetime(2099, 1, 1)
-    monkeypatch.setattr(wl, "_now", lambda: later)
+    monkeypatch.setattr(wl, "_stamp", lambda: later)
     assert wl.load_stats(loaded, stats_frame(rows)) == "loaded"
-    new = dict(fetch(loaded, "SELECT source_file, MAX(loaded_at) FROM fct_district_stat "
-                             "GROUP BY source_file"))
-    assert new == {"stats_2020.csv": old["stats_2020.csv"], "stats_2021.csv": later}
-    assert wl.table_counts(loaded)["fct_district_stat"] == counts["fct_district_stat"] - 9
+    assert dict(fetch(loaded, current)) == {"stats_2020.csv": old["stats_2020.csv"],
+                                            "stats_2021.csv": later}
+    assert fetch(loaded, "SELECT * FROM fct_district_stat WHERE source_file = "
+                         "'stats_2020.csv' ORDER BY 1, 2, 3") == before_2020
+    n_2021 = sum(1 for r in STATS if r[2] == 2021)
+    assert fetch(loaded, "SELECT COUNT(*) FROM fct_district_stat WHERE valid_to = :t",
+                 t=later) == [(n_2021,)]  # every 2021 figure closed (600 beds became 1)
+    assert fetch(loaded, "SELECT value, valid_from FROM fct_district_stat WHERE "
+                         "metric_code = 'beds' AND district_code = '330106' AND year = 2021 "
+                         "ORDER BY valid_from") == [(600.0, old["stats_2021.csv"]),
+                                                    (1.0, later)]
+    assert fetch(loaded, "SELECT source_file, loaded_at FROM stat_vintage "
+                         "ORDER BY vintage_id DESC LIMIT 1") == [("stats_2021.csv", later)]
+    assert wl.table_counts(loaded)["fct_district_stat"] == counts["fct_district_stat"] + 1
     assert wl.delete_plan(loaded, "plan.docx") == 1
     assert wl.table_counts(loaded)["fct_target"] == 0
 
@@ -251,10 +266,12 @@ def test_held_back_file_keeps_its_rows_while_another_file_changes(loaded):
     after = fetch(loaded, "SELECT * FROM fct_district_stat WHERE source_file = 'stats_2020.csv' "
                           "ORDER BY metric_code, district_code, year")
     assert after == before
-    assert fetch(loaded, "SELECT COUNT(*) FROM fct_district_stat "
-                         "WHERE source_file = 'stats_2021.csv'") == [(n_2021,)]  # clash dropped
-    assert fetch(loaded, "SELECT value FROM fct_district_stat WHERE metric_code = 'beds' "
-                         "AND district_code = '330106' AND year = 2021") == [(601.0,)]
+    assert fetch(loaded, "SELECT COUNT(*) FROM fct_district_stat WHERE valid_to IS NULL "
+                         "AND source_file = 'stats_2021.csv'") == [(n_2021,)]  # clash dropped
+    # the revised figure is current, the one it revised closed (a version, not deleted)
+    assert fetch(loaded, "SELECT value, valid_to IS NULL FROM fct_district_stat WHERE "
+                         "metric_code = 'beds' AND district_code = '330106' AND year = 2021 "
+                         "ORDER BY valid_from") == [(600.0, False), (601.0, True)]
     # held back again with the same frame: nothing changes
     snap = snapshot(loaded)
     assert wl.load_stats(loaded, frame, keep_files={"stats_2020.csv"}) == "unchanged"
@@ -278,17 +295,17 @@ def test_repeatable_read_reader_sees_old_or_new_statistics(loaded):
     empty table (no TRUNCATE under readers)."""
     if loaded.dialect.name != "postgresql":
         pytest.skip("isolation levels: PostgreSQL")
+    current = sa.text("SELECT COUNT(*) FROM fct_district_stat WHERE valid_to IS NULL")
     n = fetch(loaded, "SELECT COUNT(*) FROM fct_district_stat")[0][0]
     reader = loaded.connect().execution_options(isolation_level="REPEATABLE READ")
     try:
         reader.begin()
-        assert reader.execute(sa.text("SELECT COUNT(*) FROM fct_district_stat")).scalar() == n
+        assert reader.execute(current).scalar() == n
         rows = [r for r in STATS if r[2] == 2021]
         assert wl.load_stats(loaded, stats_frame(rows)) == "loaded"
-        assert reader.execute(sa.text("SELECT COUNT(*) FROM fct_district_stat")).scalar() == n
+        assert reader.execute(current).scalar() == n
         reader.rollback()
-        assert reader.execute(sa.text("SELECT COUNT(*) FROM fct_district_stat")).scalar() \
-            == len(stats_frame(rows))
+        assert reader.execute(current).scalar() == len(stats_frame(rows))
     finally:
         reader.close()
 

@@ -34,7 +34,9 @@ PostgreSQL (on DuckDB into a fresh copy of the table that is swapped in). Rules 
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime, time
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from warehouse.revisions import resolve_revisions
@@ -56,6 +58,13 @@ LEVEL_COLUMNS = ("indicator_id", "district_code", "year", "level", "comparator",
                  "target_value_high", "actual_value", "attained", "gap")
 COLUMNS = LEVEL_COLUMNS + ("target_resolved", "resolved_comparator", "base_value", "note")
 
+# The statistics an attainment build evaluates: fct_district_stat's current figures.
+STAT_ROWS = ("(SELECT metric_code, district_code, year, value FROM fct_district_stat "
+             "WHERE valid_to IS NULL)")
+# ... or those current at the moment :as_of (load time, UTC): valid_from <= as_of < valid_to.
+STAT_ROWS_AS_OF = ("(SELECT metric_code, district_code, year, value FROM fct_district_stat "
+                   "WHERE valid_from <= :as_of AND (valid_to IS NULL OR valid_to > :as_of))")
+
 # warehouse/sql/fct_attainment.sql (its CTEs named for what they hold: evaluated_targets,
 # metric_years, district_versions, ratio_parts, city_figures, actuals…) as an INSERT;
 # ``{plan_filter}`` is left for ``_build_sql``.
@@ -64,7 +73,7 @@ _INSERT = f"INSERT INTO fct_attainment ({', '.join(COLUMNS)})\n"
 BUILD_SQL = f"INSERT INTO fct_attainment ({', '.join(LEVEL_COLUMNS)})\n" + render(
     "fct_attainment", default_tolerance=str(DEFAULT_TOLERANCE),
     district_in_force=district_in_force("d", "y.year"), attained=ATTAINED, gap=GAP,
-    plan_filter="{plan_filter}")
+    plan_filter="{plan_filter}", stat_rows=STAT_ROWS)
 # Relative targets (fct_target.relative_kind): the actuals by the same CTEs (metric_years
 # to actuals, shared text) over the relative targets' years and base years, then
 # fct_attainment_relative.sql. A statement of its own, so that the level build above
@@ -196,3 +205,58 @@ def _rebuild_postgres(cx) -> None:
     cx.exec_driver_sql(f"ALTER TABLE fct_attainment ADD CONSTRAINT {_PG_PK} PRIMARY KEY ({key})")
     cx.exec_driver_sql(f"ALTER TABLE fct_attainment ADD CONSTRAINT {_PG_FK} "
                        "FOREIGN KEY (indicator_id) REFERENCES dim_indicator (indicator_id)")
+
+
+# --------------------------------------------------------------------------- as of
+
+
+def as_of_statements(cx: Connection) -> list[tuple[list[str], str]]:
+    """The build's statements (level targets, and relative targets when there are any)
+    as (columns, SELECT) on the figures current at ``:as_of``: the build's own SQL with
+    the current figures swapped for those of the moment."""
+    out = []
+    for sql in _needed(cx, _build_sql()):
+        head, select = sql.split("\n", 1)
+        assert head.startswith("INSERT INTO fct_attainment (") and STAT_ROWS in select
+        cols = [c.strip() for c in head[head.index("(") + 1:head.rindex(")")].split(",")]
+        out.append((cols, select.replace(STAT_ROWS, STAT_ROWS_AS_OF)))
+    return out
+
+
+def as_of_moment(text: str) -> datetime:
+    """``--as-of``: an ISO date (the end of that day: every load of the day counts) or an
+    ISO date and time (that moment), UTC. Raises ValueError with the accepted forms."""
+    text = text.strip()
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time.max)
+        moment = datetime.fromisoformat(text.replace(" ", "T", 1))
+    except ValueError:
+        raise ValueError(f"not a date: {text!r} (YYYY-MM-DD, or YYYY-MM-DDTHH:MM[:SS[.ffffff]] "
+                         "in UTC)") from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def build_attainment_as_of(engine: Engine, as_of: datetime) -> int:
+    """fct_attainment as it was on the statistics known at ``as_of`` (load time, UTC),
+    written to fct_attainment_as_of under that as_of (its previous rows for the same
+    as_of replaced; other as-ofs and fct_attainment untouched), in one transaction.
+    Targets, indicators and districts are today's. Returns the row count."""
+    built = datetime.now(UTC).replace(tzinfo=None)
+    with engine.begin() as cx:
+        overlapping = [r[0] for r in cx.exec_driver_sql(OVERLAPPING_VERSIONS_SQL)]
+        if overlapping:
+            raise ValueError(f"dim_district has overlapping versions of {overlapping[0]}: "
+                             "fix districts.csv first")
+        params = {"as_of": as_of, "built": built}
+        cx.execute(sa.text("DELETE FROM fct_attainment_as_of WHERE as_of = :as_of"), params)
+        for cols, select in as_of_statements(cx):
+            cx.execute(sa.text(
+                f"INSERT INTO fct_attainment_as_of (as_of, {', '.join(cols)}, built_at) "
+                f"SELECT :as_of, {', '.join('x.' + c for c in cols)}, :built "
+                f"FROM ({select}) x"), params)
+        n = cx.execute(sa.text("SELECT COUNT(*) FROM fct_attainment_as_of WHERE as_of = :as_of"),
+                       params).scalar()
+    return int(n or 0)

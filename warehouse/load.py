@@ -12,7 +12,7 @@ import hashlib
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import duckdb
@@ -34,6 +34,7 @@ from extractors.records import (
 from extractors.reference import LineageLink, SplitWeight, match_metric
 from extractors.relative import relative_base_year
 from extractors.revisions import PlanRevision
+from extractors.vintages import publication
 from extractors.vocabulary import is_down_indicator
 from warehouse.attainment import build_plan_attainment
 from warehouse.issues import replace_issues  # noqa: F401  (planwh's loaders API)
@@ -55,10 +56,13 @@ from warehouse.schema import (
     rebuild_duckdb_table,
     ref_plan_revision,
     ref_split_weight,
+    stat_vintage,
 )
 
 STAT_COLUMNS = list(STAT_FRAME_COLUMNS)
 STATS_KEY = "stats:"
+# fct_district_stat's current figures (one per metric x district x year; docs/time.md)
+CURRENT = "valid_to IS NULL"
 _CN_DIGITS = "〇一二三四五六七八九"
 
 
@@ -97,7 +101,8 @@ def refresh_dim_year(cx: Connection | Engine, stat_years: set[int] | None = None
     if isinstance(cx, Engine):
         with cx.begin() as c:
             return refresh_dim_year(c, stat_years)
-    stats = "" if stat_years is not None else " UNION SELECT year FROM fct_district_stat"
+    stats = ("" if stat_years is not None
+             else f" UNION SELECT year FROM fct_district_stat WHERE {CURRENT}")
     used = {
         r[0]
         for r in cx.execute(
@@ -532,25 +537,33 @@ def _prepare_stats(duck, frame: pd.DataFrame | str,
     return prints, years
 
 
-def load_stats(engine: Engine, frame: pd.DataFrame | str, keep_files: Iterable[str] = ()) -> str:
-    """Replace the statistics per source file; "unchanged" when nothing differs.
+def load_stats(engine: Engine, frame: pd.DataFrame | str, keep_files: Iterable[str] = (),
+               published: dict[str, date] | None = None) -> str:
+    """Load the statistics per source file as a new vintage; "unchanged" when nothing differs.
 
     ``frame`` is a statistics frame, or the name of a staging table in the warehouse
     (``expectations.stats_sql``: columns of the frame plus ``_row``, its order), which
     is then read where it is: nothing goes through Python.
 
     A file whose rows in ``frame`` equal its last load (same fingerprint in load_log,
-    same row count in the table) keeps its rows untouched; a changed file's rows are
-    replaced; a file neither in ``frame`` nor in ``keep_files`` (deleted from
-    raw/stats) loses its rows. ``keep_files`` are held back: their previously loaded
-    rows stay exactly as they were (any rows of theirs in ``frame`` are ignored).
+    same row count in the table) keeps its rows untouched; a changed file is a new
+    vintage (a ``stat_vintage`` row, its publication date from ``published`` — the
+    file name → date mapping of raw/reference — or its file name): a value it no longer
+    gives, or gives differently, is closed (``valid_to``), a new or different value is
+    a new version, an unchanged value stays as it is (its file and location follow
+    the new content). A file neither in ``frame`` nor in ``keep_files`` (deleted from
+    raw/stats) has its values closed. Nothing is deleted: ``valid_to IS NULL`` marks
+    the current figures (docs/time.md, Vintages). ``keep_files`` are held back: their
+    previously loaded rows stay exactly as they were (any rows of theirs in ``frame``
+    are ignored).
     Everything happens in one transaction. The frame is normalised in DuckDB (the
     warehouse itself, or an in-memory DuckDB in front of PostgreSQL), then
     bulk-inserted: INSERT … SELECT on DuckDB, COPY on PostgreSQL.
     """
     keep = sorted(set(keep_files))
+    published = dict(published or {})
     if isinstance(frame, str):
-        return _load_staged(engine, frame, keep)
+        return _load_staged(engine, frame, keep, published)
     registered_on = None  # the warehouse's own DuckDB connection, when the frame is on it
     try:
         with engine.begin() as cx:
@@ -561,7 +574,7 @@ def load_stats(engine: Engine, frame: pd.DataFrame | str, keep_files: Iterable[s
             try:
                 if own:
                     registered_on = duck
-                status = _load_stats(cx, duck, frame, own)
+                status = _load_stats(cx, duck, frame, own, published=published)
                 if own:  # on failure the rollback removes the views
                     duck.execute("DROP VIEW IF EXISTS _planwh_stats")
                     duck.execute("DROP VIEW IF EXISTS _planwh_clean")
@@ -596,10 +609,12 @@ def _kept_table(cx: Connection, keep: list[str]) -> None:
     cx.exec_driver_sql("DROP TABLE IF EXISTS _planwh_kept")
     cx.exec_driver_sql(
         f"CREATE TEMP TABLE _planwh_kept AS SELECT {', '.join(STAT_COLUMNS)}, {_KEPT_RN} "
-        f"AS _planwh_rn FROM fct_district_stat WHERE source_file IN ({_sql_list(keep)})")
+        f"AS _planwh_rn FROM fct_district_stat WHERE {CURRENT} "
+        f"AND source_file IN ({_sql_list(keep)})")
 
 
-def _load_staged(engine: Engine, table: str, keep: list[str]) -> str:
+def _load_staged(engine: Engine, table: str, keep: list[str],
+                 published: dict[str, date]) -> str:
     """load_stats from a staging table in the warehouse (see load_stats)."""
     with engine.begin() as cx:
         if keep:
@@ -608,11 +623,11 @@ def _load_staged(engine: Engine, table: str, keep: list[str]) -> str:
             duck = cx.connection.dbapi_connection
             duck.execute(f"CREATE OR REPLACE TEMP VIEW _planwh_frame AS "
                          f"{_staged_source_sql(table, keep)}")
-            status = _load_stats(cx, duck, table, True, unique=not keep)
+            status = _load_stats(cx, duck, table, True, unique=not keep, published=published)
             for view in ("_planwh_stats", "_planwh_clean", "_planwh_frame"):
                 duck.execute(f"DROP VIEW IF EXISTS {view}")
         else:
-            status = _load_staged_postgres(cx, table, keep)
+            status = _load_staged_postgres(cx, table, keep, published)
         if keep:
             cx.exec_driver_sql("DROP TABLE IF EXISTS _planwh_kept")
     return status
@@ -622,7 +637,8 @@ def _with_kept_rows(cx: Connection, frame: pd.DataFrame, keep: list[str]) -> pd.
     """The frame with the held-back files' rows replaced by their rows in the warehouse,
     placed first (their keys win over a later file's repetition, as before)."""
     cols = [fct_district_stat.c[c] for c in STAT_COLUMNS]
-    result = cx.execute(sa.select(*cols).where(fct_district_stat.c.source_file.in_(keep))
+    result = cx.execute(sa.select(*cols).where(fct_district_stat.c.source_file.in_(keep),
+                                               fct_district_stat.c.valid_to.is_(None))
                         .order_by(fct_district_stat.c.source_file, fct_district_stat.c.location))
     kept = pd.DataFrame(result.fetchall(), columns=STAT_COLUMNS)
     rest = frame[~frame["source_file"].isin(keep)] if len(frame) else frame
@@ -634,91 +650,109 @@ def _with_kept_rows(cx: Connection, frame: pd.DataFrame, keep: list[str]) -> pd.
 
 
 @dataclass
-class _ChangeSet:
-    """What a statistics load changes, per source file: ``prints`` (fingerprint, rows) of
-    every file in the new rows; ``unchanged`` files keep their rows untouched (content
-    and row count as last loaded); ``changed`` files get their new rows; ``stale`` files
-    lose their rows in the table (changed or gone); ``loaded_at`` of each file (kept
-    when its content is as last loaded)."""
+class _Decision:
+    """Which statistics files a load replaces (see load_stats)."""
 
-    prints: dict[str, tuple[str, int]]
-    in_table: dict[str, int]
-    unchanged: set[str]
-    changed: list[str]
-    stale: list[str]
-    loaded_at: dict[str, datetime]
+    old: dict  # file -> its load_log row
+    in_table: dict[str, int]  # file -> its current rows in fct_district_stat
+    unchanged: list[str]
+    changed: list[str]  # new content: a new vintage each
+    stale: list[str]  # files whose current rows are compared (changed or gone)
+    prints: dict[str, tuple[str, int]]  # file -> (fingerprint, rows) of this load
 
     @property
-    def new_rows(self) -> int:
-        return sum(self.prints[f][1] for f in self.changed)
-
-    @property
-    def kept_rows(self) -> int:
-        return sum(self.in_table.get(f, 0) for f in self.unchanged)
+    def nothing(self) -> bool:
+        return not self.changed and not self.stale and set(self.old) == set(self.prints)
 
 
-def _change_set(cx: Connection, prints: dict[str, tuple[str, int]]) -> _ChangeSet | None:
-    """The change set of a load whose files have ``prints``; None when nothing changes
-    (every file as last loaded, no file gone)."""
+def _decide(cx: Connection, prints: dict[str, tuple[str, int]]) -> _Decision:
     old = {
         r.load_key[len(STATS_KEY):]: r
         for r in cx.execute(sa.select(load_log).where(load_log.c.load_key.like(STATS_KEY + "%")))
     }
     in_table = dict(cx.execute(
         sa.select(fct_district_stat.c.source_file, sa.func.count())
+        .where(fct_district_stat.c.valid_to.is_(None))
         .group_by(fct_district_stat.c.source_file)).all())
     # a file is untouched when its content and its rows in the table are as last loaded
     unchanged = {f for f, (d, n) in prints.items()
                  if f in old and old[f].content_sha256 == d and in_table.get(f) == n}
-    changed = sorted(set(prints) - unchanged)
-    stale = sorted(set(in_table) - unchanged)  # rows to remove: changed or gone files
-    if not changed and not stale and set(old) == set(prints):
-        return None
-    now = _now()
+    return _Decision(old, in_table, sorted(unchanged), sorted(set(prints) - unchanged),
+                     sorted(set(in_table) - unchanged), prints)
+
+
+def _stamp() -> datetime:
+    """The clock of vintages: UTC, microseconds (two loads within a second stay apart)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _vintage_time(cx: Connection) -> datetime:
+    """Now, or just after the latest vintage if the clock says otherwise: every version's
+    valid_from is a vintage's loaded_at, so a new one never collides or runs backwards."""
+    now = _stamp()
+    last = cx.execute(sa.select(sa.func.max(stat_vintage.c.loaded_at))).scalar()
+    return max(now, last + timedelta(microseconds=1)) if last is not None else now
+
+
+def _record_load(cx: Connection, d: _Decision, now: datetime,
+                 published: dict[str, date]) -> dict[str, int]:
+    """The changed files' vintages (stat_vintage) and every file's load_log row, in the
+    load's transaction; returns each changed file's vintage_id."""
+    first = (cx.execute(sa.select(sa.func.max(stat_vintage.c.vintage_id))).scalar() or 0) + 1
+    ids = {f: first + i for i, f in enumerate(d.changed)}
+    if d.changed:
+        rows = []
+        for f in d.changed:
+            when, source = publication(f, published)
+            rows.append({"vintage_id": ids[f], "source_file": f,
+                         "content_sha256": d.prints[f][0], "row_count": d.prints[f][1],
+                         "loaded_at": now, "published_on": when, "published_from": source})
+        cx.execute(stat_vintage.insert(), rows)
     loaded_at = {
-        f: (old[f].loaded_at if f in old and old[f].content_sha256 == d else now)
-        for f, (d, _) in prints.items()
+        f: (d.old[f].loaded_at if f in d.old and d.old[f].content_sha256 == h else now)
+        for f, (h, _) in d.prints.items()
     }
-    return _ChangeSet(prints, in_table, unchanged, changed, stale, loaded_at)
-
-
-def _record_load(cx: Connection, cs: _ChangeSet, years: set[int]) -> None:
-    """load_log holds each file's fingerprint and rows; dim_year follows the years."""
     cx.execute(load_log.delete().where(load_log.c.load_key.like(STATS_KEY + "%")))
-    if cs.prints:
+    if d.prints:
         cx.execute(load_log.insert(), [
-            {"load_key": STATS_KEY + f, "content_sha256": d, "row_count": n,
-             "loaded_at": cs.loaded_at[f]} for f, (d, n) in cs.prints.items()])
-    refresh_dim_year(cx, stat_years=years)
+            {"load_key": STATS_KEY + f, "content_sha256": h, "row_count": n,
+             "loaded_at": loaded_at[f]} for f, (h, n) in d.prints.items()])
+    return ids
 
 
 def _load_stats(cx: Connection, duck, frame: pd.DataFrame | str, own: bool,
-                unique: bool = False) -> str:
+                unique: bool = False, published: dict[str, date] | None = None) -> str:
     prints, years = _prepare_stats(duck, frame, unique)
-    cs = _change_set(cx, prints)
-    if cs is None:
+    d = _decide(cx, prints)
+    if d.nothing:
         return "unchanged"
-    stamps = pa.table({"source_file": cs.changed,
-                       "loaded_at": pa.array([cs.loaded_at[f] for f in cs.changed],
-                                             pa.timestamp("us"))})
+    now = _vintage_time(cx)
+    ids = _record_load(cx, d, now, published or {})
+    stamps = pa.table({"source_file": pa.array(d.changed, pa.string()),
+                       "vintage_id": pa.array([ids[f] for f in d.changed], pa.int32())})
     duck.register("_planwh_stamps", stamps)
-    select = (
-        "SELECT s.metric_code, s.district_code, s.year, s.value, s.unit, s.source_file, "
-        "s.location, t.loaded_at FROM _planwh_stats s JOIN _planwh_stamps t USING (source_file)"
-    )
+    duck.register("_planwh_clock", pa.table({"now": pa.array([now], pa.timestamp("us"))}))
+    # the changed files' rows, and the same as new versions (valid from now, current)
+    rows = ("SELECT s.metric_code, s.district_code, s.year, s.value, s.unit, s.source_file, "
+            "s.location, t.vintage_id "
+            "FROM _planwh_stats s JOIN _planwh_stamps t USING (source_file)")
     try:
         if own:
-            _replace_duckdb(cx, select, sorted(cs.unchanged), cs.stale)
+            _replace_duckdb(cx, rows, d.stale, now)
         else:
-            _replace_postgres(cx, duck.execute(select).fetch_record_batch(200_000),
-                              cs.stale, cs.new_rows, cs.kept_rows)
+            new_rows = sum(prints[f][1] for f in d.changed)
+            _replace_postgres(cx, duck.execute(_as_versions(rows)).fetch_record_batch(200_000),
+                              d.stale, new_rows, sum(d.in_table.get(f, 0) for f in d.unchanged),
+                              now)
     finally:
         duck.unregister("_planwh_stamps")
-    _record_load(cx, cs, years)
+        duck.unregister("_planwh_clock")
+    refresh_dim_year(cx, stat_years=years)
     return "loaded"
 
 
-STAT_COPY_COLUMNS = STAT_COLUMNS + ["loaded_at"]
+STAT_COPY_COLUMNS = STAT_COLUMNS + ["loaded_at", "valid_from", "valid_to", "vintage_id"]
+
 
 # PostgreSQL, from a staging table: an order-independent fingerprint of each file's rows
 _PG_ROW_TEXT = ("concat_ws(chr(31), coalesce(metric_code, chr(30)), coalesce(district_code, "
@@ -731,7 +765,8 @@ FROM _planwh_stats GROUP BY source_file
 """
 
 
-def _load_staged_postgres(cx: Connection, table: str, keep: list[str]) -> str:
+def _load_staged_postgres(cx: Connection, table: str, keep: list[str],
+                          published: dict[str, date]) -> str:
     """The PostgreSQL side of load_stats from a staging table in the same database:
     normalise, deduplicate, fingerprint and INSERT … SELECT without leaving the server
     (fingerprints differ from the frame route's DuckDB hash: a file loaded by the frame
@@ -754,39 +789,87 @@ def _load_staged_postgres(cx: Connection, table: str, keep: list[str]) -> str:
             for f, n, h, x in cx.exec_driver_sql(_PG_FINGERPRINT_SQL).fetchall()
         }
         years = {r[0] for r in cx.exec_driver_sql("SELECT DISTINCT year FROM _planwh_stats")}
-        cs = _change_set(cx, prints)
-        if cs is None:
+        d = _decide(cx, prints)
+        if d.nothing:
             return "unchanged"
+        now = _vintage_time(cx)
+        ids = _record_load(cx, d, now, published)
         cx.exec_driver_sql("CREATE TEMP TABLE _planwh_stamps (source_file TEXT PRIMARY KEY, "
-                           "loaded_at TIMESTAMP NOT NULL)")
-        if cs.changed:
-            cx.execute(sa.text("INSERT INTO _planwh_stamps VALUES (:f, :t)"),
-                       [{"f": f, "t": cs.loaded_at[f]} for f in cs.changed])
-        bulk = cs.new_rows > _BULK_ROWS and cs.new_rows > cs.kept_rows
-        if cs.stale:
-            cx.execute(fct_district_stat.delete().where(
-                fct_district_stat.c.source_file.in_(cs.stale)))
-        if bulk:
-            cx.exec_driver_sql(f"ALTER TABLE fct_district_stat DROP CONSTRAINT {_STAT_PK}")
-        cols = ", ".join(STAT_COPY_COLUMNS)
-        cx.exec_driver_sql(
-            f"INSERT INTO fct_district_stat ({cols}) SELECT s.metric_code, s.district_code, "
-            "s.year, s.value, s.unit, s.source_file, s.location, t.loaded_at "
-            "FROM _planwh_stats s JOIN _planwh_stamps t USING (source_file)")
-        if bulk:
-            cx.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")  # one sort, in memory
-            cx.exec_driver_sql(
-                f"ALTER TABLE fct_district_stat ADD CONSTRAINT {_STAT_PK} PRIMARY KEY "
-                f"({', '.join(c.name for c in fct_district_stat.primary_key.columns)})")
-        _record_load(cx, cs, years)
+                           "vintage_id INTEGER NOT NULL)")
+        if d.changed:
+            cx.execute(sa.text("INSERT INTO _planwh_stamps VALUES (:f, :v)"),
+                       [{"f": f, "v": ids[f]} for f in d.changed])
+        new_rows = sum(prints[f][1] for f in d.changed)
+        kept_rows = sum(d.in_table.get(f, 0) for f in d.unchanged)
+        new = ("SELECT s.metric_code, s.district_code, s.year, s.value, s.unit, "
+               "s.source_file, s.location, t.vintage_id "
+               "FROM _planwh_stats s JOIN _planwh_stamps t USING (source_file)")
+        if d.stale:  # compared with the current rows: materialised once
+            cx.exec_driver_sql(f"CREATE TEMP TABLE _planwh_new ON COMMIT DROP AS {new}")
+            cx.exec_driver_sql("ANALYZE _planwh_new")
+            new = "SELECT * FROM _planwh_new"
+        _apply_versions(cx, new, d.stale, now,
+                        bulk=new_rows > _BULK_ROWS and new_rows > kept_rows)
+        refresh_dim_year(cx, stat_years=years)
         return "loaded"
     finally:
-        for stmt in ("DROP TABLE IF EXISTS _planwh_stamps", "DROP VIEW IF EXISTS _planwh_stats",
-                     "DROP VIEW IF EXISTS _planwh_clean"):
+        for stmt in ("DROP TABLE IF EXISTS _planwh_new", "DROP TABLE IF EXISTS _planwh_stamps",
+                     "DROP VIEW IF EXISTS _planwh_stats", "DROP VIEW IF EXISTS _planwh_clean"):
             try:
                 cx.exec_driver_sql(stmt)
             except sa.exc.DBAPIError:  # the transaction failed: its rollback drops them
                 break
+
+
+# A current row ``c`` of fct_district_stat and a new row ``n`` give the same figure.
+_SAME_FIGURE = ("c.metric_code = n.metric_code AND c.district_code = n.district_code "
+                "AND c.year = n.year AND c.value = n.value "
+                "AND c.unit IS NOT DISTINCT FROM n.unit")
+_SAME_KEY = ("c.metric_code = n.metric_code AND c.district_code = n.district_code "
+             "AND c.year = n.year")
+
+
+def _apply_versions(cx: Connection, new: str, stale: list[str], now: datetime,
+                    bulk: bool = False) -> None:
+    """The versioning of a statistics load as three set-based statements, in the caller's
+    transaction (PostgreSQL, and DuckDB when its build-and-swap cannot be used).
+    ``new``: a SELECT of the changed files' rows (the statistics columns and vintage_id).
+
+    1. close the current rows of ``stale`` files that no new row gives again (same
+       value and unit): valid_to = now;
+    2. the figures given again keep their version; their file and location follow the
+       new content;
+    3. insert the new rows whose key has no current row left: valid from now.
+    """
+    t = {"now": now}
+    if stale:  # the file names bound as parameters (a name may hold a quote or a colon)
+        close = sa.text(
+            f"UPDATE fct_district_stat SET valid_to = :now WHERE {CURRENT} "
+            f"AND source_file IN :stale AND NOT EXISTS (SELECT 1 FROM ({new}) n WHERE "
+            + _SAME_FIGURE.replace("c.", "fct_district_stat.") + ")"
+        ).bindparams(sa.bindparam("stale", expanding=True))
+        cx.execute(close, {**t, "stale": list(stale)})
+        cx.exec_driver_sql(
+            "UPDATE fct_district_stat SET source_file = n.source_file, location = n.location "
+            f"FROM ({new}) n WHERE fct_district_stat.{CURRENT} AND "
+            + _SAME_FIGURE.replace("c.", "fct_district_stat.")
+            + " AND (fct_district_stat.source_file <> n.source_file OR NOT "
+              "(fct_district_stat.location = n.location OR (fct_district_stat.location IS NULL "
+              "AND n.location IS NULL)))")
+    if bulk:
+        cx.exec_driver_sql(f"ALTER TABLE fct_district_stat DROP CONSTRAINT {_STAT_PK}")
+    cols = ", ".join(STAT_COPY_COLUMNS)
+    cx.execute(sa.text(
+        f"INSERT INTO fct_district_stat ({cols}) SELECT n.metric_code, n.district_code, "
+        "n.year, n.value, n.unit, n.source_file, n.location, :now, :now, NULL, n.vintage_id "
+        f"FROM ({new}) n"
+        + (f" WHERE NOT EXISTS (SELECT 1 FROM fct_district_stat c WHERE c.{CURRENT} AND "
+           f"{_SAME_KEY})" if stale else "")), t)
+    if bulk:
+        cx.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")  # one sort, in memory
+        cx.exec_driver_sql(
+            f"ALTER TABLE fct_district_stat ADD CONSTRAINT {_STAT_PK} PRIMARY KEY "
+            f"({', '.join(c.name for c in fct_district_stat.primary_key.columns)})")
 
 
 def stats_rows_loaded(engine: Engine) -> dict[str, int]:
@@ -809,21 +892,54 @@ def _sql_list(values: list[str]) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
 
-def _replace_duckdb(cx: Connection, select: str, unchanged: list[str], stale: list[str]) -> None:
-    """The rows of ``unchanged`` files kept and the changed files' rows (``select``)
-    added, in a fresh table swapped in (see ``rebuild_duckdb_table``): DuckDB refuses a
-    key deleted and inserted again in one transaction, and a bulk copy is faster than
-    deleting indexed rows. DuckDB is MVCC throughout: a reader sees the table before or
-    after the commit."""
+def _as_versions(rows: str) -> str:
+    """``rows`` (statistics columns and vintage_id) as new current versions: every column
+    of fct_district_stat, valid from the registered clock (_planwh_clock)."""
+    return ("SELECT n.metric_code, n.district_code, n.year, n.value, n.unit, n.source_file, "
+            "n.location, k.now AS loaded_at, k.now AS valid_from, "
+            f"CAST(NULL AS TIMESTAMP) AS valid_to, n.vintage_id FROM ({rows}) n "
+            "CROSS JOIN _planwh_clock k")
+
+
+def _replace_duckdb(cx: Connection, rows: str, stale: list[str], now: datetime) -> None:
+    """The new state of fct_district_stat built in a fresh table swapped in (see
+    ``rebuild_duckdb_table``): a bulk copy is faster than updating indexed rows, and
+    DuckDB is MVCC throughout (a reader sees the table before or after the commit).
+    ``rows``: the changed files' rows (with their vintage_id). The copy holds every row but
+    the current rows of ``stale`` files, those rows compared with the new ones (a figure
+    given again keeps its version, with the new file and location; the others are
+    closed at ``now``), and the new rows whose figure is not already current."""
     cols = ", ".join(STAT_COPY_COLUMNS)
-    kept = (f"SELECT {cols} FROM fct_district_stat WHERE source_file IN ({_sql_list(unchanged)})"
-            " UNION ALL " if unchanged else "")
+    select = _as_versions(rows)
+    if not stale:
+        body = f"SELECT {cols} FROM fct_district_stat UNION ALL {select}"
+    else:
+        stale_in = f"source_file IN ({_sql_list(stale)})"
+        current = f"(SELECT * FROM fct_district_stat WHERE {CURRENT} AND {stale_in})"
+        old, new = "c.metric_code IS NULL", "n.metric_code IS NULL"  # no current / no new row
+        # one FULL JOIN (one hash join) pairs each compared row with the same figure anew:
+        # both sides: kept, provenance from the new row; current only: closed; new only:
+        # a version from now (the clock k)
+        body = (
+            f"SELECT {cols} FROM fct_district_stat WHERE NOT ({CURRENT} AND {stale_in}) "
+            "UNION ALL "
+            f"SELECT CASE WHEN {old} THEN n.metric_code ELSE c.metric_code END, "
+            f"CASE WHEN {old} THEN n.district_code ELSE c.district_code END, "
+            f"CASE WHEN {old} THEN n.year ELSE c.year END, "
+            f"CASE WHEN {old} THEN n.value ELSE c.value END, "
+            f"CASE WHEN {old} THEN n.unit ELSE c.unit END, "
+            f"CASE WHEN {new} THEN c.source_file ELSE n.source_file END, "
+            f"CASE WHEN {new} THEN c.location ELSE n.location END, "
+            f"CASE WHEN {old} THEN k.now ELSE c.loaded_at END, "
+            f"CASE WHEN {old} THEN k.now ELSE c.valid_from END, "
+            f"CASE WHEN {new} THEN k.now END, "
+            f"CASE WHEN {old} THEN n.vintage_id ELSE c.vintage_id END "
+            f"FROM {current} c FULL JOIN ({rows}) n ON {_SAME_FIGURE} "
+            "CROSS JOIN _planwh_clock k")
     if rebuild_duckdb_table(cx, "fct_district_stat",
-                            lambda t: f"INSERT INTO {t} ({cols}) {kept}{select}"):
+                            lambda t: f"INSERT INTO {t} ({cols}) {body}"):
         return
-    if stale:
-        cx.exec_driver_sql(f"DELETE FROM fct_district_stat WHERE source_file IN ({_sql_list(stale)})")
-    cx.exec_driver_sql(f"INSERT INTO fct_district_stat ({cols}) {select}")
+    _apply_versions(cx, rows, stale, now)
 
 
 _STAT_PK = "pk_fct_district_stat"
@@ -833,44 +949,50 @@ _BULK_ROWS = 50_000
 
 
 def _replace_postgres(cx: Connection, batches, stale: list[str], new_rows: int,
-                      kept_rows: int) -> None:
-    """DELETE the stale files' rows and COPY the changed files' rows (CSV written by
-    Arrow) through psycopg 3, in the caller's transaction.
+                      kept_rows: int, now: datetime) -> None:
+    """COPY the changed files' rows as new versions (CSV written by Arrow) through
+    psycopg 3, in the caller's transaction: straight into fct_district_stat when no
+    current row is compared (a first load, new files), else into a TEMP table that
+    ``_apply_versions`` compares with the current rows.
 
-    DELETE, never TRUNCATE: TRUNCATE is not MVCC-safe (a REPEATABLE READ reader whose
-    snapshot predates the load would find the table empty). For a bulk load the key is
-    dropped and rebuilt after COPY; that takes an exclusive lock until the commit, so
-    analysts' reads of fct_district_stat wait for the load (seconds) and then see the
-    new state whole.
+    Nothing is deleted or truncated (TRUNCATE is not MVCC-safe either). For a bulk load
+    the key is dropped and rebuilt after the insert; that takes an exclusive lock until
+    the commit, so analysts' reads of fct_district_stat wait for the load (seconds) and
+    then see the new state whole.
     """
     import psycopg
 
     raw = cx.connection.driver_connection  # psycopg.Connection, inside SQLAlchemy's transaction
-    statement = (
-        f"COPY fct_district_stat ({', '.join(STAT_COPY_COLUMNS)}) FROM STDIN WITH (FORMAT csv)"
-    )
+    into = "_planwh_new" if stale else "fct_district_stat"
+    statement = f"COPY {into} ({', '.join(STAT_COPY_COLUMNS)}) FROM STDIN WITH (FORMAT csv)"
     options = pacsv.WriteOptions(include_header=False)
     bulk = new_rows > _BULK_ROWS and new_rows > kept_rows
     try:
         with raw.cursor() as cur:
             if stale:
-                cur.execute("DELETE FROM fct_district_stat WHERE source_file = ANY(%s)", (stale,))
-            if bulk:  # PostgreSQL manual, "Populating a Database"; name as in Alembic
+                cur.execute("CREATE TEMP TABLE _planwh_new ON COMMIT DROP AS "
+                            "SELECT * FROM fct_district_stat WITH NO DATA")
+            elif bulk:  # PostgreSQL manual, "Populating a Database"; name as in Alembic
                 cur.execute(f"ALTER TABLE fct_district_stat DROP CONSTRAINT {_STAT_PK}")
             with cur.copy(statement) as cp:
                 for batch in batches:
                     buf = io.BytesIO()
                     pacsv.write_csv(batch, buf, options)
                     cp.write(buf.getbuffer())
-            if bulk:
+            if not stale and bulk:
                 cur.execute(
                     f"ALTER TABLE fct_district_stat ADD CONSTRAINT {_STAT_PK} PRIMARY KEY "
                     f"({', '.join(c.name for c in fct_district_stat.primary_key.columns)})"
                 )
+            if stale:
+                cur.execute("ANALYZE _planwh_new")
     except psycopg.Error as err:  # the same exception types as any SQLAlchemy statement
         if getattr(err, "sqlstate", None) == LOCK_NOT_AVAILABLE:
             raise locked_error(cx.engine) from None
         raise sa.exc.DBAPIError.instance(statement, None, err, psycopg.Error) from err
+    if stale:
+        _apply_versions(cx, "SELECT * FROM _planwh_new", stale, now, bulk=bulk)
+        cx.exec_driver_sql("DROP TABLE _planwh_new")
 
 
 # --------------------------------------------------------------------------- issues

@@ -79,7 +79,7 @@ k AS (  -- a metric and the codes whose statistics make it: itself, numerator, d
     UNION ALL SELECT metric_code, numerator FROM dim_metric WHERE numerator IS NOT NULL
     UNION ALL SELECT metric_code, denominator FROM dim_metric WHERE denominator IS NOT NULL
 ),
-sy AS (SELECT DISTINCT metric_code, year FROM fct_district_stat),
+sy AS (SELECT DISTINCT metric_code, year FROM fct_district_stat WHERE valid_to IS NULL),
 evaluated_targets AS (  -- equi-joins only: an OR join of the statistics plans as a nested loop
     SELECT DISTINCT m.metric_code, sy.year, m.aggregation, m.numerator, m.denominator,
            COALESCE(m.scale, 1.0) AS scale

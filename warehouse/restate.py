@@ -45,7 +45,7 @@ from extractors.reference import (
     SPLIT_WEIGHTS_FILE,
     WEIGHT_SUM_TOLERANCE,
 )
-from warehouse.attainment import _build_sql
+from warehouse.attainment import STAT_ROWS, _build_sql
 from warehouse.schema import (
     OPEN_VALID_FROM,
     WHOLE_CITY_TARGET_JOIN,
@@ -234,7 +234,7 @@ _PASS_THROUGH_SQL = f"""
 INSERT INTO fct_district_stat_restated
     (metric_code, district_code, year, restate_year, value, restated, method, sources)
 SELECT s.metric_code, s.district_code, s.year, p.t, s.value, FALSE, 'reported', NULL
-FROM fct_district_stat s
+FROM (SELECT * FROM fct_district_stat WHERE valid_to IS NULL) s
 CROSS JOIN restate_param p
 JOIN dim_district dy ON dy.district_code = s.district_code
  AND {district_in_force("dy", "s.year")}
@@ -251,7 +251,7 @@ SELECT v.metric_code, sh.district_code, sh.year, SUM(sh.weight * s.value) AS val
        MIN(sh.method) AS method, STRING_AGG(sh.term, ' + ' ORDER BY sh.source_code) AS sources
 FROM restate_variant v
 JOIN restate_share sh ON sh.variant = v.variant
-LEFT JOIN fct_district_stat s
+LEFT JOIN (SELECT * FROM fct_district_stat WHERE valid_to IS NULL) s
   ON s.metric_code = v.metric_code AND s.district_code = sh.source_code AND s.year = sh.year
 GROUP BY v.metric_code, sh.district_code, sh.year
 HAVING COUNT(s.value) = COUNT(*) AND COUNT(s.value) > 0
@@ -271,7 +271,7 @@ SELECT v.metric_code, sh.district_code, sh.year,
                   ORDER BY sh.source_code) AS missing
 FROM restate_variant v
 JOIN restate_share sh ON sh.variant = v.variant
-LEFT JOIN fct_district_stat s
+LEFT JOIN (SELECT * FROM fct_district_stat WHERE valid_to IS NULL) s
   ON s.metric_code = v.metric_code AND s.district_code = sh.source_code AND s.year = sh.year
 GROUP BY v.metric_code, sh.district_code, sh.year
 HAVING COUNT(s.value) > 0 AND COUNT(s.value) < COUNT(*)
@@ -308,7 +308,8 @@ _RATIOS_MISSING_SQL = """
 SELECT DISTINCT m.metric_code, p.district_code, p.year
 FROM dim_metric m
 JOIN restate_preimage p ON 1 = 1
-JOIN fct_district_stat s ON s.district_code = p.source_code AND s.year = p.year
+JOIN (SELECT * FROM fct_district_stat WHERE valid_to IS NULL) s
+  ON s.district_code = p.source_code AND s.year = p.year
  AND s.metric_code IN (m.metric_code, m.numerator, m.denominator)
 LEFT JOIN fct_district_stat_restated r ON r.metric_code = m.metric_code
  AND r.district_code = p.district_code AND r.year = p.year
@@ -319,7 +320,7 @@ ORDER BY 1, 2, 3
 # figures of years after T on boundaries other than T's
 _LATER_SQL = f"""
 SELECT s.district_code, MIN(s.year), MAX(s.year), COUNT(*)
-FROM fct_district_stat s
+FROM (SELECT * FROM fct_district_stat WHERE valid_to IS NULL) s
 JOIN dim_district dy ON dy.district_code = s.district_code
  AND {district_in_force("dy", "s.year")}
 LEFT JOIN dim_district dt ON dt.district_code = s.district_code
@@ -331,7 +332,7 @@ ORDER BY s.district_code
 
 _SOURCES_WITH_DATA_SQL = """
 SELECT metric_code, district_code, MIN(year), MAX(year)
-FROM fct_district_stat WHERE year < :t
+FROM fct_district_stat WHERE valid_to IS NULL AND year < :t
 GROUP BY metric_code, district_code
 """
 
@@ -353,6 +354,8 @@ def _attainment_sql() -> list[str]:
         for alias, year in (("dv", "t.year"), ("bv", "t.base_year")):
             select = select.replace(district_in_force(alias, year),
                                     district_in_force(alias, restate_grid))
+        # the build reads the current figures (STAT_ROWS); the restated table holds only those
+        select = select.replace(STAT_ROWS, "fct_district_stat")
         select = re.sub(r"\bfct_district_stat\b", "fct_district_stat_restated", select)
         cols = head[len("INSERT INTO fct_attainment ("):head.rindex(")")]
         out.append(f"INSERT INTO fct_attainment_restated ({cols}, restate_year, restated)\n"

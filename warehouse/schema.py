@@ -264,6 +264,29 @@ fct_target = sa.Table(
     comment="One target: indicator x year x scope",
 )
 
+stat_vintage = sa.Table(
+    "stat_vintage",
+    metadata,
+    sa.Column("vintage_id", sa.Integer, primary_key=True, autoincrement=False,
+              comment="vintage number, in load order (1, 2, ...)"),
+    sa.Column("source_file", sa.Text, nullable=False, comment="statistics file base name"),
+    sa.Column("content_sha256", sa.String(64), nullable=False,
+              comment="fingerprint of the file's loaded rows (load_log): equal content, "
+                      "no new vintage"),
+    sa.Column("row_count", sa.Integer, nullable=False, comment="rows the file gave"),
+    sa.Column("loaded_at", sa.DateTime, nullable=False,
+              comment="when this content was loaded (UTC): the valid_from of the values "
+                      "it introduced"),
+    sa.Column("published_on", sa.Date,
+              comment="publication date, from raw/reference/stat_publications.csv or a date "
+                      "in the file name (NULL: not given)"),
+    sa.Column("published_from", sa.String(16),
+              comment="where published_on came from: reference or file_name"),
+    sa.CheckConstraint(_in("published_from", ("reference", "file_name")), name="published_from"),
+    comment="One statistics vintage: one content of one statistics file, as loaded "
+            "(docs/time.md, Vintages)",
+)
+
 fct_district_stat = sa.Table(
     "fct_district_stat",
     metadata,
@@ -272,11 +295,23 @@ fct_district_stat = sa.Table(
     *_year_key("statistics year"),
     sa.Column("value", Num, nullable=False, comment="value (missing values are not stored)"),
     sa.Column("unit", sa.Text, comment="unit as given by the source"),
-    sa.Column("source_file", sa.Text, nullable=False, comment="statistics file base name"),
+    sa.Column("source_file", sa.Text, nullable=False,
+              comment="statistics file base name (of the current content giving this value)"),
     sa.Column("location", sa.Text, comment="sheet/row of the value in the source file"),
     sa.Column("loaded_at", sa.DateTime, nullable=False,
-              comment="when the source file's current content was loaded (UTC)"),
-    comment="One statistic: metric x district x year",
+              comment="when this value was loaded (UTC); equals valid_from"),
+    sa.Column("valid_from", sa.DateTime, primary_key=True,
+              comment="load time from which this value is the current figure (UTC, inclusive)"),
+    sa.Column("valid_to", sa.DateTime,
+              comment="load time at which a later vintage revised or withdrew it (UTC, "
+                      "exclusive); NULL: the current figure"),
+    sa.Column("vintage_id", sa.Integer, nullable=False,
+              comment="stat_vintage that first gave this value"),
+    sa.CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="validity"),
+    # no foreign key to stat_vintage: a 5M-row COPY would check it row by row (the
+    # vintages suite checks the relationship on both back-ends)
+    comment="One statistic: metric x district x year, one row per distinct value in load "
+            "time (valid_to NULL: the current figure; docs/time.md, Vintages)",
 )
 
 def _judgement_columns(**comments: str) -> list[sa.Column]:
@@ -334,6 +369,21 @@ fct_attainment = sa.Table(
     _fk(["indicator_id"], ["dim_indicator.indicator_id"]),
     comment="Attainment of a 全市 (whole-city) target: indicator x district x year "
             "(target text, unit, metric and plan: v_attainment or fct_target)",
+)
+
+fct_attainment_as_of = sa.Table(
+    "fct_attainment_as_of",
+    metadata,
+    sa.Column("as_of", sa.DateTime, primary_key=True,
+              comment="the load time (UTC) whose current figures were used: "
+                      "`planwh run --as-of`; a bare date means the end of that day"),
+    *[c._copy() for c in fct_attainment.columns],
+    sa.Column("built_at", sa.DateTime, nullable=False, comment="when these rows were built (UTC)"),
+    _year_check(),
+    sa.CheckConstraint(_in("level", ("city", "district")), name="level"),
+    comment="fct_attainment evaluated on the statistics known at a past moment: one set of "
+            "rows per as_of (docs/time.md, Vintages); fct_attainment itself always uses the "
+            "latest figures",
 )
 
 # Progress toward a plan's end-year target (warehouse/progress.py, docs/progress.md).
@@ -612,6 +662,16 @@ V_ATTAINMENT_SQL = f"""
     i.indicator_key
 {analyst_view_from("fct_attainment", "a", WHOLE_CITY_TARGET_JOIN)}  AND {target_in_force("ft", "a.year")}  -- the target in force for the year (revisions)
 """
+# The same view over fct_attainment_as_of: one set of rows per as_of (`planwh run --as-of`).
+V_ATTAINMENT_AS_OF_SQL = (
+    V_ATTAINMENT_SQL.replace("VIEW v_attainment AS\nSELECT\n",
+                             "VIEW v_attainment_as_of AS\nSELECT\n    a.as_of,\n", 1)
+    .replace("FROM fct_attainment a\n", "FROM fct_attainment_as_of a\n", 1))
+assert "a.as_of" in V_ATTAINMENT_AS_OF_SQL and "fct_attainment_as_of a" in V_ATTAINMENT_AS_OF_SQL
+V_ATTAINMENT_AS_OF_COMMENT = (
+    "v_attainment as it was on the statistics known at as_of (rows built by "
+    "`planwh run --as-of`; docs/time.md)"
+)
 V_ATTAINMENT_COMMENT = (
     "Attainment for analysts: plan, indicator, district, year, readable target, actual, attained "
     "(each plan once: identical renderings of a plan, see dim_plan.duplicate_of, are left out); "
@@ -653,7 +713,8 @@ V_ATTAINMENT_VERSIONS_COMMENT = (
     "in_force marks the one v_attainment shows for the year"
 )
 VIEWS = {"v_attainment": (V_ATTAINMENT_SQL, V_ATTAINMENT_COMMENT),
-         "v_attainment_versions": (V_ATTAINMENT_VERSIONS_SQL, V_ATTAINMENT_VERSIONS_COMMENT)}
+         "v_attainment_versions": (V_ATTAINMENT_VERSIONS_SQL, V_ATTAINMENT_VERSIONS_COMMENT),
+         "v_attainment_as_of": (V_ATTAINMENT_AS_OF_SQL, V_ATTAINMENT_AS_OF_COMMENT)}
 
 
 def make_engine(url: str) -> Engine:
@@ -742,7 +803,10 @@ def _create_schema(engine: Engine) -> None:
     with engine.begin() as cx:
         existing = set(sa.inspect(cx).get_table_names())
         _reshape_derived_tables(cx, existing)
+        versioned = "fct_district_stat" in existing and _version_statistics(cx)
         metadata.create_all(cx, checkfirst=True)  # emits the comments of new tables
+        if versioned:
+            _first_vintages(cx)
         added = _add_missing_columns(cx, existing)
         if "relative_kind" in added.get("fct_target", ()):
             backfill_relative_targets(cx)
@@ -821,6 +885,54 @@ def _reshape_derived_tables(cx, existing: set[str]) -> None:
                 cx.exec_driver_sql(f"DROP VIEW IF EXISTS {view}")
             cx.exec_driver_sql(f"DROP TABLE {name}")
             metadata.tables[name].create(cx)
+
+
+# A warehouse loaded before statistics vintages (Alembic revision 0008 on PostgreSQL):
+# each statistics file's last load (load_log) becomes its first vintage, and each current
+# row a version valid from its loaded_at. Shared with the migration's frozen copy.
+FIRST_VINTAGES_SQL = """
+INSERT INTO stat_vintage (vintage_id, source_file, content_sha256, row_count, loaded_at)
+SELECT CAST(row_number() OVER (ORDER BY loaded_at, source_file) AS INTEGER), source_file,
+       content_sha256, row_count, loaded_at
+FROM (
+    SELECT SUBSTR(load_key, 7) AS source_file, content_sha256, row_count, loaded_at
+    FROM load_log WHERE load_key LIKE 'stats:%'
+    UNION ALL  -- rows without a load_log record (not expected): one vintage per file
+    SELECT s.source_file, 'unknown', COUNT(*), MIN(s.loaded_at)
+    FROM fct_district_stat s
+    WHERE NOT EXISTS (SELECT 1 FROM load_log l WHERE l.load_key = 'stats:' || s.source_file)
+    GROUP BY s.source_file
+) f
+"""
+
+
+def _version_statistics(cx) -> bool:
+    """DuckDB: an fct_district_stat without validity columns is renamed aside (its rows
+    are copied back as first versions by ``_first_vintages``); True when so."""
+    have = {c["name"] for c in sa.inspect(cx).get_columns("fct_district_stat")}
+    if "valid_from" in have:
+        return False
+    cx.exec_driver_sql("DROP VIEW IF EXISTS v_attainment")
+    cx.exec_driver_sql("DROP VIEW IF EXISTS v_attainment_as_of")
+    # a copy, not a RENAME: DuckDB refuses to rename a table an index depends on
+    cx.exec_driver_sql("DROP TABLE IF EXISTS fct_district_stat__unversioned")
+    cx.exec_driver_sql(
+        "CREATE TABLE fct_district_stat__unversioned AS SELECT * FROM fct_district_stat")
+    cx.exec_driver_sql("DROP TABLE fct_district_stat")
+    return True
+
+
+def _first_vintages(cx) -> None:
+    cx.exec_driver_sql(FIRST_VINTAGES_SQL.replace(
+        "FROM fct_district_stat s", "FROM fct_district_stat__unversioned s"))
+    cx.exec_driver_sql(
+        "INSERT INTO fct_district_stat (metric_code, district_code, year, value, unit, "
+        "source_file, location, loaded_at, valid_from, valid_to, vintage_id) "
+        "SELECT s.metric_code, s.district_code, s.year, s.value, s.unit, s.source_file, "
+        "s.location, s.loaded_at, v.loaded_at, NULL, v.vintage_id "
+        "FROM fct_district_stat__unversioned s "
+        "JOIN stat_vintage v ON v.source_file = s.source_file")
+    cx.exec_driver_sql("DROP TABLE fct_district_stat__unversioned")
 
 
 def _add_missing_columns(cx, existing: set[str]) -> dict[str, list[str]]:

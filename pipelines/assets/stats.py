@@ -187,29 +187,60 @@ def district_stats(context: dg.AssetExecutionContext, raw: RawFolder, warehouse:
     yield check_result(STATS_CHECK, suite, quarantined=bad + len(read_issues) + len(held))
 
 
+STAT_VERSIONS_CHECK = "stat_versions"
+
+
 @dg.asset(
     **asset_defaults("warehouse", "sql"),
-    description="fct_district_stat: metric x district x year, replaced per source file in one "
-                "transaction from district_stats (an unchanged file's rows are untouched; a "
-                "held-back file keeps its previous rows).",
+    check_specs=[
+        dg.AssetCheckSpec(
+            STAT_VERSIONS_CHECK, asset="fct_district_stat",
+            description="Statistics vintages: the versions of a metric x district x year "
+                        "never overlap in load time (one current figure), and each belongs "
+                        "to the vintage (stat_vintage) whose load it is valid from.",
+        )
+    ],
+    description="fct_district_stat: metric x district x year, every distinct value with its "
+                "validity in load time; each changed source file is a new vintage "
+                "(stat_vintage), compared with its current rows in one transaction from "
+                "district_stats (an unchanged file's rows are untouched; a held-back file "
+                "keeps its previous rows; nothing is deleted, docs/time.md).",
 )
 def fct_district_stat(context: dg.AssetExecutionContext, district_stats: StagedStats,
-                      warehouse: WarehouseResource) -> dg.MaterializeResult:
+                      raw: RawFolder, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from extractors.vintages import read_publications
     from pipelines.incremental import INPUTS_TAG, record_inputs
     from pipelines.stats_guard import HELD_BACK_CHECK
     from warehouse.load import held_back_stats_files, load_stats
 
     engine = warehouse.get_engine()
     kept = held_back_stats_files(engine, HELD_BACK_CHECK)
+    # raw/reference/stat_publications.csv (optional): publication dates of the vintages
+    published = read_publications(raw.reference_dir)
     # the staged rows are read where they are (INSERT … SELECT), then the stage is dropped
-    status = load_stats(engine, district_stats.table, keep_files=kept)
+    status = load_stats(engine, district_stats.table, keep_files=kept, published=published)
     with engine.begin() as cx:
         cx.exec_driver_sql(f"DROP TABLE IF EXISTS {district_stats.table}")
     # the inputs this was done with (the run's tag; none: forgotten), for the next launch;
     # not when a file was held back whole: that can depend on more than the content (a
     # file still being written settles with time), so the next launch tries it again
     record_inputs(engine, "stats", None if kept else context.run.tags.get(INPUTS_TAG))
-    return dg.MaterializeResult(metadata={"status": str(status),
+    from pipelines.table_assets import table_materializations
+    from warehouse.vintages import stat_version_problems
+
+    for event in table_materializations("fct_district_stat", engine):  # stat_vintage
+        context.log_event(event)
+
+    problems = stat_version_problems(engine)
+    with engine.connect() as cx:
+        vintages = cx.exec_driver_sql("SELECT COUNT(*) FROM stat_vintage").scalar()
+    check = dg.AssetCheckResult(
+        check_name=STAT_VERSIONS_CHECK, passed=not problems,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems)
+                                                  or "none"),
+                  "vintages": int(vintages or 0)})
+    return dg.MaterializeResult(check_results=[check], metadata={"status": str(status),
                                           "held_back": ", ".join(sorted(kept)) or "-",
                                           "staging_table": district_stats.table,
                                           **district_stats.metadata()})

@@ -1,6 +1,7 @@
 """Warehouse-wide assets: attainment, its report, and the ingest issues table."""
 
 import dagster as dg
+import pydantic
 
 from pipelines.assets.common import asset_defaults, build_and_validate, fact_asset
 from pipelines.assets.plans import plan_registry, plan_tables
@@ -50,6 +51,46 @@ def fct_attainment(context: dg.AssetExecutionContext, warehouse: WarehouseResour
         },
     )
     yield check_result(ATTAINMENT_CHECK, suite)
+
+
+class AsOfConfig(dg.Config):
+    """Which moment ``fct_attainment_as_of`` evaluates (``planwh run --as-of``)."""
+
+    as_of: str = pydantic.Field(
+        default="",
+        description="an ISO date (the end of that day) or date and time, UTC; empty: now")
+
+
+@dg.asset(
+    **asset_defaults("warehouse", "sql"),
+    deps=[fct_attainment],
+    description="fct_attainment_as_of: attainment on the statistics known at a past moment "
+                "(load time, UTC; a date means the end of that day), one set of rows per "
+                "as_of, shown by v_attainment_as_of. Materialised on request only "
+                "(`planwh run --as-of DATE`, or here with the config `as_of`); "
+                "fct_attainment always uses the latest figures (docs/time.md).",
+)
+def fct_attainment_as_of(context: dg.AssetExecutionContext, config: AsOfConfig,
+                         warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from datetime import UTC, datetime
+
+    from warehouse.attainment import as_of_moment, build_attainment_as_of
+
+    moment = (as_of_moment(config.as_of) if config.as_of.strip()
+              else datetime.now(UTC).replace(tzinfo=None))
+    engine = warehouse.get_engine()
+    n = build_attainment_as_of(engine, moment)
+    met = read_frame(engine, "SELECT attained, COUNT(*) AS n FROM fct_attainment_as_of "
+                             "WHERE as_of = :as_of GROUP BY attained", {"as_of": moment})
+    counts = {str(r.attained): int(r.n) for r in met.itertuples()}
+    context.log.info(f"fct_attainment_as_of: {n} rows as of {moment} (UTC)")
+    return dg.MaterializeResult(metadata={
+        "as_of": str(moment),
+        "dagster/row_count": dg.MetadataValue.int(n),
+        "attained": counts.get("True", 0),
+        "not_attained": counts.get("False", 0),
+        "where": "fct_attainment_as_of / v_attainment_as_of WHERE as_of = the as_of above",
+    })
 
 
 @dg.asset(

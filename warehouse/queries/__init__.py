@@ -25,11 +25,18 @@ def query_sql(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def run_query(engine: Engine, name: str) -> list[dict]:
-    """Run one query file; rows as dicts in the query's order."""
+def run_query(engine: Engine, name: str, params: dict | None = None) -> list[dict]:
+    """Run one query file; rows as dicts in the query's order. ``params``: the values of
+    a query's ``:name`` parameters (its header's Parameters: line), bound, never
+    pasted into the SQL."""
     sql = query_sql(name).strip().rstrip(";")
     with engine.connect() as cx:
-        result = cx.exec_driver_sql(sql)
+        if params:
+            import sqlalchemy as sa
+
+            result = cx.execute(sa.text(sql), params)
+        else:
+            result = cx.exec_driver_sql(sql)
         return [dict(r) for r in result.mappings()]
 
 

@@ -1,7 +1,7 @@
 -- Latest load per source file.
 -- When each plan document and statistics file currently in the warehouse was
--- last loaded with its present content, how many rows it gave, and how many
--- ingest issues it has.
+-- last loaded with its present content (a statistics file: its latest vintage),
+-- how many rows it gave (its current figures), and how many ingest issues it has.
 -- Needs: nothing beyond a load; a file held back whole keeps its previous load
 -- (and its issues say why).
 -- Columns: source_file, kind ('plan' or 'stats'), loaded_at (UTC), row_count, issues.
@@ -14,9 +14,12 @@ FROM (
     SELECT source_file, 'plan' AS kind, loaded_at, record_count AS row_count
     FROM dim_plan
     UNION ALL
-    SELECT source_file, 'stats' AS kind, MAX(loaded_at) AS loaded_at, COUNT(*) AS row_count
-    FROM fct_district_stat
-    GROUP BY source_file
+    -- a statistics file: its latest vintage, and its current figures
+    SELECT c.source_file, 'stats' AS kind, v.loaded_at, c.row_count
+    FROM (SELECT source_file, COUNT(*) AS row_count FROM fct_district_stat
+          WHERE valid_to IS NULL GROUP BY source_file) c
+    JOIN (SELECT source_file, MAX(loaded_at) AS loaded_at FROM stat_vintage
+          GROUP BY source_file) v ON v.source_file = c.source_file
 ) f
 LEFT JOIN (
     SELECT source_file, COUNT(*) AS issues

@@ -2,7 +2,9 @@
 -- and the city met which 全市 target. The rules are in warehouse/attainment.py and
 -- docs/warehouse.md. Placeholders, filled by warehouse/attainment.py: {default_tolerance},
 -- {district_in_force} (warehouse/sql/district_in_force.sql), {plan_filter} (empty, or
--- the plans whose rows are rebuilt), {attained} and {gap} (attained.sql, gap.sql).
+-- the plans whose rows are rebuilt), {attained} and {gap} (attained.sql, gap.sql),
+-- {stat_rows} (the statistics evaluated: the current figures of fct_district_stat, or
+-- those current at an as-of moment; docs/time.md).
 -- Level targets only (their rows leave the relative columns of fct_attainment NULL): a
 -- relative target (fct_target.relative_kind) is judged on the level it asks of each
 -- district by fct_attainment_relative.sql, which reuses these CTEs.
@@ -11,7 +13,7 @@
 -- metric (not per target), the district grid is completed only where a (metric, year)
 -- misses districts, and the city's sums come from small GROUP BYs. Every output key is
 -- unique by construction: fct_target is keyed (indicator, year, scope), dim_metric by
--- code, fct_district_stat by (metric, district, year), and district versions in force on
+-- code, the statistics evaluated by (metric, district, year), and district versions in force on
 -- one date do not overlap (checked before the build: OVERLAPPING_VERSIONS_SQL).
 WITH evaluated_targets AS (  -- evaluated targets: 全市 scope, indicator mapped to a known metric
     SELECT ft.indicator_id, ft.year, ft.comparator, ft.target_value, ft.target_value_high,
@@ -36,7 +38,7 @@ district_counts AS (  -- how many districts (the city aside) are valid in each y
 ),
 own_figures AS (  -- each evaluated metric's own figures
     SELECT p.metric_code, p.aggregation, s.district_code, s.year, s.value
-    FROM fct_district_stat s
+    FROM {stat_rows} s
     JOIN metric_years p ON s.metric_code = p.metric_code AND s.year = p.year
 ),
 ratio_parts AS (  -- ratio metrics: own figure and/or numerator with denominator, per valid version
@@ -51,8 +53,8 @@ ratio_parts AS (  -- ratio metrics: own figure and/or numerator with denominator
             SELECT p.metric_code, n.district_code, n.year,
                    n.value AS num_value, d.value AS den_value
             FROM metric_years p
-            JOIN fct_district_stat n ON n.metric_code = p.numerator AND n.year = p.year
-            JOIN fct_district_stat d ON d.metric_code = p.denominator AND d.year = p.year
+            JOIN {stat_rows} n ON n.metric_code = p.numerator AND n.year = p.year
+            JOIN {stat_rows} d ON d.metric_code = p.denominator AND d.year = p.year
                                     AND d.district_code = n.district_code
             WHERE p.aggregation = 'ratio'
         ) x
