@@ -204,7 +204,8 @@ def test_counts_vocabulary(site):
 
 
 def test_queries_null_where_nothing_was_evaluated(site):
-    from warehouse.queries import describe, list_queries, run_query
+    from tests.helpers import query_header
+    from warehouse.queries import list_queries, run_query
 
     work, _, _, _ = site
     engine = sa.create_engine(f"duckdb:///{work / 'warehouse.duckdb'}")
@@ -223,8 +224,8 @@ def test_queries_null_where_nothing_was_evaluated(site):
     evaluated = [r for r in rows if r not in milestones]
     assert all(r["districts_met"] is not None for r in evaluated if r["districts_evaluated"])
     for name in list_queries():
-        assert "Needs:" in describe(name), name
-    assert "属性" in describe("binding_indicators_off_target")
+        assert "Needs:" in query_header(name), name
+    assert "属性" in query_header("binding_indicators_off_target")
 
 
 def test_make_run_and_make_dev_share_one_instance(site):
