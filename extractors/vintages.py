@@ -11,20 +11,27 @@ it in ``stat_vintage``). Its publication date, when one is given, comes from
    and no marker: no publication date, never a guess).
 
 Nothing else is a publication date: year ranges such as ``2016-2020`` are not dates.
+
+A malformed row of stat_publications.csv is an issue (file, row, reason), never a
+failure: it gives no date, and the other rows are used (the loader records the issues
+in ``ingest_issues``, scope ``reference:stat_publications``).
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import re
 from datetime import date
 from pathlib import Path
 
-from extractors.records import BadReference
+from extractors.records import IngestIssue
 
 PUBLICATIONS_FILE = "stat_publications.csv"
 PUBLICATION_COLUMNS = ("source_file", "published_on")
 FROM_REFERENCE, FROM_FILE_NAME = "reference", "file_name"
+PUBLICATIONS_SCOPE = "reference:stat_publications"  # ingest_issues scope of its bad rows
+PUBLICATIONS_CHECK = "stat_publication"
 
 _DATE = (r"(?<!\d)(?:(?P<y1>\d{4})[-_.](?P<m1>\d{1,2})[-_.](?P<d1>\d{1,2})"
          r"|(?P<y2>\d{4})(?P<m2>\d{2})(?P<d2>\d{2})"
@@ -54,35 +61,57 @@ def date_in_file_name(name: str) -> date | None:
     return found.pop() if len(found) == 1 else None
 
 
-def read_publications(reference_dir: Path) -> dict[str, date]:
-    """raw/reference/stat_publications.csv as {file name: date}; {} without the file.
-    Raises BadReference (file, row, reason) on a malformed row."""
+def read_publications(reference_dir: Path) -> tuple[dict[str, date], list[IngestIssue]]:
+    """raw/reference/stat_publications.csv as ({file name: date}, issues); ({}, []) without
+    the file. A malformed row is an error issue (file, row, reason) and gives no date; the
+    good rows are used. A file name given two different dates gets none."""
     path = Path(reference_dir) / PUBLICATIONS_FILE
     if not path.is_file():
-        return {}
+        return {}, []
+    issues: list[IngestIssue] = []
+
+    def bad(where: str, reason: str) -> None:
+        issues.append(IngestIssue(PUBLICATIONS_FILE, where, "error", reason, PUBLICATIONS_CHECK))
+
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        bad("file", f"cannot read: {e}: no publication date is read from this file")
+        return {}, issues
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in PUBLICATION_COLUMNS if c not in header]
+    if missing:
+        bad("row 1", f"missing column(s) {', '.join(missing)}: no publication date is read "
+                     "from this file")
+        return {}, issues
+    reader.fieldnames = header
     out: dict[str, date] = {}
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in PUBLICATION_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise BadReference(PUBLICATIONS_FILE, f"missing column(s) {', '.join(missing)}",
-                               "row 1")
-        for n, row in enumerate(reader, start=2):
-            name = (row.get("source_file") or "").strip()
-            text = (row.get("published_on") or "").strip()
-            if not name and not text:
-                continue
-            try:
-                when = date.fromisoformat(text)
-            except ValueError:
-                raise BadReference(PUBLICATIONS_FILE, f"published_on {text!r} is not an ISO "
-                                   "date (YYYY-MM-DD)", f"row {n}") from None
-            if not name:
-                raise BadReference(PUBLICATIONS_FILE, "source_file is empty", f"row {n}")
-            if name in out and out[name] != when:
-                raise BadReference(PUBLICATIONS_FILE, f"{name} has two dates", f"row {n}")
-            out[name] = when
-    return out
+    rows: dict[str, int] = {}
+    conflicting: set[str] = set()
+    for n, row in enumerate(reader, start=2):
+        name = (row.get("source_file") or "").strip()
+        text = (row.get("published_on") or "").strip()
+        if not name and not text:
+            continue
+        try:
+            when = date.fromisoformat(text)
+        except ValueError:
+            bad(f"row {n}", f"published_on {text!r} is not an ISO date (YYYY-MM-DD): "
+                            "this row gives no publication date")
+            continue
+        if not name:
+            bad(f"row {n}", "source_file is empty: this row gives no publication date")
+            continue
+        if name in conflicting or (name in out and out[name] != when):
+            bad(f"row {n}", f"{name} already has another date on row {rows[name]}: "
+                            "neither gives its publication date")
+            conflicting.add(name)
+            out.pop(name, None)
+            continue
+        out[name] = when
+        rows.setdefault(name, n)
+    return out, issues
 
 
 def publication(name: str, reference: dict[str, date]) -> tuple[date | None, str | None]:

@@ -8,7 +8,6 @@ from datetime import date, datetime, time
 import pandas as pd
 import pytest
 
-from extractors.records import BadReference
 from extractors.vintages import date_in_file_name, publication, read_publications
 from tests.helpers import STATS, fetch, stats_frame
 from warehouse import load as wl
@@ -47,15 +46,50 @@ def test_date_in_file_name(name, when):
 def test_publications_file_wins_and_bad_rows_say_where(tmp_path):
     (tmp_path / "stat_publications.csv").write_text(
         "source_file,published_on\na_20200101.csv,2020-06-30\n", encoding="utf-8")
-    ref = read_publications(tmp_path)
+    ref, issues = read_publications(tmp_path)
+    assert issues == []
     assert publication("a_20200101.csv", ref) == (date(2020, 6, 30), "reference")
     assert publication("b_20200101.csv", ref) == (date(2020, 1, 1), "file_name")
     assert publication("b.csv", ref) == (None, None)
-    assert read_publications(tmp_path / "nowhere") == {}
+    assert read_publications(tmp_path / "nowhere") == ({}, [])
+    # a bad row is an issue (file, row, reason) and gives no date; the good rows are used
     (tmp_path / "stat_publications.csv").write_text(
-        "source_file,published_on\na.csv,30/06/2020\n", encoding="utf-8")
-    with pytest.raises(BadReference, match="row 2.*not an ISO date"):
-        read_publications(tmp_path)
+        "source_file,published_on\na.csv,30/06/2020\nb.csv,2020-07-01\n,2020-07-02\n"
+        "c.csv,2020-01-01\nc.csv,2020-02-01\n", encoding="utf-8")
+    ref, issues = read_publications(tmp_path)
+    assert ref == {"b.csv": date(2020, 7, 1)}  # c.csv has two dates: neither is used
+    assert [(i.source_file, i.location, i.severity, i.check) for i in issues] == [
+        ("stat_publications.csv", f"row {n}", "error", "stat_publication") for n in (2, 4, 6)]
+    assert "not an ISO date" in issues[0].reason and "empty" in issues[1].reason
+    assert "row 5" in issues[2].reason
+    (tmp_path / "stat_publications.csv").write_text("file,date\na.csv,2020-01-01\n",
+                                                   encoding="utf-8")
+    ref, issues = read_publications(tmp_path)
+    assert ref == {} and [(i.location, i.reason.split(":")[0]) for i in issues] == [
+        ("row 1", "missing column(s) source_file, published_on")]
+
+
+def test_bad_publication_rows_are_issue_rows_and_the_load_goes_on(engine, tmp_path):
+    """A malformed stat_publications.csv row: an ingest_issues row, the statistics load,
+    the file it named gets no publication date from it (the other rows' dates are used)."""
+    (tmp_path / "stat_publications.csv").write_text(
+        "source_file,published_on\nstats_2020.csv,31.03.2021\nstats_2021.csv,2022-04-01\n",
+        encoding="utf-8")
+    published, issues = read_publications(tmp_path)
+    assert wl.load_stats(engine, stats_frame(), published=published,
+                         publication_issues=issues) == "loaded"
+    assert fetch(engine, "SELECT source_file, published_on, published_from FROM stat_vintage "
+                         "ORDER BY source_file") == [
+        ("stats_2020.csv", None, None), ("stats_2021.csv", date(2022, 4, 1), "reference")]
+    assert fetch(engine, "SELECT source_file, location, severity, check_name FROM "
+                         "ingest_issues WHERE scope = 'reference:stat_publications'") == [
+        ("stat_publications.csv", "row 2", "error", "stat_publication")]
+    assert fetch(engine, "SELECT COUNT(*) FROM fct_district_stat") == [(len(STATS),)]
+    # the row corrected: the issue goes with the next load (nothing else changed)
+    assert wl.load_stats(engine, stats_frame(), published={},
+                         publication_issues=[]) == "unchanged"
+    assert fetch(engine, "SELECT COUNT(*) FROM ingest_issues "
+                         "WHERE scope = 'reference:stat_publications'") == [(0,)]
 
 
 def test_as_of_moment():

@@ -27,6 +27,7 @@ from extractors.records import (
     STAT_FRAME_COLUMNS,
     District,
     IndicatorMetric,
+    IngestIssue,
     Metric,
     PlanDocument,
     TargetRecord,
@@ -34,7 +35,7 @@ from extractors.records import (
 from extractors.reference import LineageLink, SplitWeight, match_metric
 from extractors.relative import relative_base_year
 from extractors.revisions import PlanRevision
-from extractors.vintages import publication
+from extractors.vintages import PUBLICATIONS_SCOPE, publication
 from extractors.vocabulary import is_down_indicator
 from warehouse.attainment import build_plan_attainment
 from warehouse.issues import replace_issues  # noqa: F401  (planwh's loaders API)
@@ -538,7 +539,8 @@ def _prepare_stats(duck, frame: pd.DataFrame | str,
 
 
 def load_stats(engine: Engine, frame: pd.DataFrame | str, keep_files: Iterable[str] = (),
-               published: dict[str, date] | None = None) -> str:
+               published: dict[str, date] | None = None,
+               publication_issues: list[IngestIssue] | None = None) -> str:
     """Load the statistics per source file as a new vintage; "unchanged" when nothing differs.
 
     ``frame`` is a statistics frame, or the name of a staging table in the warehouse
@@ -555,7 +557,9 @@ def load_stats(engine: Engine, frame: pd.DataFrame | str, keep_files: Iterable[s
     raw/stats) has its values closed. Nothing is deleted: ``valid_to IS NULL`` marks
     the current figures (docs/time.md, Vintages). ``keep_files`` are held back: their
     previously loaded rows stay exactly as they were (any rows of theirs in ``frame``
-    are ignored).
+    are ignored). ``publication_issues`` (the bad rows of stat_publications.csv,
+    ``extractors.vintages.read_publications``), when given, replace the issues of scope
+    ``reference:stat_publications`` in the same transaction.
     Everything happens in one transaction. The frame is normalised in DuckDB (the
     warehouse itself, or an in-memory DuckDB in front of PostgreSQL), then
     bulk-inserted: INSERT … SELECT on DuckDB, COPY on PostgreSQL.
@@ -563,7 +567,7 @@ def load_stats(engine: Engine, frame: pd.DataFrame | str, keep_files: Iterable[s
     keep = sorted(set(keep_files))
     published = dict(published or {})
     if isinstance(frame, str):
-        return _load_staged(engine, frame, keep, published)
+        return _load_staged(engine, frame, keep, published, publication_issues)
     registered_on = None  # the warehouse's own DuckDB connection, when the frame is on it
     try:
         with engine.begin() as cx:
@@ -575,6 +579,8 @@ def load_stats(engine: Engine, frame: pd.DataFrame | str, keep_files: Iterable[s
                 if own:
                     registered_on = duck
                 status = _load_stats(cx, duck, frame, own, published=published)
+                if publication_issues is not None:
+                    replace_issues(cx, PUBLICATIONS_SCOPE, publication_issues)
                 if own:  # on failure the rollback removes the views
                     duck.execute("DROP VIEW IF EXISTS _planwh_stats")
                     duck.execute("DROP VIEW IF EXISTS _planwh_clean")
@@ -614,7 +620,8 @@ def _kept_table(cx: Connection, keep: list[str]) -> None:
 
 
 def _load_staged(engine: Engine, table: str, keep: list[str],
-                 published: dict[str, date]) -> str:
+                 published: dict[str, date],
+                 publication_issues: list[IngestIssue] | None = None) -> str:
     """load_stats from a staging table in the warehouse (see load_stats)."""
     with engine.begin() as cx:
         if keep:
@@ -628,6 +635,8 @@ def _load_staged(engine: Engine, table: str, keep: list[str],
                 duck.execute(f"DROP VIEW IF EXISTS {view}")
         else:
             status = _load_staged_postgres(cx, table, keep, published)
+        if publication_issues is not None:
+            replace_issues(cx, PUBLICATIONS_SCOPE, publication_issues)
         if keep:
             cx.exec_driver_sql("DROP TABLE IF EXISTS _planwh_kept")
     return status

@@ -215,10 +215,14 @@ def fct_district_stat(context: dg.AssetExecutionContext, district_stats: StagedS
 
     engine = warehouse.get_engine()
     kept = held_back_stats_files(engine, HELD_BACK_CHECK)
-    # raw/reference/stat_publications.csv (optional): publication dates of the vintages
-    published = read_publications(raw.reference_dir)
+    # raw/reference/stat_publications.csv (optional): publication dates of the vintages;
+    # a bad row is an issue row (no date from it), recorded with the load
+    published, publication_issues = read_publications(raw.reference_dir)
+    for issue in publication_issues:
+        context.log.warning(f"{issue.source_file} {issue.location}: {issue.reason}")
     # the staged rows are read where they are (INSERT … SELECT), then the stage is dropped
-    status = load_stats(engine, district_stats.table, keep_files=kept, published=published)
+    status = load_stats(engine, district_stats.table, keep_files=kept, published=published,
+                        publication_issues=publication_issues)
     with engine.begin() as cx:
         cx.exec_driver_sql(f"DROP TABLE IF EXISTS {district_stats.table}")
     # the inputs this was done with (the run's tag; none: forgotten), for the next launch;
