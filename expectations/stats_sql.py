@@ -634,8 +634,8 @@ def drop_files(cx: Connection, table: str, files: Iterable[str]) -> None:
     """Delete the staged rows of ``files`` (held back whole)."""
     names = sorted(set(files))
     if names:
-        listed = ", ".join("'" + f.replace("'", "''") + "'" for f in names)
-        cx.exec_driver_sql(f"DELETE FROM {table} WHERE source_file IN ({listed})")
+        cx.execute(sa.text(f"DELETE FROM {table} WHERE source_file IN :names")
+                   .bindparams(sa.bindparam("names", expanding=True)), {"names": names})
 
 
 def rows_per_file(cx: Connection, table: str) -> dict[str, int]:

@@ -120,3 +120,23 @@ def test_validity_on_31_december():
     bad = {r.name: r.failing_index for r in res.results}
     assert bad["district_stats.district_valid_in_year"] == [1]
     assert _summary(res) == _summary(run_suite_pandas("district_stats", frame, **ctx))
+
+
+def test_drop_files_binds_the_names(url):
+    # names with quotes and SQL in them are values: only the rows of those files go
+    from expectations.stats_sql import append_stage, create_stage, drop_files
+    from warehouse.schema import make_engine
+
+    odd = ["o'neil.csv", "x'); DROP TABLE _planwh_drop_test; --.csv"]
+    frame = pd.DataFrame([stat(source_file=f) for f in odd + ["kept.csv"]])
+    engine = make_engine(url)
+    try:
+        with engine.begin() as cx:
+            create_stage(cx, "_planwh_drop_test")
+            assert append_stage(cx, "_planwh_drop_test", frame) == 3
+            drop_files(cx, "_planwh_drop_test", odd + ["absent.csv"])
+            left = cx.exec_driver_sql("SELECT source_file FROM _planwh_drop_test").fetchall()
+            assert left == [("kept.csv",)]
+            cx.exec_driver_sql("DROP TABLE _planwh_drop_test")
+    finally:
+        engine.dispose()
