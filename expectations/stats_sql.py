@@ -68,14 +68,13 @@ from extractors.records import (
     District,
     Metric,
 )
+from warehouse.schema import ARROW_BATCH, PG_SUITE_WORK_MEM
 
 STAGE_COLUMNS = list(STATS_COLUMNS) + [ROW]
 _TEXT = ("metric_code", "district_code", "unit", "source_file", "location")
 DISTRICT_REF = "_planwh_ref_district"
 METRIC_REF = "_planwh_ref_metric"
-PG_WORK_MEM = "256MB"  # SET LOCAL for the suite's transaction on PostgreSQL
 GX_ROWS = 10_000  # failing rows shown to GX (Data Docs); counts always come from SQL
-_ARROW_BATCH = 122_880  # DuckDB's row group size: parallel scans of a registered table
 _COPY_BATCH = 200_000
 
 
@@ -114,7 +113,7 @@ def pg_settings(cx: Connection) -> None:
     4 MB), no merge joins (a merge join on text keys sorts both sides on disk in the
     database's collation: the coverage rule's anti join took 2x as long as a hash join),
     no JIT (each large one-shot query compiled for about a second)."""
-    cx.exec_driver_sql(f"SET LOCAL work_mem = '{PG_WORK_MEM}'")
+    cx.exec_driver_sql(f"SET LOCAL work_mem = '{PG_SUITE_WORK_MEM}'")
     cx.exec_driver_sql("SET LOCAL enable_mergejoin = off")
     cx.exec_driver_sql("SET LOCAL jit = off")
 
@@ -153,7 +152,7 @@ def append_arrow(cx: Connection, table: str, arrow: pa.Table) -> int:
         _copy_into(cx, table, arrow)
     else:
         duck = cx.connection.dbapi_connection
-        src = pa.Table.from_batches(arrow.to_batches(max_chunksize=_ARROW_BATCH),
+        src = pa.Table.from_batches(arrow.to_batches(max_chunksize=ARROW_BATCH),
                                     schema=arrow.schema)
         duck.register("_planwh_stage_src", src)
         try:

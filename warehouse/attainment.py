@@ -40,7 +40,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from warehouse.revisions import resolve_revisions
-from warehouse.schema import fct_attainment, rebuild_duckdb_table
+from warehouse.schema import PG_WORK_MEM, fct_attainment, rebuild_duckdb_table
 from warehouse.sql import district_in_force, render, sql_file
 
 DEFAULT_TOLERANCE = 0.05
@@ -181,9 +181,6 @@ def build_attainment(engine: Engine) -> int:
 # PostgreSQL constraint names (warehouse/schema.py naming convention, Alembic 0001).
 _PG_PK = "pk_fct_attainment"
 _PG_FK = "fk_fct_attainment_indicator_id"
-# Memory for the build's hashes and sorts (this transaction only; the default 4 MB
-# spills to disk: bench/README.md).
-PG_WORK_MEM = "128MB"
 
 
 def _rebuild_postgres(cx) -> None:

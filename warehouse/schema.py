@@ -738,6 +738,14 @@ def make_engine(url: str) -> Engine:
 
 DUCKDB_MEMORY_ENV = "PLANWH_DUCKDB_MEMORY_LIMIT"
 DUCKDB_MEMORY_DEFAULT = "256MB"
+# DuckDB's row group size: an Arrow table registered in batches of this many rows is
+# scanned in parallel (one large chunk is read by one thread: bench/README.md).
+ARROW_BATCH = 122_880
+# PostgreSQL ``work_mem`` (SET LOCAL: that transaction only; the default 4 MB spills to
+# disk): the attainment build's hashes and sorts (bench/README.md), and the statistics
+# suite's hash joins and aggregates over millions of staged rows.
+PG_WORK_MEM = "128MB"
+PG_SUITE_WORK_MEM = "256MB"
 
 
 def duckdb_config() -> dict[str, str]:
