@@ -49,6 +49,8 @@ DEFAULT_TOLERANCE = 0.05
 _EPS = "1e-9 * GREATEST(1.0, ABS(t.target_value))"
 
 ATTAINED = render("attained", eps=_EPS)
+# A 全市 target's metric columns and its joins to dim_indicator and dim_metric.
+TARGET_METRIC = render("target_metric", default_tolerance=str(DEFAULT_TOLERANCE))
 # gap > 0: better than the target; 0: exactly on it; < 0: short of it.
 GAP = sql_file("gap")
 
@@ -71,7 +73,7 @@ STAT_ROWS_AS_OF = ("(SELECT metric_code, district_code, year, value FROM fct_dis
 _INSERT = f"INSERT INTO fct_attainment ({', '.join(COLUMNS)})\n"
 # Level targets: one join of the actuals with the targets.
 BUILD_SQL = f"INSERT INTO fct_attainment ({', '.join(LEVEL_COLUMNS)})\n" + render(
-    "fct_attainment", default_tolerance=str(DEFAULT_TOLERANCE),
+    "fct_attainment", target_metric=TARGET_METRIC,
     district_in_force=district_in_force("d", "y.year"), attained=ATTAINED, gap=GAP,
     plan_filter="{plan_filter}", stat_rows=STAT_ROWS)
 # Relative targets (fct_target.relative_kind): the actuals by the same CTEs (metric_years
@@ -81,7 +83,7 @@ BUILD_SQL = f"INSERT INTO fct_attainment ({', '.join(LEVEL_COLUMNS)})\n" + rende
 _ACTUALS_CTES = BUILD_SQL[BUILD_SQL.index("metric_years AS ("):
                           BUILD_SQL.index("\nSELECT t.indicator_id")]
 RELATIVE_SQL = _INSERT + render(
-    "fct_attainment_relative", default_tolerance=str(DEFAULT_TOLERANCE),
+    "fct_attainment_relative", target_metric=TARGET_METRIC,
     plan_filter="{plan_filter}", actuals_ctes=_ACTUALS_CTES,
     district_in_force_now=district_in_force("dv", "t.year"),
     district_in_force_base=district_in_force("bv", "t.base_year"),

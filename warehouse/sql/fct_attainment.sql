@@ -1,6 +1,7 @@
 -- fct_attainment, one row per (indicator, district or city, year): which district
 -- and the city met which 全市 target. The rules are in warehouse/attainment.py and
--- docs/warehouse.md. Placeholders, filled by warehouse/attainment.py: {default_tolerance},
+-- docs/warehouse.md. Placeholders, filled by warehouse/attainment.py: {target_metric}
+-- (target_metric.sql),
 -- {district_in_force} (warehouse/sql/district_in_force.sql), {plan_filter} (empty, or
 -- the plans whose rows are rebuilt), {attained} and {gap} (attained.sql, gap.sql),
 -- {stat_rows} (the statistics evaluated: the current figures of fct_district_stat, or
@@ -17,12 +18,7 @@
 -- one date do not overlap (checked before the build: OVERLAPPING_VERSIONS_SQL).
 WITH evaluated_targets AS (  -- evaluated targets: 全市 scope, indicator mapped to a known metric
     SELECT ft.indicator_id, ft.year, ft.comparator, ft.target_value, ft.target_value_high,
-           m.metric_code, m.aggregation, m.numerator, m.denominator,
-           COALESCE(m.scale, 1.0) AS scale,
-           COALESCE(m.tolerance, {default_tolerance}) AS tolerance
-    FROM fct_target ft
-    JOIN dim_indicator i ON i.indicator_id = ft.indicator_id
-    JOIN dim_metric m ON m.metric_code = i.metric_code
+           {target_metric}
     WHERE ft.scope = '全市' AND ft.relative_kind IS NULL{plan_filter}
 ),
 metric_years AS (  -- evaluated metric x year (several targets may share one)

@@ -4,18 +4,13 @@
 -- "Relative targets". The actuals come from fct_attainment.sql's CTEs ({actuals_ctes}:
 -- metric_years to actuals, the same rules), here over the (metric, year) pairs of the
 -- relative targets' years and base years. Placeholders, filled by warehouse/attainment.py:
--- {default_tolerance}, {plan_filter}, {actuals_ctes}, {district_in_force_now} and
+-- {target_metric} (target_metric.sql), {plan_filter}, {actuals_ctes}, {district_in_force_now} and
 -- {district_in_force_base} (district_in_force.sql), {attained_resolved} and
 -- {gap_resolved} (attained.sql and gap.sql on the one alias t).
 WITH relative_in AS (  -- relative 全市 targets of indicators mapped to a known metric
     SELECT ft.indicator_id, ft.year, ft.comparator, ft.target_value, ft.target_value_high,
            ft.relative_kind, ft.relative_value, ft.base_year, i.direction,
-           m.metric_code, m.aggregation, m.numerator, m.denominator,
-           COALESCE(m.scale, 1.0) AS scale,
-           COALESCE(m.tolerance, {default_tolerance}) AS tolerance
-    FROM fct_target ft
-    JOIN dim_indicator i ON i.indicator_id = ft.indicator_id
-    JOIN dim_metric m ON m.metric_code = i.metric_code
+           {target_metric}
     WHERE ft.scope = '全市' AND ft.relative_kind IS NOT NULL{plan_filter}
 ),
 evaluated_targets AS (  -- the (metric, year) pairs actuals are needed for: targets' and base years
