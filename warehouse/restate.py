@@ -47,6 +47,7 @@ from extractors.reference import (
 )
 from warehouse.attainment import STAT_ROWS, _build_sql
 from warehouse.schema import (
+    ATTAINMENT_ROW_COLUMNS,
     OPEN_VALID_FROM,
     WHOLE_CITY_TARGET_JOIN,
     YEAR_MAX,
@@ -601,13 +602,7 @@ V_ATTAINMENT_RESTATED_SQL = f"""
     a.restated,
     a.target_resolved,
     a.note,
-    a.level,
-    a.district_code,
-    a.indicator_id,
-    i.metric_code,
-    a.comparator,
-    a.target_value,
-    a.target_value_high,
+{ATTAINMENT_ROW_COLUMNS}
     i.plan_id
 {analyst_view_from("fct_attainment_restated", "a", WHOLE_CITY_TARGET_JOIN,
                    year="a.restate_year")}  AND {target_in_force("ft", "a.year")}  -- as v_attainment: the target in force (revisions)

@@ -634,6 +634,18 @@ def readable_target(relative: bool) -> str:
         WHEN a.comparator = 'about' THEN 'about ' || {_FMT.format('a.target_value')} || {_UNIT}
         ELSE a.comparator || ' ' || {_FMT.format('a.target_value')} || {_UNIT}
     END AS target,"""
+# An attainment row's level, place, indicator and target as columns of an analyst view
+# (v_attainment_versions, v_attainment_restated).
+ATTAINMENT_ROW_COLUMNS = """\
+    a.level,
+    a.district_code,
+    a.indicator_id,
+    i.metric_code,
+    a.comparator,
+    a.target_value,
+    a.target_value_high,"""
+
+
 V_ATTAINMENT_SQL = f"""
 {analyst_view_head("v_attainment")}
 {readable_target(relative=True)}
@@ -694,13 +706,7 @@ V_ATTAINMENT_VERSIONS_SQL = f"""
     p.effective_from AS plan_effective_from,
     p.revises_plan_id,
     p.lineage_id,
-    a.level,
-    a.district_code,
-    a.indicator_id,
-    i.metric_code,
-    a.comparator,
-    a.target_value,
-    a.target_value_high,
+{ATTAINMENT_ROW_COLUMNS}
     i.plan_id,
     p.source_file,
     ft.relative_kind,
