@@ -67,6 +67,24 @@ def _year_key(comment: str) -> tuple[sa.Column, sa.CheckConstraint]:
             _year_check())
 
 
+def _metric_key() -> sa.Column:
+    """``metric_code``, part of the table's key."""
+    return sa.Column("metric_code", sa.String(64), primary_key=True, comment="metric")
+
+
+def _fact_key(head: sa.Column, district: str, year: str) -> list:
+    """A fact table's key: ``head`` (:func:`_indicator_key` or :func:`_metric_key`),
+    ``district_code`` and ``year`` (with its range check), commented by ``district`` and
+    ``year`` (``*_fact_key(...)``)."""
+    return [head, _district_key(district), *_year_key(year)]
+
+
+def _restate_year(rows: str) -> sa.Column:
+    """``restate_year`` of a restated table: the year whose boundaries ``rows`` are on."""
+    return sa.Column("restate_year", sa.Integer, nullable=False,
+                     comment=f"the year whose boundaries {rows} on")
+
+
 def _fk(cols: list[str], refs: list[str]) -> sa.ForeignKeyConstraint:
     return sa.ForeignKeyConstraint(cols, refs).ddl_if(dialect="postgresql")
 
@@ -290,9 +308,8 @@ stat_vintage = sa.Table(
 fct_district_stat = sa.Table(
     "fct_district_stat",
     metadata,
-    sa.Column("metric_code", sa.String(64), primary_key=True, comment="metric"),
-    _district_key("district (the version valid on 31 Dec of year)"),
-    *_year_key("statistics year"),
+    *_fact_key(_metric_key(), "district (the version valid on 31 Dec of year)",
+               "statistics year"),
     sa.Column("value", Num, nullable=False, comment="value (missing values are not stored)"),
     sa.Column("unit", sa.Text, comment="unit as given by the source"),
     sa.Column("source_file", sa.Text, nullable=False,
@@ -353,9 +370,7 @@ def _judgement_columns(**comments: str) -> list[sa.Column]:
 fct_attainment = sa.Table(
     "fct_attainment",
     metadata,
-    _indicator_key(),
-    _district_key("district or the city"),
-    *_year_key("target year"),
+    *_fact_key(_indicator_key(), "district or the city", "target year"),
     *_judgement_columns(),
     sa.CheckConstraint(f"comparator IN ({_comparator_list})", name="comparator"),
     sa.CheckConstraint(_in("level", ("city", "district")), name="level"),
@@ -394,9 +409,8 @@ PROGRESS_STATUSES = ("achieved", "on track", "moderate", "limited", "deteriorati
 fct_progress = sa.Table(
     "fct_progress",
     metadata,
-    _indicator_key(),
-    _district_key("district or the city"),
-    *_year_key("year of the actual (between the base year and the end year)"),
+    *_fact_key(_indicator_key(), "district or the city",
+               "year of the actual (between the base year and the end year)"),
     sa.Column("level", sa.String(8), nullable=False, comment="city or district"),
     sa.Column("direction", sa.String(4), nullable=False,
               comment="up or down: which way progress runs (from the end-year target)"),
@@ -498,12 +512,9 @@ ref_split_weight = sa.Table(
 fct_district_stat_restated = sa.Table(
     "fct_district_stat_restated",
     metadata,
-    sa.Column("metric_code", sa.String(64), primary_key=True, comment="metric"),
-    _district_key("district version in force on 31 Dec of restate_year"),
-    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False,
-              comment="statistics year"),
-    sa.Column("restate_year", sa.Integer, nullable=False,
-              comment="the year whose boundaries every row is on"),
+    *_fact_key(_metric_key(), "district version in force on 31 Dec of restate_year",
+               "statistics year"),
+    _restate_year("every row is"),
     sa.Column("value", Num, nullable=False, comment="value on the restate_year boundaries"),
     sa.Column("restated", sa.Boolean, nullable=False,
               comment="false: the reported figure (same territory); true: computed by method"),
@@ -513,7 +524,6 @@ fct_district_stat_restated = sa.Table(
               comment="restated rows: the reported figures used, as weight x code"),
     sa.CheckConstraint(_in("method", RESTATE_METHODS), name="method"),
     sa.CheckConstraint("restated = (method <> 'reported')", name="flag_vs_method"),
-    _year_check(),
     comment="Statistics on the boundaries of one year: reported figures of unchanged districts "
             "and restated ones (flagged) of districts merged, split or renamed since",
 )
@@ -521,11 +531,10 @@ fct_district_stat_restated = sa.Table(
 fct_attainment_restated = sa.Table(
     "fct_attainment_restated",
     metadata,
-    _indicator_key(),
-    _district_key("district (version in force on 31 Dec of restate_year) or the city"),
-    *_year_key("target year"),
-    sa.Column("restate_year", sa.Integer, nullable=False,
-              comment="the year whose boundaries the actuals are on"),
+    *_fact_key(_indicator_key(),
+               "district (version in force on 31 Dec of restate_year) or the city",
+               "target year"),
+    _restate_year("the actuals are"),
     *_judgement_columns(
         actual_value="actual on the restate_year boundaries (NULL: none)",
         target_resolved="relative target: the level it asks of this district (its base-year "
