@@ -143,19 +143,14 @@ class Profile:
         """The column's role from content alone, or None when it says nothing."""
         if not self.cells:
             return None
-        if self.seq >= 0.8:
-            return "seq"
-        if self.dates >= 0.6:
-            return "dates"
-        if self.target >= 0.6:
-            return "values"
-        if self.numbers >= 0.6:
-            return "numbers"
-        if self.long_text >= 0.5:
-            return "text"
-        if self.short_name >= 0.6:
-            return "name"
-        return None
+        return next((role for share, least, role in _ROLE_RULES
+                     if getattr(self, share) >= least), None)
+
+
+# A column's role from its Profile: the first (share, at least, role) that holds.
+_ROLE_RULES = (("seq", 0.8, "seq"), ("dates", 0.6, "dates"), ("target", 0.6, "values"),
+               ("numbers", 0.6, "numbers"), ("long_text", 0.5, "text"),
+               ("short_name", 0.6, "name"))
 
 
 def _seq_share(texts: list[str]) -> float:
