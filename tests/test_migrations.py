@@ -422,3 +422,37 @@ def test_an_older_duckdb_file_gains_plan_revisions(tmp_path):
     assert rows(engine, "SELECT plan_title, indicator_name, district_code, year, target, "
                         "actual, attained FROM v_attainment ORDER BY 2, 3, 4") == view
     engine.dispose()
+
+
+# ------------------------------------------------------------- v_progress in force (0009)
+
+
+def test_v_progress_in_force_upgrades_in_place(pg_engine, tmp_path):
+    """Revision 0009 (PostgreSQL) and create_schema (DuckDB) give an existing warehouse
+    today's v_progress (the versions in force, indicator_key) with fct_progress's rows."""
+    from warehouse.progress import build_progress
+
+    upgrade(pg_engine)
+    load_sample(pg_engine)
+    assert build_progress(pg_engine) > 0
+    query = "SELECT indicator_id, district_code, year, status FROM v_progress ORDER BY 1, 2, 3"
+    now = rows(pg_engine, query)
+    assert now and "indicator_key" in columns(pg_engine, "v_progress")
+    cfg = alembic_config()
+    with pg_engine.begin() as cx:
+        cfg.attributes["connection"] = cx
+        command.downgrade(cfg, "0008")
+    assert "indicator_key" not in columns(pg_engine, "v_progress")
+    assert rows(pg_engine, query) == now  # 0004's view: one plan, every version in force
+    upgrade(pg_engine)
+    assert "indicator_key" in columns(pg_engine, "v_progress")
+    assert rows(pg_engine, query) == now
+
+    duck = make_engine(f"duckdb:///{tmp_path / 'old.duckdb'}")
+    create_schema(duck)
+    with duck.begin() as cx:  # a file from before: v_progress without the rule
+        cx.exec_driver_sql("CREATE OR REPLACE VIEW v_progress AS SELECT indicator_id "
+                           "FROM fct_progress")
+    create_schema(duck, force=True)
+    assert "indicator_key" in columns(duck, "v_progress")
+    duck.dispose()

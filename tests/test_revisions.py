@@ -248,3 +248,34 @@ def test_restated_attainment_shows_the_target_in_force_too(engine):
     assert sorted(restated) == [(2016, ">= 4.2 张", True), (2017, ">= 4.3 张", True),
                                 (2018, ">= 4.4 张", True), (2019, ">= 4.6 张", True),
                                 (2020, ">= 4.8 张", False)]
+
+
+def test_v_progress_shows_the_version_in_force_for_the_year(engine):
+    """fct_progress keeps every version's progress; v_progress shows, for each year, the
+    version whose end-year target is in force on 31 December (the adjustment's from 2018)."""
+    from warehouse.progress import build_progress
+
+    _load(engine, PLAN, ADJUSTMENT)
+    assert build_progress(engine) > 0
+    every = "SELECT p.source_file, g.year, g.end_target_value FROM fct_progress g " \
+            "JOIN dim_indicator i USING (indicator_id) JOIN dim_plan p USING (plan_id) " \
+            f"WHERE g.district_code = '{CITY}' AND i.indicator_name = :n"
+    shown = "SELECT p.source_file, v.year, v.end_target FROM v_progress v " \
+            "JOIN dim_plan p USING (plan_id) " \
+            f"WHERE v.district_code = '{CITY}' AND v.indicator_name = :n"
+    beds = fetch(engine, every, n=BEDS)
+    # both versions have progress rows in the years after the effective date
+    assert {(f, y) for f, y, _ in beds} >= {(PLAN, 2018), (ADJUSTMENT, 2018),
+                                             (PLAN, 2020), (ADJUSTMENT, 2020)}
+    expected = sorted(r for r in beds if (r[0] == PLAN) == (r[1] < 2018))
+    assert sorted(fetch(engine, shown, n=BEDS)) == expected
+    years = [y for _, y, _ in expected]
+    assert len(years) == len(set(years)) and {2017, 2018, 2020} <= set(years)
+    # the end-year target the view follows from 2018 is the adjustment's 4.8
+    assert [t for f, y, t in expected if y >= 2018] == [pytest.approx(4.8)] * 3
+    # coverage, not restated: the plan's version every year, as in fct_progress
+    coverage = fetch(engine, every, n=COVERAGE)
+    assert coverage and {f for f, _, _ in coverage} == {PLAN}
+    assert sorted(fetch(engine, shown, n=COVERAGE)) == sorted(coverage)
+    assert fetch(engine, "SELECT COUNT(DISTINCT indicator_key) FROM v_progress "
+                         "WHERE indicator_name = :n", n=BEDS) == [(1,)]

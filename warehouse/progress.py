@@ -37,7 +37,14 @@ from sqlalchemy.engine import Engine
 
 from extractors.relative import COMPOUND_KINDS, Relative, comparator_of, resolve
 from warehouse.attainment import BUILD_SQL, DEFAULT_TOLERANCE
-from warehouse.schema import INSUFFICIENT, PROGRESS_STATUSES, analyst_view_from, fct_progress
+from warehouse.schema import (  # noqa: F401  (V_PROGRESS_SQL: progress's API)
+    INSUFFICIENT,
+    PROGRESS_STATUSES,
+    V_PROGRESS_COMMENT,
+    V_PROGRESS_SQL,
+    create_progress_view,
+    fct_progress,
+)
 
 # The status classes and their thresholds, in ONE place (docs/progress.md). A status is
 # "achieved" when the actual meets the end-year target; otherwise the ratio r of actual
@@ -508,48 +515,9 @@ def _insert_duckdb(cx, rows: list[dict]) -> None:
 
 # --------------------------------------------------------------------------- v_progress
 
-V_PROGRESS_SQL = f"""
-CREATE OR REPLACE VIEW v_progress AS
-SELECT
-    p.title AS plan_title,
-    i.section,
-    i.indicator_name,
-    i.binding,
-    d.district_name,
-    g.year,
-    g.status,
-    g.actual_value AS actual,
-    g.required_value AS required,
-    g.end_year,
-    g.end_target_value AS end_target,
-    g.anticipated_value AS anticipated,
-    g.anticipated_meets,
-    g.progress_ratio,
-    g.schedule_year,
-    g.schedule_position,
-    g.rung_reached,
-    g.schedule_note,
-    g.status_note,
-    g.baseline_year,
-    g.baseline_value AS baseline,
-    g.path,
-    g.relative_kind,
-    g.relative_reference,
-    g.direction,
-    g.level,
-    g.district_code,
-    g.indicator_id,
-    i.metric_code,
-    i.plan_id
-{analyst_view_from("fct_progress", "g")}"""
-V_PROGRESS_COMMENT = ("Progress for analysts: plan, indicator, district, year, status, actual "
-                      "vs required path, anticipated end-year value, schedule position")
+# v_progress (the view of the versions in force) lives in warehouse.schema, which
+# (re)creates it with the schema too: an upgraded DuckDB file gets the current view.
 
-
-def create_progress_view(cx) -> None:
-    cx.exec_driver_sql(V_PROGRESS_SQL)
-    cx.exec_driver_sql("COMMENT ON VIEW v_progress IS '"
-                       + V_PROGRESS_COMMENT.replace("'", "''") + "'")
 
 
 

@@ -732,6 +732,59 @@ VIEWS = {"v_attainment": (V_ATTAINMENT_SQL, V_ATTAINMENT_COMMENT),
          "v_attainment_as_of": (V_ATTAINMENT_AS_OF_SQL, V_ATTAINMENT_AS_OF_COMMENT)}
 
 
+# Progress for analysts (docs/progress.md): fct_progress holds every indicator version's
+# progress; the view shows, for each year, the version whose end-year target is in force
+# on 31 December of that year (the target_in_force rule of v_attainment, docs/time.md).
+# Created by every progress build (warehouse.progress) and by create_schema.
+END_TARGET_JOIN = ("JOIN fct_target et\n    ON et.indicator_id = g.indicator_id "
+                   "AND et.year = g.end_year AND et.scope = '全市'")
+V_PROGRESS_SQL = f"""
+CREATE OR REPLACE VIEW v_progress AS
+SELECT
+    p.title AS plan_title,
+    i.section,
+    i.indicator_name,
+    i.binding,
+    d.district_name,
+    g.year,
+    g.status,
+    g.actual_value AS actual,
+    g.required_value AS required,
+    g.end_year,
+    g.end_target_value AS end_target,
+    g.anticipated_value AS anticipated,
+    g.anticipated_meets,
+    g.progress_ratio,
+    g.schedule_year,
+    g.schedule_position,
+    g.rung_reached,
+    g.schedule_note,
+    g.status_note,
+    g.baseline_year,
+    g.baseline_value AS baseline,
+    g.path,
+    g.relative_kind,
+    g.relative_reference,
+    g.direction,
+    g.level,
+    g.district_code,
+    g.indicator_id,
+    i.metric_code,
+    i.plan_id,
+    i.indicator_key
+{analyst_view_from("fct_progress", "g", END_TARGET_JOIN)}  AND {target_in_force("et", "g.year")}  -- the version in force for the year (revisions)
+"""
+V_PROGRESS_COMMENT = ("Progress for analysts: plan, indicator, district, year, status, actual "
+                      "vs required path, anticipated end-year value, schedule position; "
+                      "each year shows the indicator version whose end-year target is in "
+                      "force on 31 December of that year (fct_progress keeps every version)")
+
+
+def create_progress_view(cx) -> None:
+    """(Re)create v_progress with its comment, in the caller's transaction."""
+    cx.exec_driver_sql(V_PROGRESS_SQL)
+    cx.exec_driver_sql(f"COMMENT ON VIEW v_progress IS {_quote(V_PROGRESS_COMMENT)}")
+
 def make_engine(url: str) -> Engine:
     """An engine for a SQLAlchemy URL; creates the folder of a DuckDB file. PostgreSQL
     connections wait at most ``PLANWH_LOCK_TIMEOUT`` seconds for a lock
@@ -842,6 +895,7 @@ def _create_schema(engine: Engine) -> None:
         for view, (sql, comment) in VIEWS.items():
             cx.exec_driver_sql(sql)
             cx.exec_driver_sql(f"COMMENT ON VIEW {view} IS {_quote(comment)}")
+        create_progress_view(cx)  # an older file's v_progress becomes today's
 
 
 # A warehouse from before plan revisions (Alembic 0005; DuckDB's added columns): every
