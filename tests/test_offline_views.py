@@ -246,5 +246,6 @@ def test_make_run_and_make_dev_share_one_instance(site):
     work = site[0]
     with dg.DagsterInstance.from_config(str(work / "dagster_home")) as instance:
         runs = instance.get_runs(filters=dg.RunsFilter(tags={"planwh/command": "run"}))
-        assert len(runs) >= 3
+        # the statistics run and one run over the changed plans with the refresh in it
+        assert len(runs) >= 2
         assert instance.get_latest_materialization_event(dg.AssetKey("fct_attainment"))
