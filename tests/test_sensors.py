@@ -264,6 +264,7 @@ def test_deleted_plan_leaves_the_warehouse_after_refresh(tmp_path, monkeypatch):
     from pipelines.graph import ALL_ASSETS
     from pipelines.launch import classify
     from pipelines.resources import default_resources
+    from warehouse.schema import make_engine
 
     raw = copy_raw(tmp_path / "raw", plans=sources[:2])  # the two smallest: a quick test
     url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
@@ -275,7 +276,9 @@ def test_deleted_plan_leaves_the_warehouse_after_refresh(tmp_path, monkeypatch):
                       [n for r in plan_runs(first) for n in files_of(r, t.ordered)],
                       raise_on_error=False)
 
-    engine = sa.create_engine(url)
+    # the warehouse's own connection settings: DuckDB refuses a second in-process
+    # connection to one file with other settings (memory_limit, threads)
+    engine = make_engine(url)
     try:
         with engine.connect() as c:
             loaded = [r[0] for r in c.execute(sa.text("SELECT source_file FROM dim_plan"))]
