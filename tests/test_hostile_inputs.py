@@ -400,7 +400,11 @@ def test_run_over_hostile_folder_loads_the_rest(tmp_path, monkeypatch):
     shutil.copy(INPUTS / "self_length.pdf", raw / "plans")
     shutil.copy(INPUTS / "huge_dimension.xlsx", raw / "stats")
     entries = hostile.make_entries(raw / "plans", tmp_path / "elsewhere")
-    hostile.make_odd_names(raw / "plans", hostile.plan_bytes(), "plan")
+    odd = hostile.make_odd_names(raw / "plans", hostile.plan_bytes(), "plan")
+    # two byte-identical files would be one plan document (plan_id is the content's
+    # hash) and only one name could reach dim_plan: one trailing byte (outside the
+    # DOCX's zip directory) makes the long-named copy a document of its own
+    odd["long"].write_bytes(hostile.plan_bytes() + b"\n")
     stats_gbk = os.path.join(os.fsencode(raw / "stats"), hostile.GBK_STATS)
     with open(stats_gbk, "wb") as f:
         f.write("地区,年份,指标,数值,单位\n上城区,2030,养老机构床位数,4321,张\n".encode())
@@ -427,6 +431,7 @@ def test_run_over_hostile_folder_loads_the_rest(tmp_path, monkeypatch):
         assert path.name in issues, path.name
     assert "refused" in issues["outside_link.docx"]
     assert hostile.GBK_PLAN.decode("utf-8", "backslashreplace") in plans
+    assert odd["long"].name in plans
     assert gbk_rows == 1
 
 
