@@ -548,21 +548,25 @@ def target_version_groups(
 ) -> pd.DataFrame:
     """One row per (indicator_key, year, scope): ``present`` when its targets' validity
     periods (NULL = open) neither overlap nor end before they start, so that at most one
-    is in force on any day (31 December of the year included)."""
+    is in force on any day (31 December of the year included). Vectorised: the versions
+    sorted once by key and start, each compared with the one before it in its group."""
     cols = [*_KEY_V, "versions", "files", PRESENT]
     if target_versions is None or target_versions.empty:
         return pd.DataFrame(columns=cols)
-    df = target_versions.copy()
-    start = pd.to_datetime(df["valid_from"]).fillna(pd.Timestamp("1900-01-01"))
-    end = pd.to_datetime(df["valid_to"]).fillna(_OPEN_END)
-    df["_start"], df["_end"] = start, end
-    out = []
-    for key, g in df.groupby(list(_KEY_V), dropna=False, sort=True):
-        g = g.sort_values("_start")
-        ok = bool((g["_end"] >= g["_start"]).all()
-                  and (g["_start"].iloc[1:].to_numpy() > g["_end"].iloc[:-1].to_numpy()).all())
-        out.append((*key, len(g), ", ".join(sorted(set(g["source_file"]))), ok))
-    return pd.DataFrame(out, columns=cols)
+    key = list(_KEY_V)
+    df = target_versions[[*key, "source_file"]].copy()
+    df["_start"] = pd.to_datetime(target_versions["valid_from"]).fillna(pd.Timestamp("1900-01-01"))
+    df["_end"] = pd.to_datetime(target_versions["valid_to"]).fillna(_OPEN_END)
+    df = df.sort_values([*key, "_start"], kind="stable", na_position="last")
+    grouped = df.groupby(key, dropna=False, sort=False)
+    # a version starting on or before the previous version's end overlaps it
+    prev_end = grouped["_end"].shift(1)
+    df["_ok"] = (df["_end"] >= df["_start"]) & ~(prev_end.notna() & (df["_start"] <= prev_end))
+    grouped = df.groupby(key, dropna=False, sort=True)
+    out = grouped.agg(versions=("_ok", "size"), _ok=("_ok", "all"),
+                      files=("source_file", lambda s: ", ".join(sorted(set(s))))).reset_index()
+    out[PRESENT] = out.pop("_ok").astype(bool)
+    return out[cols]
 
 
 ATTAINMENT_VERSION_RULES = (
