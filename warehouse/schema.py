@@ -877,13 +877,15 @@ def _create_schema(engine: Engine) -> None:
         upgrade(engine)
         return
     with engine.begin() as cx:
-        existing = set(sa.inspect(cx).get_table_names())
-        _reshape_derived_tables(cx, existing)
-        versioned = "fct_district_stat" in existing and _version_statistics(cx)
+        columns = _columns_by_table(cx)  # one catalogue query, not one reflection per table
+        existing = set(columns)
+        _reshape_derived_tables(cx, columns)
+        versioned = "fct_district_stat" in existing and _version_statistics(
+            cx, columns["fct_district_stat"])
         metadata.create_all(cx, checkfirst=True)  # emits the comments of new tables
         if versioned:
             _first_vintages(cx)
-        added = _add_missing_columns(cx, existing)
+        added = _add_missing_columns(cx, _columns_by_table(cx))
         if "relative_kind" in added.get("fct_target", ()):
             backfill_relative_targets(cx)
         if existing & set(TABLES):  # refresh comments of tables that were already there
@@ -947,17 +949,29 @@ def rebuild_duckdb_table(
     return True
 
 
-def _reshape_derived_tables(cx, existing: set[str]) -> None:
+def _columns_by_table(cx) -> dict[str, set[str]]:
+    """Every base table of the DuckDB warehouse's current schema with its column names,
+    in one query (SQLAlchemy's inspector asks once per table: about 30 ms each)."""
+    out: dict[str, set[str]] = {}
+    for table, column in cx.exec_driver_sql(
+            "SELECT c.table_name, c.column_name FROM information_schema.columns c "
+            "JOIN information_schema.tables t ON t.table_schema = c.table_schema "
+            "AND t.table_name = c.table_name AND t.table_catalog = c.table_catalog "
+            "WHERE t.table_type = 'BASE TABLE' AND c.table_schema = current_schema() "
+            "AND c.table_catalog = current_database()"):
+        out.setdefault(table, set()).add(column)
+    return out
+
+
+def _reshape_derived_tables(cx, columns: dict[str, set[str]]) -> None:
     """DuckDB files made by an older planwh: a derived table (rebuilt whole by every
     attainment build) whose columns differ from this schema is dropped and created
     afresh; the next build fills it. fct_attainment lost its copies of the target text,
     unit, metric and plan (Alembic revision 0003 on PostgreSQL)."""
-    inspector = sa.inspect(cx)
     for name in DERIVED_TABLES:
-        if name not in existing:
+        if name not in columns:
             continue
-        have = {c["name"] for c in inspector.get_columns(name)}
-        if have != {c.name for c in metadata.tables[name].columns}:
+        if columns[name] != {c.name for c in metadata.tables[name].columns}:
             for view in VIEWS:
                 cx.exec_driver_sql(f"DROP VIEW IF EXISTS {view}")
             cx.exec_driver_sql(f"DROP TABLE {name}")
@@ -983,10 +997,10 @@ FROM (
 """
 
 
-def _version_statistics(cx) -> bool:
-    """DuckDB: an fct_district_stat without validity columns is renamed aside (its rows
-    are copied back as first versions by ``_first_vintages``); True when so."""
-    have = {c["name"] for c in sa.inspect(cx).get_columns("fct_district_stat")}
+def _version_statistics(cx, have: set[str]) -> bool:
+    """DuckDB: an fct_district_stat without validity columns (``have``: its columns) is
+    renamed aside (its rows are copied back as first versions by ``_first_vintages``);
+    True when so."""
     if "valid_from" in have:
         return False
     cx.exec_driver_sql("DROP VIEW IF EXISTS v_attainment")
@@ -1012,16 +1026,15 @@ def _first_vintages(cx) -> None:
     cx.exec_driver_sql("DROP TABLE fct_district_stat__unversioned")
 
 
-def _add_missing_columns(cx, existing: set[str]) -> dict[str, list[str]]:
+def _add_missing_columns(cx, columns: dict[str, set[str]]) -> dict[str, list[str]]:
     """DuckDB files made by an older planwh: add nullable columns added since (the
-    embedded warehouse's counterpart of the PostgreSQL Alembic revisions); returns the
-    columns added, by table."""
-    inspector = sa.inspect(cx)
+    embedded warehouse's counterpart of the PostgreSQL Alembic revisions); ``columns``:
+    the tables there are with their columns. Returns the columns added, by table."""
     added: dict[str, list[str]] = {}
     for table in metadata.sorted_tables:
-        if table.name not in existing:
+        if table.name not in columns:
             continue
-        have = {c["name"] for c in inspector.get_columns(table.name)}
+        have = columns[table.name]
         for col in table.columns:
             if col.name not in have and col.nullable:
                 ddl = col.type.compile(dialect=cx.dialect)
