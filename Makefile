@@ -36,7 +36,7 @@ test: $(DEVSTAMP)  ## run the whole test suite (CI calls this)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
-test-fast: $(DEVSTAMP)  ## the pure tiers only (no PostgreSQL, no Dagster, nothing slow), on every core: under a minute
+test-fast: $(DEVSTAMP)  ## the pure tiers only (no PostgreSQL, Dagster, GX or CLI subprocess, nothing slow), on every core: under a minute
 	$(BIN)/ruff check .
 	$(BIN)/pytest -m "not pg and not e2e and not slow" -n auto -q
 

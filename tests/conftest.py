@@ -104,8 +104,9 @@ def loaded(engine):
 # without remembering to mark it: `pg` (the PostgreSQL server, asked for by `pg_url` or a
 # "postgresql" parameter), `e2e` (Dagster definitions, sensor and runs, the CLI in a
 # subprocess, the webserver), `slow` (fault trials, the distributed executor, whole
-# hostile runs, property oracles, the rest of the parallel-PDF parity cases). Tests may
-# also mark themselves. Files of a tier `-m` leaves out are not even imported.
+# hostile runs, property oracles, the rest of the parallel-PDF parity cases, Great
+# Expectations: its import and context take seconds in every worker). Tests may also mark
+# themselves. Files of a tier `-m` leaves out are not even imported.
 E2E_FILES = {
     "test_asset_metadata.py", "test_asset_snapshot.py", "test_check_agrees.py",
     "test_check_cmd.py", "test_definitions.py", "test_distributed.py", "test_incremental.py",
@@ -116,9 +117,13 @@ E2E_FILES = {
     "test_revisions_run.py",
     "test_plan_batch.py",
     "test_vintages_cli.py",
+    # the planwh CLI in a subprocess (and: no Dagster imported on the way)
+    "test_explain.py", "test_hostile.py",
 }
 SLOW_FILES = {"test_distributed.py", "test_hostile_inputs.py", "test_accuracy_seed.py",
-              "test_attainment_oracle.py", "test_progress_oracle.py", "test_migrations.py"}
+              "test_attainment_oracle.py", "test_progress_oracle.py", "test_migrations.py",
+              # Great Expectations suites and Data Docs (other files mark their GX tests)
+              "test_expectations.py", "test_data_docs_site.py", "test_stats_sql.py"}
 
 
 def _file_tiers(path: Path) -> set[str]:

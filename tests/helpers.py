@@ -6,6 +6,7 @@ sum metric and a `down` ratio metric)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -44,6 +45,15 @@ GROUPS = {"reference", "plans", "stats", "quality", "warehouse", "warehouse_tabl
 PG_ADMIN_URL = os.environ.get(
     "PLANWH_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
+
+
+@functools.cache
+def extracted(path: Path) -> PlanDocument:
+    """``extract_plan`` of a fixture document, once per test process: several test files
+    compare the records of the same fixtures, and only read them."""
+    from extractors.plans import extract_plan
+
+    return extract_plan(path)
 
 
 def pg_available() -> bool:

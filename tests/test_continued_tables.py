@@ -36,7 +36,7 @@ from extractors.pdf_tables import read_pdf
 from extractors.plans import extract_plan
 from extractors.records import GridCell, TableGrid
 from extractors.text import normalise_text
-from tests.helpers import FIXTURES
+from tests.helpers import FIXTURES, extracted
 
 CONTINUED = FIXTURES / "plans" / "continued"
 STEMS = sorted(p.name[: -len(".spec.json")] for p in CONTINUED.glob("*.spec.json"))
@@ -176,7 +176,7 @@ def _spec_records(stem: str) -> list[dict]:
 @pytest.mark.parametrize("doc", DOCS, ids=[d.name for d in DOCS])
 def test_records_are_the_spec_records(doc):
     stem = doc.name.rsplit(".", 1)[0]
-    got = _content(extract_plan(doc).records)
+    got = _content(extracted(doc).records)
     want = _spec_records(stem)
     missing = [r for r in want if r not in got]
     assert not missing, f"{len(missing)} of {len(want)} missing, e.g. {missing[:2]}"

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors.plans import extract_plan
-from tests.helpers import FIXTURES, RAW
+from tests.helpers import FIXTURES, RAW, extracted
 
 LO_DIR = FIXTURES / "plans" / "libreoffice"
 PAIRS = [
@@ -26,7 +25,7 @@ def content(path: Path) -> list[tuple]:
         (r.source_table, r.source_row, r.section, r.task_no, r.task_name, r.indicator_name,
          r.year, r.scope, r.target_text, r.comparator, r.target_value, r.target_value_high,
          r.target_unit, r.baseline_value, r.baseline_year, r.binding, r.indicator_unit)
-        for r in extract_plan(path).records
+        for r in extracted(path).records
     ]
 
 
@@ -44,5 +43,5 @@ def test_libreoffice_pdf_reads_like_its_docx(pdf, docx):
     extra = [r for r in got if r not in expected]
     assert not missing and not extra, f"missing {missing[:3]}\nextra {extra[:3]}"
     assert got == expected  # same order too
-    pages = {r.source_page for r in extract_plan(pdf).records}
+    pages = {r.source_page for r in extracted(pdf).records}
     assert None not in pages and min(pages) >= 1

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, extracted
 
 CORPUS = ROOT / "tests" / "fixtures" / "plans"
 SEED_DIR = ROOT / "raw" / "plans"
@@ -244,9 +244,7 @@ def test_pdf_cells_are_on_the_page_the_gold_says(doc: Path):
 
 @pytest.mark.parametrize("doc", DOCS, ids=_id)
 def test_extract_plan_matches_gold(doc: Path):
-    from extractors.plans import extract_plan
-
-    got = [as_dict(r) for r in extract_plan(doc).records]
+    got = [as_dict(r) for r in extracted(doc).records]
     msgs = diff_records(load_gold(doc), got)
     if msgs:
         shown = "\n  ".join(msgs[:80])
@@ -256,11 +254,9 @@ def test_extract_plan_matches_gold(doc: Path):
 
 @pytest.mark.parametrize("pair", PAIRS, ids=_id)
 def test_docx_and_pdf_renderings_extract_the_same(pair):
-    from extractors.plans import extract_plan
-
     folder, stem = pair
-    a = [as_dict(r) for r in extract_plan(folder / f"{stem}.docx").records]
-    b = [as_dict(r) for r in extract_plan(folder / f"{stem}.pdf").records]
+    a = [as_dict(r) for r in extracted(folder / f"{stem}.docx").records]
+    b = [as_dict(r) for r in extracted(folder / f"{stem}.pdf").records]
     msgs = diff_records(a, b, skip=PER_FILE)
     assert not msgs, "DOCX (expected) vs PDF (got):\n  " + "\n  ".join(msgs[:80])
 

@@ -384,6 +384,7 @@ def test_thresholds_in_one_place():
 # --------------------------------------------------------------------------- suite
 
 
+@pytest.mark.slow  # runs a Great Expectations suite
 def test_progress_suite_passes_on_the_build_and_fails_on_bad_rows(world):
     from expectations.runner import run_suite
 

@@ -267,6 +267,7 @@ def test_restating_to_an_earlier_year_goes_forward_only(engine, tmp_path):
             if i.check == "restatement.later_boundaries"] == ["330113"]
 
 
+@pytest.mark.slow  # runs a Great Expectations suite
 def test_weights_not_summing_to_one_are_not_used(engine, tmp_path):
     bad = WEIGHTS.replace("330104,330114,*,0.4", "330104,330114,*,0.5")
     load(engine, reference_dir(tmp_path, bad))

@@ -210,6 +210,7 @@ def test_one_target_in_force_per_natural_key_year_and_scope(duckdb_url, order):
     engine.dispose()
 
 
+@pytest.mark.slow  # runs a Great Expectations suite
 def test_overlapping_target_validity_fails_the_attainment_suite(duckdb_url):
     from expectations.runner import issues_from, run_suite
     from expectations.suites import TARGET_VERSIONS_SQL
