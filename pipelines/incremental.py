@@ -136,14 +136,23 @@ def refresh_inputs(plans_dir: Path, plan_hashes: dict[str, str], stats: str, ref
 def record_plan(engine, name: str, fingerprint: str, rows: int) -> None:
     """Remember that plan file ``name`` was done with ``fingerprint`` (after its load or
     its hold-back committed)."""
+    record_plans(engine, {name: (fingerprint, rows)})
+
+
+def record_plans(engine, done: dict[str, tuple[str, int]]) -> None:
+    """:func:`record_plan` of many files in one transaction: file name -> (fingerprint,
+    rows)."""
     from warehouse.load import _now
     from warehouse.schema import load_log
 
-    key = PLAN_KEY + name
+    if not done:
+        return
+    now = _now()
+    rows = [{"load_key": PLAN_KEY + name, "content_sha256": fp, "row_count": int(n),
+             "loaded_at": now} for name, (fp, n) in sorted(done.items())]
     with engine.begin() as cx:
-        cx.execute(load_log.delete().where(load_log.c.load_key == key))
-        cx.execute(load_log.insert(), [{"load_key": key, "content_sha256": fingerprint,
-                                        "row_count": int(rows), "loaded_at": _now()}])
+        cx.execute(load_log.delete().where(load_log.c.load_key.in_([r["load_key"] for r in rows])))
+        cx.execute(load_log.insert(), rows)
 
 
 def record_inputs(engine, kind: str, fingerprint: str | None) -> None:

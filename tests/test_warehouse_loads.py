@@ -93,7 +93,7 @@ def test_failed_plan_load_keeps_previous_rows(loaded, monkeypatch):
     def boom(cx, *args):
         raise RuntimeError("injected failure after the delete")
 
-    monkeypatch.setattr(wl, "_insert_plan_rows", boom)
+    monkeypatch.setattr(wl, "_insert_rows", boom)
     with pytest.raises(RuntimeError):
         wl.load_plan(loaded, make_plan(sha="c" * 64), MAPPINGS)
     assert snapshot(loaded) == before

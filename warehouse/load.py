@@ -378,12 +378,53 @@ def _delete_plans(cx: Connection, where: sa.ColumnElement) -> int:
     return len(plan_ids)
 
 
-def _insert_plan_rows(cx: Connection, plan_row: dict, indicators: list[dict], targets: list[dict]):
-    cx.execute(dim_plan.insert(), [plan_row])
-    if indicators:
-        cx.execute(dim_indicator.insert(), indicators)
-    if targets:
-        cx.execute(fct_target.insert(), targets)
+def _insert_rows(cx: Connection, table: sa.Table, rows: list[dict]) -> None:
+    """Insert many rows at once: on DuckDB from an Arrow table (INSERT … SELECT; an
+    executemany through SQLAlchemy is one statement per row there), elsewhere by
+    executemany (psycopg 3: batched multi-row INSERTs)."""
+    if not rows:
+        return
+    if cx.dialect.name != "duckdb":
+        cx.execute(table.insert(), rows)
+        return
+    cols = [c.name for c in table.c if c.name in rows[0]]
+    frame = pa.Table.from_pylist(rows, schema=None).select(cols)
+    duck = cx.connection.dbapi_connection
+    duck.register("_planwh_rows", frame)
+    try:
+        names = ", ".join(f'"{c}"' for c in cols)
+        sql = f"INSERT INTO {table.name} ({names}) SELECT {names} FROM _planwh_rows"
+        try:
+            duck.execute(sql)
+        except duckdb.Error as e:  # as SQLAlchemy would raise it (a refused row, say)
+            raise sa.exc.DBAPIError.instance(sql, None, e, duckdb.Error) from e
+    finally:
+        duck.unregister("_planwh_rows")
+
+
+def _plan_row(plan: PlanDocument, fp: str, now: datetime) -> dict:
+    return {
+        "plan_id": plan.plan_id,
+        "title": plan.title,
+        "issuer": plan.issuer,
+        "period_start": plan.period_start,
+        "period_end": plan.period_end,
+        "source_file": plan.source_file,
+        "source_sha256": plan.source_sha256,
+        "source_format": plan.source_format,
+        "pages": plan.pages,
+        "tables_found": plan.tables_found,
+        "record_count": len(plan.records),
+        "load_fingerprint": fp,
+        "loaded_at": now,
+        "content_fingerprint": content_fingerprint(plan),
+        "declared_revises": plan.revises,
+        "declared_effective_from": plan.effective_from,
+        "lineage_id": plan.plan_id,
+    }
+
+
+FAILED = "failed: "  # load_plans' status prefix of a plan that could not be loaded
 
 
 def load_plan(engine: Engine, plan: PlanDocument, indicator_metrics: list[IndicatorMetric]) -> str:
@@ -392,55 +433,111 @@ def load_plan(engine: Engine, plan: PlanDocument, indicator_metrics: list[Indica
 
     Returns "unchanged" when the same file content was already loaded with the
     same metric mappings and metric directions, else "loaded". A plan with the
-    same plan_id under another file name (a renamed copy) is replaced too.
+    same plan_id under another file name (a renamed copy) is replaced too. A failure
+    raises (the transaction is rolled back).
     """
     with engine.begin() as cx:
-        directions = {
-            r[0]: r[1]
-            for r in cx.execute(sa.select(dim_metric.c.metric_code, dim_metric.c.direction))
-        }
+        return _load_plans(cx, [plan], indicator_metrics)[plan.source_file]
+
+
+def load_plans(engine: Engine, plans: list[PlanDocument],
+               indicator_metrics: list[IndicatorMetric]) -> dict[str, str]:
+    """Load many plans in ONE transaction, set-based; source_file -> status.
+
+    The outcome equals :func:`load_plan` of each plan in the order given (a later plan
+    with the plan_id of an earlier one replaces it, as a renamed copy would), with each
+    step done once for the batch: metric directions and old fingerprints read once,
+    unchanged files skipped, replaced rows deleted and new rows inserted in bulk
+    statements, duplicates marked, revision chains resolved, attainment built and
+    dim_year refreshed once. If the batch fails (one plan's rows are refused by the
+    database, say), it is rolled back and every plan is loaded alone: a plan that fails
+    then gets the status ``"failed: <error>"`` and keeps its previous rows, the others
+    load. A lock timeout (WarehouseLocked) is raised, not retried plan by plan.
+    """
+    from warehouse.locks import WarehouseLocked
+
+    if not plans:
+        return {}
+    try:
+        with engine.begin() as cx:
+            return _load_plans(cx, plans, indicator_metrics)
+    except WarehouseLocked:
+        raise
+    except Exception:
+        if len(plans) == 1:
+            raise
+    out: dict[str, str] = {}
+    for plan in plans:  # one transaction each: the failing plan is held back alone
+        try:
+            out[plan.source_file] = load_plan(engine, plan, indicator_metrics)
+        except WarehouseLocked:
+            raise
+        except Exception as e:  # noqa: BLE001 - reported as the plan's status
+            first = (str(e).strip().splitlines() or [""])[0]
+            out[plan.source_file] = f"{FAILED}{type(e).__name__}: {first}"[:500]
+    return out
+
+
+def _load_plans(cx: Connection, plans: list[PlanDocument],
+                indicator_metrics: list[IndicatorMetric]) -> dict[str, str]:
+    """load_plans' transaction (see there)."""
+    directions = {
+        r[0]: r[1]
+        for r in cx.execute(sa.select(dim_metric.c.metric_code, dim_metric.c.direction))
+    }
+    files = {p.source_file for p in plans}
+    ids = {p.plan_id for p in plans}
+    # the rows a plan of the batch may find or replace: same file name or same plan_id
+    touched = (dim_plan.c.source_file.in_(sorted(files)) | dim_plan.c.plan_id.in_(sorted(ids)))
+    old = cx.execute(sa.select(dim_plan.c.plan_id, dim_plan.c.source_file,
+                               dim_plan.c.load_fingerprint).where(touched)).all()
+    # what the warehouse holds as the batch goes on, plan after plan (load_plan's order):
+    # source_file -> (plan_id, load fingerprint, the plan of the batch or None: a stored row)
+    held: dict[str, tuple[str, str, PlanDocument | None]] = {
+        r.source_file: (r.plan_id, r.load_fingerprint, None) for r in old}
+    status: dict[str, str] = {}
+    replaced: set[str] = set()  # plan_ids of stored rows that are deleted
+    dropped: set[str] = set()  # content fingerprints of batch plans replaced within it
+    for plan in plans:
         fp = _fingerprint(plan, indicator_metrics, directions)
-        old = cx.execute(
-            sa.select(dim_plan.c.load_fingerprint).where(dim_plan.c.source_file == plan.source_file)
-        ).scalar()
-        if old == fp:
-            return "unchanged"
-        replaced = (dim_plan.c.source_file == plan.source_file) | (dim_plan.c.plan_id == plan.plan_id)
-        groups = _fingerprints_of(cx, replaced)
-        chains = _lineages_of(cx, replaced) | {plan.plan_id}  # revision chains touched
-        _delete_plans(cx, replaced)
-        content = content_fingerprint(plan)
-        plan_row = {
-            "plan_id": plan.plan_id,
-            "title": plan.title,
-            "issuer": plan.issuer,
-            "period_start": plan.period_start,
-            "period_end": plan.period_end,
-            "source_file": plan.source_file,
-            "source_sha256": plan.source_sha256,
-            "source_format": plan.source_format,
-            "pages": plan.pages,
-            "tables_found": plan.tables_found,
-            "record_count": len(plan.records),
-            "load_fingerprint": fp,
-            "loaded_at": _now(),
-            "content_fingerprint": content,
-            "declared_revises": plan.revises,
-            "declared_effective_from": plan.effective_from,
-            "lineage_id": plan.plan_id,
-        }
-        _insert_plan_rows(
-            cx, plan_row, _indicator_rows(plan, indicator_metrics, directions), _target_rows(plan)
-        )
-        _mark_duplicates(cx, groups | {content})
-        # revision links, indicator versions and target validity (this plan may revise
-        # another, or be the one a loaded revision names)
-        resolve_revisions(cx, chains)
-        # the plan's attainment rows (deleted with its old rows above) are rebuilt in this
-        # same transaction: v_attainment never shows the plan without them
-        build_plan_attainment(cx, [plan.plan_id])
-        refresh_dim_year(cx)
-    return "loaded"
+        if plan.source_file in held and held[plan.source_file][1] == fp:
+            status[plan.source_file] = "unchanged"
+            continue
+        for f, (pid, _, doc) in list(held.items()):
+            if f == plan.source_file or pid == plan.plan_id:
+                del held[f]
+                if doc is None:
+                    replaced.add(pid)
+                else:  # an earlier plan of the batch, replaced before it was written
+                    dropped.add(content_fingerprint(doc))
+        held[plan.source_file] = (plan.plan_id, fp, plan)
+        status[plan.source_file] = "loaded"
+    new = {f: (fp, doc) for f, (_, fp, doc) in held.items() if doc is not None}
+    if not new and not replaced:
+        return status
+    gone = dim_plan.c.plan_id.in_(sorted(replaced))
+    groups = (_fingerprints_of(cx, gone) if replaced else set()) | dropped
+    chains = (_lineages_of(cx, gone) if replaced else set()) | {d.plan_id for _, d in new.values()}
+    if replaced:
+        _delete_plans(cx, gone)
+    now = _now()
+    plan_rows, indicators, targets = [], [], []
+    for fp, doc in new.values():
+        plan_rows.append(_plan_row(doc, fp, now))
+        indicators += _indicator_rows(doc, indicator_metrics, directions)
+        targets += _target_rows(doc)
+    _insert_rows(cx, dim_plan, plan_rows)
+    _insert_rows(cx, dim_indicator, indicators)
+    _insert_rows(cx, fct_target, targets)
+    _mark_duplicates(cx, groups | {r["content_fingerprint"] for r in plan_rows})
+    # revision links, indicator versions and target validity (a plan may revise
+    # another, or be the one a loaded revision names)
+    resolve_revisions(cx, chains)
+    # the plans' attainment rows (deleted with their old rows above) are rebuilt in this
+    # same transaction: v_attainment never shows a plan without them
+    build_plan_attainment(cx, sorted(r["plan_id"] for r in plan_rows))
+    refresh_dim_year(cx)
+    return status
 
 
 def delete_plan(engine: Engine, source_file: str) -> int:

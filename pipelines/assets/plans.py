@@ -20,6 +20,7 @@ from pipelines.table_assets import table_materializations
 plan_files = dg.DynamicPartitionsDefinition(name="plan_files")
 
 TARGETS_CHECK = "targets_quality"
+LOAD_CHECK = "plan_load"  # ingest_issues.check_name of a plan the warehouse refused
 
 
 PREVIEW_COLUMNS = ["source_page", "source_table", "source_row", "indicator_name", "year",
@@ -72,6 +73,23 @@ class PlanIOManager(dg.UPathIOManager):
 
         with path.open("rb") as f:
             return pickle.load(f)
+
+    def load_partitions(self, context):
+        """A range's partitions with one debug line for all of them (UPathIOManager logs
+        one event per partition: ~100 event-log writes for a run over 100 plans)."""
+        keys = list(context.asset_partition_keys)
+        if len(keys) == 1:
+            return super().load_partitions(context)
+        paths = self._get_paths_for_partitions(context)
+        folder = paths[keys[0]].parent if keys else ""
+        context.log.debug(f"Loading {len(keys)} partitions of plan_targets from {folder} "
+                          "using PlanIOManager")
+        objs = PlanBatch()
+        for key in keys:
+            obj = self.load_from_path(context=context, path=paths[key])
+            if obj is not None:
+                objs[key] = obj
+        return objs
 
     def handle_output(self, context, obj) -> None:
         if isinstance(obj, PlanBatch) and context.has_asset_partitions:
@@ -138,8 +156,8 @@ def _batch_targets(context: dg.AssetExecutionContext, raw: RawFolder,
     from extractors.budget import read_plans
     from extractors.files import find_input
     from pipelines.checks import suite_metadata
-    from pipelines.incremental import plan_fingerprint, record_plan, reference_hash
-    from warehouse.load import replace_issues
+    from pipelines.incremental import plan_fingerprint, record_plans, reference_hash
+    from warehouse.issues import replace_issues_of
 
     names = list(context.partition_keys)
     engine = warehouse.get_engine()
@@ -151,6 +169,10 @@ def _batch_targets(context: dg.AssetExecutionContext, raw: RawFolder,
     docs = PlanBatch()
     plans: dict[str, PlanDocument] = {}
     held: dict[str, str] = {}  # file -> why it is held back
+    # written at the end, each in one transaction: every file's issues, then the
+    # fingerprints of the files held back (a crash in between: they are read again)
+    issues_of: dict[str, list[IngestIssue]] = {}
+    done: dict[str, tuple[str, int]] = {}
     for name in names:
         got = read.get(name) if name in shas else UnreadableDocument(
             name, "file no longer exists in raw/plans")
@@ -165,9 +187,9 @@ def _batch_targets(context: dg.AssetExecutionContext, raw: RawFolder,
             reason = "not read: " + str(got).splitlines()[0].split(": ", 1)[-1]
             issue = IngestIssue(name, "document", "error", reason, check="reader_error")
         held[name] = issue.reason
-        replace_issues(engine, f"plan:{name}", [issue])
+        issues_of[f"plan:{name}"] = [issue]
         if name in shas:  # held back with its issue: not read again while nothing changes
-            record_plan(engine, name, plan_fingerprint(shas[name], ref_hash), 0)
+            done[name] = (plan_fingerprint(shas[name], ref_hash), 0)
         context.log.warning(f"{name}: {issue.reason}")
         context.add_asset_metadata({"file": name, "status": "held back (unreadable)",
                                     "error": issue.reason, "issues": 1,
@@ -184,7 +206,7 @@ def _batch_targets(context: dg.AssetExecutionContext, raw: RawFolder,
         if suite else []
     for name, plan in plans.items():
         issues = plan_issues(name, plan) + by_file.get(plan.source_file, [])
-        replace_issues(engine, f"plan:{name}", issues)
+        issues_of[f"plan:{name}"] = issues
         errors = [i for i in by_file.get(plan.source_file, []) if i.severity == "error"]
         fingerprint = plan_fingerprint(plan.source_sha256, ref_hash)
         part = frame[frame["source_file"] == plan.source_file]
@@ -195,7 +217,7 @@ def _batch_targets(context: dg.AssetExecutionContext, raw: RawFolder,
                    else "the `targets` suite could not run: " + raised[0].name)
             held[name] = why
             docs[name] = None
-            record_plan(engine, name, fingerprint, 0)
+            done[name] = (fingerprint, 0)
             context.log.warning(f"{name}: held back from the warehouse by {TARGETS_CHECK} "
                                 f"({why})")
             meta["status"] = f"held back ({why})"
@@ -204,6 +226,8 @@ def _batch_targets(context: dg.AssetExecutionContext, raw: RawFolder,
             meta["status"] = "read"
         meta["input_fingerprint"] = fingerprint
         context.add_asset_metadata(meta, partition_key=name)
+    replace_issues_of(engine, issues_of)
+    record_plans(engine, done)
     yield dg.Output(docs, metadata={
         "files": len(names), "held_back": len(held), "read_on_cores": workers})
     meta = suite_metadata(suite) if suite else {}
@@ -331,25 +355,82 @@ def plan_tables(context: dg.AssetExecutionContext, plan_targets: Any,
     ref_hash = reference_hash(raw.reference_dir)  # before the read: a later change re-reads
     ref = read_reference(raw.reference_dir)
     engine = warehouse.get_engine()
-    loaded = 0
-    meta: dict = {}
-    for name in names:
-        doc = docs.get(name)
-        if doc is None:  # held back or unreadable: keep what was loaded before
-            if len(names) > 1:
-                context.add_asset_metadata({"status": "kept previous rows"}, partition_key=name)
-            continue
-        # the records' preview is on plan_targets' page of the same run: not built again
-        meta = _load_one(context, engine, name, doc, ref, ref_hash, preview=len(names) == 1)
-        loaded += 1
-        if len(names) > 1:
-            context.add_asset_metadata(meta, partition_key=name)
+    if len(names) > 1:
+        loaded = _load_batch(context, engine, names, docs, ref, ref_hash)
+    else:
+        meta = _load_one(context, engine, names[0], docs[names[0]], ref, ref_hash)
     for event in table_materializations("plan_tables", engine):  # each table in the lineage
         context.log_event(event)
     if len(names) > 1:
         return dg.MaterializeResult(metadata={"files": len(names), "loaded": loaded,
                                               "kept_previous_rows": len(names) - loaded})
     return dg.MaterializeResult(metadata=meta)
+
+
+def _load_batch(context, engine, names: list[str], docs: dict, ref, ref_hash: str) -> int:
+    """The plans of a range in one transaction (warehouse.load.load_plans), then their
+    fingerprints in one more; a plan the database refuses is held back alone (an error
+    issue in its scope, no fingerprint: read again next time). Returns the plans loaded
+    (or found unchanged)."""
+    from pipelines.incremental import plan_fingerprint, record_plans
+    from warehouse.issues import replace_issues_of
+    from warehouse.load import FAILED, load_plans
+
+    batch = {name: docs[name] for name in names if docs.get(name) is not None}
+    for name in names:
+        if name not in batch:  # held back or unreadable: keep what was loaded before
+            context.add_asset_metadata({"status": "kept previous rows"}, partition_key=name)
+    status = load_plans(engine, list(batch.values()), ref.indicator_metrics)
+    ok = {n: d for n, d in batch.items() if not status[d.source_file].startswith(FAILED)}
+    # after the loads committed: a crash in between only means the plans are read again
+    record_plans(engine, {n: (plan_fingerprint(d.source_sha256, ref_hash), len(d.records))
+                          for n, d in ok.items()})
+    failed = {n: status[d.source_file] for n, d in batch.items() if n not in ok}
+    if failed:  # never silent: the load failure joins the file's issues
+        from warehouse.schema import ingest_issues
+
+        scopes = {f"plan:{n}": n for n in failed}
+        with engine.connect() as c:
+            kept = c.execute(sa.select(ingest_issues).where(
+                ingest_issues.c.scope.in_(sorted(scopes))).order_by(
+                ingest_issues.c.scope, ingest_issues.c.issue_no)).all()
+        issues: dict[str, list[IngestIssue]] = {s: [] for s in scopes}
+        for r in kept:
+            if r.check_name != LOAD_CHECK:
+                issues[r.scope].append(IngestIssue(r.source_file, r.location, r.severity,
+                                                   r.reason, r.check_name))
+        for scope, name in scopes.items():
+            why = failed[name][len(FAILED):]
+            issues[scope].append(IngestIssue(name, "document", "error",
+                                             f"not loaded into the warehouse: {why}",
+                                             check=LOAD_CHECK))
+            context.log.warning(f"{name}: held back, the warehouse refused it ({why}); "
+                                "its previous rows are kept")
+        replace_issues_of(engine, issues)
+    same_as: dict[str, str] = {}
+    if ok:
+        with engine.connect() as c:
+            same_as = dict(c.execute(sa.text(
+                "SELECT p.plan_id, o.source_file FROM dim_plan p JOIN dim_plan o "
+                "ON o.plan_id = p.duplicate_of WHERE p.plan_id IN :ids").bindparams(
+                sa.bindparam("ids", expanding=True)), {"ids": sorted({
+                    d.plan_id for d in ok.values()})}).all())
+    for name, doc in batch.items():
+        if name in failed:
+            meta = {"status": f"held back (load failed: {failed[name][len(FAILED):]})",
+                    "plan_id": doc.plan_id}
+        else:
+            other = same_as.get(doc.plan_id)
+            if other:
+                context.log.info(f"{doc.source_file} renders the same plan as {other}: "
+                                 "v_attainment shows that one")
+            # the records' preview is on plan_targets' page of the same run
+            meta = {"status": status[doc.source_file], "same_plan_as": other or "-",
+                    "plan_id": doc.plan_id,
+                    "indicators": len({r.indicator_id for r in doc.records}),
+                    "dagster/row_count": dg.MetadataValue.int(len(doc.records))}
+        context.add_asset_metadata(meta, partition_key=name)
+    return len(ok)
 
 
 def _load_one(context, engine, name: str, plan: PlanDocument, ref, ref_hash: str,
