@@ -7,7 +7,8 @@ quality check failed, or a plan file held back by its checks, is *quarantined* i
 (held back, listed in ingest_issues), not a failed run.
 
 The run reads the plan files on every core (``PLANWH_WORKERS``), validates them at once
-and loads them one after the other (the warehouse has one writer). Nothing is redone that
+and loads them in one transaction (the warehouse has one writer; a plan the database
+refuses is held back alone). Nothing is redone that
 did not change (pipelines/incremental.py): a plan file whose content, reference data and
 code version are those of its last run is not read; the statistics and the refresh are
 left out when their inputs are those they were last done with (recorded in the

@@ -42,9 +42,13 @@ def records_preview(targets: pd.DataFrame) -> pd.DataFrame:
 # single_run) instead of one run per file. plan_targets then reads every file of the range
 # on every core (extractors.budget.read_plans: bare forks under the reader budget),
 # validates all their target records in one GX validation, splits the failures back by
-# file and holds back only the files with error rows; plan_tables loads the others one
-# after the other (the step holds the `warehouse` pool). Each partition gets its own
-# materialisation with its own metadata (context.add_asset_metadata). A run of one
+# file and holds back only the files with error rows; plan_tables loads the others in
+# ONE set-based transaction (warehouse.load.load_plans; a plan the database refuses is
+# then held back alone with an error issue, the others load; the step holds the
+# `warehouse` pool). Issues and load_log fingerprints of the range are written in one
+# transaction each. Each partition gets its own materialisation with its own metadata
+# (context.add_asset_metadata); PlanIOManager loads the range's documents with one log
+# line, not one event per partition. A run of one
 # partition (`dagster/partition`, e.g. `plan_job` on a Celery worker) works as before: a
 # failed check blocks plan_tables (quarantine).
 
@@ -277,8 +281,8 @@ with warnings.catch_warnings():
         backfill_policy=dg.BackfillPolicy.single_run(),
         description="dim_plan, dim_indicator and fct_target rows of one plan document: deleted and "
                     "re-inserted in one transaction (skipped when the same file content is loaded). "
-                    "A run over many plan files loads them one after the other, each in its own "
-                    "transaction.",
+                    "A run over many plan files loads them all in one transaction (a plan the "
+                    "database refuses is held back alone, with an error issue).",
     )
 
 
