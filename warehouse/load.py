@@ -342,19 +342,23 @@ def content_fingerprint(plan: PlanDocument) -> str:
 def _mark_duplicates(cx: Connection, fingerprints: set[str | None]) -> None:
     """Within each group of identical renderings, the DOCX (else the first file name) is the
     plan analysts see; the others point at it through duplicate_of."""
-    for fp in fingerprints - {None}:
-        docs = cx.execute(
-            sa.select(dim_plan.c.plan_id, dim_plan.c.source_format, dim_plan.c.source_file)
-            .where(dim_plan.c.content_fingerprint == fp)
-        ).fetchall()
-        if not docs:
-            continue
+    wanted = sorted(fingerprints - {None})
+    if not wanted:
+        return
+    groups: dict[str, list] = {}
+    for d in cx.execute(
+        sa.select(dim_plan.c.plan_id, dim_plan.c.source_format, dim_plan.c.source_file,
+                  dim_plan.c.duplicate_of, dim_plan.c.content_fingerprint)
+        .where(dim_plan.c.content_fingerprint.in_(wanted))
+    ):
+        groups.setdefault(d.content_fingerprint, []).append(d)
+    for docs in groups.values():
         keep = min(docs, key=lambda d: (d.source_format != "docx", d.source_file)).plan_id
         for d in docs:
-            cx.execute(
-                dim_plan.update().where(dim_plan.c.plan_id == d.plan_id)
-                .values(duplicate_of=None if d.plan_id == keep else keep)
-            )
+            want = None if d.plan_id == keep else keep
+            if d.duplicate_of != want:  # only the rows that change are written
+                cx.execute(dim_plan.update().where(dim_plan.c.plan_id == d.plan_id)
+                           .values(duplicate_of=want))
 
 
 def _fingerprints_of(cx: Connection, where: sa.ColumnElement) -> set[str | None]:
