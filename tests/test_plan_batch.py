@@ -104,6 +104,11 @@ def test_plan_job_over_a_range_holds_back_only_the_bad_file(engine, url, tmp_pat
         assert mats[("plan_targets", "bad.docx")]["status"].value.startswith("held back")
         assert all(mats[("plan_targets", n)]["status"].value == "read" for n in good)
         assert mats[("plan_tables", "bad.docx")]["status"].value == "kept previous rows"
+        assert all(mats[("plan_tables", n)]["status"].value == "loaded" for n in good)
+        # the range's documents reach plan_tables with one log line, not one per partition
+        logs = [e.message for e in instance.all_logs(result.run_id) if e.message]
+        assert not [m for m in logs if m.startswith("Loading partition")]
+        assert [m for m in logs if m.startswith(f"Loading {len(names)} partitions of plan_targets")]
         [check] = result.get_asset_check_evaluations()
         assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
         assert "bad.docx" in check.description
