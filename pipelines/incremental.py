@@ -196,11 +196,25 @@ class Known:
     held_back: set[str] = field(default_factory=set)  # files with error issues of their own
     anything_loaded: bool = False  # load_log has any row (this warehouse was ever loaded)
     inputs: dict[str, str] = field(default_factory=dict)  # stats/refresh -> fingerprint
+    _holders: dict[str, set[str]] | None = field(default=None, repr=False, compare=False)
 
-    def unchanged(self, name: str, file_sha: str, ref_hash: str) -> bool:
+    def unchanged(self, name: str, file_sha: str, ref_hash: str,
+                  present: set[str] | None = None) -> bool:
+        """Read with these inputs before, and its rows are where that left them: loaded
+        under its name, held back, or loaded under another name with the same bytes (a
+        byte-identical copy is one plan document: reading it again would only swap the
+        names back and forth), as long as that other file is still ``present`` (the
+        plan files there are now; None: any)."""
         if self.fingerprints.get(name) != plan_fingerprint(file_sha, ref_hash):
             return False
-        return self.loaded_sha.get(name) == file_sha or name in self.held_back
+        if self.loaded_sha.get(name) == file_sha or name in self.held_back:
+            return True
+        if self._holders is None:
+            self._holders = {}
+            for held, sha in self.loaded_sha.items():
+                self._holders.setdefault(sha, set()).add(held)
+        holders = self._holders.get(file_sha, set())
+        return bool(holders if present is None else holders & present)
 
 
 def read_known(engine) -> Known:
@@ -300,7 +314,8 @@ def plan_launch(raw: Path, url: str, instance=None, *, accept_shrink: bool = Fal
     ref = reference_hash(raw / "reference")
     known, why = known_state(url)
     names = [p.name for p in paths]
-    skipped = [n for n in names if n in hashes and known.unchanged(n, hashes[n], ref)]
+    skipped = [n for n in names
+               if n in hashes and known.unchanged(n, hashes[n], ref, set(hashes))]
     todo = [n for n in names if n not in skipped]
 
     stats_files = input_files(raw / "stats", STATS_SUFFIXES) if (raw / "stats").is_dir() else []

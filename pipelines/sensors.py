@@ -135,12 +135,16 @@ def evaluate(raw: RawFolder, cursor: str | None, partitions: Collection[str],
             tags={PRIORITY_TAG: STATS_PRIORITY, INPUTS_TAG: inputs},
         ))
     reference_changed = ref_hash != state.get("ref_hash")
+    # a removed file's byte-identical copy too: the removed one held their one plan's rows
+    removed_content = {known_plans[n][2] for n in removed if n in known_plans}
     candidates = [n for n in sorted(plans) if reference_changed or n in added
-                  or known_plans.get(n, [None, None, None])[2] != plans[n][2]]
+                  or known_plans.get(n, [None, None, None])[2] != plans[n][2]
+                  or plans[n][2] in removed_content]
     known = Known()
     if candidates and warehouse_url:  # only then: a quiet tick opens no warehouse
         known, _ = known_state(warehouse_url)
-    todo = [n for n in candidates if not known.unchanged(n, plans[n][2], ref_hash)]
+    todo = [n for n in candidates
+            if not known.unchanged(n, plans[n][2], ref_hash, set(plans))]
     # one run over the partition range of the files to read (more only when unchanged
     # files lie between them), in the instance's order: the partitions kept, then the ones
     # this tick adds (appended in that order)

@@ -216,3 +216,46 @@ def test_noop_rerun_without_dagster_home_redoes_nothing(tmp_path, monkeypatch):
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["0", "False", "False", "False"]
     assert snapshot(url) == before
+
+
+def test_byte_identical_copy_is_traced_and_settles(tmp_path, monkeypatch):
+    """Two plan files with the same bytes are one plan document (plan_id is the content
+    hash), loaded once. The file whose rows are not in dim_plan gets a warning naming the
+    one that holds them (never silent); an unchanged pair is a no-op (no ping-pong of
+    re-reads); when the holder is deleted, the copy is read and loaded under its own name."""
+    url = f"duckdb:///{tmp_path / 'wh.duckdb'}"
+    monkeypatch.chdir(tmp_path)
+    raw = copy_raw(tmp_path / "raw", plans=False)
+    a, b = raw / "plans" / "a_plan.docx", raw / "plans" / "b_copy.docx"
+    shutil.copy(FIXTURE_PLAN, a)
+    shutil.copy(FIXTURE_PLAN, b)
+    r = Runner(raw, url, tmp_path / "dagster_home", monkeypatch)
+    r.run()
+
+    def state():
+        engine = sa.create_engine(url)
+        try:
+            with engine.connect() as c:
+                files = [x[0] for x in c.execute(sa.text("SELECT source_file FROM dim_plan"))]
+                copies = c.execute(sa.text(
+                    "SELECT source_file, severity, reason, check_name FROM ingest_issues "
+                    "WHERE check_name = 'plan_same_content'")).all()
+        finally:
+            engine.dispose()
+        return files, copies
+
+    files, copies = state()
+    assert len(files) == 1
+    holder = files[0]
+    copy = ({a.name, b.name} - {holder}).pop()
+    assert [(c.source_file, c.severity) for c in copies] == [(copy, "warning")]
+    assert holder in copies[0].reason and "same content" in copies[0].reason
+
+    labels, second, _ = r.run()  # nothing changed: nothing read again
+    assert labels == [] and second.todo == []
+    assert state() == (files, copies)
+
+    (raw / "plans" / holder).unlink()
+    r.run()
+    files, copies = state()
+    assert files == [copy] and copies == []

@@ -492,6 +492,10 @@ def plan_registry(context: dg.AssetExecutionContext, raw: RawFolder,
     # a legacy .doc or any other file that is not read: one issue each
     unsupported = plan_file_issues(raw.plans_dir)
     replace_issues(engine, "plans", unsupported)
+    copies = same_content_issues(engine, raw.plans_dir, present)
+    replace_issues(engine, COPIES_SCOPE, copies)
+    for issue in copies:
+        context.log.warning(f"{issue.source_file}: {issue.reason}")
     for issue in unsupported:
         context.log.warning(f"{issue.source_file}: {issue.reason}")
     if removed:
@@ -504,6 +508,39 @@ def plan_registry(context: dg.AssetExecutionContext, raw: RawFolder,
                   **({"data_docs": dg.MetadataValue.path(str(docs))} if docs else {}),
                   "removed": ", ".join(removed) or "-", **table_metadata(frame, rows=20)}
     )
+
+
+COPIES_SCOPE = "plan_copies"
+COPY_CHECK = "plan_same_content"
+
+
+def same_content_issues(engine, plans_dir, present: set[str]) -> list[IngestIssue]:
+    """A warning for each plan file whose bytes equal a file that dim_plan holds under
+    another name: plan_id is the content hash, so the two are one plan document, loaded
+    once (the later-loaded name replaces the other, as a renamed file would). Only the
+    present files without rows of their own are hashed (copies and held-back files)."""
+    from extractors.files import find_input
+
+    with engine.connect() as c:
+        holders = {}
+        for name, sha in c.execute(sa.text("SELECT source_file, source_sha256 FROM dim_plan")):
+            holders.setdefault(sha, name)
+        errors = {r[0].split(":", 1)[1] for r in c.execute(sa.text(
+            "SELECT DISTINCT scope FROM ingest_issues WHERE scope LIKE 'plan:%' "
+            "AND severity = 'error'"))}
+    held = set(holders.values())
+    issues = []
+    for name in sorted(present - held - errors):
+        try:
+            sha = file_sha256(find_input(plans_dir, name))
+        except OSError:
+            continue
+        if sha in holders:
+            issues.append(IngestIssue(
+                name, "document", "warning",
+                f"same content as {holders[sha]} (byte-identical): one plan document, "
+                f"loaded once, under {holders[sha]}", check=COPY_CHECK))
+    return issues
 
 
 def _build_plan_docs(context, present: set[str]):
