@@ -1043,8 +1043,12 @@ def _replace_duckdb(cx: Connection, rows: str, stale: list[str], now: datetime) 
             f"CASE WHEN {old} THEN n.vintage_id ELSE c.vintage_id END "
             f"FROM {current} c FULL JOIN ({rows}) n ON {_SAME_FIGURE} "
             "CROSS JOIN _planwh_clock k")
+    # no key index (as fct_attainment): the build makes each figure's versions unique by
+    # construction and the stat_versions check verifies it; DuckDB keeps an ART index in
+    # memory, which under the connection's memory_limit (256 MB) failed to commit at 3M
+    # rows and took the memory that joins over the table need (bench/README.md)
     if rebuild_duckdb_table(cx, "fct_district_stat",
-                            lambda t: f"INSERT INTO {t} ({cols}) {body}"):
+                            lambda t: f"INSERT INTO {t} ({cols}) {body}", unique_key=False):
         return
     _apply_versions(cx, rows, stale, now)
 
