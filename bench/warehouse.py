@@ -42,7 +42,12 @@ from extractors.records import (  # noqa: E402
 )
 from warehouse import load as wl  # noqa: E402
 from warehouse.attainment import build_attainment  # noqa: E402
-from warehouse.schema import create_schema, make_engine, rebuild_duckdb_table  # noqa: E402
+from warehouse.schema import (  # noqa: E402
+    create_schema,
+    duckdb_build_memory,
+    make_engine,
+    rebuild_duckdb_table,
+)
 
 OUT = ROOT / "bench" / "out"
 PG_ADMIN = os.environ.get(
@@ -269,7 +274,8 @@ def _run_plain(engine, sql: str) -> None:
 
 
 def _run(engine, sql: str) -> None:
-    with engine.begin() as cx:
+    """The hand join, with the memory build_attainment gets (duckdb_build_memory)."""
+    with duckdb_build_memory(engine), engine.begin() as cx:
         cx.exec_driver_sql("DROP TABLE IF EXISTS hand_attainment")
         cx.exec_driver_sql(sql)
 

@@ -67,3 +67,34 @@ def test_constraints_reject_bad_rows(loaded, table, row):
         with loaded.begin() as cx:
             cx.execute(metadata.tables[table].insert(), [row])
     assert snapshot(loaded) == before
+
+
+def test_duckdb_build_memory_is_raised_for_the_build_and_put_back(tmp_path, monkeypatch):
+    """The attainment build runs with PLANWH_DUCKDB_BUILD_MEMORY_LIMIT; loads keep the
+    connection's limit, put back after the build even when it fails."""
+    import pytest
+    import sqlalchemy as sa
+
+    from warehouse.schema import duckdb_build_memory, make_engine
+
+    monkeypatch.setenv("PLANWH_DUCKDB_MEMORY_LIMIT", "200MB")
+    monkeypatch.setenv("PLANWH_DUCKDB_BUILD_MEMORY_LIMIT", "600MB")
+    engine = make_engine(f"duckdb:///{tmp_path / 'wh.duckdb'}")
+
+    def limit() -> str:
+        with engine.connect() as cx:
+            return cx.exec_driver_sql(
+                "SELECT current_setting('memory_limit')").scalar()
+
+    try:
+        before = limit()
+        with duckdb_build_memory(engine):
+            during = limit()
+        assert before != during and during.startswith("5")  # 600 MB shown as 572.2 MiB
+        assert limit() == before
+        with pytest.raises(sa.exc.DBAPIError), duckdb_build_memory(engine):
+            with engine.begin() as cx:
+                cx.exec_driver_sql("SELECT * FROM no_such_table")
+        assert limit() == before
+    finally:
+        engine.dispose()

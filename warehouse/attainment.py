@@ -40,7 +40,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from warehouse.revisions import resolve_revisions
-from warehouse.schema import PG_WORK_MEM, fct_attainment, rebuild_duckdb_table
+from warehouse.schema import (
+    PG_WORK_MEM,
+    duckdb_build_memory,
+    fct_attainment,
+    rebuild_duckdb_table,
+)
 from warehouse.sql import district_in_force, render, sql_file
 
 DEFAULT_TOLERANCE = 0.05
@@ -164,8 +169,9 @@ def build_attainment(engine: Engine) -> int:
     DuckDB: the INSERT … SELECT into a fresh copy of the table swapped in
     (``rebuild_duckdb_table``). PostgreSQL: see ``_rebuild_postgres``. Either way a
     failure leaves the previous rows, and readers see the old or the new table whole.
+    DuckDB builds with more memory than loads (``duckdb_build_memory``).
     """
-    with engine.begin() as cx:
+    with duckdb_build_memory(engine), engine.begin() as cx:
         # plan revisions settled once more over every loaded plan (a plan loaded
         # concurrently with the one it revises is linked here at the latest)
         resolve_revisions(cx)

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -824,6 +825,32 @@ def duckdb_config() -> dict[str, str]:
     core (``os.cpu_count()``)."""
     limit = os.environ.get(DUCKDB_MEMORY_ENV, "").strip() or DUCKDB_MEMORY_DEFAULT
     return {"memory_limit": limit, "threads": str(os.cpu_count() or 1)}
+
+
+DUCKDB_BUILD_MEMORY_ENV = "PLANWH_DUCKDB_BUILD_MEMORY_LIMIT"
+DUCKDB_BUILD_MEMORY_DEFAULT = "1GB"
+
+
+@contextmanager
+def duckdb_build_memory(engine: Engine) -> Iterator[None]:
+    """Around a warehouse build whose joins want memory (the attainment build): DuckDB's
+    ``memory_limit`` raised to ``PLANWH_DUCKDB_BUILD_MEMORY_LIMIT`` (default 1GB), then
+    put back. Loads stream and stay under the connection's limit (256MB); a hash join
+    over 10M statistics under it spills and took twice as long (bench/README.md). The
+    setting is the database's: it is put back on the same engine after the build,
+    whether the build succeeded or not. PostgreSQL: nothing (the build sets its own
+    ``work_mem``)."""
+    if engine.dialect.name != "duckdb":
+        yield
+        return
+    limit = os.environ.get(DUCKDB_BUILD_MEMORY_ENV, "").strip() or DUCKDB_BUILD_MEMORY_DEFAULT
+    with engine.connect() as cx:
+        cx.exec_driver_sql(f"SET memory_limit = {_quote(limit)}")
+    try:
+        yield
+    finally:  # the connections' own setting (current_setting() reads back rounded)
+        with engine.connect() as cx:
+            cx.exec_driver_sql(f"SET memory_limit = {_quote(duckdb_config()['memory_limit'])}")
 
 
 def is_postgres(engine: Engine) -> bool:
