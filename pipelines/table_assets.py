@@ -27,7 +27,8 @@ from pipelines.assets.common import OWNERS
 TABLE_WRITERS: dict[str, list[str]] = {
     "reference": ["dim_district", "dim_metric", "bridge_district_lineage", "ref_split_weight",
                   "ref_plan_revision"],
-    "fct_district_stat_restated": ["fct_attainment_restated"],
+    "fct_district_stat_restated": ["fct_district_stat_restatement", "ref_restate_unchanged",
+                                   "fct_attainment_restated"],
     "plan_tables": ["dim_plan", "dim_indicator", "fct_target"],
     "fct_district_stat": ["stat_vintage"],
 }

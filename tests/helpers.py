@@ -37,6 +37,7 @@ ASSETS = {"reference", "plan_targets", "plan_tables", "plan_registry", "district
           # warehouse tables written by another asset, and the analysts' view
           "dim_district", "dim_metric", "dim_plan", "dim_indicator", "fct_target", "dim_year",
           "bridge_district_lineage", "ref_split_weight", "fct_attainment_restated",
+          "fct_district_stat_restatement", "ref_restate_unchanged",
           "ref_plan_revision", "stat_vintage", "v_attainment"}
 CHECKS = {"targets_quality", "district_stats_quality", "attainment_quality",
           "progress_quality", "restatement_quality", "stat_versions"}

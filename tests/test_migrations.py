@@ -223,7 +223,8 @@ def test_an_older_duckdb_file_gets_the_relative_reading(tmp_path):
     assert rows(engine, RELATIVE_ROW) == judged
 
 
-RESTATE_TABLES = {"bridge_district_lineage", "ref_split_weight", "fct_district_stat_restated",
+RESTATE_TABLES = {"bridge_district_lineage", "ref_split_weight", "fct_district_stat_restatement",
+                  "ref_restate_unchanged",
                   "fct_attainment_restated"}
 
 
@@ -456,3 +457,61 @@ def test_v_progress_in_force_upgrades_in_place(pg_engine, tmp_path):
     create_schema(duck, force=True)
     assert "indicator_key" in columns(duck, "v_progress")
     duck.dispose()
+
+
+# --------------------------------------------------------------------------- restated view (0010)
+
+_RESTATED = "SELECT * FROM fct_district_stat_restated ORDER BY 1, 2, 3"
+
+
+def test_restated_view_upgrades_a_0009_warehouse_with_data(pg_engine):
+    """Alembic 0010 on a warehouse whose fct_district_stat_restated is a table of every row:
+    the view shows the same rows; down again makes the table with them."""
+    from warehouse.restate import build_restated
+
+    upgrade(pg_engine)
+    load_sample(pg_engine)
+    assert build_restated(pg_engine, 2021).stat_rows > 0
+    with pg_engine.begin() as cx:  # one restated row too (the sample has none)
+        cx.exec_driver_sql(
+            "INSERT INTO fct_district_stat_restatement VALUES ('covered', '330199', 2020, 2021, "
+            "1.5, TRUE, 'sum_of_parts', '330102 + 330104')")
+    before = rows(pg_engine, _RESTATED)
+    assert len({r[6] for r in before}) == 2  # reported and sum_of_parts
+    cfg = alembic_config()
+    with pg_engine.begin() as cx:
+        cfg.attributes["connection"] = cx
+        command.downgrade(cfg, "0009")
+    insp = sa.inspect(pg_engine)
+    assert "fct_district_stat_restated" in insp.get_table_names()
+    assert not {"fct_district_stat_restatement", "ref_restate_unchanged"} & set(
+        insp.get_table_names())
+    assert rows(pg_engine, _RESTATED) == before
+    upgrade(pg_engine)
+    insp = sa.inspect(pg_engine)
+    assert "fct_district_stat_restated" in insp.get_view_names()
+    assert rows(pg_engine, _RESTATED) == before
+    assert rows(pg_engine, "SELECT COUNT(*) FROM fct_district_stat_restatement") == [(1,)]
+
+
+def test_an_older_duckdb_file_gets_the_restated_view(tmp_path):
+    """A DuckDB file whose fct_district_stat_restated is a table: create_schema moves its
+    rows to the view's tables; the view shows the same rows."""
+    from warehouse.restate import build_restated
+
+    engine = make_engine(f"duckdb:///{tmp_path / 'old.duckdb'}")
+    create_schema(engine)
+    load_sample(engine)
+    assert build_restated(engine, 2021).stat_rows > 0
+    before = rows(engine, _RESTATED)
+    assert before
+    with engine.begin() as cx:  # as written by planwh before the view
+        cx.exec_driver_sql("CREATE TABLE old_restated AS SELECT * FROM fct_district_stat_restated")
+        cx.exec_driver_sql("DROP VIEW fct_district_stat_restated")
+        cx.exec_driver_sql("DROP TABLE fct_district_stat_restatement")
+        cx.exec_driver_sql("DROP TABLE ref_restate_unchanged")
+        cx.exec_driver_sql("ALTER TABLE old_restated RENAME TO fct_district_stat_restated")
+    create_schema(engine, force=True)
+    assert "fct_district_stat_restated" in sa.inspect(engine).get_view_names()
+    assert rows(engine, _RESTATED) == before
+    assert rows(engine, "SELECT COUNT(*) FROM ref_restate_unchanged")[0][0] > 0

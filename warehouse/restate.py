@@ -4,8 +4,11 @@
 Inputs: ``bridge_district_lineage`` (old version -> new version, rename/merge/split, from
 raw/reference/district_lineage.csv), ``ref_split_weight`` (raw/reference/split_weights.csv),
 ``dim_district``, ``dim_metric`` and ``fct_district_stat``. Outputs, rebuilt whole in one
-transaction: ``fct_district_stat_restated``, ``fct_attainment_restated`` and the view
-``v_attainment_restated``; the issues (``ingest_issues`` scope ``restate``) are returned.
+transaction: ``fct_district_stat_restated`` (a view: the current figures of the district x
+year pairs of ``ref_restate_unchanged``, and the rows of ``fct_district_stat_restatement``,
+so that a build never copies the reported figures), ``fct_attainment_restated`` and the
+view ``v_attainment_restated``; the issues (``ingest_issues`` scope ``restate``) are
+returned.
 
 Rules, for the restate year T (``restate_year``: ``PLANWH_RESTATE_TO`` or
 ``planwh run --restate-to``, default the latest year of dim_year or of a district
@@ -213,6 +216,7 @@ class RestateResult:
     restated_rows: int
     attainment_rows: int
     issues: list[IngestIssue]
+    methods: dict[str, int] = field(default_factory=dict)  # rows of the view by method
 
 
 # Temporary tables of one build. restate_share: where each changed district's figure comes
@@ -231,15 +235,16 @@ _PARAM_DDL = "CREATE TEMPORARY TABLE restate_param (t INTEGER NOT NULL)"
 _TEMP_TABLES = ("restate_share", "restate_variant", "restate_preimage", "restate_param",
                 "restate_sums")
 
-_PASS_THROUGH_SQL = f"""
-INSERT INTO fct_district_stat_restated
-    (metric_code, district_code, year, restate_year, value, restated, method, sources)
-SELECT s.metric_code, s.district_code, s.year, p.t, s.value, FALSE, 'reported', NULL
-FROM (SELECT * FROM fct_district_stat WHERE valid_to IS NULL) s
+# the district x year pairs whose figures pass through as reported: the district's version
+# in force in the year is the one in force in T (the reported rows of the view
+# fct_district_stat_restated; a few thousand pairs, not a copy of the figures)
+_UNCHANGED_SQL = f"""
+INSERT INTO ref_restate_unchanged (district_code, year, restate_year)
+SELECT dy.district_code, y.year, p.t
+FROM (SELECT DISTINCT year FROM fct_district_stat WHERE valid_to IS NULL) y
 CROSS JOIN restate_param p
-JOIN dim_district dy ON dy.district_code = s.district_code
- AND {district_in_force("dy", "s.year")}
-JOIN dim_district dt ON dt.district_code = s.district_code
+JOIN dim_district dy ON {district_in_force("dy", "y.year")}
+JOIN dim_district dt ON dt.district_code = dy.district_code
  AND {district_in_force("dt", "p.t")}
 WHERE dt.valid_from = dy.valid_from
 """
@@ -259,7 +264,7 @@ HAVING COUNT(s.value) = COUNT(*) AND COUNT(s.value) > 0
 """
 
 _INSERT_SUMS_SQL = """
-INSERT INTO fct_district_stat_restated
+INSERT INTO fct_district_stat_restatement
     (metric_code, district_code, year, restate_year, value, restated, method, sources)
 SELECT metric_code, district_code, year, :t, value, TRUE, method, sources FROM restate_sums
 """
@@ -283,7 +288,7 @@ ORDER BY 1, 2, 3
 # not a self-join: DuckDB has no statistics of a temporary table and may join both parts
 # to dim_metric first (far slower: bench/README.md)
 _RATIOS_SQL = """
-INSERT INTO fct_district_stat_restated
+INSERT INTO fct_district_stat_restatement
     (metric_code, district_code, year, restate_year, value, restated, method, sources)
 SELECT metric_code, district_code, year, :t, MAX(num) / MAX(den) * MAX(scale), TRUE,
        'ratio_of_parts', MAX(sources)
@@ -304,7 +309,8 @@ HAVING COUNT(num) = 1 AND COUNT(den) = 1 AND MAX(den) <> 0
 """
 
 # ratio metrics with a reported figure (own or parts) in a source of a changed district
-# but no restated value there
+# but no restated value there (a changed district's rows are all restated ones: a reported
+# row of the same key would pass through from an unchanged version)
 _RATIOS_MISSING_SQL = """
 SELECT DISTINCT m.metric_code, p.district_code, p.year
 FROM dim_metric m
@@ -312,7 +318,7 @@ JOIN restate_preimage p ON 1 = 1
 JOIN (SELECT * FROM fct_district_stat WHERE valid_to IS NULL) s
   ON s.district_code = p.source_code AND s.year = p.year
  AND s.metric_code IN (m.metric_code, m.numerator, m.denominator)
-LEFT JOIN fct_district_stat_restated r ON r.metric_code = m.metric_code
+LEFT JOIN fct_district_stat_restatement r ON r.metric_code = m.metric_code
  AND r.district_code = p.district_code AND r.year = p.year
 WHERE m.aggregation = 'ratio' AND r.metric_code IS NULL
 ORDER BY 1, 2, 3
@@ -367,7 +373,7 @@ def _attainment_sql() -> list[str]:
 _FLAG_SQL = """
 UPDATE fct_attainment_restated SET restated = TRUE
 WHERE EXISTS (
-    SELECT 1 FROM fct_district_stat_restated r
+    SELECT 1 FROM fct_district_stat_restatement r
     JOIN dim_indicator i ON i.metric_code = r.metric_code
     WHERE i.indicator_id = fct_attainment_restated.indicator_id
       AND r.district_code = fct_attainment_restated.district_code
@@ -396,8 +402,9 @@ def build_restated(engine: Engine, restate_year: int | None = None) -> RestateRe
             t = default_restate_year(cx)
         create_restated_view(cx)
         if t is None:
-            cx.exec_driver_sql("DELETE FROM fct_attainment_restated")
-            cx.exec_driver_sql("DELETE FROM fct_district_stat_restated")
+            for table in ("fct_attainment_restated", "fct_district_stat_restatement",
+                          "ref_restate_unchanged"):
+                cx.exec_driver_sql(f"DELETE FROM {table}")
             return RestateResult(None, 0, 0, 0, [])
         lineage = read_lineage(cx)
         issues = list(lineage.issues)
@@ -409,20 +416,26 @@ def build_restated(engine: Engine, restate_year: int | None = None) -> RestateRe
         years = sorted({y for lo, hi in with_data.values() for y in range(lo, hi + 1)})
         shares, variants, preimage, missing = _plan_shares(lineage, metrics, years, t)
         _fill_temp(cx, shares, variants, preimage, t)
-        _pass_through(cx)
+        cx.exec_driver_sql("DELETE FROM ref_restate_unchanged")
+        cx.exec_driver_sql(_UNCHANGED_SQL)
+        cx.exec_driver_sql("DELETE FROM fct_district_stat_restatement")
         cx.exec_driver_sql(_SUMS_SQL)
         cx.execute(sa.text(_INSERT_SUMS_SQL), {"t": t})
         cx.execute(sa.text(_RATIOS_SQL), {"t": t})
         issues += _weight_issues(lineage, missing, with_data, t)
         issues += _parts_issues(cx, lineage, t)
         issues += _later_issues(cx, lineage, t)
-        n_stat = cx.exec_driver_sql("SELECT COUNT(*) FROM fct_district_stat_restated").scalar()
-        n_restated = cx.exec_driver_sql(
-            "SELECT COUNT(*) FROM fct_district_stat_restated WHERE restated").scalar()
+        methods = {"reported": int(cx.exec_driver_sql(
+            "SELECT COUNT(*) FROM fct_district_stat s JOIN ref_restate_unchanged u "
+            "ON u.district_code = s.district_code AND u.year = s.year "
+            "WHERE s.valid_to IS NULL").scalar() or 0)}
+        methods.update((m, int(n)) for m, n in cx.exec_driver_sql(
+            "SELECT method, COUNT(*) FROM fct_district_stat_restatement GROUP BY method"))
+        n_restated = sum(n for m, n in methods.items() if m != "reported")
         _drop_temp(cx)
     with engine.begin() as cx:
         if cx.dialect.name == "postgresql":  # fresh planner statistics of the new rows
-            cx.exec_driver_sql("ANALYZE fct_district_stat_restated")
+            cx.exec_driver_sql("ANALYZE ref_restate_unchanged, fct_district_stat_restatement")
         _drop_temp(cx)
         cx.exec_driver_sql(_PARAM_DDL)
         cx.execute(sa.text("INSERT INTO restate_param VALUES (:t)"), {"t": t})
@@ -437,21 +450,8 @@ def build_restated(engine: Engine, restate_year: int | None = None) -> RestateRe
         cx.exec_driver_sql(_FLAG_SQL)
         n_att = cx.exec_driver_sql("SELECT COUNT(*) FROM fct_attainment_restated").scalar()
         _drop_temp(cx)
-    return RestateResult(t, int(n_stat), int(n_restated), int(n_att), issues)
-
-
-def _pass_through(cx: Connection) -> None:
-    """The reported figures of unchanged districts, replacing the table's rows. DuckDB:
-    into a fresh copy of the table swapped in, its key indexed in bulk afterwards
-    (``rebuild_duckdb_table``: deleting and inserting millions of keyed rows one by one
-    costs several times more)."""
-    into = lambda name: _PASS_THROUGH_SQL.replace(  # noqa: E731
-        "INSERT INTO fct_district_stat_restated", f"INSERT INTO {name}", 1)
-    if cx.dialect.name == "duckdb" and rebuild_duckdb_table(
-            cx, "fct_district_stat_restated", into):
-        return
-    cx.exec_driver_sql("DELETE FROM fct_district_stat_restated")
-    cx.exec_driver_sql(into("fct_district_stat_restated"))
+    return RestateResult(t, sum(methods.values()), n_restated, int(n_att), issues,
+                         {m: n for m, n in sorted(methods.items()) if n})
 
 
 def _plan_shares(lineage: Lineage, metrics: dict[str, str], years: list[int], t: int):

@@ -510,23 +510,39 @@ ref_split_weight = sa.Table(
             "not sum to 1 are kept here but not used (an ingest_issues row says so)",
 )
 
-fct_district_stat_restated = sa.Table(
-    "fct_district_stat_restated",
+# The restated statistics (docs/time.md, "Restated boundaries") are the view
+# fct_district_stat_restated (FCT_DISTRICT_STAT_RESTATED_SQL below) over two tables: the
+# figures restated by a method, and the district x year pairs whose reported figures pass
+# through unchanged (their version is the restate year's), so that the build never copies
+# the millions of reported rows (issue #13).
+fct_district_stat_restatement = sa.Table(
+    "fct_district_stat_restatement",
     metadata,
     *_fact_key(_metric_key(), "district version in force on 31 Dec of restate_year",
                "statistics year"),
     _restate_year("every row is"),
     sa.Column("value", Num, nullable=False, comment="value on the restate_year boundaries"),
     sa.Column("restated", sa.Boolean, nullable=False,
-              comment="false: the reported figure (same territory); true: computed by method"),
+              comment="always true here: computed by method"),
     sa.Column("method", sa.String(16), nullable=False,
-              comment=f"one of {', '.join(RESTATE_METHODS)}"),
-    sa.Column("sources", sa.Text,
-              comment="restated rows: the reported figures used, as weight x code"),
-    sa.CheckConstraint(_in("method", RESTATE_METHODS), name="method"),
-    sa.CheckConstraint("restated = (method <> 'reported')", name="flag_vs_method"),
-    comment="Statistics on the boundaries of one year: reported figures of unchanged districts "
-            "and restated ones (flagged) of districts merged, split or renamed since",
+              comment=f"one of {', '.join(RESTATE_METHODS[1:])}"),
+    sa.Column("sources", sa.Text, comment="the reported figures used, as weight x code"),
+    sa.CheckConstraint(_in("method", RESTATE_METHODS[1:]), name="method"),
+    sa.CheckConstraint("restated", name="restated"),
+    comment="The restated rows of fct_district_stat_restated: figures of districts merged, "
+            "split or renamed since, computed on the boundaries of restate_year",
+)
+
+ref_restate_unchanged = sa.Table(
+    "ref_restate_unchanged",
+    metadata,
+    _district_key("district whose version in force on 31 Dec of year is the one in force "
+                  "on 31 Dec of restate_year"),
+    *_year_key("statistics year"),
+    sa.Column("restate_year", sa.Integer, nullable=False,
+              comment="the year whose boundaries the pair is on"),
+    comment="District x year on the boundaries of restate_year: their current reported "
+            "figures are the reported rows of fct_district_stat_restated",
 )
 
 fct_attainment_restated = sa.Table(
@@ -728,9 +744,30 @@ V_ATTAINMENT_VERSIONS_COMMENT = (
     "Every version of every target (a plan and the revisions of it) with its verdicts; "
     "in_force marks the one v_attainment shows for the year"
 )
+# Statistics on the boundaries of one year (warehouse/restate.py): the current reported
+# figures of the district x year pairs unchanged up to restate_year, and the restated ones.
+FCT_DISTRICT_STAT_RESTATED_SQL = """
+CREATE OR REPLACE VIEW fct_district_stat_restated AS
+SELECT s.metric_code, s.district_code, s.year, u.restate_year, s.value,
+       FALSE AS restated, CAST('reported' AS VARCHAR(16)) AS method,
+       CAST(NULL AS TEXT) AS sources
+FROM fct_district_stat s
+JOIN ref_restate_unchanged u ON u.district_code = s.district_code AND u.year = s.year
+WHERE s.valid_to IS NULL
+UNION ALL
+SELECT metric_code, district_code, year, restate_year, value, restated, method, sources
+FROM fct_district_stat_restatement
+"""
+FCT_DISTRICT_STAT_RESTATED_COMMENT = (
+    "Statistics on the boundaries of one year: reported figures of unchanged districts "
+    "and restated ones (flagged) of districts merged, split or renamed since; a view over "
+    "fct_district_stat, ref_restate_unchanged and fct_district_stat_restatement"
+)
 VIEWS = {"v_attainment": (V_ATTAINMENT_SQL, V_ATTAINMENT_COMMENT),
          "v_attainment_versions": (V_ATTAINMENT_VERSIONS_SQL, V_ATTAINMENT_VERSIONS_COMMENT),
-         "v_attainment_as_of": (V_ATTAINMENT_AS_OF_SQL, V_ATTAINMENT_AS_OF_COMMENT)}
+         "v_attainment_as_of": (V_ATTAINMENT_AS_OF_SQL, V_ATTAINMENT_AS_OF_COMMENT),
+         "fct_district_stat_restated": (FCT_DISTRICT_STAT_RESTATED_SQL,
+                                        FCT_DISTRICT_STAT_RESTATED_COMMENT)}
 
 
 # Progress for analysts (docs/progress.md): fct_progress holds every indicator version's
@@ -921,10 +958,27 @@ def _create_schema(engine: Engine) -> None:
         if "indicator_key" in added.get("dim_indicator", ()):  # a file from before revisions
             for stmt in REVISION_BACKFILL:
                 cx.exec_driver_sql(stmt)
+        if "fct_district_stat_restated" in existing:  # a table before the view (0010)
+            for stmt in RESTATED_TO_VIEW:
+                cx.exec_driver_sql(stmt)
         for view, (sql, comment) in VIEWS.items():
             cx.exec_driver_sql(sql)
             cx.exec_driver_sql(f"COMMENT ON VIEW {view} IS {_quote(comment)}")
-        create_progress_view(cx)  # an older file's v_progress becomes today's
+        create_progress_view(cx)
+
+
+# A warehouse whose fct_district_stat_restated is a table of every row (Alembic 0009; a
+# DuckDB file of then): its restated rows and unchanged pairs move to the tables of the
+# view, then the table goes. Shared with the migration's frozen copy.
+RESTATED_TO_VIEW = (
+    "INSERT INTO fct_district_stat_restatement (metric_code, district_code, year, "
+    "restate_year, value, restated, method, sources) SELECT metric_code, district_code, "
+    "year, restate_year, value, restated, method, sources FROM fct_district_stat_restated "
+    "WHERE restated",
+    "INSERT INTO ref_restate_unchanged (district_code, year, restate_year) SELECT DISTINCT "
+    "district_code, year, restate_year FROM fct_district_stat_restated WHERE NOT restated",
+    "DROP TABLE fct_district_stat_restated",
+)  # an older file's v_progress becomes today's
 
 
 # A warehouse from before plan revisions (Alembic 0005; DuckDB's added columns): every
@@ -1000,7 +1054,8 @@ def _reshape_derived_tables(cx, columns: dict[str, set[str]]) -> None:
             continue
         if columns[name] != {c.name for c in metadata.tables[name].columns}:
             for view in VIEWS:
-                cx.exec_driver_sql(f"DROP VIEW IF EXISTS {view}")
+                if view not in columns:  # (fct_district_stat_restated was a table)
+                    cx.exec_driver_sql(f"DROP VIEW IF EXISTS {view}")
             cx.exec_driver_sql(f"DROP TABLE {name}")
             metadata.tables[name].create(cx)
 

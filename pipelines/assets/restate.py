@@ -46,15 +46,12 @@ def fct_district_stat_restated(context: dg.AssetExecutionContext,
         context.log_event(event)
     weights = read_frame(engine, "SELECT * FROM ref_split_weight")
     suite = run_suite("restatement", weights, docs_dir=data_path("docs"))
-    methods = read_frame(engine, "SELECT method, COUNT(*) AS n FROM fct_district_stat_restated "
-                                 "GROUP BY method ORDER BY method")
     view = read_frame(engine, "SELECT * FROM v_attainment_restated WHERE restated")
     yield dg.Output(
         None,
         metadata={
             "restate_year": result.restate_year if result.restate_year is not None else "n/a",
-            **{f"method/{m}": int(n) for m, n in zip(methods["method"], methods["n"],
-                                                      strict=True)},
+            **{f"method/{m}": n for m, n in result.methods.items()},
             "issues": len(result.issues),
             "attainment_rows": result.attainment_rows,
             **table_metadata(view),
