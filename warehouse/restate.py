@@ -233,7 +233,27 @@ _PREIMAGE_DDL = ("CREATE TEMPORARY TABLE restate_preimage (year INTEGER, "
 # rebuild_duckdb_table)
 _PARAM_DDL = "CREATE TEMPORARY TABLE restate_param (t INTEGER NOT NULL)"
 _TEMP_TABLES = ("restate_share", "restate_variant", "restate_preimage", "restate_param",
-                "restate_sums")
+                "restate_sums", "restate_stats")
+
+# the restated figures the attainment build reads: those of the metrics with a target and
+# of their parts, copied out of the view fct_district_stat_restated with the metric filter
+# in each of its branches (the build's joins are not pushed into the view's UNION ALL: over
+# 5M statistics it hashed the whole view, 21 s on PostgreSQL, for no target at all)
+_TARGET_METRICS_SQL = """
+SELECT m.metric_code, m.numerator, m.denominator FROM dim_metric m
+WHERE m.metric_code IN (SELECT i.metric_code FROM dim_indicator i
+                        JOIN fct_target ft ON ft.indicator_id = i.indicator_id)
+"""
+_STATS_FOR_TARGETS_SQL = """
+CREATE TEMPORARY TABLE restate_stats AS
+SELECT s.metric_code, s.district_code, s.year, s.value
+FROM fct_district_stat s
+JOIN ref_restate_unchanged u ON u.district_code = s.district_code AND u.year = s.year
+WHERE s.valid_to IS NULL AND s.metric_code IN ({metrics})
+UNION ALL
+SELECT metric_code, district_code, year, value FROM fct_district_stat_restatement
+WHERE metric_code IN ({metrics})
+"""
 
 # the district x year pairs whose figures pass through as reported: the district's version
 # in force in the year is the one in force in T (the reported rows of the view
@@ -361,9 +381,10 @@ def _attainment_sql() -> list[str]:
         for alias, year in (("dv", "t.year"), ("bv", "t.base_year")):
             select = select.replace(district_in_force(alias, year),
                                     district_in_force(alias, restate_grid))
-        # the build reads the current figures (STAT_ROWS); the restated table holds only those
+        # the build reads the current figures (STAT_ROWS); the restated ones are only those
+        # (restate_stats: those of fct_district_stat_restated the targets need)
         select = select.replace(STAT_ROWS, "fct_district_stat")
-        select = re.sub(r"\bfct_district_stat\b", "fct_district_stat_restated", select)
+        select = re.sub(r"\bfct_district_stat\b", "restate_stats", select)
         cols = head[len("INSERT INTO fct_attainment ("):head.rindex(")")]
         out.append(f"INSERT INTO fct_attainment_restated ({cols}, restate_year, restated)\n"
                    f"SELECT {cols}, (SELECT t FROM restate_param), FALSE FROM (\n{select}\n) x")
@@ -439,6 +460,12 @@ def build_restated(engine: Engine, restate_year: int | None = None) -> RestateRe
         _drop_temp(cx)
         cx.exec_driver_sql(_PARAM_DDL)
         cx.execute(sa.text("INSERT INTO restate_param VALUES (:t)"), {"t": t})
+        needed = sorted({c for row in cx.exec_driver_sql(_TARGET_METRICS_SQL) for c in row
+                         if c is not None})
+        cx.exec_driver_sql(_STATS_FOR_TARGETS_SQL.format(
+            metrics=", ".join("'" + m.replace("'", "''") + "'" for m in needed) or "NULL"))
+        if cx.dialect.name == "postgresql":
+            cx.exec_driver_sql("ANALYZE restate_stats")
         into = lambda name: [sql.replace(  # noqa: E731
             "INSERT INTO fct_attainment_restated", f"INSERT INTO {name}", 1)
             for sql in _attainment_sql()]
