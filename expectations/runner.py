@@ -17,6 +17,7 @@ import math
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -103,6 +104,32 @@ def _gx():
     import great_expectations as gx
 
     return gx
+
+
+_WARMING: list[threading.Thread] = []
+
+
+def _join_warming() -> None:
+    """Before any ``os.fork`` of this process (the readers' workers): the warm-up import
+    finishes first, so that no child inherits a module half imported by a thread that
+    does not exist in it (its import lock would never be released there)."""
+    while _WARMING:
+        _WARMING.pop().join()
+
+
+def warm_up() -> threading.Thread:
+    """Import Great Expectations in a background thread and return it: the import costs
+    seconds (4 s of CPU, 20 s and more of wall time on a busy machine) that a caller
+    overlaps with work done outside the interpreter (a reader's worker process that is
+    already running, SQL). A later ``_gx()`` waits for the same import, then finds it
+    done; a later fork waits for the thread (``_join_warming``)."""
+    if not hasattr(warm_up, "_hooked"):
+        os.register_at_fork(before=_join_warming)
+        warm_up._hooked = True
+    thread = threading.Thread(target=_gx, name="gx-import", daemon=True)
+    _WARMING.append(thread)
+    thread.start()
+    return thread
 
 
 def _context():

@@ -101,7 +101,7 @@ def drop_stale_stages(engine, instance: dg.DagsterInstance, keep: str) -> None:
                 "the row's year. Rows that cannot be read or resolved go to ingest_issues.",
 )
 def district_stats(context: dg.AssetExecutionContext, raw: RawFolder, warehouse: WarehouseResource):
-    from expectations.runner import issues_from, write_data_docs
+    from expectations.runner import issues_from, warm_up, write_data_docs
     from expectations.stats_sql import (
         StageSpool,
         create_stage,
@@ -129,6 +129,7 @@ def district_stats(context: dg.AssetExecutionContext, raw: RawFolder, warehouse:
     with tempfile.TemporaryDirectory(prefix="planwh-stage-") as spool_dir:
         # rows spooled to disk in parts as the reader's worker sends them: bounded memory
         spool = StageSpool(spool_dir)
+        spool.on_first_part = warm_up  # GX's import overlaps the reading (in the worker)
         result = stream_stats_folder(raw.stats_dir, ref.resolver, ref.metrics, spool)
         after = file_states(paths)
         read_issues = list(result.issues)
