@@ -865,11 +865,27 @@ STAT_COPY_COLUMNS = STAT_COLUMNS + ["loaded_at", "valid_from", "valid_to", "vint
 _PG_ROW_TEXT = ("concat_ws(chr(31), coalesce(metric_code, chr(30)), coalesce(district_code, "
                 "chr(30)), coalesce(year::text, chr(30)), value::text, coalesce(unit, chr(30)), "
                 "source_file, coalesce(location, chr(30)))")
+# (per file and year: the years come from the same scan; the sums and XORs of a file's
+# years add up to those of the file)
 _PG_FINGERPRINT_SQL = f"""
-SELECT source_file, COUNT(*), SUM(hashtextextended({_PG_ROW_TEXT}, 0)::numeric)::text,
+SELECT source_file, year, COUNT(*), SUM(hashtextextended({_PG_ROW_TEXT}, 0)::numeric)::text,
        BIT_XOR(hashtextextended({_PG_ROW_TEXT}, 1))::text
-FROM _planwh_stats GROUP BY source_file
+FROM _planwh_stats GROUP BY source_file, year
 """
+
+
+def _pg_fingerprints(cx: Connection) -> tuple[dict[str, tuple[str, int]], set[int]]:
+    """Each file's (fingerprint, rows) and the years present, in one scan of the rows."""
+    parts: dict[str, list[int]] = {}
+    years: set[int] = set()
+    for f, year, n, h, x in cx.exec_driver_sql(_PG_FINGERPRINT_SQL):
+        acc = parts.setdefault(f, [0, 0, 0])
+        acc[0] += int(n)
+        acc[1] += int(h)
+        acc[2] ^= int(x)
+        years.add(year)
+    return {f: (hashlib.sha256(f"pg:{n}:{h}:{x}".encode()).hexdigest(), n)
+            for f, (n, h, x) in parts.items()}, years
 
 
 def _load_staged_postgres(cx: Connection, table: str, keep: list[str],
@@ -891,11 +907,7 @@ def _load_staged_postgres(cx: Connection, table: str, keep: list[str],
             "ORDER BY metric_code, district_code, year, _planwh_rn" if keep
             else "SELECT * FROM _planwh_clean"))
     try:
-        prints = {
-            f: (hashlib.sha256(f"pg:{n}:{h}:{x}".encode()).hexdigest(), int(n))
-            for f, n, h, x in cx.exec_driver_sql(_PG_FINGERPRINT_SQL).fetchall()
-        }
-        years = {r[0] for r in cx.exec_driver_sql("SELECT DISTINCT year FROM _planwh_stats")}
+        prints, years = _pg_fingerprints(cx)
         d = _decide(cx, prints)
         if d.nothing:
             return "unchanged"

@@ -52,13 +52,13 @@ def staging_table(run_id: str) -> str:
 
 def describe_stage(cx, table: str) -> StagedStats:
     cols = ["metric_code", "district_code", "year", "value", "unit", "source_file", "location"]
-    per = cx.exec_driver_sql(f"SELECT source_file, year, COUNT(*) FROM {table} "
-                             "GROUP BY source_file, year").fetchall()
-    rows = sum(int(n) for _, _, n in per)
-    files = tuple(sorted({str(f) for f, _, _ in per}))
-    years = tuple(sorted({int(y) for _, y, _ in per if y is not None}))
-    metrics = int(cx.exec_driver_sql(
-        f"SELECT COUNT(DISTINCT metric_code) FROM {table}").scalar() or 0)
+    # one scan: a few thousand (file, year, metric) groups
+    per = cx.exec_driver_sql(f"SELECT source_file, year, metric_code, COUNT(*) FROM {table} "
+                             "GROUP BY source_file, year, metric_code").fetchall()
+    rows = sum(int(n) for *_, n in per)
+    files = tuple(sorted({str(f) for f, *_ in per}))
+    years = tuple(sorted({int(y) for _, y, _, _ in per if y is not None}))
+    metrics = len({m for _, _, m, _ in per if m is not None})
     head = pd.DataFrame(cx.exec_driver_sql(
         f"SELECT {', '.join(cols)} FROM {table} ORDER BY _row LIMIT 10").fetchall(), columns=cols)
     types = {"year": "integer", "value": "float"}
