@@ -273,7 +273,8 @@ WHERE dt.valid_from = dy.valid_from
 # source has a figure (small: a temporary table, read again by the ratios)
 _SUMS_SQL = """
 CREATE TEMPORARY TABLE restate_sums AS
-SELECT v.metric_code, sh.district_code, sh.year, SUM(sh.weight * s.value) AS value,
+SELECT v.metric_code, sh.district_code, sh.year,
+       SUM(sh.weight * s.value ORDER BY sh.source_code) AS value,  -- in order: reproducible
        MIN(sh.method) AS method, STRING_AGG(sh.term, ' + ' ORDER BY sh.source_code) AS sources
 FROM restate_variant v
 JOIN restate_share sh ON sh.variant = v.variant

@@ -61,13 +61,16 @@ ratio_parts AS (  -- ratio metrics: own figure and/or numerator with denominator
     JOIN district_versions dv ON dv.district_code = v.district_code AND dv.year = v.year
 ),
 ratio_sums AS (  -- ratio metrics, districts only: rows present, complete pairs, sums
+    -- (summed in district order: a parallel sum of doubles in any order differs in the
+    -- last digit from run to run, and a re-run must give the same rows)
     SELECT metric_code, year, COUNT(*) AS n_rows, COUNT(num_value) AS n_pairs,
-           SUM(num_value) AS sum_num, SUM(den_value) AS sum_den
+           SUM(num_value ORDER BY district_code) AS sum_num,
+           SUM(den_value ORDER BY district_code) AS sum_den
     FROM ratio_parts pr WHERE NOT is_city
     GROUP BY metric_code, year
 ),
 sum_totals AS (  -- sum metrics, districts only: values present and their sum
-    SELECT o.metric_code, o.year, COUNT(*) AS n_own, SUM(o.value) AS sum_own
+    SELECT o.metric_code, o.year, COUNT(*) AS n_own, SUM(o.value ORDER BY o.district_code) AS sum_own
     FROM own_figures o
     JOIN district_versions dv ON dv.district_code = o.district_code AND dv.year = o.year AND NOT dv.is_city
     WHERE o.aggregation <> 'ratio'
