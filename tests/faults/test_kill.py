@@ -11,7 +11,8 @@ After a fault, every table and v_attainment must equal its content at one of tho
 boundaries — the previous state, the new state, or the state after a completed step,
 never a half-done step — and the next run must reach B exactly.
 
-Bounded for CI: PLANWH_FAULT_TRIALS kill trials per engine (default 4) and 2 server
+Bounded for CI: PLANWH_FAULT_TRIALS kill trials per engine (default 3: the suite must stay
+under 20 minutes; raise it by hand for a longer search) and 2 server
 stops; the moments are random but seeded (PLANWH_FAULT_SEED) so a failure can be
 replayed.
 """
@@ -36,7 +37,7 @@ from tests.helpers import PG_ADMIN_URL, RAW, ROOT, pg_available
 
 pytestmark = pytest.mark.slow
 
-TRIALS = int(os.environ.get("PLANWH_FAULT_TRIALS", "4"))
+TRIALS = int(os.environ.get("PLANWH_FAULT_TRIALS", "3"))
 SEED = int(os.environ.get("PLANWH_FAULT_SEED", "20261207"))
 VOLATILE = {"loaded_at", "detected_at"}  # when, not what
 CHANGED_VALUE = (b",67293,", b",67294,")  # one statistic differs between A and B
