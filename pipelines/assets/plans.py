@@ -520,15 +520,13 @@ def same_content_issues(engine, plans_dir, present: set[str]) -> list[IngestIssu
     once (the later-loaded name replaces the other, as a renamed file would). Only the
     present files without rows of their own are hashed (copies and held-back files)."""
     from extractors.files import find_input
+    from pipelines.incremental import read_known
 
-    with engine.connect() as c:
-        holders = {}
-        for name, sha in c.execute(sa.text("SELECT source_file, source_sha256 FROM dim_plan")):
-            holders.setdefault(sha, name)
-        errors = {r[0].split(":", 1)[1] for r in c.execute(sa.text(
-            "SELECT DISTINCT scope FROM ingest_issues WHERE scope LIKE 'plan:%' "
-            "AND severity = 'error'"))}
-    held = set(holders.values())
+    known = read_known(engine)  # dim_plan's files and hashes, files with error issues
+    holders: dict[str, str] = {}
+    for name, sha in sorted(known.loaded_sha.items()):
+        holders.setdefault(sha, name)
+    held, errors = set(known.loaded_sha), known.held_back
     issues = []
     for name in sorted(present - held - errors):
         try:
