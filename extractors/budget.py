@@ -459,6 +459,7 @@ def read_plans(paths: Mapping[str, str | os.PathLike], workers: int,
     works inside Dagster steps. One worker, no fork available, an unlimited budget, or
     inside a worker: read one after the other."""
     from extractors.plans import extract_plan as _extract
+    from extractors.plans import preload_readers
 
     budget = budget or Budget.from_env()
     results: dict[str, PlanDocument | Exception] = {}
@@ -469,6 +470,7 @@ def read_plans(paths: Mapping[str, str | os.PathLike], workers: int,
             except (PlanwhError, RuntimeError) as exc:
                 results[key] = exc
         return results
+    preload_readers(paths.values())
     pending = list(paths.items())
     running: dict[int, _Job] = {}
     with ExitStack() as stack:

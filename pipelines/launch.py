@@ -68,8 +68,19 @@ def _error_chain(err):
         err = err.cause or getattr(err, "context", None)
 
 
+# Dagster writes the events of a run over a partition range (one materialisation per plan
+# file) in batches when this is set, and PostgreSQL's event log storage writes a batch in one
+# statement; dagster_home's SQLite storage does too (pipelines/event_storage.py, which also
+# records one planned event per range). Set for planwh's own runs unless the user set them.
+BATCHED_EVENTS = {"DAGSTER_EVENT_BATCH_SIZE": "1000",
+                  "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true"}
+
+
 def _instance():
     from dagster import DagsterInstance
+
+    for var, value in BATCHED_EVENTS.items():
+        os.environ.setdefault(var, value)
 
     if os.environ.get("DAGSTER_HOME"):
         return DagsterInstance.get()
