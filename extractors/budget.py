@@ -26,6 +26,22 @@ copy of the pickle on either side).
 Setting both variables to 0 reads in-process without any limit (debugging);
 a worker never forks another worker. Platforms without ``fork`` read in-process.
 
+A small DOCX is read in-process too (:func:`reads_in_process`), because the worker's
+fixed cost (the fork, the child's first touches of the heap it shares with the parent,
+the pickled result: ≈ 0.05–0.1 s) is most of what reading it costs. The pre-flight reads
+only the zip's central directory: a regular file of at most ``PLANWH_READ_INPROCESS_MB``
+(default 8 MB) that is a zip archive, unencrypted, stored or deflated members only, at
+most :data:`INPROCESS_MAX_MEMBERS` members whose declared uncompressed sizes add up to at
+most ``PLANWH_READ_INPROCESS_MB``. What the in-process read can then cost is bounded
+without the worker: ``zipfile`` inflates a member no further than its declared size and
+checks its CRC (a member lying about its size is a corrupt DOCX, not a bomb), the XML
+parser resolves no entities and refuses any DTD (``extractors.docx_tables``), and the
+grid of a table is bounded (``MAX_GRID_POSITIONS``). The time budget does not apply to
+such a read. Anything else — a larger or odd zip, a PDF, a file that is not a zip —
+goes to the worker. ``PLANWH_READ_INPROCESS_MB=0`` sends every file to the worker.
+:func:`read_plans` reading on several cores keeps a worker per file (the parallelism is
+worth more there than the fork).
+
 The worker is a bare ``os.fork`` (not ``multiprocessing``) so that it also
 works inside Dagster's steps: the in-process executor and the subprocesses of
 the multiprocess executor alike, daemonic or not. This module never imports
@@ -49,6 +65,7 @@ import sys
 import tempfile
 import time
 import traceback
+import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -67,8 +84,11 @@ from extractors.records import (
 
 DEFAULT_TIMEOUT_S = 300.0
 DEFAULT_MEMORY_MB = 2048
+DEFAULT_INPROCESS_MB = 8
 TIMEOUT_ENV = "PLANWH_READ_TIMEOUT"
 MEMORY_ENV = "PLANWH_READ_MEMORY_MB"
+INPROCESS_ENV = "PLANWH_READ_INPROCESS_MB"
+INPROCESS_MAX_MEMBERS = 1000  # zip members of a DOCX read in-process (a plan has ~20)
 BUDGET_CHECK = "reader_budget"
 POLL_S = 0.05  # how often the parent measures the worker's resident set
 ADDRESS_SPACE_FACTOR = 4  # RLIMIT_AS backstop: this many times the memory budget ...
@@ -90,7 +110,8 @@ class PlanBudgetExceeded(ReaderBudgetExceeded, UnreadableDocument):
 
 
 class BadBudgetSetting(ValueError):
-    """PLANWH_READ_TIMEOUT or PLANWH_READ_MEMORY_MB is not a number >= 0."""
+    """PLANWH_READ_TIMEOUT, PLANWH_READ_MEMORY_MB or PLANWH_READ_INPROCESS_MB is not a
+    number >= 0."""
 
 
 # --------------------------------------------------------------------------- budget
@@ -111,16 +132,21 @@ def _env_number(var: str, default: float) -> float:
 
 @dataclass(frozen=True)
 class Budget:
-    """Wall-time (seconds) and memory (MB of resident-set growth); 0 = no limit."""
+    """Wall-time (seconds) and memory (MB of resident-set growth); 0 = no limit.
+    ``inprocess_mb``: a DOCX up to this size is read without a worker
+    (:func:`reads_in_process`; 0: never)."""
 
     timeout_s: float = DEFAULT_TIMEOUT_S
     memory_mb: int = DEFAULT_MEMORY_MB
+    inprocess_mb: float = DEFAULT_INPROCESS_MB
 
     @classmethod
     def from_env(cls) -> Budget:
-        """From PLANWH_READ_TIMEOUT and PLANWH_READ_MEMORY_MB (BadBudgetSetting when invalid)."""
+        """From PLANWH_READ_TIMEOUT, PLANWH_READ_MEMORY_MB and PLANWH_READ_INPROCESS_MB
+        (BadBudgetSetting when invalid)."""
         return cls(_env_number(TIMEOUT_ENV, DEFAULT_TIMEOUT_S),
-                   int(_env_number(MEMORY_ENV, DEFAULT_MEMORY_MB)))
+                   int(_env_number(MEMORY_ENV, DEFAULT_MEMORY_MB)),
+                   _env_number(INPROCESS_ENV, DEFAULT_INPROCESS_MB))
 
     @property
     def unlimited(self) -> bool:
@@ -387,6 +413,59 @@ def _readable_path(path: Path) -> Iterator[Path]:
         yield link
 
 
+def reads_in_process(path: str | os.PathLike, budget: Budget) -> bool:
+    """The pre-flight: whether the plan document at ``path`` is a small, sane DOCX that is
+    read in this process rather than in a worker (module docstring). Reads at most the
+    file's status, its first 4 bytes and its zip central directory; any doubt (not a
+    regular file, too large, not a zip, a corrupt or odd directory) is False: the worker
+    reads it, under the budget, and reports what is wrong with it."""
+    if (not budget.inprocess_mb or budget.unlimited or _IN_WORKER
+            or not hasattr(os, "fork")):
+        return False  # unlimited or no fork: run_budgeted reads in-process anyway
+    limit = int(budget.inprocess_mb * 1024 * 1024)
+    try:
+        st = os.stat(path)
+        if not (0 < st.st_size <= limit) or (st.st_mode & 0o170000) != 0o100000:
+            return False
+        with open(path, "rb") as f:
+            if f.read(4) != b"PK\x03\x04":
+                return False
+            # the central directory is part of the file: at most ``limit`` bytes to parse
+            with zipfile.ZipFile(f) as zf:
+                infos = zf.infolist()
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zipfile.LargeZipFile):
+        return False
+    if not infos or len(infos) > INPROCESS_MAX_MEMBERS:
+        return False
+    total = 0
+    for info in infos:
+        if info.flag_bits & 0x1:  # encrypted
+            return False
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            return False
+        total += info.file_size
+    return total <= limit
+
+
+def _run_inline(fn: Callable[..., T], *args: Any, source_file: str, budget: Budget,
+                exceeded: type[ReaderBudgetExceeded]) -> T:
+    """``fn(*args)`` in this process, its outcome mapped as a worker's would be: a
+    ``PlanwhError`` as it is, ``MemoryError`` as ``exceeded``, any other exception (a
+    reader bug) as ``RuntimeError`` with the traceback in its message."""
+    try:
+        return fn(*args)
+    except PlanwhError:
+        raise
+    except MemoryError:
+        raise exceeded(source_file, f"reading stopped: exceeded the memory budget "
+                                    f"({budget.memory_mb} MB, {MEMORY_ENV})") from None
+    except Exception as exc:  # noqa: BLE001 - a reader bug: raised as the worker's would be
+        tb = "" if isinstance(exc, RecursionError) else traceback.format_exc()
+        text = str(exc)[:500 if isinstance(exc, RecursionError) else 2000]
+        raise RuntimeError(f"{source_file}: reader failed ({type(exc).__name__}: {text})"
+                           f"\n{tb}".rstrip()) from None
+
+
 def _renamed(exc: PlanwhError, name: str) -> PlanwhError:
     return type(exc)(name, exc.reason, exc.location)
 
@@ -416,10 +495,15 @@ def read_plan_with(reader: Callable[[Path], PlanDocument], path: str | os.PathLi
     problem = file_problem(path)
     if problem is not None:
         raise UnreadableDocument(name, problem)
+    budget = budget or Budget.from_env()
     try:
         with _readable_path(path) as readable:
-            doc = run_budgeted(reader, readable, source_file=name, budget=budget,
-                               exceeded=PlanBudgetExceeded)
+            if reads_in_process(readable, budget):
+                doc = _run_inline(reader, readable, source_file=name,
+                                  exceeded=PlanBudgetExceeded, budget=budget)
+            else:
+                doc = run_budgeted(reader, readable, source_file=name, budget=budget,
+                                   exceeded=PlanBudgetExceeded)
     except (UnreadableDocument, NoPlanTable) as exc:
         if exc.source_file != name:
             raise _renamed(exc, name) from None

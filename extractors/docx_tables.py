@@ -225,23 +225,37 @@ def _int(v: str | None, default: int | None = None) -> int | None:
 # --------------------------------------------------------------------------- text
 
 
-def _superscript(t: etree._Element, text: str) -> str:
-    """Digits of a run set in superscript (a footnote number, 不低于4张¹) as superscript
-    digits, which the target grammar knows are no quantity."""
-    run = t.getparent()
-    rpr = _child(run, W_RPR) if run is not None else None
-    if rpr is None or not any(c.isdigit() for c in text):
-        return text
-    va = _child(rpr, W_VERTALIGN)
-    return text.translate(SUPERSCRIPT_DIGITS) if va is not None and va.get(W_VAL) == "superscript" else text
+def superscript_runs(root: etree._Element) -> set[etree._Element]:
+    """The runs below ``root`` set in superscript (their first ``w:rPr``'s first
+    ``w:vertAlign`` is ``superscript``): their digits are a footnote number
+    (不低于4张¹), which :func:`_paragraph_raw` writes as superscript digits. One pass
+    in C over ``root`` instead of a look at the properties of every run with digits.
+    (lxml keeps one proxy per element while it is referenced: the set holds them, so
+    ``t.getparent() in runs`` finds them.)"""
+    runs: set[etree._Element] = set()
+    for va in root.iter(W_VERTALIGN):
+        if va.get(W_VAL) != "superscript":
+            continue
+        rpr = va.getparent()
+        if rpr is None or rpr.tag != W_RPR or _child(rpr, W_VERTALIGN) is not va:
+            continue
+        run = rpr.getparent()
+        if run is not None and _child(run, W_RPR) is rpr:
+            runs.add(run)
+    return runs
 
 
-def _paragraph_raw(p: etree._Element) -> str:
+def _paragraph_raw(p: etree._Element, superscripts: set[etree._Element]) -> str:
+    """A paragraph's text; digits of the ``superscripts`` runs as superscript digits,
+    which the target grammar knows are no quantity."""
     parts: list[str] = []
     for el in p.iter(*_TEXT_TAGS):
         tag = el.tag
         if tag == W_T:
-            parts.append(_superscript(el, el.text or ""))
+            text = el.text or ""
+            if superscripts and el.getparent() in superscripts:
+                text = text.translate(SUPERSCRIPT_DIGITS)
+            parts.append(text)
         elif tag == W_TAB:
             parts.append("\t")
         elif tag == W_NOBREAKHYPHEN:
@@ -251,9 +265,9 @@ def _paragraph_raw(p: etree._Element) -> str:
     return "".join(parts)
 
 
-def _cell_raw(tc: etree._Element) -> str:
+def _cell_raw(tc: etree._Element, superscripts: set[etree._Element]) -> str:
     """Paragraphs of a cell, nested tables included, one per line."""
-    return "\n".join([_paragraph_raw(p) for p in tc.iter(W_P)])
+    return "\n".join([_paragraph_raw(p, superscripts) for p in tc.iter(W_P)])
 
 
 def _paragraph_kind(p: etree._Element, styles: dict[str, _Style]) -> str | None:
@@ -331,14 +345,17 @@ def _tr_skip(tr: etree._Element) -> tuple[int, int]:
     )
 
 
-def table_grid(tbl: etree._Element, table_index: int, warnings: list[str] | None = None
-               ) -> TableGrid:
+def table_grid(tbl: etree._Element, table_index: int, warnings: list[str] | None = None,
+               superscripts: set[etree._Element] | None = None) -> TableGrid:
     """A ``w:tbl`` as a rectangular grid with gridSpan/vMerge/gridBefore resolved.
 
     Spans and skips are bounded by the table actually present: no row is wider
     than the table's grid (``w:tblGrid``) or, without one, than its most cells in
     a row; a larger ``gridSpan``/``gridBefore``/``gridAfter`` (a 734-byte file can
-    ask for two billion columns) is clamped, with a warning."""
+    ask for two billion columns) is clamped, with a warning. ``superscripts``: the
+    document's :func:`superscript_runs` (found in ``tbl`` when not given)."""
+    if superscripts is None:
+        superscripts = superscript_runs(tbl)
     n_grid = len(tbl.findall(f"{_w('tblGrid')}/{_w('gridCol')}"))
     trs = list(tbl.iterchildren(W_TR))
     row_cells = [_row_cells(tr) for tr in trs]
@@ -386,7 +403,7 @@ def table_grid(tbl: etree._Element, table_index: int, warnings: list[str] | None
                 above.rowspan += 1
                 cell = above
             else:
-                raw = _cell_raw(tc)
+                raw = _cell_raw(tc, superscripts)
                 cell = GridCell(normalise_text(raw), raw, (r, col), 1, span)
             grid_row[col : col + span] = [cell] * span
     # positions no cell covers (gridBefore/gridAfter, ragged rows) only now: a
@@ -463,6 +480,7 @@ def read_docx(path: str | Path, opens_table=None,
     body = doc.find(_w("body"))
     if body is None:
         raise UnreadableDocument(source, "DOCX without a document body")
+    superscripts = superscript_runs(body)
     tables: list[TableGrid] = []
     paragraphs: list[str] = []
     warnings: list[str] = []
@@ -476,7 +494,7 @@ def read_docx(path: str | Path, opens_table=None,
         if block.tag == W_TBL:
             n_word += 1
             try:
-                grid = table_grid(block, len(tables), warnings)
+                grid = table_grid(block, len(tables), warnings, superscripts)
             except UnreadableDocument as exc:
                 raise UnreadableDocument(source, exc.reason) from None
             part = Part(rows=grid.rows, edges=table_edges(block), where=f"Word table #{n_word}",
@@ -492,7 +510,7 @@ def read_docx(path: str | Path, opens_table=None,
                 part = Part(rows=grid.rows, edges=table_edges(block), where=part.where)
             last, clear = part, True
             continue
-        text = normalise_text(_paragraph_raw(block))
+        text = normalise_text(_paragraph_raw(block, superscripts))
         if not text:
             continue
         if not is_continued_label(text):
