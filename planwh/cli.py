@@ -197,5 +197,28 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def entry() -> None:  # pragma: no cover - the console script; tests call main()
+    """The ``planwh`` console script: :func:`main`, then exit without Python's teardown.
+
+    A ``planwh run`` has imported Dagster, Great Expectations, pandas and matplotlib; once
+    it has finished, Python's own teardown of those modules (freeing every object one by
+    one) takes 1-2 s more and has nothing left to do: every warehouse transaction has been
+    committed (DuckDB and PostgreSQL make a commit durable when it returns) and every file
+    written has been closed. So the exit handlers run (logging, Dagster's, multiprocessing's),
+    the standard streams are flushed, and the process ends."""
+    import atexit
+
+    code = main()
+    try:
+        atexit._run_exitfuncs()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # a closed pipe: nothing more can be said
+                pass
+        os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry()

@@ -251,11 +251,24 @@ def test_byte_identical_copy_is_traced_and_settles(tmp_path, monkeypatch):
     assert [(c.source_file, c.severity) for c in copies] == [(copy, "warning")]
     assert holder in copies[0].reason and "same content" in copies[0].reason
 
+    # the sensor agrees with planwh run: the pair is done (a fresh cursor asks the warehouse)
+    from pipelines.resources import RawFolder
+    from pipelines.sensors import evaluate
+    from tests.test_sensors import files_of, plan_runs
+
+    folder, pair = RawFolder(path=str(raw)), sorted([a.name, b.name])
+    tick, cursor = evaluate(folder, None, pair, url)
+    assert plan_runs(tick) == []
+
     labels, second, _ = r.run()  # nothing changed: nothing read again
     assert labels == [] and second.todo == []
     assert state() == (files, copies)
 
     (raw / "plans" / holder).unlink()
+    # the holder's rows go with it: the sensor reads the copy (its content, unchanged, is
+    # no longer held by a file that is there)
+    tick, cursor = evaluate(folder, cursor, pair, url)
+    assert [files_of(run, [copy]) for run in plan_runs(tick)] == [[copy]]
     r.run()
     files, copies = state()
     assert files == [copy] and copies == []
