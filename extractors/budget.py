@@ -39,8 +39,9 @@ parser resolves no entities and refuses any DTD (``extractors.docx_tables``), an
 grid of a table is bounded (``MAX_GRID_POSITIONS``). The time budget does not apply to
 such a read. Anything else — a larger or odd zip, a PDF, a file that is not a zip —
 goes to the worker. ``PLANWH_READ_INPROCESS_MB=0`` sends every file to the worker.
-:func:`read_plans` reading on several cores keeps a worker per file (the parallelism is
-worth more there than the fork).
+:func:`read_plans` reading on several cores forks a worker per batch of such small DOCXs
+(at most :data:`BATCH_FILES`, each file's outcome sent as soon as it is known) and a
+worker per other file: every core, without a fork of a large parent per small file.
 
 The worker is a bare ``os.fork`` (not ``multiprocessing``) so that it also
 works inside Dagster's steps: the in-process executor and the subprocesses of
@@ -211,8 +212,11 @@ def _child(fn: Callable[..., Any], args: tuple, budget: Budget, wfd: int) -> Non
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         _limit_memory(budget.memory_mb)
         pipe = os.fdopen(wfd, "wb", buffering=1 << 20, closefd=False)
-        _EMIT = lambda part: pickle.dump(("part", part), pipe,  # noqa: E731
-                                         protocol=pickle.HIGHEST_PROTOCOL)
+        def _emit(part: Any) -> None:  # sent now: a worker killed later keeps it sent
+            pickle.dump(("part", part), pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            pipe.flush()
+
+        _EMIT = _emit
         try:
             message: tuple = ("ok", fn(*args))
         except MemoryError:
@@ -526,6 +530,7 @@ class _Job:
     fd: int
     pipe: _WorkerPipe
     data: bytearray
+    batch: list[tuple[str, str, Path]] | None = None  # a batch's (key, name, readable path)
 
 
 def read_plans(paths: Mapping[str, str | os.PathLike], workers: int,
@@ -555,23 +560,35 @@ def read_plans(paths: Mapping[str, str | os.PathLike], workers: int,
                 results[key] = exc
         return results
     preload_readers(paths.values())
-    pending = list(paths.items())
     running: dict[int, _Job] = {}
     with ExitStack() as stack:
+        pending: list[tuple[str, str, Path]] = []  # (key, display name, readable path)
+        small: list[tuple[str, str, Path]] = []
+        for key, path in paths.items():
+            path = Path(path)
+            if not os.path.lexists(path):  # listed under its display name
+                path = find_input(path.parent, path.name)
+            name = display_name(path.name)
+            problem = file_problem(path)
+            if problem is not None:
+                results[key] = UnreadableDocument(name, problem)
+                continue
+            readable = stack.enter_context(_readable_path(path))
+            (small if reads_in_process(readable, budget) else pending).append(
+                (key, name, readable))
+        # small, sane DOCX (the pre-flight's, which reads_in_process() reads in-process
+        # when alone) in a few batches: a worker each, not one per file (the fork of a
+        # large parent costs more than reading such a file); the others one per worker
+        size = max(1, min(BATCH_FILES, -(-len(small) // (2 * workers))))
+        batches = [small[i:i + size] for i in range(0, len(small), size)]
         try:
-            while pending or running:
-                while pending and len(running) < workers:
-                    key, path = pending.pop(0)
-                    path = Path(path)
-                    if not os.path.lexists(path):  # listed under its display name
-                        path = find_input(path.parent, path.name)
-                    name = display_name(path.name)
-                    problem = file_problem(path)
-                    if problem is not None:
-                        results[key] = UnreadableDocument(name, problem)
-                        continue
-                    readable = stack.enter_context(_readable_path(path))
-                    job = _fork_job(key, name, _extract, readable, budget, running)
+            while pending or batches or running:
+                while (pending or batches) and len(running) < workers:
+                    if batches:
+                        job = _fork_batch(batches.pop(0), _extract, budget, running)
+                    else:
+                        key, name, readable = pending.pop(0)
+                        job = _fork_job(key, name, _extract, readable, budget, running)
                     running[job.fd] = job
                 if not running:
                     continue
@@ -590,7 +607,10 @@ def read_plans(paths: Mapping[str, str | os.PathLike], workers: int,
                         done.append(job)
                 for job in done:
                     del running[job.fd]
-                    results[job.key] = _finish(job, budget)
+                    if job.batch is None:
+                        results[job.key] = _finish(job, budget)
+                    else:
+                        results.update(_finish_batch(job, budget, pending))
         except BaseException:  # Ctrl-C: no worker outlives the read
             for job in running.values():
                 _kill(job.pid)
@@ -615,14 +635,69 @@ def _fork_job(key: str, name: str, reader, readable: Path, budget: Budget,
     return _Job(key, name, pid, rfd, _WorkerPipe(rfd, pid, budget), bytearray())
 
 
-def _finish(job: _Job, budget: Budget) -> PlanDocument | Exception:
-    """The result of a worker whose pipe ended (or that was stopped): reaped, decoded."""
-    os.close(job.fd)
-    if job.pipe.stopped is not None:
-        _kill(job.pid)
-    _, status = _wait(job.pid)
-    message = None
-    stream = io.BytesIO(bytes(job.data))
+BATCH_FILES = 16  # at most this many small plan files per batch worker (read_plans)
+
+
+def _read_batch(reader, items: list[tuple[str, str, Path]]) -> None:
+    """Worker side of a batch job: each file read in turn, its outcome sent as a part
+    ``(key, message)`` in the worker's message format (:func:`_child`) as soon as it is
+    known. A MemoryError ends the batch (the parent gives it to the file being read and
+    sends the files not reported to their own workers)."""
+    for key, _name, readable in items:
+        try:
+            message: tuple = ("ok", reader(readable))
+        except PlanwhError as exc:
+            message = ("planwh", type(exc), exc.source_file, exc.reason, exc.location)
+        except RecursionError as exc:
+            message = ("bug", type(exc).__name__, str(exc)[:500], "")
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a reader bug: the parent re-raises it
+            message = ("bug", type(exc).__name__, str(exc)[:2000], traceback.format_exc())
+        emit((key, message))
+
+
+def _fork_batch(items: list[tuple[str, str, Path]], reader, budget: Budget,
+                running: Mapping[int, _Job]) -> _Job:
+    """A worker for a batch of small files (read_plans): the memory budget as for one
+    file; the time budget once per file of the batch."""
+    rfd, wfd = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the worker
+        os.close(rfd)
+        for fd in running:
+            os.close(fd)
+        _child(_read_batch, (reader, items), budget, wfd)
+    os.close(wfd)
+    pipe = _WorkerPipe(rfd, pid, budget)
+    if pipe.deadline is not None:
+        pipe.deadline += budget.timeout_s * (len(items) - 1)
+    key, name, _ = items[0]
+    return _Job(key, name, pid, rfd, pipe, bytearray(), batch=list(items))
+
+
+def _decoded(message, status: int, stopped: str | None, budget: Budget,
+             name: str) -> PlanDocument | Exception:
+    """One file's outcome from its worker message (None: none came), under its name."""
+    try:
+        doc = _outcome(message, status, stopped, budget, name, PlanBudgetExceeded)
+    except (UnreadableDocument, NoPlanTable) as exc:
+        return _renamed(exc, name) if exc.source_file != name else exc
+    except (PlanwhError, RuntimeError) as exc:
+        return exc
+    if doc.source_file != name:
+        doc.source_file = name
+        for rec in doc.records:
+            rec.source_file = name
+    return doc
+
+
+def _messages(data: bytearray) -> tuple[list, Any]:
+    """A worker's parts, and its last message (None when it was cut short)."""
+    parts, message = [], None
+    stream = io.BytesIO(bytes(data))
     while True:
         try:
             message = pickle.load(stream)
@@ -630,18 +705,38 @@ def _finish(job: _Job, budget: Budget) -> PlanDocument | Exception:
                 ImportError, IndexError, TypeError):
             message = None  # cut short
         if message is None or message[0] != "part":
-            break
-    try:
-        doc = _outcome(message, status, job.pipe.stopped, budget, job.name, PlanBudgetExceeded)
-    except (UnreadableDocument, NoPlanTable) as exc:
-        return _renamed(exc, job.name) if exc.source_file != job.name else exc
-    except (PlanwhError, RuntimeError) as exc:
-        return exc
-    if doc.source_file != job.name:
-        doc.source_file = job.name
-        for rec in doc.records:
-            rec.source_file = job.name
-    return doc
+            return parts, message
+        parts.append(message[1])
+
+
+def _finish_batch(job: _Job, budget: Budget,
+                  pending: list[tuple[str, str, Path]]) -> dict[str, PlanDocument | Exception]:
+    """The outcomes of a batch worker whose pipe ended (or that was stopped). When it
+    ended early (over budget, killed, out of memory), the file it was reading gets that
+    outcome, and the files it had not reached go back to ``pending``, each to be read
+    by its own worker."""
+    os.close(job.fd)
+    if job.pipe.stopped is not None:
+        _kill(job.pid)
+    _, status = _wait(job.pid)
+    parts, last = _messages(job.data)
+    names = {key: name for key, name, _ in job.batch or []}
+    out = {key: _decoded(message, 0, None, budget, names[key]) for key, message in parts}
+    left = [item for item in job.batch or [] if item[0] not in out]
+    if left and not (last is not None and last[0] == "ok"):
+        key, name, _ = left.pop(0)
+        out[key] = _decoded(last, status, job.pipe.stopped, budget, name)
+    pending.extend(left)
+    return out
+
+
+def _finish(job: _Job, budget: Budget) -> PlanDocument | Exception:
+    """The result of a worker whose pipe ended (or that was stopped): reaped, decoded."""
+    os.close(job.fd)
+    if job.pipe.stopped is not None:
+        _kill(job.pid)
+    _, status = _wait(job.pid)
+    return _decoded(_messages(job.data)[1], status, job.pipe.stopped, budget, job.name)
 
 
 # --------------------------------------------------------------------------- statistics

@@ -151,10 +151,14 @@ def test_a_docx_lying_about_its_sizes_fails_clearly_in_bounded_memory(tmp_path):
     with pytest.raises(UnreadableDocument, match=r"corrupt or truncated DOCX \(Bad CRC-32"):
         extract_plan(liar, DEFAULT)
     # and as `planwh extract` sees it: exit 2, one line, well under the size inflated
-    script = ("import resource, sys\n"
+    # the peak of this process's own address space (VmHWM starts afresh at exec; getrusage's
+    # ru_maxrss does not: it keeps the forking parent's, e.g. a pytest process grown by
+    # earlier tests)
+    script = ("import sys\n"
               "from planwh.cli import main\n"
               "code = main(['extract', sys.argv[1]])\n"
-              "print(code, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n")
+              "hwm = next(x for x in open('/proc/self/status') if x.startswith('VmHWM:'))\n"
+              "print(code, int(hwm.split()[1]) // 1024)\n")
     proc = subprocess.run([sys.executable, "-c", script, str(liar)], cwd=ROOT,
                           capture_output=True, text=True, timeout=120,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})

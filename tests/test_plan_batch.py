@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -62,10 +63,74 @@ def test_read_plans_gives_every_file_its_own_result(tmp_path):
     assert got[garbage.name].source_file == garbage.name
 
     # the time budget holds for each worker: every file stopped, none hangs the others
+    # (inprocess_mb=0: no file is a small DOCX read without a worker of its own)
     stopped = read_plans({p.name: p for p in PLANS}, workers=2,
-                         budget=Budget(timeout_s=0.001, memory_mb=2048))
+                         budget=Budget(timeout_s=0.001, memory_mb=2048, inprocess_mb=0))
     assert all(isinstance(e, PlanBudgetExceeded) and "time budget" in e.reason
                for e in stopped.values()), stopped
+
+
+def _small_docx_copies(tmp_path: Path, n: int) -> dict[str, Path]:
+    seed = next(p for p in PLANS if p.suffix == ".docx")
+    out = {}
+    for i in range(n):
+        out[f"p{i:02d}.docx"] = shutil.copy(seed, tmp_path / f"p{i:02d}.docx")
+    return out
+
+
+def test_small_docx_are_read_in_batches_with_the_results_of_one_worker_each(
+        tmp_path, monkeypatch):
+    """Small, sane DOCX (the in-process pre-flight's) are read a batch per worker rather
+    than a fork per file: same results, far fewer forks."""
+    from extractors import budget as b
+
+    paths = _small_docx_copies(tmp_path, 9)
+    forks = []
+    monkeypatch.setattr(b, "_fork_batch", lambda items, *a, _f=b._fork_batch: (
+        forks.append(len(items)) or _f(items, *a)))
+    got = b.read_plans(paths, workers=2, budget=b.Budget())
+    alone = b.read_plans(paths, workers=2, budget=b.Budget(inprocess_mb=0))
+    assert sum(forks) == 9 and len(forks) < 9  # batched: 9 files, fewer workers
+    for key in paths:
+        assert got[key].source_file == key
+        assert [(r.indicator_id, r.year, r.scope, r.target_text, r.source_row)
+                for r in got[key].records] == \
+               [(r.indicator_id, r.year, r.scope, r.target_text, r.source_row)
+                for r in alone[key].records]
+
+
+def test_a_batch_worker_that_dies_costs_only_the_file_it_was_reading(tmp_path, monkeypatch):
+    """A reader killed mid-batch: the file it was reading is that file's issue (killed),
+    the files read before keep their results, and the files not reached are read by
+    workers of their own."""
+    import signal as sig
+
+    import extractors.plans
+    from extractors import budget as b
+
+    paths = _small_docx_copies(tmp_path, 12)  # 2 workers: batches of 3 (p03-p05 one)
+    real = extractors.plans.extract_plan
+
+    def dies_on_p04(path):
+        if Path(path).name == "p04.docx":
+            os.kill(os.getpid(), sig.SIGKILL)
+        return real(path)
+
+    alone, batches = [], []
+    monkeypatch.setattr(b, "_fork_job", lambda key, *a, _f=b._fork_job: (
+        alone.append(key) or _f(key, *a)))
+    monkeypatch.setattr(b, "_fork_batch", lambda items, *a, _f=b._fork_batch: (
+        batches.append([k for k, _, _ in items]) or _f(items, *a)))
+    monkeypatch.setattr(extractors.plans, "extract_plan", dies_on_p04)
+    got = b.read_plans(paths, workers=2, budget=b.Budget())
+    assert ["p03.docx", "p04.docx", "p05.docx"] in batches
+    assert alone == ["p05.docx"]  # the one not reached, read by a worker of its own
+    assert list(got) == list(paths)
+    assert isinstance(got["p04.docx"], b.PlanBudgetExceeded)
+    assert "SIGKILL" in got["p04.docx"].reason and got["p04.docx"].source_file == "p04.docx"
+    for key in paths:
+        if key != "p04.docx":
+            assert got[key].source_file == key and got[key].records, key
 
 
 def test_plan_job_over_a_range_holds_back_only_the_bad_file(engine, url, tmp_path,
