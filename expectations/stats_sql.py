@@ -163,11 +163,16 @@ def append_arrow(cx: Connection, table: str, arrow: pa.Table) -> int:
     return arrow.num_rows
 
 
-def _copy_into(cx: Connection, table: str, arrow: pa.Table) -> None:
+def _copy_into(cx: Connection, table: str, arrow: pa.Table, freeze: bool = False) -> None:
+    """COPY Arrow rows into ``table``. ``freeze``: the table was created in this
+    transaction (:func:`create_stage`): its rows are written frozen, so the first scan
+    after the commit (the load's, in another step) does not set the hint bits of every
+    page, which wrote the whole staging table once more (PostgreSQL manual, COPY)."""
     raw = cx.connection.driver_connection
     options = pacsv.WriteOptions(include_header=False)
     with raw.cursor() as cur, cur.copy(
-            f"COPY {table} ({', '.join(STAGE_COLUMNS)}) FROM STDIN WITH (FORMAT csv)") as cp:
+            f"COPY {table} ({', '.join(STAGE_COLUMNS)}) FROM STDIN WITH (FORMAT csv"
+            f"{', FREEZE' if freeze else ''})") as cp:
         for batch in arrow.to_batches(max_chunksize=_COPY_BATCH):
             buf = io.BytesIO()
             pacsv.write_csv(batch, buf, options)
@@ -230,16 +235,17 @@ class StageSpool:
             self._writer.close()
             self._writer = None
 
-    def stage(self, cx: Connection, table: str) -> int:
+    def stage(self, cx: Connection, table: str, fresh: bool = True) -> int:
         """Append every spooled row to ``table`` (created by :func:`create_stage`), then
-        drop the rows of discarded files. Returns the rows appended."""
+        drop the rows of discarded files. Returns the rows appended. ``fresh``: ``table``
+        was created in this transaction (PostgreSQL: COPY FREEZE, which needs that)."""
         import pyarrow.parquet as pq
 
         self.close()
         if self.rows and cx.dialect.name == "postgresql":
             with pq.ParquetFile(self.path) as source:
                 for batch in source.iter_batches(batch_size=_COPY_BATCH):
-                    _copy_into(cx, table, pa.Table.from_batches([batch]))
+                    _copy_into(cx, table, pa.Table.from_batches([batch]), freeze=fresh)
         elif self.rows:
             cx.exec_driver_sql(f"INSERT INTO {table} SELECT {', '.join(STAGE_COLUMNS)} "
                                "FROM read_parquet(?)", (self.path,))

@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from extractors.vintages import date_in_file_name, publication, read_publications
 from tests.helpers import STATS, fetch, stats_frame
@@ -222,3 +223,45 @@ def test_file_names_with_quotes_and_colons(engine):
                          "metric_code = 'coverage' ORDER BY valid_from") == [(96.0, False),
                                                                              (97.0, True)]
     assert fetch(engine, "SELECT DISTINCT source_file FROM stat_vintage") == [(name,)]
+
+
+def test_stat_versions_finds_overlaps_on_every_key(loaded):
+    """stat_version_problems looks only at keys with a version not valid from the latest
+    vintage's load: an overlap is found whether one of its versions starts then or not."""
+    engine = loaded
+    assert stat_version_problems(engine) == []
+    latest = fetch(engine, "SELECT MAX(loaded_at) FROM stat_vintage")[0][0]
+    earlier = datetime(2001, 1, 1)
+    cols = ("metric_code, district_code, year, value, unit, source_file, location, "
+            "loaded_at, valid_from, valid_to, vintage_id")
+    with engine.begin() as cx:
+        # a second current version of KEY, from an earlier moment: overlaps the one of
+        # the latest load
+        cx.execute(sa.text(
+            f"INSERT INTO fct_district_stat ({cols}) SELECT metric_code, district_code, "
+            "year, value + 1, unit, source_file, location, :t, :t, NULL, vintage_id "
+            "FROM fct_district_stat WHERE metric_code = :m AND district_code = :d "
+            "AND year = :y AND valid_to IS NULL"),
+            {"t": earlier, "m": KEY[0], "d": KEY[1], "y": KEY[2]})
+    problems = stat_version_problems(engine)
+    assert any(p.startswith(f"{KEY[0]} {KEY[1]} {KEY[2]}: version valid from {earlier}")
+               and "overlaps" in p for p in problems), problems
+    # two versions of another key, neither from the latest load, overlapping each other
+    other = ("beds", "330102", 2021)
+    with engine.begin() as cx:
+        cx.execute(sa.text(
+            "UPDATE fct_district_stat SET valid_from = :a, loaded_at = :a, valid_to = :c "
+            "WHERE metric_code = :m AND district_code = :d AND year = :y"),
+            {"a": datetime(2002, 1, 1), "c": datetime(2004, 1, 1),
+             "m": other[0], "d": other[1], "y": other[2]})
+        cx.execute(sa.text(
+            f"INSERT INTO fct_district_stat ({cols}) SELECT metric_code, district_code, "
+            "year, value + 1, unit, source_file, location, :b, :b, NULL, vintage_id "
+            "FROM fct_district_stat WHERE metric_code = :m AND district_code = :d "
+            "AND year = :y"), {"b": datetime(2003, 1, 1),
+                               "m": other[0], "d": other[1], "y": other[2]})
+    assert latest == fetch(engine, "SELECT MAX(loaded_at) FROM stat_vintage")[0][0]
+    problems = stat_version_problems(engine, limit=10)
+    assert any(p.startswith(f"{other[0]} {other[1]} {other[2]}: version valid from "
+                            f"{datetime(2002, 1, 1)}") and "overlaps" in p
+               for p in problems), problems
