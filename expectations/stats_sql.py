@@ -384,12 +384,17 @@ def put_reference(cx: Connection, districts: Iterable[District] | pd.DataFrame,
 
 _D, _M = DISTRICT_REF, METRIC_REF
 VALID = "_planwh_valid"  # (district code, year) of every version valid in a staged year
+YEARS = "_planwh_years"  # the staged years (StageGroups.years)
+# (n_noncity: how many of the code's versions valid that year are not the city; a staged
+# row of the code counts that many times as reported by a non-city district, as in the
+# join of _REPORTED_SQL)
 _VALID_SQL = f"""
 CREATE TEMP TABLE {VALID} AS
-SELECT DISTINCT d.code, y.year
-FROM {_D} d JOIN (SELECT DISTINCT year FROM {{t}} WHERE year IS NOT NULL) y
+SELECT d.code, y.year, COUNT(CASE WHEN d.dtype <> 'city' THEN 1 END) AS n_noncity
+FROM {_D} d JOIN {YEARS} y
   ON (d.first_year IS NULL OR d.first_year <= y.year)
  AND (d.last_year IS NULL OR y.year <= d.last_year)
+GROUP BY d.code, y.year
 """
 # rule name -> its failure as a boolean over one staged row s, its metric m (LEFT JOIN: NULL
 # when unknown) and v, the matching row of _planwh_valid (NULL when none)
@@ -409,6 +414,18 @@ SELECT * FROM (
     LEFT JOIN {_M} m ON m.code = s.metric_code
     LEFT JOIN {VALID} v ON v.code = s.district_code AND v.year = s.year) x
 WHERE {{any}}
+"""
+# the same scan as an aggregate, per (metric, year): the failing rows of each rule counted
+# ({counts}), and the rows reported by a non-city district valid that year (the
+# coverage rule's _REPORTED_SQL when no key repeats): the rows themselves are fetched
+# only when some fail (rarely), and the coverage rule needs no scan of its own
+_COUNTED_SQL = f"""
+SELECT s.metric_code, s.year, {{counts}},
+       SUM(CASE WHEN s.year IS NOT NULL THEN COALESCE(v.n_noncity, 0) ELSE 0 END)
+FROM {{t}} s
+LEFT JOIN {_M} m ON m.code = s.metric_code
+LEFT JOIN {VALID} v ON v.code = s.district_code AND v.year = s.year
+GROUP BY s.metric_code, s.year
 """
 # every row of a repeated key (as GX's compound-uniqueness expectation: NULLs equal)
 _REPEATED_SQL = """
@@ -434,9 +451,11 @@ def _flagged_sql(table: str, rules: list[str], columns: str) -> str:
                                any=" OR ".join(f"x.{_flag(i)}" for i in range(len(rules))))
 
 
-def _prepare_valid(cx: Connection, table: str) -> None:
+def _prepare_valid(cx: Connection, table: str, groups: StageGroups | None = None) -> None:
+    _put_small(cx, YEARS, {"year": "BIGINT"},
+               [(y,) for y in (groups or StageGroups(cx, table)).years()])
     cx.exec_driver_sql(f"DROP TABLE IF EXISTS {VALID}")
-    cx.exec_driver_sql(_VALID_SQL.format(t=table))
+    cx.exec_driver_sql(_VALID_SQL)
     _analyze(cx, VALID)
 
 
@@ -460,13 +479,26 @@ def failing_rows_sql(table: str, rules: Iterable[str] | None = None) -> str:
     return " UNION ".join(f"({p})" for p in parts)
 
 
-def _fetch_failing(cx: Connection, table: str, unique: bool = False) -> dict[str, list[dict]]:
+def _fetch_failing(cx: Connection, table: str, unique: bool = False,
+                   reported: dict | None = None) -> dict[str, list[dict]]:
     """rule name -> its failing rows (staging columns), in _row order. ``unique``: the
     caller knows no key repeats (:func:`dedupe_staged` ran), so the uniqueness rule's
-    aggregate over every row is not run (it finds nothing)."""
+    aggregate over every row is not run (it finds nothing). ``reported``: given (a dict)
+    when ``unique``, it receives the coverage rule's reported count per (metric, year)
+    from the same scan, which counts the failing rows first (:data:`_COUNTED_SQL`)."""
     rules = list(RULE_FLAGS)
     cols = ", ".join("s." + c for c in STAGE_COLUMNS)
     out: dict[str, list[dict]] = {r: [] for r in STATS_RULES_NAMES}
+    if unique and reported is not None:
+        counts = ", ".join(f"SUM(CASE WHEN {RULE_FLAGS[r]} THEN 1 ELSE 0 END)" for r in rules)
+        n_failing = 0
+        for rec in cx.exec_driver_sql(_COUNTED_SQL.format(t=table, counts=counts)):
+            m, y, *n, rep = rec
+            n_failing += sum(int(x or 0) for x in n)
+            if y is not None and int(rep or 0):
+                reported[(str(m), int(y))] = int(rep)
+        if not n_failing:
+            return out
     sql = _flagged_sql(table, rules, cols) + " ORDER BY x._row"
     for rec in cx.exec_driver_sql(sql):
         row = dict(zip(STAGE_COLUMNS, rec[:len(STAGE_COLUMNS)], strict=True))
@@ -524,27 +556,33 @@ GROUP BY s.metric_code, s.year
 """
 
 
-def coverage_grid_sql(cx: Connection, table: str, unique: bool = False) -> pd.DataFrame:
+def coverage_grid_sql(cx: Connection, table: str, unique: bool = False,
+                      groups: StageGroups | None = None,
+                      reported: dict | None = None) -> pd.DataFrame:
     """``expectations.suites.district_coverage_grid`` computed in SQL: one row per
     (metric, year) present; only small aggregates leave the database. ``unique``: no
-    (metric, district, year) repeats in the table (:func:`dedupe_staged` ran)."""
+    (metric, district, year) repeats in the table (:func:`dedupe_staged` ran).
+    ``groups``: the table's counts when already made; ``reported``: the rows per
+    (metric, year) reported by a non-city district valid that year, when counted
+    already (:func:`_fetch_failing`; needs ``unique``)."""
+    groups = groups or StageGroups(cx, table)
+    _put_small(cx, YEARS, {"year": "BIGINT"}, [(y,) for y in groups.years()])
     for name in _COVERAGE_TEMP:
         cx.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
     per_year = {int(y): int(n) for y, n in cx.exec_driver_sql(
-        f"SELECT y.year, COUNT(d.code) FROM (SELECT DISTINCT year FROM {table} "
-        f"WHERE year IS NOT NULL) y JOIN {_D} d ON d.dtype <> 'city' "
+        f"SELECT y.year, COUNT(d.code) FROM {YEARS} y JOIN {_D} d ON d.dtype <> 'city' "
         "AND (d.first_year IS NULL OR d.first_year <= y.year) "
         "AND (d.last_year IS NULL OR y.year <= d.last_year) GROUP BY y.year")}
     # only the (metric, year)s with fewer districts than expected are looked at district
     # by district (a ratio's numerator and denominator may still cover them)
-    reported = {(str(m), int(y)): int(n) for m, y, n in cx.exec_driver_sql(
-        _REPORTED_SQL.format(t=table, count="COUNT(*)" if unique
-                             else "COUNT(DISTINCT s.district_code)"))}
+    if reported is None or not unique:
+        reported = {(str(m), int(y)): int(n) for m, y, n in cx.exec_driver_sql(
+            _REPORTED_SQL.format(t=table, count="COUNT(*)" if unique
+                                 else "COUNT(DISTINCT s.district_code)"))}
     files_of: dict[tuple, list[str]] = {}
-    for m, y, f in cx.exec_driver_sql(
-            f"SELECT DISTINCT metric_code, year, source_file FROM {table} "
-            "WHERE year IS NOT NULL"):
-        files_of.setdefault((str(m), int(y)), []).append(str(f))
+    for f, m, y, _n, _v in groups.groups:
+        if y is not None:
+            files_of.setdefault((str(m), y), []).append(f)
     gaps = [(m, y) for m, y in files_of if reported.get((m, y), 0) < per_year.get(y, 0)]
     _put_small(cx, "_planwh_gaps", {"metric_code": "VARCHAR", "year": "INTEGER"}, gaps)
     for step in _COVERAGE_STEPS:
@@ -598,23 +636,25 @@ def coverage_grid_sql(cx: Connection, table: str, unique: bool = False) -> pd.Da
 def validate_staged(cx: Connection, table: str, *,
                     districts: Iterable[District] | pd.DataFrame,
                     metrics: Mapping[str, Metric] | pd.DataFrame, unique: bool = False,
-                    **_: Any):
+                    groups: StageGroups | None = None, **_: Any):
     """Run the ``district_stats`` suite over a staging table; a ``SuiteResult`` whose
     row results carry their failing rows (``failing_rows``) and ``failing_index`` (the
     staged ``_row``s). The reference goes into TEMP tables on ``cx`` first. ``unique``:
     no (metric, district, year) repeats in the table (:func:`dedupe_staged` ran on it);
-    the uniqueness rule then passes without its aggregate."""
+    the uniqueness rule then passes without its aggregate. ``groups``: the table's
+    counts (:class:`StageGroups`) when the caller has them."""
     if cx.dialect.name == "postgresql":
         # a freshly loaded table and TEMP tables have no statistics (autovacuum never
         # analyses TEMP tables): without them the planner picks nested loops
         pg_settings(cx)
         cx.exec_driver_sql(f"ANALYZE {table}")
     put_reference(cx, districts, metrics)
-    _prepare_valid(cx, table)
-    total = int(cx.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar() or 0)
-    failing = _fetch_failing(cx, table, unique)
-    grid = coverage_grid_sql(cx, table, unique)
-    return run_stats_parts(total, failing, grid)
+    groups = groups or StageGroups(cx, table)
+    _prepare_valid(cx, table, groups)
+    reported: dict = {}
+    failing = _fetch_failing(cx, table, unique, reported)
+    grid = coverage_grid_sql(cx, table, unique, groups, reported if unique else None)
+    return run_stats_parts(groups.rows, failing, grid)
 
 
 def run_on_frame(frame: pd.DataFrame, *, districts, metrics, **_: Any):
@@ -658,15 +698,43 @@ def drop_files(cx: Connection, table: str, files: Iterable[str]) -> None:
                    .bindparams(sa.bindparam("names", expanding=True)), {"names": names})
 
 
-def rows_per_file(cx: Connection, table: str) -> dict[str, int]:
+class StageGroups:
+    """The staged rows counted per (source_file, metric_code, year), in one scan: what the
+    suite, the held-back and shrink tests and the asset's summary need of every row
+    (each was a scan of its own, about a second each at 5M rows on PostgreSQL). Valid
+    until rows are deleted from the table (:func:`drop_files`, :func:`quarantine`):
+    count again then."""
+
+    def __init__(self, cx: Connection, table: str) -> None:
+        self.groups = [(str(f), None if m is None else str(m), None if y is None else int(y),
+                        int(n), int(v)) for f, m, y, n, v in cx.exec_driver_sql(
+            f"SELECT source_file, metric_code, year, COUNT(*), COUNT(value) FROM {table} "
+            "GROUP BY source_file, metric_code, year")]
+
+    @property
+    def rows(self) -> int:
+        return sum(n for *_, n, _v in self.groups)
+
+    def years(self) -> list[int]:
+        return sorted({y for _f, _m, y, _n, _v in self.groups if y is not None})
+
+    def per_file(self) -> dict[str, int]:
+        """Rows each file would load: those with a value (files with none left out)."""
+        out: dict[str, int] = {}
+        for f, _m, _y, _n, v in self.groups:
+            if v:
+                out[f] = out.get(f, 0) + v
+        return out
+
+
+def rows_per_file(cx: Connection, table: str,
+                  groups: StageGroups | None = None) -> dict[str, int]:
     """Rows each staged file would load: those with a value (after :func:`quarantine`,
-    which leaves no repeated key)."""
-    return {str(f): int(n) for f, n in cx.exec_driver_sql(
-        f"SELECT source_file, COUNT(*) FROM {table} WHERE value IS NOT NULL "
-        "GROUP BY source_file")}
+    which leaves no repeated key). ``groups``: the table's counts when already made."""
+    return (groups or StageGroups(cx, table)).per_file()
 
 
-__all__ = ["STATS_COVERAGE_RULES", "StageSpool", "append_arrow", "append_stage",
+__all__ = ["STATS_COVERAGE_RULES", "StageGroups", "StageSpool", "append_arrow", "append_stage",
            "dedupe_staged", "coverage_grid_sql", "create_stage",
            "failing_rows_sql", "normalise", "put_reference", "quarantine", "run_on_frame",
            "stage_frame", "validate_staged"]

@@ -71,9 +71,15 @@ def _issues(res, frame) -> list[tuple]:
 
 def _check_engine(engine, name, frame, ctx):
     expected = run_suite_pandas("district_stats", frame, **ctx)
+    # no key repeats (as after dedupe_staged): the asset's path, the row rules counted in
+    # the coverage rule's scan, must give the same result
+    unique = not frame.duplicated(["metric_code", "district_code", "year"]).any()
     with engine.begin() as cx:
         stage_frame(cx, "stg_test", frame.reset_index(drop=True))
         got = validate_staged(cx, "stg_test", **ctx)
+        if unique:
+            assert _summary(validate_staged(cx, "stg_test", unique=True, **ctx)) == \
+                _summary(expected), f"{name} (unique)"
         removed = quarantine(cx, "stg_test")
         left = cx.exec_driver_sql("SELECT COUNT(*) FROM stg_test").scalar()
         cx.exec_driver_sql("DROP TABLE stg_test")

@@ -50,15 +50,16 @@ def staging_table(run_id: str) -> str:
     return STAGE_PREFIX + "".join(ch for ch in run_id if ch.isalnum()).lower()[:32]
 
 
-def describe_stage(cx, table: str) -> StagedStats:
+def describe_stage(cx, table: str, groups=None) -> StagedStats:
+    """``groups``: the table's (file, metric, year) counts (``StageGroups``) when made."""
+    from expectations.stats_sql import StageGroups
+
     cols = ["metric_code", "district_code", "year", "value", "unit", "source_file", "location"]
-    # one scan: a few thousand (file, year, metric) groups
-    per = cx.exec_driver_sql(f"SELECT source_file, year, metric_code, COUNT(*) FROM {table} "
-                             "GROUP BY source_file, year, metric_code").fetchall()
-    rows = sum(int(n) for *_, n in per)
-    files = tuple(sorted({str(f) for f, *_ in per}))
-    years = tuple(sorted({int(y) for _, y, _, _ in per if y is not None}))
-    metrics = len({m for _, _, m, _ in per if m is not None})
+    per = (groups or StageGroups(cx, table)).groups  # a few thousand groups
+    rows = sum(n for *_, n, _v in per)
+    files = tuple(sorted({f for f, *_ in per}))
+    years = tuple(sorted({y for _f, _m, y, _n, _v in per if y is not None}))
+    metrics = len({m for _f, m, *_ in per if m is not None})
     head = pd.DataFrame(cx.exec_driver_sql(
         f"SELECT {', '.join(cols)} FROM {table} ORDER BY _row LIMIT 10").fetchall(), columns=cols)
     types = {"year": "integer", "value": "float"}
@@ -103,6 +104,7 @@ def drop_stale_stages(engine, instance: dg.DagsterInstance, keep: str) -> None:
 def district_stats(context: dg.AssetExecutionContext, raw: RawFolder, warehouse: WarehouseResource):
     from expectations.runner import issues_from, warm_up, write_data_docs
     from expectations.stats_sql import (
+        StageGroups,
         StageSpool,
         create_stage,
         dedupe_staged,
@@ -145,27 +147,36 @@ def district_stats(context: dg.AssetExecutionContext, raw: RawFolder, warehouse:
             spool.stage(cx, table)
             # the cross-file duplicate check, in SQL: the same issue rows as the reader's
             dedupe_staged(cx, table, read_issues, spool.files, repeated_keys)
-            read_rows = int(cx.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar() or 0)
+            # the staged rows counted per (file, metric, year) in one scan, counted again
+            # only after rows are deleted
+            groups = StageGroups(cx, table)
+            read_rows = groups.rows
             # unreadable or still changing: held back whole, before the suite looks at its rows
-            held = held_back_files(paths, before, after, rows_per_file(cx, table), read_issues)
-            drop_files(cx, table, held)
-            suite = validate_staged(cx, table, unique=True, **ctx)
+            held = held_back_files(paths, before, after, groups.per_file(), read_issues)
+            if held:
+                drop_files(cx, table, held)
+                groups = StageGroups(cx, table)
+            suite = validate_staged(cx, table, unique=True, groups=groups, **ctx)
             issues = read_issues + issues_from(suite)
             failing = suite.failing_positions("error")
             bad = quarantine(cx, table, failing) if failing else 0
+            if bad:
+                groups = StageGroups(cx, table)
             # sharply smaller than its last good load (after quarantine: what would be loaded)
             present = {p.name for p in paths}
-            shrunk = shrunk_files(rows_per_file(cx, table),
+            shrunk = shrunk_files(rows_per_file(cx, table, groups),
                                   {f: n for f, n in previous.items()
                                    if f in present and f not in held},
                                   raw.shrink_accepted)
-            drop_files(cx, table, shrunk)
+            if shrunk:
+                drop_files(cx, table, shrunk)
+                groups = StageGroups(cx, table)
             held.update(shrunk)
             if bad or shrunk:
                 if bad:
                     context.log.warning(f"{bad} statistics rows quarantined by expectations")
-                suite = validate_staged(cx, table, unique=True, **ctx)
-            staged = describe_stage(cx, table)
+                suite = validate_staged(cx, table, unique=True, groups=groups, **ctx)
+            staged = describe_stage(cx, table, groups)
     issues += held_back_issues(held, previous)
     for name, why in sorted(held.items()):
         context.log.warning(f"{name}: held back whole, previous rows kept: {why}")
