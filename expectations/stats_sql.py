@@ -541,7 +541,29 @@ _COVERAGE_STEPS = (
     WHERE NOT EXISTS (SELECT 1 FROM _planwh_by_parts p WHERE p.metric_code = x.metric_code
                       AND p.code = x.code AND p.year = x.year)""",
 )
-_COVERAGE_TEMP = ("_planwh_gaps", "_planwh_missing0", "_planwh_by_parts", "_planwh_missing")
+_COVERAGE_TEMP = ("_planwh_gaps", "_planwh_missing0", "_planwh_by_parts", "_planwh_missing",
+                  "_planwh_gaps2")
+# The first missing districts (by ord) of gaps whose count of missing districts is known:
+# first among the districts of the first FIRST_ORDS ords only (the staged rows of the
+# others are not hashed: the anti join over every staged row took 6 s at 5M rows on
+# PostgreSQL, issue #13), then, for the gaps where fewer than MISSING_SHOWN (or fewer
+# than they miss) were found, among the staged rows of those gaps only.
+FIRST_ORDS = 1024
+_FIRST_MISSING_SQL = f"""
+SELECT metric_code, year, ord, name FROM (
+SELECT e.metric_code, e.year, e.ord, e.name,
+       row_number() OVER (PARTITION BY e.metric_code, e.year ORDER BY e.ord) AS rn
+FROM (SELECT p.metric_code, p.year, d.code, d.ord, d.name
+      FROM {{gaps}} p
+      JOIN {_D} d
+        ON d.dtype <> 'city' AND {{ords}}
+       AND (d.first_year IS NULL OR d.first_year <= p.year)
+       AND (d.last_year IS NULL OR p.year <= d.last_year)) e
+WHERE NOT EXISTS (
+    SELECT 1 FROM ({{staged}}) s
+    WHERE s.metric_code = e.metric_code AND s.district_code = e.code AND s.year = e.year)
+) x WHERE rn <= {MISSING_SHOWN}
+"""
 # per (metric, year): distinct non-city districts valid that year with a row of their own
 # ({count}: COUNT(*) when no key repeats in the table; PostgreSQL sorts each group for a
 # COUNT(DISTINCT), 11 s on 5M staged rows)
@@ -554,6 +576,35 @@ JOIN {_D} d ON d.code = s.district_code AND d.dtype <> 'city'
 WHERE s.year IS NOT NULL
 GROUP BY s.metric_code, s.year
 """
+
+
+def _first_missing(cx: Connection, table: str, gaps: list[tuple[str, int]],
+                   n_missing: Mapping[tuple, int]) -> dict[tuple, list[str]]:
+    """(metric, year) -> the names of its first MISSING_SHOWN missing districts (by ord),
+    for ``gaps`` whose number of missing districts is ``n_missing`` (see FIRST_ORDS)."""
+    shown: dict[tuple, list[str]] = {}
+    if not gaps:
+        return shown
+    _put_small(cx, "_planwh_gaps", {"metric_code": "VARCHAR", "year": "INTEGER"}, gaps)
+    first = (f"SELECT s.metric_code, s.district_code, s.year FROM {table} s "
+             f"WHERE s.district_code IN (SELECT code FROM {_D} WHERE ord < {FIRST_ORDS})")
+    found: dict[tuple, list[tuple[int, str]]] = {}
+    for m, y, o, name in cx.exec_driver_sql(_FIRST_MISSING_SQL.format(
+            gaps="_planwh_gaps", ords=f"d.ord < {FIRST_ORDS}", staged=first)):
+        found.setdefault((str(m), int(y)), []).append((int(o), str(name)))
+    rest = [g for g in gaps if len(found.get(g, ())) < min(MISSING_SHOWN, n_missing[g])]
+    if rest:
+        _put_small(cx, "_planwh_gaps2", {"metric_code": "VARCHAR", "year": "INTEGER"}, rest)
+        of_gaps = (f"SELECT s.metric_code, s.district_code, s.year FROM {table} s "
+                   "JOIN _planwh_gaps2 g ON g.metric_code = s.metric_code AND g.year = s.year")
+        for g in rest:
+            found.pop(g, None)
+        for m, y, o, name in cx.exec_driver_sql(_FIRST_MISSING_SQL.format(
+                gaps="_planwh_gaps2", ords="TRUE", staged=of_gaps)):
+            found.setdefault((str(m), int(y)), []).append((int(o), str(name)))
+    for g, names in found.items():
+        shown[g] = [n for _o, n in sorted(names)[:MISSING_SHOWN]]
+    return shown
 
 
 def coverage_grid_sql(cx: Connection, table: str, unique: bool = False,
@@ -575,7 +626,8 @@ def coverage_grid_sql(cx: Connection, table: str, unique: bool = False,
         "AND (d.last_year IS NULL OR y.year <= d.last_year) GROUP BY y.year")}
     # only the (metric, year)s with fewer districts than expected are looked at district
     # by district (a ratio's numerator and denominator may still cover them)
-    if reported is None or not unique:
+    counted = reported is not None and unique
+    if not counted:
         reported = {(str(m), int(y)): int(n) for m, y, n in cx.exec_driver_sql(
             _REPORTED_SQL.format(t=table, count="COUNT(*)" if unique
                                  else "COUNT(DISTINCT s.district_code)"))}
@@ -584,19 +636,32 @@ def coverage_grid_sql(cx: Connection, table: str, unique: bool = False,
         if y is not None:
             files_of.setdefault((str(m), y), []).append(f)
     gaps = [(m, y) for m, y in files_of if reported.get((m, y), 0) < per_year.get(y, 0)]
-    _put_small(cx, "_planwh_gaps", {"metric_code": "VARCHAR", "year": "INTEGER"}, gaps)
-    for step in _COVERAGE_STEPS:
-        cx.exec_driver_sql(step.format(t=table))
-        _analyze(cx, step.split()[3])
-    n_missing = {(m, int(y)): int(n) for m, y, n in cx.exec_driver_sql(
-        "SELECT metric_code, year, COUNT(*) FROM _planwh_missing GROUP BY metric_code, year")}
+    n_missing: dict[tuple, int] = {}
     shown: dict[tuple, list[str]] = {}
-    for m, y, name in cx.exec_driver_sql(
-            "SELECT metric_code, year, name FROM ("
-            " SELECT metric_code, year, name, ord, row_number() OVER ("
-            "  PARTITION BY metric_code, year ORDER BY ord) AS rn FROM _planwh_missing) x"
-            f" WHERE rn <= {MISSING_SHOWN} ORDER BY metric_code, year, ord"):
-        shown.setdefault((m, int(y)), []).append(name)
+    if counted and gaps:
+        # no key repeats: a gap of a metric without parts misses exactly the districts its
+        # count lacks; only the first names are looked for, not every missing district
+        with_parts = {str(c) for (c,) in cx.exec_driver_sql(
+            f"SELECT code FROM {_M} WHERE numerator IS NOT NULL")}
+        plain = [g for g in gaps if g[0] not in with_parts]
+        gaps = [g for g in gaps if g[0] in with_parts]
+        for g in plain:
+            n_missing[g] = per_year[g[1]] - reported.get(g, 0)
+        shown.update(_first_missing(cx, table, plain, n_missing))
+    if gaps:
+        _put_small(cx, "_planwh_gaps", {"metric_code": "VARCHAR", "year": "INTEGER"}, gaps)
+        for step in _COVERAGE_STEPS:
+            cx.exec_driver_sql(step.format(t=table))
+            _analyze(cx, step.split()[3])
+        n_missing.update({(m, int(y)): int(n) for m, y, n in cx.exec_driver_sql(
+            "SELECT metric_code, year, COUNT(*) FROM _planwh_missing "
+            "GROUP BY metric_code, year")})
+        for m, y, name in cx.exec_driver_sql(
+                "SELECT metric_code, year, name FROM ("
+                " SELECT metric_code, year, name, ord, row_number() OVER ("
+                "  PARTITION BY metric_code, year ORDER BY ord) AS rn FROM _planwh_missing) x"
+                f" WHERE rn <= {MISSING_SHOWN} ORDER BY metric_code, year, ord"):
+            shown.setdefault((m, int(y)), []).append(name)
     for name in _COVERAGE_TEMP:
         cx.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
     # files giving a metric by district, for the (metric, year)s with only a city total

@@ -78,8 +78,17 @@ def _check_engine(engine, name, frame, ctx):
         stage_frame(cx, "stg_test", frame.reset_index(drop=True))
         got = validate_staged(cx, "stg_test", **ctx)
         if unique:
-            assert _summary(validate_staged(cx, "stg_test", unique=True, **ctx)) == \
-                _summary(expected), f"{name} (unique)"
+            import expectations.stats_sql as ss
+
+            # the first missing names found among the first ords, then (FIRST_ORDS 1:
+            # none there) among the rows of the gaps not settled
+            for first_ords in (ss.FIRST_ORDS, 1):
+                default, ss.FIRST_ORDS = ss.FIRST_ORDS, first_ords
+                try:
+                    assert _summary(validate_staged(cx, "stg_test", unique=True, **ctx)) == \
+                        _summary(expected), f"{name} (unique, FIRST_ORDS {first_ords})"
+                finally:
+                    ss.FIRST_ORDS = default
         removed = quarantine(cx, "stg_test")
         left = cx.exec_driver_sql("SELECT COUNT(*) FROM stg_test").scalar()
         cx.exec_driver_sql("DROP TABLE stg_test")
@@ -146,3 +155,43 @@ def test_drop_files_binds_the_names(url):
             cx.exec_driver_sql("DROP TABLE _planwh_drop_test")
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("first_ords", [None, 1, 4])
+def test_coverage_grid_names_the_first_missing_districts(url, first_ords, monkeypatch):
+    """The coverage grid of the asset's path (no repeated key: the missing counted, only
+    the first names looked for) equals the pandas grid, with more districts missing than
+    are named, whichever of its two lookups finds them (FIRST_ORDS)."""
+    import expectations.stats_sql as ss
+    from expectations.suites import district_coverage_grid
+    from warehouse.schema import make_engine
+
+    if first_ords is not None:
+        monkeypatch.setattr(ss, "FIRST_ORDS", first_ords)
+    districts = [District("330100", "杭州市", "city", None, None, None)] + [
+        District(f"3301{i:02d}", f"区{i:02d}", "district", "330100", None,
+                 date(2018, 6, 30) if i == 3 else None) for i in range(1, 15)]
+    rows = [stat(district_code=f"3301{i:02d}", year=2019) for i in (2, 5, 9)]  # 10 missing
+    rows += [stat(district_code=f"3301{i:02d}", year=2018) for i in range(1, 15)
+             if i != 13]  # one missing, the last by ord
+    rows += [stat(metric_code="cover", district_code=f"3301{i:02d}", year=2018, value=5.0,
+                  unit="%", source_file="b.csv") for i in range(1, 15) if i % 4]
+    rows.append(stat(metric_code="cover", district_code="330100", year=2019, value=5.0,
+                     unit="%", source_file="c.csv"))  # only the city total
+    frame = pd.DataFrame(rows)
+    ctx = {"districts": districts, "metrics": METRICS}
+    expected = district_coverage_grid(frame, **ctx)
+    engine = make_engine(url)
+    try:
+        with engine.begin() as cx:
+            stage_frame(cx, "stg_cov", frame)
+            got = validate_staged(cx, "stg_cov", unique=True, **ctx)
+            cx.exec_driver_sql("DROP TABLE stg_cov")
+    finally:
+        engine.dispose()
+    grid = next(r for r in got.results if r.name.endswith("every_district_present"))
+    assert not grid.success
+    want = expected[~expected["present"]][["metric_code", "year", "missing"]]
+    assert sorted(map(tuple, want.values.tolist())) == sorted(
+        (r["metric_code"], r["year"], r["missing"]) for r in grid.sample)
+    assert any("(+5)" in r["missing"] for r in grid.sample)  # 10 missing, 5 named
