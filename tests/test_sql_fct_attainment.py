@@ -6,6 +6,7 @@ of the build (warehouse/attainment.py); the shared districts are tests/helpers.D
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import pytest
@@ -15,7 +16,7 @@ from extractors.targets import parse_target
 from tests.helpers import DISTRICTS, MAPPINGS, METRICS, PLAN_ID, fetch, rec, stats_frame
 from warehouse import load as wl
 from warehouse.attainment import build_attainment
-from warehouse.sql import district_in_force, render
+from warehouse.sql import district_in_force, exact_sum, render
 
 CASES = {
     "ratio: districts in force on 31 December, city from the districts' sums": dict(
@@ -89,6 +90,68 @@ def test_district_in_force_is_one_rule(engine):
                  for y in (2020, 2021) if d.valid_in_year(y)}
     assert in_sql == in_python
     assert ("330104", open_start, 2021) not in in_sql  # abolished on 2021-04-08
+
+
+# --------------------------------------------------------------------------- reproducible sums
+# 0.1 + 0.2 + 0.3 is 0.6000000000000001 added in that order and 0.6 in the reverse one: a
+# sum that follows the order of the rows (DuckDB's parallel SUM: any order) does not give
+# a re-run its own rows back (tests/faults/test_kill compares them exactly).
+TENTHS = [0.1, 0.2, 0.3]
+
+
+def test_exact_sum_does_not_depend_on_the_order_of_the_rows(engine):
+    import sqlalchemy as sa
+
+    got = {}
+    for order in (TENTHS, TENTHS[::-1]):
+        with engine.begin() as cx:
+            cx.exec_driver_sql("DROP TABLE IF EXISTS sum_probe")
+            cx.exec_driver_sql("CREATE TABLE sum_probe (g INTEGER, x DOUBLE PRECISION)")
+            cx.execute(sa.text("INSERT INTO sum_probe VALUES (1, :x)"), [{"x": x} for x in order])
+            cx.exec_driver_sql("INSERT INTO sum_probe VALUES (2, NULL), (3, 1e300), (3, 1.0)")
+            got[tuple(order)] = cx.exec_driver_sql(
+                f"SELECT g, {exact_sum('x')}, SUM(x) FROM sum_probe GROUP BY g ORDER BY g").all()
+    forward, backward = got.values()
+    # the data tells orders apart: the plain sums differ ...
+    assert forward[0][2] != backward[0][2]
+    # ... the exact ones are the same bits, the correctly rounded sum
+    assert forward[0][1] == backward[0][1] == math.fsum(TENTHS) == 0.6
+    assert forward[1][1] is None  # a group of NULLs only, as SUM
+    assert forward[2][1] == 1e300  # beyond EXACT_SUM_BOUND: the plain sum, no error
+
+
+def test_exact_sum_gives_the_same_bits_on_any_number_of_threads(tmp_path):
+    """DuckDB sums one group in parallel over 2M rows: per-thread partial sums, combined in
+    whatever order the threads finish; the plain SUM differs between thread counts."""
+    import duckdb
+
+    con = duckdb.connect(str(tmp_path / "threads.duckdb"))
+    con.execute("CREATE TABLE t AS SELECT i % 3 AS g, "
+                "(hash(i) % 1000000)::DOUBLE / 7 - 50000 AS x FROM range(2000000) r(i)")
+    sql = f"SELECT g, {exact_sum('x')}, SUM(x) FROM t GROUP BY g ORDER BY g"
+    runs = []
+    for threads in (1, 4, 1, 4):
+        con.execute(f"SET threads = {threads}")
+        runs.append(con.execute(sql).fetchall())
+    con.close()
+    exact = [[row[1] for row in run] for run in runs]
+    plain = [[row[2] for row in run] for run in runs]
+    assert exact[0] == exact[1] == exact[2] == exact[3]
+    assert len(set(map(tuple, plain))) > 1  # the order-dependent sum does differ
+
+
+def test_the_city_total_does_not_depend_on_the_order_of_the_statistics(engine):
+    """The build's own sums (sum metrics here; ratio sums are the same expression): the
+    same statistics loaded in two orders give the same city total, to the last bit."""
+    got = []
+    for order in (TENTHS, TENTHS[::-1]):
+        stats = [("beds", code, 2020, v) for code, v in zip(("330102", "330104", "330106"),
+                                                             order, strict=True)]
+        _given(engine, [rec(3, "养老床位数", 2020, ">=", 1, unit="张")], stats)
+        build_attainment(engine)
+        got.append(fetch(engine, "SELECT actual_value FROM fct_attainment "
+                                 "WHERE level = 'city'"))
+    assert got[0] == got[1] == [(0.6,)]
 
 
 def test_render_refuses_an_unknown_placeholder():

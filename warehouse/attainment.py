@@ -46,7 +46,7 @@ from warehouse.schema import (
     fct_attainment,
     rebuild_duckdb_table,
 )
-from warehouse.sql import district_in_force, render, sql_file
+from warehouse.sql import district_in_force, exact_sum, render, sql_file
 
 DEFAULT_TOLERANCE = 0.05
 # Comparisons allow a relative slack of 1e-9 so that float noise of a computed
@@ -80,7 +80,8 @@ _INSERT = f"INSERT INTO fct_attainment ({', '.join(COLUMNS)})\n"
 BUILD_SQL = f"INSERT INTO fct_attainment ({', '.join(LEVEL_COLUMNS)})\n" + render(
     "fct_attainment", target_metric=TARGET_METRIC,
     district_in_force=district_in_force("d", "y.year"), attained=ATTAINED, gap=GAP,
-    plan_filter="{plan_filter}", stat_rows=STAT_ROWS)
+    plan_filter="{plan_filter}", stat_rows=STAT_ROWS, sum_num=exact_sum("num_value"),
+    sum_den=exact_sum("den_value"), sum_own=exact_sum("o.value"))
 # Relative targets (fct_target.relative_kind): the actuals by the same CTEs (metric_years
 # to actuals, shared text) over the relative targets' years and base years, then
 # fct_attainment_relative.sql. A statement of its own, so that the level build above

@@ -60,7 +60,7 @@ from warehouse.schema import (
     readable_target,
     rebuild_duckdb_table,
 )
-from warehouse.sql import district_in_force, target_in_force
+from warehouse.sql import district_in_force, exact_sum, target_in_force
 
 RESTATE_ENV = "PLANWH_RESTATE_TO"
 ISSUE_SCOPE = "restate"
@@ -271,10 +271,10 @@ WHERE dt.valid_from = dy.valid_from
 
 # sum metrics of changed districts: the weighted sum of their sources, only when every
 # source has a figure (small: a temporary table, read again by the ratios)
-_SUMS_SQL = """
+_SUMS_SQL = f"""
 CREATE TEMPORARY TABLE restate_sums AS
 SELECT v.metric_code, sh.district_code, sh.year,
-       SUM(sh.weight * s.value ORDER BY sh.source_code) AS value,  -- in order: reproducible
+       {exact_sum("sh.weight * s.value")} AS value,  -- exact: the same whatever the order
        MIN(sh.method) AS method, STRING_AGG(sh.term, ' + ' ORDER BY sh.source_code) AS sources
 FROM restate_variant v
 JOIN restate_share sh ON sh.variant = v.variant

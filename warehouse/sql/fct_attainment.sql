@@ -5,7 +5,9 @@
 -- {district_in_force} (warehouse/sql/district_in_force.sql), {plan_filter} (empty, or
 -- the plans whose rows are rebuilt), {attained} and {gap} (attained.sql, gap.sql),
 -- {stat_rows} (the statistics evaluated: the current figures of fct_district_stat, or
--- those current at an as-of moment; docs/time.md).
+-- those current at an as-of moment; docs/time.md), {sum_num}, {sum_den} and {sum_own}
+-- (warehouse.sql.exact_sum of num_value, den_value and o.value: sums that do not depend
+-- on the order of the rows).
 -- Level targets only (their rows leave the relative columns of fct_attainment NULL): a
 -- relative target (fct_target.relative_kind) is judged on the level it asks of each
 -- district by fct_attainment_relative.sql, which reuses these CTEs.
@@ -61,16 +63,17 @@ ratio_parts AS (  -- ratio metrics: own figure and/or numerator with denominator
     JOIN district_versions dv ON dv.district_code = v.district_code AND dv.year = v.year
 ),
 ratio_sums AS (  -- ratio metrics, districts only: rows present, complete pairs, sums
-    -- (summed in district order: a parallel sum of doubles in any order differs in the
-    -- last digit from run to run, and a re-run must give the same rows)
+    -- (exact sums, whatever the order of the rows: a parallel sum of doubles in any order
+    -- differs in the last digit from run to run, and a re-run must give the same rows;
+    -- warehouse.sql.exact_sum)
     SELECT metric_code, year, COUNT(*) AS n_rows, COUNT(num_value) AS n_pairs,
-           SUM(num_value ORDER BY district_code) AS sum_num,
-           SUM(den_value ORDER BY district_code) AS sum_den
+           {sum_num} AS sum_num,
+           {sum_den} AS sum_den
     FROM ratio_parts pr WHERE NOT is_city
     GROUP BY metric_code, year
 ),
 sum_totals AS (  -- sum metrics, districts only: values present and their sum
-    SELECT o.metric_code, o.year, COUNT(*) AS n_own, SUM(o.value ORDER BY o.district_code) AS sum_own
+    SELECT o.metric_code, o.year, COUNT(*) AS n_own, {sum_own} AS sum_own
     FROM own_figures o
     JOIN district_versions dv ON dv.district_code = o.district_code AND dv.year = o.year AND NOT dv.is_city
     WHERE o.aggregation <> 'ratio'
