@@ -271,6 +271,21 @@ def test_data_docs_written(tmp_path):
     assert [p.name for p in (tmp_path / "docs").iterdir()] == ["targets"]
 
 
+def test_data_docs_templates_are_compiled_once(tmp_path):
+    """GX makes a new Jinja environment per view; the bytecode cache keeps each compiled
+    template, so a second site loads them instead of compiling them again."""
+    from expectations.runner import cached_templates
+
+    res = run_suite("targets", targets_frame(target(year=2030)), docs_dir=tmp_path / "a")
+    cache = cached_templates()
+    assert cache is not None and cached_templates() is cache  # installed once
+    before = cache.hits
+    write_data_docs(res, tmp_path / "b")
+    assert cache.hits > before
+    pages = list((tmp_path / "b" / "targets" / "validations").rglob("*.html"))
+    assert pages and "year_in_plan_period" in pages[0].read_text(encoding="utf-8")
+
+
 def test_data_docs_default_dir_and_key(tmp_path, monkeypatch):
     monkeypatch.setenv("PLANWH_DOCS_DIR", str(tmp_path / "site"))
     res = _run_suite("targets", targets_frame())  # default: $PLANWH_DOCS_DIR
