@@ -287,18 +287,26 @@ def dedupe_staged(cx: Connection, table: str, issues: list,
     else:
         sql = (f"SELECT {cols} FROM {table} t JOIN (SELECT {key} FROM {table} GROUP BY {key} "
                f"HAVING COUNT(*) > 1) d {on} ORDER BY t.{ROW}")
+    pg = cx.dialect.name == "postgresql"
+    if pg:  # each row's address too: the dropped ones are deleted by it (no scan)
+        sql = sql.replace(f"SELECT {cols} FROM", f"SELECT {cols}, t.ctid::text FROM", 1)
     rows = cx.exec_driver_sql(sql).fetchall()
     cx.exec_driver_sql("DROP TABLE IF EXISTS _planwh_keys")
     if not rows:
         return 0
-    sub = pd.DataFrame([tuple(r) for r in rows], columns=STAGE_COLUMNS)
+    n = len(STAGE_COLUMNS)
+    sub = pd.DataFrame([tuple(r)[:n] for r in rows], columns=STAGE_COLUMNS)
     sub["value"] = sub["value"].astype("float64")
-    dropped: list[int] = []
+    dropped: list[int] = []  # positions in sub
     found: list = []
-    _dedupe(sub, found, lambda position, _reason: dropped.append(int(sub[ROW].iat[position])))
+    _dedupe(sub, found, lambda position, _reason: dropped.append(int(position)))
     issues.extend(found)  # each carries its rule, as on the one-frame path
-    if dropped:
-        _put_small(cx, "_planwh_dup", {ROW: "BIGINT"}, [(r,) for r in dropped])
+    if dropped and pg:
+        cx.execute(sa.text(f"DELETE FROM {table} WHERE ctid = ANY(CAST(:at AS tid[]))"),
+                   {"at": [rows[i][n] for i in dropped]})
+    elif dropped:
+        _put_small(cx, "_planwh_dup", {ROW: "BIGINT"},
+                   [(int(sub[ROW].iat[i]),) for i in dropped])
         cx.exec_driver_sql(f"DELETE FROM {table} WHERE {ROW} IN (SELECT {ROW} FROM _planwh_dup)")
         cx.exec_driver_sql("DROP TABLE _planwh_dup")
     return len(dropped)
