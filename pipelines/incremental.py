@@ -222,13 +222,12 @@ def read_known(engine) -> Known:
     import sqlalchemy as sa
 
     with engine.connect() as c:
-        fps = {r[0][len(PLAN_KEY):]: r[1] for r in c.execute(sa.text(
-            "SELECT load_key, content_sha256 FROM load_log WHERE load_key LIKE :p"),
-            {"p": PLAN_KEY + "%"})}
-        anything = c.execute(sa.text("SELECT COUNT(*) FROM load_log")).scalar() or 0
-        inputs = {r[0][len(INPUTS_KEY):]: r[1] for r in c.execute(sa.text(
-            "SELECT load_key, content_sha256 FROM load_log WHERE load_key LIKE :p"),
-            {"p": INPUTS_KEY + "%"})}
+        # no bound parameters: DuckDB's Python client imports pandas (0.4 s) to bind one,
+        # which is most of a no-op run
+        log = c.execute(sa.text("SELECT load_key, content_sha256 FROM load_log")).all()
+        fps = {k[len(PLAN_KEY):]: v for k, v in log if k.startswith(PLAN_KEY)}
+        inputs = {k[len(INPUTS_KEY):]: v for k, v in log if k.startswith(INPUTS_KEY)}
+        anything = len(log)
         loaded = {r[0]: r[1] for r in c.execute(sa.text(
             "SELECT source_file, source_sha256 FROM dim_plan"))}
         held = {r[0].split(":", 1)[1] for r in c.execute(sa.text(
