@@ -53,7 +53,10 @@ DEFAULT_BATCH_SIZE = "1000"
 def default_base_dir() -> str:
     home = os.environ.get("DAGSTER_HOME")
     if not home:
-        raise check.CheckError("BatchedSqliteEventLogStorage needs DAGSTER_HOME or a base_dir")
+        raise check.CheckError(
+            "pipelines.event_storage.BatchedSqliteEventLogStorage keeps Dagster's event log "
+            "under $DAGSTER_HOME/history/runs: set DAGSTER_HOME to the instance folder "
+            "(make run and make dev do), or give event_log_storage.config.base_dir")
     return os.path.join(home, "history", "runs")
 
 

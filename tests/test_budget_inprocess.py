@@ -19,7 +19,6 @@ import pytest
 from extractors.budget import (
     BadBudgetSetting,
     Budget,
-    PlanBudgetExceeded,
     extract_plan,
     read_plan_with,
     reads_in_process,
@@ -137,7 +136,10 @@ def test_a_small_file_declaring_much_goes_to_the_worker_and_is_stopped(tmp_path)
     bomb = write_zip(tmp_path / "bomb.docx", {"word/document.xml": document_xml(megabytes(150))})
     assert bomb.stat().st_size < 1 << 20
     assert not reads_in_process(bomb, DEFAULT)
-    with pytest.raises(PlanBudgetExceeded, match="exceeded the memory budget"):
+    # stopped by whichever limit it reaches first: the worker's memory budget, or the XML
+    # parser's own bound on one text node (10 MB): a race the machine's speed decides
+    with pytest.raises(UnreadableDocument,
+                       match="exceeded the memory budget|Resource limit exceeded"):
         extract_plan(bomb, Budget(60, 64))
 
 

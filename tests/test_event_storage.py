@@ -65,7 +65,9 @@ def _answers(instance: dg.DagsterInstance, run_id: str) -> dict:
 def test_batched_storage_answers_like_dagsters_default(tmp_path, monkeypatch):
     from pipelines.event_storage import BatchedSqliteEventLogStorage
 
+    # as a process that never ran planwh (pipelines.launch sets both for its own runs)
     monkeypatch.delenv("DAGSTER_EVENT_BATCH_SIZE", raising=False)
+    monkeypatch.delenv("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", raising=False)
     default = _instance(tmp_path, False, monkeypatch)
     assert not isinstance(default.event_log_storage, BatchedSqliteEventLogStorage)
     expected = _answers(default, _run(default))

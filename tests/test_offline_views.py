@@ -244,7 +244,17 @@ def test_make_run_and_make_dev_share_one_instance(site):
     assert home_of("run") == home_of("dev")
     assert "dagster_home" in home_of("run")
     work = site[0]
-    with dg.DagsterInstance.from_config(str(work / "dagster_home")) as instance:
+    # as `make dev` opens it: DAGSTER_HOME names the folder (its event log storage,
+    # pipelines/event_storage.py, is found there)
+    os.environ["DAGSTER_HOME"], old_home = str(work / "dagster_home"), os.environ.get("DAGSTER_HOME")
+    try:
+        instance = dg.DagsterInstance.from_config(str(work / "dagster_home"))
+    finally:
+        if old_home is None:
+            os.environ.pop("DAGSTER_HOME")
+        else:
+            os.environ["DAGSTER_HOME"] = old_home
+    with instance:
         runs = instance.get_runs(filters=dg.RunsFilter(tags={"planwh/command": "run"}))
         # the statistics run and one run over the changed plans with the refresh in it
         assert len(runs) >= 2
