@@ -620,8 +620,10 @@ def read_plans(paths: Mapping[str, str | os.PathLike], workers: int,
     return {key: results[key] for key in paths}
 
 
-def _fork_job(key: str, name: str, reader, readable: Path, budget: Budget,
-              running: Mapping[int, _Job]) -> _Job:
+def _fork_worker(fn: Callable[..., Any], args: tuple, budget: Budget,
+                 running: Mapping[int, _Job]) -> tuple[int, int]:
+    """A bare-forked worker running ``fn(*args)`` (:func:`_child`): its pid and the read
+    end of its pipe."""
     rfd, wfd = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -630,8 +632,14 @@ def _fork_job(key: str, name: str, reader, readable: Path, budget: Budget,
         os.close(rfd)
         for fd in running:  # the other workers' pipes are not this one's business
             os.close(fd)
-        _child(reader, (readable,), budget, wfd)
+        _child(fn, args, budget, wfd)
     os.close(wfd)
+    return pid, rfd
+
+
+def _fork_job(key: str, name: str, reader, readable: Path, budget: Budget,
+              running: Mapping[int, _Job]) -> _Job:
+    pid, rfd = _fork_worker(reader, (readable,), budget, running)
     return _Job(key, name, pid, rfd, _WorkerPipe(rfd, pid, budget), bytearray())
 
 
@@ -661,16 +669,7 @@ def _fork_batch(items: list[tuple[str, str, Path]], reader, budget: Budget,
                 running: Mapping[int, _Job]) -> _Job:
     """A worker for a batch of small files (read_plans): the memory budget as for one
     file; the time budget once per file of the batch."""
-    rfd, wfd = os.pipe()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the worker
-        os.close(rfd)
-        for fd in running:
-            os.close(fd)
-        _child(_read_batch, (reader, items), budget, wfd)
-    os.close(wfd)
+    pid, rfd = _fork_worker(_read_batch, (reader, items), budget, running)
     pipe = _WorkerPipe(rfd, pid, budget)
     if pipe.deadline is not None:
         pipe.deadline += budget.timeout_s * (len(items) - 1)
