@@ -536,9 +536,11 @@ class _Job:
 def read_plans(paths: Mapping[str, str | os.PathLike], workers: int,
                budget: Budget | None = None) -> dict[str, PlanDocument | Exception]:
     """:func:`extract_plan` of every file ``{key: path}``, up to ``workers`` at once: each
-    file in its own bare-forked worker under the budget (time and memory polled by this
-    process for every worker, as :func:`run_budgeted` does for one), so that one hostile
-    document is one result and the others are still read.
+    file in a bare-forked worker under the budget (time and memory polled by this process
+    for every worker, as :func:`run_budgeted` does for one): a worker of its own, or, for
+    a small sane DOCX (:func:`reads_in_process`), a worker per batch of up to
+    :data:`BATCH_FILES` (:func:`_finish_batch`), so that one hostile document is one
+    result and the others are still read.
 
     Returns ``{key: PlanDocument}`` for the files read, or the exception each other file
     stands for: ``UnreadableDocument`` (``PlanBudgetExceeded`` over budget),
