@@ -202,6 +202,21 @@ def emit(part: Any) -> None:
     _EMIT(part)
 
 
+def _message(fn: Callable[..., Any], args: tuple) -> tuple:
+    """``fn(*args)`` as a worker reports it (:func:`_outcome` reads it back): its result,
+    or what it raised: out of memory, a ``PlanwhError``, or a reader bug."""
+    try:
+        return ("ok", fn(*args))
+    except MemoryError:
+        return ("memory",)
+    except PlanwhError as exc:
+        return ("planwh", type(exc), exc.source_file, exc.reason, exc.location)
+    except RecursionError as exc:
+        return ("bug", type(exc).__name__, str(exc)[:500], "")
+    except Exception as exc:  # noqa: BLE001 - a reader bug: the parent re-raises it
+        return ("bug", type(exc).__name__, str(exc)[:2000], traceback.format_exc())
+
+
 def _child(fn: Callable[..., Any], args: tuple, budget: Budget, wfd: int) -> None:
     """Worker side: never returns."""
     global _IN_WORKER, _EMIT
@@ -217,16 +232,7 @@ def _child(fn: Callable[..., Any], args: tuple, budget: Budget, wfd: int) -> Non
             pipe.flush()
 
         _EMIT = _emit
-        try:
-            message: tuple = ("ok", fn(*args))
-        except MemoryError:
-            message = ("memory",)
-        except PlanwhError as exc:
-            message = ("planwh", type(exc), exc.source_file, exc.reason, exc.location)
-        except RecursionError as exc:
-            message = ("bug", type(exc).__name__, str(exc)[:500], "")
-        except Exception as exc:  # noqa: BLE001 - a reader bug: the parent re-raises it
-            message = ("bug", type(exc).__name__, str(exc)[:2000], traceback.format_exc())
+        message = _message(fn, args)
         # pickled straight into the pipe: no whole bytes copy of a large frame
         with pipe:
             try:
@@ -453,21 +459,11 @@ def reads_in_process(path: str | os.PathLike, budget: Budget) -> bool:
 
 def _run_inline(fn: Callable[..., T], *args: Any, source_file: str, budget: Budget,
                 exceeded: type[ReaderBudgetExceeded]) -> T:
-    """``fn(*args)`` in this process, its outcome mapped as a worker's would be: a
-    ``PlanwhError`` as it is, ``MemoryError`` as ``exceeded``, any other exception (a
-    reader bug) as ``RuntimeError`` with the traceback in its message."""
-    try:
-        return fn(*args)
-    except PlanwhError:
-        raise
-    except MemoryError:
-        raise exceeded(source_file, f"reading stopped: exceeded the memory budget "
-                                    f"({budget.memory_mb} MB, {MEMORY_ENV})") from None
-    except Exception as exc:  # noqa: BLE001 - a reader bug: raised as the worker's would be
-        tb = "" if isinstance(exc, RecursionError) else traceback.format_exc()
-        text = str(exc)[:500 if isinstance(exc, RecursionError) else 2000]
-        raise RuntimeError(f"{source_file}: reader failed ({type(exc).__name__}: {text})"
-                           f"\n{tb}".rstrip()) from None
+    """``fn(*args)`` in this process, its outcome mapped exactly as a worker's is
+    (:func:`_message`, :func:`_outcome`): a ``PlanwhError`` as it is, out of memory as
+    ``exceeded``, any other exception (a reader bug) as ``RuntimeError`` with the
+    traceback in its message."""
+    return _outcome(_message(fn, args), 0, None, budget, source_file, exceeded)
 
 
 def _renamed(exc: PlanwhError, name: str) -> PlanwhError:
@@ -650,21 +646,14 @@ BATCH_FILES = 16  # at most this many small plan files per batch worker (read_pl
 
 def _read_batch(reader, items: list[tuple[str, str, Path]]) -> None:
     """Worker side of a batch job: each file read in turn, its outcome sent as a part
-    ``(key, message)`` in the worker's message format (:func:`_child`) as soon as it is
-    known. A MemoryError ends the batch (the parent gives it to the file being read and
-    sends the files not reported to their own workers)."""
+    ``(key, message)`` in the worker's message format (:func:`_message`) as soon as it
+    is known. Out of memory ends the batch (the parent sends the files not reported to
+    their own workers)."""
     for key, _name, readable in items:
-        try:
-            message: tuple = ("ok", reader(readable))
-        except PlanwhError as exc:
-            message = ("planwh", type(exc), exc.source_file, exc.reason, exc.location)
-        except RecursionError as exc:
-            message = ("bug", type(exc).__name__, str(exc)[:500], "")
-        except MemoryError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - a reader bug: the parent re-raises it
-            message = ("bug", type(exc).__name__, str(exc)[:2000], traceback.format_exc())
+        message = _message(reader, (readable,))
         emit((key, message))
+        if message[0] == "memory":
+            return
 
 
 def _fork_batch(items: list[tuple[str, str, Path]], reader, budget: Budget,
