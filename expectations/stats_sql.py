@@ -256,6 +256,79 @@ class StageSpool:
         return self.rows
 
 
+class StageStream(StageSpool):
+    """PostgreSQL: the rows go into the staging table by one ``COPY`` that stays open while
+    the files are read, batch by batch as the reader's worker sends them, instead of a
+    spool written first and copied after (issue #13: the server parses the rows on one
+    core while the worker reads on the other; the copy from the spool took 7 s of a
+    5M-row run, after the 9 s of reading).
+
+    Same interface as :class:`StageSpool`; ``cx`` is the transaction of the whole stage
+    step, ``table`` is created in it (``COPY FREEZE``), then :meth:`stage` ends the copy
+    and deletes the rows of restarted and discarded files. No lock is held that another
+    run or step waits for: the table is this run's own."""
+
+    def __init__(self, cx: Connection, table: str) -> None:
+        super().__init__("")
+        self.cx, self.table = cx, table
+        self._context = self._copy = self._cursor = None
+        self._options = pacsv.WriteOptions(include_header=False)
+
+    def _open(self) -> None:
+        create_stage(self.cx, self.table)
+        self._cursor = self.cx.connection.driver_connection.cursor()
+        self._context = self._cursor.copy(
+            f"COPY {self.table} ({', '.join(STAGE_COLUMNS)}) FROM STDIN WITH (FORMAT csv, "
+            "FREEZE)")
+        self._copy = self._context.__enter__()
+
+    def append(self, frame: pd.DataFrame) -> int:
+        if not len(frame):
+            return 0
+        if self.on_first_part is not None:
+            first, self.on_first_part = self.on_first_part, None
+            first()
+        if self._copy is None:
+            self._open()
+        arrow = normalise(frame, self.rows)
+        for batch in arrow.to_batches(max_chunksize=_COPY_BATCH):
+            buf = io.BytesIO()
+            pacsv.write_csv(batch, buf, self._options)
+            self._copy.write(buf.getbuffer())
+        self.rows += arrow.num_rows
+        for name, n in frame["source_file"].value_counts(sort=False).items():
+            self.files[str(name)] = self.files.get(str(name), 0) + int(n)
+        return arrow.num_rows
+
+    def close(self, exc: BaseException | None = None) -> None:
+        """End the copy (``exc``: abort it, the transaction then fails)."""
+        context, cursor = self._context, self._cursor
+        self._context = self._copy = self._cursor = None
+        try:
+            if context is not None and exc is None:
+                context.__exit__(None, None, None)
+            elif context is not None:
+                try:  # CopyFail; the caller raises ``exc`` itself
+                    context.__exit__(type(exc), exc, exc.__traceback__)
+                except BaseException:  # noqa: BLE001, S110
+                    pass
+        finally:
+            if cursor is not None:
+                cursor.close()
+
+    def stage(self, cx: Connection, table: str, fresh: bool = True) -> int:
+        """End the copy (the table exists once this returns, rows or not), then drop the
+        rows of restarted and discarded files. Returns the rows copied."""
+        self.close()
+        if not self.rows:
+            create_stage(cx, table)
+        for name, before in self.restarted.items():
+            cx.execute(sa.text(f"DELETE FROM {table} WHERE source_file = :f AND {ROW} < :n"),
+                       {"f": name, "n": before})
+        drop_files(cx, table, self.discarded)
+        return self.rows
+
+
 def dedupe_staged(cx: Connection, table: str, issues: list,
                   files: Mapping[str, int] | None = None,
                   keys: Iterable[tuple[str, str, int]] | None = None) -> int:

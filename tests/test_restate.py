@@ -331,3 +331,30 @@ def test_another_restate_year_is_another_refresh(tmp_path, monkeypatch):
     y2021 = refresh_inputs(*args)
     monkeypatch.setenv(RESTATE_ENV, "2025")
     assert len({unset, y2021, refresh_inputs(*args)}) == 3
+
+
+def test_span_years_fills_gaps_only_within_a_span(engine):
+    """The years walked for lineage: every year within some (metric, district)'s span of
+    current figures before the restate year. A year without figures anywhere is walked
+    when a span crosses it, and not when none does."""
+    from datetime import datetime
+
+    import sqlalchemy as sa
+
+    from warehouse.restate import _span_years
+
+    when = datetime(2024, 1, 1)
+    rows = [("m_a", "330102", 2016), ("m_a", "330102", 2019),  # crosses 2017-2018
+            ("m_b", "330105", 2021), ("m_b", "330106", 2023),  # 2022: crossed by none
+            ("m_b", "330106", 2030)]  # at or after t: not looked at
+    with engine.begin() as cx:
+        cx.execute(sa.text(
+            "INSERT INTO fct_district_stat (metric_code, district_code, year, value, unit, "
+            "source_file, location, loaded_at, valid_from, valid_to, vintage_id) VALUES "
+            "(:m, :d, :y, 1, NULL, 'f.csv', NULL, :w, :w, NULL, 1)"),
+            [{"m": m, "d": d, "y": y, "w": when} for m, d, y in rows])
+        assert _span_years(cx, 2025) == [2016, 2017, 2018, 2019, 2021, 2023]
+        assert _span_years(cx, 2019) == [2016]  # one year: no gap to fill
+        assert _span_years(cx, 2016) == []
+        cx.exec_driver_sql("DELETE FROM fct_district_stat WHERE year IN (2016, 2019)")
+        assert _span_years(cx, 2025) == [2021, 2023]

@@ -225,6 +225,30 @@ def test_file_names_with_quotes_and_colons(engine):
     assert fetch(engine, "SELECT DISTINCT source_file FROM stat_vintage") == [(name,)]
 
 
+def test_stat_versions_finds_versions_without_their_vintage(loaded):
+    """A version whose vintage is missing, or not loaded at the moment it is valid from,
+    is named (the per-vintage pre-check must not hide it)."""
+    engine = loaded
+    assert stat_version_problems(engine) == []
+    with engine.begin() as cx:
+        cx.execute(sa.text(
+            "UPDATE fct_district_stat SET vintage_id = 999 WHERE metric_code = :m "
+            "AND district_code = :d AND year = :y"), {"m": KEY[0], "d": KEY[1], "y": KEY[2]})
+    problems = stat_version_problems(engine)
+    assert [p for p in problems if "has no vintage 999" in p] == [
+        p for p in problems if p.startswith(f"{KEY[0]} {KEY[1]} {KEY[2]}:")], problems
+    assert any("has no vintage 999" in p for p in problems), problems
+    with engine.begin() as cx:  # its vintage back, but valid from another moment
+        cx.execute(sa.text(
+            "UPDATE fct_district_stat SET vintage_id = (SELECT MIN(vintage_id) FROM "
+            "stat_vintage), valid_from = :t, loaded_at = :t WHERE metric_code = :m "
+            "AND district_code = :d AND year = :y"),
+            {"t": datetime(2001, 1, 1), "m": KEY[0], "d": KEY[1], "y": KEY[2]})
+    problems = stat_version_problems(engine)
+    assert any(p.startswith(f"{KEY[0]} {KEY[1]} {KEY[2]}: version valid from "
+                            f"{datetime(2001, 1, 1)} has no vintage") for p in problems), problems
+
+
 def test_stat_versions_finds_overlaps_on_every_key(loaded):
     """stat_version_problems looks only at keys with a version not valid from the latest
     vintage's load: an overlap is found whether one of its versions starts then or not."""

@@ -360,9 +360,38 @@ ORDER BY s.district_code
 
 _SOURCES_WITH_DATA_SQL = """
 SELECT metric_code, district_code, MIN(year), MAX(year)
-FROM fct_district_stat WHERE valid_to IS NULL AND year < :t
+FROM fct_district_stat WHERE valid_to IS NULL AND year < :t{where}
 GROUP BY metric_code, district_code
 """
+# the distinct (first, last) years of the spans: a few dozen pairs, however many spans
+_SPAN_BOUNDS_SQL = """
+SELECT DISTINCT lo, hi FROM ({spans}) s (metric_code, district_code, lo, hi)
+""".format(spans=_SOURCES_WITH_DATA_SQL.format(where=""))
+
+
+def _span_years(cx: Connection, t: int) -> list[int]:
+    """The years within some (metric, district)'s span of current figures before ``t``,
+    without fetching the spans (500,000 at national scale, issue #13): the years with
+    figures, when they leave no gap (every span lies within them, and covers its own);
+    else from the spans' distinct bounds."""
+    present = sorted(int(y) for (y,) in cx.execute(sa.text(
+        "SELECT DISTINCT year FROM fct_district_stat WHERE valid_to IS NULL AND year < :t"),
+        {"t": t}))
+    if not present or present[-1] - present[0] + 1 == len(present):
+        return present
+    return sorted({y for lo, hi in cx.execute(sa.text(_SPAN_BOUNDS_SQL), {"t": t})
+                   for y in range(int(lo), int(hi) + 1)})
+
+
+def _spans_of(cx: Connection, codes: set[str], t: int) -> dict[tuple[str, str], tuple[int, int]]:
+    """(metric, district) -> (first, last) year with current figures before ``t``, for the
+    districts ``codes`` only."""
+    if not codes:
+        return {}
+    sql = sa.text(_SOURCES_WITH_DATA_SQL.format(where=" AND district_code IN :codes")
+                  ).bindparams(sa.bindparam("codes", expanding=True))
+    return {(m, c): (int(lo), int(hi))
+            for m, c, lo, hi in cx.execute(sql, {"t": t, "codes": sorted(codes)})}
 
 
 def _attainment_sql() -> list[str]:
@@ -432,11 +461,9 @@ def build_restated(engine: Engine, restate_year: int | None = None) -> RestateRe
         issues = list(lineage.issues)
         metrics = {r[0]: r[1] for r in cx.exec_driver_sql(
             "SELECT metric_code, aggregation FROM dim_metric")}
-        with_data: dict[tuple[str, str], tuple[int, int]] = {
-            (m, c): (lo, hi) for m, c, lo, hi in cx.execute(
-                sa.text(_SOURCES_WITH_DATA_SQL), {"t": t})}
-        years = sorted({y for lo, hi in with_data.values() for y in range(lo, hi + 1)})
+        years = _span_years(cx, t)
         shares, variants, preimage, missing = _plan_shares(lineage, metrics, years, t)
+        with_data = _spans_of(cx, {s for uses in missing.values() for _, s in uses}, t)
         _fill_temp(cx, shares, variants, preimage, t)
         cx.exec_driver_sql("DELETE FROM ref_restate_unchanged")
         cx.exec_driver_sql(_UNCHANGED_SQL)

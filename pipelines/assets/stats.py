@@ -2,6 +2,7 @@
 the district_stats suite (set-based SQL), bad rows quarantined; fct_district_stat is then
 loaded from the staging table. Only a table name passes between the two assets."""
 
+import contextlib
 import tempfile
 from dataclasses import dataclass
 
@@ -106,6 +107,7 @@ def district_stats(context: dg.AssetExecutionContext, raw: RawFolder, warehouse:
     from expectations.stats_sql import (
         StageGroups,
         StageSpool,
+        StageStream,
         create_stage,
         dedupe_staged,
         drop_files,
@@ -128,55 +130,69 @@ def district_stats(context: dg.AssetExecutionContext, raw: RawFolder, warehouse:
     ref = read_reference(raw.reference_dir)
     paths = input_files(raw.stats_dir, STATS_SUFFIXES)
     before = file_states(paths)
-    with tempfile.TemporaryDirectory(prefix="planwh-stage-") as spool_dir:
-        # rows spooled to disk in parts as the reader's worker sends them: bounded memory
-        spool = StageSpool(spool_dir)
+    engine = warehouse.get_engine()
+    previous = stats_rows_loaded(engine)
+    table = staging_table(context.run_id)
+    drop_stale_stages(engine, context.instance, keep=table)
+    ctx = {"districts": ref.districts, "metrics": ref.metrics}
+    streamed = engine.dialect.name == "postgresql"
+    with contextlib.ExitStack() as stack:
+        if streamed:
+            # PostgreSQL: one COPY into this run's staging table while the files are read
+            cx = stack.enter_context(engine.begin())
+            spool = StageStream(cx, table)
+        else:
+            # DuckDB: rows spooled to disk in parts as the reader's worker sends them
+            # (bounded memory; no write transaction held while the files are read)
+            spool = StageSpool(stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="planwh-stage-")))
         spool.on_first_part = warm_up  # GX's import overlaps the reading (in the worker)
-        result = stream_stats_folder(raw.stats_dir, ref.resolver, ref.metrics, spool)
+        try:
+            result = stream_stats_folder(raw.stats_dir, ref.resolver, ref.metrics, spool)
+        except BaseException as exc:
+            if streamed:
+                spool.close(exc)
+            raise
         after = file_states(paths)
         read_issues = list(result.issues)
         repeated_keys = result.repeated_keys
         result = None
-        engine = warehouse.get_engine()
-        previous = stats_rows_loaded(engine)
-        table = staging_table(context.run_id)
-        drop_stale_stages(engine, context.instance, keep=table)
-        ctx = {"districts": ref.districts, "metrics": ref.metrics}
-        with engine.begin() as cx:
+        if not streamed:
+            cx = stack.enter_context(engine.begin())
             create_stage(cx, table)
-            spool.stage(cx, table)
-            # the cross-file duplicate check, in SQL: the same issue rows as the reader's
-            dedupe_staged(cx, table, read_issues, spool.files, repeated_keys)
-            # the staged rows counted per (file, metric, year) in one scan, counted again
-            # only after rows are deleted
+        spool.stage(cx, table)
+        # the cross-file duplicate check, in SQL: the same issue rows as the reader's
+        dedupe_staged(cx, table, read_issues, spool.files, repeated_keys)
+        # the staged rows counted per (file, metric, year) in one scan, counted again
+        # only after rows are deleted
+        groups = StageGroups(cx, table)
+        read_rows = groups.rows
+        # unreadable or still changing: held back whole, before the suite looks at its rows
+        held = held_back_files(paths, before, after, groups.per_file(), read_issues)
+        if held:
+            drop_files(cx, table, held)
             groups = StageGroups(cx, table)
-            read_rows = groups.rows
-            # unreadable or still changing: held back whole, before the suite looks at its rows
-            held = held_back_files(paths, before, after, groups.per_file(), read_issues)
-            if held:
-                drop_files(cx, table, held)
-                groups = StageGroups(cx, table)
-            suite = validate_staged(cx, table, unique=True, groups=groups, **ctx)
-            issues = read_issues + issues_from(suite)
-            failing = suite.failing_positions("error")
-            bad = quarantine(cx, table, failing) if failing else 0
+        suite = validate_staged(cx, table, unique=True, groups=groups, **ctx)
+        issues = read_issues + issues_from(suite)
+        failing = suite.failing_positions("error")
+        bad = quarantine(cx, table, failing) if failing else 0
+        if bad:
+            groups = StageGroups(cx, table)
+        # sharply smaller than its last good load (after quarantine: what would be loaded)
+        present = {p.name for p in paths}
+        shrunk = shrunk_files(rows_per_file(cx, table, groups),
+                              {f: n for f, n in previous.items()
+                               if f in present and f not in held},
+                              raw.shrink_accepted)
+        if shrunk:
+            drop_files(cx, table, shrunk)
+            groups = StageGroups(cx, table)
+        held.update(shrunk)
+        if bad or shrunk:
             if bad:
-                groups = StageGroups(cx, table)
-            # sharply smaller than its last good load (after quarantine: what would be loaded)
-            present = {p.name for p in paths}
-            shrunk = shrunk_files(rows_per_file(cx, table, groups),
-                                  {f: n for f, n in previous.items()
-                                   if f in present and f not in held},
-                                  raw.shrink_accepted)
-            if shrunk:
-                drop_files(cx, table, shrunk)
-                groups = StageGroups(cx, table)
-            held.update(shrunk)
-            if bad or shrunk:
-                if bad:
-                    context.log.warning(f"{bad} statistics rows quarantined by expectations")
-                suite = validate_staged(cx, table, unique=True, groups=groups, **ctx)
-            staged = describe_stage(cx, table, groups)
+                context.log.warning(f"{bad} statistics rows quarantined by expectations")
+            suite = validate_staged(cx, table, unique=True, groups=groups, **ctx)
+        staged = describe_stage(cx, table, groups)
     issues += held_back_issues(held, previous)
     for name, why in sorted(held.items()):
         context.log.warning(f"{name}: held back whole, previous rows kept: {why}")
