@@ -160,7 +160,7 @@ INSERT_SQL = """
 INSERT INTO fct_district_stat
 SELECT s.指标, d.code, CAST(s.年份 AS INTEGER),
        CAST(replace(s.数值, ',', '') AS DOUBLE), s.单位, '{name}', 'row ' || s.rn,
-       CAST(now() AS TIMESTAMP)
+       CAST(now() AS TIMESTAMP), CAST(now() AS TIMESTAMP), NULL, 1
 FROM (SELECT *, row_number() OVER () + 1 AS rn
       FROM read_csv('{path}', all_varchar = true)) s
 JOIN districts d ON d.name = s.地区
