@@ -62,37 +62,61 @@ class _Frames:
 
 def _staged(url: str, folder: Path, part_rows: int, monkeypatch):
     import extractors.budget as budget
-    from expectations.stats_sql import StageSpool, create_stage, dedupe_staged
+    from expectations.stats_sql import dedupe_staged
 
     ref = _reference()
     monkeypatch.setattr(budget, "PART_ROWS", part_rows)  # inherited by the forked worker
     parts = _Frames()
     engine = sa.create_engine(url)
+
+    def read(spool):
+        class Both:  # counts the parts and spools them
+            def append(self, frame):
+                parts.append(frame)
+                return spool.append(frame)
+
+            def discard(self, name):
+                spool.discard(name)
+
+        return budget.stream_stats_folder(folder, ref.resolver, ref.metrics, Both())
+
+    def after(cx, spool, result):
+        issues = list(result.issues)
+        dedupe_staged(cx, "stg_stream_test", issues)
+        rows = pd.DataFrame(cx.exec_driver_sql(
+            "SELECT metric_code, district_code, year, value, unit, source_file, location "
+            "FROM stg_stream_test ORDER BY _row").fetchall())
+        cx.exec_driver_sql("DROP TABLE stg_stream_test")
+        return rows, issues
+
     try:
-        with _tmpdir() as spool_dir:
-            spool = StageSpool(spool_dir)
-
-            class Both:  # counts the parts and spools them
-                def append(self, frame):
-                    parts.append(frame)
-                    return spool.append(frame)
-
-                def discard(self, name):
-                    spool.discard(name)
-
-            result = budget.stream_stats_folder(folder, ref.resolver, ref.metrics, Both())
-            issues = list(result.issues)
-            with engine.begin() as cx:
-                create_stage(cx, "stg_stream_test")
-                spool.stage(cx, "stg_stream_test")
-                dedupe_staged(cx, "stg_stream_test", issues)
-                rows = pd.DataFrame(cx.exec_driver_sql(
-                    "SELECT metric_code, district_code, year, value, unit, source_file, location "
-                    "FROM stg_stream_test ORDER BY _row").fetchall())
-                cx.exec_driver_sql("DROP TABLE stg_stream_test")
+        result, (rows, issues) = _stage_with(engine, "stg_stream_test", read, after)
     finally:
         engine.dispose()
     return rows, issues, parts, result
+
+
+def _stage_with(engine, table: str, read, after):
+    """Stage as district_stats does on ``engine``: PostgreSQL, a StageStream (one COPY open
+    while ``read(sink)`` reads, in the transaction it was opened in); DuckDB, a StageSpool
+    staged afterwards in a transaction of its own. Returns ``read``'s result and
+    ``after(cx, sink, result)``'s, run in the staging transaction."""
+    from expectations.stats_sql import StageSpool, StageStream, create_stage
+
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as cx:
+            cx.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
+            sink = StageStream(cx, table)
+            result = read(sink)
+            sink.stage(cx, table)
+            return result, after(cx, sink, result)
+    with _tmpdir() as spool_dir:
+        sink = StageSpool(spool_dir)
+        result = read(sink)
+        with engine.begin() as cx:
+            create_stage(cx, table)
+            sink.stage(cx, table)
+            return result, after(cx, sink, result)
 
 
 def _tmpdir():
@@ -255,9 +279,10 @@ def _big_tidy(folder: Path, blank_line: bool = False) -> Path:
     return path
 
 
+@pytest.mark.parametrize("backend", ["duckdb", "postgresql"])
 @pytest.mark.parametrize("blank_line", [False, True])
 def test_a_large_tidy_csv_in_batches_gives_the_one_frame_rows_issues_and_fates(
-        tmp_path, monkeypatch, blank_line):
+        tmp_path, monkeypatch, blank_line, backend, request):
     """extractors.stats.stream: batches of ~1 KB (many); keys repeated across batches
     listed by the worker and settled on the staging table (dedupe_staged with those
     keys, no aggregate): the same rows and issues as the whole-file read, every cell
@@ -266,7 +291,7 @@ def test_a_large_tidy_csv_in_batches_gives_the_one_frame_rows_issues_and_fates(
     import extractors.budget as budget
     import extractors.stats.csvgrid as csvgrid
     import extractors.stats.stream as stream
-    from expectations.stats_sql import StageSpool, create_stage, dedupe_staged
+    from expectations.stats_sql import dedupe_staged
 
     folder = tmp_path / "stats"
     folder.mkdir()
@@ -277,32 +302,36 @@ def test_a_large_tidy_csv_in_batches_gives_the_one_frame_rows_issues_and_fates(
     want = budget.read_stats_folder(folder, ref.resolver, ref.metrics)
     sent: list[pd.DataFrame] = []
     restarts: list[str] = []
-    engine = sa.create_engine(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    url = (f"duckdb:///{tmp_path / 'w.duckdb'}" if backend == "duckdb"
+           else request.getfixturevalue("pg_url"))
+    engine = sa.create_engine(url)
+
+    def read(spool):
+        class Sink:
+            def append(self, frame):
+                sent.append(frame)
+                return spool.append(frame)
+
+            def discard(self, name):
+                spool.discard(name)
+
+            def restart(self, name):
+                restarts.append(name)
+                spool.restart(name)
+
+        return budget.stream_stats_folder(folder, ref.resolver, ref.metrics, Sink())
+
+    def after(cx, spool, got):
+        issues = list(got.issues)
+        dedupe_staged(cx, "stg_b", issues, spool.files, got.repeated_keys)
+        rows = cx.exec_driver_sql(
+            "SELECT metric_code, district_code, year, value, unit, source_file, location "
+            "FROM stg_b ORDER BY _row").fetchall()
+        cx.exec_driver_sql("DROP TABLE stg_b")
+        return rows, issues
+
     try:
-        with _tmpdir() as spool_dir:
-            spool = StageSpool(spool_dir)
-
-            class Sink:
-                def append(self, frame):
-                    sent.append(frame)
-                    return spool.append(frame)
-
-                def discard(self, name):
-                    spool.discard(name)
-
-                def restart(self, name):
-                    restarts.append(name)
-                    spool.restart(name)
-
-            got = budget.stream_stats_folder(folder, ref.resolver, ref.metrics, Sink())
-            issues = list(got.issues)
-            with engine.begin() as cx:
-                create_stage(cx, "stg_b")
-                spool.stage(cx, "stg_b")
-                dedupe_staged(cx, "stg_b", issues, spool.files, got.repeated_keys)
-                rows = cx.exec_driver_sql(
-                    "SELECT metric_code, district_code, year, value, unit, source_file, location "
-                    "FROM stg_b ORDER BY _row").fetchall()
+        got, (rows, issues) = _stage_with(engine, "stg_b", read, after)
     finally:
         engine.dispose()
     assert path.stat().st_size > 20_000 and len(sent) > 10  # read in many batches
