@@ -276,10 +276,14 @@ class StageStream(StageSpool):
 
     def _open(self) -> None:
         create_stage(self.cx, self.table)
+        from psycopg.copy import QueuedLibpqWriter
+
         self._cursor = self.cx.connection.driver_connection.cursor()
+        # the writes are queued (at most 1,024 buffers of 128 KB) and sent by a thread of
+        # psycopg's: the encoding of the next part overlaps the server's parsing
         self._context = self._cursor.copy(
             f"COPY {self.table} ({', '.join(STAGE_COLUMNS)}) FROM STDIN WITH (FORMAT csv, "
-            "FREEZE)")
+            "FREEZE)", writer=QueuedLibpqWriter(self._cursor))
         self._copy = self._context.__enter__()
 
     def append(self, frame: pd.DataFrame) -> int:

@@ -289,3 +289,49 @@ def test_stat_versions_finds_overlaps_on_every_key(loaded):
     assert any(p.startswith(f"{other[0]} {other[1]} {other[2]}: version valid from "
                             f"{datetime(2002, 1, 1)}") and "overlaps" in p
                for p in problems), problems
+
+
+def test_first_staged_load_records_what_later_loads_compare(engine):
+    """A first load from a staging table (on PostgreSQL its fingerprints are made beside
+    the insert): the rows, one vintage per file, and fingerprints the general path finds
+    equal on the next load of the same rows ("unchanged"); a changed value is then a new
+    vintage. An empty first stage loads nothing ("unchanged")."""
+    from expectations.stats_sql import stage_frame
+    from tests.helpers import DISTRICTS, METRICS
+
+    wl.load_reference(engine, DISTRICTS, METRICS)
+
+    def stage(rows) -> str:
+        with engine.begin() as cx:
+            stage_frame(cx, "stg_first", stats_frame(rows) if rows else
+                        stats_frame()[0:0])
+        return "stg_first"
+
+    assert wl.load_stats(engine, stage([])) == "unchanged"
+    assert fetch(engine, "SELECT COUNT(*) FROM stat_vintage") == [(0,)]
+    assert wl.load_stats(engine, stage(STATS)) == "loaded"
+    want = stats_frame()
+    got = fetch(engine, "SELECT source_file, COUNT(*), SUM(value) FROM fct_district_stat "
+                        "WHERE valid_to IS NULL GROUP BY source_file ORDER BY source_file")
+    assert [(f, int(n), float(v)) for f, n, v in got] == [
+        (f, len(g), float(g["value"].sum())) for f, g in want.groupby("source_file")]
+    vintages = fetch(engine, "SELECT source_file, vintage_id, row_count, content_sha256, "
+                             "loaded_at FROM stat_vintage ORDER BY vintage_id")
+    assert [(f, v, n) for f, v, n, _, _ in vintages] == [
+        (f, i + 1, len(g)) for i, (f, g) in enumerate(want.groupby("source_file"))]
+    assert len({h for *_, h, _ in vintages}) == len(vintages)  # one fingerprint per file
+    # every version belongs to its file's vintage, valid from that load
+    assert fetch(engine, "SELECT COUNT(*) FROM fct_district_stat s JOIN stat_vintage v "
+                         "ON v.vintage_id = s.vintage_id AND v.source_file = s.source_file "
+                         "AND v.loaded_at = s.valid_from") == [(len(want),)]
+    logged = fetch(engine, "SELECT load_key, content_sha256, row_count FROM load_log "
+                           "WHERE load_key LIKE 'stats:%' ORDER BY load_key")
+    assert [(h, n) for _, h, n in logged] == [(h, n) for _, _, n, h, _ in vintages]
+    assert stat_version_problems(engine) == []
+    # the same rows again: the general path's fingerprints equal the first load's
+    assert wl.load_stats(engine, stage(STATS)) == "unchanged"
+    assert fetch(engine, "SELECT COUNT(*) FROM stat_vintage") == [(len(vintages),)]
+    # one value changed: a new vintage of that file, one version closed
+    assert wl.load_stats(engine, stage(with_value(STATS, KEY, 601))) == "loaded"
+    assert [v for v, *_ in versions(engine)] == [600.0, 601.0]
+    assert fetch(engine, "SELECT COUNT(*) FROM stat_vintage") == [(len(vintages) + 1,)]

@@ -805,8 +805,7 @@ def _record_load(cx: Connection, d: _Decision, now: datetime,
                  published: dict[str, date]) -> dict[str, int]:
     """The changed files' vintages (stat_vintage) and every file's load_log row, in the
     load's transaction; returns each changed file's vintage_id."""
-    first = (cx.execute(sa.select(sa.func.max(stat_vintage.c.vintage_id))).scalar() or 0) + 1
-    ids = {f: first + i for i, f in enumerate(d.changed)}
+    ids = _next_vintage_ids(cx, d.changed)
     if d.changed:
         rows = []
         for f in d.changed:
@@ -870,15 +869,20 @@ _PG_ROW_TEXT = ("concat_ws(chr(31), coalesce(metric_code, chr(30)), coalesce(dis
 _PG_FINGERPRINT_SQL = f"""
 SELECT source_file, year, COUNT(*), SUM(hashtextextended({_PG_ROW_TEXT}, 0)::numeric)::text,
        BIT_XOR(hashtextextended({_PG_ROW_TEXT}, 1))::text
-FROM _planwh_stats GROUP BY source_file, year
+FROM {{rows}} GROUP BY source_file, year
 """
+# a stage's clean rows, as _planwh_clean gives them (no kept rows)
+_PG_CLEAN_SQL = ("(SELECT metric_code, district_code, CAST(year AS INTEGER) AS year, value, "
+                 "unit, source_file, location FROM {table} "
+                 "WHERE value IS NOT NULL AND value <> 'NaN'::float8) s")
 
 
-def _pg_fingerprints(cx: Connection) -> tuple[dict[str, tuple[str, int]], set[int]]:
-    """Each file's (fingerprint, rows) and the years present, in one scan of the rows."""
+def _pg_fingerprints(cx: Connection, rows: str = "_planwh_stats"
+                     ) -> tuple[dict[str, tuple[str, int]], set[int]]:
+    """Each file's (fingerprint, rows) and the years present, in one scan of ``rows``."""
     parts: dict[str, list[int]] = {}
     years: set[int] = set()
-    for f, year, n, h, x in cx.exec_driver_sql(_PG_FINGERPRINT_SQL):
+    for f, year, n, h, x in cx.exec_driver_sql(_PG_FINGERPRINT_SQL.format(rows=rows)):
         acc = parts.setdefault(f, [0, 0, 0])
         acc[0] += int(n)
         acc[1] += int(h)
@@ -907,6 +911,8 @@ def _load_staged_postgres(cx: Connection, table: str, keep: list[str],
             "ORDER BY metric_code, district_code, year, _planwh_rn" if keep
             else "SELECT * FROM _planwh_clean"))
     try:
+        if not keep and _first_stats_load(cx) and _first_load_postgres(cx, table, published):
+            return "loaded"
         prints, years = _pg_fingerprints(cx)
         d = _decide(cx, prints)
         if d.nothing:
@@ -938,6 +944,72 @@ def _load_staged_postgres(cx: Connection, table: str, keep: list[str],
                 cx.exec_driver_sql(stmt)
             except sa.exc.DBAPIError:  # the transaction failed: its rollback drops them
                 break
+
+
+def _first_stats_load(cx: Connection) -> bool:
+    """No statistics loaded yet: no load_log row of a statistics file, no version."""
+    return (cx.execute(sa.select(load_log.c.load_key)
+                       .where(load_log.c.load_key.like(STATS_KEY + "%")).limit(1)).first()
+            is None and cx.exec_driver_sql("SELECT 1 FROM fct_district_stat LIMIT 1").first()
+            is None)
+
+
+def _first_load_postgres(cx: Connection, table: str, published: dict[str, date]) -> bool:
+    """The first statistics load (PostgreSQL, nothing kept): every file with rows is a new
+    vintage whatever its fingerprint, so the fingerprints (a scan hashing every row, 3 s
+    at 5M) are made on a connection of their own while the rows are inserted (one server
+    process each: the insert is not parallel), and recorded once both are done. False
+    when there is no row to load (nothing done: the caller's path says "unchanged")."""
+    import threading
+
+    files = dict(cx.exec_driver_sql(
+        "SELECT source_file, COUNT(*) FROM _planwh_stats GROUP BY source_file").all())
+    if not files:
+        return False
+    found: dict = {}
+
+    def fingerprint() -> None:
+        try:
+            with cx.engine.connect() as aside:  # the stage is committed (district_stats)
+                aside.exec_driver_sql("SET LOCAL jit = off")
+                found["prints"] = _pg_fingerprints(aside, _PG_CLEAN_SQL.format(table=table))
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+            found["error"] = exc
+
+    thread = threading.Thread(target=fingerprint, name="planwh-fingerprints", daemon=True)
+    thread.start()
+    try:
+        now = _vintage_time(cx)
+        ids = _next_vintage_ids(cx, sorted(files))
+        cx.exec_driver_sql("CREATE TEMP TABLE _planwh_stamps (source_file TEXT PRIMARY KEY, "
+                           "vintage_id INTEGER NOT NULL)")
+        if ids:
+            cx.execute(sa.text("INSERT INTO _planwh_stamps VALUES (:f, :v)"),
+                       [{"f": f, "v": v} for f, v in ids.items()])
+        new_rows = sum(files.values())
+        _apply_versions(cx, "SELECT s.metric_code, s.district_code, s.year, s.value, s.unit, "
+                        "s.source_file, s.location, t.vintage_id FROM _planwh_stats s "
+                        "JOIN _planwh_stamps t USING (source_file)", [], now,
+                        bulk=new_rows > _BULK_ROWS)
+    finally:
+        thread.join()
+    if "error" in found:
+        raise found["error"]
+    prints, years = found["prints"]
+    if {f: n for f, (_, n) in prints.items()} != files:  # the stage changed: never expected
+        raise RuntimeError("statistics stage changed during its load: "
+                           f"{sorted(files.items())} then {sorted(prints.items())}")
+    d = _Decision({}, {}, [], sorted(files), [], prints)
+    if _record_load(cx, d, now, published) != ids:
+        raise RuntimeError("statistics vintages were numbered by another load meanwhile")
+    refresh_dim_year(cx, stat_years=years)
+    return True
+
+
+def _next_vintage_ids(cx: Connection, files: list[str]) -> dict[str, int]:
+    """The vintage_id each of ``files`` (in order) gets from :func:`_record_load`."""
+    first = (cx.execute(sa.select(sa.func.max(stat_vintage.c.vintage_id))).scalar() or 0) + 1
+    return {f: first + i for i, f in enumerate(files)}
 
 
 # A current row ``c`` of fct_district_stat and a new row ``n`` give the same figure.
