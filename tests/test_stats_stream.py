@@ -347,3 +347,38 @@ def test_a_large_tidy_csv_in_batches_gives_the_one_frame_rows_issues_and_fates(
     for x, y in zip(got.ledgers, want.ledgers, strict=True):
         assert x.summary()["cells"] == y.summary()["cells"]
         assert x.summary()["unaccounted"] == y.summary()["unaccounted"] == 0
+
+
+def test_a_stream_stopped_by_an_error_leaves_no_stage(pg_url):
+    """PostgreSQL: an error while the stage's COPY is open (a reader bug reaching the
+    asset) ends the copy and the transaction: no staging table, no row is left, and the
+    connection serves the next transaction."""
+    from expectations.stats_sql import StageStream
+    from tests.helpers import stats_frame
+
+    engine = sa.create_engine(pg_url)
+    try:
+        with pytest.raises(ZeroDivisionError), engine.begin() as cx:
+            stream = StageStream(cx, "stg_broken")
+            assert stream.append(stats_frame()) == len(stats_frame())
+            try:
+                raise ZeroDivisionError("a reader bug")
+            except BaseException as exc:
+                stream.close(exc)
+                raise
+        with engine.connect() as cx:
+            assert cx.exec_driver_sql("SELECT to_regclass('stg_broken')").scalar() is None
+        # and a stream that ends normally has its rows
+        with engine.begin() as cx:
+            stream = StageStream(cx, "stg_ok")
+            stream.append(stats_frame())
+            stream.append(stats_frame())
+            assert stream.stage(cx, "stg_ok") == 2 * len(stats_frame())
+            assert stream.files == {f: 2 * n for f, n in
+                                    stats_frame()["source_file"].value_counts().items()}
+            assert cx.exec_driver_sql("SELECT COUNT(*), MIN(_row), MAX(_row) FROM stg_ok"
+                                      ).one() == (2 * len(stats_frame()), 0,
+                                                  2 * len(stats_frame()) - 1)
+            cx.exec_driver_sql("DROP TABLE stg_ok")
+    finally:
+        engine.dispose()
