@@ -207,21 +207,25 @@ class StageSpool:
 
 
     def append(self, frame: pd.DataFrame) -> int:
-        import pyarrow.parquet as pq
-
         if not len(frame):
             return 0
         if self.on_first_part is not None:
             first, self.on_first_part = self.on_first_part, None
             first()
         arrow = normalise(frame, self.rows)
-        if self._writer is None:
-            self._writer = pq.ParquetWriter(self.path, arrow.schema, compression="snappy")
-        self._writer.write_table(arrow)
+        self._write(arrow)
         self.rows += arrow.num_rows
         for name, n in frame["source_file"].value_counts(sort=False).items():
             self.files[str(name)] = self.files.get(str(name), 0) + int(n)
         return arrow.num_rows
+
+    def _write(self, arrow: pa.Table) -> None:
+        """Where one part's rows go: the Parquet spool."""
+        import pyarrow.parquet as pq
+
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, arrow.schema, compression="snappy")
+        self._writer.write_table(arrow)
 
     def discard(self, name: str) -> None:
         self.discarded.add(name)
@@ -286,23 +290,14 @@ class StageStream(StageSpool):
             "FREEZE)", writer=QueuedLibpqWriter(self._cursor))
         self._copy = self._context.__enter__()
 
-    def append(self, frame: pd.DataFrame) -> int:
-        if not len(frame):
-            return 0
-        if self.on_first_part is not None:
-            first, self.on_first_part = self.on_first_part, None
-            first()
+    def _write(self, arrow: pa.Table) -> None:
+        """Where one part's rows go: the open COPY (opened with the first part)."""
         if self._copy is None:
             self._open()
-        arrow = normalise(frame, self.rows)
         for batch in arrow.to_batches(max_chunksize=_COPY_BATCH):
             buf = io.BytesIO()
             pacsv.write_csv(batch, buf, self._options)
             self._copy.write(buf.getbuffer())
-        self.rows += arrow.num_rows
-        for name, n in frame["source_file"].value_counts(sort=False).items():
-            self.files[str(name)] = self.files.get(str(name), 0) + int(n)
-        return arrow.num_rows
 
     def close(self, exc: BaseException | None = None) -> None:
         """End the copy (``exc``: abort it, the transaction then fails)."""
