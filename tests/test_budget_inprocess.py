@@ -143,6 +143,7 @@ def test_a_small_file_declaring_much_goes_to_the_worker_and_is_stopped(tmp_path)
         extract_plan(bomb, Budget(60, 64))
 
 
+@pytest.mark.slow  # over a second: make test only
 def test_a_docx_lying_about_its_sizes_fails_clearly_in_bounded_memory(tmp_path):
     # the headers declare 1,000 bytes; the deflate stream holds 1 GB: read in-process,
     # zipfile inflates no further than the declared size and the CRC check fails

@@ -108,6 +108,7 @@ def _batch_and_stored(d, mappings, engine, by_one: bool):
     return wl.load_plans(engine, batch, mappings)
 
 
+@pytest.mark.slow  # over a second: make test only
 def test_a_batch_loads_what_plan_by_plan_loads(engine, twin, tmp_path):
     mappings = _base(engine)
     _base(twin)

@@ -103,6 +103,7 @@ def test_generated_long_pdf_is_read_in_parallel_with_the_same_records(tmp_path, 
     assert serial[0] == "ok" and len(serial[-1]) > 100
 
 
+@pytest.mark.slow  # over a second: make test only
 @pytest.mark.parametrize("path", TIERED)
 def test_page_tables_before_stitching_are_the_same(path, monkeypatch):
     """Each page table's section and context (which come from headings on earlier pages)

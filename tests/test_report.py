@@ -9,6 +9,7 @@ import re
 from html.parser import HTMLParser
 
 import pandas as pd
+import pytest
 
 from pipelines.report import decimals, indicator_order, render_html, write_html_report
 from pipelines.report_figures import MET, MISSED, NO_STATS, STYLE
@@ -48,6 +49,7 @@ def test_binding_first_and_precision():
     assert decimals([6.5]) == 1 and decimals([90.0]) == 1 and decimals([0.125]) == 3
 
 
+@pytest.mark.slow  # over a second: make test only
 def test_report_layout(tmp_path):
     issues = pd.DataFrame([{"source_file": "stats.csv", "location": "row 7",
                             "severity": "error", "reason": "unknown district 乙区"},

@@ -18,6 +18,7 @@ from warehouse.schema import TABLES, create_schema, metadata
 # --------------------------------------------------------------------------- schema
 
 
+@pytest.mark.slow  # over a second: make test only
 def test_schema_tables_and_comments(engine):
     create_schema(engine)  # idempotent: a second call is a no-op
     insp = sa.inspect(engine)
