@@ -163,48 +163,46 @@ def append_arrow(cx: Connection, table: str, arrow: pa.Table) -> int:
     return arrow.num_rows
 
 
-def _copy_into(cx: Connection, table: str, arrow: pa.Table, freeze: bool = False) -> None:
-    """COPY Arrow rows into ``table``. ``freeze``: the table was created in this
-    transaction (:func:`create_stage`): its rows are written frozen, so the first scan
-    after the commit (the load's, in another step) does not set the hint bits of every
-    page, which wrote the whole staging table once more (PostgreSQL manual, COPY)."""
-    raw = cx.connection.driver_connection
+def _csv_parts(arrow: pa.Table):
+    """Arrow rows in the staging columns as CSV buffers for ``COPY … (FORMAT csv)``, one
+    per ``_COPY_BATCH`` rows."""
     options = pacsv.WriteOptions(include_header=False)
-    with raw.cursor() as cur, cur.copy(
-            f"COPY {table} ({', '.join(STAGE_COLUMNS)}) FROM STDIN WITH (FORMAT csv"
-            f"{', FREEZE' if freeze else ''})") as cp:
-        for batch in arrow.to_batches(max_chunksize=_COPY_BATCH):
-            buf = io.BytesIO()
-            pacsv.write_csv(batch, buf, options)
-            cp.write(buf.getbuffer())
+    for batch in arrow.to_batches(max_chunksize=_COPY_BATCH):
+        buf = io.BytesIO()
+        pacsv.write_csv(batch, buf, options)
+        yield buf.getbuffer()
 
 
-class StageSpool:
-    """Statistics rows spooled to a temporary Parquet file as they are read (batch by
-    batch, :func:`normalise`'d with consecutive ``_row``s), then staged from it
-    (:meth:`stage`): no whole-folder frame in memory, and no warehouse transaction held
-    open while the files are read. DuckDB reads the file itself (``read_parquet``: in
-    parallel, under its ``memory_limit``; an Arrow table inserted from Python would stay
-    allocated until the commit), PostgreSQL gets it by ``COPY``, row group by row group.
+_COPY_STAGE = "COPY {table} (" + ", ".join(STAGE_COLUMNS) + ") FROM STDIN WITH (FORMAT csv{freeze})"
 
-    ``append(frame)`` takes one batch; ``discard(name)`` marks a file whose reading
-    failed after some of its batches arrived: its rows are not staged; ``restart(name)``
-    marks the batches of ``name`` so far as dropped (the file is sent again whole).
-    ``files``: the rows appended per file (a restarted file counts from its restart).
-    ``on_first_part``: called once, when the first batch arrives (the reader's worker is
-    running by then)."""
 
-    def __init__(self, folder: str) -> None:
-        import os
+def _copy_into(cx: Connection, table: str, arrow: pa.Table) -> None:
+    """COPY Arrow rows into ``table``."""
+    with cx.connection.driver_connection.cursor() as cur, \
+            cur.copy(_COPY_STAGE.format(table=table, freeze="")) as cp:
+        for part in _csv_parts(arrow):
+            cp.write(part)
 
-        self.path = os.path.join(folder, "stage.parquet")
+
+class _StageSink:
+    """What the statistics reader sends (:func:`extractors.budget.stream_stats_folder`),
+    on its way to a staging table: each part :func:`normalise`'d with consecutive
+    ``_row``s and handed to ``_write`` (the subclass's), no whole-folder frame in memory.
+
+    ``append(frame)`` takes one part; ``discard(name)`` marks a file whose reading failed
+    after some of its parts arrived: its rows are not staged; ``restart(name)`` marks the
+    parts of ``name`` so far as dropped (the file is sent again whole). ``files``: the rows
+    appended per file (a restarted file counts from its restart). ``on_first_part``:
+    called once, when the first part arrives (the reader's worker is running by then).
+    ``stage(cx, table)`` ends the writing and leaves ``table`` holding the rows to
+    validate; ``close(exc)`` ends it on an error."""
+
+    def __init__(self) -> None:
         self.rows = 0
         self.discarded: set[str] = set()
         self.restarted: dict[str, int] = {}  # file -> rows before this _row are dropped
         self.files: dict[str, int] = {}
-        self._writer = None
         self.on_first_part = None
-
 
     def append(self, frame: pd.DataFrame) -> int:
         if not len(frame):
@@ -220,12 +218,7 @@ class StageSpool:
         return arrow.num_rows
 
     def _write(self, arrow: pa.Table) -> None:
-        """Where one part's rows go: the Parquet spool."""
-        import pyarrow.parquet as pq
-
-        if self._writer is None:
-            self._writer = pq.ParquetWriter(self.path, arrow.schema, compression="snappy")
-        self._writer.write_table(arrow)
+        raise NotImplementedError
 
     def discard(self, name: str) -> None:
         self.discarded.add(name)
@@ -234,70 +227,87 @@ class StageSpool:
         self.restarted[name] = self.rows
         self.files.pop(name, None)
 
-    def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
-
-    def stage(self, cx: Connection, table: str, fresh: bool = True) -> int:
-        """Append every spooled row to ``table`` (created by :func:`create_stage`), then
-        drop the rows of discarded files. Returns the rows appended. ``fresh``: ``table``
-        was created in this transaction (PostgreSQL: COPY FREEZE, which needs that)."""
-        import pyarrow.parquet as pq
-
-        self.close()
-        if self.rows and cx.dialect.name == "postgresql":
-            with pq.ParquetFile(self.path) as source:
-                for batch in source.iter_batches(batch_size=_COPY_BATCH):
-                    _copy_into(cx, table, pa.Table.from_batches([batch]), freeze=fresh)
-        elif self.rows:
-            cx.exec_driver_sql(f"INSERT INTO {table} SELECT {', '.join(STAGE_COLUMNS)} "
-                               "FROM read_parquet(?)", (self.path,))
+    def _drop_dropped(self, cx: Connection, table: str) -> None:
+        """Delete the staged rows of restarted files sent before their restart, and those
+        of discarded files."""
         for name, before in self.restarted.items():
             cx.execute(sa.text(f"DELETE FROM {table} WHERE source_file = :f AND {ROW} < :n"),
                        {"f": name, "n": before})
         drop_files(cx, table, self.discarded)
+
+
+class StageSpool(_StageSink):
+    """DuckDB: the rows spooled to a temporary Parquet file as they are read, then staged
+    from it (:meth:`stage`), so that no warehouse transaction is held open while the files
+    are read. DuckDB reads the file itself (``read_parquet``: in parallel, under its
+    ``memory_limit``; an Arrow table inserted from Python would stay allocated until the
+    commit)."""
+
+    def __init__(self, folder: str) -> None:
+        import os
+
+        super().__init__()
+        self.path = os.path.join(folder, "stage.parquet")
+        self._writer = None
+
+    def _write(self, arrow: pa.Table) -> None:
+        import pyarrow.parquet as pq
+
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, arrow.schema, compression="snappy")
+        self._writer.write_table(arrow)
+
+    def close(self, exc: BaseException | None = None) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def stage(self, cx: Connection, table: str) -> int:
+        """Append every spooled row to ``table`` (created by :func:`create_stage`), then
+        drop the rows of restarted and discarded files. Returns the rows appended."""
+        self.close()
+        if self.rows:
+            cx.exec_driver_sql(f"INSERT INTO {table} SELECT {', '.join(STAGE_COLUMNS)} "
+                               "FROM read_parquet(?)", (self.path,))
+        self._drop_dropped(cx, table)
         return self.rows
 
 
-class StageStream(StageSpool):
+class StageStream(_StageSink):
     """PostgreSQL: the rows go into the staging table by one ``COPY`` that stays open while
-    the files are read, batch by batch as the reader's worker sends them, instead of a
+    the files are read, part by part as the reader's worker sends them, instead of a
     spool written first and copied after (issue #13: the server parses the rows on one
-    core while the worker reads on the other; the copy from the spool took 7 s of a
-    5M-row run, after the 9 s of reading).
+    core while the worker reads on the other; the copy from a spool took 7 s of a 5M-row
+    run, after the 9 s of reading).
 
-    Same interface as :class:`StageSpool`; ``cx`` is the transaction of the whole stage
-    step, ``table`` is created in it (``COPY FREEZE``), then :meth:`stage` ends the copy
-    and deletes the rows of restarted and discarded files. No lock is held that another
-    run or step waits for: the table is this run's own."""
+    ``cx`` is the transaction of the whole stage step; ``table`` is created in it with the
+    first part, so the rows are written frozen (``COPY FREEZE``: the load's first scan,
+    in another step, does not set the hint bits of every page, which wrote the whole
+    stage once more). :meth:`stage` ends the copy and deletes the rows of restarted and
+    discarded files. No lock is held that another run or step waits for: the table is
+    this run's own."""
 
     def __init__(self, cx: Connection, table: str) -> None:
-        super().__init__("")
+        super().__init__()
         self.cx, self.table = cx, table
         self._context = self._copy = self._cursor = None
-        self._options = pacsv.WriteOptions(include_header=False)
 
     def _open(self) -> None:
-        create_stage(self.cx, self.table)
         from psycopg.copy import QueuedLibpqWriter
 
+        create_stage(self.cx, self.table)
         self._cursor = self.cx.connection.driver_connection.cursor()
         # the writes are queued (at most 1,024 buffers of 128 KB) and sent by a thread of
         # psycopg's: the encoding of the next part overlaps the server's parsing
-        self._context = self._cursor.copy(
-            f"COPY {self.table} ({', '.join(STAGE_COLUMNS)}) FROM STDIN WITH (FORMAT csv, "
-            "FREEZE)", writer=QueuedLibpqWriter(self._cursor))
+        self._context = self._cursor.copy(_COPY_STAGE.format(table=self.table, freeze=", FREEZE"),
+                                          writer=QueuedLibpqWriter(self._cursor))
         self._copy = self._context.__enter__()
 
     def _write(self, arrow: pa.Table) -> None:
-        """Where one part's rows go: the open COPY (opened with the first part)."""
         if self._copy is None:
             self._open()
-        for batch in arrow.to_batches(max_chunksize=_COPY_BATCH):
-            buf = io.BytesIO()
-            pacsv.write_csv(batch, buf, self._options)
-            self._copy.write(buf.getbuffer())
+        for part in _csv_parts(arrow):
+            self._copy.write(part)
 
     def close(self, exc: BaseException | None = None) -> None:
         """End the copy (``exc``: abort it, the transaction then fails)."""
@@ -315,16 +325,13 @@ class StageStream(StageSpool):
             if cursor is not None:
                 cursor.close()
 
-    def stage(self, cx: Connection, table: str, fresh: bool = True) -> int:
+    def stage(self, cx: Connection, table: str) -> int:
         """End the copy (the table exists once this returns, rows or not), then drop the
         rows of restarted and discarded files. Returns the rows copied."""
         self.close()
         if not self.rows:
             create_stage(cx, table)
-        for name, before in self.restarted.items():
-            cx.execute(sa.text(f"DELETE FROM {table} WHERE source_file = :f AND {ROW} < :n"),
-                       {"f": name, "n": before})
-        drop_files(cx, table, self.discarded)
+        self._drop_dropped(cx, table)
         return self.rows
 
 
@@ -879,7 +886,7 @@ def rows_per_file(cx: Connection, table: str,
     return (groups or StageGroups(cx, table)).per_file()
 
 
-__all__ = ["STATS_COVERAGE_RULES", "StageGroups", "StageSpool", "append_arrow", "append_stage",
+__all__ = ["STATS_COVERAGE_RULES", "StageGroups", "StageSpool", "StageStream", "append_arrow", "append_stage",
            "dedupe_staged", "coverage_grid_sql", "create_stage",
            "failing_rows_sql", "normalise", "put_reference", "quarantine", "run_on_frame",
            "stage_frame", "validate_staged"]

@@ -919,16 +919,9 @@ def _load_staged_postgres(cx: Connection, table: str, keep: list[str],
             return "unchanged"
         now = _vintage_time(cx)
         ids = _record_load(cx, d, now, published)
-        cx.exec_driver_sql("CREATE TEMP TABLE _planwh_stamps (source_file TEXT PRIMARY KEY, "
-                           "vintage_id INTEGER NOT NULL)")
-        if d.changed:
-            cx.execute(sa.text("INSERT INTO _planwh_stamps VALUES (:f, :v)"),
-                       [{"f": f, "v": ids[f]} for f in d.changed])
+        new = _stamped_rows(cx, ids)
         new_rows = sum(prints[f][1] for f in d.changed)
         kept_rows = sum(d.in_table.get(f, 0) for f in d.unchanged)
-        new = ("SELECT s.metric_code, s.district_code, s.year, s.value, s.unit, "
-               "s.source_file, s.location, t.vintage_id "
-               "FROM _planwh_stats s JOIN _planwh_stamps t USING (source_file)")
         if d.stale:  # compared with the current rows: materialised once
             cx.exec_driver_sql(f"CREATE TEMP TABLE _planwh_new ON COMMIT DROP AS {new}")
             cx.exec_driver_sql("ANALYZE _planwh_new")
@@ -944,6 +937,20 @@ def _load_staged_postgres(cx: Connection, table: str, keep: list[str],
                 cx.exec_driver_sql(stmt)
             except sa.exc.DBAPIError:  # the transaction failed: its rollback drops them
                 break
+
+
+def _stamped_rows(cx: Connection, ids: dict[str, int]) -> str:
+    """A SELECT of the staged rows (``_planwh_stats``) of the files in ``ids``, each with
+    its new vintage_id (a TEMP table ``_planwh_stamps`` of ``ids``, dropped by the
+    caller)."""
+    cx.exec_driver_sql("CREATE TEMP TABLE _planwh_stamps (source_file TEXT PRIMARY KEY, "
+                       "vintage_id INTEGER NOT NULL)")
+    if ids:
+        cx.execute(sa.text("INSERT INTO _planwh_stamps VALUES (:f, :v)"),
+                   [{"f": f, "v": v} for f, v in ids.items()])
+    return ("SELECT s.metric_code, s.district_code, s.year, s.value, s.unit, s.source_file, "
+            "s.location, t.vintage_id FROM _planwh_stats s JOIN _planwh_stamps t "
+            "USING (source_file)")
 
 
 def _first_stats_load(cx: Connection) -> bool:
@@ -981,16 +988,8 @@ def _first_load_postgres(cx: Connection, table: str, published: dict[str, date])
     try:
         now = _vintage_time(cx)
         ids = _next_vintage_ids(cx, sorted(files))
-        cx.exec_driver_sql("CREATE TEMP TABLE _planwh_stamps (source_file TEXT PRIMARY KEY, "
-                           "vintage_id INTEGER NOT NULL)")
-        if ids:
-            cx.execute(sa.text("INSERT INTO _planwh_stamps VALUES (:f, :v)"),
-                       [{"f": f, "v": v} for f, v in ids.items()])
-        new_rows = sum(files.values())
-        _apply_versions(cx, "SELECT s.metric_code, s.district_code, s.year, s.value, s.unit, "
-                        "s.source_file, s.location, t.vintage_id FROM _planwh_stats s "
-                        "JOIN _planwh_stamps t USING (source_file)", [], now,
-                        bulk=new_rows > _BULK_ROWS)
+        _apply_versions(cx, _stamped_rows(cx, ids), [], now,
+                        bulk=sum(files.values()) > _BULK_ROWS)
     finally:
         thread.join()
     if "error" in found:

@@ -150,8 +150,7 @@ def district_stats(context: dg.AssetExecutionContext, raw: RawFolder, warehouse:
         try:
             result = stream_stats_folder(raw.stats_dir, ref.resolver, ref.metrics, spool)
         except BaseException as exc:
-            if streamed:
-                spool.close(exc)
+            spool.close(exc)
             raise
         after = file_states(paths)
         read_issues = list(result.issues)
