@@ -263,9 +263,10 @@ class StageSpool(_StageSink):
             self._writer = None
 
     def stage(self, cx: Connection, table: str) -> int:
-        """Append every spooled row to ``table`` (created by :func:`create_stage`), then
-        drop the rows of restarted and discarded files. Returns the rows appended."""
+        """Create ``table`` (:func:`create_stage`) with every spooled row, then drop the
+        rows of restarted and discarded files. Returns the rows appended."""
         self.close()
+        create_stage(cx, table)
         if self.rows:
             cx.exec_driver_sql(f"INSERT INTO {table} SELECT {', '.join(STAGE_COLUMNS)} "
                                "FROM read_parquet(?)", (self.path,))

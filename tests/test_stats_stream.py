@@ -101,7 +101,7 @@ def _stage_with(engine, table: str, read, after):
     while ``read(sink)`` reads, in the transaction it was opened in); DuckDB, a StageSpool
     staged afterwards in a transaction of its own. Returns ``read``'s result and
     ``after(cx, sink, result)``'s, run in the staging transaction."""
-    from expectations.stats_sql import StageSpool, StageStream, create_stage
+    from expectations.stats_sql import StageSpool, StageStream
 
     if engine.dialect.name == "postgresql":
         with engine.begin() as cx:
@@ -114,7 +114,6 @@ def _stage_with(engine, table: str, read, after):
         sink = StageSpool(spool_dir)
         result = read(sink)
         with engine.begin() as cx:
-            create_stage(cx, table)
             sink.stage(cx, table)
             return result, after(cx, sink, result)
 
@@ -209,7 +208,7 @@ LARGE_SCRIPT = textwrap.dedent("""
     bs = importlib.util.module_from_spec(spec); spec.loader.exec_module(bs)
     from extractors.reference import DistrictResolver
     from extractors.budget import stream_stats_folder
-    from expectations.stats_sql import StageSpool, create_stage, dedupe_staged
+    from expectations.stats_sql import StageSpool, dedupe_staged
     districts, metrics = bs.reference()
     engine = sa.create_engine(sys.argv[2])
     with tempfile.TemporaryDirectory() as spool_dir:
@@ -217,7 +216,6 @@ LARGE_SCRIPT = textwrap.dedent("""
         result = stream_stats_folder(sys.argv[1], DistrictResolver(districts), metrics, spool)
         issues = list(result.issues)
         with engine.begin() as cx:
-            create_stage(cx, "stg_large")
             spool.stage(cx, "stg_large")
             dedupe_staged(cx, "stg_large", issues)
             n = cx.exec_driver_sql("SELECT COUNT(*) FROM stg_large").scalar()

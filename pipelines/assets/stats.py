@@ -108,7 +108,6 @@ def district_stats(context: dg.AssetExecutionContext, raw: RawFolder, warehouse:
         StageGroups,
         StageSpool,
         StageStream,
-        create_stage,
         dedupe_staged,
         drop_files,
         quarantine,
@@ -158,8 +157,7 @@ def district_stats(context: dg.AssetExecutionContext, raw: RawFolder, warehouse:
         result = None
         if not streamed:
             cx = stack.enter_context(engine.begin())
-            create_stage(cx, table)
-        spool.stage(cx, table)
+        spool.stage(cx, table)  # the staging table, created if no part came
         # the cross-file duplicate check, in SQL: the same issue rows as the reader's
         dedupe_staged(cx, table, read_issues, spool.files, repeated_keys)
         # the staged rows counted per (file, metric, year) in one scan, counted again
